@@ -1,0 +1,50 @@
+# Papershelf: every set-up step a fresh machine needs is here (see README.md).
+#   make run     create .venv, install the app, open it on the default library
+#   make test    install the test extras, run ruff, mypy and the whole pytest suite headless
+#   make bench   run the benchmarks of tests/bench and write their figures
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Debian packages Qt's xcb/offscreen platforms, the fonts and the packaging validators need.
+SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
+	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
+
+.PHONY: run test lint typecheck pytest bench system-deps package package-test install-desktop clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			echo "installing system packages: $$missing"; \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else echo "please install: $$missing"; fi; \
+	fi
+
+run: system-deps $(STAMP)
+	$(VENV)/bin/papershelf
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check desktop_app tests packaging
+	$(VENV)/bin/ruff format --check desktop_app tests packaging
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test: system-deps $(STAMP) lint typecheck pytest
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider tests/bench -s -o addopts="" $(BENCH_ARGS)
+
+clean:
+	rm -rf build dist *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""The error hierarchy of the core: every error a user can cause derives from PapershelfError.
+
+Messages name the input and what was wrong with it, so the CLI and the GUI can show them as
+they are.
+"""
+
+from __future__ import annotations
+
+
+class PapershelfError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class InvalidArxivId(PapershelfError, ValueError):
+    """Text that is not a valid arXiv identifier."""
+
+
+class LibraryError(PapershelfError):
+    """The library folder cannot be used (missing, not a library, newer format)."""
+
+
+class PaperNotFound(PapershelfError, KeyError):
+    """No paper in the library matches the given reference."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "paper not found"
+
+
+class DuplicatePaper(PapershelfError):
+    """A paper with that key is already in the library."""
+
+
+class DamagedFile(PapershelfError):
+    """A file of the library could not be read (invalid JSON, wrong shape)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class InvalidValue(PapershelfError, ValueError):
+    """A value given by the user is out of range (a rating of 7, an unknown status)."""
+
+
+class DigestError(PapershelfError):
+    """A digest file cannot be read at all."""
+
+
+class QueryError(PapershelfError):
+    """A search query that cannot be parsed."""
+
+
+class SearchIndexError(PapershelfError):
+    """The search index cannot be used; it is rebuilt from the library."""
+
+
+class PdfError(PapershelfError):
+    """A PDF cannot be read or its text cannot be extracted."""
+
+
+class NetworkError(PapershelfError):
+    """A request to arXiv failed (connection, timeout, HTTP error)."""
+
+
+class AccessDenied(NetworkError):
+    """arXiv answered 403: all fetching stops until the user resumes it."""
+
+
+class ImportFileError(PapershelfError):
+    """A file to import (BibTeX, CSV, PDF) cannot be read."""

@@ -1,0 +1,405 @@
+"""The library: a folder of plain files that is the source of truth (see DESIGN.md).
+
+::
+
+    <library>/library.json              {"format": "papershelf-library", "version": 1}
+    <library>/papers/<key>/paper.json   one paper's metadata and user data
+    <library>/papers/<key>/notes.md     its notes (absent when empty)
+    <library>/papers/<key>/<id>vN.pdf   its PDF (absent until fetched)
+    <library>/trash/<key>/              deleted and dismissed papers, restorable
+
+Every write is atomic and happens under the library's lock after re-reading the paper, so
+the GUI and the CLI can work on one library at once without losing each other's changes.
+Observers (the search index) are told about every change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from filelock import FileLock, Timeout
+
+from desktop_app.core import arxiv_id
+from desktop_app.core.errors import (
+    DamagedFile,
+    DuplicatePaper,
+    LibraryError,
+    PaperNotFound,
+)
+from desktop_app.core.paper import Paper, Status, local_key, now_iso
+from desktop_app.core.storage import atomic_write_json, atomic_write_text
+
+log = logging.getLogger(__name__)
+
+LIBRARY_FORMAT = "papershelf-library"
+LIBRARY_VERSION = 1
+PAPER_FILE = "paper.json"
+NOTES_FILE = "notes.md"
+LOCK_TIMEOUT = 30.0
+_READ_ERRORS = (DamagedFile, PaperNotFound)
+
+
+class LibraryObserver(Protocol):
+    """Told about every change the library makes (the search index is one)."""
+
+    def paper_changed(self, library: Library, key: str) -> None: ...
+
+    def paper_removed(self, library: Library, key: str) -> None: ...
+
+
+@dataclass
+class ScanResult:
+    """All readable papers, and the damaged files met on the way (with their paths)."""
+
+    papers: list[Paper] = field(default_factory=list)
+    errors: list[DamagedFile] = field(default_factory=list)
+
+
+class Library:
+    """One library folder. Use :meth:`open` to get one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.papers_dir = root / "papers"
+        self.trash_dir = root / "trash"
+        self.observers: list[LibraryObserver] = []
+        self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
+
+    # -- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: Path | str, *, create: bool = True) -> Library:
+        """Open the library at ``root``, creating it when missing (and ``create``).
+
+        Raises:
+            LibraryError: the folder is not a library (a non-empty folder without
+                library.json), or was written by a newer version.
+        """
+        root = Path(root).expanduser()
+        marker = root / "library.json"
+        if marker.exists():
+            try:
+                info = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise LibraryError(f"{marker}: cannot read the library file: {e}") from e
+            if not isinstance(info, dict) or info.get("format") != LIBRARY_FORMAT:
+                raise LibraryError(f"{marker}: not a Papershelf library file")
+            if int(info.get("version", 0)) > LIBRARY_VERSION:
+                raise LibraryError(
+                    f"{root}: library format {info.get('version')} is newer than this "
+                    f"Papershelf understands ({LIBRARY_VERSION}); please update Papershelf"
+                )
+        elif not create:
+            raise LibraryError(f"{root}: no Papershelf library here")
+        else:
+            if root.exists() and not root.is_dir():
+                raise LibraryError(f"{root}: is a file, not a folder")
+            not_empty = root.exists() and any(p.name != ".DS_Store" for p in root.iterdir())
+            if not_empty and not (root / "papers").is_dir():
+                raise LibraryError(f"{root}: folder is not empty and holds no Papershelf library")
+            root.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(marker, {"format": LIBRARY_FORMAT, "version": LIBRARY_VERSION})
+        lib = cls(root)
+        lib.papers_dir.mkdir(exist_ok=True)
+        lib.trash_dir.mkdir(exist_ok=True)
+        return lib
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    # -- locations ------------------------------------------------------------------------
+
+    def paper_dir(self, key: str) -> Path:
+        return self.papers_dir / key
+
+    def notes_path(self, key: str) -> Path:
+        return self.paper_dir(key) / NOTES_FILE
+
+    def pdf_path(self, paper: Paper) -> Path | None:
+        """The PDF's path when the paper has one on disk."""
+        if not paper.pdf_file:
+            return None
+        path = self.paper_dir(paper.key) / paper.pdf_file
+        return path if path.exists() else None
+
+    # -- reading --------------------------------------------------------------------------
+
+    def exists(self, key: str) -> bool:
+        return (self.paper_dir(key) / PAPER_FILE).exists()
+
+    def in_trash(self, key: str) -> bool:
+        return (self.trash_dir / key / PAPER_FILE).exists()
+
+    def resolve(self, ref: str) -> str:
+        """The key of the paper that ``ref`` names (any arXiv ID form, a link, or a key).
+
+        Raises:
+            PaperNotFound: no such paper in the library.
+        """
+        key = arxiv_id.key_of(ref)
+        if key and self.exists(key):
+            return key
+        raise PaperNotFound(f"no paper {ref.strip()!r} in the library {self.root}")
+
+    def get(self, ref: str) -> Paper:
+        return self._read(self.resolve(ref))
+
+    def keys(self) -> list[str]:
+        if not self.papers_dir.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.papers_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+
+    def scan(self) -> ScanResult:
+        """Read every paper; damaged ones are reported with their path, the rest is usable."""
+        result = ScanResult()
+        for key in self.keys():
+            try:
+                result.papers.append(self._read(key))
+            except DamagedFile as e:
+                log.warning("%s", e)
+                result.errors.append(e)
+        return result
+
+    def papers(self) -> list[Paper]:
+        return self.scan().papers
+
+    def __iter__(self) -> Iterator[Paper]:
+        return iter(self.papers())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def _read(self, key: str, folder: Path | None = None) -> Paper:
+        path = (folder or self.paper_dir(key)) / PAPER_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PaperNotFound(f"no paper {key!r} in the library {self.root}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise DamagedFile(path, f"cannot be read: {e}") from e
+        except ValueError as e:
+            raise DamagedFile(path, f"is not valid JSON: {e}") from e
+        try:
+            paper = Paper.from_dict(data)
+        except (TypeError, ValueError, KeyError) as e:
+            raise DamagedFile(path, f"is not a valid paper record: {e}") from e
+        if paper.key != key:
+            # The folder name is the truth: a copied or renamed folder keeps working.
+            paper.key = key
+        return paper
+
+    def read_notes(self, ref: str) -> str:
+        path = self.notes_path(self.resolve(ref))
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def tag_counts(self, papers: Iterable[Paper] | None = None) -> Counter[str]:
+        """Every tag with the number of papers that carry it."""
+        counts: Counter[str] = Counter()
+        for paper in self.papers() if papers is None else papers:
+            counts.update(paper.tags)
+        return counts
+
+    # -- writing --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the library's lock (shared by every process that writes this library)."""
+        try:
+            with self._lock:
+                yield
+        except Timeout:
+            raise LibraryError(
+                f"{self.root}: the library is locked by another program; try again"
+            ) from None
+
+    def add(self, paper: Paper) -> Paper:
+        """Add a new paper. Raises DuplicatePaper when its key is in the library already."""
+        with self.locked():
+            if self.exists(paper.key):
+                raise DuplicatePaper(f"{paper.display_id} is already in the library")
+            self._write(paper)
+        self._changed(paper.key)
+        return paper
+
+    def update(self, ref: str, change: Callable[[Paper], Any]) -> Paper:
+        """Re-read the paper under the lock, apply ``change`` to it and write it back.
+
+        This is the one way user data is changed: another process's change made meanwhile is
+        read first and kept.
+        """
+        with self.locked():
+            key = self.resolve(ref)
+            paper = self._read(key)
+            before = paper.to_dict()
+            change(paper)
+            if paper.to_dict() != before:
+                self._write(paper)
+                changed = True
+            else:
+                changed = False
+        if changed:
+            self._changed(key)
+        return paper
+
+    def save(self, paper: Paper) -> None:
+        """Write a paper record as it is (for import code that built it whole)."""
+        with self.locked():
+            self._write(paper)
+        self._changed(paper.key)
+
+    def _write(self, paper: Paper) -> None:
+        atomic_write_json(self.paper_dir(paper.key) / PAPER_FILE, paper.to_dict())
+
+    def set_status(self, ref: str, status: Status | str) -> Paper:
+        st = status if isinstance(status, Status) else Status.parse(status)
+        return self.update(ref, lambda p: p.set_status(st))
+
+    def add_tags(self, ref: str, tags: list[str]) -> Paper:
+        return self.update(ref, lambda p: p.add_tags(tags))
+
+    def remove_tags(self, ref: str, tags: list[str]) -> Paper:
+        return self.update(ref, lambda p: p.remove_tags(tags))
+
+    def set_rating(self, ref: str, rating: int) -> Paper:
+        return self.update(ref, lambda p: p.set_rating(rating))
+
+    def rename_tag(self, old: str, new: str) -> list[str]:
+        """Rename (or merge into an existing tag) across the library; returns changed keys."""
+        changed: list[str] = []
+        for paper in self.papers():
+            if any(
+                t.casefold() == old.strip().casefold()
+                or t.casefold().startswith(old.strip().casefold() + "/")
+                for t in paper.tags
+            ):
+                self.update(paper.key, lambda p: p.rename_tag(old, new))
+                changed.append(paper.key)
+        return changed
+
+    def write_notes(self, ref: str, text: str) -> None:
+        """Replace the notes; empty notes remove notes.md."""
+        with self.locked():
+            key = self.resolve(ref)
+            path = self.notes_path(key)
+            if text.strip():
+                atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+        self._changed(key)
+
+    def append_notes(self, ref: str, text: str) -> None:
+        with self.locked():
+            key = self.resolve(ref)
+            path = self.notes_path(key)
+            try:
+                old = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                old = ""
+            new = old.rstrip("\n") + "\n\n" + text if old.strip() else text
+            atomic_write_text(path, new if new.endswith("\n") else new + "\n")
+        self._changed(key)
+
+    # -- trash ----------------------------------------------------------------------------
+
+    def delete(self, ref: str, *, dismissed: bool = False) -> str:
+        """Move a paper to the trash (restorable); returns its key.
+
+        ``dismissed`` marks a paper dismissed from the inbox: digests will not bring it back.
+        """
+        with self.locked():
+            key = self.resolve(ref)
+            src = self.paper_dir(key)
+            if dismissed:
+                paper = self._read(key)
+                paper.extra["dismissed"] = now_iso()
+                self._write(paper)
+            dest = self.trash_dir / key
+            if dest.exists():
+                shutil.rmtree(dest)
+            self.trash_dir.mkdir(exist_ok=True)
+            os.replace(src, dest)
+        self._removed(key)
+        return key
+
+    def dismiss(self, ref: str) -> str:
+        return self.delete(ref, dismissed=True)
+
+    def trash(self) -> list[Paper]:
+        papers: list[Paper] = []
+        if self.trash_dir.is_dir():
+            for folder in sorted(self.trash_dir.iterdir()):
+                with contextlib.suppress(*_READ_ERRORS):
+                    papers.append(self._read(folder.name, folder))
+        return papers
+
+    def restore(self, ref: str) -> Paper:
+        """Bring a paper back from the trash (as it was, status included)."""
+        with self.locked():
+            key = arxiv_id.key_of(ref)
+            src = self.trash_dir / key
+            if not (src / PAPER_FILE).exists():
+                raise PaperNotFound(f"no paper {ref.strip()!r} in the trash of {self.root}")
+            if self.exists(key):
+                raise DuplicatePaper(f"{ref.strip()} is in the library already")
+            os.replace(src, self.paper_dir(key))
+            paper = self._read(key)
+            if paper.extra.pop("dismissed", None):
+                self._write(paper)
+        self._changed(key)
+        return paper
+
+    def empty_trash(self) -> int:
+        """Remove the trash for good; dismissed papers keep a tombstone so digests skip them."""
+        count = 0
+        with self.locked():
+            for folder in list(self.trash_dir.iterdir()) if self.trash_dir.is_dir() else []:
+                count += 1
+                try:
+                    paper = self._read(folder.name, folder)
+                except _READ_ERRORS:
+                    paper = None
+                if paper is not None and paper.extra.get("dismissed"):
+                    for child in folder.iterdir():
+                        if child.name != PAPER_FILE:
+                            if child.is_dir():
+                                shutil.rmtree(child)
+                            else:
+                                child.unlink()
+                else:
+                    shutil.rmtree(folder)
+        return count
+
+    def was_dismissed(self, key: str) -> bool:
+        """The paper was dismissed from the inbox (or deleted) and sits in the trash."""
+        return self.in_trash(key)
+
+    # -- notification ---------------------------------------------------------------------
+
+    def _changed(self, key: str) -> None:
+        for obs in self.observers:
+            obs.paper_changed(self, key)
+
+    def _removed(self, key: str) -> None:
+        for obs in self.observers:
+            obs.paper_removed(self, key)
+
+
+def new_local_paper(title: str, **values: Any) -> Paper:
+    """A paper without arXiv ID, keyed ``local-<slug>-<8 hex>``."""
+    return Paper(key=local_key(title, now_iso()), title=title, **values)

@@ -1,0 +1,248 @@
+"""The paper record: metadata from arXiv and the reader's own data, as kept in paper.json.
+
+``paper.json`` is a plain JSON object (documented in the README). Keys this version does not
+know are kept in ``Paper.extra`` and written back unchanged, so a newer version's data
+survives an edit made by an older one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.errors import InvalidValue
+
+PAPER_FORMAT = "papershelf-paper"
+PAPER_FORMAT_VERSION = 1
+
+
+class Status(StrEnum):
+    """The read status. ``new`` is the inbox: arrived with a digest, not triaged yet."""
+
+    NEW = "new"
+    UNREAD = "unread"
+    READING = "reading"
+    READ = "read"
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise InvalidValue(f"unknown status {text!r} (choose one of {choices})") from None
+
+    @property
+    def rank(self) -> int:
+        """How far along the paper is (used when merging: the furthest status wins)."""
+        return list(Status).index(self)
+
+
+class FetchState(StrEnum):
+    """Where a fetch (metadata or PDF) stands."""
+
+    NONE = "none"  # nothing asked for
+    PENDING = "pending"  # queued, waits for the network
+    DONE = "done"
+    FAILED = "failed"
+
+
+def now_iso() -> str:
+    """The current time in UTC, ISO 8601 to the second (``2025-04-07T09:30:00Z``)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def normalize_tag(tag: str) -> str:
+    """Trim a tag and the parts of a hierarchical tag (``" rag / eval "`` -> ``rag/eval``)."""
+    parts = [" ".join(p.split()) for p in tag.split("/")]
+    return "/".join(p for p in parts if p)
+
+
+def slugify(text: str, max_len: int = 40) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "paper"
+
+
+def local_key(title: str, seed: str = "") -> str:
+    """The key of a paper without arXiv ID: ``local-<slug>-<8 hex>``."""
+    digest = hashlib.sha256(f"{title}\0{seed}".encode()).hexdigest()[:8]
+    return f"local-{slugify(title)}-{digest}"
+
+
+@dataclass
+class Paper:
+    """One paper of the library.
+
+    Dates are ISO 8601 strings: ``published``/``updated`` are days (``2025-04-07``), the
+    rest are UTC times. ``edited`` lists metadata fields the user changed by hand; fetched
+    metadata never overwrites them.
+    """
+
+    key: str
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    categories: list[str] = field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    source: str | None = None
+    added: str = field(default_factory=now_iso)
+    status: Status = Status.UNREAD
+    status_changed: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    tags: list[str] = field(default_factory=list)
+    rating: int = 0
+    last_page: int = 0
+    page_count: int | None = None
+    pdf_file: str | None = None
+    pdf_state: FetchState = FetchState.NONE
+    pdf_error: str | None = None
+    metadata_state: FetchState = FetchState.NONE
+    metadata_error: str | None = None
+    latest_version: int | None = None
+    citation_key: str | None = None
+    edited: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def arxiv(self) -> ArxivId | None:
+        """The paper's arXiv ID with the version held, or None for a local paper."""
+        if not self.arxiv_id:
+            return None
+        return ArxivId(self.arxiv_id, self.arxiv_version)
+
+    @property
+    def year(self) -> int | None:
+        if self.published and self.published[:4].isdigit():
+            return int(self.published[:4])
+        aid = self.arxiv
+        return aid.year if aid else None
+
+    @property
+    def display_id(self) -> str:
+        aid = self.arxiv
+        return aid.canonical if aid else self.key
+
+    @property
+    def has_update(self) -> bool:
+        """A newer arXiv version than the one held is known ("v3 available")."""
+        return bool(
+            self.latest_version and self.arxiv_version and self.latest_version > self.arxiv_version
+        )
+
+    @classmethod
+    def from_arxiv(cls, aid: ArxivId, **values: Any) -> Paper:
+        return cls(key=aid.key, arxiv_id=aid.id, arxiv_version=aid.version, **values)
+
+    # -- user data ------------------------------------------------------------------------
+
+    def set_status(self, status: Status, when: str | None = None) -> None:
+        """Change the status and record when: ``started`` on reading, ``finished`` on read."""
+        when = when or now_iso()
+        if status == self.status:
+            return
+        self.status = status
+        self.status_changed = when
+        if status is Status.READING and not self.started:
+            self.started = when
+        if status is Status.READ:
+            self.started = self.started or when
+            self.finished = when
+        if status in (Status.NEW, Status.UNREAD):
+            self.finished = None
+        if status is Status.UNREAD or status is Status.NEW:
+            self.started = None
+
+    def set_rating(self, rating: int) -> None:
+        if not 0 <= int(rating) <= 5:
+            raise InvalidValue(f"rating {rating} is out of range (0 to 5)")
+        self.rating = int(rating)
+
+    def add_tags(self, tags: list[str] | tuple[str, ...]) -> None:
+        """Add tags, trimmed; a tag already there in another case is not added twice."""
+        have = {t.casefold() for t in self.tags}
+        for tag in tags:
+            tag = normalize_tag(tag)
+            if tag and tag.casefold() not in have:
+                self.tags.append(tag)
+                have.add(tag.casefold())
+
+    def remove_tags(self, tags: list[str] | tuple[str, ...]) -> None:
+        drop = {normalize_tag(t).casefold() for t in tags}
+        self.tags = [t for t in self.tags if t.casefold() not in drop]
+
+    def rename_tag(self, old: str, new: str) -> bool:
+        """Rename ``old`` (and its children ``old/...``) to ``new``; True when anything changed.
+
+        Renaming onto a tag the paper already has merges the two.
+        """
+        old_cf = normalize_tag(old).casefold()
+        new = normalize_tag(new)
+        changed = False
+        result: list[str] = []
+        for tag in self.tags:
+            cf = tag.casefold()
+            if cf == old_cf:
+                tag, changed = new, True
+            elif cf.startswith(old_cf + "/"):
+                tag, changed = new + tag[len(old_cf) :], True
+            result.append(tag)
+        if changed:
+            self.tags = []
+            self.add_tags(result)
+        return changed
+
+    # -- serialisation --------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data["format"] = PAPER_FORMAT
+        data["format_version"] = PAPER_FORMAT_VERSION
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            data[f.name] = value.value if isinstance(value, StrEnum) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        """Build a paper from paper.json's object; raises ValueError/TypeError on bad shape."""
+        if not isinstance(data, dict):
+            raise TypeError("paper.json must hold a JSON object")
+        known = {f.name for f in fields(cls)} - {"extra"}
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for k, v in data.items():
+            if k in known:
+                values[k] = v
+            elif k not in ("format", "format_version"):
+                extra[k] = v
+        if not isinstance(values.get("key"), str) or not values["key"]:
+            raise ValueError("missing 'key'")
+        values["status"] = Status.parse(str(values.get("status", "unread")))
+        values["pdf_state"] = FetchState(values.get("pdf_state", "none"))
+        values["metadata_state"] = FetchState(values.get("metadata_state", "none"))
+        for list_field in ("authors", "categories", "tags", "edited"):
+            v = values.get(list_field, [])
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise TypeError(f"{list_field!r} must be a list of strings")
+            values[list_field] = list(v)
+        for int_field in ("rating", "last_page"):
+            values[int_field] = int(values.get(int_field) or 0)
+        return cls(**values, extra=extra)

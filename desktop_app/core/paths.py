@@ -1,0 +1,57 @@
+"""Where Papershelf keeps things, resolved in one place from platformdirs.
+
+Nothing is computed or created at import time; the environment variables let tests and
+users move every location.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_DIR_NAME = "papershelf"
+
+ENV_LIBRARY = "PAPERSHELF_LIBRARY"
+ENV_CACHE = "PAPERSHELF_CACHE_DIR"
+ENV_CONFIG = "PAPERSHELF_CONFIG_DIR"
+ENV_LOG = "PAPERSHELF_LOG_DIR"
+
+
+def default_library() -> Path:
+    """``$PAPERSHELF_LIBRARY``, else ``<Documents>/Papershelf``."""
+    if env := os.environ.get(ENV_LIBRARY):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_documents_dir()) / "Papershelf"
+
+
+def cache_dir() -> Path:
+    if env := os.environ.get(ENV_CACHE):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_DIR_NAME))
+
+
+def config_dir() -> Path:
+    if env := os.environ.get(ENV_CONFIG):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP_DIR_NAME))
+
+
+def log_dir() -> Path:
+    if env := os.environ.get(ENV_LOG):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_log_dir(APP_DIR_NAME))
+
+
+def library_cache_dir(library_root: Path) -> Path:
+    """The cache folder of one library (its index), named after the library's path."""
+    resolved = str(library_root.resolve())
+    digest = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:12]
+    return cache_dir() / "libraries" / f"{library_root.name or 'library'}-{digest}"
+
+
+def text_cache_dir() -> Path:
+    """Extracted PDF text, keyed by the PDF's SHA-256 (shared by every library)."""
+    return cache_dir() / "text"
