@@ -99,4 +99,3 @@ def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:
         return EXIT_OK
     result: int = run_app(library_path)
     return result
-

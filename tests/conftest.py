@@ -50,7 +50,9 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
-def _private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = tmp_path_factory.mktemp("papershelf-home")
     monkeypatch.setenv("PAPERSHELF_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("PAPERSHELF_CONFIG_DIR", str(base / "config"))
