@@ -32,8 +32,8 @@ run: system-deps $(STAMP)
 	$(VENV)/bin/papershelf
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check desktop_app tests packaging
-	$(VENV)/bin/ruff format --check desktop_app tests packaging
+	$(VENV)/bin/ruff check $(wildcard desktop_app tests packaging)
+	$(VENV)/bin/ruff format --check $(wildcard desktop_app tests packaging)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
