@@ -7,6 +7,7 @@ survives an edit made by an older one.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import re
@@ -210,14 +211,23 @@ class Paper:
     # -- serialisation --------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = dict(self.extra)
+        """The JSON object of paper.json: a copy that shares no list with the paper.
+
+        (Library.update compares this before and after a change made in place, such as a
+        tag appended: shared lists would hide the change.)
+        """
+        data: dict[str, Any] = copy.deepcopy(self.extra)
         data["format"] = PAPER_FORMAT
         data["format_version"] = PAPER_FORMAT_VERSION
         for f in fields(self):
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)
-            data[f.name] = value.value if isinstance(value, StrEnum) else value
+            if isinstance(value, StrEnum):
+                value = value.value
+            elif isinstance(value, list):
+                value = list(value)
+            data[f.name] = value
         return data
 
     @classmethod
