@@ -1,0 +1,258 @@
+"""Bulk operations over many papers at once, each undone as one step.
+
+Every operation (set status, add or remove a tag, move to the trash) goes through the
+library paper by paper, so each write is atomic and locked as usual, and returns a
+:class:`BulkResult` whose :class:`UndoRecord` restores all of it with one :meth:`~UndoRecord.undo`.
+
+Undo is a three-way restore: for each field the operation changed, the value before is put
+back only where the field still holds the value the operation wrote. A change made meanwhile
+by someone else (another field, or the same field set again from the CLI or another machine)
+is kept.
+
+Operations run in a worker thread in the GUI: they report ``progress(done, total)`` and stop
+between two papers when ``should_stop()`` turns true; what was done by then is in the result
+and in its undo record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from desktop_app.core.errors import InvalidValue, PapershelfError
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Paper, Status, normalize_tag
+from desktop_app.core.search import Progress
+
+log = logging.getLogger(__name__)
+
+ShouldStop = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One paper.json as it was before and after an operation (as JSON objects)."""
+
+    key: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class UndoRecord:
+    """What one bulk step changed, enough to take all of it back."""
+
+    description: str
+    changes: list[RecordChange] = field(default_factory=list)
+    trashed: list[str] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.changes] + list(self.trashed)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.trashed)
+
+    def undo(
+        self,
+        library: Library,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> BulkResult:
+        """Restore every paper this step changed or trashed; errors are collected, not raised."""
+        result = BulkResult(UndoRecord(f"Undo: {self.description}"))
+        total = len(self.trashed) + len(self.changes)
+        done = 0
+        for key in self.trashed:
+            if should_stop and should_stop():
+                result.cancelled = True
+                return result
+            try:
+                library.restore(key)
+                result.done.append(key)
+            except PapershelfError as e:
+                result.errors.append(e)
+            done += 1
+            if progress:
+                progress(done, total)
+        for change in reversed(self.changes):
+            if should_stop and should_stop():
+                result.cancelled = True
+                return result
+            try:
+                library.update(change.key, _restorer(change))
+                result.done.append(change.key)
+            except PapershelfError as e:
+                result.errors.append(e)
+            done += 1
+            if progress:
+                progress(done, total)
+        return result
+
+
+@dataclass
+class BulkResult:
+    """The papers an operation changed, the errors met (one per paper), and its undo record."""
+
+    undo: UndoRecord
+    done: list[str] = field(default_factory=list)
+    errors: list[PapershelfError] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def _restorer(change: RecordChange) -> Callable[[Paper], None]:
+    return lambda paper: _restore(paper, change)
+
+
+def _restore(paper: Paper, change: RecordChange) -> None:
+    now = paper.to_dict()
+    restored = dict(now)
+    for name in set(change.before) | set(change.after):
+        if change.before.get(name) == change.after.get(name):
+            continue
+        if now.get(name) != change.after.get(name):
+            continue  # changed again since: that newer change stays
+        if name in change.before:
+            restored[name] = change.before[name]
+        else:
+            restored.pop(name, None)
+    _assign(paper, Paper.from_dict(restored))
+
+
+def _assign(paper: Paper, source: Paper) -> None:
+    for f in fields(Paper):
+        if f.name != "key":
+            setattr(paper, f.name, getattr(source, f.name))
+
+
+def apply(
+    library: Library,
+    keys: Iterable[str],
+    change: Callable[[Paper], Any],
+    description: str,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    """Apply ``change`` to each paper of ``keys`` (through :meth:`Library.update`)."""
+    keys = list(dict.fromkeys(keys))
+    result = BulkResult(UndoRecord(description))
+    for i, key in enumerate(keys):
+        if should_stop and should_stop():
+            result.cancelled = True
+            break
+        captured: dict[str, dict[str, Any]] = {}
+
+        def recording(paper: Paper, captured: dict[str, dict[str, Any]] = captured) -> None:
+            captured["before"] = paper.to_dict()
+            change(paper)
+            captured["after"] = paper.to_dict()
+
+        try:
+            library.update(key, recording)
+        except PapershelfError as e:
+            result.errors.append(e)
+        else:
+            result.done.append(key)
+            if captured.get("before") != captured.get("after"):
+                result.undo.changes.append(RecordChange(key, captured["before"], captured["after"]))
+        if progress:
+            progress(i + 1, len(keys))
+    return result
+
+
+def _count(n: int) -> str:
+    return f"{n} paper" if n == 1 else f"{n} papers"
+
+
+def set_status(
+    library: Library,
+    keys: Iterable[str],
+    status: Status | str,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    st = status if isinstance(status, Status) else Status.parse(status)
+    keys = list(keys)
+    return apply(
+        library,
+        keys,
+        lambda p: p.set_status(st),
+        f"Mark {_count(len(keys))} {st.value}",
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def add_tag(
+    library: Library,
+    keys: Iterable[str],
+    tag: str,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    tag = _checked_tag(tag)
+    keys = list(keys)
+    return apply(
+        library,
+        keys,
+        lambda p: p.add_tags([tag]),
+        f"Tag {_count(len(keys))} “{tag}”",
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def remove_tag(
+    library: Library,
+    keys: Iterable[str],
+    tag: str,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    tag = _checked_tag(tag)
+    keys = list(keys)
+    return apply(
+        library,
+        keys,
+        lambda p: p.remove_tags([tag]),
+        f"Remove the tag “{tag}” from {_count(len(keys))}",
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def _checked_tag(tag: str) -> str:
+    clean = normalize_tag(tag)
+    if not clean:
+        raise InvalidValue(f"tag {tag!r} is empty")
+    return clean
+
+
+def delete(
+    library: Library,
+    keys: Iterable[str],
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    """Move papers to the trash; undo brings them back as they were."""
+    keys = list(dict.fromkeys(keys))
+    result = BulkResult(UndoRecord(f"Move {_count(len(keys))} to the trash"))
+    for i, key in enumerate(keys):
+        if should_stop and should_stop():
+            result.cancelled = True
+            break
+        try:
+            result.undo.trashed.append(library.delete(key))
+            result.done.append(key)
+        except PapershelfError as e:
+            result.errors.append(e)
+        if progress:
+            progress(i + 1, len(keys))
+    return result

@@ -1,0 +1,114 @@
+"""Bulk operations: every selected paper's file changes, and one undo restores them all."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app.core import bulk
+from desktop_app.core.errors import InvalidValue
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Paper, Status
+
+KEYS = ["2301.00001", "2301.00002", "2301.00003"]
+
+
+@pytest.fixture
+def filled(library: Library) -> Library:
+    for i, key in enumerate(KEYS):
+        library.add(Paper(key=key, arxiv_id=key, title=f"Paper {i}", tags=["ml"]))
+    return library
+
+
+def _on_disk(library: Library, key: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(
+        (library.paper_dir(key) / "paper.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def test_status_lands_in_every_file_and_undo_restores_it(filled: Library) -> None:
+    result = bulk.set_status(filled, KEYS, "read")
+    assert result.done == KEYS
+    assert all(_on_disk(filled, k)["status"] == "read" for k in KEYS)
+    assert all(_on_disk(filled, k)["finished"] for k in KEYS)
+
+    undone = result.undo.undo(filled)
+
+    assert undone.errors == []
+    for key in KEYS:
+        data = _on_disk(filled, key)
+        assert data["status"] == "unread"
+        assert data["finished"] is None
+        assert data["status_changed"] is None
+
+
+def test_tags_added_and_removed_in_bulk_with_undo(filled: Library) -> None:
+    added = bulk.add_tag(filled, KEYS[:2], " rag / eval ")
+    assert [_on_disk(filled, k)["tags"] for k in KEYS] == [
+        ["ml", "rag/eval"],
+        ["ml", "rag/eval"],
+        ["ml"],
+    ]
+    removed = bulk.remove_tag(filled, KEYS, "ML")
+    assert [_on_disk(filled, k)["tags"] for k in KEYS] == [["rag/eval"], ["rag/eval"], []]
+
+    removed.undo.undo(filled)
+    assert [_on_disk(filled, k)["tags"] for k in KEYS] == [
+        ["ml", "rag/eval"],
+        ["ml", "rag/eval"],
+        ["ml"],
+    ]
+    added.undo.undo(filled)
+    assert [_on_disk(filled, k)["tags"] for k in KEYS] == [["ml"], ["ml"], ["ml"]]
+
+
+def test_undo_keeps_changes_made_since(filled: Library) -> None:
+    result = bulk.set_status(filled, KEYS, Status.READING)
+    filled.set_rating(KEYS[0], 4)  # another field, changed meanwhile
+    filled.set_status(KEYS[1], Status.READ)  # the same field, set again meanwhile
+    result.undo.undo(filled)
+    assert _on_disk(filled, KEYS[0])["status"] == "unread"
+    assert _on_disk(filled, KEYS[0])["rating"] == 4
+    assert _on_disk(filled, KEYS[1])["status"] == "read"
+    assert _on_disk(filled, KEYS[2])["status"] == "unread"
+
+
+def test_delete_to_trash_and_undo(filled: Library) -> None:
+    result = bulk.delete(filled, KEYS[:2])
+    assert filled.keys() == [KEYS[2]]
+    assert {p.key for p in filled.trash()} == set(KEYS[:2])
+    result.undo.undo(filled)
+    assert filled.keys() == KEYS
+    assert filled.trash() == []
+
+
+def test_missing_paper_is_an_error_for_that_paper_only(filled: Library) -> None:
+    result = bulk.set_status(filled, [KEYS[0], "2399.99999", KEYS[1]], "read")
+    assert result.done == [KEYS[0], KEYS[1]]
+    assert len(result.errors) == 1
+    assert "2399.99999" in str(result.errors[0])
+
+
+def test_stop_keeps_what_was_done_undoable(filled: Library) -> None:
+    seen: list[tuple[int, int]] = []
+    result = bulk.set_status(
+        filled,
+        KEYS,
+        "read",
+        progress=lambda d, t: seen.append((d, t)),
+        should_stop=lambda: bool(seen),
+    )
+    assert result.cancelled
+    assert result.done == KEYS[:1]
+    assert seen == [(1, 3)]
+    result.undo.undo(filled)
+    assert _on_disk(filled, KEYS[0])["status"] == "unread"
+
+
+def test_unchanged_papers_leave_nothing_to_undo(filled: Library) -> None:
+    result = bulk.add_tag(filled, KEYS, "ml")
+    assert not result.undo
+    with pytest.raises(InvalidValue, match="empty"):
+        bulk.add_tag(filled, KEYS, " / ")
