@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.core import paths
+from desktop_app.core import conflicts, paths
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # One function per feature adds its commands (each sets ``func`` to a Command).
     _add_library_commands(sub)
+    _add_conflict_commands(sub)
     return parser
 
 
@@ -64,6 +65,52 @@ Subparsers = argparse._SubParsersAction  # the type add_subparsers() returns
 
 def _add_library_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
     """The commands of the library: import-digest, add, list, show, tag, status, ..."""
+
+
+def _add_conflict_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
+    """``conflicts``: the conflict copies sync tools left in paper folders, and their merge."""
+    p = sub.add_parser(
+        "conflicts",
+        help="list the conflict copies of Syncthing, Dropbox or Nextcloud (--merge merges them)",
+        description="List the conflict copies that Syncthing, Dropbox or Nextcloud left in the "
+        "library's paper folders. With --merge, fold them into paper.json and notes.md: tags "
+        "united, notes kept from both, the later status wins. Nothing is deleted: the copies "
+        "and the files as they were go to <library>/.merged/<key>/.",
+    )
+    p.add_argument("--merge", action="store_true", help="merge every conflict copy found")
+    p.set_defaults(func=_cmd_conflicts)
+
+
+def _cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
+    library = ctx.library
+    found = conflicts.find_conflicts(library)
+    if not found:
+        print("No conflict copies.")
+        return EXIT_OK
+    if not args.merge:
+        for copy in found:
+            print(f"{copy.key}\t{copy.name}\t{copy.describe()}")
+        papers = len({c.key for c in found})
+        print(
+            f"{len(found)} conflict {'copy' if len(found) == 1 else 'copies'} in {papers} "
+            f"{'paper' if papers == 1 else 'papers'}; 'papershelf conflicts --merge' merges them.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    merged = skipped = 0
+    for result in conflicts.merge_all(library):
+        for copy in result.merged:
+            print(f"merged\t{copy.key}\t{copy.name}")
+        for error in result.skipped:
+            print(f"papershelf: not merged: {error}", file=sys.stderr)
+        merged += len(result.merged)
+        skipped += len(result.skipped)
+    print(
+        f"Merged {merged} conflict {'copy' if merged == 1 else 'copies'}; they are kept in "
+        f"{library.root / conflicts.MERGED_DIR}.",
+        file=sys.stderr,
+    )
+    return EXIT_USER_ERROR if skipped else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
