@@ -67,5 +67,17 @@ class AccessDenied(NetworkError):
     """arXiv answered 403: all fetching stops until the user resumes it."""
 
 
+class Unreachable(NetworkError):
+    """The server cannot be reached at all (no network): fetches stay queued."""
+
+
+class BadResponse(NetworkError):
+    """The server answered something unusable (not Atom, an XML bomb, not a PDF)."""
+
+
+class Cancelled(PapershelfError):
+    """The user cancelled a running operation."""
+
+
 class ImportFileError(PapershelfError):
     """A file to import (BibTeX, CSV, PDF) cannot be read."""

@@ -41,6 +41,12 @@ def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, text)
 
 
+def atomic_move(src: Path, dest: Path) -> None:
+    """Move a finished file into place in one step (same folder), and make the move durable."""
+    os.replace(src, dest)
+    _fsync_dir(dest.parent)
+
+
 def _fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable; not possible (nor needed) on Windows.
     if os.name != "posix":
