@@ -10,7 +10,8 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench system-deps package package-test install-desktop clean
+.PHONY: run test lint typecheck pytest bench system-deps package package-test install-desktop \
+	uninstall-desktop clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +46,36 @@ test: system-deps $(STAMP) lint typecheck pytest
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider tests/bench -s -o addopts="" $(BENCH_ARGS)
+
+# Installers (packaging/README.md): the frozen one-folder app and its tarball, and the
+# desktop entry, AppStream metadata and icons installed for the current user.
+PACKAGE_STAMP := $(VENV)/.installed-package
+SHARE := build/share
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,package]'
+	touch $(PACKAGE_STAMP)
+
+package: system-deps $(PACKAGE_STAMP)
+	rm -rf dist/papershelf
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--workpath build/pyinstaller --distpath dist packaging/papershelf.spec
+	version=$$($(PY) -c 'import desktop_app; print(desktop_app.__version__)'); \
+	tar -C dist -czf dist/papershelf-$$version-linux-$$(uname -m).tar.gz papershelf && \
+	ls -l dist/papershelf-$$version-linux-$$(uname -m).tar.gz
+
+# Builds the frozen app in a temporary folder and runs it headless (tests marked `package`).
+package-test: system-deps $(PACKAGE_STAMP)
+	QT_QPA_PLATFORM=offscreen PAPERSHELF_PACKAGE_TEST=1 $(PY) -m pytest -p no:cacheprovider \
+		-m package tests/test_packaging.py $(PYTEST_ARGS)
+
+install-desktop: $(STAMP)
+	rm -rf $(SHARE)
+	$(PY) packaging/build_assets.py --share $(SHARE)
+	sh packaging/linux/install-desktop.sh --share $(SHARE) --exec "$(abspath $(VENV))/bin/papershelf"
+
+uninstall-desktop:
+	sh packaging/linux/install-desktop.sh --uninstall
 
 clean:
 	rm -rf build dist *.egg-info .mypy_cache .ruff_cache
