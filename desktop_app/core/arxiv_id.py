@@ -92,7 +92,8 @@ class ArxivId:
     def year(self) -> int:
         """The year of the first submission, from the identifier."""
         yy = int(self.yymm[:2])
-        return 1900 + yy if yy >= 91 else 2000 + yy
+        # Old-style IDs run from 1991 to 2007; new-style ones from 2007 on (9912.12345 is 2099).
+        return 1900 + yy if self.is_old_style and yy >= 91 else 2000 + yy
 
     def with_version(self, version: int | None) -> ArxivId:
         return ArxivId(self.id, version)

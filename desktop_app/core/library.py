@@ -7,6 +7,8 @@
     <library>/papers/<key>/notes.md     its notes (absent when empty)
     <library>/papers/<key>/<id>vN.pdf   its PDF (absent until fetched)
     <library>/trash/<key>/              deleted and dismissed papers, restorable
+    <library>/trash/.dismissed/<key>.json  what is left of a dismissed paper once the trash
+                                        is emptied, so digests still do not bring it back
 
 Every write is atomic and happens under the library's lock after re-reading the paper, so
 the GUI and the CLI can work on one library at once without losing each other's changes.
@@ -23,19 +25,22 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
 from desktop_app.core import arxiv_id
+from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import (
     DamagedFile,
     DuplicatePaper,
+    InvalidValue,
     LibraryError,
     PaperNotFound,
 )
-from desktop_app.core.paper import Paper, Status, local_key, now_iso
+from desktop_app.core.paper import FetchState, Paper, Status, local_key, normalize_tag, now_iso
 from desktop_app.core.storage import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -44,8 +49,17 @@ LIBRARY_FORMAT = "papershelf-library"
 LIBRARY_VERSION = 1
 PAPER_FILE = "paper.json"
 NOTES_FILE = "notes.md"
+DISMISSED_DIR = ".dismissed"  # inside trash/
 LOCK_TIMEOUT = 30.0
 _READ_ERRORS = (DamagedFile, PaperNotFound)
+
+
+class AddOutcome(StrEnum):
+    """What :meth:`Library.add_arxiv` did."""
+
+    ADDED = "added"
+    PRESENT = "present"  # in the library already: left as it was
+    RESTORED = "restored"  # was in the trash: brought back
 
 
 class LibraryObserver(Protocol):
@@ -147,7 +161,7 @@ class Library:
             PaperNotFound: no such paper in the library.
         """
         key = arxiv_id.key_of(ref)
-        if key and self.exists(key):
+        if _is_key(key) and self.exists(key):
             return key
         raise PaperNotFound(f"no paper {ref.strip()!r} in the library {self.root}")
 
@@ -155,6 +169,7 @@ class Library:
         return self._read(self.resolve(ref))
 
     def keys(self) -> list[str]:
+        """The keys of the paper folders (a folder may lack its paper.json: see scan())."""
         if not self.papers_dir.is_dir():
             return []
         return sorted(
@@ -162,7 +177,11 @@ class Library:
         )
 
     def scan(self) -> ScanResult:
-        """Read every paper; damaged ones are reported with their path, the rest is usable."""
+        """Read every paper; damaged ones are reported with their path, the rest is usable.
+
+        A paper folder without paper.json (deleted by hand, or not synced yet) is reported
+        as damaged too.
+        """
         result = ScanResult()
         for key in self.keys():
             try:
@@ -170,6 +189,9 @@ class Library:
             except DamagedFile as e:
                 log.warning("%s", e)
                 result.errors.append(e)
+            except PaperNotFound:
+                path = self.paper_dir(key) / PAPER_FILE
+                result.errors.append(DamagedFile(path, "is missing: the folder holds no paper"))
         return result
 
     def papers(self) -> list[Paper]:
@@ -279,17 +301,50 @@ class Library:
         return self.update(ref, lambda p: p.set_rating(rating))
 
     def rename_tag(self, old: str, new: str) -> list[str]:
-        """Rename (or merge into an existing tag) across the library; returns changed keys."""
+        """Rename (or merge into an existing tag) across the library; returns changed keys.
+
+        The children of a hierarchical tag follow it (``rag/eval`` becomes ``retrieval/eval``
+        when ``rag`` is renamed ``retrieval``).
+
+        Raises:
+            InvalidValue: ``new`` is empty once trimmed.
+        """
+        old_cf = normalize_tag(old).casefold()
+        if not normalize_tag(new):
+            raise InvalidValue(f"the new name of the tag {old!r} is empty")
         changed: list[str] = []
         for paper in self.papers():
-            if any(
-                t.casefold() == old.strip().casefold()
-                or t.casefold().startswith(old.strip().casefold() + "/")
-                for t in paper.tags
-            ):
-                self.update(paper.key, lambda p: p.rename_tag(old, new))
+            cfs = [t.casefold() for t in paper.tags]
+            if not any(cf == old_cf or cf.startswith(old_cf + "/") for cf in cfs):
+                continue
+            before = list(paper.tags)
+            after = self.update(paper.key, lambda p: p.rename_tag(old, new))
+            if after.tags != before:
                 changed.append(paper.key)
         return changed
+
+    def add_arxiv(
+        self, aid: ArxivId, status: Status = Status.UNREAD, **values: Any
+    ) -> tuple[Paper, AddOutcome]:
+        """Add a paper by its arXiv ID, offline: its metadata is marked to be fetched.
+
+        A paper in the library already is left as it is; one in the trash is restored.
+        ``values`` are further fields of a new paper (``source``, ``title``...).
+        """
+        key = aid.key
+        if self.exists(key):
+            return self._read(key), AddOutcome.PRESENT
+        if self.in_trash(key):
+            with contextlib.suppress(PaperNotFound, DuplicatePaper):
+                return self.restore(key), AddOutcome.RESTORED
+        values.setdefault("metadata_state", FetchState.PENDING)
+        paper = Paper.from_arxiv(aid, status=status, **values)
+        try:
+            self.add(paper)
+        except DuplicatePaper:  # added meanwhile by another program
+            return self._read(key), AddOutcome.PRESENT
+        self._forget_dismissal(key)
+        return paper, AddOutcome.ADDED
 
     def write_notes(self, ref: str, text: str) -> None:
         """Replace the notes; empty notes remove notes.md."""
@@ -334,6 +389,8 @@ class Library:
                 shutil.rmtree(dest)
             self.trash_dir.mkdir(exist_ok=True)
             os.replace(src, dest)
+            if not dismissed:
+                self._forget_dismissal(key)
         self._removed(key)
         return key
 
@@ -341,9 +398,12 @@ class Library:
         return self.delete(ref, dismissed=True)
 
     def trash(self) -> list[Paper]:
+        """The papers in the trash (unreadable ones are left out)."""
         papers: list[Paper] = []
         if self.trash_dir.is_dir():
             for folder in sorted(self.trash_dir.iterdir()):
+                if folder.name.startswith(".") or not folder.is_dir():
+                    continue
                 with contextlib.suppress(*_READ_ERRORS):
                     papers.append(self._read(folder.name, folder))
         return papers
@@ -353,7 +413,7 @@ class Library:
         with self.locked():
             key = arxiv_id.key_of(ref)
             src = self.trash_dir / key
-            if not (src / PAPER_FILE).exists():
+            if not _is_key(key) or not (src / PAPER_FILE).exists():
                 raise PaperNotFound(f"no paper {ref.strip()!r} in the trash of {self.root}")
             if self.exists(key):
                 raise DuplicatePaper(f"{ref.strip()} is in the library already")
@@ -365,29 +425,46 @@ class Library:
         return paper
 
     def empty_trash(self) -> int:
-        """Remove the trash for good; dismissed papers keep a tombstone so digests skip them."""
+        """Remove the papers in the trash for good; returns how many.
+
+        A dismissed paper leaves a small record in ``trash/.dismissed/`` so that importing a
+        digest again still does not bring it back.
+        """
         count = 0
         with self.locked():
-            for folder in list(self.trash_dir.iterdir()) if self.trash_dir.is_dir() else []:
+            folders = list(self.trash_dir.iterdir()) if self.trash_dir.is_dir() else []
+            for folder in folders:
+                if folder.name.startswith(".") or not folder.is_dir():
+                    continue
                 count += 1
                 try:
                     paper = self._read(folder.name, folder)
                 except _READ_ERRORS:
                     paper = None
                 if paper is not None and paper.extra.get("dismissed"):
-                    for child in folder.iterdir():
-                        if child.name != PAPER_FILE:
-                            if child.is_dir():
-                                shutil.rmtree(child)
-                            else:
-                                child.unlink()
-                else:
-                    shutil.rmtree(folder)
+                    atomic_write_json(
+                        self._dismissal_path(folder.name),
+                        {
+                            "key": folder.name,
+                            "arxiv_id": paper.arxiv_id,
+                            "title": paper.title,
+                            "dismissed": paper.extra["dismissed"],
+                        },
+                    )
+                shutil.rmtree(folder)
         return count
 
     def was_dismissed(self, key: str) -> bool:
-        """The paper was dismissed from the inbox (or deleted) and sits in the trash."""
-        return self.in_trash(key)
+        """The paper is in the trash (dismissed or deleted), or was dismissed and the trash
+        emptied since: a digest does not bring it back."""
+        return self.in_trash(key) or self._dismissal_path(key).exists()
+
+    def _dismissal_path(self, key: str) -> Path:
+        return self.trash_dir / DISMISSED_DIR / f"{key}.json"
+
+    def _forget_dismissal(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._dismissal_path(key).unlink()
 
     # -- notification ---------------------------------------------------------------------
 
@@ -398,6 +475,11 @@ class Library:
     def _removed(self, key: str) -> None:
         for obs in self.observers:
             obs.paper_removed(self, key)
+
+
+def _is_key(key: str) -> bool:
+    """A folder name a paper can have (nothing that climbs out of papers/)."""
+    return bool(key) and not key.startswith(".") and "/" not in key and "\\" not in key
 
 
 def new_local_paper(title: str, **values: Any) -> Paper:
