@@ -73,3 +73,14 @@ def library(library_path: Path) -> Iterator[object]:
     from desktop_app.core.library import Library
 
     yield Library.open(library_path)
+
+
+@pytest.fixture
+def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A local arXiv (tests/arxiv_server.py) that the arXiv URLs of the environment name."""
+    from tests.arxiv_server import ArxivServer
+
+    with ArxivServer() as server:
+        monkeypatch.setenv("PAPERSHELF_ARXIV_API_URL", server.api_url)
+        monkeypatch.setenv("PAPERSHELF_ARXIV_PDF_URL", server.pdf_url)
+        yield server
