@@ -7,16 +7,34 @@ With no command, the desktop app opens.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import re
+import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
+import textwrap
+import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from desktop_app import __version__
-from desktop_app.core import conflicts, paths
-from desktop_app.core.errors import PapershelfError
-from desktop_app.core.library import Library
+from desktop_app.core import arxiv_id, conflicts, digest, paths
+from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.errors import (
+    DigestError,
+    EditConflict,
+    InvalidArxivId,
+    InvalidValue,
+    PapershelfError,
+)
+from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
+from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +83,624 @@ Subparsers = argparse._SubParsersAction  # the type add_subparsers() returns
 
 def _add_library_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
     """The commands of the library: import-digest, add, list, show, tag, status, ..."""
+    statuses = [s.value for s in Status]
+
+    p = sub.add_parser(
+        "import-digest",
+        help="import daily arXiv digests (Markdown) into the inbox",
+        description="Import daily arXiv digests in Markdown. New papers land in the inbox "
+        "(status new) unless --status unread is given; papers already in the library only get "
+        "the metadata they miss; dismissed papers are not brought back. Nothing is downloaded.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", type=Path, help="a digest .md file")
+    p.add_argument("--status", choices=["new", "unread"], default="new", help="default: new")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    p.set_defaults(func=_cmd_import_digest)
+
+    p = sub.add_parser(
+        "add",
+        help="add papers by arXiv ID or link",
+        description="Add papers by arXiv ID, arxiv.org link or DOI (any form; pasted text "
+        "with several IDs works too). Offline, the paper is created from its ID and its "
+        "metadata is marked to be fetched.",
+    )
+    p.add_argument("refs", nargs="+", metavar="ID-OR-URL")
+    p.add_argument("--json", action="store_true", help="print the papers as JSON")
+    p.set_defaults(func=_cmd_add)
+
+    p = sub.add_parser("list", help="list the papers of the library")
+    p.add_argument("--status", choices=statuses, help="only papers with this status")
+    p.add_argument("--tag", help="only papers with this tag (or a tag below it: rag/…)")
+    p.add_argument("--sort", choices=["added", "title", "year"], default="added")
+    p.add_argument("--reverse", action="store_true", help="reverse the order")
+    p.add_argument("--json", action="store_true", help="print the papers as JSON")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("inbox", help="list the papers to triage (status new)")
+    p.add_argument("--json", action="store_true", help="print the papers as JSON")
+    p.set_defaults(func=_cmd_inbox)
+
+    p = sub.add_parser("show", help="show one paper: metadata, status, tags, notes")
+    p.add_argument("ref", metavar="ID")
+    p.add_argument("--json", action="store_true", help="print the paper as JSON")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("tag", help="add or remove tags (repeat --add/--remove for several)")
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.add_argument("--add", action="append", default=[], metavar="TAG", help="add TAG")
+    p.add_argument("--remove", action="append", default=[], metavar="TAG", help="remove TAG")
+    p.set_defaults(func=_cmd_tag, parser=p)
+
+    p = sub.add_parser("tags", help="list the tags with the number of papers of each")
+    p.add_argument("--json", action="store_true", help="print the tags as JSON")
+    p.set_defaults(func=_cmd_tags)
+
+    p = sub.add_parser(
+        "tag-rename",
+        help="rename a tag on every paper (or merge it into an existing one)",
+        description="Rename a tag on every paper; tags below it follow (rag/eval becomes "
+        "NEW/eval). Renaming onto a tag that exists merges the two.",
+    )
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.set_defaults(func=_cmd_tag_rename)
+
+    p = sub.add_parser("status", help="set the read status: new, unread, reading, read")
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.add_argument("status", choices=statuses, metavar="{" + ",".join(statuses) + "}")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("keep", help="keep papers from the inbox (status unread)")
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.set_defaults(func=_cmd_keep)
+
+    p = sub.add_parser(
+        "dismiss", help="dismiss papers from the inbox (to the trash; digests skip them)"
+    )
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.set_defaults(func=_cmd_dismiss)
+
+    p = sub.add_parser("rate", help="rate a paper from 0 (no rating) to 5")
+    p.add_argument("ref", metavar="ID")
+    p.add_argument("rating", type=int, metavar="N")
+    p.set_defaults(func=_cmd_rate)
+
+    p = sub.add_parser(
+        "note",
+        help="print, set, append to or edit a paper's notes",
+        description="Without an option, print the notes. TEXT '-' reads standard input. "
+        "--edit opens $VISUAL or $EDITOR on the notes.",
+    )
+    p.add_argument("ref", metavar="ID")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--set", metavar="TEXT", help="replace the notes ('' deletes them)")
+    group.add_argument("--append", metavar="TEXT", help="add a paragraph at the end")
+    group.add_argument("--edit", action="store_true", help="edit the notes in $EDITOR")
+    p.set_defaults(func=_cmd_note)
+
+    p = sub.add_parser("rm", help="move papers to the trash (restore brings them back)")
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.set_defaults(func=_cmd_rm)
+
+    p = sub.add_parser("restore", help="bring papers back from the trash")
+    p.add_argument("refs", nargs="+", metavar="ID")
+    p.set_defaults(func=_cmd_restore)
+
+    p = sub.add_parser("trash", help="list the papers in the trash (--empty removes them)")
+    p.add_argument("--empty", action="store_true", help="remove the papers in the trash for good")
+    p.add_argument("--json", action="store_true", help="print the papers as JSON")
+    p.set_defaults(func=_cmd_trash)
+
+
+# -- output helpers -------------------------------------------------------------------------
+
+
+def _text_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide East Asian characters take two)."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, with an ellipsis when cut."""
+    if _text_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _text_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out).rstrip() + "…"
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Aligned columns; on a terminal the last column is cut to the window's width."""
+    widths = [max(_text_width(row[i]) for row in [headers, *rows]) for i in range(len(headers) - 1)]
+    room = None
+    if sys.stdout.isatty():
+        room = max(shutil.get_terminal_size().columns - sum(widths) - 2 * len(widths), 20)
+    for row in [headers, *rows]:
+        cells = [cell + " " * (widths[i] - _text_width(cell)) for i, cell in enumerate(row[:-1])]
+        last = _fit(row[-1], room) if room else row[-1]
+        print("  ".join([*cells, last]).rstrip())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _paper_json(library: Library, paper: Paper, folder: Path | None = None) -> dict[str, Any]:
+    """The stable JSON form of a paper: paper.json's fields plus ``notes``."""
+    data = paper.to_dict()
+    notes = (folder or library.paper_dir(paper.key)) / NOTES_FILE
+    try:
+        data["notes"] = notes.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        data["notes"] = ""
+    return data
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _print_papers(library: Library, papers: Sequence[Paper], *, as_json: bool) -> None:
+    if as_json:
+        _print_json([_paper_json(library, p) for p in papers])
+        return
+    rows = []
+    for p in papers:
+        title = p.title or "(title not fetched yet)"
+        if p.tags:
+            title += "  [" + ", ".join(p.tags) + "]"
+        rows.append([p.display_id, p.status.value, str(p.year or ""), title])
+    _print_table(["ID", "STATUS", "YEAR", "TITLE"], rows)
+
+
+def _report_damaged(scan: ScanResult) -> None:
+    for error in scan.errors:
+        print(f"papershelf: warning: {error} (skipped)", file=sys.stderr)
+
+
+def _for_each(refs: Sequence[str], action: Callable[[str], None]) -> int:
+    """Run ``action`` on each reference; a failing one is reported and the rest go on."""
+    status = EXIT_OK
+    for ref in refs:
+        try:
+            action(ref)
+        except PapershelfError as e:
+            print(f"papershelf: error: {e}", file=sys.stderr)
+            status = EXIT_USER_ERROR
+    return status
+
+
+def _read_arg(text: str) -> str:
+    """A TEXT argument; ``-`` reads standard input."""
+    return sys.stdin.read() if text == "-" else text
+
+
+# -- the commands ---------------------------------------------------------------------------
+
+
+def _cmd_import_digest(ctx: Context, args: argparse.Namespace) -> int:
+    status = Status.parse(args.status)
+    reports = []
+    exit_status = EXIT_OK
+    for path in args.files:
+        try:
+            report = digest.import_digest(ctx.library, path, status)
+        except DigestError as e:
+            print(f"papershelf: error: {e}", file=sys.stderr)
+            exit_status = EXIT_USER_ERROR
+            continue
+        reports.append(report)
+        if not args.json:
+            print(f"{path.name}: {report.summary()}")
+            for skipped in report.skipped:
+                print(f"  skipped {skipped}")
+    if args.json:
+        _print_json([r.to_dict() for r in reports])
+    elif reports and sum(len(r.added) for r in reports) and status is Status.NEW:
+        print(
+            "See them with 'papershelf inbox'; "
+            "keep or dismiss them with 'papershelf keep|dismiss ID…'."
+        )
+    return exit_status
+
+
+def _parse_refs(refs: Sequence[str]) -> tuple[list[ArxivId], list[InvalidArxivId]]:
+    """The arXiv IDs named in ``refs`` (each paper once), and the refs that name none.
+
+    A ref is an ID or link in any form, or pasted text holding several.
+    """
+    aids: dict[str, ArxivId] = {}
+    errors: list[InvalidArxivId] = []
+    for ref in refs:
+        try:
+            found = [arxiv_id.parse(ref)]
+        except InvalidArxivId as e:
+            found = arxiv_id.find_all(ref)
+            if not found:
+                errors.append(e)
+        for aid in found:
+            aids.setdefault(aid.id, aid)
+    return list(aids.values()), errors
+
+
+def _add_offline(library: Library, aids: Sequence[ArxivId]) -> list[tuple[Paper, AddOutcome]]:
+    """Add papers from their IDs alone: their metadata is marked to be fetched."""
+    return [library.add_arxiv(aid, status=Status.UNREAD) for aid in aids]
+
+
+def _cmd_add(ctx: Context, args: argparse.Namespace) -> int:
+    aids, errors = _parse_refs(args.refs)
+    for error in errors:
+        print(f"papershelf: error: {error}", file=sys.stderr)
+    results = _add_offline(ctx.library, aids)
+    exit_status = EXIT_USER_ERROR if errors else EXIT_OK
+    if args.json:
+        _print_papers(ctx.library, [paper for paper, _ in results], as_json=True)
+        return exit_status
+    if not results:
+        return exit_status
+    notes = {
+        AddOutcome.ADDED: "metadata to fetch",
+        AddOutcome.PRESENT: "already in the library",
+        AddOutcome.RESTORED: "back from the trash",
+    }
+    _print_table(
+        ["", "ID", "TITLE"],
+        [
+            [outcome.value, paper.display_id, paper.title or f"({notes[outcome]})"]
+            for paper, outcome in results
+        ],
+    )
+    return exit_status
+
+
+def _cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    scan = ctx.library.scan()
+    _report_damaged(scan)
+    papers = scan.papers
+    if args.status:
+        papers = [p for p in papers if p.status.value == args.status]
+    if args.tag:
+        want = normalize_tag(args.tag).casefold()
+        papers = [
+            p
+            for p in papers
+            if any(t.casefold() == want or t.casefold().startswith(want + "/") for t in p.tags)
+        ]
+    papers = _sorted(papers, args.sort, args.reverse)
+    if args.json:
+        _print_papers(ctx.library, papers, as_json=True)
+    elif not papers:
+        print("No papers." if not scan.papers else "No papers match.")
+    else:
+        _print_papers(ctx.library, papers, as_json=False)
+        print(_plural(len(papers), "paper"))
+    return EXIT_OK
+
+
+def _sorted(papers: Sequence[Paper], order: str, reverse: bool = False) -> list[Paper]:
+    """Papers by date added (oldest first), title (A to Z) or year (oldest first)."""
+    if order == "title":
+        return sorted(papers, key=lambda p: (_title_key(p.title), p.key), reverse=reverse)
+    if order == "year":
+        return sorted(
+            papers, key=lambda p: (p.year or 0, p.published or "", p.key), reverse=reverse
+        )
+    return sorted(papers, key=lambda p: (p.added, p.key), reverse=reverse)
+
+
+def _title_key(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).casefold()
+    return re.sub(r"^[^\w]+|^(?:the|a|an)\s+", "", text)
+
+
+def _cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
+    scan = ctx.library.scan()
+    _report_damaged(scan)
+    papers = _sorted([p for p in scan.papers if p.status is Status.NEW], "added")
+    if args.json:
+        _print_papers(ctx.library, papers, as_json=True)
+    elif not papers:
+        print("The inbox is empty.")
+    else:
+        _print_papers(ctx.library, papers, as_json=False)
+        print(
+            f"{_plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
+            "'papershelf dismiss ID…' dismisses."
+        )
+    return EXIT_OK
+
+
+def _cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    library = ctx.library
+    paper = library.get(args.ref)
+    if args.json:
+        _print_json(_paper_json(library, paper))
+        return EXIT_OK
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    print(paper.title or "(title not fetched yet)")
+    lines: list[tuple[str, str]] = []
+    aid = paper.arxiv
+    if aid is not None:
+        lines.append(("arXiv", f"{aid.canonical}  {aid.abs_url()}"))
+    else:
+        lines.append(("Key", paper.key))
+    lines.append(("Authors", ", ".join(paper.authors) or "-"))
+    if paper.published:
+        dates = paper.published
+        if paper.updated and paper.updated != paper.published:
+            dates += f" (updated {paper.updated})"
+        lines.append(("Published", dates))
+    if paper.categories:
+        lines.append(("Categories", ", ".join(paper.categories)))
+    for label, value in (
+        ("Journal", paper.journal_ref),
+        ("DOI", paper.doi),
+        ("Comment", paper.comment),
+    ):
+        if value:
+            lines.append((label, value))
+    lines.append(("Status", _describe_status(paper)))
+    lines.append(("Tags", ", ".join(paper.tags) or "-"))
+    lines.append(("Rating", _stars(paper.rating)))
+    lines.append(
+        ("Added", f"{_day(paper.added)}" + (f" from {paper.source}" if paper.source else ""))
+    )
+    pdf = library.pdf_path(paper)
+    lines.append(("PDF", str(pdf) if pdf else _describe_fetch(paper.pdf_state, paper.pdf_error)))
+    if paper.metadata_state is not FetchState.NONE and paper.metadata_state is not FetchState.DONE:
+        lines.append(("Metadata", _describe_fetch(paper.metadata_state, paper.metadata_error)))
+    lines.append(("Folder", str(library.paper_dir(paper.key))))
+    label_width = max(len(label) for label, _ in lines) + 2
+    for label, value in lines:
+        wrapped = textwrap.wrap(
+            value, max(width - label_width - 2, 30), break_on_hyphens=False
+        ) or [""]
+        print(f"  {label:<{label_width}}{wrapped[0]}")
+        for more in wrapped[1:]:
+            print(" " * (label_width + 2) + more)
+    if paper.abstract:
+        print("\nAbstract")
+        for paragraph in paper.abstract.split("\n"):
+            print(
+                textwrap.fill(
+                    paragraph,
+                    width - 2,
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                    break_on_hyphens=False,
+                )
+            )
+    notes = library.read_notes(paper.key)
+    if notes.strip():
+        print("\nNotes")
+        print(textwrap.indent(notes.rstrip("\n"), "  "))
+    return EXIT_OK
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "")[:10]
+
+
+def _stars(rating: int) -> str:
+    return "★" * rating + "☆" * (5 - rating) + f" ({rating}/5)" if rating else "not rated"
+
+
+def _describe_status(paper: Paper) -> str:
+    text = {
+        Status.NEW: "new (in the inbox)",
+        Status.UNREAD: "unread",
+        Status.READING: "reading",
+        Status.READ: "read",
+    }[paper.status]
+    if paper.status is Status.READING and paper.started:
+        text += f", since {_day(paper.started)}"
+    if paper.status is Status.READING and paper.last_page:
+        text += f", page {paper.last_page}" + (
+            f" of {paper.page_count}" if paper.page_count else ""
+        )
+    if paper.status is Status.READ and paper.finished:
+        text += f" on {_day(paper.finished)}"
+        if paper.started and _day(paper.started) != _day(paper.finished):
+            text += f" (started {_day(paper.started)})"
+    return text
+
+
+def _describe_fetch(state: FetchState, error: str | None) -> str:
+    return {
+        FetchState.NONE: "not fetched",
+        FetchState.PENDING: "queued, fetched when online",
+        FetchState.DONE: "fetched",
+        FetchState.FAILED: f"failed: {error or 'unknown error'}",
+    }[state]
+
+
+def _cmd_tag(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.add and not args.remove:
+        args.parser.error("give at least one --add TAG or --remove TAG")
+    if args.add and not any(normalize_tag(t) for t in args.add):
+        raise InvalidValue("a tag cannot be empty")
+
+    def change(ref: str) -> None:
+        def edit(paper: Paper) -> None:
+            paper.remove_tags(args.remove)
+            paper.add_tags(args.add)
+
+        paper = ctx.library.update(ref, edit)
+        print(f"{paper.display_id}  tags: {', '.join(paper.tags) or '-'}")
+
+    return _for_each(args.refs, change)
+
+
+def _cmd_tags(ctx: Context, args: argparse.Namespace) -> int:
+    scan = ctx.library.scan()
+    _report_damaged(scan)
+    counts = ctx.library.tag_counts(scan.papers)
+    tags = sorted(counts, key=lambda t: (t.casefold(), t))
+    if args.json:
+        _print_json([{"tag": t, "count": counts[t]} for t in tags])
+    elif not tags:
+        print("No tags.")
+    else:
+        width = len(str(max(counts.values())))
+        for tag in tags:
+            print(f"{counts[tag]:>{width}}  {tag}")
+    return EXIT_OK
+
+
+def _cmd_tag_rename(ctx: Context, args: argparse.Namespace) -> int:
+    changed = ctx.library.rename_tag(args.old, args.new)
+    if not changed:
+        raise InvalidValue(f"no paper has the tag {normalize_tag(args.old)!r}")
+    print(
+        f"Renamed the tag {normalize_tag(args.old)!r} to {normalize_tag(args.new)!r} "
+        f"on {_plural(len(changed), 'paper')}."
+    )
+    return EXIT_OK
+
+
+def _cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    status = Status.parse(args.status)
+
+    def change(ref: str) -> None:
+        paper = ctx.library.set_status(ref, status)
+        print(f"{paper.display_id}  {_describe_status(paper)}")
+
+    return _for_each(args.refs, change)
+
+
+def _cmd_keep(ctx: Context, args: argparse.Namespace) -> int:
+    def keep(ref: str) -> None:
+        def change(paper: Paper) -> None:
+            if paper.status is Status.NEW:
+                paper.set_status(Status.UNREAD)
+
+        before = ctx.library.get(ref).status
+        paper = ctx.library.update(ref, change)
+        if before is Status.NEW:
+            print(f"kept {paper.display_id} (unread)")
+        else:
+            print(f"{paper.display_id} is not in the inbox ({paper.status.value}): unchanged")
+
+    return _for_each(args.refs, keep)
+
+
+def _cmd_dismiss(ctx: Context, args: argparse.Namespace) -> int:
+    def dismiss(ref: str) -> None:
+        key = ctx.library.dismiss(ref)
+        print(f"dismissed {key} (in the trash; later digests will not bring it back)")
+
+    return _for_each(args.refs, dismiss)
+
+
+def _cmd_rate(ctx: Context, args: argparse.Namespace) -> int:
+    paper = ctx.library.set_rating(args.ref, args.rating)
+    print(f"{paper.display_id}  {_stars(paper.rating)}")
+    return EXIT_OK
+
+
+def _cmd_note(ctx: Context, args: argparse.Namespace) -> int:
+    library = ctx.library
+    key = library.resolve(args.ref)
+    if args.set is not None:
+        library.write_notes(key, _read_arg(args.set))
+    elif args.append is not None:
+        text = _read_arg(args.append)
+        if not text.strip():
+            raise InvalidValue("nothing to append: the text is empty")
+        library.append_notes(key, text)
+    elif args.edit:
+        _edit_notes(library, key)
+    else:
+        sys.stdout.write(library.read_notes(key))
+    return EXIT_OK
+
+
+def _edit_notes(library: Library, key: str) -> None:
+    """Open the notes in the user's editor; save them unless they changed meanwhile."""
+    before = library.read_notes(key)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        editor = "notepad" if os.name == "nt" else "vi"
+    fd, name = tempfile.mkstemp(prefix=f"papershelf-{key}-", suffix=".md")
+    tmp = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(before)
+    try:
+        result = subprocess.run([*shlex.split(editor, posix=os.name != "nt"), str(tmp)])
+    except OSError as e:
+        tmp.unlink()
+        raise PapershelfError(f"cannot start the editor {editor!r}: {e.strerror or e}") from e
+    if result.returncode != 0:
+        tmp.unlink()
+        raise PapershelfError(
+            f"the editor {editor!r} exited with status {result.returncode}; notes unchanged"
+        )
+    text = tmp.read_text(encoding="utf-8")
+    if text == before:
+        tmp.unlink()
+        print("Notes unchanged.")
+        return
+    try:
+        library.write_notes(key, text, expected=before)
+    except EditConflict as e:
+        raise EditConflict(f"{e}; your version is kept in {tmp}") from None
+    tmp.unlink()
+    print(f"Saved the notes of {key}.")
+
+
+def _cmd_rm(ctx: Context, args: argparse.Namespace) -> int:
+    def rm(ref: str) -> None:
+        key = ctx.library.delete(ref)
+        print(f"moved {key} to the trash ('papershelf restore {key}' brings it back)")
+
+    return _for_each(args.refs, rm)
+
+
+def _cmd_restore(ctx: Context, args: argparse.Namespace) -> int:
+    def restore(ref: str) -> None:
+        paper = ctx.library.restore(ref)
+        print(f"restored {paper.display_id} ({paper.status.value})")
+
+    return _for_each(args.refs, restore)
+
+
+def _cmd_trash(ctx: Context, args: argparse.Namespace) -> int:
+    library = ctx.library
+    if args.empty:
+        count = library.empty_trash()
+        print(f"Emptied the trash: {_plural(count, 'paper')} removed for good.")
+        return EXIT_OK
+    papers = library.trash()
+    if args.json:
+        _print_json([_paper_json(library, p, library.trash_dir / p.key) for p in papers])
+    elif not papers:
+        print("The trash is empty.")
+    else:
+        _print_table(
+            ["ID", "", "TITLE"],
+            [
+                [
+                    p.display_id,
+                    "dismissed" if p.extra.get("dismissed") else "deleted",
+                    p.title or "(no title)",
+                ]
+                for p in papers
+            ],
+        )
+        print(
+            f"{_plural(len(papers), 'paper')} in the trash; "
+            "'papershelf restore ID…' brings one back."
+        )
+    return EXIT_OK
 
 
 def _add_conflict_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]

@@ -43,6 +43,10 @@ class InvalidValue(PapershelfError, ValueError):
     """A value given by the user is out of range (a rating of 7, an unknown status)."""
 
 
+class EditConflict(PapershelfError):
+    """A file changed on disk while the user edited a copy of it; nothing was overwritten."""
+
+
 class DigestError(PapershelfError):
     """A digest file cannot be read at all."""
 

@@ -36,6 +36,7 @@ from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import (
     DamagedFile,
     DuplicatePaper,
+    EditConflict,
     InvalidValue,
     LibraryError,
     PaperNotFound,
@@ -141,7 +142,7 @@ class Library:
 
     def pdf_path(self, paper: Paper) -> Path | None:
         """The PDF's path when the paper has one on disk."""
-        if not paper.pdf_file:
+        if not paper.pdf_file or not _is_key(paper.pdf_file):  # a bare file name only
             return None
         path = self.paper_dir(paper.key) / paper.pdf_file
         return path if path.exists() else None
@@ -187,7 +188,7 @@ class Library:
             try:
                 result.papers.append(self._read(key))
             except DamagedFile as e:
-                log.warning("%s", e)
+                log.info("%s", e)  # the caller reports result.errors
                 result.errors.append(e)
             except PaperNotFound:
                 path = self.paper_dir(key) / PAPER_FILE
@@ -346,11 +347,21 @@ class Library:
         self._forget_dismissal(key)
         return paper, AddOutcome.ADDED
 
-    def write_notes(self, ref: str, text: str) -> None:
-        """Replace the notes; empty notes remove notes.md."""
+    def write_notes(self, ref: str, text: str, *, expected: str | None = None) -> None:
+        """Replace the notes; empty notes remove notes.md.
+
+        Args:
+            expected: the notes as they were when the user started editing; when given and
+                the notes on disk differ (changed meanwhile elsewhere), nothing is written.
+
+        Raises:
+            EditConflict: the notes changed since ``expected`` was read.
+        """
         with self.locked():
             key = self.resolve(ref)
             path = self.notes_path(key)
+            if expected is not None and self.read_notes(key) != expected:
+                raise EditConflict(f"{path}: the notes changed while they were being edited")
             if text.strip():
                 atomic_write_text(path, text if text.endswith("\n") else text + "\n")
             else:

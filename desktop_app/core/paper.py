@@ -255,4 +255,16 @@ class Paper:
             values[list_field] = list(v)
         for int_field in ("rating", "last_page"):
             values[int_field] = int(values.get(int_field) or 0)
+        values["rating"] = min(max(values["rating"], 0), 5)  # edited by hand out of range
+        for name in ("title", "abstract"):
+            if values.get(name) is None:
+                values[name] = ""
+        for f in fields(cls):
+            value = values.get(f.name)
+            if value is None or f.name in ("status", "pdf_state", "metadata_state", "extra"):
+                continue
+            if f.type in ("str", "str | None") and not isinstance(value, str):
+                raise TypeError(f"{f.name!r} must be a string, not {value!r}")
+            if f.type == "int | None" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"{f.name!r} must be a whole number, not {value!r}")
         return cls(**values, extra=extra)
