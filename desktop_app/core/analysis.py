@@ -1,0 +1,161 @@
+"""How text becomes index terms: words, lower case, accents folded, stop words, English stems.
+
+The same functions cut documents when they are indexed and queries when they are searched,
+so ``Retrieving`` in a query finds ``retrieval`` in a title (both stem to ``retriev``) and
+``Gödel`` finds ``Godel``. The analyzers are Whoosh analyzers but do their work in one loop
+with a memo of each word's term: Whoosh's usual chain of generator filters costs several
+times more per word, and a paper's full text has thousands of words.
+
+Their classes are pickled into the index's table of contents: renaming or moving them makes
+stored indexes unreadable, which the index treats as "old schema" and rebuilds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.lang.porter import stem as porter_stem
+from whoosh.support.charset import accent_map
+
+#: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
+WORD = re.compile(r"\w+(?:\.?\w+)*")
+KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may hold commas)
+_MEMO_LIMIT = 500_000  # words remembered before the memo starts over
+_stem_memo: dict[str, str] = {}
+_fold_memo: dict[str, str] = {}
+
+
+def fold(word: str) -> str:
+    """Lower case with accents folded (``Gödel`` -> ``godel``, ``Straße`` -> ``strasse``)."""
+    return word.lower().translate(accent_map)
+
+
+def stem_term(word: str) -> str:
+    """The index term of a word in a stemmed field; ``""`` for a stop word or a single letter."""
+    term = _stem_memo.get(word)
+    if term is None:
+        folded = fold(word)
+        term = "" if len(folded) < 2 or folded in STOP_WORDS else porter_stem(folded)
+        if len(_stem_memo) >= _MEMO_LIMIT:
+            _stem_memo.clear()
+        _stem_memo[word] = term
+    return term
+
+
+def plain_term(word: str) -> str:
+    """The index term of a word in an unstemmed field (names): folded, nothing dropped."""
+    term = _fold_memo.get(word)
+    if term is None:
+        term = fold(word)
+        if len(_fold_memo) >= _MEMO_LIMIT:
+            _fold_memo.clear()
+        _fold_memo[word] = term
+    return term
+
+
+class TextAnalyzer(Analyzer):  # type: ignore[misc]
+    """Words -> folded (and, with ``stem``, stop-word-free English stems) Whoosh tokens.
+
+    Positions count kept words only, so a phrase matches across a dropped stop word
+    (``"x y"`` also finds ``x of y``), as Whoosh's own StopFilter does.
+    """
+
+    def __init__(self, stem: bool = True) -> None:
+        self.stem = stem
+
+    def __repr__(self) -> str:
+        return f"TextAnalyzer(stem={self.stem})"
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of ``text``, in order."""
+        term_of = stem_term if self.stem else plain_term
+        return [t for t in map(term_of, WORD.findall(text)) if t]
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        term_of = stem_term if self.stem else plain_term
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.text = term_of(value) or value
+            t.original = value
+            t.boost, t.stopped = 1.0, False
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for match in WORD.finditer(value):
+            term = term_of(match.group())
+            if not term:
+                continue
+            t.text = term
+            t.boost, t.stopped = 1.0, False
+            if keeporiginal:
+                t.original = match.group()
+            if positions:
+                t.pos = pos
+            pos += 1
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class KeywordAnalyzer(Analyzer):  # type: ignore[misc]
+    """Whole values separated by ``KEYWORD_SEPARATOR`` (tags, categories), each folded."""
+
+    def __repr__(self) -> str:
+        return "KeywordAnalyzer()"
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        values = value.split(KEYWORD_SEPARATOR) if tokenize else [value]
+        offset = start_char
+        for pos, raw in enumerate(values, start_pos):
+            text = keyword_term(raw)
+            if text:
+                t.text, t.original = text, raw
+                t.boost, t.stopped = 1.0, False
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar, t.endchar = offset, offset + len(raw)
+                yield t
+            offset += len(raw) + 1
+
+
+def keyword_term(value: str) -> str:
+    """A keyword value as indexed: trimmed, inner spaces collapsed, folded."""
+    return fold(" ".join(value.split()))
+
+
+def join_keywords(values: list[str] | tuple[str, ...] | set[str]) -> str:
+    return KEYWORD_SEPARATOR.join(values)
