@@ -9,6 +9,7 @@ it headless; they are opt-in: ``make package-test`` sets ``PAPERSHELF_PACKAGE_TE
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import struct
@@ -367,3 +368,41 @@ def test_the_tarballs_install_script_points_the_menu_at_the_frozen_app(
     )
     entry = _desktop_entry(data / "applications" / f"{APP_ID}.desktop")
     assert entry["Exec"] == str(frozen_app)
+
+
+@pytest.mark.package
+@pytest.mark.timeout(900)
+def test_frozen_app_imports_a_digest_and_lists_it(frozen_app: Path, tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    digest = ROOT / "resources" / "sample-digest.md"
+    imported = _run_frozen(
+        frozen_app, "--library", str(library), "import-digest", str(digest), home=tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+    listed = _run_frozen(frozen_app, "--library", str(library), "inbox", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "2504.05220" in listed.stdout  # the digest's first paper
+
+
+@pytest.mark.package
+@pytest.mark.timeout(900)
+def test_frozen_app_is_its_own_pdf_text_worker(frozen_app: Path, tmp_path: Path) -> None:
+    from desktop_app.core.pdftext import WORKER_FLAG
+    from tests.pdfgen import make_pdf
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(make_pdf(["Dense retrieval with query likelihood", "Second page"]))
+    env = {**os.environ, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(frozen_app), WORKER_FLAG, "1024"],
+        input=f"{pdf}\n\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    status, pages = json.loads(result.stdout.splitlines()[0])
+    assert status == "ok"
+    assert "query likelihood" in pages[0]
+    assert "Second page" in pages[1]
