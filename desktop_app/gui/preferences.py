@@ -1,0 +1,285 @@
+"""The Preferences dialog, over the typed settings of ``core/settings.py``.
+
+It edits what a user expects to set: the library (open another one, or create a new one),
+fetching PDFs automatically, working offline, the list's default order and the arXiv mirror
+URLs. Values are checked with the settings' own rules (``Settings.from_dict``), so the dialog
+accepts exactly what the settings file would; a bad value is named under its field and OK
+stays disabled until it is fixed. The notices of the last load (values that fell back to
+their defaults) are shown at the top.
+
+The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy and
+:attr:`PreferencesDialog.library_choice` the library to switch to; the window saves them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.library import Library
+from desktop_app.core.search import SortOrder
+from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Settings
+from desktop_app.gui.icons import icon
+
+SORT_LABELS = {
+    SortOrder.ADDED: "Date added (newest first)",
+    SortOrder.RELEVANCE: "Relevance to the search",
+    SortOrder.YEAR: "Year (newest first)",
+    SortOrder.TITLE: "Title (A to Z)",
+}
+
+
+class LibraryAction(Enum):
+    OPEN = "open"
+    CREATE = "create"
+
+
+@dataclass(frozen=True)
+class LibraryChoice:
+    """A library the user chose in the dialog: open it, or create it there first."""
+
+    path: Path
+    action: LibraryAction
+
+
+def library_folder_problem(path: Path, action: LibraryAction) -> str | None:
+    """Why ``path`` cannot be opened (or created) as a library, or None when it can."""
+    marker = path / "library.json"
+    if action is LibraryAction.OPEN:
+        return None if marker.is_file() else f"{path} holds no Papershelf library"
+    if marker.is_file():
+        return None  # "creating" an existing library just opens it
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file, not a folder"
+    if path.is_dir() and any(p.name != ".DS_Store" for p in path.iterdir()):
+        return f"{path} is not empty; choose an empty or a new folder"
+    return None
+
+
+class PreferencesDialog(QDialog):
+    """Edit a copy of the settings; read it back with :meth:`settings` after OK."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        current_library: Path,
+        notices: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.setWindowIcon(icon("preferences"))
+        self.setMinimumWidth(560)
+        self._original = settings
+        self.current_library = current_library
+        self.library_choice: LibraryChoice | None = None
+        layout = QVBoxLayout(self)
+
+        if notices:
+            box = QLabel(
+                "<b>Some settings could not be used and fell back to their defaults:</b><ul>"
+                + "".join(f"<li>{_escape(n)}</li>" for n in notices)
+                + "</ul>Saving these preferences writes valid values back."
+            )
+            box.setObjectName("settingsNotices")
+            box.setWordWrap(True)
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setStyleSheet(
+                "QLabel#settingsNotices { background: rgba(242, 153, 0, 0.16); "
+                "border: 1px solid rgba(242, 153, 0, 0.6); border-radius: 6px; padding: 6px; }"
+            )
+            layout.addWidget(box)
+
+        # -- library -------------------------------------------------------------------
+        library_box = QGroupBox("Library")
+        lib_layout = QVBoxLayout(library_box)
+        self.library_label = QLabel()
+        self.library_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.library_label.setWordWrap(True)
+        lib_layout.addWidget(self.library_label)
+        buttons = QHBoxLayout()
+        self.open_library_button = QPushButton(icon("folder"), "Open Another Library…")
+        self.open_library_button.clicked.connect(lambda: self._pick_library(LibraryAction.OPEN))
+        self.create_library_button = QPushButton(icon("add"), "Create a New Library…")
+        self.create_library_button.clicked.connect(lambda: self._pick_library(LibraryAction.CREATE))
+        buttons.addWidget(self.open_library_button)
+        buttons.addWidget(self.create_library_button)
+        buttons.addStretch(1)
+        lib_layout.addLayout(buttons)
+        self.library_error = _error_label()
+        lib_layout.addWidget(self.library_error)
+        layout.addWidget(library_box)
+
+        # -- fetching ------------------------------------------------------------------
+        fetch_box = QGroupBox("Fetching")
+        fetch_layout = QVBoxLayout(fetch_box)
+        self.auto_fetch = QCheckBox("Fetch PDFs automatically when papers are added or kept")
+        self.auto_fetch.setChecked(settings.fetch_pdfs_automatically)
+        self.offline = QCheckBox("Work offline: never contact arXiv (fetches wait until online)")
+        self.offline.setChecked(settings.offline)
+        fetch_layout.addWidget(self.auto_fetch)
+        fetch_layout.addWidget(self.offline)
+        layout.addWidget(fetch_box)
+
+        # -- list ----------------------------------------------------------------------
+        list_box = QGroupBox("Paper list")
+        list_form = QFormLayout(list_box)
+        self.sort = QComboBox()
+        for order, label in SORT_LABELS.items():
+            self.sort.addItem(label, order.value)
+        found = self.sort.findData(settings.default_sort)
+        self.sort.setCurrentIndex(max(0, found))
+        list_form.addRow("Default order:", self.sort)
+        layout.addWidget(list_box)
+
+        # -- arXiv ---------------------------------------------------------------------
+        arxiv_box = QGroupBox("arXiv")
+        arxiv_form = QFormLayout(arxiv_box)
+        overridden = settings.overridden_by_env()
+        self.api_url = QLineEdit(settings.arxiv_api_url)
+        self.pdf_url = QLineEdit(settings.arxiv_pdf_url)
+        self.api_url.setPlaceholderText(DEFAULT_API_URL)
+        self.pdf_url.setPlaceholderText(DEFAULT_PDF_URL)
+        self.api_error = _error_label()
+        self.pdf_error = _error_label()
+        for name, edit in (("arxiv_api_url", self.api_url), ("arxiv_pdf_url", self.pdf_url)):
+            edit.textChanged.connect(self._validate)
+            if name in overridden:
+                edit.setEnabled(False)
+                edit.setToolTip(f"Set by the environment variable ${overridden[name]}")
+        arxiv_form.addRow("API URL (mirror):", self.api_url)
+        arxiv_form.addRow("", self.api_error)
+        arxiv_form.addRow("PDF base URL:", self.pdf_url)
+        arxiv_form.addRow("", self.pdf_error)
+        defaults = QPushButton("Restore the arXiv Defaults")
+        defaults.clicked.connect(self._restore_url_defaults)
+        arxiv_form.addRow("", defaults)
+        layout.addWidget(arxiv_box)
+        layout.addStretch(1)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._show_library()
+        self._validate()
+
+    # -- library -------------------------------------------------------------------------
+
+    def _show_library(self) -> None:
+        text = f"Current library: <b>{_escape(str(self.current_library))}</b>"
+        if self.library_choice is not None:
+            verb = {LibraryAction.OPEN: "Open", LibraryAction.CREATE: "Create and open"}
+            text += (
+                f"<br>{verb[self.library_choice.action]} on OK: "
+                f"<b>{_escape(str(self.library_choice.path))}</b>"
+            )
+        self.library_label.setText(text)
+
+    def _pick_library(self, action: LibraryAction) -> None:
+        title = (
+            "Open a Papershelf Library"
+            if action is LibraryAction.OPEN
+            else "Choose an Empty Folder for the New Library"
+        )
+        folder = QFileDialog.getExistingDirectory(
+            self, title, str(self.current_library.parent), QFileDialog.Option.ShowDirsOnly
+        )
+        if folder:
+            self.choose_library(Path(folder), action)
+
+    def choose_library(self, path: Path, action: LibraryAction) -> bool:
+        """Take ``path`` as the library to switch to on OK; False (and a message) if unusable."""
+        problem = library_folder_problem(path, action)
+        if problem:
+            self.library_error.setText(problem)
+            self.library_error.show()
+            return False
+        self.library_error.hide()
+        same = path.resolve() == self.current_library.resolve()
+        self.library_choice = None if same else LibraryChoice(path, action)
+        self._show_library()
+        return True
+
+    # -- validation ----------------------------------------------------------------------
+
+    def _restore_url_defaults(self) -> None:
+        if self.api_url.isEnabled():
+            self.api_url.setText(DEFAULT_API_URL)
+        if self.pdf_url.isEnabled():
+            self.pdf_url.setText(DEFAULT_PDF_URL)
+
+    def _validate(self) -> bool:
+        ok = True
+        for name, edit, label in (
+            ("arxiv_api_url", self.api_url, self.api_error),
+            ("arxiv_pdf_url", self.pdf_url, self.pdf_error),
+        ):
+            _, notices = Settings.from_dict({name: edit.text().strip()})
+            if notices and edit.isEnabled():
+                label.setText(f"“{edit.text().strip()}” is not an http(s) URL")
+                label.show()
+                ok = False
+            else:
+                label.hide()
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        return ok
+
+    def accept(self) -> None:
+        if self._validate():
+            super().accept()
+
+    def settings(self) -> Settings:
+        """The edited settings (a copy; unknown keys and fields not shown are kept)."""
+        result = copy.deepcopy(self._original)
+        result.fetch_pdfs_automatically = self.auto_fetch.isChecked()
+        result.offline = self.offline.isChecked()
+        result.default_sort = str(self.sort.currentData())
+        if self.api_url.isEnabled():
+            result.arxiv_api_url = self.api_url.text().strip()
+        if self.pdf_url.isEnabled():
+            result.arxiv_pdf_url = self.pdf_url.text().strip()
+        if self.library_choice is not None:
+            result.library_path = str(self.library_choice.path)
+        return result
+
+
+def open_chosen_library(choice: LibraryChoice) -> Library:
+    """Open (or create) the library the dialog chose; raises LibraryError when it cannot."""
+    return Library.open(choice.path, create=choice.action is LibraryAction.CREATE)
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel#fieldError { color: #d93025; }")
+    label.hide()
+    return label
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
