@@ -234,6 +234,8 @@ def parse_feed(body: bytes, what: str = "arXiv's answer") -> Element:
         BadResponse: not XML, not an Atom feed, or XML declaring a DTD or entities (an XML
             bomb among others: nothing from the network is expanded).
     """
+    if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise BadResponse(f"{what}: the answer is an HTML page, not an Atom feed")
     try:
         root: Element = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as e:
