@@ -51,6 +51,9 @@ bench: $(STAMP)
 # desktop entry, AppStream metadata and icons installed for the current user.
 PACKAGE_STAMP := $(VENV)/.installed-package
 SHARE := build/share
+# The program the menu entry starts: `make install-desktop DESKTOP_EXEC=$(which papershelf)`
+# for a pipx install.
+DESKTOP_EXEC ?= $(abspath $(VENV))/bin/papershelf
 
 $(PACKAGE_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,package]'
@@ -72,7 +75,7 @@ package-test: system-deps $(PACKAGE_STAMP)
 install-desktop: $(STAMP)
 	rm -rf $(SHARE)
 	$(PY) packaging/build_assets.py --share $(SHARE)
-	sh packaging/linux/install-desktop.sh --share $(SHARE) --exec "$(abspath $(VENV))/bin/papershelf"
+	sh packaging/linux/install-desktop.sh --share $(SHARE) --exec "$(DESKTOP_EXEC)"
 
 uninstall-desktop:
 	sh packaging/linux/install-desktop.sh --uninstall
