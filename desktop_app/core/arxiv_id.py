@@ -5,8 +5,9 @@ Forms understood (see ../shared/testdata/arxiv-rules.md, quoting arXiv's documen
 - new style ``YYMM.NNNN`` (0704 to 1412) and ``YYMM.NNNNN`` (1501 on), optional ``vN``;
 - old style ``archive/YYMMNNN`` and ``archive.SC/YYMMNNN`` (the subject class is dropped
   from the canonical form: ``math.CA/0611800v2`` is ``math/0611800`` version 2);
-- an ``arXiv:`` prefix in any case; abs, pdf (with or without ``.pdf``), html, format and ps
-  URLs on ``arxiv.org``, ``www.arxiv.org`` and ``export.arxiv.org``, over http or https;
+- an ``arXiv:`` prefix in any case; abs, pdf (with or without ``.pdf``), html, format, ps,
+  src and tb URLs on ``arxiv.org``, ``www.arxiv.org`` and ``export.arxiv.org``, over http or
+  https (also ``arxiv.org/<id>`` and ``/abs/arXiv:<id>``, seen in the wild);
 - the DOI ``10.48550/arXiv.XXXX`` and its ``doi.org`` URL;
 - the stamp in the margin of arXiv PDFs (``arXiv:2504.05220v1 [cs.IR] 7 Apr 2025``).
 """
@@ -32,13 +33,13 @@ OLD_ARCHIVES = frozenset(
     }
 )  # fmt: skip
 
-_NEW = re.compile(r"(?P<yy>\d\d)(?P<mm>\d\d)\.(?P<num>\d+)(?:v(?P<version>\d+))?")
+_NEW = re.compile(r"(?P<yy>\d\d)(?P<mm>\d\d)\.(?P<num>\d+)(?:[vV](?P<version>\d+))?")
 _OLD = re.compile(
     r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.(?P<sc>[A-Za-z]{2}(?:-[a-z]+)?))?"
-    r"/(?P<yy>\d\d)(?P<mm>\d\d)(?P<num>\d+)(?:v(?P<version>\d+))?"
+    r"/(?P<yy>\d\d)(?P<mm>\d\d)(?P<num>\d+)(?:[vV](?P<version>\d+))?"
 )
 _URL = re.compile(
-    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format|ps)/"
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.(?:org|com)/(?:(?:abs|pdf|html|format|ps|src|tb)/)?"
     r"(?P<rest>.+?)(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE,
 )
@@ -124,7 +125,7 @@ def parse(text: str) -> ArxivId:
     if not text:
         raise InvalidArxivId("empty arXiv identifier")
     if (m := _URL.match(text)) or (m := _DOI.match(text)):
-        text = m.group("rest")
+        text = _PREFIX.sub("", m.group("rest"))  # also /abs/arXiv:1310.2590
     else:
         text = _PREFIX.sub("", text)
         # The PDF stamp: "arXiv:2504.05220v1 [cs.IR] 7 Apr 2025" -> first token.
