@@ -1,0 +1,312 @@
+"""LaTeX text in BibTeX fields: write Unicode text as LaTeX, and read LaTeX back as Unicode.
+
+Two kinds of text go into a BibTeX file:
+
+- *TeX-ish* text (titles, abstracts, names, journals) as arXiv keeps it: ``$...$`` math and
+  TeX commands (``\\LaTeX``, ``\\"o``) are meant as TeX and pass through; only the characters
+  TeX would misread (``& % # _ ~ ^``, unbalanced braces or dollars) are escaped.
+- *plain* text (notes, tags): every special character is escaped, so that
+  :func:`from_latex` gives back exactly the text that went in.
+
+With ``ascii_only`` (classic BibTeX, whose 8-bit world sorts and hyphenates raw UTF-8
+badly), accented letters become accent commands (``{\\"u}``) and the few letters TeX
+spells as commands (``{\\ss}``, ``{\\L}``) become those; other characters (CJK, Greek) stay
+Unicode, which biber and ``inputenc`` read. :func:`from_latex` understands these and the
+common commands other tools write (``\\emph``, ``\\url``, ``\\&``, ``--`` is left as is), and
+leaves commands it does not know as they are, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Accent commands and the combining character each stands for.
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}  # fmt: skip
+_ACCENT_OF = {mark: cmd for cmd, mark in _ACCENTS.items()}
+
+#: Letters and symbols TeX writes as a command without argument.
+_SYMBOLS = {
+    "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø",
+    "O": "Ø", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð", "th": "þ",
+    "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ",
+    "textbackslash": "\\", "textasciitilde": "~", "textasciicircum": "^",
+    "textbraceleft": "{", "textbraceright": "}", "textendash": "–", "textemdash": "—",
+    "textquoteleft": "‘", "textquoteright": "’", "textquotedblleft": "“",
+    "textquotedblright": "”", "textellipsis": "…", "dots": "…", "ldots": "…",
+    "textregistered": "®", "texttrademark": "™", "copyright": "©", "textdegree": "°",
+    "S": "§", "P": "¶", "pounds": "£", "euro": "€", "textunderscore": "_",
+    "textbar": "|", "textless": "<", "textgreater": ">", "guillemotleft": "«",
+    "guillemotright": "»",
+}  # fmt: skip
+_SYMBOL_OF = {
+    ch: cmd for cmd, ch in _SYMBOLS.items() if len(ch) == 1 and cmd not in ("dots", "ldots")
+}
+#: Commands whose (last) argument is simply the text they show.
+_TEXT_COMMANDS = frozenset(
+    {
+        "emph", "textit", "textbf", "textsc", "textrm", "textsf", "texttt", "textsl",
+        "textup", "textmd", "textnormal", "mathrm", "url", "href", "mbox", "hbox", "text",
+        "uppercase", "lowercase", "MakeUppercase", "MakeLowercase", "nocase", "NoCaseChange",
+        "enquote", "textsuperscript", "textsubscript",
+    }
+)  # fmt: skip
+#: Escaped characters (``\\&``) and spacing commands (``\\,``, ``\\/``) after a backslash.
+_ESCAPED = {
+    "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}",
+    " ": " ", ",": " ", ";": " ", ":": " ", "!": "", "/": "", "-": "", "@": "",
+}  # fmt: skip
+
+_MATH = re.compile(r"(?<!\\)\$\$?.+?(?<!\\)\$\$?", re.DOTALL)
+_PLAIN_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _letter_to_latex(ch: str) -> str:
+    """One non-ASCII character as LaTeX, or itself when TeX has no spelling for it."""
+    if ch in _SYMBOL_OF:
+        return "{\\" + _SYMBOL_OF[ch] + "}"
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
+    if not marks or not base.isascii() or any(m not in _ACCENT_OF for m in marks):
+        return ch
+    out = base
+    for mark in marks:
+        cmd = _ACCENT_OF[mark]
+        # \"u but \v{S}; a letter command needs its argument braced.
+        out = f"\\{cmd}{{{out}}}" if cmd.isalpha() or out.startswith("\\") else f"\\{cmd}{out}"
+    return "{" + out + "}"
+
+
+def _encode_letters(text: str, ascii_only: bool) -> str:
+    if not ascii_only:
+        return text
+    return "".join(ch if ch.isascii() else _letter_to_latex(ch) for ch in text)
+
+
+def plain_to_latex(text: str, *, ascii_only: bool = False) -> str:
+    """Plain text (notes, tags) as LaTeX that :func:`from_latex` turns back into ``text``."""
+    out = "".join(_PLAIN_SPECIAL.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+    return _encode_letters(out, ascii_only)
+
+
+def _braces_balanced(text: str) -> bool:
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", text):
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def tex_to_latex(text: str, *, ascii_only: bool = False) -> str:
+    """TeX-ish text (a title, a name) as valid LaTeX: its math and commands kept as they are."""
+    text = unicodedata.normalize("NFC", text)
+    if text.count("$") - text.count(r"\$") & 1:  # an odd dollar is a price, not math
+        return plain_to_latex(text, ascii_only=ascii_only)
+    keep_braces = _braces_balanced(text)
+    parts: list[str] = []
+    pos = 0
+    for m in _MATH.finditer(text):
+        parts.append(_escape_tex(text[pos : m.start()], keep_braces, ascii_only))
+        parts.append(m.group())
+        pos = m.end()
+    parts.append(_escape_tex(text[pos:], keep_braces, ascii_only))
+    return "".join(parts)
+
+
+def _escape_tex(text: str, keep_braces: bool, ascii_only: bool) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if ch == "\\" and (nxt.isalpha() or nxt in _ACCENTS or nxt in "&%$#_{} \\,;!"):
+            # An existing command or escape: TeX the author meant.
+            out.append(ch + nxt)
+            i += 2
+            continue
+        if (ch in "{}" and keep_braces) or ch == "~":  # ~ is TeX's tie here
+            out.append(ch)
+        else:
+            out.append(_PLAIN_SPECIAL.get(ch, ch))
+        i += 1
+    return _encode_letters("".join(out), ascii_only)
+
+
+def protect_case(latex: str) -> str:
+    """Brace the words a BibTeX style must not lower-case (``{LLMs}``, ``{GenIR}``, ``{iPhone}``).
+
+    Words with a capital after their first letter are acronyms or names; plain capitalised
+    words are left to the style, as Better BibTeX does. Math is left alone.
+    """
+    parts: list[str] = []
+    pos = 0
+    for m in _MATH.finditer(latex):
+        parts.append(_brace_words(latex[pos : m.start()]))
+        parts.append(m.group())
+        pos = m.end()
+    parts.append(_brace_words(latex[pos:]))
+    return "".join(parts)
+
+
+_WORD = re.compile(r"[^\W_]+")
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
+
+
+def _brace_words(text: str) -> str:
+    # Only words at brace depth 0 count: braced text is protected already.
+    out: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and (m := _COMMAND.match(text, i)):
+            out.append(m.group())
+            i = m.end()
+            continue
+        if ch in "{}":
+            depth += 1 if ch == "{" else -1
+        elif depth == 0 and (m := _WORD.match(text, i)):
+            word = m.group()
+            out.append("{" + word + "}" if any(c.isupper() for c in word[1:]) else word)
+            i = m.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<math>(?<!\\)\$\$?.+?(?<!\\)\$\$?)"
+    r"|\\(?P<cmd>[A-Za-z]+)\s*"
+    r"|\\(?P<sym>[^A-Za-z])"
+    r"|(?P<open>\{)|(?P<close>\})"
+    r"|(?P<tilde>~)",
+    re.DOTALL,
+)
+
+
+def from_latex(text: str) -> str:
+    """LaTeX from a BibTeX field as Unicode text.
+
+    Accents and letter commands become letters, escapes their characters, text commands
+    (``\\emph{x}``) their text and grouping braces go; math and unknown commands are kept
+    as they are.
+    """
+    out, _ = _decode(text, 0, top=True)
+    return unicodedata.normalize("NFC", out)
+
+
+def _decode(text: str, pos: int, *, top: bool) -> tuple[str, int]:
+    """Decode from ``pos`` to the end (or to the brace closing this group)."""
+    out: list[str] = []
+    while pos < len(text):
+        m = _TOKEN.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out), len(text)
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        if m["math"]:
+            out.append(m["math"])
+        elif m["open"]:
+            inner, pos = _decode(text, pos, top=False)
+            out.append(inner)
+        elif m["close"]:
+            if not top:
+                return "".join(out), pos
+            # A stray closing brace at the top level: keep it rather than lose text.
+            out.append("}")
+        elif m["tilde"]:
+            out.append(" ")
+        elif m["sym"] is not None:
+            sym = m["sym"]
+            if sym in _ACCENTS:
+                arg, pos = _argument(text, pos)
+                out.append(_accented(arg, sym))
+            elif sym in _ESCAPED:
+                out.append(_ESCAPED[sym])
+            elif sym == "\\":
+                out.append("\n")
+            else:
+                out.append("\\" + sym)
+        else:
+            cmd = m["cmd"]
+            if cmd in _ACCENTS:  # \v{S}, \c c, \u{g}
+                arg, pos = _argument(text, pos)
+                out.append(_accented(arg, cmd))
+            elif cmd in _SYMBOLS:
+                out.append(_SYMBOLS[cmd])
+                if text.startswith("{}", pos):
+                    pos += 2
+            elif cmd in _TEXT_COMMANDS:
+                arg, pos = _argument(text, pos)
+                if cmd == "href":  # \href{url}{text}: the text
+                    arg, pos = _argument(text, pos)
+                out.append(arg)
+            else:
+                # Unknown (\LaTeX, \cite{x}): kept with its arguments, so nothing is lost.
+                end = pos
+                while end < len(text) and text[end] == "{":
+                    end = _group_end(text, end)
+                out.append(m.group() + text[pos:end])
+                pos = end
+    return "".join(out), pos
+
+
+def _group_end(text: str, pos: int) -> int:
+    """The index after the brace group that opens at ``pos``."""
+    depth = 0
+    for i in range(pos, len(text)):
+        if text[i] == "\\":
+            continue
+        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif text[i] == "}" and text[i - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def _argument(text: str, pos: int) -> tuple[str, int]:
+    """The next argument of a command: a braced group (decoded), a command or one character."""
+    while pos < len(text) and text[pos] == " ":
+        pos += 1
+    if pos >= len(text):
+        return "", pos
+    if text[pos] == "{":
+        return _decode(text, pos + 1, top=False)
+    if text[pos] == "\\":
+        m = re.match(r"\\([A-Za-z]+)", text[pos:])
+        if m and m.group(1) in _SYMBOLS:
+            return _SYMBOLS[m.group(1)], pos + m.end()
+    return text[pos], pos + 1
+
+
+def _accented(base: str, accent: str) -> str:
+    if not base:
+        return accent if accent not in _ACCENTS else ""
+    if base in "ıȷ":
+        base = {"ı": "i", "ȷ": "j"}[base]
+    return unicodedata.normalize("NFC", base[0] + _ACCENTS[accent] + base[1:])
