@@ -1,0 +1,104 @@
+"""Live updates: changes made by other programs trigger a re-scan; conflict copies are found."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Paper
+from desktop_app.gui import live
+from desktop_app.gui.live import LiveUpdates, report_changed
+from desktop_app.gui.tasks import TaskControl, TaskRunner
+
+KEY = "2301.00001"
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    r = TaskRunner()
+    yield r
+    for pool in r._pools.values():
+        pool.waitForDone(5000)
+
+
+@pytest.fixture
+def watched(
+    qtbot: QtBot, library: Library, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[LiveUpdates, list[str]]]:
+    monkeypatch.setattr(live, "DEBOUNCE_MS", 20)
+    library.add(Paper(key=KEY, arxiv_id=KEY, title="Watched"))
+    calls: list[str] = []
+
+    def sync(control: TaskControl) -> SimpleNamespace:
+        calls.append("sync")
+        return SimpleNamespace(added=0, updated=1, removed=0, rebuilt=False)
+
+    updates = LiveUpdates(library, runner, sync)
+    yield updates, calls
+    updates.stop()
+
+
+def test_edit_by_another_program_triggers_a_scan(
+    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, calls = watched
+    updates.watch_papers([KEY])
+    assert updates.watched_papers == {KEY}
+    other = Library.open(library.root)  # as the CLI would
+    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
+        other.set_status(KEY, "read")
+    assert calls
+
+
+def test_new_paper_folder_triggers_a_scan(
+    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, _ = watched
+    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
+        Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
+
+
+def test_focus_triggers_a_scan_not_too_often(
+    qtbot: QtBot, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, calls = watched
+    updates._state_changed(Qt.ApplicationState.ApplicationActive)
+    updates._state_changed(Qt.ApplicationState.ApplicationActive)
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    qtbot.wait(100)
+    assert len(calls) == 1
+
+
+def test_conflict_copies_are_reported_once_and_merged(
+    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, _ = watched
+    copy = Paper(key=KEY, arxiv_id=KEY, title="Watched", tags=["from-laptop"])
+    name = "paper.sync-conflict-20250407-093000-LAPTOP1.json"
+    (library.paper_dir(KEY) / name).write_text(json.dumps(copy.to_dict()))
+    with qtbot.waitSignal(updates.conflicts_found, timeout=5000) as found:
+        updates.scan_now()
+    assert [c.name for c in found.args[0]] == [name]
+
+    seen: list[object] = []
+    updates.conflicts_found.connect(seen.append)
+    updates.scan_now()
+    qtbot.waitUntil(lambda: not updates._running)
+    assert seen == []  # already reported
+
+    with qtbot.waitSignal(updates.conflicts_merged, timeout=5000) as merged:
+        updates.merge_conflicts()
+    assert merged.args[0][0].key == KEY
+    assert library.get(KEY).tags == ["from-laptop"]
+
+
+def test_report_changed() -> None:
+    assert not report_changed(None)
+    assert not report_changed(SimpleNamespace(added=0, updated=0, removed=0, rebuilt=False))
+    assert report_changed(SimpleNamespace(added=0, updated=0, removed=2, rebuilt=False))
