@@ -372,7 +372,7 @@ class DetailPane(QScrollArea):
         self.abstract.setWordWrap(True)
         self.abstract.setTextFormat(Qt.TextFormat.RichText)
         self.abstract.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.abstract.setAlignment(Qt.AlignmentFlag.AlignJustify | Qt.AlignmentFlag.AlignTop)
+        self.abstract.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.abstract.setAccessibleName("Abstract")
         content.addWidget(self.abstract)
 

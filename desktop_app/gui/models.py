@@ -214,7 +214,7 @@ class PaperTableModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if col == Column.TITLE and s.status in (Status.NEW.value, Status.UNREAD.value):
+            if col == Column.TITLE and s.status == Status.UNREAD.value:
                 font = QFont()
                 font.setBold(True)
                 return font

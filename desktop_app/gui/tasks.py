@@ -12,8 +12,9 @@ The :class:`TaskRunner` keeps three lanes (STYLE.md, rule 4):
 - ``NETWORK``: a small pool for downloads and PDF work.
 
 Tasks given a ``title`` are "visible": the status bar lists them with their progress and a
-Cancel button. Cancelling is cooperative: the next progress report raises :class:`Cancelled`
-inside the worker, and core functions stop there (each paper they wrote is complete).
+Cancel button. Cancelling is cooperative: the next progress report raises the core's
+:class:`~desktop_app.core.errors.Cancelled` inside the worker, and core functions stop
+there (each paper they wrote is complete).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from desktop_app.core.errors import Cancelled
+
 log = logging.getLogger(__name__)
 
 #: Progress reports closer together than this are merged (the UI needs no more).
@@ -40,10 +43,6 @@ class Lane(Enum):
     WRITE = "write"
     READ = "read"
     NETWORK = "network"
-
-
-class Cancelled(Exception):
-    """Raised inside a task when the user cancelled it."""
 
 
 class TaskControl:
@@ -60,6 +59,11 @@ class TaskControl:
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the task is cancelled (for core calls that take a ``cancel`` event)."""
+        return self._cancel
 
     def check(self) -> None:
         """Raise :class:`Cancelled` when the task was cancelled."""

@@ -1,0 +1,168 @@
+"""The composition root of the desktop app: builds everything once and passes it in.
+
+:func:`run_app` (what ``papershelf`` without a command calls) sets up logging (Qt's own
+messages included) under the platformdirs log folder, the QApplication, an excepthook that
+logs an unexpected exception and shows it in a dialog instead of dying, then
+:func:`build_window`: settings, library, search index, arXiv client, fetcher, task runner,
+bridge and the main window, wired together here and nowhere else (no globals).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from desktop_app import APP_ID, APP_NAME, __version__
+from desktop_app.core import paths
+from desktop_app.core.arxiv_api import ArxivClient
+from desktop_app.core.errors import PapershelfError
+from desktop_app.core.fetch import Fetcher
+from desktop_app.core.index import WhooshIndex
+from desktop_app.core.library import Library
+from desktop_app.core.search import SearchIndex
+from desktop_app.core.settings import Settings
+from desktop_app.gui import icons
+from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+qt_log = logging.getLogger("qt")
+
+LOG_FILE = "papershelf.log"
+STATE_FILE = "window-state.ini"
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def setup_logging() -> Path:
+    """Log to ``<log dir>/papershelf.log`` (rotated), Qt's messages included; returns it."""
+    folder = paths.log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    qInstallMessageHandler(_qt_message)
+    return path
+
+
+def _qt_message(mode: QtMsgType, context: object, message: str) -> None:
+    qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+class ExceptHook:
+    """Logs an unexpected exception and shows it in a dialog; the app keeps running."""
+
+    def __init__(self) -> None:
+        self.window: QWidget | None = None
+        self._showing = False
+
+    def __call__(
+        self,
+        kind: type[BaseException],
+        error: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        text = "".join(traceback.format_exception(kind, error, tb))
+        log.critical("unexpected error:\n%s", text)
+        if self._showing or QApplication.instance() is None:
+            return
+        self._showing = True
+        try:
+            box = QMessageBox(self.window)
+            box.setIcon(QMessageBox.Icon.Critical)
+            box.setWindowTitle(f"{APP_NAME}: unexpected error")
+            box.setText(
+                "Something went wrong inside Papershelf. Your library is safe; "
+                "the last action may not have completed."
+            )
+            box.setInformativeText(f"{kind.__name__}: {error}")
+            box.setDetailedText(text)
+            box.exec()
+        finally:
+            self._showing = False
+
+
+def window_state() -> QSettings:
+    """Window geometry, splitters and columns: an INI file in the config folder."""
+    return QSettings(str(paths.config_dir() / STATE_FILE), QSettings.Format.IniFormat)
+
+
+def build_window(
+    library: Library,
+    settings: Settings,
+    *,
+    state: QSettings | None = None,
+    index: SearchIndex | None = None,
+    fetcher: Fetcher | None = None,
+    fetch: bool = True,
+) -> MainWindow:
+    """Wire the library window together (tests call this with their own parts)."""
+    runner = TaskRunner()
+    if index is None:
+        index = WhooshIndex(library, observe=False)
+    if fetcher is None and fetch:
+        fetcher = Fetcher(library, ArxivClient(settings), settings)
+    bridge = Bridge(library, index, runner, settings=settings, fetcher=fetcher)
+    window = MainWindow(library, bridge, runner, settings, state or window_state())
+    runner.setParent(window)
+    bridge.setParent(window)
+    window.closed.connect(bridge.close)
+    window.closed.connect(index.close)
+    bridge.index_ready.connect(bridge.start_fetching)  # what waited in the queue
+    bridge.sync_index()
+    return window
+
+
+def run_app(library_path: Path) -> int:
+    """Open the library window on ``library_path``; returns the exit status."""
+    log_path = setup_logging()
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
+    )
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(icons.app_icon())
+    hook = ExceptHook()
+    sys.excepthook = hook
+    log.info("Papershelf %s on %s (log: %s)", __version__, library_path, log_path)
+
+    settings, notices = Settings.load()
+    try:
+        library = Library.open(library_path)
+    except PapershelfError as e:
+        QMessageBox.critical(None, f"{APP_NAME}: cannot open the library", str(e))
+        return 1
+    window = build_window(library, settings)
+    hook.window = window
+    for notice in notices:
+        window.show_info(notice)
+    window.show()
+    return int(app.exec())

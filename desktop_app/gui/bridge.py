@@ -1,0 +1,585 @@
+"""The bridge between the core and the widgets: core calls go out, Qt signals come back.
+
+Widgets call the bridge's methods from the UI thread; each one submits a plain core call to
+a lane of the :class:`~desktop_app.gui.tasks.TaskRunner` (writes in order on the write lane,
+searches on the read lane, downloads on the network lane) and reports the outcome as a
+signal. Core functions never emit signals themselves (STYLE.md rule 5).
+
+Keeping the index in step: the bridge observes the library (the index is made with
+``observe=False``). Whatever writes it (an edit, a digest import, the fetcher in the network
+lane), the changed keys are collected and one write-lane task updates the index for all of
+them, then :attr:`papers_changed` tells the views, which refresh only those papers. So a
+1,000-paper import writes its files at full speed and is indexed in a few batched commits.
+
+Undo: every change made through :meth:`change` (status, rating, tags, trash, keep, dismiss)
+goes through :mod:`desktop_app.core.bulk`, whose undo record restores it (three-way, so a
+change made meanwhile elsewhere is kept); :meth:`undo` takes back the last one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.core import bulk, fetch, saved_searches
+from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.attach import Attached, attach_pdf
+from desktop_app.core.errors import PapershelfError
+from desktop_app.core.fetch import Fetcher, FetchProgress, FetchReport, Stage
+from desktop_app.core.library import AddOutcome, Library
+from desktop_app.core.paper import Paper, Status
+from desktop_app.core.search import SearchIndex, SearchResults, SortOrder
+from desktop_app.core.settings import Settings
+from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
+
+log = logging.getLogger(__name__)
+
+MAX_UNDO = 50
+#: Above this many changed papers the index catches up with one sync of the folder.
+SYNC_ABOVE = 10
+_CYCLE = {
+    Status.NEW: Status.UNREAD,
+    Status.UNREAD: Status.READING,
+    Status.READING: Status.READ,
+    Status.READ: Status.UNREAD,
+}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search the list asked for; results of an older request are dropped."""
+
+    serial: int
+    query: str
+    sort: SortOrder
+
+
+class _ChangeCollector:
+    """A library observer that collects changed keys from any thread."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._lock = threading.Lock()
+        self._changed: set[str] = set()
+        self._removed: set[str] = set()
+        self._notify = changed
+        self.paused = 0
+
+    def paper_changed(self, library: Library, key: str) -> None:
+        with self._lock:
+            self._removed.discard(key)
+            self._changed.add(key)
+        self._notify()
+
+    def paper_removed(self, library: Library, key: str) -> None:
+        with self._lock:
+            self._changed.discard(key)
+            self._removed.add(key)
+        self._notify()
+
+    def take(self) -> tuple[list[str], list[str]]:
+        with self._lock:
+            changed, removed = sorted(self._changed), sorted(self._removed)
+            self._changed.clear()
+            self._removed.clear()
+        return changed, removed
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return bool(self._changed or self._removed)
+
+
+class Bridge(QObject):
+    """Runs core work for the window and reports it as signals (see the module doc)."""
+
+    #: Papers written (added or changed); the index holds them already.
+    papers_changed = Signal(list)
+    #: Papers gone from the library (trash, dismissed); the index dropped them.
+    papers_removed = Signal(list)
+    results_ready = Signal(object, object)  # SearchRequest, SearchResults
+    search_failed = Signal(object, str)  # SearchRequest, message
+    fulltext_ready = Signal(str, str, list)  # key, query, list[Snippet]
+    #: A digest was imported: (ImportReport,).
+    digest_imported = Signal(object)
+    #: Papers added by ID or link: (added keys, keys already present).
+    papers_added = Signal(list, list)
+    saved_searches_changed = Signal(list)  # list[SavedSearch]
+    #: Something went wrong: (one-line message, details for the expandable part).
+    error = Signal(str, str)
+    #: Something worth saying went right (a short sentence).
+    info = Signal(str)
+    #: The description of what Undo would take back ("" when nothing).
+    undo_changed = Signal(str)
+    index_ready = Signal()
+
+    # Emitted from any thread by the observer; queued into the UI thread.
+    _library_touched = Signal()
+
+    def __init__(
+        self,
+        library: Library,
+        index: SearchIndex,
+        runner: TaskRunner,
+        settings: Settings,
+        fetcher: Fetcher | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        """``fetcher`` drains the queue of pending fetches (None: this window never fetches)."""
+        super().__init__(parent)
+        self.library = library
+        self.index = index
+        self.runner = runner
+        self.settings = settings
+        self.fetcher = fetcher
+        self._collector = _ChangeCollector(self._library_touched.emit)
+        self._library_touched.connect(self._schedule_index_update)
+        library.observers.append(self._collector)
+        self._index_update_queued = False
+        self._search_serial = 0
+        self._undo: list[bulk.UndoRecord] = []
+        self._fetch_task: Task | None = None
+        self._fetch_again = False
+        self.index_is_ready = False
+
+    def close(self) -> None:
+        if self._collector in self.library.observers:
+            self.library.observers.remove(self._collector)
+
+    # -- the index ---------------------------------------------------------------------------
+
+    def sync_index(self) -> None:
+        """Bring the index in step with the folder (at start-up), with progress."""
+
+        def work(control: TaskControl) -> Any:
+            return self.index.sync(progress=control.progress)
+
+        def done(report: Any) -> None:
+            self.index_is_ready = True
+            if getattr(report, "rebuilt", False) and getattr(report, "reason", None):
+                self.info.emit(f"The search index was rebuilt ({report.reason}).")
+            self.index_ready.emit()
+
+        self.runner.submit(
+            work,
+            title="Updating the search index",
+            on_done=done,
+            on_error=lambda e, tb: (self._report("Updating the search index", e, tb), done(None)),
+        )
+
+    def _schedule_index_update(self) -> None:
+        if self._index_update_queued or not self._collector.pending:
+            return
+        self._index_update_queued = True
+        self.runner.submit(
+            self._update_index, on_done=self._index_updated, on_error=self._index_update_failed
+        )
+
+    def _update_index(self, control: TaskControl) -> tuple[list[str], list[str]]:
+        changed, removed = self._collector.take()
+        if len(changed) + len(removed) > SYNC_ABOVE:
+            # One scan of the folder indexes a whole import in a few commits, not one each.
+            self.index.sync()
+        else:
+            for key in removed:
+                self.index.delete(key)
+            for key in changed:
+                self.index.update(key)
+        return changed, removed
+
+    def _index_updated(self, result: tuple[list[str], list[str]]) -> None:
+        self._index_update_queued = False
+        changed, removed = result
+        if removed:
+            self.papers_removed.emit(removed)
+        if changed:
+            self.papers_changed.emit(changed)
+        self._schedule_index_update()  # changes that arrived meanwhile
+
+    def _index_update_failed(self, error: BaseException, tb: str) -> None:
+        self._index_update_queued = False
+        self._report("Updating the search index", error, tb)
+        self._schedule_index_update()
+
+    def flush(self) -> None:
+        """Run what is queued for the index now (tests; the window before it closes)."""
+        self._schedule_index_update()
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def search(self, query: str, sort: SortOrder = SortOrder.RELEVANCE) -> SearchRequest:
+        """Search in the read lane; :attr:`results_ready` answers only the latest request."""
+        self._search_serial += 1
+        request = SearchRequest(self._search_serial, query, sort)
+
+        def work(control: TaskControl) -> SearchResults:
+            if request.serial != self._search_serial:
+                return SearchResults(query, [], 0)  # superseded before it started
+            return self.index.search(query, sort=sort)
+
+        def done(results: SearchResults) -> None:
+            if request.serial == self._search_serial:
+                self.results_ready.emit(request, results)
+
+        def failed(error: BaseException, tb: str) -> None:
+            if request.serial != self._search_serial:
+                return
+            if isinstance(error, PapershelfError):
+                self.search_failed.emit(request, str(error))
+            else:
+                self._report(f"Searching for {query!r}", error, tb)
+
+        self.runner.submit(work, lane=Lane.READ, on_done=done, on_error=failed)
+        return request
+
+    def fulltext_hits(self, key: str, query: str) -> None:
+        """Find ``query`` in one paper's PDF text; answers with :attr:`fulltext_ready`."""
+
+        def work(control: TaskControl) -> list[Any]:
+            return list(self.index.fulltext_hits(key, query))
+
+        self.runner.submit(
+            work,
+            lane=Lane.READ,
+            on_done=lambda hits: self.fulltext_ready.emit(key, query, hits),
+            on_error=lambda e, tb: log.info("no full-text hits for %s: %s", key, e),
+        )
+
+    # -- changes with undo -------------------------------------------------------------------
+
+    def change(
+        self,
+        keys: Sequence[str],
+        change: Callable[[Paper], Any],
+        description: str,
+        *,
+        after: Callable[[bulk.BulkResult], None] | None = None,
+    ) -> None:
+        """Apply ``change`` to each paper in the write lane, as one undoable step."""
+        keys = list(keys)
+        if not keys:
+            return
+
+        def work(control: TaskControl) -> bulk.BulkResult:
+            return bulk.apply(
+                self.library,
+                keys,
+                change,
+                description,
+                progress=control.progress if len(keys) > 1 else None,
+            )
+
+        title = description if len(keys) > 20 else None
+        self.runner.submit(
+            work,
+            title=title,
+            on_done=lambda result: self._bulk_done(result, after),
+            on_error=lambda e, tb: self._report(description, e, tb),
+        )
+
+    def _bulk_done(
+        self, result: bulk.BulkResult, after: Callable[[bulk.BulkResult], None] | None = None
+    ) -> None:
+        if result.undo:
+            self._undo.append(result.undo)
+            del self._undo[:-MAX_UNDO]
+            self.undo_changed.emit(result.undo.description)
+        for e in result.errors:
+            self.error.emit(str(e), "")
+        if after is not None:
+            after(result)
+
+    def set_status(self, keys: Sequence[str], status: Status) -> None:
+        label = {Status.NEW: "inbox"}.get(status, status.value)
+        self.change(keys, lambda p: p.set_status(status), f"Mark {_count(keys)} {label}")
+
+    def cycle_status(self, keys: Sequence[str]) -> None:
+        """Unread → Reading → Read → Unread (Space)."""
+        self.change(keys, lambda p: p.set_status(_CYCLE[p.status]), "Change the status")
+
+    def set_rating(self, keys: Sequence[str], rating: int) -> None:
+        what = f"Rate {_count(keys)} {rating}" if rating else f"Clear the rating of {_count(keys)}"
+        self.change(keys, lambda p: p.set_rating(rating), what)
+
+    def set_tags(self, key: str, tags: Sequence[str]) -> None:
+        def replace(paper: Paper) -> None:
+            paper.tags = []
+            paper.add_tags(list(tags))
+
+        self.change([key], replace, "Edit the tags")
+
+    def keep(self, keys: Sequence[str]) -> None:
+        """Keep inbox papers: they become unread and, with automatic fetching, get their PDF."""
+        fetch_pdf = self.settings.fetch_pdfs_automatically
+
+        def keep_one(paper: Paper) -> None:
+            if paper.status is Status.NEW:
+                paper.set_status(Status.UNREAD)
+            if fetch_pdf and self.library.pdf_path(paper) is None:
+                fetch.queue(paper, pdf=True)
+
+        self.change(keys, keep_one, f"Keep {_count(keys)}", after=lambda r: self.start_fetching())
+
+    def delete(self, keys: Sequence[str], *, dismissed: bool = False) -> None:
+        """Move papers to the trash (``dismissed``: digests will not bring them back)."""
+        keys = list(keys)
+        verb = "Dismiss" if dismissed else "Move to the trash"
+        description = f"{verb} {_count(keys)}"
+
+        def work(control: TaskControl) -> bulk.BulkResult:
+            result = bulk.BulkResult(bulk.UndoRecord(description))
+            for i, key in enumerate(keys):
+                try:
+                    result.undo.trashed.append(self.library.delete(key, dismissed=dismissed))
+                    result.done.append(key)
+                except PapershelfError as e:
+                    result.errors.append(e)
+                if len(keys) > 1:
+                    control.progress(i + 1, len(keys))
+            return result
+
+        self.runner.submit(
+            work,
+            title=description if len(keys) > 20 else None,
+            on_done=self._bulk_done,
+            on_error=lambda e, tb: self._report(description, e, tb),
+        )
+
+    @property
+    def undo_text(self) -> str:
+        return self._undo[-1].description if self._undo else ""
+
+    def undo(self) -> None:
+        """Take back the last change (Ctrl+Z)."""
+        if not self._undo:
+            self.info.emit("Nothing to undo.")
+            return
+        record = self._undo.pop()
+        self.undo_changed.emit(self.undo_text)
+
+        def work(control: TaskControl) -> bulk.BulkResult:
+            return record.undo(self.library, progress=control.progress)
+
+        def done(result: bulk.BulkResult) -> None:
+            for e in result.errors:
+                self.error.emit(f"Could not undo all of “{record.description}”: {e}", "")
+            self.info.emit(f"Undone: {record.description}.")
+
+        self.runner.submit(work, on_done=done, on_error=lambda e, tb: self._report("Undo", e, tb))
+
+    # -- changes without undo ---------------------------------------------------------------
+
+    def write_notes(self, key: str, text: str) -> None:
+        self.runner.submit(
+            lambda c: self.library.write_notes(key, text),
+            on_error=lambda e, tb: self._report(f"Saving the notes of {key}", e, tb),
+        )
+
+    def add_ids(self, ids: Sequence[ArxivId]) -> None:
+        """Add papers by arXiv ID (unread; metadata and, with auto-fetch, PDF queued)."""
+        ids = list(ids)
+        fetch_pdf = self.settings.fetch_pdfs_automatically
+
+        def work(control: TaskControl) -> tuple[list[str], list[str]]:
+            added: list[str] = []
+            present: list[str] = []
+            for i, aid in enumerate(ids):
+                paper, outcome = self.library.add_arxiv(aid, Status.UNREAD, source="added by hand")
+                if outcome is AddOutcome.PRESENT:
+                    present.append(paper.key)
+                else:
+                    added.append(paper.key)
+                    if fetch_pdf:
+                        self.library.update(paper.key, lambda p: fetch.queue(p, pdf=True))
+                control.progress(i + 1, len(ids))
+            return added, present
+
+        def done(result: tuple[list[str], list[str]]) -> None:
+            self.papers_added.emit(*result)
+            self.start_fetching()
+
+        self.runner.submit(
+            work,
+            title="Adding papers" if len(ids) > 20 else None,
+            on_done=done,
+            on_error=lambda e, tb: self._report("Adding papers", e, tb),
+        )
+
+    def attach_pdfs(self, paths: Sequence[Path]) -> None:
+        """Attach local PDFs to their papers (by the arXiv ID in their name)."""
+        paths = list(paths)
+
+        def work(control: TaskControl) -> tuple[list[Attached], list[str]]:
+            attached: list[Attached] = []
+            errors: list[str] = []
+            for path in paths:
+                try:
+                    attached.append(attach_pdf(self.library, path))
+                except PapershelfError as e:
+                    errors.append(str(e))
+            return attached, errors
+
+        def done(result: tuple[list[Attached], list[str]]) -> None:
+            attached, errors = result
+            for message in errors:
+                self.error.emit(message, "")
+            if attached:
+                keys = [a.paper.key for a in attached]
+                added = [a.paper.key for a in attached if a.outcome is not AddOutcome.PRESENT]
+                self.papers_added.emit(added, [k for k in keys if k not in added])
+                self.info.emit(
+                    "Attached the PDF of " + ", ".join(a.paper.display_id for a in attached) + "."
+                )
+                self.start_fetching()  # the metadata of papers added this way
+
+        self.runner.submit(
+            work, on_done=done, on_error=lambda e, tb: self._report("Attaching PDFs", e, tb)
+        )
+
+    def import_digest(self, path: Path | str, *, source: str | None = None) -> None:
+        """Import a digest into the inbox, with progress; :attr:`digest_imported` reports."""
+        from desktop_app.core.digest import import_digest
+
+        name = source or (Path(path).name if isinstance(path, Path) else "digest")
+
+        def work(control: TaskControl) -> Any:
+            control.message(f"Importing {name}")
+            return import_digest(
+                self.library, path, Status.NEW, source=source, progress=control.progress
+            )
+
+        self.runner.submit(
+            work,
+            title=f"Importing {name}",
+            on_done=self.digest_imported.emit,
+            on_error=lambda e, tb: self._report(f"Importing {name}", e, tb),
+            on_cancel=lambda: self.info.emit(
+                f"Import of {name} cancelled; the papers imported so far stay."
+            ),
+        )
+
+    def request_pdf(self, keys: Sequence[str]) -> None:
+        """Queue the PDFs of these papers and start fetching (the Download button)."""
+        keys = list(keys)
+        self.runner.submit(
+            lambda c: fetch.queue_pdfs(self.library, keys),
+            on_done=lambda r: self.start_fetching(),
+            on_error=lambda e, tb: self._report("Queueing the download", e, tb),
+        )
+
+    def run(
+        self,
+        what: str,
+        func: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        *,
+        lane: Lane = Lane.WRITE,
+    ) -> None:
+        """Run any core call in a lane; failures become notices naming ``what``."""
+        self.runner.submit(
+            lambda c: func(),
+            lane=lane,
+            on_done=on_done,
+            on_error=lambda e, tb: self._report(what, e, tb),
+        )
+
+    # -- saved searches ------------------------------------------------------------------------
+
+    def load_saved_searches(self) -> None:
+        self.run(
+            "Reading the saved searches",
+            lambda: saved_searches.load(self.library),
+            self.saved_searches_changed.emit,
+            lane=Lane.READ,
+        )
+
+    def save_search(self, name: str, query: str) -> None:
+        self.run(
+            f"Saving the search {name!r}",
+            lambda: saved_searches.save(self.library, name, query),
+            self.saved_searches_changed.emit,
+        )
+
+    def rename_saved_search(self, old: str, new: str) -> None:
+        self.run(
+            f"Renaming the saved search {old!r}",
+            lambda: saved_searches.rename(self.library, old, new),
+            self.saved_searches_changed.emit,
+        )
+
+    def delete_saved_search(self, name: str) -> None:
+        self.run(
+            f"Deleting the saved search {name!r}",
+            lambda: saved_searches.delete(self.library, name),
+            self.saved_searches_changed.emit,
+        )
+
+    # -- fetching ------------------------------------------------------------------------------
+
+    @property
+    def fetching(self) -> bool:
+        return self._fetch_task is not None
+
+    def start_fetching(self) -> None:
+        """Drain the queue of pending fetches in the network lane (unless offline)."""
+        if self.fetcher is None or self.settings.offline:
+            return
+        if self._fetch_task is not None:
+            self._fetch_again = True
+            return
+        fetcher = self.fetcher
+        self._fetch_again = False
+
+        def work(control: TaskControl) -> FetchReport:
+            def progress(p: FetchProgress) -> None:
+                what = "metadata" if p.stage is Stage.METADATA else "PDFs"
+                control.message(f"Fetching {what} from arXiv")
+                control.progress(p.done, p.total)
+
+            return fetcher.run(progress, control.cancel_event)
+
+        self._fetch_task = self.runner.submit(
+            work,
+            lane=Lane.NETWORK,
+            title="Fetching from arXiv",
+            on_done=self._fetch_done,
+            on_error=self._fetch_failed,
+            on_cancel=self._fetch_cancelled,
+        )
+
+    def _fetch_done(self, report: FetchReport) -> None:
+        self._fetch_task = None
+        for failure in report.failed:
+            what = "metadata" if failure.stage is Stage.METADATA else "PDF"
+            self.error.emit(f"Could not fetch the {what} of {failure.key}: {failure.reason}", "")
+        if report.stopped and not report.stopped.startswith("cancelled"):
+            self.error.emit(f"Fetching stopped: {report.stopped}", "")
+        elif self._fetch_again:
+            self.start_fetching()
+
+    def _fetch_failed(self, error: BaseException, tb: str) -> None:
+        self._fetch_task = None
+        self._report("Fetching from arXiv", error, tb)
+
+    def _fetch_cancelled(self) -> None:
+        self._fetch_task = None
+        self.info.emit("Fetching stopped; what is left waits in the queue.")
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def _report(self, what: str, error: BaseException, tb: str) -> None:
+        """Turn a failure into a notice: a user error as it is, anything else with details."""
+        if isinstance(error, PapershelfError):
+            self.error.emit(str(error), "")
+        else:
+            log.error("%s failed: %s\n%s", what, error, tb)
+            self.error.emit(f"{what} failed unexpectedly: {error}", tb)
+
+
+def _count(keys: Sequence[Any]) -> str:
+    return f"{len(keys)} paper" if len(keys) == 1 else f"{len(keys)} papers"
