@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace.
 
     On any error (a full disk included) the temp file is removed and the old file, if any,
-    is left exactly as it was.
+    is left exactly as it was. ``sync_dir=False`` leaves making the rename durable to the
+    caller (:func:`fsync_dir` once for many files); the write is atomic all the same.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -28,27 +29,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, sync_dir: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), sync_dir=sync_dir)
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any, *, sync_dir: bool = True) -> None:
     """Write JSON atomically, pretty-printed and with a final newline (friendly to diff/sync)."""
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    atomic_write_text(path, text)
+    atomic_write_text(path, text, sync_dir=sync_dir)
 
 
 def atomic_move(src: Path, dest: Path) -> None:
     """Move a finished file into place in one step (same folder), and make the move durable."""
     os.replace(src, dest)
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
+def fsync_dir(folder: Path) -> None:
+    """Make the renames and new files of ``folder`` durable."""
+    # Not possible (nor needed) on Windows.
     if os.name != "posix":
         return
     with contextlib.suppress(OSError):
