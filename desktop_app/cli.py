@@ -7,6 +7,8 @@ With no command, the desktop app opens.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -21,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
 from desktop_app.core import arxiv_id, conflicts, digest, paths
@@ -35,6 +37,10 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
+from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
+
+if TYPE_CHECKING:
+    from desktop_app.core.index import WhooshIndex
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,21 @@ class Context:
 
     @cached_property
     def library(self) -> Library:
-        return Library.open(self.library_path)
+        library = Library.open(self.library_path)
+        # Every change a command makes goes to the search index at once.
+        library.observers.append(_IndexObserver(self))
+        return library
+
+    @cached_property
+    def index(self) -> WhooshIndex:
+        """The library's search index (opened on first use, built when missing)."""
+        from desktop_app.core.index import WhooshIndex
+
+        return WhooshIndex(self.library, observe=False)
+
+    def close(self) -> None:
+        if "index" in self.__dict__:
+            self.index.close()
 
 
 Command = Callable[[Context, argparse.Namespace], int]
@@ -75,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     # One function per feature adds its commands (each sets ``func`` to a Command).
     _add_library_commands(sub)
     _add_conflict_commands(sub)
+    _add_search_commands(sub)
     return parser
 
 
@@ -749,6 +770,282 @@ def _cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if skipped else EXIT_OK
 
 
+# -- search ---------------------------------------------------------------------------------
+
+SEARCH_SYNTAX = """\
+query syntax:
+  words               papers holding every word, in any field or in the PDF's text;
+                      English stemming (retrieval finds retrieve, retrieving), accents folded
+  title: author: abstract: tag: status: cat: note: fulltext: id:
+                      search one field: title:transformer  author:gomez  cat:cs.IR
+                      tag:rag (and tags below it: rag/eval)  status:reading
+  year:2025  year:2020..2025  year:..2019  rating:4  rating:3..5
+  "a phrase"          words in this order ("a phrase"~3: at most 3 words apart)
+  retriev*  te?t      prefix, wildcard
+  retreival~          fuzzy: up to 2 typos (retreival~1: one)
+  a AND b, a OR b, NOT a, -a, ( ... ), title:(a OR b)
+                      AND is implied between words and binds tighter than OR
+  has:notes has:pdf has:text has:tags has:rating
+                      papers with notes, a PDF, indexed PDF text, tags, a rating
+  pdf:none|pending|done|failed   the PDF's download state
+  added:7d  added:2w  added:6m  added:1y   added in the last days, weeks, months, years
+An empty query lists every paper. Quote the query for the shell:
+  papershelf search 'title:"dense retrieval" year:2023..2025 -tag:read'
+"""
+
+
+class _IndexObserver:
+    """Hands the library's changes to the context's search index, opening it on first use.
+
+    The index skips a change when no index is built yet: the next search builds it, change
+    included.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def paper_changed(self, library: Library, key: str) -> None:
+        self.ctx.index.paper_changed(library, key)
+
+    def paper_removed(self, library: Library, key: str) -> None:
+        self.ctx.index.paper_removed(library, key)
+
+
+def _add_search_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
+    """search, reindex, stats and attach: the full-text index and PDF text."""
+    p = sub.add_parser(
+        "search",
+        help="search titles, authors, tags, notes and the PDFs' text",
+        description="Search the library. Hits are ranked by relevance (title above authors "
+        "and tags, above abstract, above notes, above the PDF's text) and shown with the "
+        "matching passages, with page numbers for the PDF's text.",
+        epilog=SEARCH_SYNTAX,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="*", metavar="QUERY", help="the query (words are joined)")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="show N hits (default 20)")
+    p.add_argument("--all", action="store_true", help="show every hit")
+    p.add_argument(
+        "--sort",
+        choices=[s.value for s in SortOrder],
+        default=SortOrder.RELEVANCE.value,
+        help="order of the hits (default: relevance; added and year: newest first)",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--no-snippets", action="store_true", help="list the papers only")
+    p.set_defaults(func=_cmd_search)
+
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the search index from the library folder",
+        description="Rebuild the search index from the library folder. Never needed for "
+        "correctness (the index updates itself, and rebuilds itself when it is missing or "
+        "damaged); the PDFs' text comes from the text cache, so only new PDFs are read.",
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="read the PDFs whose text could not be read again",
+    )
+    p.set_defaults(func=_cmd_reindex)
+
+    p = sub.add_parser(
+        "stats",
+        help="papers, PDFs, PDFs indexed, and the PDFs whose text could not be read",
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=_cmd_stats)
+
+    p = sub.add_parser(
+        "attach",
+        help="attach a local PDF file to a paper",
+        description="Copy a PDF into the paper's folder (as <id>vN.pdf, or under its own "
+        "name for a paper without arXiv ID), make it the paper's PDF and index its text.",
+    )
+    p.add_argument("ref", metavar="ID")
+    p.add_argument("file", metavar="FILE.pdf", type=Path)
+    p.set_defaults(func=_cmd_attach)
+
+
+class _ProgressLine:
+    """``label done/total`` on stderr, rewritten in place on a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self.tty:
+            sys.stderr.write(f"\r\x1b[K{self.label} {done}/{total}")
+            sys.stderr.flush()
+            self.shown = True
+        elif done == total or not self.shown:
+            print(f"{self.label} {done}/{total}", file=sys.stderr)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.tty and self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _synced_index(ctx: Context) -> WhooshIndex:
+    """The index, in step with the library folder (built, with progress, when missing)."""
+    show = _ProgressLine("indexing papers")
+    try:
+        report = ctx.index.sync(show)
+    finally:
+        show.clear()
+    if report.rebuilt and report.reason != "no index yet":
+        print(f"papershelf: the search index was rebuilt ({report.reason})", file=sys.stderr)
+    return ctx.index
+
+
+def _plain_snippet(text: str, color: bool) -> str:
+    if color:
+        return text
+    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+
+
+def _cmd_search(ctx: Context, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    index = _synced_index(ctx)
+    limit = None if args.all else max(args.limit, 0)
+    results = index.search(
+        query, sort=SortOrder(args.sort), limit=limit, snippets=not args.no_snippets
+    )
+    if args.json:
+        _print_json(
+            {
+                "query": results.query,
+                "total": results.total,
+                "hits": [_hit_json(h) for h in results.hits],
+                "tag_counts": results.tag_counts,
+                "status_counts": results.status_counts,
+                "suggestion": results.suggestion,
+            }
+        )
+        return EXIT_OK
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    for hit in results.hits:
+        s = hit.summary
+        line = f"{s.arxiv_id or s.key}  {s.title or '(no title)'}"
+        if s.year:
+            line += f" ({s.year})"
+        print(line)
+        details = [s.status]
+        if s.authors:
+            details.append(", ".join(s.authors[:3]) + (" et al." if len(s.authors) > 3 else ""))
+        if s.tags:
+            details.append("[" + ", ".join(s.tags) + "]")
+        print("    " + " · ".join(details))
+        for snip in hit.snippets:
+            where = f"p. {snip.page}" if snip.page else snip.field
+            print(f"    {where}: {_plain_snippet(snip.text, color)}")
+    if results.total == 0:
+        message = "No paper matches."
+        if results.suggestion:
+            message += f" Did you mean: {results.suggestion}"
+        print(message, file=sys.stderr)
+    elif len(results.hits) < results.total:
+        print(
+            f"({len(results.hits)} of {results.total} papers shown; --limit N or --all shows more)",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    data = dataclasses.asdict(hit.summary)
+    data["score"] = round(hit.score, 4)
+    data["snippets"] = [
+        {"field": s.field, "page": s.page, "text": _plain_snippet(s.text, False), "html": s.html}
+        for s in hit.snippets
+    ]
+    return data
+
+
+def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
+    if args.retry_failed:
+        _forget_failed_texts(ctx)
+    show = _ProgressLine("indexing papers")
+    try:
+        report = ctx.index.rebuild(show)
+    finally:
+        show.clear()
+    stats = ctx.index.stats()
+    print(
+        f"Indexed {_plural(stats.papers, 'paper')} and the text of "
+        f"{stats.pdfs_indexed} of {_plural(stats.pdfs, 'PDF')}."
+    )
+    if stats.failures:
+        print(f"{len(stats.failures)} PDFs could not be read ('papershelf stats' lists them).")
+    log.info("reindex: %s", report)
+    return EXIT_OK
+
+
+def _forget_failed_texts(ctx: Context) -> None:
+    """Drop the cached failures, so the rebuild reads those PDFs again."""
+    from desktop_app.core import pdftext
+
+    for key, _reason in _synced_index(ctx).stats().failures:
+        entry = ctx.index.entry(key)
+        if entry is not None and entry.text_sha:
+            with contextlib.suppress(FileNotFoundError):
+                pdftext.cache_path(entry.text_sha).unlink()
+
+
+def _cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
+    stats = _synced_index(ctx).stats()
+    if args.json:
+        _print_json(
+            {
+                "papers": stats.papers,
+                "pdfs": stats.pdfs,
+                "pdfs_indexed": stats.pdfs_indexed,
+                "pdfs_pending": stats.pending,
+                "failures": [{"key": k, "reason": r} for k, r in stats.failures],
+                "index_bytes": stats.index_bytes,
+                "index_dir": str(stats.index_dir),
+            }
+        )
+        return EXIT_OK
+    print(f"Papers:            {stats.papers}")
+    print(f"PDFs:              {stats.pdfs}")
+    print(f"PDFs indexed:      {stats.pdfs_indexed}")
+    print(f"PDFs not readable: {len(stats.failures)}")
+    if stats.pending:
+        print(f"PDFs to download:  {stats.pending}")
+    print(f"Index:             {stats.index_bytes / 1e6:.1f} MB in {stats.index_dir}")
+    for key, reason in stats.failures:
+        print(f"  {key}: {reason}")
+    return EXIT_OK
+
+
+def _cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.attach import attach_pdf
+
+    library = ctx.library
+    ctx.index.sync()  # so the change below is indexed at once
+    done = attach_pdf(library, args.ref, args.file)
+    paper = done.paper
+    if done.text.ok:
+        print(
+            f"Attached {args.file} to {paper.display_id} as {done.path.name} "
+            f"({_plural(done.text.page_count, 'page')}, text indexed)."
+        )
+        return EXIT_OK
+    print(f"Attached {args.file} to {paper.display_id} as {done.path.name}.")
+    print(
+        f"papershelf: warning: {done.path.name}: its text cannot be read: {done.text.error}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -771,6 +1068,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        ctx.close()
 
 
 def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:

@@ -5,7 +5,8 @@ The syntax (listed in core/search.py and the README)::
     free words              all must match (in any field, full text included)
     title: author: abstract: tag: status: cat: note: fulltext: id:   one field
     year:2025  year:2020..2025  year:..2019  rating:4  rating:3..5
-    "a phrase"  "a phrase"~3 (words at most 3 apart)  prefix*  wild?card  fuzzy~  fuzzy~2
+    "a phrase"  "a phrase"~3 (words at most 3 apart)  prefix*  wild?card
+    fuzzy~ (up to 2 typos; 1 in words of 4 letters or less)  fuzzy~1
     AND  OR  NOT  -term  ( ... )  field:( ... )   (AND binds tighter than OR)
     has:notes|pdf|text|tags|rating  pdf:none|pending|done|failed  added:7d|2w|6m|1y
 
@@ -274,7 +275,7 @@ class _Parser:
         fuzzy = _FUZZY.match(word)
         if fuzzy:
             base, dist = fuzzy.group(1), fuzzy.group(2)
-            distance = int(dist) if dist else 1
+            distance = int(dist) if dist else (1 if len(base) <= 4 else 2)
             if not base or not any(c.isalnum() for c in base):
                 raise QueryError(f"{word!r} in {self.query!r}: '~' follows a word (retrieval~)")
             if not 1 <= distance <= MAX_FUZZY:

@@ -1,0 +1,1403 @@
+"""The Whoosh search index: a disposable cache of the library folder (see DESIGN.md).
+
+Layout, under :func:`paths.library_cache_dir` (one folder per library)::
+
+    index.lock            the writers' lock (one writer at a time, across processes)
+    CURRENT               {"schema": SCHEMA_VERSION, "dir": "index-<hex>", "library": "..."}
+    index-<hex>/          the Whoosh storage: the "papers" and "fulltext" indexes
+    index-<hex>/files.json  the size of every index file after the last commit
+
+Two indexes, so that a change of tags, status, rating or notes never re-indexes a PDF's text:
+
+* ``papers``: one small document per paper (metadata, tags, status, notes, filters) and, in
+  a column, the record a list row shows (:class:`PaperSummary`) with the fingerprint of the
+  paper's files (name, size, mtime of paper.json, notes.md and the PDF).
+* ``fulltext``: one document per paper with its PDF's text. It changes only when the PDF
+  does. Pages are not documents: scoring a query against one document per paper touches
+  fewer postings than against one per page (a common word is on most of a paper's ~15
+  pages), and hits still name their pages: snippets are cut from the page texts kept in
+  the text cache (:mod:`desktop_app.core.pdftext`).
+
+Queries (:mod:`desktop_app.core.querysyntax`) are evaluated per paper: each word or filter
+is looked up in the index it concerns (free words in both), and the results are combined
+with AND/OR/NOT as sets of paper keys with summed BM25F scores.
+
+Writers use ``compound=False`` segments (a searcher then maps files instead of copying the
+index into memory, DESIGN.md) and one searcher per index is reused and refreshed after a
+commit. A rebuild writes a new ``index-<hex>`` folder and switches CURRENT to it in one
+atomic rename, so a reader never sees half an index. An index that is missing, of another
+schema, or damaged (a file shorter than recorded, a TOC that does not load) is rebuilt
+automatically, reporting progress.
+
+Kept in step: the index observes the library (each change updates one paper) and
+:meth:`WhooshIndex.sync` compares every paper folder's fingerprint with the indexed one, so
+changes made by another process, a sync tool or a text editor on notes.md are found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import json
+import logging
+import os
+import pickle
+import re
+import secrets
+import shutil
+import struct
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from desktop_app.core import paths, querysyntax
+from desktop_app.core.analysis import (
+    TextAnalyzer,
+    fold,
+    join_keywords,
+    keyword_term,
+    stem_term,
+)
+from desktop_app.core.errors import (
+    DamagedFile,
+    PaperNotFound,
+    PapershelfError,
+    SearchIndexError,
+)
+from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
+from desktop_app.core.paper import Paper
+from desktop_app.core.pdftext import PdfText, TextExtractor, file_sha256, load_cached
+from desktop_app.core.querysyntax import And, Node, Not, Or, Range, Term
+from desktop_app.core.search import (
+    HIGHLIGHT_END,
+    HIGHLIGHT_START,
+    Hit,
+    PaperSummary,
+    Progress,
+    SearchResults,
+    Snippet,
+    SortOrder,
+    SyncReport,
+)
+
+log = logging.getLogger(__name__)
+
+#: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
+SCHEMA_VERSION = 1
+PAPERS = "papers"
+FULLTEXT = "fulltext"
+POINTER = "CURRENT"
+FILES = "files.json"
+WRITE_TIMEOUT = 10.0  # seconds a writer waits for another one
+REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giving up
+BATCH = 250  # papers per commit during a sync (work survives an interruption)
+REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
+
+#: Field boosts of free text (BM25F): title above authors and tags, above abstract, above
+#: notes, above the full text.
+BOOSTS = {
+    "id": 8.0,
+    "title": 5.0,
+    "author": 3.0,
+    "tags_text": 3.0,
+    "abstract": 2.0,
+    "note": 1.5,
+    FULLTEXT: 1.0,
+}
+#: Query field -> index fields it searches (free text: all of them and the full text).
+_TEXT_FIELD_MAP: dict[str | None, tuple[str, ...]] = {
+    None: ("id", "title", "author", "tags_text", "abstract", "note"),
+    "title": ("title",),
+    "author": ("author",),
+    "abstract": ("abstract",),
+    "note": ("note",),
+    "fulltext": (),
+    "tag": ("tag",),
+    "cat": ("cat",),
+    "id": ("id",),
+    "status": ("status",),
+    "has": ("has",),
+    "pdf": ("pdf",),
+}
+_KEYWORD_FIELDS = frozenset({"id", "tag", "cat", "status", "has", "pdf"})
+_STEMMED = TextAnalyzer(stem=True)
+_PLAIN = TextAnalyzer(stem=False)
+SNIPPET_CHARS = 220
+PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
+#: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
+_DAMAGE = (
+    OSError,
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+    ValueError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    whoosh_index.IndexError,
+)
+
+
+def papers_schema() -> Schema:
+    from desktop_app.core.analysis import KeywordAnalyzer
+
+    kw = KeywordAnalyzer()
+    return Schema(
+        key=ID(stored=True, unique=True, sortable=True),
+        id=KEYWORD(analyzer=kw, scorable=True),
+        title=TEXT(analyzer=_STEMMED),
+        author=TEXT(analyzer=_PLAIN),
+        tags_text=TEXT(analyzer=_STEMMED),
+        abstract=TEXT(analyzer=_STEMMED, stored=True),
+        note=TEXT(analyzer=_STEMMED, stored=True),
+        tag=KEYWORD(analyzer=kw),
+        cat=KEYWORD(analyzer=kw),
+        status=KEYWORD(analyzer=kw),
+        has=KEYWORD(analyzer=kw),
+        pdf=KEYWORD(analyzer=kw),
+        year=NUMERIC(int, bits=32),
+        rating=NUMERIC(int, bits=32),
+        added=NUMERIC(int, bits=64),
+        words=TEXT(analyzer=_PLAIN, phrase=False),  # the vocabulary for "did you mean"
+        record=COLUMN(VarBytesColumn()),
+    )
+
+
+def fulltext_schema() -> Schema:
+    return Schema(
+        key=ID(stored=True, unique=True, sortable=True),
+        fulltext=TEXT(analyzer=_STEMMED),
+    )
+
+
+# -- what the index keeps per paper ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A paper as indexed: its list row and the state of its files and text."""
+
+    summary: PaperSummary
+    stamp: str  # fingerprint of paper.json, notes.md and the PDFs in the folder
+    pdf_stamp: str = ""  # fingerprint of the PDF the text was taken from
+    text_sha: str = ""  # SHA-256 of that PDF
+    text_state: str = "none"  # none | ok | failed
+    text_error: str | None = None
+    text_pages: int = 0
+
+    def to_bytes(self) -> bytes:
+        s = self.summary
+        data = {
+            "s": {
+                "key": s.key,
+                "arxiv_id": s.arxiv_id,
+                "title": s.title,
+                "authors": list(s.authors),
+                "year": s.year,
+                "status": s.status,
+                "tags": list(s.tags),
+                "added": s.added,
+                "rating": s.rating,
+                "pdf_state": s.pdf_state,
+                "has_notes": s.has_notes,
+                "last_page": s.last_page,
+                "page_count": s.page_count,
+                "categories": list(s.categories),
+            },
+            "stamp": self.stamp,
+            "pdf": self.pdf_stamp,
+            "sha": self.text_sha,
+            "text": self.text_state,
+            "err": self.text_error,
+            "pages": self.text_pages,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Entry:
+        data = json.loads(raw)
+        s = data["s"]
+        summary = PaperSummary(
+            key=s["key"],
+            arxiv_id=s["arxiv_id"],
+            title=s["title"],
+            authors=tuple(s["authors"]),
+            year=s["year"],
+            status=s["status"],
+            tags=tuple(s["tags"]),
+            added=s["added"],
+            rating=s["rating"],
+            pdf_state=s["pdf_state"],
+            has_notes=s["has_notes"],
+            last_page=s["last_page"],
+            page_count=s["page_count"],
+            categories=tuple(s["categories"]),
+        )
+        return cls(
+            summary=summary,
+            stamp=data["stamp"],
+            pdf_stamp=data["pdf"],
+            text_sha=data["sha"],
+            text_state=data["text"],
+            text_error=data["err"],
+            text_pages=data["pages"],
+        )
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Coverage of the index, for ``papershelf stats``."""
+
+    papers: int
+    pdfs: int  # papers with a PDF file
+    pdfs_indexed: int  # ... whose text is in the index
+    failures: list[tuple[str, str]]  # (key, reason) of PDFs whose text could not be read
+    pending: int  # papers whose PDF is queued for download
+    index_bytes: int
+    index_dir: Path
+
+
+@dataclass
+class _Prepared:
+    """One paper's documents, made ready outside the writers' lock."""
+
+    key: str
+    entry: Entry | None = None  # None: remove the paper from the index
+    doc: dict[str, Any] | None = None
+    text: str | None = None  # full text to index; "" to remove it; None: leave it
+
+
+@dataclass
+class _Open:
+    """The open indexes of the current index folder."""
+
+    name: str
+    folder: Path
+    papers: whoosh_index.FileIndex
+    fulltext: whoosh_index.FileIndex
+    psearcher: Searcher | None = None
+    tsearcher: Searcher | None = None
+    entries: dict[str, Entry] | None = None
+    entries_gen: int = -1
+
+    def close(self) -> None:
+        for s in (self.psearcher, self.tsearcher):
+            if s is not None:
+                with contextlib.suppress(Exception):
+                    s.close()
+        self.psearcher = self.tsearcher = None
+        for ix in (self.papers, self.fulltext):
+            with contextlib.suppress(Exception):
+                ix.storage.close()
+
+
+def _fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
+    """The searcher, refreshed if the index changed (one searcher is reused, DESIGN.md)."""
+    if searcher is None:
+        return ix.searcher(weighting=BM25F())
+    if searcher.up_to_date():
+        return searcher
+    if searcher.reader().segments() is None:  # an empty index's reader cannot refresh
+        searcher.close()
+        return ix.searcher(weighting=BM25F())
+    return searcher.refresh()
+
+
+def fingerprint(folder: Path) -> str:
+    """Name, size and mtime of a paper folder's paper.json, notes.md and PDFs; "" if gone."""
+    parts: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = e.name
+                if name in (PAPER_FILE, NOTES_FILE) or name.lower().endswith(".pdf"):
+                    with contextlib.suppress(FileNotFoundError):
+                        st = e.stat()
+                        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    parts.sort()
+    return "|".join(parts)
+
+
+def _file_stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _epoch(iso: str) -> int | None:
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp())
+
+
+def _tag_values(tags: Iterable[str]) -> set[str]:
+    """Each tag and its ancestors (``ml/rag`` is found by ``tag:ml`` too)."""
+    values: set[str] = set()
+    for tag in tags:
+        parts = tag.split("/")
+        for i in range(1, len(parts) + 1):
+            values.add("/".join(parts[:i]))
+    return values
+
+
+def _categories(cats: Iterable[str]) -> set[str]:
+    """Each category and its archive (``cs.IR`` is found by ``cat:cs`` too)."""
+    values: set[str] = set()
+    for cat in cats:
+        values.add(cat)
+        if "." in cat:
+            values.add(cat.split(".", 1)[0])
+    return values
+
+
+# -- the index ---------------------------------------------------------------------------
+
+
+class WhooshIndex:
+    """The search index of one library (implements :class:`search.SearchIndex`).
+
+    Creating it is cheap; the index is opened (and built when needed) on first use.
+    It registers itself as the library's observer unless ``observe`` is False. Thread-safe:
+    calls are serialized by a lock; writes across processes by a file lock.
+
+    Args:
+        library: the library it indexes.
+        cache_dir: where its files go (default :func:`paths.library_cache_dir`).
+        extractor: reads PDF text (default: its own, started when a PDF needs reading).
+        observe: update on every change the library reports.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        cache_dir: Path | None = None,
+        extractor: TextExtractor | None = None,
+        observe: bool = True,
+        write_timeout: float = WRITE_TIMEOUT,
+    ) -> None:
+        self.library = library
+        self.dir = cache_dir or paths.library_cache_dir(library.root)
+        self.write_timeout = write_timeout
+        self._extractor = extractor
+        self._own_extractor = extractor is None
+        self._lock = threading.RLock()
+        self._open: _Open | None = None
+        self._file_lock: FileLock | None = None
+        self._closed = False
+        if observe:
+            library.observers.append(self)
+
+    # -- opening -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the writers' lock (re-entrant in this process, shared with other processes)."""
+        if self._file_lock is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._file_lock = FileLock(str(self.dir / "index.lock"))
+        try:
+            with self._file_lock.acquire(timeout=timeout or self.write_timeout):
+                yield
+        except Timeout:
+            raise SearchIndexError(
+                f"{self.dir}: the search index is being written by another program; "
+                "try again in a moment"
+            ) from None
+
+    def _read_pointer(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.dir / POINTER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _problem(self) -> tuple[str | None, _Open | None]:
+        """(why the index cannot be used, None) or (None, the open index)."""
+        pointer = self._read_pointer()
+        if pointer is None:
+            return "no index yet" if not (self.dir / POINTER).exists() else "damaged", None
+        if pointer.get("schema") != SCHEMA_VERSION:
+            return f"index of schema {pointer.get('schema')}, now {SCHEMA_VERSION}", None
+        name = str(pointer.get("dir", ""))
+        if self._open is not None and self._open.name == name:
+            return None, self._open
+        folder = self.dir / name
+        if not name or not folder.is_dir():
+            return "index folder missing", None
+        damage = _check_files(folder)
+        if damage:
+            return f"damaged: {damage}", None
+        try:
+            storage = FileStorage(str(folder))
+            papers = storage.open_index(PAPERS)
+            fulltext = storage.open_index(FULLTEXT)
+            opened = _Open(name, folder, papers, fulltext)
+            self._searchers(opened)
+        except (*_DAMAGE, whoosh_index.EmptyIndexError) as e:
+            return f"damaged: {type(e).__name__}: {e}", None
+        return None, opened
+
+    def _ready(self, progress: Progress | None = None) -> tuple[_Open, str | None]:
+        """The open index, rebuilt first if needed; and the reason of a rebuild."""
+        if self._closed:
+            raise SearchIndexError("the search index is closed")
+        problem, opened = self._problem()
+        if opened is not None:
+            if opened is not self._open:
+                self._swap(opened)
+            return opened, None
+        # Look again under the lock: another process may be writing or rebuilding it.
+        with self._writing(REBUILD_WAIT):
+            problem2, opened = self._problem()
+            if opened is not None:
+                self._swap(opened)
+                return opened, None
+            reason = problem2 or problem or "unusable"
+            log.info("%s: rebuilding the search index (%s)", self.dir, reason)
+            self._build(progress)
+        problem3, opened = self._problem()
+        if opened is None:
+            raise SearchIndexError(f"{self.dir}: the rebuilt search index is unusable: {problem3}")
+        self._swap(opened)
+        return opened, reason
+
+    def _swap(self, opened: _Open) -> None:
+        if self._open is not None and self._open is not opened:
+            self._open.close()
+        self._open = opened
+
+    def _searchers(self, o: _Open) -> tuple[Searcher, Searcher]:
+        o.psearcher = _fresh(o.psearcher, o.papers)
+        o.tsearcher = _fresh(o.tsearcher, o.fulltext)
+        return o.psearcher, o.tsearcher
+
+    def _entries(self, o: _Open) -> dict[str, Entry]:
+        psearcher, _ = self._searchers(o)
+        gen = psearcher.reader().generation()
+        if o.entries is None or o.entries_gen != gen:
+            reader = psearcher.reader()
+            keys = reader.column_reader("key")
+            records = reader.column_reader("record")
+            entries: dict[str, Entry] = {}
+            for docnum in reader.all_doc_ids():
+                entries[keys[docnum]] = Entry.from_bytes(records[docnum])
+            o.entries, o.entries_gen = entries, gen
+        return o.entries
+
+    def exists(self) -> bool:
+        """An index is there and usable without a rebuild."""
+        with self._lock:
+            problem, opened = self._problem()
+            if opened is not None and opened is not self._open:
+                self._swap(opened)
+            return problem is None
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self, progress: Progress | None) -> int:
+        """Write a whole new index folder and switch to it (the caller holds the lock)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        name = f"index-{secrets.token_hex(4)}"
+        folder = self.dir / name
+        folder.mkdir()
+        storage = FileStorage(str(folder))
+        papers = storage.create_index(papers_schema(), indexname=PAPERS)
+        fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+        keys = self.library.keys()
+        total = len(keys)
+        if progress:
+            progress(0, total)
+        pw = papers.writer(compound=False, limitmb=REBUILD_LIMIT_MB)
+        tw = fulltext.writer(compound=False, limitmb=REBUILD_LIMIT_MB)
+        try:
+            for done, key in enumerate(keys, 1):
+                prep = self._prepare(key, None)
+                if prep.entry is not None and prep.doc is not None:
+                    pw.add_document(**prep.doc)
+                    if prep.text:
+                        tw.add_document(key=key, fulltext=prep.text)
+                if progress and (done % 25 == 0 or done == total):
+                    progress(done, total)
+            tw.commit(merge=False)
+            pw.commit(merge=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                tw.cancel()
+            with contextlib.suppress(Exception):
+                pw.cancel()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _record_files(folder)
+        pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(self.library.root)}
+        _write_json(self.dir / POINTER, pointer)
+        for old in self.dir.glob("index-*"):
+            if old.name != name and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)  # in use elsewhere on Windows: later
+        return total
+
+    def rebuild(self, progress: Progress | None = None) -> SyncReport:
+        """Build the index anew from the library folder (``papershelf reindex``)."""
+        with self._lock, self._writing(REBUILD_WAIT):
+            total = self._build(progress)
+        with self._lock:
+            opened, _ = self._ready()
+            # Changes made while it was built (by other processes) are caught up here.
+            report = self._sync(opened, None)
+        return SyncReport(added=total + report.added, rebuilt=True, reason="asked for")
+
+    # -- keeping in step -----------------------------------------------------------------
+
+    def sync(self, progress: Progress | None = None) -> SyncReport:
+        """Rebuild when needed, then apply what changed in the library folder since."""
+        with self._lock:
+            opened, reason = self._ready(progress)
+            report = self._sync(opened, progress)
+            if reason:
+                report.rebuilt, report.reason = True, reason
+            return report
+
+    def _sync(self, opened: _Open, progress: Progress | None) -> SyncReport:
+        entries = self._entries(opened)
+        on_disk = {key: fingerprint(self.library.paper_dir(key)) for key in self.library.keys()}  # noqa: SIM118
+        removed = [k for k in entries if k not in on_disk]
+        added = [k for k in on_disk if k not in entries]
+        updated = [k for k, stamp in on_disk.items() if k in entries and entries[k].stamp != stamp]
+        self._apply(added + updated + removed, progress)
+        return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
+
+    def update(self, key: str) -> None:
+        """Re-read one paper from the library and index it (its PDF text only if changed)."""
+        with self._lock:
+            self._ready()
+            self._apply([key], None)
+
+    def delete(self, key: str) -> None:
+        """Remove one paper from the index (whatever its folder holds)."""
+        with self._lock:
+            self._ready()
+            self._write([_Prepared(key)])
+
+    def paper_changed(self, library: Library, key: str) -> None:
+        """LibraryObserver: index the change now (if the index is built; else at next sync)."""
+        self._observed(key)
+
+    def paper_removed(self, library: Library, key: str) -> None:
+        self._observed(key)
+
+    def _observed(self, key: str) -> None:
+        with self._lock:
+            if self._closed or not self.exists():
+                return
+            try:
+                self._apply([key], None)
+            except (PapershelfError, OSError) as e:
+                log.warning("%s: not indexed now (%s); the next sync catches up", key, e)
+
+    def _apply(self, keys: list[str], progress: Progress | None) -> None:
+        """Bring these papers' documents in step with their folders, in batches."""
+        total = len(keys)
+        if progress and total:
+            progress(0, total)
+        for start in range(0, total, BATCH):
+            batch = keys[start : start + BATCH]
+            opened = self._open
+            assert opened is not None
+            entries = self._entries(opened)
+            prepared = [self._prepare(key, entries.get(key)) for key in batch]
+            self._write(prepared)
+            if progress:
+                progress(min(start + BATCH, total), total)
+
+    def _write(self, prepared: list[_Prepared]) -> None:
+        with self._writing():
+            opened, _ = self._ready()
+            text_changes = [p for p in prepared if p.text is not None or p.entry is None]
+            # The full text first: the papers index, whose records carry the fingerprints,
+            # is committed last, so an interrupted write is redone by the next sync.
+            if text_changes:
+                tw = opened.fulltext.writer(compound=False, timeout=self.write_timeout)
+                try:
+                    for p in text_changes:
+                        if p.entry is not None and p.text:
+                            tw.update_document(key=p.key, fulltext=p.text)
+                        else:
+                            tw.delete_by_term("key", p.key)
+                except BaseException:
+                    tw.cancel()
+                    raise
+                tw.commit()
+            pw = opened.papers.writer(compound=False, timeout=self.write_timeout)
+            base_gen = pw.generation - 1
+            try:
+                for p in prepared:
+                    if p.entry is not None and p.doc is not None:
+                        pw.update_document(**p.doc)
+                    else:
+                        pw.delete_by_term("key", p.key)
+            except BaseException:
+                pw.cancel()
+                raise
+            pw.commit()
+            _record_files(opened.folder)
+            # Keep the in-memory records in step without reading them all again, unless
+            # another process committed in between.
+            if opened.entries is not None and opened.entries_gen == base_gen:
+                for p in prepared:
+                    if p.entry is not None:
+                        opened.entries[p.key] = p.entry
+                    else:
+                        opened.entries.pop(p.key, None)
+                opened.entries_gen = base_gen + 1
+            self._searchers(opened)
+
+    def _prepare(self, key: str, old: Entry | None) -> _Prepared:
+        folder = self.library.paper_dir(key)
+        stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
+        try:
+            paper = self.library._read(key)  # the folder name is the key, even for odd names
+        except PaperNotFound:
+            return _Prepared(key)
+        except DamagedFile as e:
+            log.warning("not indexed: %s", e)
+            return _Prepared(key)
+        try:
+            notes = (folder / NOTES_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            notes = ""
+        except (OSError, UnicodeDecodeError) as e:
+            log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
+            notes = ""
+        text: str | None = None
+        pdf = self.library.pdf_path(paper)
+        pdf_stamp = _file_stamp(pdf) if pdf else ""
+        if old is not None and old.pdf_stamp == pdf_stamp:
+            sha, state, error, pages = old.text_sha, old.text_state, old.text_error, old.text_pages
+        elif pdf is None:
+            sha, state, error, pages = "", "none", None, 0
+            text = "" if old is not None and old.text_state == "ok" else None
+        else:
+            sha = file_sha256(pdf)
+            if old is not None and old.text_sha == sha:
+                state, error, pages = old.text_state, old.text_error, old.text_pages
+            else:
+                result = self._extract(pdf, sha)
+                state = "ok" if result.ok else "failed"
+                error, pages = result.error, result.page_count
+                text = "\f".join(result.pages) if result.ok else ""
+        entry = Entry(
+            summary=_summary(paper, bool(notes.strip()), pages),
+            stamp=stamp,
+            pdf_stamp=pdf_stamp,
+            text_sha=sha,
+            text_state=state,
+            text_error=error,
+            text_pages=pages,
+        )
+        return _Prepared(key, entry, _paper_doc(paper, notes, entry), text)
+
+    def _extract(self, pdf: Path, sha: str) -> PdfText:
+        cached = load_cached(sha)
+        if cached is not None:
+            return cached
+        if self._extractor is None:
+            self._extractor = TextExtractor()
+        return self._extractor.extract(pdf, sha256=sha)
+
+    # -- searching -----------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        sort: SortOrder = SortOrder.RELEVANCE,
+        limit: int | None = None,
+        snippets: bool = False,
+    ) -> SearchResults:
+        """Run a query (empty: everything). Raises QueryError for a malformed query."""
+        tree = querysyntax.parse(query)
+        with self._lock:
+            results: SearchResults = self._guarded(
+                lambda o: self._search(o, query, tree, sort, limit, snippets)
+            )
+            return results
+
+    def _guarded(self, run: Callable[[_Open], Any]) -> Any:
+        """Run a read; a damaged index found on the way is rebuilt and the read run again."""
+        opened, _ = self._ready()
+        try:
+            return run(opened)
+        except _DAMAGE as e:
+            if isinstance(e, PapershelfError):
+                raise
+            log.exception("%s: the search index is damaged; rebuilding it", self.dir)
+            with self._writing(REBUILD_WAIT):
+                self._build(None)
+            opened, _ = self._ready()
+            self._sync(opened, None)
+            return run(opened)
+
+    def _search(
+        self,
+        o: _Open,
+        query: str,
+        tree: Node | None,
+        sort: SortOrder,
+        limit: int | None,
+        snippets: bool,
+    ) -> SearchResults:
+        entries = self._entries(o)
+        if tree is None:
+            scores: dict[str, float] = dict.fromkeys(entries, 0.0)
+        else:
+            scores = self._eval(o, tree, entries) or {}
+        keys = [k for k in scores if k in entries]
+        tag_counts: Counter[str] = Counter()
+        status_counts: Counter[str] = Counter()
+        for k in keys:
+            s = entries[k].summary
+            tag_counts.update(s.tags)
+            status_counts[s.status] += 1
+        keys = _sorted(keys, scores, entries, sort)
+        shown = keys if limit is None else keys[: max(limit, 0)]
+        marks = _Marks.of(tree, o) if snippets and tree is not None else None
+        hits = [
+            Hit(
+                entries[k].summary,
+                scores[k],
+                self._snippets(o, entries[k], marks, PAGE_SNIPPETS) if marks else (),
+            )
+            for k in shown
+        ]
+        suggestion = self._suggest(o, query, tree) if not keys and tree is not None else None
+        return SearchResults(
+            query=query,
+            hits=hits,
+            total=len(keys),
+            tag_counts=dict(tag_counts.most_common()),
+            status_counts=dict(status_counts),
+            suggestion=suggestion,
+            terms=tuple(querysyntax.words(tree)),
+        )
+
+    def _eval(self, o: _Open, node: Node, entries: dict[str, Entry]) -> dict[str, float] | None:
+        """Scores of the papers ``node`` matches; None when it has nothing to match on
+        (only stop words), so it is left out of its AND/OR."""
+        if isinstance(node, Term):
+            return self._term(o, node)
+        if isinstance(node, Range):
+            return self._range(o, node)
+        if isinstance(node, Not):
+            inner = self._eval(o, node.item, entries)
+            if inner is None:
+                return None
+            return {k: 0.0 for k in entries if k not in inner}
+        if isinstance(node, And):
+            positive: list[dict[str, float]] = []
+            negative: list[dict[str, float]] = []
+            for item in node.items:
+                if isinstance(item, Not):
+                    sub = self._eval(o, item.item, entries)
+                    if sub is not None:
+                        negative.append(sub)
+                else:
+                    sub = self._eval(o, item, entries)
+                    if sub is not None:
+                        positive.append(sub)
+            if not positive and not negative:
+                return None
+            positive.sort(key=len)
+            result = dict(positive[0]) if positive else dict.fromkeys(entries, 0.0)
+            for other in positive[1:]:
+                result = {k: v + other[k] for k, v in result.items() if k in other}
+            for other in negative:
+                result = {k: v for k, v in result.items() if k not in other}
+            return result
+        subs = [s for s in (self._eval(o, item, entries) for item in node.items) if s is not None]
+        if not subs:
+            return None
+        union: dict[str, float] = {}
+        for sub in subs:
+            for k, v in sub.items():
+                union[k] = union.get(k, 0.0) + v
+        return union
+
+    def _term(self, o: _Open, term: Term) -> dict[str, float] | None:
+        psearcher, tsearcher = self._searchers(o)
+        pq = _paper_query(term)
+        tq = _text_query(term) if term.field in (None, "fulltext") else None
+        if pq is None and tq is None:
+            return None
+        scores: dict[str, float] = {}
+        if pq is not None:
+            if term.field in _KEYWORD_FIELDS:
+                keys = psearcher.reader().column_reader("key")
+                for docnum in psearcher.docs_for_query(pq):
+                    scores[keys[docnum]] = 0.0
+            else:
+                _collect(psearcher, pq, scores, 1.0)
+        if tq is not None:
+            _collect(tsearcher, tq, scores, BOOSTS[FULLTEXT])
+        return scores
+
+    def _range(self, o: _Open, node: Range) -> dict[str, float]:
+        psearcher, _ = self._searchers(o)
+        keys = psearcher.reader().column_reader("key")
+        q = wq.NumericRange(node.field, node.low, node.high)
+        return {keys[d]: 0.0 for d in psearcher.docs_for_query(q)}
+
+    # -- snippets ------------------------------------------------------------------------
+
+    def _snippets(self, o: _Open, entry: Entry, marks: _Marks, pages: int) -> tuple[Snippet, ...]:
+        out: list[Snippet] = []
+        s = entry.summary
+        if marks.covers("title"):
+            snip = _snippet("title", s.title, marks.for_field("title"), whole=True)
+            if snip:
+                out.append(snip)
+        stored: dict[str, Any] = {}
+        if marks.covers("abstract") or marks.covers("note"):
+            psearcher, _ = self._searchers(o)
+            docnum = psearcher.document_number(key=s.key)
+            if docnum is not None:
+                stored = psearcher.stored_fields(docnum)
+        for name in ("abstract", "note"):
+            if marks.covers(name) and stored.get(name):
+                snip = _snippet(name, stored[name], marks.for_field(name))
+                if snip:
+                    out.append(snip)
+        if marks.covers(FULLTEXT) and entry.text_state == "ok":
+            out.extend(self._page_snippets(entry, marks, pages))
+        return tuple(out)
+
+    def _page_snippets(self, entry: Entry, marks: _Marks, limit: int) -> list[Snippet]:
+        cached = load_cached(entry.text_sha)
+        if cached is None or not cached.ok:
+            return []
+        match = marks.for_field(FULLTEXT)
+        out: list[Snippet] = []
+        for number, page in enumerate(cached.pages, 1):
+            if not marks.may_occur(page):
+                continue
+            snip = _snippet(FULLTEXT, page, match, page=number)
+            if snip:
+                out.append(snip)
+                if len(out) >= limit:
+                    break
+        return out
+
+    def fulltext_hits(self, key: str, query: str, limit: int = 20) -> list[Snippet]:
+        """The full-text matches of ``query`` in one paper's PDF, each with its page."""
+        tree = querysyntax.parse(query)
+        if tree is None:
+            return []
+        with self._lock:
+
+            def run(o: _Open) -> list[Snippet]:
+                entry = self._entries(o).get(key)
+                if entry is None or entry.text_state != "ok":
+                    return []
+                return self._page_snippets(entry, _Marks.of(tree, o), limit)
+
+            result: list[Snippet] = self._guarded(run)
+            return result
+
+    # -- more like this, did you mean ----------------------------------------------------
+
+    def more_like_this(self, key: str, limit: int = 10) -> list[Hit]:
+        """Papers whose title, abstract and tags share the most telling words with ``key``'s."""
+        with self._lock:
+
+            def run(o: _Open) -> list[Hit]:
+                entries = self._entries(o)
+                entry = entries.get(key)
+                if entry is None:
+                    return []
+                psearcher, _ = self._searchers(o)
+                docnum = psearcher.document_number(key=key)
+                stored = psearcher.stored_fields(docnum) if docnum is not None else {}
+                text = " ".join(
+                    [entry.summary.title, stored.get("abstract", ""), " ".join(entry.summary.tags)]
+                )
+                terms = psearcher.key_terms_from_text("abstract", text, numterms=15)
+                if not terms:
+                    return []
+                q = wq.Or(
+                    [wq.Term("title", t, boost=2.0 * w) for t, w in terms]
+                    + [wq.Term("abstract", t, boost=w) for t, w in terms]
+                    + [wq.Term("tags_text", t, boost=w) for t, w in terms]
+                )
+                scores: dict[str, float] = {}
+                _collect(psearcher, q, scores, 1.0)
+                scores.pop(key, None)
+                ranked = sorted(scores, key=lambda k: -scores[k])[:limit]
+                return [Hit(entries[k].summary, scores[k]) for k in ranked if k in entries]
+
+            result: list[Hit] = self._guarded(run)
+            return result
+
+    def _suggest(self, o: _Open, query: str, tree: Node) -> str | None:
+        """The query with unknown words replaced by the closest known ones, if that finds
+        anything."""
+        psearcher, tsearcher = self._searchers(o)
+        preader, treader = psearcher.reader(), tsearcher.reader()
+        corrector = preader.corrector("words")
+        changed = query
+        for word in _plain_words(tree):
+            folded = fold(word)
+            if preader.frequency("words", folded) or treader.frequency(FULLTEXT, stem_term(word)):
+                continue
+            found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+            if found and found[0] != folded:
+                changed = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", found[0], changed, count=1)
+        if changed == query:
+            return None
+        try:
+            tree2 = querysyntax.parse(changed)
+        except PapershelfError:
+            return None
+        if tree2 is None or not self._eval(o, tree2, self._entries(o)):
+            return None
+        return changed
+
+    # -- coverage ------------------------------------------------------------------------
+
+    def stats(self) -> IndexStats:
+        """Papers, PDFs, PDFs indexed and the reasons of the failures."""
+        with self._lock:
+
+            def run(o: _Open) -> IndexStats:
+                entries = self._entries(o)
+                pdfs = [e for e in entries.values() if e.pdf_stamp]
+                failures = sorted(
+                    (e.summary.key, e.text_error or "unknown")
+                    for e in pdfs
+                    if e.text_state == "failed"
+                )
+                size = sum(p.stat().st_size for p in o.folder.iterdir() if p.is_file())
+                return IndexStats(
+                    papers=len(entries),
+                    pdfs=len(pdfs),
+                    pdfs_indexed=sum(1 for e in pdfs if e.text_state == "ok"),
+                    failures=failures,
+                    pending=sum(1 for e in entries.values() if e.summary.pdf_state == "pending"),
+                    index_bytes=size,
+                    index_dir=o.folder,
+                )
+
+            result: IndexStats = self._guarded(run)
+            return result
+
+    def entry(self, key: str) -> Entry | None:
+        """What the index holds for one paper (None when it is not indexed)."""
+        with self._lock:
+            opened, _ = self._ready()
+            return self._entries(opened).get(key)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            with contextlib.suppress(ValueError):
+                self.library.observers.remove(self)
+            if self._open is not None:
+                self._open.close()
+                self._open = None
+            if self._extractor is not None and self._own_extractor:
+                self._extractor.close()
+                self._extractor = None
+
+    def __enter__(self) -> WhooshIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- documents ---------------------------------------------------------------------------
+
+
+def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
+    return PaperSummary(
+        key=paper.key,
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=tuple(paper.authors),
+        year=paper.year,
+        status=paper.status.value,
+        tags=tuple(paper.tags),
+        added=paper.added,
+        rating=paper.rating,
+        pdf_state=paper.pdf_state.value,
+        has_notes=has_notes,
+        last_page=paper.last_page,
+        page_count=paper.page_count or (text_pages or None),
+        categories=tuple(paper.categories),
+    )
+
+
+def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
+    ids = {paper.key}
+    if paper.arxiv_id:
+        ids.add(paper.arxiv_id)
+        if paper.arxiv_version:
+            ids.add(f"{paper.arxiv_id}v{paper.arxiv_version}")
+    if paper.doi:
+        ids.add(paper.doi)
+    has = set()
+    if notes.strip():
+        has.add("notes")
+    if entry.pdf_stamp:
+        has.add("pdf")
+    if entry.text_state == "ok":
+        has.add("text")
+    if paper.tags:
+        has.add("tags")
+    if paper.rating:
+        has.add("rating")
+    tag_words = " ".join(t.replace("/", " ") for t in paper.tags)
+    doc: dict[str, Any] = {
+        "key": paper.key,
+        "id": join_keywords(ids),
+        "title": paper.title,
+        "author": "\n".join(paper.authors),
+        "tags_text": tag_words,
+        "abstract": paper.abstract,
+        "note": notes,
+        "tag": join_keywords(_tag_values(paper.tags)),
+        "cat": join_keywords(_categories(paper.categories)),
+        "status": paper.status.value,
+        "has": join_keywords(has),
+        "pdf": paper.pdf_state.value,
+        "rating": paper.rating,
+        "words": "\n".join([paper.title, *paper.authors, paper.abstract, tag_words, notes]),
+        "record": entry.to_bytes(),
+    }
+    if paper.year is not None:
+        doc["year"] = paper.year
+    added = _epoch(paper.added)
+    if added is not None:
+        doc["added"] = added
+    return doc
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+def _analyzer(fieldname: str) -> TextAnalyzer:
+    return _PLAIN if fieldname == "author" else _STEMMED
+
+
+def _field_query(fieldname: str, term: Term, boost: float) -> wq.Query | None:
+    """One query field's Whoosh query for a word, phrase, prefix, wildcard or fuzzy word."""
+    if fieldname in _KEYWORD_FIELDS:
+        value = keyword_term(term.text)
+        if fieldname == "id" and value.startswith("arxiv:"):
+            value = value[len("arxiv:") :]
+        if not value:
+            return None
+        if term.kind == "prefix":
+            return wq.Prefix(fieldname, value, boost=boost)
+        if term.kind == "wildcard":
+            return wq.Wildcard(fieldname, value, boost=boost)
+        if term.kind == "fuzzy":
+            return wq.FuzzyTerm(fieldname, value, boost=boost, maxdist=term.distance)
+        return wq.Term(fieldname, value, boost=boost)
+    analyzer = _analyzer(fieldname)
+    if term.kind == "prefix":
+        folded = fold(term.text)
+        if not folded:
+            return None
+        prefixes = {folded}
+        if analyzer.stem and (stemmed := stem_term(term.text)):
+            prefixes.add(stemmed)
+        parts = [wq.Prefix(fieldname, p, boost=boost) for p in sorted(prefixes)]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+    if term.kind == "wildcard":
+        return wq.Wildcard(fieldname, fold(term.text), boost=boost)
+    if term.kind == "fuzzy":
+        text = stem_term(term.text) if analyzer.stem else fold(term.text)
+        text = text or fold(term.text)
+        return wq.FuzzyTerm(fieldname, text, boost=boost, maxdist=term.distance, prefixlength=1)
+    terms = analyzer.terms(term.text)
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return wq.Term(fieldname, terms[0], boost=boost)
+    slop = 1 + term.distance if term.kind == "phrase" else 1
+    return wq.Phrase(fieldname, terms, slop=slop, boost=boost)
+
+
+def _paper_query(term: Term) -> wq.Query | None:
+    fields = _TEXT_FIELD_MAP.get(term.field, ())
+    if term.field is None and term.kind == "phrase":
+        fields = tuple(f for f in fields if f != "id")
+    parts = [
+        q
+        for f in fields
+        if (q := _field_query(f, term, BOOSTS.get(f, 1.0) if term.field is None else 1.0))
+    ]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _text_query(term: Term) -> wq.Query | None:
+    return _field_query(FULLTEXT, term, 1.0)
+
+
+def _collect(searcher: Searcher, q: wq.Query, scores: dict[str, float], weight: float) -> None:
+    keys = searcher.reader().column_reader("key")
+    results = searcher.search(q, limit=None)
+    for score, docnum in results.top_n:
+        k = keys[docnum]
+        scores[k] = scores.get(k, 0.0) + score * weight
+
+
+def _sorted(
+    keys: list[str], scores: dict[str, float], entries: dict[str, Entry], sort: SortOrder
+) -> list[str]:
+    def added(k: str) -> str:
+        return entries[k].summary.added
+
+    keys = sorted(keys, key=added, reverse=True)  # newest first breaks every tie
+    if sort == SortOrder.RELEVANCE:
+        keys.sort(key=lambda k: -scores[k])
+    elif sort == SortOrder.YEAR:
+        keys.sort(key=lambda k: -(entries[k].summary.year or 0))
+    elif sort == SortOrder.TITLE:
+        keys.sort(key=lambda k: entries[k].summary.title.casefold())
+    return keys
+
+
+def _plain_words(tree: Node) -> list[str]:
+    """The plain words of free-text, title, abstract or note terms (for "did you mean")."""
+    found: list[str] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            if n.kind == "word" and n.field in (None, "title", "abstract", "note", "author"):
+                found.extend(w for w in re.findall(r"\w+", n.text) if len(w) > 2)
+        elif isinstance(n, And | Or):
+            for item in n.items:
+                walk(item)
+
+    walk(tree)
+    return found
+
+
+# -- highlighting ------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    """Decides whether a word of a text is one the query matched."""
+
+    terms: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    patterns: list[re.Pattern[str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes or self.patterns)
+
+    def __call__(self, term: str, surface: str) -> bool:
+        if term in self.terms:
+            return True
+        folded = fold(surface)
+        if any(folded.startswith(p) or term.startswith(p) for p in self.prefixes):
+            return True
+        return any(p.fullmatch(folded) for p in self.patterns)
+
+    def add(self, other: _Match) -> None:
+        self.terms |= other.terms
+        self.prefixes |= other.prefixes
+        self.patterns.extend(other.patterns)
+
+
+_SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
+
+
+@dataclass
+class _Marks:
+    """What to highlight in each snippet field, from the (not negated) terms of a query."""
+
+    fields: dict[str, _Match]
+
+    @classmethod
+    def of(cls, tree: Node, o: _Open) -> _Marks:
+        marks = cls({})
+        preader = o.psearcher.reader() if o.psearcher else None
+        treader = o.tsearcher.reader() if o.tsearcher else None
+
+        def walk(n: Node) -> None:
+            if isinstance(n, Term):
+                targets = _SNIPPET_FIELDS if n.field is None else (n.field,)
+                for name in targets:
+                    if name not in _SNIPPET_FIELDS:
+                        continue
+                    reader = treader if name == FULLTEXT else preader
+                    marks.fields.setdefault(name, _Match()).add(_term_match(n, name, reader))
+            elif isinstance(n, And | Or):
+                for item in n.items:
+                    walk(item)
+
+        walk(tree)
+        marks.fields = {k: v for k, v in marks.fields.items() if v}
+        return marks
+
+    def covers(self, name: str) -> bool:
+        return name in self.fields
+
+    def for_field(self, name: str) -> _Match:
+        return self.fields.get(name) or _Match()
+
+    def may_occur(self, page: str) -> bool:
+        """A cheap test that a page can hold a match (before analysing it word by word)."""
+        match = self.fields.get(FULLTEXT)
+        if match is None:
+            return False
+        if match.patterns:
+            return True
+        folded = fold(page)
+        probes = [t[: max(3, len(t) - 1)] for t in match.terms] + list(match.prefixes)
+        return any(p in folded for p in probes)
+
+
+def _term_match(term: Term, fieldname: str, reader: Any) -> _Match:
+    m = _Match()
+    if term.kind == "prefix":
+        folded = fold(term.text)
+        m.prefixes.add(folded)
+        if stemmed := stem_term(term.text):
+            m.prefixes.add(stemmed)
+    elif term.kind == "wildcard":
+        pattern = re.escape(fold(term.text)).replace(r"\*", ".*").replace(r"\?", ".")
+        m.patterns.append(re.compile(pattern))
+    elif term.kind == "fuzzy":
+        base = stem_term(term.text) or fold(term.text)
+        m.terms.add(base)
+        if reader is not None:
+            with contextlib.suppress(*_DAMAGE):
+                m.terms.update(reader.terms_within(fieldname, base, term.distance, prefix=1))
+    else:
+        m.terms.update(_STEMMED.terms(term.text))
+    return m
+
+
+def _snippet(
+    name: str, text: str, match: _Match, *, whole: bool = False, page: int | None = None
+) -> Snippet | None:
+    flat = text.replace("\n", " ").replace("\f", " ")
+    spans = [
+        (t.startchar, t.endchar)
+        for t in _STEMMED(flat, chars=True, keeporiginal=True)
+        if match(t.text, t.original)
+    ]
+    if not spans:
+        return None
+    start, end = 0, len(flat)
+    if not whole and len(flat) > SNIPPET_CHARS:
+        start, end = _window(flat, spans, SNIPPET_CHARS)
+    pieces_html: list[str] = []
+    pieces_text: list[str] = []
+    pos = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        pieces_html.append(html.escape(flat[pos:s]))
+        pieces_text.append(flat[pos:s])
+        pieces_html.append(f"<b>{html.escape(flat[s:e])}</b>")
+        pieces_text.append(f"{HIGHLIGHT_START}{flat[s:e]}{HIGHLIGHT_END}")
+        pos = e
+    pieces_html.append(html.escape(flat[pos:end]))
+    pieces_text.append(flat[pos:end])
+    lead = "… " if start > 0 else ""
+    tail = " …" if end < len(flat) else ""
+    text_out = " ".join((lead + "".join(pieces_text) + tail).split())
+    html_out = " ".join((html.escape(lead) + "".join(pieces_html) + html.escape(tail)).split())
+    return Snippet(field=name, html=html_out, text=text_out, page=page)
+
+
+def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The stretch of ``width`` characters holding the most matches, cut at spaces."""
+    best, best_count = 0, 0
+    j = 0
+    for i, (s, _e) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] - s <= width:
+            j += 1
+        if j - i + 1 > best_count:
+            best, best_count = i, j - i + 1
+    first = spans[best][0]
+    last = spans[best + best_count - 1][1]
+    slack = max(0, width - (last - first))
+    start = max(0, first - slack // 3)
+    end = min(len(text), max(last, start + width))
+    if start > 0:
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", last, end)
+        end = space if space >= 0 else end
+    return start, end
+
+
+# -- files -------------------------------------------------------------------------------
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _record_files(folder: Path) -> None:
+    """Note every index file's size, so a truncated one is found on the next open."""
+    sizes = {
+        p.name: p.stat().st_size
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.endswith("WRITELOCK")
+        and not p.name.startswith(".")
+        and p.name != FILES
+    }
+    _write_json(folder / FILES, sizes)
+
+
+def _check_files(folder: Path) -> str | None:
+    """What is wrong with the index files (missing, shorter or longer than recorded)."""
+    try:
+        sizes = json.loads((folder / FILES).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"{FILES} missing"
+    except (OSError, ValueError) as e:
+        return f"{FILES} unreadable: {e}"
+    if not isinstance(sizes, dict):
+        return f"{FILES} unreadable"
+    for name, size in sizes.items():
+        try:
+            actual = (folder / name).stat().st_size
+        except FileNotFoundError:
+            return f"{name} missing"
+        if actual != size:
+            return f"{name} is {actual} bytes, {size} expected"
+    return None
