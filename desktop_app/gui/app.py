@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -39,6 +40,10 @@ qt_log = logging.getLogger("qt")
 
 LOG_FILE = "papershelf.log"
 STATE_FILE = "window-state.ini"
+#: Set to a number of milliseconds, the app closes its window that long after showing it
+#: and exits (status 0): the smoke test of the frozen app (``make package-test``) and the
+#: start-up timing in packaging/README.md use it; an empty value means 0.
+ENV_QUIT_AFTER_START = "PAPERSHELF_QUIT_AFTER_START"
 
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -165,4 +170,6 @@ def run_app(library_path: Path) -> int:
     for notice in notices:
         window.show_info(notice)
     window.show()
+    if (delay := os.environ.get(ENV_QUIT_AFTER_START)) is not None:
+        QTimer.singleShot(int(delay) if delay.isdigit() else 0, window.close)
     return int(app.exec())
