@@ -291,6 +291,35 @@ def test_wheel_puts_papershelf_on_path(wheel: zipfile.ZipFile) -> None:
     assert f"\nVersion: {__version__}\n" in wheel.read(metadata).decode()
 
 
+# -- the app's identity on the desktop --------------------------------------------------
+
+
+def test_the_app_names_itself_after_its_desktop_entry(tmp_path: Path) -> None:
+    """Wayland matches windows to the menu entry by the desktop file name; QSettings and
+    the window icon need the organisation and application names."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop_app.gui.app import run_app\n"
+        "status = run_app(Path(sys.argv[1]))\n"
+        "app = QApplication.instance()\n"
+        "print(status, app.desktopFileName(), app.organizationName(), app.applicationName(),"
+        " app.windowIcon().isNull())\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PAPERSHELF_QUIT_AFTER_START": "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "library")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    status, desktop_file, organisation, application, no_icon = result.stdout.split()
+    assert (status, desktop_file, application, no_icon) == ("0", APP_ID, APP_NAME, "False")
+    assert organisation
+
+
 # -- the frozen app (opt-in: make package-test) ------------------------------------------
 
 
@@ -315,16 +344,17 @@ def frozen_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run_frozen(
-    program: Path, *args: str, home: Path, timeout: float = 60
+    program: Path, *args: str, home: Path, timeout: float = 60, **extra_env: str
 ) -> subprocess.CompletedProcess[str]:
     """Run the frozen app headless, with its own folders, outside the source tree."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env |= {
         "QT_QPA_PLATFORM": "offscreen",
         "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / "config"),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_CACHE_HOME": str(home / "cache"),
+        "PAPERSHELF_CACHE_DIR": str(home / "cache"),
+        "PAPERSHELF_CONFIG_DIR": str(home / "config"),
+        "PAPERSHELF_LOG_DIR": str(home / "log"),
+        **extra_env,
     }
     return subprocess.run(
         [str(program), *args], capture_output=True, text=True, env=env, cwd=home, timeout=timeout
@@ -337,6 +367,51 @@ def test_frozen_app_prints_its_version(frozen_app: Path, tmp_path: Path) -> None
     result = _run_frozen(frozen_app, "--version", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"papershelf {__version__}"
+
+
+def _log_problems(home: Path) -> list[str]:
+    log = (home / "log" / "papershelf.log").read_text(encoding="utf-8")
+    assert f"Papershelf {__version__} on" in log
+    return [
+        line
+        for line in log.splitlines()
+        if any(word in line for word in (" ERROR ", " CRITICAL ", "Traceback", "missing from"))
+    ]
+
+
+@pytest.mark.package
+@pytest.mark.timeout(900)
+def test_frozen_app_opens_a_new_library_shows_the_window_and_quits(
+    frozen_app: Path, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    result = _run_frozen(
+        frozen_app, "--library", str(library), home=tmp_path, PAPERSHELF_QUIT_AFTER_START="2000"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (library / "library.json").is_file()
+    assert (tmp_path / "config" / "window-state.ini").is_file()  # saved as the window closed
+    assert _log_problems(tmp_path) == []
+
+
+@pytest.mark.package
+@pytest.mark.timeout(900)
+def test_frozen_app_opens_a_library_with_papers_and_indexes_them(
+    frozen_app: Path, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    digest = ROOT / "resources" / "sample-digest.md"
+    _run_frozen(frozen_app, "--library", str(library), "import-digest", str(digest), home=tmp_path)
+    result = _run_frozen(
+        frozen_app, "--library", str(library), home=tmp_path, PAPERSHELF_QUIT_AFTER_START="4000"
+    )
+    assert result.returncode == 0, result.stderr
+    assert _log_problems(tmp_path) == []
+    searched = _run_frozen(
+        frozen_app, "--library", str(library), "search", "retrieval", home=tmp_path
+    )
+    assert searched.returncode == 0, searched.stderr
+    assert "2504." in searched.stdout
 
 
 @pytest.mark.package
