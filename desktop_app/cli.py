@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
-from desktop_app.core import arxiv_id, conflicts, digest, paths
+from desktop_app.core import arxiv_id, conflicts, digest, fetch, paths
+from desktop_app.core.arxiv_api import ArxivClient
 from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import (
     DigestError,
@@ -36,8 +37,10 @@ from desktop_app.core.errors import (
     PapershelfError,
 )
 from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
+from desktop_app.core.net import AccessBlock
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
+from desktop_app.core.settings import Settings
 
 if TYPE_CHECKING:
     from desktop_app.core.index import WhooshIndex
@@ -73,6 +76,14 @@ class Context:
         if "index" in self.__dict__:
             self.index.close()
 
+    @cached_property
+    def settings(self) -> Settings:
+        """The user's settings; what could not be used is said on stderr."""
+        settings, notices = Settings.load()
+        for notice in notices:
+            print(f"papershelf: warning: {notice}", file=sys.stderr)
+        return settings
+
 
 Command = Callable[[Context, argparse.Namespace], int]
 
@@ -91,10 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the library folder (default: ${paths.ENV_LIBRARY} or ~/Documents/Papershelf)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="never contact arXiv: fetches wait in the queue (as the offline setting does)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # One function per feature adds its commands (each sets ``func`` to a Command).
     _add_library_commands(sub)
     _add_conflict_commands(sub)
+    _add_fetch_commands(sub)
     _add_search_commands(sub)
     return parser
 
@@ -111,22 +128,30 @@ def _add_library_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
         help="import daily arXiv digests (Markdown) into the inbox",
         description="Import daily arXiv digests in Markdown. New papers land in the inbox "
         "(status new) unless --status unread is given; papers already in the library only get "
-        "the metadata they miss; dismissed papers are not brought back. Nothing is downloaded.",
+        "the metadata they miss; dismissed papers are not brought back. Nothing is downloaded "
+        "unless --fetch is given.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", type=Path, help="a digest .md file")
     p.add_argument("--status", choices=["new", "unread"], default="new", help="default: new")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    p.add_argument(
+        "--fetch",
+        action="store_true",
+        help="queue the PDF of every paper of the digests, and fetch them (unless offline)",
+    )
     p.set_defaults(func=_cmd_import_digest)
 
     p = sub.add_parser(
         "add",
         help="add papers by arXiv ID or link",
         description="Add papers by arXiv ID, arxiv.org link or DOI (any form; pasted text "
-        "with several IDs works too). Offline, the paper is created from its ID and its "
-        "metadata is marked to be fetched.",
+        "with several IDs works too). Their metadata, and their PDF unless --no-pdf, are "
+        "fetched from arXiv; offline, or when arXiv cannot be reached, the paper is created "
+        "from its ID and the fetches wait in the queue ('papershelf fetch').",
     )
     p.add_argument("refs", nargs="+", metavar="ID-OR-URL")
     p.add_argument("--json", action="store_true", help="print the papers as JSON")
+    p.add_argument("--no-pdf", action="store_true", help="fetch the metadata only")
     p.set_defaults(func=_cmd_add)
 
     p = sub.add_parser("list", help="list the papers of the library")
@@ -330,6 +355,9 @@ def _cmd_import_digest(ctx: Context, args: argparse.Namespace) -> int:
             "See them with 'papershelf inbox'; "
             "keep or dismiss them with 'papershelf keep|dismiss ID…'."
         )
+    if args.fetch and reports:
+        keys = [k for r in reports for k in (*r.added, *r.updated, *r.present)]
+        exit_status = max(exit_status, _fetch_pdfs_of(ctx, args, keys))
     return exit_status
 
 
@@ -361,8 +389,8 @@ def _cmd_add(ctx: Context, args: argparse.Namespace) -> int:
     aids, errors = _parse_refs(args.refs)
     for error in errors:
         print(f"papershelf: error: {error}", file=sys.stderr)
-    results = _add_offline(ctx.library, aids)
-    exit_status = EXIT_USER_ERROR if errors else EXIT_OK
+    results, fetched = _fetch_added(ctx, args, _add_offline(ctx.library, aids))
+    exit_status = EXIT_USER_ERROR if errors or not fetched else EXIT_OK
     if args.json:
         _print_papers(ctx.library, [paper for paper, _ in results], as_json=True)
         return exit_status
@@ -600,14 +628,11 @@ def _cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
 def _cmd_keep(ctx: Context, args: argparse.Namespace) -> int:
     def keep(ref: str) -> None:
-        def change(paper: Paper) -> None:
-            if paper.status is Status.NEW:
-                paper.set_status(Status.UNREAD)
-
         before = ctx.library.get(ref).status
-        paper = ctx.library.update(ref, change)
+        paper = fetch.keep_paper(ctx.library, ref, ctx.settings)
         if before is Status.NEW:
-            print(f"kept {paper.display_id} (unread)")
+            queued = paper.pdf_state is FetchState.PENDING
+            print(f"kept {paper.display_id} (unread{', PDF queued' * queued})")
         else:
             print(f"{paper.display_id} is not in the inbox ({paper.status.value}): unchanged")
 
@@ -768,6 +793,210 @@ def _cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_USER_ERROR if skipped else EXIT_OK
+
+
+# -- fetching from arXiv --------------------------------------------------------------------
+
+
+def _add_fetch_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
+    """fetch and check-updates (add, keep and import-digest --fetch queue fetches too)."""
+    p = sub.add_parser(
+        "fetch",
+        help="fetch the queued metadata and PDFs from arXiv",
+        description="Fetch what waits in the queue: metadata of papers added by ID, PDFs of "
+        "papers kept or added. Requests are spaced as arXiv asks (3 s for the API, 1 s for "
+        "PDFs). After arXiv denied access (HTTP 403) nothing is fetched until --resume.",
+    )
+    p.add_argument("refs", nargs="*", metavar="ID", help="only these papers (default: all)")
+    p.add_argument(
+        "--resume", action="store_true", help="fetch again after arXiv denied access (403)"
+    )
+    p.add_argument(
+        "--retry-failed", action="store_true", help="queue the failed fetches again first"
+    )
+    p.add_argument(
+        "--list", action="store_true", help="list the queue and the failed fetches, fetch nothing"
+    )
+    p.set_defaults(func=_cmd_fetch)
+
+    p = sub.add_parser(
+        "check-updates",
+        help="ask arXiv for newer versions of the papers",
+        description="Ask arXiv for the latest version of every paper (100 per request) and "
+        "list the papers with a newer version than the one held.",
+    )
+    p.set_defaults(func=_cmd_check_updates)
+
+
+def _fetch_settings(ctx: Context, args: argparse.Namespace) -> Settings:
+    """The settings, offline when --offline is given."""
+    if getattr(args, "offline", False) and not ctx.settings.offline:
+        return dataclasses.replace(ctx.settings, offline=True)
+    return ctx.settings
+
+
+def _run_fetch(
+    ctx: Context, args: argparse.Namespace, keys: Sequence[str] | None = None
+) -> fetch.FetchReport:
+    """Drain the queue (of ``keys``), with progress on a terminal.
+
+    Failed fetches and a 403 are errors on stderr; why the run stopped otherwise (no
+    network) is left to the caller: for ``add`` it is news, for ``fetch`` an error.
+    """
+    settings = _fetch_settings(ctx, args)
+    fetcher = fetch.Fetcher(ctx.library, ArxivClient(settings), settings)
+    show = _FetchProgressLine() if sys.stderr.isatty() else None
+    try:
+        report = fetcher.run(show, keys=keys)
+    finally:
+        if show is not None:
+            show.clear()
+    for failure in report.failed:
+        what = "PDF" if failure.stage is fetch.Stage.PDF else "metadata"
+        print(
+            f"papershelf: error: {failure.key}: the {what} could not be fetched: {failure.reason}",
+            file=sys.stderr,
+        )
+    if report.denied:
+        print(f"papershelf: error: {report.stopped}", file=sys.stderr)
+    return report
+
+
+def _said_queued(report: fetch.FetchReport, args: argparse.Namespace) -> None:
+    """After add or import-digest: say why fetches still wait (no network), as news."""
+    if report.stopped and not report.denied:
+        print(f"Queued: {report.stopped}.", file=sys.stderr if args.json else sys.stdout)
+
+
+class _FetchProgressLine:
+    """One line on stderr that shows where a fetch stands, rewritten in place."""
+
+    def __call__(self, p: fetch.FetchProgress) -> None:
+        if p.stage is fetch.Stage.METADATA:
+            text = f"metadata {p.done}/{p.total}"
+        else:
+            size = f" {p.bytes_done // 1024} KB" if p.bytes_done else ""
+            if p.bytes_total and p.bytes_done:
+                size += f" of {p.bytes_total // 1024} KB"
+            text = f"PDF {min(p.done + 1, p.total)}/{p.total} {p.key or ''}{size}"
+        sys.stderr.write("\r\x1b[K" + text)
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _fetch_added(
+    ctx: Context, args: argparse.Namespace, results: list[tuple[Paper, AddOutcome]]
+) -> tuple[list[tuple[Paper, AddOutcome]], bool]:
+    """``add``: queue the new papers' PDFs (unless --no-pdf), fetch when online.
+
+    Returns the papers as they are after the fetch, and False when a fetch failed.
+    """
+    keys = [paper.key for paper, outcome in results if outcome is not AddOutcome.PRESENT]
+    if not keys:
+        return results, True
+    settings = _fetch_settings(ctx, args)
+    if not args.no_pdf and settings.fetch_pdfs_automatically:
+        fetch.queue_pdfs(ctx.library, keys)
+    if settings.offline:
+        _say_offline(len(keys), "paper", args)
+        return results, True
+    report = _run_fetch(ctx, args, keys)
+    _said_queued(report, args)
+    papers = [(ctx.library.get(paper.key), outcome) for paper, outcome in results]
+    return papers, not (report.failed or report.denied)
+
+
+def _say_offline(count: int, what: str, args: argparse.Namespace) -> None:
+    print(
+        f"Offline: {_plural(count, what)} queued; 'papershelf fetch' fetches them when online.",
+        file=sys.stderr if args.json else sys.stdout,
+    )
+
+
+def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) -> int:
+    """``import-digest --fetch``: queue the PDFs of these papers and fetch them when online."""
+    queued = fetch.queue_pdfs(ctx.library, keys)
+    settings = _fetch_settings(ctx, args)
+    if not queued:
+        return EXIT_OK
+    if settings.offline:
+        _say_offline(len(queued), "PDF", args)
+        return EXIT_OK
+    report = _run_fetch(ctx, args, queued)
+    print(f"Fetched: {report.summary()}.", file=sys.stderr if args.json else sys.stdout)
+    _said_queued(report, args)
+    return EXIT_USER_ERROR if report.failed or report.denied else EXIT_OK
+
+
+def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
+    if args.resume:
+        resumed = AccessBlock().resume()
+        print("Fetching resumed." if resumed else "Fetching was not stopped.")
+    keys = [ctx.library.resolve(ref) for ref in args.refs] or None
+    if args.list:
+        return _print_queue(ctx.library, keys)
+    if args.retry_failed:
+        count = fetch.requeue_failed(ctx.library, keys)
+        print(f"{_plural(count, 'failed fetch')} queued again.")
+    meta, pdfs = fetch.pending(ctx.library, keys)
+    if not meta and not pdfs:
+        print("Nothing to fetch: the queue is empty.")
+        return EXIT_OK
+    print(f"Fetching {_plural(len(meta), 'metadata record')} and {_plural(len(pdfs), 'PDF')}…")
+    report = _run_fetch(ctx, args, keys)
+    print(f"Fetched: {report.summary()}.")
+    if report.stopped and not report.denied:
+        print(f"papershelf: error: {report.stopped}", file=sys.stderr)
+    return EXIT_USER_ERROR if report.failed or report.stopped else EXIT_OK
+
+
+def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
+    waiting = (FetchState.PENDING, FetchState.FAILED)
+    wanted = set(keys) if keys is not None else None
+    rows = []
+    for p in library.papers():
+        if (wanted is None or p.key in wanted) and (
+            p.metadata_state in waiting or p.pdf_state in waiting
+        ):
+            reason = "; ".join(e for e in (p.metadata_error, p.pdf_error) if e)
+            rows.append([p.display_id, p.metadata_state.value, p.pdf_state.value, reason])
+    if not rows:
+        print("Nothing waits to be fetched, and nothing failed.")
+    else:
+        _print_table(["ID", "METADATA", "PDF", "REASON"], rows)
+    info = AccessBlock().info()
+    if info is not None:
+        print(f"Fetching is stopped since {info.since}: {info.reason} (fetch --resume).")
+    return EXIT_OK
+
+
+def _cmd_check_updates(ctx: Context, args: argparse.Namespace) -> int:
+    settings = _fetch_settings(ctx, args)
+    if settings.offline:
+        print("papershelf: error: offline mode is on: nothing was checked", file=sys.stderr)
+        return EXIT_USER_ERROR
+    show = None
+    if sys.stderr.isatty():
+
+        def show(done: int, total: int) -> None:
+            sys.stderr.write(f"\r\x1b[Kchecked {done}/{total}")
+            sys.stderr.flush()
+
+    report = fetch.check_updates(ctx.library, ArxivClient(settings), show)
+    if show is not None:
+        sys.stderr.write("\r\x1b[K")
+    for update in report.updates:
+        print(("new  " if update.new else "     ") + str(update))
+    for key, message in report.errors.items():
+        print(f"papershelf: {key}: {message}", file=sys.stderr)
+    print(
+        f"Checked {_plural(report.checked, 'paper')}: {len(report.updates)} with a newer "
+        f"version ({len(report.new)} new)."
+    )
+    return EXIT_OK
 
 
 # -- search ---------------------------------------------------------------------------------

@@ -122,16 +122,16 @@ class FakePaper:
         return self.pdfs[version]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
-    """One request the server received."""
+    """One request the server received (recorded as it arrives, before it is answered)."""
 
     kind: str  # "api", "pdf" or "other"
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
     at: float  # time.monotonic() when it arrived
-    ended: float  # time.monotonic() when the answer was sent
+    ended: float | None = None  # time.monotonic() when the answer was sent
 
 
 class ArxivServer:
@@ -290,15 +290,15 @@ class _Handler(BaseHTTPRequestHandler):
             else "other"
         )
         query = parse_qs(parts.query, keep_blank_values=True)
+        request = Request(kind, parts.path, query, dict(self.headers), arrived)
+        self.owner._record(request)
         fault = self.owner._next_fault(kind)
         try:
             self._answer(kind, parts.path, query, fault)
         except (BrokenPipeError, ConnectionResetError):
             pass
         finally:
-            self.owner._record(
-                Request(kind, parts.path, query, dict(self.headers), arrived, time.monotonic())
-            )
+            request.ended = time.monotonic()
 
     def _answer(
         self, kind: str, path: str, query: dict[str, list[str]], fault: Fault | None

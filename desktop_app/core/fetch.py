@@ -274,7 +274,7 @@ class Fetcher:
         except AccessDenied as e:
             report.stopped, report.denied = str(e), True
         except Unreachable as e:
-            report.stopped = f"arXiv cannot be reached ({e}); the rest waits in the queue"
+            report.stopped = f"arXiv cannot be reached: {e}; the rest waits in the queue"
         except Cancelled:
             report.stopped = "cancelled; the rest waits in the queue"
 

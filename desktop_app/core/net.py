@@ -46,6 +46,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 
 def new_session() -> requests.Session:
@@ -199,42 +200,48 @@ def check_status(response: requests.Response, block: AccessBlock) -> None:
 def classify(exc: requests.RequestException) -> NetworkError:
     """The failure a ``requests`` exception stands for: mostly a passing one.
 
-    A host name that cannot be resolved means there is no network: it is not retried, so a
-    user adding papers on a train is told at once that they were queued.
+    A connection that cannot even be made (no route, no DNS, refused) means there is no
+    network: it is not retried, so a user adding papers on a train is told at once that
+    they were queued. A connection that times out, breaks or is dropped mid-answer is tried
+    again.
     """
-    if _caused_by(exc, urllib3.exceptions.NameResolutionError):
-        return Unreachable(f"no network: {urlsplit_host(exc)} cannot be resolved")
     if isinstance(exc, requests.ConnectTimeout):
         return Retryable("timed out while connecting", unreachable=True)
-    if isinstance(exc, requests.Timeout) or _caused_by(exc, urllib3.exceptions.ReadTimeoutError):
+    if _find(exc, urllib3.exceptions.NameResolutionError) is not None:
+        return Unreachable(f"no network: {_host(exc)} cannot be resolved")
+    if _find(exc, urllib3.exceptions.NewConnectionError) is not None:
+        os_error = _find(exc, OSError, skip=requests.RequestException)
+        why = getattr(os_error, "strerror", None) or "no connection"
+        return Unreachable(f"cannot connect to {_host(exc)} ({why})")
+    if isinstance(exc, requests.Timeout) or _find(exc, urllib3.exceptions.ReadTimeoutError):
         return Retryable("timed out")
-    if isinstance(exc, requests.ConnectionError) and _caused_by(
-        exc, urllib3.exceptions.NewConnectionError, ConnectionRefusedError
-    ):
-        return Retryable("cannot connect", unreachable=True)
     return Retryable("connection lost")
 
 
-def _caused_by(exc: BaseException, *kinds: type[BaseException]) -> bool:
-    """True when ``exc`` or an exception it wraps (urllib3's ``reason``, a cause) is a kind."""
+def _find(
+    exc: BaseException,
+    kind: type[E],
+    skip: type[BaseException] | tuple[type[BaseException], ...] = (),
+) -> E | None:
+    """``exc`` or the first exception it wraps (urllib3's ``reason``, a cause) of a kind."""
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
     while todo:
-        e = todo.pop()
+        e = todo.pop(0)
         if id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, kinds):
-            return True
+        if isinstance(e, kind) and not isinstance(e, skip):
+            return e
         todo += [
             x
             for x in (getattr(e, "reason", None), e.__cause__, e.__context__, *e.args)
             if isinstance(x, BaseException)
         ]
-    return False
+    return None
 
 
-def urlsplit_host(exc: requests.RequestException) -> str:
+def _host(exc: requests.RequestException) -> str:
     url = exc.request.url if exc.request is not None and exc.request.url else ""
     return urlsplit(str(url)).hostname or "the server"
 
