@@ -1296,6 +1296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("papershelf: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # `papershelf list | head`: the reader left. Point stdout at devnull so the flush at
+        # exit does not print a second error.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     finally:
         ctx.close()
