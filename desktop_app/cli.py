@@ -264,12 +264,18 @@ def _fit(text: str, width: int) -> str:
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Aligned columns; on a terminal the last column is cut to the window's width."""
-    widths = [max(_text_width(row[i]) for row in [headers, *rows]) for i in range(len(headers) - 1)]
+    """Aligned columns; on a terminal the last column is cut to the window's width.
+
+    Headers that are all empty are not printed (a report rather than a table).
+    """
+    lines = [headers, *rows] if any(headers) else list(rows)
+    if not lines:
+        return
+    widths = [max(_text_width(row[i]) for row in lines) for i in range(len(headers) - 1)]
     room = None
     if sys.stdout.isatty():
         room = max(shutil.get_terminal_size().columns - sum(widths) - 2 * len(widths), 20)
-    for row in [headers, *rows]:
+    for row in lines:
         cells = [cell + " " * (widths[i] - _text_width(cell)) for i, cell in enumerate(row[:-1])]
         last = _fit(row[-1], room) if room else row[-1]
         print("  ".join([*cells, last]).rstrip())
@@ -402,7 +408,7 @@ def _cmd_add(ctx: Context, args: argparse.Namespace) -> int:
         AddOutcome.RESTORED: "back from the trash",
     }
     _print_table(
-        ["", "ID", "TITLE"],
+        ["", "", ""],
         [
             [outcome.value, paper.display_id, paper.title or f"({notes[outcome]})"]
             for paper, outcome in results
@@ -732,7 +738,7 @@ def _cmd_trash(ctx: Context, args: argparse.Namespace) -> int:
         print("The trash is empty.")
     else:
         _print_table(
-            ["ID", "", "TITLE"],
+            ["ID", "HOW", "TITLE"],
             [
                 [
                     p.display_id,

@@ -716,16 +716,15 @@ def write_digest(papers: Iterable[Paper]) -> str:
         aid = paper.arxiv
         if aid is not None:
             lines += [f"**Link**: [PDF]({aid.pdf_url()})", ""]
-        if paper.categories:
-            lines += [f"**Subjects**: {', '.join(paper.categories)}", ""]
-        if paper.comment:
-            lines += [f"**Comments**: {' '.join(paper.comment.split())}", ""]
-        if paper.journal_ref:
-            lines += [f"**Journal-ref**: {' '.join(paper.journal_ref.split())}", ""]
-        if paper.doi:
-            lines += [f"**DOI**: {paper.doi}", ""]
-        if paper.published:
-            lines += [f"**Date**: {paper.published}", ""]
+        for name, value in (
+            ("Subjects", ", ".join(paper.categories)),
+            ("Comments", paper.comment),
+            ("Journal-ref", paper.journal_ref),
+            ("DOI", paper.doi),
+            ("Date", paper.published),
+        ):
+            if value:
+                lines += [f"**{name}**: {' '.join(value.split())}", ""]
         if paper.abstract:
             abstract = [
                 "\\" + line if _NEEDS_ESCAPE.match(line) else line

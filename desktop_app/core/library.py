@@ -165,7 +165,8 @@ class Library:
         key = arxiv_id.key_of(ref)
         if _is_key(key) and self.exists(key):
             return key
-        raise PaperNotFound(f"no paper {ref.strip()!r} in the library {self.root}")
+        where = " (it is in the trash)" if _is_key(key) and self.in_trash(key) else ""
+        raise PaperNotFound(f"no paper {ref.strip()!r} in the library {self.root}{where}")
 
     def get(self, ref: str) -> Paper:
         return self._read(self.resolve(ref))

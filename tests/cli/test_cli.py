@@ -352,7 +352,7 @@ def test_rm_restore_and_the_trash(imported: Shelf) -> None:
     imported("show", "2504.05220", code=1)
     imported("dismiss", "2504.05216")
     trash = imported("trash").stdout.splitlines()
-    assert trash[0].split() == ["ID", "TITLE"]
+    assert trash[0].split() == ["ID", "HOW", "TITLE"]
     assert [line.split()[:2] for line in trash[1:4]] == [
         ["2504.05216", "dismissed"],
         ["2504.05217", "deleted"],
