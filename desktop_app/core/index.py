@@ -307,15 +307,16 @@ class _Open:
 
 
 def _fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
-    """The searcher, refreshed if the index changed (one searcher is reused, DESIGN.md)."""
-    if searcher is None:
-        return ix.searcher(weighting=BM25F())
-    if searcher.up_to_date():
-        return searcher
-    if searcher.reader().segments() is None:  # an empty index's reader cannot refresh
+    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md).
+
+    Not ``Searcher.refresh()``: it reuses the reader of a segment whose deletions changed,
+    so documents deleted or replaced by the commit would still be found.
+    """
+    if searcher is not None:
+        if searcher.up_to_date():
+            return searcher
         searcher.close()
-        return ix.searcher(weighting=BM25F())
-    return searcher.refresh()
+    return ix.searcher(weighting=BM25F())
 
 
 def fingerprint(folder: Path) -> str:

@@ -50,9 +50,9 @@ DEFAULT_TIMEOUT = 60.0  # seconds per PDF; pdfium reads ~500 pages/s
 DEFAULT_MEMORY_MB = 2048  # address space of the worker process
 NO_TEXT_LAYER = "no text layer (scanned PDF?)"
 WORKER_FLAG = "--papershelf-pdftext-worker"
-#: Below this many letters per page on average (3+ pages) a PDF counts as a scan whose only
-#: text is a stamp, like arXiv's margin line.
-_MIN_LETTERS_PER_PAGE = 16
+#: A PDF of 3+ pages whose only text is this short, on one page, is a scan with a stamp
+#: (arXiv prints its ID, category and date in the margin of page 1).
+_STAMP_LETTERS = 80
 _HYPHEN_MARKS = re.compile("[\x02\ufffe](?:\r?\n)?")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\uffff]")
 _PDFIUM_ERRORS = {
@@ -125,11 +125,14 @@ def normalize_page(text: str) -> str:
 
 
 def _text_layer_problem(pages: list[str]) -> str | None:
-    letters = sum(1 for page in pages for ch in page if ch.isalnum())
-    if letters == 0:
+    letters = [sum(1 for ch in page if ch.isalnum()) for page in pages]
+    total = sum(letters)
+    if total == 0:
         return NO_TEXT_LAYER
-    if len(pages) >= 3 and letters < _MIN_LETTERS_PER_PAGE * len(pages):
-        return f"{NO_TEXT_LAYER}: only {letters} letters on {len(pages)} pages"
+    # A scan that arXiv stamped: one short line on one page, nothing on the others.
+    with_text = sum(1 for n in letters if n)
+    if len(pages) >= 3 and with_text == 1 and total < _STAMP_LETTERS:
+        return f"{NO_TEXT_LAYER}: only {total} letters on {len(pages)} pages"
     return None
 
 

@@ -1,0 +1,520 @@
+"""The Whoosh search index: ranking, every query form, snippets, and keeping in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from filelock import FileLock
+
+import tests.conftest as shared
+from desktop_app.core import index as index_module
+from desktop_app.core.errors import QueryError, SearchIndexError
+from desktop_app.core.index import WhooshIndex
+from desktop_app.core.library import Library
+from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.pdftext import TextExtractor
+from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, SortOrder
+from tests.pdfgen import write_pdf
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+def iso(days_ago: int) -> str:
+    when = NOW - dt.timedelta(days=days_ago)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def add_paper(
+    library: Library, key: str, *, pages: list[str] | None = None, **values: object
+) -> Paper:
+    """Add a paper (with a generated PDF holding ``pages``) the way the app does."""
+    values.setdefault("arxiv_id", key if key[0].isdigit() else None)
+    paper = Paper(key=key, **values)  # type: ignore[arg-type]
+    library.add(paper)
+    if pages is not None:
+        name = f"{key}v1.pdf"
+        write_pdf(library.paper_dir(key) / name, pages)
+
+        def attach(p: Paper) -> None:
+            p.pdf_file = name
+            p.pdf_state = FetchState.DONE
+
+        paper = library.update(key, attach)
+    return paper
+
+
+def fill(library: Library) -> Library:
+    """Three papers: one with a PDF, one with notes, tags, rating and status."""
+    add_paper(
+        library,
+        "2504.00001",
+        title="Dense Retrieval for Open-Domain Question Answering",
+        authors=["Ana Gómez", "Bob Li"],
+        abstract="We study retrieving passages with dense encoders and hard negatives.",
+        tags=["rag/eval", "to read"],
+        categories=["cs.IR", "cs.CL"],
+        published="2025-04-01",
+        added=iso(1),
+        status=Status.READING,
+        rating=4,
+    )
+    add_paper(
+        library,
+        "2301.00002",
+        title="Graph Neural Networks at Scale",
+        authors=["Carl Zed"],
+        abstract="Message passing on large graphs.",
+        categories=["cs.LG"],
+        published="2023-01-15",
+        added=iso(40),
+        pages=[
+            "Graph neural networks introduction",
+            "Related work on message passing",
+            "We compare with sparse retrieval baselines such as BM25 on citation graphs.",
+        ],
+    )
+    add_paper(
+        library,
+        "1907.00003",
+        title="Kurt Gödel and the Limits of Formal Systems",
+        authors=["Dana Roe"],
+        abstract="An essay on incompleteness and retrievability of proofs.",
+        tags=["logic"],
+        categories=["math.LO"],
+        published="2019-07-02",
+        added=iso(400),
+        status=Status.READ,
+    )
+    library.write_notes("2504.00001", "Strong baseline; compare with ColBERT late interaction.")
+    return library
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Iterator[TextExtractor]:
+    """One PDF worker for the module's tests (starting one takes a moment)."""
+    with TextExtractor(timeout=30) as ex:
+        yield ex
+
+
+@pytest.fixture
+def lib(library: Library) -> Library:
+    return fill(library)
+
+
+@pytest.fixture
+def ix(lib: Library, extractor: TextExtractor) -> Iterator[WhooshIndex]:
+    with WhooshIndex(lib, extractor=extractor) as index:
+        report = index.sync()
+        assert report.rebuilt and report.reason == "no index yet"
+        yield index
+
+
+@pytest.fixture(scope="module")
+def shared_ix(
+    tmp_path_factory: pytest.TempPathFactory, extractor: TextExtractor
+) -> Iterator[WhooshIndex]:
+    """One index for the tests that only read (it never changes)."""
+    base = tmp_path_factory.mktemp("shared")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PAPERSHELF_CACHE_DIR", str(base / "cache"))
+        library = fill(Library.open(base / "library"))
+        with WhooshIndex(library, extractor=extractor, observe=False) as index:
+            index.sync()
+            yield index
+
+
+def keys(ix: WhooshIndex, query: str, **kw: object) -> list[str]:
+    return [h.key for h in ix.search(query, **kw).hits]  # type: ignore[arg-type]
+
+
+# -- ranking and analysis -------------------------------------------------------------------
+
+
+def test_title_match_outranks_full_text_only_match(shared_ix: WhooshIndex) -> None:
+    results = shared_ix.search("retrieval")
+    # title > abstract ("retrievability") > the PDF's text only
+    assert [h.key for h in results.hits] == ["2504.00001", "1907.00003", "2301.00002"]
+    assert results.hits[0].score > results.hits[1].score > results.hits[2].score > 0
+
+
+def test_stemming_finds_other_forms(shared_ix: WhooshIndex) -> None:
+    for word in ("retrieval", "retrieve", "retrieving", "Retrieved"):
+        assert "2504.00001" in keys(shared_ix, word), word
+    assert keys(shared_ix, "networks") == keys(shared_ix, "network") == ["2301.00002"]
+    assert keys(shared_ix, "title:retrieving") == ["2504.00001"]
+
+
+def test_accents_are_folded(shared_ix: WhooshIndex) -> None:
+    assert keys(shared_ix, "godel") == ["1907.00003"]
+    assert keys(shared_ix, "Gödel") == ["1907.00003"]
+    assert keys(shared_ix, "author:gomez") == ["2504.00001"]
+    assert keys(shared_ix, "author:Gómez") == ["2504.00001"]
+
+
+# -- every query form -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("title:graph", ["2301.00002"]),
+        ("title:retrieval", ["2504.00001"]),
+        ("author:zed", ["2301.00002"]),
+        ("author:li", ["2504.00001"]),
+        ("abstract:incompleteness", ["1907.00003"]),
+        ("tag:rag", ["2504.00001"]),  # and the tags below it
+        ("tag:rag/eval", ["2504.00001"]),
+        ('tag:"to read"', ["2504.00001"]),
+        ("tag:logic", ["1907.00003"]),
+        ("status:reading", ["2504.00001"]),
+        ("status:read", ["1907.00003"]),
+        ("cat:cs.IR", ["2504.00001"]),
+        ("cat:math", ["1907.00003"]),  # the archive of math.LO
+        ("year:2023", ["2301.00002"]),
+        ("year:2019..2023", ["2301.00002", "1907.00003"]),
+        ("year:..2020", ["1907.00003"]),
+        ("note:colbert", ["2504.00001"]),
+        ("fulltext:bm25", ["2301.00002"]),
+        ("fulltext:dense", []),
+        ("id:2504.00001", ["2504.00001"]),
+        ("2504.00001", ["2504.00001"]),
+        ('"dense retrieval"', ["2504.00001"]),
+        ('"retrieval dense"', []),
+        ('"message passing"', ["2301.00002"]),
+        ('title:"neural networks"', ["2301.00002"]),
+        ("retriev*", ["2504.00001", "1907.00003", "2301.00002"]),
+        ("grap*", ["2301.00002"]),
+        ("g?aph", ["2301.00002"]),
+        ("incompletness~", ["1907.00003"]),
+        ("dense AND passages", ["2504.00001"]),
+        ("dense passages", ["2504.00001"]),
+        ("graph OR godel", ["2301.00002", "1907.00003"]),
+        ("retrieval -graph", ["2504.00001", "1907.00003"]),
+        ("retrieval NOT graph", ["2504.00001", "1907.00003"]),
+        ("retrieval -incompleteness -graph", ["2504.00001"]),
+        ("(graph OR godel) -logic", ["2301.00002"]),
+        ("title:(graph OR dense)", ["2504.00001", "2301.00002"]),
+        ("has:notes", ["2504.00001"]),
+        ("has:pdf", ["2301.00002"]),
+        ("has:text", ["2301.00002"]),
+        ("has:rating", ["2504.00001"]),
+        ("pdf:done", ["2301.00002"]),
+        ("pdf:none", ["2504.00001", "1907.00003"]),
+        ("added:7d", ["2504.00001"]),
+        ("added:2m", ["2504.00001", "2301.00002"]),
+        ("rating:4", ["2504.00001"]),
+        ("rating:1..5 retrieval", ["2504.00001"]),
+    ],
+)
+def test_query_forms(shared_ix: WhooshIndex, query: str, expected: list[str]) -> None:
+    assert sorted(keys(shared_ix, query)) == sorted(expected)
+
+
+def test_malformed_queries_raise_query_error(shared_ix: WhooshIndex) -> None:
+    for query in ('"unclosed', "(a OR", "titel:x", "year:soon", "a AND"):
+        with pytest.raises(QueryError):
+            shared_ix.search(query)
+
+
+def test_empty_query_lists_everything_in_each_order(shared_ix: WhooshIndex) -> None:
+    assert shared_ix.search("").total == 3
+    assert keys(shared_ix, "") == ["2504.00001", "2301.00002", "1907.00003"]  # newest first
+    assert keys(shared_ix, "", sort=SortOrder.ADDED) == ["2504.00001", "2301.00002", "1907.00003"]
+    assert keys(shared_ix, "", sort=SortOrder.YEAR) == ["2504.00001", "2301.00002", "1907.00003"]
+    assert keys(shared_ix, "", sort=SortOrder.TITLE) == ["2504.00001", "2301.00002", "1907.00003"]
+    assert keys(shared_ix, "retriev*", sort=SortOrder.YEAR) == [
+        "2504.00001",
+        "2301.00002",
+        "1907.00003",
+    ]
+
+
+def test_title_sort_is_alphabetical(shared_ix: WhooshIndex) -> None:
+    titles = [h.summary.title for h in shared_ix.search("", sort=SortOrder.TITLE).hits]
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_limit_keeps_total_and_counts(shared_ix: WhooshIndex) -> None:
+    results = shared_ix.search("", limit=1)
+    assert len(results.hits) == 1 and results.total == 3
+    assert results.tag_counts == {"rag/eval": 1, "to read": 1, "logic": 1}
+    assert results.status_counts == {"reading": 1, "unread": 1, "read": 1}
+
+
+def test_counts_follow_the_query(shared_ix: WhooshIndex) -> None:
+    results = shared_ix.search("retrieval -logic")
+    assert results.tag_counts == {"rag/eval": 1, "to read": 1}
+    assert results.status_counts == {"reading": 1, "unread": 1}
+
+
+def test_summaries_carry_what_a_list_shows(shared_ix: WhooshIndex) -> None:
+    hit = shared_ix.search("title:dense").hits[0]
+    s = hit.summary
+    assert s.title.startswith("Dense Retrieval")
+    assert s.authors == ("Ana Gómez", "Bob Li")
+    assert (s.year, s.status, s.rating, s.has_notes) == (2025, "reading", 4, True)
+    assert s.tags == ("rag/eval", "to read")
+    assert s.categories == ("cs.IR", "cs.CL")
+    graph = shared_ix.search("title:graph").hits[0].summary
+    assert graph.pdf_state == "done" and graph.page_count == 3 and not graph.has_notes
+
+
+# -- snippets, more like this, did you mean -------------------------------------------------
+
+
+def test_snippets_highlight_matches_with_page_numbers(ix: WhooshIndex) -> None:
+    results = ix.search("retrieval", snippets=True)
+    first = {s.field: s for s in results.hits[0].snippets}
+    assert set(first) == {"title", "abstract"}
+    assert first["title"].html == "Dense <b>Retrieval</b> for Open-Domain Question Answering"
+    assert f"{HIGHLIGHT_START}retrieving{HIGHLIGHT_END}" in first["abstract"].text
+    (page,) = results.hits[2].snippets
+    assert (page.field, page.page) == ("fulltext", 3)
+    assert "sparse <b>retrieval</b> baselines" in page.html
+    assert results.terms == ("retrieval",)
+
+
+def test_snippets_escape_html(lib: Library, ix: WhooshIndex) -> None:
+    lib.write_notes("1907.00003", "a <script> tag & graph notes")
+    (snip,) = ix.search("note:graph", snippets=True).hits[0].snippets
+    assert snip.html == "a &lt;script&gt; tag &amp; <b>graph</b> notes"
+
+
+def test_fulltext_hits_name_their_pages(ix: WhooshIndex) -> None:
+    hits = ix.fulltext_hits("2301.00002", "passing OR citation")
+    assert [h.page for h in hits] == [2, 3]
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=2)] == [1, 3]
+    assert ix.fulltext_hits("2504.00001", "retrieval") == []  # no PDF
+    assert ix.fulltext_hits("2301.00002", "") == []
+
+
+def test_more_like_this(lib: Library, ix: WhooshIndex) -> None:
+    add_paper(
+        lib,
+        "2505.00004",
+        title="Dense Passage Retrieval with Hard Negatives",
+        abstract="Dense encoders retrieve passages for question answering.",
+    )
+    similar = ix.more_like_this("2504.00001")
+    assert similar and similar[0].key == "2505.00004"
+    assert "2504.00001" not in [h.key for h in similar]
+    assert ix.more_like_this("no-such-key") == []
+
+
+def test_did_you_mean(shared_ix: WhooshIndex) -> None:
+    results = shared_ix.search("retreival")
+    assert results.total == 0 and results.suggestion == "retrieval"
+    assert shared_ix.search("zzzqqq").suggestion is None
+    assert shared_ix.search("retrieval").suggestion is None
+
+
+# -- keeping in step ------------------------------------------------------------------------
+
+
+def test_library_changes_are_searchable_at_once(lib: Library, ix: WhooshIndex) -> None:
+    lib.add_tags("2301.00002", ["gnn"])
+    assert keys(ix, "tag:gnn") == ["2301.00002"]
+    lib.set_status("2301.00002", "read")
+    assert sorted(keys(ix, "status:read")) == ["1907.00003", "2301.00002"]
+    lib.write_notes("1907.00003", "Reread chapter on Hilbert")
+    assert keys(ix, "hilbert") == ["1907.00003"]
+    lib.delete("1907.00003")
+    assert keys(ix, "godel") == []
+    lib.restore("1907.00003")
+    assert keys(ix, "godel") == ["1907.00003"]
+
+
+def test_tag_change_does_not_touch_full_text(lib: Library, ix: WhooshIndex) -> None:
+    opened = ix._open
+    assert opened is not None
+    before = opened.fulltext.latest_generation()
+    lib.add_tags("2301.00002", ["gnn"])
+    lib.write_notes("2301.00002", "notes too")
+    assert opened.fulltext.latest_generation() == before
+    assert keys(ix, "fulltext:bm25") == ["2301.00002"]
+
+
+def test_edits_by_another_process_are_found_on_sync(lib: Library, ix: WhooshIndex) -> None:
+    # A text editor on notes.md, another program on paper.json, a sync tool adding and
+    # removing folders: none of them tells the index.
+    (lib.paper_dir("2301.00002") / "notes.md").write_text("edited in vim: transformers\n")
+    data = json.loads((lib.paper_dir("1907.00003") / "paper.json").read_text())
+    data["tags"] = ["philosophy"]
+    (lib.paper_dir("1907.00003") / "paper.json").write_text(json.dumps(data))
+    other = Library(lib.root)
+    other.add(Paper(key="2502.00009", arxiv_id="2502.00009", title="Synced in from elsewhere"))
+    shutil.rmtree(lib.paper_dir("2504.00001"))
+    report = ix.sync()
+    assert (report.added, report.updated, report.removed) == (1, 2, 1)
+    assert keys(ix, "transformers") == ["2301.00002"]
+    assert keys(ix, "tag:philosophy") == ["1907.00003"]
+    assert keys(ix, "elsewhere") == ["2502.00009"]
+    assert keys(ix, "dense") == []
+    assert ix.sync() == type(report)()  # nothing left to do
+
+
+def test_another_index_on_the_same_library_sees_commits(lib: Library, ix: WhooshIndex) -> None:
+    with WhooshIndex(Library(lib.root), observe=False) as second:
+        assert keys(second, "tag:logic") == ["1907.00003"]
+        lib.add_tags("2301.00002", ["logic"])  # written through the first index
+        assert sorted(keys(second, "tag:logic")) == ["1907.00003", "2301.00002"]
+
+
+def test_pdf_replaced_is_read_again(lib: Library, ix: WhooshIndex) -> None:
+    pdf = lib.paper_dir("2301.00002") / "2301.00002v1.pdf"
+    write_pdf(pdf, ["entirely new text about wavelets"])
+    ix.update("2301.00002")
+    assert keys(ix, "wavelets") == ["2301.00002"]
+    assert keys(ix, "bm25") == []
+
+
+def test_delete_removes_a_paper(ix: WhooshIndex) -> None:
+    ix.delete("2301.00002")
+    assert keys(ix, "graph") == []
+    assert ix.search("").total == 2
+
+
+# -- a disposable cache ---------------------------------------------------------------------
+
+
+def test_rebuilt_after_its_folder_is_deleted(lib: Library, ix: WhooshIndex) -> None:
+    before = keys(ix, "retrieval")
+    folder = ix.dir
+    ix.close()
+    shutil.rmtree(folder)
+    progress: list[tuple[int, int]] = []
+    with WhooshIndex(lib) as again:
+        report = again.sync(lambda done, total: progress.append((done, total)))
+        assert report.rebuilt and report.reason == "no index yet"
+        assert progress[-1] == (3, 3)
+        assert keys(again, "retrieval") == before
+
+
+def test_truncated_segment_file_is_rebuilt_with_nothing_lost(lib: Library, ix: WhooshIndex) -> None:
+    before = {q: keys(ix, q) for q in ("retrieval", "fulltext:bm25", "tag:rag", "note:colbert")}
+    opened = ix._open
+    assert opened is not None
+    folder = opened.folder
+    ix.close()
+    segment = max(
+        (p for p in folder.iterdir() if p.suffix == ".pst"), key=lambda p: p.stat().st_size
+    )
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    with WhooshIndex(lib) as again:
+        report = again.sync()
+        assert report.rebuilt and report.reason and "damaged" in report.reason
+        assert {q: keys(again, q) for q in before} == before
+
+
+def test_old_schema_is_rebuilt(lib: Library, ix: WhooshIndex) -> None:
+    pointer = ix.dir / index_module.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = index_module.SCHEMA_VERSION - 1
+    pointer.write_text(json.dumps(data))
+    with WhooshIndex(lib) as again:
+        report = again.sync()
+        assert report.rebuilt and "schema" in (report.reason or "")
+        assert again.search("").total == 3
+
+
+def test_rebuild_on_demand(ix: WhooshIndex) -> None:
+    report = ix.rebuild()
+    assert report.rebuilt and report.added == 3
+    assert ix.search("").total == 3
+
+
+def test_search_builds_a_missing_index(lib: Library) -> None:
+    with WhooshIndex(lib, observe=False) as fresh:
+        assert fresh.search("graph").total == 1
+
+
+def test_a_second_writer_waits_then_gives_up_clearly(lib: Library, ix: WhooshIndex) -> None:
+    ix.write_timeout = 0.2
+    with FileLock(str(ix.dir / "index.lock")):  # another program is writing
+        pass
+    holder = FileLock(str(ix.dir / "index.lock"))
+    import threading
+
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with holder:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(5)
+    try:
+        with pytest.raises(SearchIndexError, match="another program"):
+            ix.update("2301.00002")
+        lib.add_tags("2301.00002", ["queued"])  # the library change itself succeeds
+    finally:
+        release.set()
+        thread.join()
+    assert keys(ix, "tag:queued") == []  # not indexed yet ...
+    ix.sync()
+    assert keys(ix, "tag:queued") == ["2301.00002"]  # ... the next sync catches up
+
+
+# -- PDFs -----------------------------------------------------------------------------------
+
+
+def test_scanned_and_broken_pdfs_fail_alone_with_a_reason(lib: Library, ix: WhooshIndex) -> None:
+    add_paper(lib, "2402.00010", title="A scanned paper", pages=["", "", ""])
+    write_pdf(lib.paper_dir("2402.00010") / "2402.00010v1.pdf", ["", "", ""], scanned=True)
+    add_paper(lib, "2402.00011", title="A broken paper", pages=["x"])
+    (lib.paper_dir("2402.00011") / "2402.00011v1.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    ix.sync()
+    stats = ix.stats()
+    assert (stats.papers, stats.pdfs, stats.pdfs_indexed) == (5, 3, 1)
+    reasons = dict(stats.failures)
+    assert reasons["2402.00010"] == "no text layer (scanned PDF?)"
+    assert "cannot be opened" in reasons["2402.00011"]
+    assert keys(ix, "scanned") == ["2402.00010"]  # its metadata is still searchable
+    assert keys(ix, "has:pdf -has:text") == ["2402.00010", "2402.00011"] or sorted(
+        keys(ix, "has:pdf -has:text")
+    ) == ["2402.00010", "2402.00011"]
+
+
+@pytest.mark.testdata
+def test_every_broken_testdata_pdf_fails_cleanly(library: Library) -> None:
+    broken = sorted(shared.testdata("pdfs", "broken").glob("*.pdf"))
+    for i, pdf in enumerate(broken):
+        key = f"2401.{i:05d}"
+        add_paper(library, key, title=f"Broken {pdf.stem}", pages=["placeholder"])
+        shutil.copyfile(pdf, library.paper_dir(key) / f"{key}v1.pdf")
+    add_paper(library, "2401.99999", title="A good one", pages=["healthy words"])
+    with WhooshIndex(library, extractor=TextExtractor(timeout=30)) as index:
+        index.sync()
+        stats = index.stats()
+        assert stats.pdfs == len(broken) + 1
+        failed = dict(stats.failures)
+        for i, pdf in enumerate(broken):
+            key = f"2401.{i:05d}"
+            assert key in failed or index.entry(key).text_state == "ok"  # type: ignore[union-attr]
+            assert failed.get(key, "ok"), pdf.name
+        assert keys(index, "healthy") == ["2401.99999"]
+
+
+@pytest.mark.testdata
+def test_snippets_on_real_arxiv_pdfs(library: Library) -> None:
+    source = shared.testdata("pdfs", "arxiv", "2302.07302v1.pdf")
+    add_paper(library, "2302.07302", title="CiteSee", pages=["x"])
+    shutil.copyfile(source, library.paper_dir("2302.07302") / "2302.07302v1.pdf")
+    with WhooshIndex(library) as index:
+        index.sync()
+        assert index.stats().pdfs_indexed == 1
+        hits = index.fulltext_hits("2302.07302", "fulltext:citations", limit=50)
+        pages = [h.page for h in hits]
+        assert pages[0] == 1 and len(pages) > 5 and pages == sorted(pages)
+        assert all("<b>" in h.html for h in hits)
+        assert index.search("personalized", snippets=True).hits[0].snippets[0].page
+        entry = index.entry("2302.07302")
+        assert entry is not None and entry.text_pages == 15
