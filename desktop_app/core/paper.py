@@ -159,8 +159,9 @@ class Paper:
             return
         self.status = status
         self.status_changed = when
-        if status is Status.READING and not self.started:
-            self.started = when
+        if status is Status.READING:
+            self.started = self.started or when
+            self.finished = None  # reading it again
         if status is Status.READ:
             self.started = self.started or when
             self.finished = when

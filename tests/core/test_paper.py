@@ -30,6 +30,9 @@ def test_status_changes_record_their_dates() -> None:
     paper.set_status(Status.READ, when="2025-04-10T09:00:00Z")
     assert (paper.started, paper.finished) == ("2025-04-09T09:00:00Z", "2025-04-10T09:00:00Z")
     assert paper.status_changed == "2025-04-10T09:00:00Z"
+    # Reading it again: started stays, finished goes until it is read again.
+    paper.set_status(Status.READING, when="2025-05-01T09:00:00Z")
+    assert (paper.started, paper.finished) == ("2025-04-09T09:00:00Z", None)
     # Read straight away: started and finished at once.
     other = _paper()
     other.set_status(Status.READ, when="2025-04-11T00:00:00Z")
