@@ -304,7 +304,7 @@ def _blocks(lines: list[str]) -> Iterable[_Block]:
 def _parse_block(block: _Block) -> DigestEntry | SkippedEntry | None:
     title = ""
     title_line = block.start
-    fields: dict[str, tuple[int, list[str]]] = {}
+    fields: dict[str, list[str]] = {}  # known field -> its lines
     current: list[str] | None = None
     title_open = False  # a title may wrap onto the lines that follow it
     known_field = False
@@ -321,7 +321,7 @@ def _parse_block(block: _Block) -> DigestEntry | SkippedEntry | None:
             current = [m["value"]]
             known_field = bool(name)
             if name and name not in fields:
-                fields[name] = (number, current)
+                fields[name] = current
             if not known_field:
                 stray_urls += _ARXIV_URL.findall(line)
             title_open = False
@@ -346,20 +346,18 @@ def _parse_block(block: _Block) -> DigestEntry | SkippedEntry | None:
     if aid is None:
         return SkippedEntry(title_line, problem, title)
     entry = DigestEntry(line=title_line, arxiv=aid, title=title)
-    for name, (_, value_lines) in fields.items():
+    for name, value_lines in fields.items():
         _set_field(entry, name, value_lines)
     return entry
 
 
-def _find_id(
-    fields: dict[str, tuple[int, list[str]]], stray_urls: list[str]
-) -> tuple[ArxivId | None, str]:
+def _find_id(fields: dict[str, list[str]], stray_urls: list[str]) -> tuple[ArxivId | None, str]:
     """The entry's arXiv ID, or None and why not."""
     problems: list[str] = []
     for name in ("link", "id"):
         if name not in fields:
             continue
-        value = " ".join(" ".join(fields[name][1]).split())
+        value = " ".join(" ".join(fields[name]).split())
         if not value:
             problems.append(f"the {name} field is empty")
             continue

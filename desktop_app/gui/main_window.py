@@ -54,7 +54,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -82,6 +81,8 @@ from desktop_app.gui.models import (
     SidebarNode,
 )
 from desktop_app.gui.notices import Level, NoticeArea
+from desktop_app.gui.reader import ReaderTabs
+from desktop_app.gui.reading_features import ReadingFeatures
 from desktop_app.gui.search_bar import SearchBar
 from desktop_app.gui.sidebar import Sidebar
 from desktop_app.gui.task_status import TaskStatus
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._show_page()
+        # The reader tabs, bulk tag actions, Trash, Preferences, live updates (issue #6).
+        self.reading = ReadingFeatures(self)
         bridge.load_saved_searches()
         if bridge.index_is_ready:
             self.refresh()
@@ -217,7 +220,7 @@ class MainWindow(QMainWindow):
         self.page_stack.addWidget(self.content_splitter)
 
         # The centre is a tab widget: the library first, readers (issue #6) after it.
-        self.tabs = QTabWidget()
+        self.tabs = ReaderTabs()
         self.tabs.setObjectName("centreTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.setTabBarAutoHide(True)
@@ -455,7 +458,9 @@ class MainWindow(QMainWindow):
         b.search_failed.connect(self._search_failed)
         b.papers_changed.connect(self._papers_changed)
         b.papers_removed.connect(self._papers_removed)
-        b.fulltext_ready.connect(self.detail.show_fulltext_hits)
+        b.fulltext_ready.connect(
+            lambda key, _query, hits: self.detail.show_fulltext_hits(key, hits)
+        )
         b.digest_imported.connect(self._digest_imported)
         b.papers_added.connect(self._papers_added)
         b.saved_searches_changed.connect(self._saved_searches_changed)
@@ -539,6 +544,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.reading.close()
         self.detail.flush_notes()
         self.save_state()
         self.bridge.flush()
@@ -854,7 +860,7 @@ class MainWindow(QMainWindow):
             else:
                 self.show_info(f"{paper.display_id} has no PDF.")
             return
-        self.open_url(QUrl.fromLocalFile(str(path)))
+        self.reading.open_pdf(paper, path)
 
     def download_pdf(self) -> None:
         if keys := self.selected_keys():

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from desktop_app.core.paper import FetchState, Status
+from desktop_app.core.reading import progress_fraction, progress_text
 from desktop_app.core.search import PaperSummary
 from desktop_app.gui import icons
 
@@ -65,6 +66,7 @@ class Column(IntEnum):
     ADDED = 5
     RATING = 6
     PDF = 7
+    PROGRESS = 8  # the page read (issue #6)
 
     @property
     def label(self) -> str:
@@ -84,6 +86,7 @@ _COLUMN_LABELS = {
     Column.ADDED: "Added",
     Column.RATING: "Rating",
     Column.PDF: "PDF",
+    Column.PROGRESS: "Progress",
 }
 _COLUMN_WIDTHS = {
     Column.TITLE: 420,
@@ -94,6 +97,7 @@ _COLUMN_WIDTHS = {
     Column.ADDED: 92,
     Column.RATING: 76,
     Column.PDF: 40,
+    Column.PROGRESS: 96,
 }
 
 
@@ -202,6 +206,8 @@ class PaperTableModel(QAbstractTableModel):
                 return PDF_LABELS.get(s.pdf_state, s.pdf_state)
             if col == Column.TAGS:
                 return ", ".join(s.tags)
+            if col == Column.PROGRESS and (part := progress_fraction(s.last_page, s.page_count)):
+                return f"Read to page {s.last_page} of {s.page_count} ({part:.0%})"
             return None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if col == Column.STATUS:
@@ -245,6 +251,8 @@ class PaperTableModel(QAbstractTableModel):
             return format_added(s.added)
         if col == Column.RATING:
             return stars(s.rating)
+        if col == Column.PROGRESS:
+            return progress_text(s.last_page, s.page_count)
         return None  # STATUS and PDF are icons
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -322,6 +330,8 @@ def _sort_key(s: PaperSummary, col: Column) -> Any:
         return s.rating
     if col == Column.PDF:
         return s.pdf_state
+    if col == Column.PROGRESS:
+        return progress_fraction(s.last_page, s.page_count) or 0.0
     return ""
 
 
