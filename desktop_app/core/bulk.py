@@ -24,7 +24,8 @@ from typing import Any
 from desktop_app.core.errors import InvalidValue, PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status, normalize_tag
-from desktop_app.core.search import Progress
+from desktop_app.core.pdftext import cache_path, file_sha256
+from desktop_app.core.search import Progress, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,43 @@ def delete(
         try:
             result.undo.trashed.append(library.delete(key))
             result.done.append(key)
+        except PapershelfError as e:
+            result.errors.append(e)
+        if progress:
+            progress(i + 1, len(keys))
+    return result
+
+
+def reextract_text(
+    library: Library,
+    index: SearchIndex,
+    keys: Iterable[str],
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> BulkResult:
+    """Extract the text of these papers' PDFs again and re-index it.
+
+    The cached text of each PDF is dropped and the paper is indexed afresh (for a PDF whose
+    extraction failed or timed out before, or after an extractor update). Papers without a
+    PDF are skipped. Nothing to undo: the library's files are not touched.
+    """
+    keys = list(dict.fromkeys(keys))
+    result = BulkResult(UndoRecord(f"Extract the text of {_count(len(keys))} again"))
+    for i, key in enumerate(keys):
+        if should_stop and should_stop():
+            result.cancelled = True
+            break
+        try:
+            pdf = library.pdf_path(library.get(key))
+            if pdf is not None:
+                try:
+                    cache_path(file_sha256(pdf)).unlink(missing_ok=True)
+                except OSError as e:
+                    log.warning("%s: cached text not removed: %s", pdf, e)
+                index.delete(key)  # forgets the PDF's fingerprint, so update() extracts
+                index.update(key)
+                result.done.append(key)
         except PapershelfError as e:
             result.errors.append(e)
         if progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,53 @@ def test_unchanged_papers_leave_nothing_to_undo(filled: Library) -> None:
     assert not result.undo
     with pytest.raises(InvalidValue, match="empty"):
         bulk.add_tag(filled, KEYS, " / ")
+
+
+class _Extractor:
+    """Stands in for the PDF text worker: answers with the text set for each file name."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.calls: list[str] = []
+
+    def extract(self, path: Path, *, sha256: str | None = None, refresh: bool = False) -> object:
+        from desktop_app.core.pdftext import PdfText
+
+        self.calls.append(path.name)
+        return PdfText(sha256=sha256 or "", pages=(self.texts[path.name],))
+
+    def close(self) -> None:
+        pass
+
+
+def test_reextract_text_indexes_the_new_text(library: Library) -> None:
+    from desktop_app.core.index import WhooshIndex
+    from tests.pdfgen import write_pdf
+
+    scanned, other, no_pdf = KEYS
+    for key, title in ((scanned, "Scanned"), (other, "Other")):
+        library.add(Paper(key=key, arxiv_id=key, title=title, pdf_file="paper.pdf"))
+        write_pdf(library.paper_dir(key) / "paper.pdf", [f"{title} zebra crossing"])
+    library.add(Paper(key=no_pdf, arxiv_id=no_pdf, title="No PDF"))
+    # The first extraction of the scanned paper found no text (a failed OCR, say).
+    extractor = _Extractor({"paper.pdf": ""})
+    index = WhooshIndex(library, extractor=extractor)  # type: ignore[arg-type]
+    try:
+        extractor.texts["paper.pdf"] = "other words"
+        index.update(other)
+        extractor.texts["paper.pdf"] = ""
+        index.update(scanned)
+        index.sync()
+        assert index.search("zebra").total == 0
+        extractor.calls.clear()
+        extractor.texts["paper.pdf"] = "zebra crossing"
+
+        result = bulk.reextract_text(library, index, [scanned, no_pdf])
+
+        assert result.done == [scanned]  # the paper without a PDF is left alone
+        assert result.errors == []
+        assert not result.undo
+        assert extractor.calls == ["paper.pdf"]
+        assert [h.key for h in index.search("zebra").hits] == [scanned]
+    finally:
+        index.close()

@@ -1,0 +1,390 @@
+"""Reading in the library window (issue #6): reader tabs, progress, bulk work with one undo,
+Trash, Preferences, changes made by other programs, conflict copies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.index import WhooshIndex
+from desktop_app.core.library import Library
+from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.settings import Settings
+from desktop_app.gui import live, reader
+from desktop_app.gui.app import build_window
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.models import ALL_ID, Column
+from desktop_app.gui.reader import ReaderView
+from tests.conftest import testdata as shared_file
+from tests.pdfgen import write_pdf
+
+WAIT_MS = 30_000
+PAGES = [
+    "Introduction to dense retrieval.",
+    "Background on sparse models.",
+    "Method: the zebra index is built here.",
+    "Experiments.",
+    "Results.",
+    "Conclusion.",
+]
+
+Factory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Factory]:
+    monkeypatch.setattr(reader, "SAVE_DELAY_MS", 50)
+    monkeypatch.setattr(live, "DEBOUNCE_MS", 50)
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings | None = None) -> MainWindow:
+        index = WhooshIndex(library, observe=False)  # the real index: sync() sees changes
+        window = build_window(library, settings or Settings(offline=True), index=index, fetch=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def add_paper(
+    library: Library, n: int, *, pdf: bool = True, last_page: int = 0, **values: Any
+) -> str:
+    key = f"2504.{n:05d}"
+    paper = Paper(
+        key=key,
+        arxiv_id=key,
+        arxiv_version=1,
+        title=f"Paper {n} on zebra retrieval",
+        authors=["Ada Lovelace"],
+        published="2025-04-07",
+        last_page=last_page,
+        **values,
+    )
+    if pdf:
+        paper.pdf_file = f"{key}v1.pdf"
+        paper.pdf_state = FetchState.DONE
+    library.add(paper)
+    if pdf:
+        write_pdf(library.paper_dir(key) / f"{key}v1.pdf", PAGES)
+    return key
+
+
+def on_disk(library: Library, key: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((library.paper_dir(key) / "paper.json").read_text())
+    return data
+
+
+def select(qtbot: QtBot, window: MainWindow, *keys: str) -> None:
+    if window.node_id != ALL_ID:
+        window.sidebar.select_node(ALL_ID)
+    qtbot.waitUntil(lambda: all(window.model.row_of(k) >= 0 for k in keys), timeout=WAIT_MS)
+    selection = window.table.selectionModel()
+    flags = selection.SelectionFlag
+    first = window.model.index(window.model.row_of(keys[0]), 0)
+    selection.setCurrentIndex(first, flags.ClearAndSelect | flags.Rows)
+    for key in keys[1:]:
+        selection.select(window.model.index(window.model.row_of(key), 0), flags.Select | flags.Rows)
+    window.table.setFocus()
+    assert sorted(window.selected_keys()) == sorted(keys)
+
+
+def current_reader(window: MainWindow) -> ReaderView:
+    view = window.tabs.currentWidget()
+    assert isinstance(view, ReaderView)
+    return view
+
+
+# -- the reader --------------------------------------------------------------------------------
+
+
+def test_enter_opens_the_reader_at_the_remembered_page_and_marks_reading(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1, last_page=4)
+    window = make_window()
+    select(qtbot, window, key)
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+
+    view = current_reader(window)
+    qtbot.waitUntil(lambda: view.current_page == 4, timeout=WAIT_MS)
+    assert window.tabs.tabText(window.tabs.currentIndex()).startswith("Paper 1")
+    qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "reading", timeout=WAIT_MS)
+    assert on_disk(library, key)["started"]
+
+    view.go_to_page(5)
+    qtbot.waitUntil(lambda: on_disk(library, key)["last_page"] == 5, timeout=WAIT_MS)
+    assert on_disk(library, key)["page_count"] == 6
+    # The list shows the progress.
+    row = window.model.row_of(key)
+    progress = window.model.index(row, Column.PROGRESS)
+    qtbot.waitUntil(lambda: progress.data() == "p. 5 of 6", timeout=WAIT_MS)
+
+
+def test_real_pdf_opens_in_the_reader(qtbot: QtBot, make_window: Factory, library: Library) -> None:
+    source = shared_file("pdfs", "arxiv", "2302.07302v1.pdf")
+    key = add_paper(library, 2, pdf=False, last_page=12)
+    (library.paper_dir(key) / "2302.07302v1.pdf").write_bytes(source.read_bytes())
+    library.update(key, lambda p: setattr(p, "pdf_file", "2302.07302v1.pdf"))
+    window = make_window()
+    select(qtbot, window, key)
+    window.open_action.trigger()
+    view = current_reader(window)
+    qtbot.waitUntil(lambda: view.current_page == 12, timeout=WAIT_MS)
+    assert view.page_count == 15
+
+
+def test_last_page_offers_read_and_marks_it(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1, last_page=5, status=Status.READING)
+    window = make_window()
+    select(qtbot, window, key)
+    window.open_action.trigger()
+    view = current_reader(window)
+    view.go_to_page(6)
+    qtbot.waitUntil(view.read_bar.isVisible, timeout=WAIT_MS)
+    view.read_bar.mark_button.click()
+    qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "read", timeout=WAIT_MS)
+    # A user action: Undo takes it back.
+    qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT_MS)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "reading", timeout=WAIT_MS)
+
+
+def test_a_hit_page_opens_the_reader_there_with_the_words_found(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1)
+    window = make_window()
+    window.search.set_text("zebra")
+    select(qtbot, window, key)
+    window.detail._hit_link("page:3")  # the "p. 3" link of a full-text hit
+    view = current_reader(window)
+    qtbot.waitUntil(lambda: view.find_bar.count.text() == "1 of 1", timeout=WAIT_MS)
+    assert view.current_page == 3
+    assert view.find_bar.field.text() == "zebra"
+
+
+def test_open_in_system_viewer(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = add_paper(library, 1)
+    opened: list[str] = []
+    monkeypatch.setattr(MainWindow, "open_url", lambda self, url: opened.append(url.toLocalFile()))
+    window = make_window()
+    select(qtbot, window, key)
+    window.reading.external_action.trigger()
+    assert opened == [str(library.paper_dir(key) / f"{key}v1.pdf")]
+
+
+# -- bulk work ---------------------------------------------------------------------------------
+
+
+def test_bulk_status_lands_in_every_file_and_one_undo_restores_them(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = [add_paper(library, n, pdf=False) for n in (1, 2, 3)]
+    window = make_window()
+    select(qtbot, window, *keys)
+    window.status_actions[Status.READ].trigger()
+    qtbot.waitUntil(
+        lambda: all(on_disk(library, k)["status"] == "read" for k in keys), timeout=WAIT_MS
+    )
+    qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT_MS)
+    window.undo_action.trigger()
+    qtbot.waitUntil(
+        lambda: all(on_disk(library, k)["status"] == "unread" for k in keys), timeout=WAIT_MS
+    )
+    assert all(on_disk(library, k)["finished"] is None for k in keys)
+
+
+def test_bulk_tags_land_in_every_file_and_one_undo_restores_them(
+    qtbot: QtBot,
+    make_window: Factory,
+    library: Library,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keys = [add_paper(library, n, pdf=False, tags=["ml"]) for n in (1, 2, 3)]
+    window = make_window()
+    select(qtbot, window, *keys[:2])
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("to-read/soon", True))
+    window.reading.add_tag_action.trigger()
+    qtbot.waitUntil(
+        lambda: (
+            [on_disk(library, k)["tags"] for k in keys]
+            == [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: "Tag 2 papers" in window.undo_action.text(), timeout=WAIT_MS)
+
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("ml", True))
+    window.reading.remove_tag_action.trigger()
+    qtbot.waitUntil(
+        lambda: (
+            [on_disk(library, k)["tags"] for k in keys]
+            == [["to-read/soon"], ["to-read/soon"], ["ml"]]
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: "Remove the tag" in window.undo_action.text(), timeout=WAIT_MS)
+    window.undo_action.trigger()  # the removal
+    qtbot.waitUntil(
+        lambda: (
+            [on_disk(library, k)["tags"] for k in keys]
+            == [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: "Tag 2 papers" in window.undo_action.text(), timeout=WAIT_MS)
+    window.undo_action.trigger()  # the tagging
+    qtbot.waitUntil(
+        lambda: [on_disk(library, k)["tags"] for k in keys] == [["ml"], ["ml"], ["ml"]],
+        timeout=WAIT_MS,
+    )
+
+
+def test_bulk_delete_trash_view_and_restore(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = [add_paper(library, n, pdf=False) for n in (1, 2)]
+    window = make_window()
+    select(qtbot, window, *keys)
+    window.delete_action.trigger()
+    qtbot.waitUntil(lambda: library.keys() == [], timeout=WAIT_MS)
+    dialog = window.reading.show_trash()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=WAIT_MS)
+    dialog.table.selectAll()
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: library.keys() == keys, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
+    dialog.close()
+
+
+# -- preferences -------------------------------------------------------------------------------
+
+
+def test_preferences_are_saved_and_applied(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window = make_window(Settings(offline=True, default_sort="added"))
+    dialog = window.reading.show_preferences()
+    dialog.offline.setChecked(False)
+    dialog.auto_fetch.setChecked(False)
+    dialog.sort.setCurrentIndex(dialog.sort.findData("title"))
+    dialog.accept()
+    assert window.settings.offline is False
+    assert window.settings.default_sort == "title"
+    path = Settings.default_path()
+    qtbot.waitUntil(path.exists, timeout=WAIT_MS)
+    saved = json.loads(path.read_text())
+    assert saved["fetch_pdfs_automatically"] is False
+    assert saved["default_sort"] == "title"
+
+
+def test_preferences_open_another_library(
+    qtbot: QtBot, make_window: Factory, tmp_path: Path
+) -> None:
+    other = Library.open(tmp_path / "other").root
+    window = make_window()
+    switched: list[Path] = []
+    window.reading.switch_library = switched.append
+    dialog = window.reading.show_preferences()
+    assert dialog.choose_library(other, dialog_action("open"))
+    dialog.accept()
+    assert switched == [other]
+    assert window.settings.library_path == str(other)
+
+
+def dialog_action(name: str) -> Any:
+    from desktop_app.gui.preferences import LibraryAction
+
+    return LibraryAction(name)
+
+
+# -- live updates ------------------------------------------------------------------------------
+
+
+def test_a_paper_changed_by_another_process_shows_up(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1, pdf=False)
+    window = make_window()
+    select(qtbot, window, key)
+    qtbot.waitUntil(lambda: key in window.reading.live.watched_papers, timeout=WAIT_MS)
+
+    other = Library.open(library.root)  # another program: the CLI, a sync tool
+    other.update(key, lambda p: (p.set_status(Status.READ), p.add_tags(["from-cli"])))
+
+    row = lambda: window.model.summary(window.model.row_of(key))  # noqa: E731
+    qtbot.waitUntil(lambda: row() is not None and row().status == "read", timeout=WAIT_MS)  # type: ignore[union-attr]
+    assert "from-cli" in row().tags  # type: ignore[union-attr]
+    qtbot.waitUntil(
+        lambda: window.detail.paper is not None and "from-cli" in window.detail.paper.tags,
+        timeout=WAIT_MS,
+    )
+
+
+def test_a_conflict_copy_is_offered_and_merged_with_nothing_lost(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1, pdf=False, tags=["home"])
+    library.write_notes(key, "Notes written at home.\n")
+    window = make_window()
+    theirs = Paper.from_dict(on_disk(library, key))
+    theirs.tags = ["laptop"]
+    theirs.set_status(Status.READ)
+    name = "paper.sync-conflict-20250407-093000-LAPTOP1.json"
+    (library.paper_dir(key) / name).write_text(json.dumps(theirs.to_dict()))
+    notes_copy = library.paper_dir(key) / "notes.sync-conflict-20250407-093000-LAPTOP1.md"
+    notes_copy.write_text("Notes written on the laptop.\n")
+
+    window.reading.live.scan_now()
+    qtbot.waitUntil(
+        lambda: any("conflict copies" in m for m in window.notices.messages()), timeout=WAIT_MS
+    )
+    assert window.reading.merge_action.isEnabled()
+    notice = next(n for n in window.notices.notices if "conflict copies" in n.message)
+    merge = next(b for b in notice.findChildren(QPushButton) if b.text() == "Merge")
+    merge.click()
+
+    qtbot.waitUntil(
+        lambda: any("Merged 2" in m for m in window.notices.messages()), timeout=WAIT_MS
+    )
+    assert on_disk(library, key)["tags"] == ["home", "laptop"]
+    assert on_disk(library, key)["status"] == "read"
+    notes = library.read_notes(key)
+    assert "written at home" in notes
+    assert "written on the laptop" in notes
+    kept = {p.name for p in (library.root / ".merged" / key).iterdir()}
+    assert {name, notes_copy.name} <= kept
+
+
+def test_window_close_stores_the_page(qtbot: QtBot, make_window: Factory, library: Library) -> None:
+    key = add_paper(library, 1)
+    window = make_window()
+    select(qtbot, window, key)
+    window.open_action.trigger()
+    view = current_reader(window)
+    qtbot.waitUntil(lambda: on_disk(library, key)["page_count"] == 6, timeout=WAIT_MS)
+    view._save_timer.setInterval(600_000)
+    view.go_to_page(4)
+    qtbot.waitUntil(lambda: view.current_page == 4)
+    window.close()
+    assert on_disk(library, key)["last_page"] == 4
+    assert QApplication.instance() is not None
