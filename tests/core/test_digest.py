@@ -129,7 +129,7 @@ def test_reimport_adds_nothing_and_keeps_the_readers_data(library: Library) -> N
     library.write_notes("2504.05220", "my notes")
     before = {p.key: p.to_dict() for p in library.papers()}
 
-    report = import_digest(library, SAMPLE_DIGEST, status=Status.UNREAD)
+    report = import_digest(library, str(SAMPLE_DIGEST), status=Status.UNREAD)  # a file name
     assert report.added == [] and len(report.present) == 33
     assert {p.key: p.to_dict() for p in library.papers()} == before
     assert library.read_notes("2504.05220") == "my notes\n"
