@@ -1103,11 +1103,13 @@ def _add_search_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
 
 
 class _ProgressLine:
-    """``label done/total`` on stderr, rewritten in place on a terminal."""
+    """``label done/total`` on stderr: rewritten in place on a terminal; elsewhere only the
+    last line, and only when ``always`` (a rebuild that was asked for)."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, *, always: bool = False) -> None:
         self.label = label
         self.tty = sys.stderr.isatty()
+        self.always = always
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
@@ -1117,9 +1119,8 @@ class _ProgressLine:
             sys.stderr.write(f"\r\x1b[K{self.label} {done}/{total}")
             sys.stderr.flush()
             self.shown = True
-        elif done == total or not self.shown:
+        elif self.always and done == total:
             print(f"{self.label} {done}/{total}", file=sys.stderr)
-            self.shown = True
 
     def clear(self) -> None:
         if self.tty and self.shown:
@@ -1146,7 +1147,10 @@ def _plain_snippet(text: str, color: bool) -> str:
 
 
 def _cmd_search(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core import querysyntax
+
     query = " ".join(args.query)
+    querysyntax.parse(query)  # a mistake is reported before any indexing
     index = _synced_index(ctx)
     limit = None if args.all else max(args.limit, 0)
     results = index.search(
@@ -1206,7 +1210,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
 def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
     if args.retry_failed:
         _forget_failed_texts(ctx)
-    show = _ProgressLine("indexing papers")
+    show = _ProgressLine("indexing papers", always=True)
     try:
         report = ctx.index.rebuild(show)
     finally:

@@ -498,6 +498,9 @@ class WhooshIndex:
         gen = psearcher.reader().generation()
         if o.entries is None or o.entries_gen != gen:
             reader = psearcher.reader()
+            if reader.doc_count_all() == 0:  # an empty index has no columns
+                o.entries, o.entries_gen = {}, gen
+                return o.entries
             keys = reader.column_reader("key")
             records = reader.column_reader("record")
             entries: dict[str, Entry] = {}
@@ -852,6 +855,8 @@ class WhooshIndex:
         scores: dict[str, float] = {}
         if pq is not None:
             if term.field in _KEYWORD_FIELDS:
+                if psearcher.doc_count_all() == 0:
+                    return scores
                 keys = psearcher.reader().column_reader("key")
                 for docnum in psearcher.docs_for_query(pq):
                     scores[keys[docnum]] = 0.0
@@ -863,6 +868,8 @@ class WhooshIndex:
 
     def _range(self, o: _Open, node: Range) -> dict[str, float]:
         psearcher, _ = self._searchers(o)
+        if psearcher.doc_count_all() == 0:
+            return {}
         keys = psearcher.reader().column_reader("key")
         q = wq.NumericRange(node.field, node.low, node.high)
         return {keys[d]: 0.0 for d in psearcher.docs_for_query(q)}
@@ -1167,6 +1174,8 @@ def _text_query(term: Term) -> wq.Query | None:
 
 
 def _collect(searcher: Searcher, q: wq.Query, scores: dict[str, float], weight: float) -> None:
+    if searcher.doc_count_all() == 0:  # an empty index has no columns
+        return
     keys = searcher.reader().column_reader("key")
     results = searcher.search(q, limit=None)
     for score, docnum in results.top_n:
