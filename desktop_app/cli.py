@@ -1292,7 +1292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    library_path = args.library or paths.default_library()
+    library_path = args.library or paths.default_library(Settings.load()[0].library_path)
     if args.command is None:
         return _open_gui(library_path, parser)
     ctx = Context(library_path)

@@ -20,10 +20,13 @@ ENV_CONFIG = "PAPERSHELF_CONFIG_DIR"
 ENV_LOG = "PAPERSHELF_LOG_DIR"
 
 
-def default_library() -> Path:
-    """``$PAPERSHELF_LIBRARY``, else ``<Documents>/Papershelf``."""
+def default_library(configured: str | None = None) -> Path:
+    """``$PAPERSHELF_LIBRARY``, else ``configured`` (the library chosen in Preferences,
+    ``Settings.library_path``), else ``<Documents>/Papershelf``."""
     if env := os.environ.get(ENV_LIBRARY):
         return Path(env).expanduser()
+    if configured:
+        return Path(configured).expanduser()
     return Path(platformdirs.user_documents_dir()) / "Papershelf"
 
 

@@ -142,6 +142,24 @@ def build_window(
     return window
 
 
+def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHook) -> None:
+    """Preferences → another library: a window opens on it and this one closes."""
+
+    def switch(root: Path) -> None:
+        try:
+            library = Library.open(root)
+        except PapershelfError as e:
+            window.show_error(f"Cannot open the library {root}: {e}")
+            return
+        new = build_window(library, settings)
+        _offer_library_switch(new, settings, hook)
+        hook.window = new
+        new.show()
+        window.close()
+
+    window.reading.switch_library = switch
+
+
 def run_app(library_path: Path) -> int:
     """Open the library window on ``library_path``; returns the exit status."""
     log_path = setup_logging()
@@ -166,6 +184,7 @@ def run_app(library_path: Path) -> int:
         QMessageBox.critical(None, f"{APP_NAME}: cannot open the library", str(e))
         return 1
     window = build_window(library, settings)
+    _offer_library_switch(window, settings, hook)
     hook.window = window
     for notice in notices:
         window.show_info(notice)

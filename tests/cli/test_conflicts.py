@@ -50,3 +50,15 @@ def test_unreadable_copy_fails_the_merge(
     assert main(["--library", str(library_path), "conflicts", "--merge"]) == 1
     assert bad.name in capsys.readouterr().err
     assert library.get(KEY).tags == ["home", "work"]
+
+
+def test_the_library_chosen_in_preferences_is_used(
+    library_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop_app.core.settings import Settings
+
+    _library_with_conflict(library_path)
+    Settings(library_path=str(library_path)).save()
+    monkeypatch.delenv("PAPERSHELF_LIBRARY")
+    assert main(["conflicts"]) == 0
+    assert "paper.sync-conflict-20250407-093000-WORKPC1.json" in capsys.readouterr().out

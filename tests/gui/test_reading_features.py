@@ -388,3 +388,24 @@ def test_window_close_stores_the_page(qtbot: QtBot, make_window: Factory, librar
     window.close()
     assert on_disk(library, key)["last_page"] == 4
     assert QApplication.instance() is not None
+
+
+def test_switching_library_opens_a_new_window(
+    qtbot: QtBot, make_window: Factory, tmp_path: Path
+) -> None:
+    from desktop_app.gui.app import ExceptHook, _offer_library_switch
+
+    other = Library.open(tmp_path / "other").root
+    window = make_window()
+    hook = ExceptHook()
+    _offer_library_switch(window, window.settings, hook)
+    assert window.reading.switch_library is not None
+    window.reading.switch_library(other)
+    new = hook.window
+    assert isinstance(new, MainWindow) and new is not window
+    qtbot.addWidget(new)
+    assert new.windowTitle() == "Papershelf — other"
+    assert new.isVisible()
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: new.bridge.index_is_ready, timeout=WAIT_MS)
+    new.close()
