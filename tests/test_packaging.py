@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from xml.etree import ElementTree
@@ -361,17 +361,29 @@ def _run_frozen(
     )
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
-def test_frozen_app_prints_its_version(frozen_app: Path, tmp_path: Path) -> None:
-    result = _run_frozen(frozen_app, "--version", home=tmp_path)
+def _frozen_test(test: Callable[..., None]) -> Callable[..., None]:
+    """A test of the frozen app: opt-in, and with the time to build the app first."""
+    marked: Callable[..., None] = pytest.mark.package(pytest.mark.timeout(900)(test))
+    return marked
+
+
+def _import_sample_digest(program: Path, library: Path, home: Path) -> None:
+    digest = ROOT / "resources" / "sample-digest.md"
+    result = _run_frozen(
+        program, "--library", str(library), "import-digest", str(digest), home=home
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"papershelf {__version__}"
 
 
-def _log_problems(home: Path) -> list[str]:
+def _open_and_quit(program: Path, library: Path, home: Path, after_ms: int) -> list[str]:
+    """Open the app's window on ``library``, close it ``after_ms`` later; the log's problems."""
+    result = _run_frozen(
+        program, "--library", str(library), home=home, PAPERSHELF_QUIT_AFTER_START=str(after_ms)
+    )
+    assert result.returncode == 0, result.stderr
     log = (home / "log" / "papershelf.log").read_text(encoding="utf-8")
-    assert f"Papershelf {__version__} on" in log
+    assert f"Papershelf {__version__} on {library}" in log
+    assert (home / "config" / "window-state.ini").is_file()  # saved as the window closed
     return [
         line
         for line in log.splitlines()
@@ -379,43 +391,42 @@ def _log_problems(home: Path) -> list[str]:
     ]
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
+@_frozen_test
+def test_frozen_app_prints_its_version(frozen_app: Path, tmp_path: Path) -> None:
+    result = _run_frozen(frozen_app, "--version", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"papershelf {__version__}"
+
+
+@_frozen_test
 def test_frozen_app_opens_a_new_library_shows_the_window_and_quits(
     frozen_app: Path, tmp_path: Path
 ) -> None:
     library = tmp_path / "library"
-    result = _run_frozen(
-        frozen_app, "--library", str(library), home=tmp_path, PAPERSHELF_QUIT_AFTER_START="2000"
-    )
-    assert result.returncode == 0, result.stderr
+    assert _open_and_quit(frozen_app, library, tmp_path, after_ms=2000) == []
     assert (library / "library.json").is_file()
-    assert (tmp_path / "config" / "window-state.ini").is_file()  # saved as the window closed
-    assert _log_problems(tmp_path) == []
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
+@_frozen_test
 def test_frozen_app_opens_a_library_with_papers_and_indexes_them(
     frozen_app: Path, tmp_path: Path
 ) -> None:
     library = tmp_path / "library"
-    digest = ROOT / "resources" / "sample-digest.md"
-    _run_frozen(frozen_app, "--library", str(library), "import-digest", str(digest), home=tmp_path)
-    result = _run_frozen(
-        frozen_app, "--library", str(library), home=tmp_path, PAPERSHELF_QUIT_AFTER_START="4000"
-    )
-    assert result.returncode == 0, result.stderr
-    assert _log_problems(tmp_path) == []
-    searched = _run_frozen(
-        frozen_app, "--library", str(library), "search", "retrieval", home=tmp_path
-    )
-    assert searched.returncode == 0, searched.stderr
-    assert "2504." in searched.stdout
+    _import_sample_digest(frozen_app, library, tmp_path)
+    assert _open_and_quit(frozen_app, library, tmp_path, after_ms=4000) == []
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
+@_frozen_test
+def test_frozen_cli_imports_lists_and_searches_a_digest(frozen_app: Path, tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    _import_sample_digest(frozen_app, library, tmp_path)
+    for command, expected in ((["inbox"], "2504.05220"), (["search", "retrieval"], "2504.")):
+        result = _run_frozen(frozen_app, "--library", str(library), *command, home=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout, command
+
+
+@_frozen_test
 def test_frozen_app_carries_its_resources_and_desktop_files(frozen_app: Path) -> None:
     folder = frozen_app.parent
     resources = folder / "_internal" / "desktop_app" / "resources"
@@ -430,8 +441,7 @@ def test_frozen_app_carries_its_resources_and_desktop_files(frozen_app: Path) ->
     assert not list((qt / "lib").glob("libQt6Quick*")), "an unused Qt module was bundled"
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
+@_frozen_test
 def test_the_tarballs_install_script_points_the_menu_at_the_frozen_app(
     frozen_app: Path, tmp_path: Path
 ) -> None:
@@ -445,22 +455,7 @@ def test_the_tarballs_install_script_points_the_menu_at_the_frozen_app(
     assert entry["Exec"] == str(frozen_app)
 
 
-@pytest.mark.package
-@pytest.mark.timeout(900)
-def test_frozen_app_imports_a_digest_and_lists_it(frozen_app: Path, tmp_path: Path) -> None:
-    library = tmp_path / "library"
-    digest = ROOT / "resources" / "sample-digest.md"
-    imported = _run_frozen(
-        frozen_app, "--library", str(library), "import-digest", str(digest), home=tmp_path
-    )
-    assert imported.returncode == 0, imported.stderr
-    listed = _run_frozen(frozen_app, "--library", str(library), "inbox", home=tmp_path)
-    assert listed.returncode == 0, listed.stderr
-    assert "2504.05220" in listed.stdout  # the digest's first paper
-
-
-@pytest.mark.package
-@pytest.mark.timeout(900)
+@_frozen_test
 def test_frozen_app_is_its_own_pdf_text_worker(frozen_app: Path, tmp_path: Path) -> None:
     from desktop_app.core.pdftext import WORKER_FLAG
     from tests.pdfgen import make_pdf
