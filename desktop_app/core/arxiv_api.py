@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,17 +34,10 @@ from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import BadResponse, NetworkError
 from desktop_app.core.net import (
     API_GATE,
-    BACKOFF_BASE_S,
-    AccessBlock,
-    Clock,
-    RateGate,
-    Sleep,
+    PoliteClient,
     check_status,
     classify,
-    new_session,
-    with_retries,
 )
-from desktop_app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -93,37 +85,13 @@ class Lookup:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-class ArxivClient:
-    """Asks the arXiv API for papers by ID.
+class ArxivClient(PoliteClient):
+    """Asks the arXiv API for papers by ID (arguments: see ``net.PoliteClient``)."""
 
-    Args:
-        settings: URLs, interval, timeout and retries.
-        session: a requests session (a test may pass its own); one naming Papershelf is made
-            otherwise.
-        clock: seconds, monotonic (a test injects a fake one to check the spacing).
-        sleep: waits (a test injects one that only advances its fake clock).
-        gate: the rate gate; the process-wide one unless a test passes its own.
-        block: the on-disk "access denied" state.
-    """
+    default_gate = API_GATE
 
-    def __init__(
-        self,
-        settings: Settings,
-        session: requests.Session | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep | None = None,
-        *,
-        gate: RateGate = API_GATE,
-        block: AccessBlock | None = None,
-        backoff_s: float = BACKOFF_BASE_S,
-    ) -> None:
-        self.settings = settings
-        self.session = session or new_session()
-        self.clock: Clock = clock or time.monotonic
-        self.sleep: Sleep = sleep or time.sleep
-        self.gate = gate
-        self.block = block or AccessBlock()
-        self.backoff_s = backoff_s
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         #: Called with each request's URL just before it is sent (for tests and logs).
         self.on_request: Callable[[str], None] | None = None
 
@@ -210,13 +178,7 @@ class ArxivClient:
                 check_status(response, self.block)
             return response.status_code, parse_feed(body, what)
 
-        return with_retries(
-            attempt,
-            tries=self.settings.tries,
-            sleep=self.sleep,
-            what=what,
-            backoff_s=self.backoff_s,
-        )
+        return self.retrying(attempt, what)
 
 
 # -- parsing ------------------------------------------------------------------------------

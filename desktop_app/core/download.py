@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +28,12 @@ import requests
 
 from desktop_app.core.errors import BadResponse, Cancelled
 from desktop_app.core.net import (
-    BACKOFF_BASE_S,
     DOWNLOAD_GATE,
-    AccessBlock,
-    Clock,
-    RateGate,
+    PoliteClient,
     Retryable,
-    Sleep,
     check_status,
     classify,
-    new_session,
-    with_retries,
 )
-from desktop_app.core.settings import Settings
 from desktop_app.core.storage import atomic_move
 
 log = logging.getLogger(__name__)
@@ -76,27 +68,10 @@ def _meta_path(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.part.json")
 
 
-class PdfDownloader:
-    """Downloads PDFs; see the module docstring. Arguments as for ``ArxivClient``."""
+class PdfDownloader(PoliteClient):
+    """Downloads PDFs; see the module docstring (arguments: see ``net.PoliteClient``)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        session: requests.Session | None = None,
-        clock: Clock | None = None,
-        sleep: Sleep | None = None,
-        *,
-        gate: RateGate = DOWNLOAD_GATE,
-        block: AccessBlock | None = None,
-        backoff_s: float = BACKOFF_BASE_S,
-    ) -> None:
-        self.settings = settings
-        self.session = session or new_session()
-        self.clock: Clock = clock or time.monotonic
-        self.sleep: Sleep = sleep or time.sleep
-        self.gate = gate
-        self.block = block or AccessBlock()
-        self.backoff_s = backoff_s
+    default_gate = DOWNLOAD_GATE
 
     def download(
         self,
@@ -130,13 +105,7 @@ class PdfDownloader:
             return size
 
         try:
-            size = with_retries(
-                attempt,
-                tries=self.settings.tries,
-                sleep=self.sleep,
-                what=f"download of {url}",
-                backoff_s=self.backoff_s,
-            )
+            size = self.retrying(attempt, f"download of {url}")
             _check_pdf_file(part_path(dest), size)
         except BadResponse:
             _discard(dest)

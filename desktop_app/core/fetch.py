@@ -32,7 +32,7 @@ from enum import StrEnum
 from filelock import FileLock, Timeout
 
 from desktop_app.core import paths
-from desktop_app.core.arxiv_api import ArxivClient, ArxivEntry, batches, entry_values
+from desktop_app.core.arxiv_api import ArxivClient, ArxivEntry, Lookup, batches, entry_values
 from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.download import PdfDownloader
 from desktop_app.core.errors import (
@@ -49,6 +49,8 @@ from desktop_app.core.settings import Settings
 log = logging.getLogger(__name__)
 
 FETCH_LOCK = "fetch.lock"
+#: Papers written under one hold of the library's lock (see ``Library.batch``).
+WRITE_BATCH = 50
 
 
 class Stage(StrEnum):
@@ -135,10 +137,13 @@ def queue(paper: Paper, *, metadata: bool = False, pdf: bool = False) -> None:
 def queue_pdfs(library: Library, keys: Iterable[str]) -> list[str]:
     """Queue the PDFs of papers that have none on disk; returns the keys queued."""
     queued: list[str] = []
-    for key in keys:
-        paper = library.update(key, lambda p: _queue_missing_pdf(library, p))
-        if paper.pdf_state is FetchState.PENDING:
-            queued.append(paper.key)
+    keys = list(keys)
+    for start in range(0, len(keys), WRITE_BATCH):
+        with library.batch():
+            for key in keys[start : start + WRITE_BATCH]:
+                paper = library.update(key, lambda p: _queue_missing_pdf(library, p))
+                if paper.pdf_state is FetchState.PENDING:
+                    queued.append(paper.key)
     return queued
 
 
@@ -301,18 +306,22 @@ class Fetcher:
                 for aid in batch:
                     self._fail(report, by_id[aid.id], Stage.METADATA, str(e))
             else:
-                for aid in batch:
-                    key = by_id[aid.id]
-                    entry = result.entries.get(aid.id)
-                    if entry is not None:
-                        if self._update(key, functools.partial(apply_entry, entry=entry)):
-                            report.metadata.append(key)
-                    else:
-                        reason = result.errors.get(aid.id, "no answer from arXiv")
-                        self._fail(report, key, Stage.METADATA, reason)
+                self._apply(report, result, [(aid, by_id[aid.id]) for aid in batch])
             done += len(batch)
         if ids and progress is not None:
             progress(FetchProgress(Stage.METADATA, done, len(ids)))
+
+    def _apply(self, report: FetchReport, result: Lookup, batch: list[tuple[ArxivId, str]]) -> None:
+        """Record one batch's answer in the papers (under one hold of the library's lock)."""
+        with self.library.batch():
+            for aid, key in batch:
+                entry = result.entries.get(aid.id)
+                if entry is not None:
+                    if self._update(key, functools.partial(apply_entry, entry=entry)):
+                        report.metadata.append(key)
+                else:
+                    reason = result.errors.get(aid.id, "no answer from arXiv")
+                    self._fail(report, key, Stage.METADATA, reason)
 
     def _pdfs(
         self,
@@ -444,8 +453,9 @@ def check_updates(
                 progress(report.checked, len(ids))
             result = client.lookup_batch(batch)
             report.errors.update({papers[i].key: m for i, m in result.errors.items()})
-            for aid_text, entry in result.entries.items():
-                _record_version(library, papers[aid_text], entry, report)
+            with library.batch():
+                for aid_text, entry in result.entries.items():
+                    _record_version(library, papers[aid_text], entry, report)
             report.checked += len(batch)
     finally:
         lock.release()

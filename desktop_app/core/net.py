@@ -19,6 +19,7 @@ import email.utils
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from desktop_app import HOME_PAGE, __version__
 from desktop_app.core import paths
 from desktop_app.core.errors import AccessDenied, NetworkError, Unreachable
 from desktop_app.core.paper import now_iso
+from desktop_app.core.settings import Settings
 from desktop_app.core.storage import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -141,6 +143,52 @@ class AccessBlock:
         except FileNotFoundError:
             return False
         return True
+
+
+class PoliteClient:
+    """What the API client and the downloader share: settings, session, clock, gate, block.
+
+    Args:
+        settings: URLs, intervals, timeout and retries.
+        session: a requests session (a test may pass its own); one naming Papershelf is made
+            otherwise.
+        clock: seconds, monotonic (a test injects a fake one to check the spacing).
+        sleep: waits (a test injects one that only advances its fake clock).
+        gate: the rate gate; the process-wide one of the subclass unless a test passes one.
+        block: the on-disk "access denied" state.
+        backoff_s: the first pause before a retry.
+    """
+
+    default_gate: RateGate
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        *,
+        gate: RateGate | None = None,
+        block: AccessBlock | None = None,
+        backoff_s: float = BACKOFF_BASE_S,
+    ) -> None:
+        self.settings = settings
+        self.session = session or new_session()
+        self.clock: Clock = clock or time.monotonic
+        self.sleep: Sleep = sleep or time.sleep
+        self.gate = gate or self.default_gate
+        self.block = block or AccessBlock()
+        self.backoff_s = backoff_s
+
+    def retrying(self, attempt: Callable[[], T], what: str) -> T:
+        """Run ``attempt`` with this client's retries (see :func:`with_retries`)."""
+        return with_retries(
+            attempt,
+            tries=self.settings.tries,
+            sleep=self.sleep,
+            what=what,
+            backoff_s=self.backoff_s,
+        )
 
 
 class Retryable(NetworkError):
