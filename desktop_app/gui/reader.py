@@ -70,6 +70,8 @@ FIND_DELAY_MS = 250
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.25, 8.0
 THUMBNAIL_WIDTH = 112
+#: The side panel's first width: room for chapter titles in the outline.
+SIDE_PANEL_WIDTH = 220
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -372,6 +374,8 @@ class ReaderView(QWidget):
         self.outline_view = QTreeView()
         self.outline_view.setModel(self.outline_model)
         self.outline_view.setHeaderHidden(True)
+        self.outline_view.setUniformRowHeights(True)
+        self.outline_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.outline_view.activated.connect(self._outline_activated)
         self.outline_view.clicked.connect(self._outline_activated)
         self.thumbnail_view = QListView()
@@ -403,7 +407,7 @@ class ReaderView(QWidget):
         right_layout.addWidget(self.view, 1)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([THUMBNAIL_WIDTH + 56, 800])
+        self.splitter.setSizes([SIDE_PANEL_WIDTH, 800])
         self.splitter.setCollapsible(1, False)
 
         layout = QVBoxLayout(self)
