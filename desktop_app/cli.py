@@ -485,7 +485,8 @@ def _cmd_show(ctx: Context, args: argparse.Namespace) -> int:
     lines: list[tuple[str, str]] = []
     aid = paper.arxiv
     if aid is not None:
-        lines.append(("arXiv", f"{aid.canonical}  {aid.abs_url()}"))
+        newer = f"  (v{paper.latest_version} available)" if paper.has_update else ""
+        lines.append(("arXiv", f"{aid.canonical}  {aid.abs_url()}{newer}"))
     else:
         lines.append(("Key", paper.key))
     lines.append(("Authors", ", ".join(paper.authors) or "-"))

@@ -37,6 +37,27 @@ def test_add_fetches_metadata_and_pdf(
     assert paper.pdf_file == "2504.05220v2.pdf" and paper.pdf_state is FetchState.DONE
 
 
+def test_a_fetched_pdf_is_searchable(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.add_paper("2504.05222", title="Fish", abstract="Zebrafish ontology alignment.")
+    assert run(library_path, "add", "2504.05222") == 0
+    capsys.readouterr()
+    assert run(library_path, "search", "fulltext:zebrafish") == 0
+    assert "2504.05222" in capsys.readouterr().out
+
+
+def test_show_says_when_a_newer_version_is_available(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(library_path, "add", "--no-pdf", "2504.05220v1") == 0
+    capsys.readouterr()
+    assert run(library_path, "show", "2504.05220") == 0
+    assert "2504.05220v1  https://arxiv.org/abs/2504.05220v1  (v2 available)" in (
+        capsys.readouterr().out
+    )
+
+
 def test_add_no_pdf_fetches_the_metadata_only(
     server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
