@@ -723,9 +723,16 @@ class ReaderTabs(QTabWidget):
         self.setElideMode(Qt.TextElideMode.ElideRight)
         self.tabCloseRequested.connect(self.close_tab)
         self._home: QWidget | None = None
-        close = QShortcut(QKeySequence.StandardKey.Close, self)
-        close.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        close.activated.connect(lambda: self.close_tab(self.currentIndex()))
+        #: Closes the current reader tab (Ctrl+W); a window shows it in a menu.
+        self.close_action = QAction(icon("close"), "&Close Reader Tab", self)
+        self.close_action.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")])
+        self.close_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.close_action.triggered.connect(lambda: self.close_tab(self.currentIndex()))
+        self.addAction(self.close_action)
+        self.currentChanged.connect(
+            lambda _: self.close_action.setEnabled(isinstance(self.currentWidget(), ReaderView))
+        )
+        self.close_action.setEnabled(False)
 
     def set_home(self, widget: QWidget, title: str, tab_icon: object = None) -> None:
         """Put ``widget`` (the library) in the first tab, which cannot be closed."""

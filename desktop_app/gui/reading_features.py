@@ -70,7 +70,7 @@ class ReadingFeatures(QObject):
         tabs.paper_opened.connect(self._paper_opened)
         tabs.mark_read_requested.connect(lambda key: self.bridge.set_status([key], Status.READ))
         tabs.failed.connect(lambda key, message: window.show_error(message))
-        tabs.currentChanged.connect(lambda _: self._watch())
+        tabs.currentChanged.connect(lambda _: self._watch())  # and update_actions()
         window.detail.page_activated.connect(self.open_at_hit)
         self.bridge.papers_changed.connect(self._papers_changed)
         window.table.selectionModel().currentRowChanged.connect(lambda *_: self._watch())
@@ -121,9 +121,7 @@ class ReadingFeatures(QObject):
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.merge_action = a("&Merge Sync Conflicts", self.live.merge_conflicts, icon="merge")
         self.merge_action.setEnabled(False)
-        self.close_tab_action = a(
-            "&Close Reader Tab", lambda: self.tabs.close_tab(self.tabs.currentIndex()), "Ctrl+W"
-        )
+        self.close_tab_action = self.tabs.close_action
 
         paper_menu: QMenu = w.paper_menu
         if w.open_action in paper_menu.actions()[:-1]:
@@ -163,7 +161,9 @@ class ReadingFeatures(QObject):
             self.reextract_action,
         ):
             action.setEnabled(has)
-        self.close_tab_action.setEnabled(isinstance(self.tabs.currentWidget(), ReaderView))
+        reading = isinstance(self.tabs.currentWidget(), ReaderView)
+        # Ctrl+F finds in the paper while one is shown, else it searches the library.
+        self.window.find_action.setEnabled(not reading)
 
     # -- the reader ----------------------------------------------------------------------
 

@@ -409,3 +409,20 @@ def test_switching_library_opens_a_new_window(
     assert not window.isVisible()
     qtbot.waitUntil(lambda: new.bridge.index_is_ready, timeout=WAIT_MS)
     new.close()
+
+
+def test_reader_keys_inside_the_window(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1)
+    window = make_window()
+    select(qtbot, window, key)
+    window.open_action.trigger()
+    view = current_reader(window)
+    view.view.setFocus()
+    qtbot.keyClick(view.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.find_bar.isVisible()  # finds in the paper, not in the library
+    assert not window.find_action.isEnabled()
+    qtbot.keyClick(view.find_bar.field, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.count() == 1
+    assert window.find_action.isEnabled()
