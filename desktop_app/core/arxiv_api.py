@@ -89,11 +89,8 @@ class ArxivClient(PoliteClient):
     """Asks the arXiv API for papers by ID (arguments: see ``net.PoliteClient``)."""
 
     default_gate = API_GATE
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: Called with each request's URL just before it is sent (for tests and logs).
-        self.on_request: Callable[[str], None] | None = None
+    #: Called with each request's URL just before it is sent (for tests and logs).
+    on_request: Callable[[str], None] | None = None
 
     # -- public ---------------------------------------------------------------------------
 

@@ -142,9 +142,10 @@ class PdfDownloader(PoliteClient):
                 _discard(dest)  # the partial file does not fit the server's file any more
                 raise Retryable("HTTP 416 (the partial download was discarded)")
             check_status(response, self.block)
-            resumed = (
-                bool(offset) and response.status_code == 206 and _range_starts_at(response, offset)
-            )
+            resumed = response.status_code == 206
+            if resumed and not (offset and _range_starts_at(response, offset)):
+                _discard(dest)  # a part we did not ask for: start again from the beginning
+                raise Retryable("HTTP 206 for another range")
             if not resumed:
                 offset = 0
             ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()

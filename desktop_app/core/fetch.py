@@ -22,10 +22,11 @@ fetches at a time (a lock in the cache folder), so two programs never double arX
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -49,6 +50,7 @@ from desktop_app.core.settings import Settings
 log = logging.getLogger(__name__)
 
 FETCH_LOCK = "fetch.lock"
+ANOTHER_FETCHER = "another Papershelf program is fetching; try again when it is done"
 #: Papers written under one hold of the library's lock (see ``Library.batch``).
 WRITE_BATCH = 50
 
@@ -170,11 +172,12 @@ def requeue_failed(library: Library, keys: Iterable[str] | None = None) -> int:
 
 def keep_paper(library: Library, ref: str, settings: Settings) -> Paper:
     """Keep a paper from the inbox: it becomes ``unread`` and, if the settings say so, its
-    PDF is queued."""
+    PDF is queued. A paper not in the inbox is left as it is."""
 
     def keep(paper: Paper) -> None:
-        if paper.status is Status.NEW:
-            paper.set_status(Status.UNREAD)
+        if paper.status is not Status.NEW:
+            return
+        paper.set_status(Status.UNREAD)
         if settings.fetch_pdfs_automatically and library.pdf_path(paper) is None:
             queue(paper, pdf=True)
 
@@ -254,13 +257,11 @@ class Fetcher:
         if self.settings.offline:
             report.stopped = "offline mode is on: nothing was fetched"
         else:
-            lock = FileLock(str(paths.cache_dir() / FETCH_LOCK))
-            try:
-                paths.cache_dir().mkdir(parents=True, exist_ok=True)
-                with lock.acquire(timeout=0):
+            with _only_fetcher() as alone:
+                if alone:
                     self._run(report, progress, cancel, wanted)
-            except Timeout:
-                report.stopped = "another Papershelf program is fetching; try again later"
+                else:
+                    report.stopped = ANOTHER_FETCHER
         meta, pdfs = pending(self.library, wanted)
         report.pending = len(meta) + len(pdfs)
         return report
@@ -389,6 +390,22 @@ class Fetcher:
             report.failed.append(Failure(key, stage, reason))
 
 
+@contextlib.contextmanager
+def _only_fetcher() -> Iterator[bool]:
+    """Hold the fetch lock of this machine; yields False when another program holds it."""
+    paths.cache_dir().mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(paths.cache_dir() / FETCH_LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
 def _check(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled("fetch cancelled")
@@ -440,13 +457,9 @@ def check_updates(
     papers = {p.arxiv_id: p for p in library.papers() if p.arxiv_id}
     ids = [ArxivId(i) for i in papers]
     report = UpdateReport()
-    lock = FileLock(str(paths.cache_dir() / FETCH_LOCK))
-    paths.cache_dir().mkdir(parents=True, exist_ok=True)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise NetworkError("another Papershelf program is fetching; try again later") from None
-    try:
+    with _only_fetcher() as alone:
+        if not alone:
+            raise NetworkError(ANOTHER_FETCHER)
         for batch in batches(ids):
             _check(cancel)
             if progress is not None:
@@ -457,8 +470,6 @@ def check_updates(
                 for aid_text, entry in result.entries.items():
                     _record_version(library, papers[aid_text], entry, report)
             report.checked += len(batch)
-    finally:
-        lock.release()
     if progress is not None:
         progress(report.checked, len(ids))
     return report

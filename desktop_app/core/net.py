@@ -43,7 +43,6 @@ USER_AGENT = f"Papershelf/{__version__} (+{HOME_PAGE})"
 BACKOFF_BASE_S = 2.0
 #: A server asking to wait longer than this (Retry-After) makes the request fail instead.
 MAX_WAIT_S = 120.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -240,7 +239,7 @@ def check_status(response: requests.Response, block: AccessBlock) -> None:
     response.close()
     if status == 403:
         raise block.block(response.url)
-    if status in RETRY_STATUSES or status >= 500:
+    if status == 429 or status >= 500:
         raise Retryable(f"HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
     raise NetworkError(f"HTTP {status}")
 
@@ -301,7 +300,6 @@ def with_retries(
     sleep: Sleep,
     what: str,
     backoff_s: float = BACKOFF_BASE_S,
-    on_retry: Callable[[Retryable, float], None] | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds, at most ``tries`` times.
 
@@ -332,8 +330,6 @@ def with_retries(
                     ) from e
                 delay = max(delay, e.retry_after)
             log.info("%s: %s; trying again in %.1f s", what, e.reason, delay)
-            if on_retry is not None:
-                on_retry(e, delay)
             sleep(delay)
     assert last is not None
     times = "once" if tries <= 1 else f"after {tries} tries"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from filelock import FileLock
 
+from desktop_app.core import paths
 from desktop_app.core.arxiv_api import ArxivClient
 from desktop_app.core.arxiv_id import ArxivId, parse
 from desktop_app.core.fetch import (
+    ANOTHER_FETCHER,
+    FETCH_LOCK,
     Fetcher,
     FetchProgress,
     Stage,
@@ -233,6 +237,9 @@ def test_keeping_a_paper_from_the_inbox_queues_its_pdf(library: Library) -> None
     library.add(Paper.from_arxiv(ArxivId("2504.05221"), title="T", status=Status.NEW))
     paper = keep_paper(library, "2504.05221", Settings(fetch_pdfs_automatically=False))
     assert paper.status is Status.UNREAD and paper.pdf_state is FetchState.NONE
+    library.add(Paper.from_arxiv(ArxivId("2504.05222", 1), title="T", status=Status.READ))
+    paper = keep_paper(library, "2504.05222", Settings())
+    assert paper.status is Status.READ and paper.pdf_state is FetchState.NONE  # not in the inbox
 
 
 def test_queueing_a_pdf_without_a_version_queues_the_metadata_too(library: Library) -> None:
@@ -279,3 +286,14 @@ def test_check_updates_records_new_versions_in_batches(
     assert library.get("2504.00051").latest_version == 3
     again = check_updates(library, client)
     assert again.new == [] and len(again.updates) == 3  # known now, still listed
+
+
+def test_only_one_program_fetches_at_a_time(
+    library: Library, arxiv_server: ArxivServer, clock: FakeClock
+) -> None:
+    add(library, "2504.05220")
+    paths.cache_dir().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(paths.cache_dir() / FETCH_LOCK)):  # as another program would
+        report = fetcher(library, arxiv_server, clock).run()
+    assert report.stopped == ANOTHER_FETCHER and report.pending == 2
+    assert arxiv_server.requests == []
