@@ -185,6 +185,7 @@ def run_app(library_path: Path) -> int:
         return 1
     window = build_window(library, settings)
     _offer_library_switch(window, settings, hook)
+    window.reading.settings_notices = list(notices)
     hook.window = window
     for notice in notices:
         window.show_info(notice)

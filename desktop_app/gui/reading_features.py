@@ -63,6 +63,8 @@ class ReadingFeatures(QObject):
         self.tabs: ReaderTabs = tabs
         self.trash_dialog: TrashDialog | None = None
         self.conflicts: list[ConflictCopy] = []
+        #: Settings that fell back to their defaults at start-up (shown in Preferences).
+        self.settings_notices: list[str] = []
         #: Opens another library in a new window (set by the app; None: at the next start).
         self.switch_library: Callable[[Path], None] | None = None
 
@@ -349,7 +351,7 @@ class ReadingFeatures(QObject):
         dialog = PreferencesDialog(
             self.window.settings,
             current_library=self.library.root,
-            notices=getattr(self.window, "settings_notices", ()),
+            notices=self.settings_notices,
             parent=self.window,
         )
         dialog.accepted.connect(lambda: self.apply_preferences(dialog))
@@ -362,6 +364,7 @@ class ReadingFeatures(QObject):
         was_offline = old.offline
         for f in fields(Settings):
             setattr(old, f.name, getattr(new, f.name))  # shared with the bridge and fetcher
+        self.settings_notices = []  # the values saved now are all valid
         self.bridge.run("Saving the preferences", lambda: new.save())
         self.window.refresh()
         if was_offline and not new.offline:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.index import WhooshIndex
@@ -283,13 +283,17 @@ def test_preferences_are_saved_and_applied(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     window = make_window(Settings(offline=True, default_sort="added"))
+    window.reading.settings_notices = ["setting 'max_retries': 99 is out of range (0 to 20)"]
     dialog = window.reading.show_preferences()
+    notices = dialog.findChild(QLabel, "settingsNotices")
+    assert notices is not None and "max_retries" in notices.text()
     dialog.offline.setChecked(False)
     dialog.auto_fetch.setChecked(False)
     dialog.sort.setCurrentIndex(dialog.sort.findData("title"))
     dialog.accept()
     assert window.settings.offline is False
     assert window.settings.default_sort == "title"
+    assert window.reading.settings_notices == []
     path = Settings.default_path()
     qtbot.waitUntil(path.exists, timeout=WAIT_MS)
     saved = json.loads(path.read_text())
