@@ -48,7 +48,7 @@ from typing import Any
 
 from desktop_app.core import arxiv_id
 from desktop_app.core.arxiv_id import ArxivId
-from desktop_app.core.errors import DigestError, DuplicatePaper, InvalidArxivId
+from desktop_app.core.errors import DamagedFile, DigestError, DuplicatePaper, InvalidArxivId
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 
@@ -693,7 +693,11 @@ def _import_entry(
             paper.source = source
             filled.append("source")
 
-    library.update(key, fill)
+    try:
+        library.update(key, fill)
+    except DamagedFile as e:  # left for the user to fix; the rest imports
+        report.skipped.append(SkippedEntry(entry.line, str(e), entry.title))
+        return
     (report.updated if filled else report.present).append(key)
 
 

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ class Library:
         self.trash_dir = root / "trash"
         self.observers: list[LibraryObserver] = []
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
-        self._batching = False
+        self._batch_thread: int | None = None  # the thread inside batch(), if any
 
     # -- opening --------------------------------------------------------------------------
 
@@ -244,6 +245,9 @@ class Library:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the library's lock (shared by every process that writes this library)."""
+        if self._in_batch():  # held already, by batch() in this thread
+            yield
+            return
         try:
             with self._lock:
                 yield
@@ -263,15 +267,19 @@ class Library:
         that importing again brings back). Keep a batch short (the import holds 50 papers):
         other programs wait for the lock meanwhile.
         """
+        if self._in_batch():
+            yield
+            return
         with self.locked():
-            outer = not self._batching
-            self._batching = True
+            self._batch_thread = threading.get_ident()
             try:
                 yield
             finally:
-                if outer:
-                    self._batching = False
-                    fsync_dir(self.papers_dir)
+                self._batch_thread = None
+                fsync_dir(self.papers_dir)
+
+    def _in_batch(self) -> bool:
+        return self._batch_thread == threading.get_ident()
 
     def add(self, paper: Paper) -> Paper:
         """Add a new paper. Raises DuplicatePaper when its key is in the library already."""
@@ -310,7 +318,7 @@ class Library:
 
     def _write(self, paper: Paper) -> None:
         folder = self.paper_dir(paper.key)
-        atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._batching)
+        atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._in_batch())
 
     def set_status(self, ref: str, status: Status | str) -> Paper:
         st = status if isinstance(status, Status) else Status.parse(status)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from desktop_app.core.digest import import_digest, parse_digest
 from desktop_app.core.library import Library
+from tests.bench.results import write_section
 from tests.conftest import SAMPLE_DIGEST
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "Digest import"
 COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_import.py"
 
@@ -46,21 +46,8 @@ def _timed(func: Callable[[], object], repeat: int) -> list[float]:
     return times
 
 
-def _write_section(lines: list[str]) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping the others' sections."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    head = f"## {SECTION}"
-    body = "\n".join([head, "", *lines]) + "\n"
-    if head in text:
-        before, rest = text.split(head, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + body + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def test_bench_digest_import(tmp_path: Path) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     sample_text = SAMPLE_DIGEST.read_text(encoding="utf-8")
     big_text = generated_digest(1000)
     big_path = tmp_path / "digest-1000.md"
@@ -88,7 +75,8 @@ def test_bench_digest_import(tmp_path: Path) -> None:
     lines = [
         f"Command: `{COMMAND}`. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}; libraries in the pytest temp folder "
-        f"({tmp_path.anchor}tmp). Median of several runs; every paper.json is fsynced.",
+        f"({tmp_path.anchor}tmp). Median of several runs; every paper.json is fsynced. "
+        f"Load average {load:.1f} at the start (the machine is shared).",
         "",
         "| what | time |",
         "|---|---|",
@@ -99,5 +87,5 @@ def test_bench_digest_import(tmp_path: Path) -> None:
         f"| import it again (1,000 already present) | {ms(reimport)} |",
         f"| read the 1,000 papers back (`Library.scan`, what `list` does) | {ms(list_all)} |",
     ]
-    _write_section(lines)
+    write_section(SECTION, lines)
     print("\n".join(lines))

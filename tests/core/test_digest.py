@@ -172,6 +172,17 @@ def test_dismissed_papers_do_not_come_back(library: Library) -> None:
     assert import_digest(library, SAMPLE_DIGEST).dismissed == ["2504.05220"]
 
 
+def test_a_damaged_paper_is_skipped_and_left_alone(library: Library) -> None:
+    import_digest(library, SAMPLE_DIGEST)
+    broken = library.paper_dir("2504.05220") / "paper.json"
+    broken.write_text("{", encoding="utf-8")
+    report = import_digest(library, SAMPLE_DIGEST)
+    assert len(report.present) == 32
+    [skipped] = report.skipped
+    assert skipped.line == 1 and str(broken) in skipped.reason
+    assert broken.read_text(encoding="utf-8") == "{"
+
+
 def test_status_unread_skips_the_inbox(library: Library) -> None:
     import_digest(library, _entry("2504.05220"), status=Status.UNREAD)
     assert library.get("2504.05220").status is Status.UNREAD

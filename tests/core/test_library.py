@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -228,6 +229,26 @@ def test_delete_restore_and_empty_the_trash(library: Library) -> None:
 
 
 # -- several writers ------------------------------------------------------------------------
+
+
+def test_a_batch_keeps_other_threads_out_until_it_ends(library: Library) -> None:
+    _add(library, "2504.05220")
+    order: list[str] = []
+
+    def other_thread() -> None:
+        library.add_tags("2504.05220", ["other"])
+        order.append("other thread")
+
+    with library.batch():
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join(timeout=0.3)  # it waits for the lock
+        _add(library, "2504.05217")  # the batch's own writes go on
+        order.append("batch")
+    thread.join(timeout=30)
+    assert order == ["batch", "other thread"]
+    assert library.get("2504.05220").tags == ["other"] and library.exists("2504.05217")
+
 
 _TAGGER = """
 import sys
