@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_conflict_commands(sub)
     _add_fetch_commands(sub)
     _add_search_commands(sub)
+    _add_interop_commands(sub)
     return parser
 
 
@@ -1283,6 +1284,213 @@ def _cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
         f"papershelf: warning: {done.path.name}: its text cannot be read: {done.text.error}",
         file=sys.stderr,
     )
+    return EXIT_OK
+
+
+# -- interoperability: BibTeX, CSV, Markdown, local PDFs, duplicates ---------------------------
+
+
+def _add_interop_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
+    """export, import-bibtex, import-csv, add-pdf and duplicates."""
+    p = sub.add_parser(
+        "export",
+        help="export papers as BibTeX, BibLaTeX, CSV, a Markdown digest or a reading list",
+        description="Export the whole library, or the papers a search query finds, to stdout "
+        "or a file. Citation keys (zhang2025leveraging) are assigned on the first export and "
+        "never change after. 'markdown' is the daily-digest format (import-digest reads it "
+        "back); 'reading-list' is Markdown grouped by status, with notes; CSV opens in "
+        "spreadsheets (and import-csv reads it back).",
+    )
+    p.add_argument("format", choices=[f.value for f in _export().ExportFormat])
+    p.add_argument(
+        "query", nargs="*", metavar="QUERY", help="a search query (default: every paper)"
+    )
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    p.add_argument(
+        "--notes", action="store_true", help="BibTeX/BibLaTeX: put the notes in 'annote' too"
+    )
+    p.set_defaults(func=_cmd_export)
+
+    for name, what, func in (
+        ("import-bibtex", "BibTeX or BibLaTeX (.bib)", _cmd_import_bibtex),
+        ("import-csv", "CSV (as 'export csv' writes)", _cmd_import_csv),
+    ):
+        p = sub.add_parser(
+            name,
+            help=f"import papers from {what} files",
+            description=f"Import papers from {what} files. Entries with an arXiv ID, arXiv "
+            "link or DOI become papers (tags, notes and, for CSV, status and rating come "
+            "along); a paper already in the library gets what it lacks, never a twin. "
+            "Entries that cannot be used are reported with their line; the rest is imported. "
+            "The arXiv metadata of new papers is fetched unless offline or --no-fetch.",
+        )
+        p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+        p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
+        p.add_argument("--json", action="store_true", help="print what was done as JSON")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser(
+        "add-pdf",
+        help="add local PDFs (files or folders, recursively)",
+        description="Add local PDF files, or every PDF in folders (recursively). The arXiv ID "
+        "is recognised offline from arXiv's stamp on page 1, the file name, the PDF's "
+        "metadata or page 1's text; such a PDF joins its paper in the library or creates it "
+        "(metadata fetched unless offline or --no-fetch). Other PDFs become papers without "
+        "arXiv ID, titled from the PDF, for you to complete. The files are copied.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    p.set_defaults(func=_cmd_add_pdf)
+
+    p = sub.add_parser(
+        "duplicates",
+        help="list papers that are the same paper (--merge merges them)",
+        description="List papers that share a DOI, or a title and first author. With "
+        "--merge, each group becomes one paper (an arXiv one if there is one): tags united, "
+        "notes kept from all, the furthest status and highest rating kept; the others go to "
+        "the trash ('papershelf restore KEY' brings one back).",
+    )
+    p.add_argument("--merge", action="store_true", help="merge every group found")
+    p.add_argument("--json", action="store_true", help="print the groups as JSON")
+    p.set_defaults(func=_cmd_duplicates)
+
+
+def _export() -> Any:
+    from desktop_app.core import export
+
+    return export
+
+
+def _cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    export = _export()
+    library = ctx.library
+    query = " ".join(args.query).strip()
+    if query:
+        papers = export.papers_for_query(library, _synced_index(ctx), query)
+    else:
+        papers = sorted(library.papers(), key=lambda p: p.added)
+    text = export.export_papers(library, papers, args.format, with_notes=args.notes)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from desktop_app.core.storage import atomic_write_bytes
+
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        atomic_write_bytes(args.output, text.encode(encoding))
+        label = export.ExportFormat(args.format).label
+        print(f"Exported {_plural(len(papers), 'paper')} to {args.output} ({label}).")
+    if not papers:
+        print("papershelf: no papers to export", file=sys.stderr)
+    return EXIT_OK
+
+
+def _report_import(
+    ctx: Context, args: argparse.Namespace, reports: Sequence[tuple[str, Any]], exit_status: int
+) -> int:
+    """Print import reports, then fetch the new arXiv papers' metadata (unless offline).
+
+    Entries an import could not use are listed, as import-digest lists what it skipped;
+    they do not make the command fail (a file that cannot be read at all does).
+    """
+    if args.json:
+        _print_json(
+            [
+                {
+                    "source": source,
+                    "added": r.added,
+                    "updated": r.joined,
+                    "present": r.unchanged,
+                    "problems": [{"where": p.where, "message": p.message} for p in r.problems],
+                }
+                for source, r in reports
+            ]
+        )
+    else:
+        for source, report in reports:
+            print(f"{source}: {report.summary()}")
+            for problem in report.problems:
+                print(f"  {problem}")
+    new = [key for _, r in reports for key in r.added]
+    keys = [k for k in new if ctx.library.get(k).metadata_state is FetchState.PENDING]
+    if not keys or args.no_fetch:
+        return exit_status
+    if _fetch_settings(ctx, args).offline:
+        _say_offline(len(keys), "paper", args)
+        return exit_status
+    report = _run_fetch(ctx, args, keys)
+    _said_queued(report, args)
+    return EXIT_USER_ERROR if report.failed or report.denied else exit_status
+
+
+def _import_files(ctx: Context, args: argparse.Namespace, read: Callable[[Path], Any]) -> int:
+    """import-bibtex, import-csv: each file imported; one that cannot be read is an error."""
+    reports: list[tuple[str, Any]] = []
+    exit_status = EXIT_OK
+    for path in args.files:
+        try:
+            reports.append((str(path), read(path)))
+        except PapershelfError as e:
+            print(f"papershelf: error: {e}", file=sys.stderr)
+            exit_status = EXIT_USER_ERROR
+    return _report_import(ctx, args, reports, exit_status)
+
+
+def _cmd_import_bibtex(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.bibtex import import_bibtex
+
+    return _import_files(ctx, args, lambda path: import_bibtex(ctx.library, path))
+
+
+def _cmd_import_csv(ctx: Context, args: argparse.Namespace) -> int:
+    return _import_files(ctx, args, lambda path: _export().import_csv(ctx.library, path))
+
+
+def _cmd_add_pdf(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.pdfimport import import_pdfs
+
+    missing = [path for path in args.paths if not path.exists()]
+    for path in missing:
+        print(f"papershelf: error: {path}: no such file or folder", file=sys.stderr)
+    show = _ProgressLine("reading PDFs")
+    try:
+        paths = [path for path in args.paths if path.exists()]
+        report = import_pdfs(ctx.library, paths, progress=show)
+    finally:
+        show.clear()
+    exit_status = EXIT_USER_ERROR if missing else EXIT_OK
+    return _report_import(ctx, args, [("PDFs", report)], exit_status)
+
+
+def _cmd_duplicates(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.duplicates import find_duplicates, merge_duplicates
+
+    groups = find_duplicates(ctx.library.papers())
+    if args.json:
+        _print_json([{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups])
+    elif not groups:
+        print("No duplicates.")
+    for group in [] if args.json else groups:
+        print(f"{group.reason}:")
+        _print_table(
+            ["", "ID", "TITLE"],
+            [["keep", group.keep.display_id, group.keep.title]]
+            + [["merge", p.display_id, p.title] for p in group.others],
+        )
+    if not groups:
+        return EXIT_OK
+    if not args.merge:
+        print(
+            f"{_plural(len(groups), 'group')} of duplicates; "
+            "'papershelf duplicates --merge' merges them.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    for result in merge_duplicates(ctx.library, groups):
+        print(
+            f"Merged {', '.join(result.trashed)} into {result.kept} (the others: in the trash).",
+            file=sys.stderr if args.json else sys.stdout,
+        )
     return EXIT_OK
 
 
