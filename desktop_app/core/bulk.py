@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from desktop_app.core.errors import InvalidValue, PapershelfError
 from desktop_app.core.library import Library
@@ -168,89 +168,71 @@ def _count(n: int) -> str:
     return f"{n} paper" if n == 1 else f"{n} papers"
 
 
-def set_status(
-    library: Library,
-    keys: Iterable[str],
-    status: Status | str,
-    *,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-) -> BulkResult:
+class Options(TypedDict, total=False):
+    """What every bulk operation takes besides the library and the keys."""
+
+    progress: Progress | None
+    should_stop: ShouldStop | None
+
+
+#: A change to apply to each paper, and how the undo step is named.
+Operation = tuple[Callable[[Paper], Any], str]
+
+
+def status_operation(status: Status | str, count: int) -> Operation:
     st = status if isinstance(status, Status) else Status.parse(status)
-    keys = list(keys)
-    return apply(
-        library,
-        keys,
-        lambda p: p.set_status(st),
-        f"Mark {_count(len(keys))} {st.value}",
-        progress=progress,
-        should_stop=should_stop,
-    )
+    return (lambda p: p.set_status(st)), f"Mark {_count(count)} {st.value}"
 
 
-def add_tag(
-    library: Library,
-    keys: Iterable[str],
-    tag: str,
-    *,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-) -> BulkResult:
-    tag = _checked_tag(tag)
-    keys = list(keys)
-    return apply(
-        library,
-        keys,
-        lambda p: p.add_tags([tag]),
-        f"Tag {_count(len(keys))} “{tag}”",
-        progress=progress,
-        should_stop=should_stop,
-    )
-
-
-def remove_tag(
-    library: Library,
-    keys: Iterable[str],
-    tag: str,
-    *,
-    progress: Progress | None = None,
-    should_stop: ShouldStop | None = None,
-) -> BulkResult:
-    tag = _checked_tag(tag)
-    keys = list(keys)
-    return apply(
-        library,
-        keys,
-        lambda p: p.remove_tags([tag]),
-        f"Remove the tag “{tag}” from {_count(len(keys))}",
-        progress=progress,
-        should_stop=should_stop,
-    )
-
-
-def _checked_tag(tag: str) -> str:
+def tag_operation(tag: str, count: int, *, remove: bool = False) -> Operation:
+    """Add (or remove) one tag. Raises InvalidValue for an empty tag."""
     clean = normalize_tag(tag)
     if not clean:
         raise InvalidValue(f"tag {tag!r} is empty")
-    return clean
+    if remove:
+        return (lambda p: p.remove_tags([clean])), f"Remove the tag “{clean}” from {_count(count)}"
+    return (lambda p: p.add_tags([clean])), f"Tag {_count(count)} “{clean}”"
+
+
+def set_status(
+    library: Library, keys: Iterable[str], status: Status | str, **options: Unpack[Options]
+) -> BulkResult:
+    keys = list(keys)
+    return apply(library, keys, *status_operation(status, len(keys)), **options)
+
+
+def add_tag(
+    library: Library, keys: Iterable[str], tag: str, **options: Unpack[Options]
+) -> BulkResult:
+    keys = list(keys)
+    return apply(library, keys, *tag_operation(tag, len(keys)), **options)
+
+
+def remove_tag(
+    library: Library, keys: Iterable[str], tag: str, **options: Unpack[Options]
+) -> BulkResult:
+    keys = list(keys)
+    return apply(library, keys, *tag_operation(tag, len(keys), remove=True), **options)
 
 
 def delete(
     library: Library,
     keys: Iterable[str],
     *,
+    dismissed: bool = False,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
 ) -> BulkResult:
-    """Move papers to the trash; undo brings them back as they were."""
+    """Move papers to the trash (``dismissed``: from the inbox, for good); undo restores them."""
     keys = list(dict.fromkeys(keys))
-    result = BulkResult(UndoRecord(f"Move {_count(len(keys))} to the trash"))
+    n = _count(len(keys))
+    result = BulkResult(UndoRecord(f"Dismiss {n}" if dismissed else f"Move {n} to the trash"))
     for i, key in enumerate(keys):
         if should_stop and should_stop():
             result.cancelled = True
             break
         try:
-            result.undo.trashed.append(library.delete(key))
+            result.undo.trashed.append(library.delete(key, dismissed=dismissed))
             result.done.append(key)
         except PapershelfError as e:
             result.errors.append(e)

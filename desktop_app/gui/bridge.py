@@ -332,16 +332,8 @@ class Bridge(QObject):
         description = f"{verb} {_count(keys)}"
 
         def work(control: TaskControl) -> bulk.BulkResult:
-            result = bulk.BulkResult(bulk.UndoRecord(description))
-            for i, key in enumerate(keys):
-                try:
-                    result.undo.trashed.append(self.library.delete(key, dismissed=dismissed))
-                    result.done.append(key)
-                except PapershelfError as e:
-                    result.errors.append(e)
-                if len(keys) > 1:
-                    control.progress(i + 1, len(keys))
-            return result
+            progress = control.progress if len(keys) > 1 else None
+            return bulk.delete(self.library, keys, dismissed=dismissed, progress=progress)
 
         self.runner.submit(
             work,

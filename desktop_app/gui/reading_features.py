@@ -278,10 +278,7 @@ class ReadingFeatures(QObject):
             self.add_tag(keys, tag)
 
     def add_tag(self, keys: Sequence[str], tag: str) -> None:
-        clean = normalize_tag(tag)
-        self.bridge.change(
-            keys, lambda p: p.add_tags([clean]), f"Tag {_papers(len(keys))} “{clean}”"
-        )
+        self.bridge.change(keys, *bulk.tag_operation(tag, len(keys)))
 
     def ask_remove_tag(self) -> None:
         keys = self.window.selected_keys()
@@ -296,11 +293,7 @@ class ReadingFeatures(QObject):
             self.remove_tag(keys, tag)
 
     def remove_tag(self, keys: Sequence[str], tag: str) -> None:
-        self.bridge.change(
-            keys,
-            lambda p: p.remove_tags([tag]),
-            f"Remove the tag “{tag}” from {_papers(len(keys))}",
-        )
+        self.bridge.change(keys, *bulk.tag_operation(tag, len(keys), remove=True))
 
     def reextract_selected(self) -> None:
         keys = self.window.selected_keys()

@@ -123,10 +123,12 @@ class _Extractor:
         self.calls: list[str] = []
 
     def extract(self, path: Path, *, sha256: str | None = None, refresh: bool = False) -> object:
-        from desktop_app.core.pdftext import PdfText
+        from desktop_app.core.pdftext import PdfText, file_sha256, store_cached
 
         self.calls.append(path.name)
-        return PdfText(sha256=sha256 or "", pages=(self.texts[path.name],))
+        result = PdfText(sha256=sha256 or file_sha256(path), pages=(self.texts[path.name],))
+        store_cached(result)  # as the real extractor does
+        return result
 
     def close(self) -> None:
         pass

@@ -221,42 +221,25 @@ def test_bulk_tags_land_in_every_file_and_one_undo_restores_them(
 ) -> None:
     keys = [add_paper(library, n, pdf=False, tags=["ml"]) for n in (1, 2, 3)]
     window = make_window()
+
+    def step(expected_tags: list[list[str]], undo_text: str) -> None:
+        """Wait for every file to hold these tags and Undo to offer ``undo_text``."""
+        tags = lambda: [on_disk(library, k)["tags"] for k in keys]  # noqa: E731
+        qtbot.waitUntil(lambda: tags() == expected_tags, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: undo_text in window.undo_action.text(), timeout=WAIT_MS)
+
     select(qtbot, window, *keys[:2])
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("to-read/soon", True))
     window.reading.add_tag_action.trigger()
-    qtbot.waitUntil(
-        lambda: (
-            [on_disk(library, k)["tags"] for k in keys]
-            == [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
-        ),
-        timeout=WAIT_MS,
-    )
-    qtbot.waitUntil(lambda: "Tag 2 papers" in window.undo_action.text(), timeout=WAIT_MS)
-
+    tagged = [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
+    step(tagged, "Tag 2 papers")
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("ml", True))
     window.reading.remove_tag_action.trigger()
-    qtbot.waitUntil(
-        lambda: (
-            [on_disk(library, k)["tags"] for k in keys]
-            == [["to-read/soon"], ["to-read/soon"], ["ml"]]
-        ),
-        timeout=WAIT_MS,
-    )
-    qtbot.waitUntil(lambda: "Remove the tag" in window.undo_action.text(), timeout=WAIT_MS)
+    step([["to-read/soon"], ["to-read/soon"], ["ml"]], "Remove the tag “ml”")
     window.undo_action.trigger()  # the removal
-    qtbot.waitUntil(
-        lambda: (
-            [on_disk(library, k)["tags"] for k in keys]
-            == [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
-        ),
-        timeout=WAIT_MS,
-    )
-    qtbot.waitUntil(lambda: "Tag 2 papers" in window.undo_action.text(), timeout=WAIT_MS)
+    step(tagged, "Tag 2 papers")
     window.undo_action.trigger()  # the tagging
-    qtbot.waitUntil(
-        lambda: [on_disk(library, k)["tags"] for k in keys] == [["ml"], ["ml"], ["ml"]],
-        timeout=WAIT_MS,
-    )
+    step([["ml"], ["ml"], ["ml"]], "")
 
 
 def test_bulk_delete_trash_view_and_restore(
