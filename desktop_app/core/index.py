@@ -47,7 +47,10 @@ import re
 import secrets
 import shutil
 import struct
+import subprocess
+import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -279,7 +282,8 @@ class _Prepared:
     key: str
     entry: Entry | None = None  # None: remove the paper from the index
     doc: dict[str, Any] | None = None
-    text: str | None = None  # full text to index; "" to remove it; None: leave it
+    #: the SHA-256 of the PDF whose cached text to index; "" to remove it; None: leave it
+    text_from: str | None = None
 
 
 @dataclass
@@ -304,6 +308,28 @@ class _Open:
         for ix in (self.papers, self.fulltext):
             with contextlib.suppress(Exception):
                 ix.storage.close()
+
+
+class _Storage(FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, with temp folders of each process's own.
+
+    A Whoosh writer keeps its temp files in a folder named after the index
+    ("fulltext.tmp") and deletes it when done: the worker processes of a rebuild, writing
+    at the same time, would delete each other's files. (Within one process the name must
+    stay the same: a writer and its per-document writer share the folder.)
+    """
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")
+
+
+def _cached_text(sha: str) -> str | None:
+    """A PDF's text from the text cache, pages separated by form feeds."""
+    cached = load_cached(sha)
+    if cached is None or not cached.ok:
+        log.warning("the cached text of PDF %s is gone; its text is not indexed", sha[:12])
+        return None
+    return "\f".join(cached.pages)
 
 
 def _fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
@@ -450,7 +476,7 @@ class WhooshIndex:
         if damage:
             return f"damaged: {damage}", None
         try:
-            storage = FileStorage(str(folder))
+            storage = _Storage(str(folder))
             papers = storage.open_index(PAPERS)
             fulltext = storage.open_index(FULLTEXT)
             opened = _Open(name, folder, papers, fulltext)
@@ -520,34 +546,42 @@ class WhooshIndex:
     # -- building ------------------------------------------------------------------------
 
     def _build(self, progress: Progress | None) -> int:
-        """Write a whole new index folder and switch to it (the caller holds the lock)."""
+        """Write a whole new index folder and switch to it (the caller holds the lock).
+
+        Progress counts each paper twice: once when it is read, once when its text is in.
+        """
         self.dir.mkdir(parents=True, exist_ok=True)
         name = f"index-{secrets.token_hex(4)}"
         folder = self.dir / name
         folder.mkdir()
-        storage = FileStorage(str(folder))
+        storage = _Storage(str(folder))
         papers = storage.create_index(papers_schema(), indexname=PAPERS)
         fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
         keys = self.library.keys()
-        total = len(keys)
+        total = 2 * len(keys)
         if progress:
             progress(0, total)
         pw = papers.writer(compound=False, limitmb=REBUILD_LIMIT_MB)
-        tw = fulltext.writer(compound=False, limitmb=REBUILD_LIMIT_MB)
+        texts: list[tuple[str, str]] = []
         try:
             for done, key in enumerate(keys, 1):
                 prep = self._prepare(key, None)
                 if prep.entry is not None and prep.doc is not None:
                     pw.add_document(**prep.doc)
-                    if prep.text:
-                        tw.add_document(key=key, fulltext=prep.text)
-                if progress and (done % 25 == 0 or done == total):
+                    if prep.text_from:
+                        texts.append((key, prep.text_from))
+                if progress and (done % 25 == 0 or done == len(keys)):
                     progress(done, total)
-            tw.commit(merge=False)
-            pw.commit(merge=False)
+            skipped = len(keys) - len(texts)
+
+            def texts_done(n: int) -> None:
+                if progress:
+                    progress(len(keys) + skipped + n, total)
+
+            _index_texts(fulltext, folder, texts, texts_done, before_wait=pw.commit)
+            if not pw.is_closed:
+                pw.commit(merge=False)
         except BaseException:
-            with contextlib.suppress(Exception):
-                tw.cancel()
             with contextlib.suppress(Exception):
                 pw.cancel()
             shutil.rmtree(folder, ignore_errors=True)
@@ -558,7 +592,9 @@ class WhooshIndex:
         for old in self.dir.glob("index-*"):
             if old.name != name and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)  # in use elsewhere on Windows: later
-        return total
+        if progress:
+            progress(total, total)
+        return len(keys)
 
     def rebuild(self, progress: Progress | None = None) -> SyncReport:
         """Build the index anew from the library folder (``papershelf reindex``)."""
@@ -636,15 +672,16 @@ class WhooshIndex:
     def _write(self, prepared: list[_Prepared]) -> None:
         with self._writing():
             opened, _ = self._ready()
-            text_changes = [p for p in prepared if p.text is not None or p.entry is None]
+            text_changes = [p for p in prepared if p.text_from is not None or p.entry is None]
             # The full text first: the papers index, whose records carry the fingerprints,
             # is committed last, so an interrupted write is redone by the next sync.
             if text_changes:
                 tw = opened.fulltext.writer(compound=False, timeout=self.write_timeout)
                 try:
                     for p in text_changes:
-                        if p.entry is not None and p.text:
-                            tw.update_document(key=p.key, fulltext=p.text)
+                        text = _cached_text(p.text_from) if p.entry and p.text_from else None
+                        if text:
+                            tw.update_document(key=p.key, fulltext=text)
                         else:
                             tw.delete_by_term("key", p.key)
                 except BaseException:
@@ -692,14 +729,14 @@ class WhooshIndex:
         except (OSError, UnicodeDecodeError) as e:
             log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
             notes = ""
-        text: str | None = None
+        text_from: str | None = None
         pdf = self.library.pdf_path(paper)
         pdf_stamp = _file_stamp(pdf) if pdf else ""
         if old is not None and old.pdf_stamp == pdf_stamp:
             sha, state, error, pages = old.text_sha, old.text_state, old.text_error, old.text_pages
         elif pdf is None:
             sha, state, error, pages = "", "none", None, 0
-            text = "" if old is not None and old.text_state == "ok" else None
+            text_from = "" if old is not None and old.text_state == "ok" else None
         else:
             sha = file_sha256(pdf)
             if old is not None and old.text_sha == sha:
@@ -708,7 +745,7 @@ class WhooshIndex:
                 result = self._extract(pdf, sha)
                 state = "ok" if result.ok else "failed"
                 error, pages = result.error, result.page_count
-                text = "\f".join(result.pages) if result.ok else ""
+                text_from = sha if result.ok else ""
         entry = Entry(
             summary=_summary(paper, bool(notes.strip()), pages),
             stamp=stamp,
@@ -718,7 +755,7 @@ class WhooshIndex:
             text_error=error,
             text_pages=pages,
         )
-        return _Prepared(key, entry, _paper_doc(paper, notes, entry), text)
+        return _Prepared(key, entry, _paper_doc(paper, notes, entry), text_from)
 
     def _extract(self, pdf: Path, sha: str) -> PdfText:
         cached = load_cached(sha)
@@ -1371,6 +1408,159 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
     return start, end
 
 
+# -- the parallel rebuild of the full text -----------------------------------------------
+
+WORKER_FLAG = "--papershelf-index-worker"
+PARALLEL_MIN = 200  # texts below which one process indexes them all
+#: Processes that index full text during a rebuild (Whoosh spends its time in Python, so
+#: only processes, one per core, make it faster).
+MAX_WORKERS = 4
+
+
+def _workers() -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _index_texts(
+    fulltext: whoosh_index.FileIndex,
+    folder: Path,
+    texts: list[tuple[str, str]],
+    progress: Callable[[int], None],
+    before_wait: Callable[[], None],
+) -> None:
+    """Index the texts (key, PDF SHA-256) into the new full-text index.
+
+    With enough texts and cores, worker processes each write a segment of their share and
+    this process commits them together; ``before_wait`` runs while they work.
+    """
+    workers = _workers()
+    if workers == 1 or len(texts) < PARALLEL_MIN:
+        before_wait()
+        tw = fulltext.writer(compound=False, limitmb=REBUILD_LIMIT_MB)
+        try:
+            for done, (key, sha) in enumerate(texts, 1):
+                text = _cached_text(sha)
+                if text:
+                    tw.add_document(key=key, fulltext=text)
+                if done % 10 == 0:
+                    progress(done)
+        except BaseException:
+            tw.cancel()
+            raise
+        tw.commit(merge=False)
+        progress(len(texts))
+        return
+    jobs: list[tuple[subprocess.Popen[str], Path, Path]] = []
+    counts = [0] * workers
+    readers: list[threading.Thread] = []
+    try:
+        for n in range(workers):
+            share = texts[n::workers]
+            jobfile = folder / f".job-{n}.json"
+            outfile = folder / f".segment-{n}.pickle"
+            jobfile.write_text(json.dumps(share), encoding="utf-8")
+            proc = subprocess.Popen(
+                _worker_command(folder, jobfile, outfile),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_worker_env(),
+            )
+            jobs.append((proc, jobfile, outfile))
+            reader = threading.Thread(target=_count_lines, args=(proc, counts, n), daemon=True)
+            reader.start()
+            readers.append(reader)
+        before_wait()
+        while any(proc.poll() is None for proc, _, _ in jobs):
+            progress(sum(counts))
+            time.sleep(0.2)
+        for reader in readers:
+            reader.join(5)
+        segments = []
+        for proc, _jobfile, outfile in jobs:
+            if proc.returncode != 0 or not outfile.exists():
+                detail = proc.stderr.read().strip().splitlines()[-1:] if proc.stderr else []
+                raise SearchIndexError(
+                    f"{folder}: a full-text indexing process failed "
+                    f"(exit status {proc.returncode}{': ' + detail[0] if detail else ''})"
+                )
+            with outfile.open("rb") as f:
+                segments.append(pickle.load(f))
+    finally:
+        for proc, jobfile, outfile in jobs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for stream in (proc.stdout, proc.stderr):
+                if stream:
+                    stream.close()
+            jobfile.unlink(missing_ok=True)
+            outfile.unlink(missing_ok=True)
+    # Commit the workers' segments as this index's content, as Whoosh's own multi-process
+    # writer does (multisegment=True).
+    tw = fulltext.writer(compound=False)
+    tw._close_segment()
+    tw._commit_toc(segments)
+    tw._finish()
+    progress(len(texts))
+
+
+def _count_lines(proc: subprocess.Popen[str], counts: list[int], n: int) -> None:
+    if proc.stdout is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        for line in proc.stdout:
+            with contextlib.suppress(ValueError):
+                counts[n] = int(line)
+
+
+def _worker_command(folder: Path, jobfile: Path, outfile: Path) -> list[str]:
+    args = [WORKER_FLAG, str(folder), str(jobfile), str(outfile)]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "desktop_app.core.index", *args]
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _segment_worker(folder: str, jobfile: str, outfile: str) -> None:
+    """In a worker process: index a share of the texts into a new segment of its own."""
+    from whoosh.writing import SegmentWriter
+
+    ix = _Storage(folder).open_index(FULLTEXT)
+    writer = SegmentWriter(ix, _lk=False, compound=False, limitmb=REBUILD_LIMIT_MB)
+    share = json.loads(Path(jobfile).read_text(encoding="utf-8"))
+    for done, (key, sha) in enumerate(share, 1):
+        text = _cached_text(sha)
+        if text:
+            writer.add_document(key=key, fulltext=text)
+        if done % 10 == 0:
+            print(done, flush=True)
+    segment = writer._finalize_segment()
+    writer._tempstorage.destroy()
+    tmp = Path(outfile + ".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(segment, f)
+    os.replace(tmp, outfile)
+    print(len(share), flush=True)
+
+
+def run_worker_if_requested(argv: list[str] | None = None) -> None:
+    """Serve as a full-text indexing worker, then exit, when started as one.
+
+    A frozen app's entry point calls this first thing: its own executable is the worker.
+    """
+    argv = sys.argv if argv is None else argv
+    if len(argv) >= 5 and argv[1] == WORKER_FLAG:
+        _segment_worker(argv[2], argv[3], argv[4])
+        sys.exit(0)
+
+
 # -- files -------------------------------------------------------------------------------
 
 
@@ -1411,3 +1601,7 @@ def _check_files(folder: Path) -> str | None:
         if actual != size:
             return f"{name} is {actual} bytes, {size} expected"
     return None
+
+
+if __name__ == "__main__":
+    run_worker_if_requested()

@@ -390,7 +390,7 @@ def test_rebuilt_after_its_folder_is_deleted(lib: Library, ix: WhooshIndex) -> N
     with WhooshIndex(lib) as again:
         report = again.sync(lambda done, total: progress.append((done, total)))
         assert report.rebuilt and report.reason == "no index yet"
-        assert progress[-1] == (3, 3)
+        assert progress[0] == (0, 6) and progress[-1] == (6, 6)  # each paper read, then its text
         assert keys(again, "retrieval") == before
 
 
@@ -426,6 +426,29 @@ def test_rebuild_on_demand(ix: WhooshIndex) -> None:
     report = ix.rebuild()
     assert report.rebuilt and report.added == 3
     assert ix.search("").total == 3
+
+
+def test_parallel_rebuild_finds_the_same(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(4):
+        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    queries = ("retrieval", "fulltext:wavelet", "fulltext:number2", "graphs", "tag:rag", "")
+    before = {q: sorted(keys(ix, q)) for q in queries}
+    monkeypatch.setattr(index_module, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(index_module, "_workers", lambda: 2)
+    ix.rebuild()
+    assert {q: sorted(keys(ix, q)) for q in queries} == before
+    assert before["fulltext:wavelet"] == [f"2402.0000{i}" for i in range(4)]
+    opened = ix._open
+    assert opened is not None
+    assert not [
+        p.name for p in opened.folder.iterdir() if not p.is_file() or p.name.startswith(".")
+    ]
+    lib.add_tags("2402.00001", ["after"])  # later commits work on the workers' segments
+    ix.update("2301.00002")
+    assert keys(ix, "tag:after") == ["2402.00001"]
+    assert sorted(keys(ix, "fulltext:wavelet")) == before["fulltext:wavelet"]
 
 
 def test_search_builds_a_missing_index(lib: Library) -> None:
