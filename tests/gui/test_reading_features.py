@@ -113,7 +113,7 @@ def current_reader(window: MainWindow) -> ReaderView:
 
 
 def test_enter_opens_the_reader_at_the_remembered_page_and_marks_reading(
-    qtbot: QtBot, make_window: Factory, library: Library
+    qtbot: QtBot, make_window: Factory, library: Library, qtmodeltester: object
 ) -> None:
     key = add_paper(library, 1, last_page=4)
     window = make_window()
@@ -133,6 +133,8 @@ def test_enter_opens_the_reader_at_the_remembered_page_and_marks_reading(
     row = window.model.row_of(key)
     progress = window.model.index(row, Column.PROGRESS)
     qtbot.waitUntil(lambda: progress.data() == "p. 5 of 6", timeout=WAIT_MS)
+    assert progress.data(Qt.ItemDataRole.ToolTipRole) == "Read to page 5 of 6 (83%)"
+    qtmodeltester.check(window.model)  # type: ignore[attr-defined]
 
 
 def test_real_pdf_opens_in_the_reader(qtbot: QtBot, make_window: Factory, library: Library) -> None:
