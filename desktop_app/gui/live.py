@@ -29,7 +29,7 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core import conflicts
 from desktop_app.core.library import Library
-from desktop_app.gui.tasks import Lane, TaskControl, TaskRunner
+from desktop_app.gui.tasks import TaskControl, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -156,18 +156,19 @@ class LiveUpdates(QObject):
             return
         self._running = True
         self.scans += 1
-        self.runner.submit(self._sync, on_done=self._synced, on_error=self._sync_failed)
+        self.runner.submit(self._scan, on_done=self._scanned, on_error=self._sync_failed)
 
-    def _synced(self, report: Any) -> None:
+    def _scan(self, control: TaskControl) -> tuple[Any, list[conflicts.ConflictCopy]]:
+        # One write-lane task: the conflict scan (~250 ms at 10,000 papers) never holds up
+        # a search in the read lane.
+        return self._sync(control), conflicts.find_conflicts(self.library)
+
+    def _scanned(self, result: tuple[Any, list[conflicts.ConflictCopy]]) -> None:
+        report, copies = result
         if report_changed(report):
             log.info("library changed elsewhere: %s", report)
             self.changed_elsewhere.emit(report)
-        self.runner.submit(
-            lambda control: conflicts.find_conflicts(self.library),
-            lane=Lane.READ,
-            on_done=self._conflicts_listed,
-            on_error=self._sync_failed,
-        )
+        self._conflicts_listed(copies)
 
     def _sync_failed(self, error: BaseException, tb: str) -> None:
         log.error("re-scanning the library failed: %s\n%s", error, tb)
