@@ -17,7 +17,7 @@ and in its undo record.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict, Unpack
 
@@ -128,6 +128,19 @@ def _assign(paper: Paper, source: Paper) -> None:
             setattr(paper, f.name, getattr(source, f.name))
 
 
+def _each(
+    keys: list[str], result: BulkResult, progress: Progress | None, should_stop: ShouldStop | None
+) -> Iterator[str]:
+    """The keys one by one, reporting progress after each; stops (cancelled) when asked."""
+    for i, key in enumerate(keys):
+        if should_stop and should_stop():
+            result.cancelled = True
+            return
+        yield key
+        if progress:
+            progress(i + 1, len(keys))
+
+
 def apply(
     library: Library,
     keys: Iterable[str],
@@ -140,10 +153,7 @@ def apply(
     """Apply ``change`` to each paper of ``keys`` (through :meth:`Library.update`)."""
     keys = list(dict.fromkeys(keys))
     result = BulkResult(UndoRecord(description))
-    for i, key in enumerate(keys):
-        if should_stop and should_stop():
-            result.cancelled = True
-            break
+    for key in _each(keys, result, progress, should_stop):
         captured: dict[str, dict[str, Any]] = {}
 
         def recording(paper: Paper, captured: dict[str, dict[str, Any]] = captured) -> None:
@@ -159,8 +169,6 @@ def apply(
             result.done.append(key)
             if captured.get("before") != captured.get("after"):
                 result.undo.changes.append(RecordChange(key, captured["before"], captured["after"]))
-        if progress:
-            progress(i + 1, len(keys))
     return result
 
 
@@ -227,17 +235,12 @@ def delete(
     keys = list(dict.fromkeys(keys))
     n = _count(len(keys))
     result = BulkResult(UndoRecord(f"Dismiss {n}" if dismissed else f"Move {n} to the trash"))
-    for i, key in enumerate(keys):
-        if should_stop and should_stop():
-            result.cancelled = True
-            break
+    for key in _each(keys, result, progress, should_stop):
         try:
             result.undo.trashed.append(library.delete(key, dismissed=dismissed))
             result.done.append(key)
         except PapershelfError as e:
             result.errors.append(e)
-        if progress:
-            progress(i + 1, len(keys))
     return result
 
 
@@ -257,10 +260,7 @@ def reextract_text(
     """
     keys = list(dict.fromkeys(keys))
     result = BulkResult(UndoRecord(f"Extract the text of {_count(len(keys))} again"))
-    for i, key in enumerate(keys):
-        if should_stop and should_stop():
-            result.cancelled = True
-            break
+    for key in _each(keys, result, progress, should_stop):
         try:
             pdf = library.pdf_path(library.get(key))
             if pdf is not None:
@@ -273,6 +273,4 @@ def reextract_text(
                 result.done.append(key)
         except PapershelfError as e:
             result.errors.append(e)
-        if progress:
-            progress(i + 1, len(keys))
     return result
