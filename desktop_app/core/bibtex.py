@@ -47,10 +47,12 @@ from bibtexparser.middlewares.names import (
 from desktop_app.core import arxiv_id
 from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.duplicates import (
+    BATCH_SIZE,
     Importer,
     ImportProblem,
     ImportReport,
     Incoming,
+    Progress,
     family_name,
     fold,
     normalize_doi,
@@ -122,19 +124,26 @@ def assign_citation_keys(library: Library, papers: Sequence[Paper]) -> list[Pape
     everything = library.papers() + library.trash()
     taken = {p.citation_key for p in everything if p.citation_key}
     result: list[Paper] = []
-    for paper in papers:
-        if not paper.citation_key:
-            key = unique_key(citation_key_base(paper), taken)
-
-            def set_key(p: Paper, key: str = key) -> None:
-                p.citation_key = p.citation_key or key
-
-            paper = library.update(paper.key, set_key) if library.exists(paper.key) else paper
-            if not paper.citation_key:  # not in the library (a preview): key it in memory
-                paper.citation_key = key
-            taken.add(paper.citation_key)
-        result.append(paper)
+    for start in range(0, len(papers), BATCH_SIZE):
+        with library.batch():  # the keys of many papers are saved with few folder syncs
+            for paper in papers[start : start + BATCH_SIZE]:
+                result.append(_keyed(library, paper, taken))
     return result
+
+
+def _keyed(library: Library, paper: Paper, taken: set[str]) -> Paper:
+    if paper.citation_key:
+        return paper
+    key = unique_key(citation_key_base(paper), taken)
+
+    def set_key(p: Paper) -> None:
+        p.citation_key = p.citation_key or key
+
+    paper = library.update(paper.key, set_key) if library.exists(paper.key) else paper
+    if not paper.citation_key:  # not in the library (a preview): keyed in memory only
+        paper.citation_key = key
+    taken.add(paper.citation_key)
+    return paper
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -447,21 +456,25 @@ def _what(entry: BibEntry) -> str:
     return f"@{entry.entry_type}{{{entry.key}}}"
 
 
-def import_bibtex_text(library: Library, text: str, source: str = "BibTeX") -> ImportReport:
+def import_bibtex_text(
+    library: Library, text: str, source: str = "BibTeX", progress: Progress | None = None
+) -> ImportReport:
     """Import every usable entry of ``text``; the report lists problems by line."""
     importer = Importer(library)
     report = importer.report
     entries, problems = parse_bibtex(text)
     for problem in problems:
         report.problem(f"{source}:{problem.where.removeprefix('line ')}", problem.message)
+    incoming: list[Incoming] = []
     for entry in entries:
         where = f"{source}:{entry.line}"
-        incoming = entry_to_incoming(entry, f"bibtex:{source}")
-        if isinstance(incoming, str):
-            report.problem(where, incoming)
-            continue
-        incoming.where = where
-        importer.add(incoming)
+        item = entry_to_incoming(entry, f"bibtex:{source}")
+        if isinstance(item, str):
+            report.problem(where, item)
+        else:
+            item.where = where
+            incoming.append(item)
+    importer.add_all(incoming, progress)
     report.problems.sort(key=lambda p: _line_of(p.where))
     return report
 
@@ -471,7 +484,7 @@ def _line_of(where: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def import_bibtex(library: Library, path: Path) -> ImportReport:
+def import_bibtex(library: Library, path: Path, progress: Progress | None = None) -> ImportReport:
     """Import a .bib file (UTF-8, or Latin-1 as older files are).
 
     Raises:
@@ -485,4 +498,4 @@ def import_bibtex(library: Library, path: Path) -> ImportReport:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    return import_bibtex_text(library, text, path.name)
+    return import_bibtex_text(library, text, path.name, progress)

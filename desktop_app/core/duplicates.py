@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -29,6 +29,12 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
 
 log = logging.getLogger(__name__)
+
+#: Papers written under one hold of the library's lock: an import is fast, and other
+#: programs (the app, the CLI) wait for the lock a moment at most.
+BATCH_SIZE = 50
+#: Called with (items done, items in all).
+Progress = Callable[[int, int], None]
 
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -193,6 +199,18 @@ class Importer:
                 self._by_doi.setdefault(doi, p.key)
             if p.citation_key:
                 self._cite_keys.setdefault(p.citation_key, p.key)
+
+    def add_all(self, items: Iterable[Incoming], progress: Progress | None = None) -> ImportReport:
+        """Add every item, :data:`BATCH_SIZE` at a time under one hold of the library's lock
+        (an import of 1,000 entries syncs the folder 20 times, not 1,000)."""
+        items = list(items)
+        for start in range(0, len(items), BATCH_SIZE):
+            with self.library.batch():
+                for done, item in enumerate(items[start : start + BATCH_SIZE], start + 1):
+                    self.add(item)
+                    if progress is not None:
+                        progress(done, len(items))
+        return self.report
 
     def add(self, incoming: Incoming) -> tuple[Outcome, str]:
         """Add ``incoming`` or join it to the paper already there; recorded in the report."""

@@ -31,7 +31,7 @@ from typing import Any
 from desktop_app.core import arxiv_id
 from desktop_app.core.bibtex import Dialect, export_bibtex
 from desktop_app.core.digest import write_digest
-from desktop_app.core.duplicates import Importer, ImportReport, Incoming, normalize_doi
+from desktop_app.core.duplicates import Importer, ImportReport, Incoming, Progress, normalize_doi
 from desktop_app.core.errors import ImportFileError, InvalidValue
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status, local_key, now_iso
@@ -186,7 +186,7 @@ def _csv_incoming(row: dict[str, str], source: str) -> Incoming | str:
     return Incoming(paper, row.get("notes", ""))
 
 
-def import_csv(library: Library, path: Path) -> ImportReport:
+def import_csv(library: Library, path: Path, progress: Progress | None = None) -> ImportReport:
     """Import a CSV file such as :func:`export_csv` writes (columns by their header).
 
     A row needs an ``arxiv_id`` (or an arXiv ``url``), a ``doi`` or a ``title``; a row that
@@ -203,6 +203,7 @@ def import_csv(library: Library, path: Path) -> ImportReport:
     if not reader.fieldnames:
         raise ImportFileError(f"{path}: the CSV file is empty (it needs a header row)")
     importer = Importer(library)
+    items: list[Incoming] = []
     for row in reader:
         where = f"{path.name}:{reader.line_num}"
         cleaned = {(k or "").strip().lower(): _uncell(v or "") for k, v in row.items()}
@@ -211,8 +212,8 @@ def import_csv(library: Library, path: Path) -> ImportReport:
             importer.report.problem(where, incoming)
             continue
         incoming.where = where
-        importer.add(incoming)
-    return importer.report
+        items.append(incoming)
+    return importer.add_all(items, progress)
 
 
 # -- the reading list -----------------------------------------------------------------------------

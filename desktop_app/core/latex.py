@@ -95,16 +95,19 @@ def _letter_to_latex(ch: str) -> str:
     return "{" + out + "}"
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_PLAIN_TABLE = str.maketrans(_PLAIN_SPECIAL)
+
+
 def _encode_letters(text: str, ascii_only: bool) -> str:
     if not ascii_only:
         return text
-    return "".join(ch if ch.isascii() else _letter_to_latex(ch) for ch in text)
+    return _NON_ASCII.sub(lambda m: _letter_to_latex(m.group()), text)
 
 
 def plain_to_latex(text: str, *, ascii_only: bool = False) -> str:
     """Plain text (notes, tags) as LaTeX that :func:`from_latex` turns back into ``text``."""
-    out = "".join(_PLAIN_SPECIAL.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
-    return _encode_letters(out, ascii_only)
+    return _encode_letters(unicodedata.normalize("NFC", text).translate(_PLAIN_TABLE), ascii_only)
 
 
 def _braces_balanced(text: str) -> bool:
@@ -132,23 +135,21 @@ def tex_to_latex(text: str, *, ascii_only: bool = False) -> str:
     return "".join(parts)
 
 
+#: In TeX-ish text: a command or escape the author wrote (kept), or a character to look at.
+_TEX_TOKEN = re.compile(
+    r"\\(?:[A-Za-z]+|[" + re.escape("".join(_ACCENTS) + "&%$#_{} \\,;!") + "])"
+    r"|[\\{}&%#_^$]"
+)
+
+
 def _escape_tex(text: str, keep_braces: bool, ascii_only: bool) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        nxt = text[i + 1] if i + 1 < len(text) else ""
-        if ch == "\\" and (nxt.isalpha() or nxt in _ACCENTS or nxt in "&%$#_{} \\,;!"):
-            # An existing command or escape: TeX the author meant.
-            out.append(ch + nxt)
-            i += 2
-            continue
-        if (ch in "{}" and keep_braces) or ch == "~":  # ~ is TeX's tie here
-            out.append(ch)
-        else:
-            out.append(_PLAIN_SPECIAL.get(ch, ch))
-        i += 1
-    return _encode_letters("".join(out), ascii_only)
+    def escape(m: re.Match[str]) -> str:
+        token = m.group()
+        if len(token) > 1 or (token in "{}" and keep_braces):
+            return token
+        return _PLAIN_SPECIAL[token]
+
+    return _encode_letters(_TEX_TOKEN.sub(escape, text), ascii_only)
 
 
 def protect_case(latex: str) -> str:
