@@ -1325,9 +1325,7 @@ def _add_interop_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
             "The arXiv metadata of new papers is fetched unless offline or --no-fetch.",
         )
         p.add_argument("files", nargs="+", metavar="FILE", type=Path)
-        p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
-        p.add_argument("--json", action="store_true", help="print what was done as JSON")
-        p.set_defaults(func=func)
+        _import_options(p, func)
 
     p = sub.add_parser(
         "add-pdf",
@@ -1339,9 +1337,7 @@ def _add_interop_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
         "arXiv ID, titled from the PDF, for you to complete. The files are copied.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
-    p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
-    p.add_argument("--json", action="store_true", help="print what was done as JSON")
-    p.set_defaults(func=_cmd_add_pdf)
+    _import_options(p, _cmd_add_pdf)
 
     p = sub.add_parser(
         "duplicates",
@@ -1354,6 +1350,12 @@ def _add_interop_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
     p.add_argument("--merge", action="store_true", help="merge every group found")
     p.add_argument("--json", action="store_true", help="print the groups as JSON")
     p.set_defaults(func=_cmd_duplicates)
+
+
+def _import_options(p: argparse.ArgumentParser, func: Command) -> None:
+    p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    p.set_defaults(func=func)
 
 
 def _export() -> Any:

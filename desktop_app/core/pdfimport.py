@@ -24,14 +24,10 @@ from the file's bytes by plain Python, never by native code in this process.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import mmap
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +38,8 @@ from desktop_app.core.duplicates import Importer, ImportReport, Incoming, Outcom
 from desktop_app.core.fetch import pdf_name
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key, slugify
-from desktop_app.core.pdftext import NO_TEXT_LAYER, PdfText, TextExtractor
+from desktop_app.core.pdftext import NO_TEXT_LAYER, PdfText, TextExtractor, file_sha256
+from desktop_app.core.storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -314,27 +311,6 @@ def find_pdfs(paths: Iterable[Path], skip: Path | None = None) -> tuple[list[Pat
     return list(dict.fromkeys(found)), missing
 
 
-def _copy_into(src: Path, dest: Path) -> None:
-    """Copy ``src`` to ``dest`` atomically (a temp file beside it, fsync, rename)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
-            shutil.copyfileobj(inp, out, 1024 * 1024)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 # -- importing ----------------------------------------------------------------------------------
 
 
@@ -354,7 +330,7 @@ class _LibraryPdfs:
                     self.by_size.setdefault(pdf.stat().st_size, []).append((paper.key, pdf))
         for key, pdf in self.by_size.get(path.stat().st_size, []):
             if pdf not in self.hashes:
-                self.hashes[pdf] = _sha256(pdf)
+                self.hashes[pdf] = file_sha256(pdf)
             if self.hashes[pdf] == sha256:
                 return key
         return None
@@ -410,7 +386,7 @@ def _import_one(
     if text.error and not text.error.startswith(NO_TEXT_LAYER):
         report.problem(str(path), f"{text.error}; added without its text")
     first_page = text.pages[0] if text.pages else ""
-    sha256 = text.sha256 or _sha256(path)
+    sha256 = text.sha256 or file_sha256(path)
     info = read_info(path)
     found = recognise(path, first_page, info)
     pages = text.page_count or None
@@ -458,7 +434,7 @@ def _attach(
 ) -> None:
     """Copy the PDF into the paper's folder and record it (with the version it holds)."""
     dest = library.paper_dir(key) / name
-    _copy_into(src, dest)
+    atomic_write_bytes(dest, src.read_bytes())
 
     def record(p: Paper) -> None:
         p.pdf_file, p.pdf_state, p.pdf_error = name, FetchState.DONE, None
