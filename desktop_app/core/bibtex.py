@@ -174,7 +174,8 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
     if paper.title:
         fields.append(("title", "{" + protect_case(tex(paper.title)[1:-1]) + "}"))
     if paper.authors:
-        fields.append(("author", "{" + " and ".join(_name(a, tex) for a in paper.authors) + "}"))
+        names = (_name(tex_to_latex(a, ascii_only=ascii_only), a) for a in paper.authors)
+        fields.append(("author", "{" + " and ".join(names) + "}"))
     date = _DATE.match(paper.published or "")
     if dialect is Dialect.BIBLATEX and date:
         fields.append(("date", "{" + date.group() + "}"))
@@ -211,12 +212,9 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
     return f"@{entry_type}{{{key},\n" + (_field_lines(fields) if fields else "") + "}\n"
 
 
-def _name(author: str, tex: object) -> str:
-    encoded: str = tex(author)[1:-1]  # type: ignore[operator]
+def _name(encoded: str, author: str) -> str:
     # "Black and Decker" is one (corporate) name: braces keep BibTeX from splitting it.
-    if re.search(r"\band\b", author, re.IGNORECASE):
-        return "{" + encoded + "}"
-    return encoded
+    return "{" + encoded + "}" if re.search(r"\band\b", author, re.IGNORECASE) else encoded
 
 
 def format_bibliography(

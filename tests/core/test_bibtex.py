@@ -303,7 +303,7 @@ def test_export_then_import_gives_the_same_papers(
             Paper.from_arxiv(
                 parse("hep-th/9901001v2"),
                 title="String Junctions and Their Duals in {H}eterotic String Theory",
-                authors=["Yosuke Imamura", "Jörg Müller Jr."],
+                authors=["Yosuke Imamura", "Jörg Müller Jr.", "Simon and Schuster"],
                 published="1999-01-04",
                 categories=["hep-th"],
                 doi="10.1143/PTP.101.1155",
