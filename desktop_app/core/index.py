@@ -37,6 +37,7 @@ changes made by another process, a sync tool or a text editor on notes.md are fo
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -215,24 +216,8 @@ class Entry:
     text_pages: int = 0
 
     def to_bytes(self) -> bytes:
-        s = self.summary
         data = {
-            "s": {
-                "key": s.key,
-                "arxiv_id": s.arxiv_id,
-                "title": s.title,
-                "authors": list(s.authors),
-                "year": s.year,
-                "status": s.status,
-                "tags": list(s.tags),
-                "added": s.added,
-                "rating": s.rating,
-                "pdf_state": s.pdf_state,
-                "has_notes": s.has_notes,
-                "last_page": s.last_page,
-                "page_count": s.page_count,
-                "categories": list(s.categories),
-            },
+            "s": dataclasses.asdict(self.summary),
             "stamp": self.stamp,
             "pdf": self.pdf_stamp,
             "sha": self.text_sha,
@@ -246,24 +231,10 @@ class Entry:
     def from_bytes(cls, raw: bytes) -> Entry:
         data = json.loads(raw)
         s = data["s"]
-        summary = PaperSummary(
-            key=s["key"],
-            arxiv_id=s["arxiv_id"],
-            title=s["title"],
-            authors=tuple(s["authors"]),
-            year=s["year"],
-            status=s["status"],
-            tags=tuple(s["tags"]),
-            added=s["added"],
-            rating=s["rating"],
-            pdf_state=s["pdf_state"],
-            has_notes=s["has_notes"],
-            last_page=s["last_page"],
-            page_count=s["page_count"],
-            categories=tuple(s["categories"]),
-        )
+        for name in ("authors", "tags", "categories"):
+            s[name] = tuple(s[name])
         return cls(
-            summary=summary,
+            summary=PaperSummary(**s),
             stamp=data["stamp"],
             pdf_stamp=data["pdf"],
             text_sha=data["sha"],
@@ -674,8 +645,12 @@ class WhooshIndex:
         return len(keys)
 
     def rebuild(self, progress: Progress | None = None) -> SyncReport:
-        """Build the index anew from the library folder (``papershelf reindex``)."""
-        with self._lock, self._writing(REBUILD_WAIT):
+        """Build the index anew from the library folder (``papershelf reindex``).
+
+        Searches go on meanwhile, on the index being replaced (the new one is written to a
+        folder of its own); changes made meanwhile are caught up at the end.
+        """
+        with self._writing(REBUILD_WAIT):
             total = self._build(progress)
         with self._lock:
             opened, _ = self._ready()
@@ -839,9 +814,11 @@ class WhooshIndex:
         cached = load_cached(sha)
         if cached is not None:
             return cached
-        if self._extractor is None:
-            self._extractor = TextExtractor()
-        return self._extractor.extract(pdf, sha256=sha)
+        with self._lock:
+            if self._extractor is None:
+                self._extractor = TextExtractor()
+            extractor = self._extractor
+        return extractor.extract(pdf, sha256=sha)
 
     # -- searching -----------------------------------------------------------------------
 
