@@ -29,11 +29,12 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core import bulk, fetch, saved_searches
 from desktop_app.core.arxiv_id import ArxivId
-from desktop_app.core.attach import Attached, attach_pdf
+from desktop_app.core.duplicates import ImportReport as PdfImportReport
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.fetch import Fetcher, FetchProgress, FetchReport, Stage
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
+from desktop_app.core.pdfimport import import_pdfs
 from desktop_app.core.search import SearchIndex, SearchResults, SortOrder
 from desktop_app.core.settings import Settings
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
@@ -402,35 +403,27 @@ class Bridge(QObject):
             on_error=lambda e, tb: self._report("Adding papers", e, tb),
         )
 
-    def attach_pdfs(self, paths: Sequence[Path]) -> None:
-        """Attach local PDFs to their papers (by the arXiv ID in their name)."""
+    def import_pdfs(self, paths: Sequence[Path]) -> None:
+        """Add local PDFs: each joins its paper (recognised by its arXiv ID) or becomes one."""
         paths = list(paths)
 
-        def work(control: TaskControl) -> tuple[list[Attached], list[str]]:
-            attached: list[Attached] = []
-            errors: list[str] = []
-            for path in paths:
-                try:
-                    attached.append(attach_pdf(self.library, path))
-                except PapershelfError as e:
-                    errors.append(str(e))
-            return attached, errors
+        def work(control: TaskControl) -> PdfImportReport:
+            return import_pdfs(self.library, paths, progress=control.progress)
 
-        def done(result: tuple[list[Attached], list[str]]) -> None:
-            attached, errors = result
-            for message in errors:
-                self.error.emit(message, "")
-            if attached:
-                keys = [a.paper.key for a in attached]
-                added = [a.paper.key for a in attached if a.outcome is not AddOutcome.PRESENT]
-                self.papers_added.emit(added, [k for k in keys if k not in added])
-                self.info.emit(
-                    "Attached the PDF of " + ", ".join(a.paper.display_id for a in attached) + "."
-                )
-                self.start_fetching()  # the metadata of papers added this way
+        def done(report: PdfImportReport) -> None:
+            for problem in report.problems:
+                self.error.emit(f"{problem.where}: {problem.message}", "")
+            self.papers_added.emit(report.added, report.joined + report.unchanged)
+            if report.added or report.joined:
+                self.start_fetching()  # the metadata of the papers they named
 
+        n = len(paths)
         self.runner.submit(
-            work, on_done=done, on_error=lambda e, tb: self._report("Attaching PDFs", e, tb)
+            work,
+            lane=Lane.NETWORK,  # PDF work: reading pages takes a while, writes stay small
+            title=f"Adding {n} PDF" + ("" if n == 1 else "s"),
+            on_done=done,
+            on_error=lambda e, tb: self._report("Adding PDFs", e, tb),
         )
 
     def import_digest(self, path: Path | str, *, source: str | None = None) -> None:

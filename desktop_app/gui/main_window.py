@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._show_page()
+        self.sidebar.show_node(self.node_id)
         # The reader tabs, bulk tag actions, Trash, Preferences, live updates (issue #6).
         self.reading = ReadingFeatures(self)
         bridge.load_saved_searches()
@@ -597,10 +598,7 @@ class MainWindow(QMainWindow):
         summaries = [h.summary for h in results.hits]
         self.sidebar_model.set_counts(summaries, keep_tag)
         self.detail.set_known_tags(self.sidebar_model.tag_names())
-        if self.sidebar.currentIndex() != self.sidebar_model.index_of(self.node_id):
-            self.sidebar.blockSignals(True)
-            self.sidebar.setCurrentIndex(self.sidebar_model.index_of(self.node_id))
-            self.sidebar.blockSignals(False)
+        self.sidebar.show_node(self.node_id)
         self._show_rows()
         self._show_page()
 
@@ -1019,7 +1017,7 @@ class MainWindow(QMainWindow):
         for path in digests:
             self.bridge.import_digest(path)
         if pdfs:
-            self.bridge.attach_pdfs(pdfs)
+            self.bridge.import_pdfs(pdfs)
         if ids:
             self.bridge.add_ids(ids)
         for path in others:

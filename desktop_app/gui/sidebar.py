@@ -87,6 +87,7 @@ class Sidebar(QTreeView):
         self.setIndentation(14)
         self.setFrameShape(QTreeView.Shape.NoFrame)
         self.expandAll()
+        self._quiet = False
         model.rowsInserted.connect(self._expand_new)
         self.selectionModel().currentChanged.connect(self._current_changed)
 
@@ -94,7 +95,7 @@ class Sidebar(QTreeView):
         self.expand(parent)
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if current.isValid():
+        if current.isValid() and not self._quiet:
             node = self.sidebar_model.node(current)
             if node.kind != NodeKind.SECTION:
                 self.node_selected.emit(node)
@@ -110,6 +111,16 @@ class Sidebar(QTreeView):
             self.setCurrentIndex(index)
         self.scrollTo(index)
         return True
+
+    def show_node(self, node_id: str) -> None:
+        """Mark a node as the current one without emitting ``node_selected``."""
+        index = self.sidebar_model.index_of(node_id)
+        if index.isValid() and index != self.currentIndex():
+            self._quiet = True
+            try:
+                self.setCurrentIndex(index)
+            finally:
+                self._quiet = False
 
     def current_node(self) -> SidebarNode | None:
         index = self.currentIndex()

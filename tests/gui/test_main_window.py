@@ -1,0 +1,432 @@
+"""The library window, driven as a user would: clicks, keys, typing, drops (issue #5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core import arxiv_id
+from desktop_app.core.library import Library
+from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.settings import Settings
+from desktop_app.gui import main_window as main_window_module
+from desktop_app.gui.app import build_window, window_state
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
+from tests.conftest import SAMPLE_DIGEST
+
+WAIT_MS = 30_000
+SAMPLE_PAPERS = 33
+
+Factory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Factory]:
+    """Build the window over the test's library (offline unless given settings)."""
+    opened: list[str] = []
+    monkeypatch.setattr(MainWindow, "open_url", lambda self, url: opened.append(url.toLocalFile()))
+    windows: list[MainWindow] = []
+
+    def make(settings: Settings | None = None, **kwargs: Any) -> MainWindow:
+        if settings is None:
+            settings = Settings(offline=True)
+        window = build_window(library, settings, **kwargs)
+        window.opened_urls = opened  # type: ignore[attr-defined]
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def wait_rows(qtbot: QtBot, window: MainWindow, n: int) -> None:
+    qtbot.waitUntil(lambda: window.model.rowCount() == n, timeout=WAIT_MS)
+
+
+def add_papers(library: Library, n: int, status: Status = Status.UNREAD) -> list[str]:
+    keys = []
+    for i in range(1, n + 1):
+        key = f"2504.{i:05d}"
+        library.add(
+            Paper(
+                key=key,
+                arxiv_id=key,
+                arxiv_version=1,
+                title=f"Paper {i} about {'retrieval' if i % 2 else 'recommendation'}",
+                authors=["Ada Lovelace", "Alan Turing"],
+                abstract=f"We study {'dense retrieval' if i % 2 else 'sequential recommenders'}.",
+                status=status,
+                published="2025-04-07",
+            )
+        )
+        keys.append(key)
+    return keys
+
+
+def keys_of(window: MainWindow) -> list[str]:
+    return window.model.keys()
+
+
+def select(qtbot: QtBot, window: MainWindow, key: str) -> None:
+    assert window.select_key(key)
+    window.table.setFocus()
+    qtbot.waitUntil(lambda: window.detail.key == key)
+
+
+# -- first run ---------------------------------------------------------------------------------
+
+
+def test_an_empty_library_shows_the_welcome_view(make_window: Factory) -> None:
+    window = make_window()
+    assert window.page_stack.currentWidget() is window.welcome
+    labels = [b.text() for b in window.welcome.buttons]
+    assert labels == ["Add an arXiv paper", "Import a digest", "Try the sample digest"]
+    assert window.windowTitle() == "Papershelf — library"
+
+
+def test_the_sample_digest_imported_through_the_ui_shows_33_papers_in_the_inbox(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window = make_window()
+    qtbot.mouseClick(window.welcome.buttons[2], Qt.MouseButton.LeftButton)
+    wait_rows(qtbot, window, SAMPLE_PAPERS)
+    assert window.page_stack.currentWidget() is window.content_splitter
+    assert window.node_id == INBOX_ID
+    assert len(library) == SAMPLE_PAPERS
+    assert window.sidebar_model.inbox.count == SAMPLE_PAPERS
+    assert any("33 added" in m for m in window.notices.messages())
+    titles = [window.model.summary(r).title for r in range(window.model.rowCount())]  # type: ignore[union-attr]
+    assert "LLM-Alignment Live-Streaming Recommendation" in titles
+
+
+def test_import_digest_from_the_file_menu_reports_what_it_did(
+    qtbot: QtBot, make_window: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    monkeypatch.setattr(
+        main_window_module.QFileDialog,
+        "getOpenFileName",
+        staticmethod(lambda *a, **k: (str(SAMPLE_DIGEST), "")),
+    )
+    window.import_action.trigger()
+    wait_rows(qtbot, window, SAMPLE_PAPERS)
+    window.import_action.trigger()  # the same digest again: nothing new
+    qtbot.waitUntil(
+        lambda: any("Nothing new" in m for m in window.notices.messages()), timeout=WAIT_MS
+    )
+    assert any("33 already present" in m for m in window.notices.messages())
+
+
+# -- searching ---------------------------------------------------------------------------------
+
+
+def test_typing_a_query_narrows_the_list(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    add_papers(library, 6)
+    window = make_window()
+    wait_rows(qtbot, window, 6)
+    qtbot.keyClicks(window.search.field, "retrieval")
+    wait_rows(qtbot, window, 3)
+    assert all("retrieval" in window.model.summary(r).title for r in range(3))  # type: ignore[union-attr]
+    assert "match “retrieval”" in window.count_label.text()
+    window.search.field.clear()
+    wait_rows(qtbot, window, 6)
+
+
+def test_a_query_matching_nothing_says_so_and_suggests_a_spelling(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    add_papers(library, 4)
+    window = make_window()
+    wait_rows(qtbot, window, 4)
+    window.search.set_text("retreival")
+    qtbot.waitUntil(lambda: window.list_stack.currentWidget() is window.empty_label)
+    assert "No papers match" in window.empty_label.text()
+    if "Did you mean" in window.empty_label.text():
+        window._empty_link("suggest:retrieval")
+        wait_rows(qtbot, window, 2)
+
+
+def test_the_sidebar_narrows_the_list_and_counts_follow_the_search(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = add_papers(library, 4)
+    library.set_status(keys[0], Status.READ)
+    library.add_tags(keys[1], ["rag/eval"])
+    library.add_tags(keys[2], ["rag"])
+    window = make_window()
+    wait_rows(qtbot, window, 4)
+    model = window.sidebar_model
+    assert model.find("view:read").count == 1  # type: ignore[union-attr]
+    assert model.find("tag:rag").count == 2  # type: ignore[union-attr]
+    assert model.find("tag:rag/eval").count == 1  # type: ignore[union-attr]
+    window.sidebar.select_node("tag:rag")
+    wait_rows(qtbot, window, 2)
+    window.sidebar.select_node("view:read")
+    wait_rows(qtbot, window, 1)
+    window.search.set_text("recommendation")
+    qtbot.waitUntil(lambda: model.find(ALL_ID).count == 2)  # type: ignore[union-attr]
+    assert model.find("tag:rag").count == 1  # type: ignore[union-attr]
+
+
+# -- editing through the widgets -----------------------------------------------------------------
+
+
+def test_status_tags_rating_and_notes_set_in_the_detail_pane_land_in_the_files(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    (key,) = add_papers(library, 1)
+    window = make_window()
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    detail = window.detail
+
+    qtbot.mouseClick(detail.status.buttons["reading"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
+    assert library.get(key).started
+
+    qtbot.mouseClick(detail.rating.buttons[3], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: library.get(key).rating == 4, timeout=WAIT_MS)
+
+    detail.tags.setFocus()
+    detail.tags.setText("rag/eval, to-")  # QTest's key table has no "/"
+    qtbot.keyClicks(detail.tags, "read")
+    qtbot.keyClick(detail.tags, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: library.get(key).tags == ["rag/eval", "to-read"], timeout=WAIT_MS)
+
+    detail.notes.editor.setFocus()
+    qtbot.keyClicks(detail.notes.editor, "# Summary")
+    qtbot.keyClick(detail.notes.editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(detail.notes.editor, "Good **baseline**.")
+    # Saved by itself within a second of the last keystroke, no Save button.
+    qtbot.waitUntil(
+        lambda: library.read_notes(key) == "# Summary\nGood **baseline**.\n", timeout=1500
+    )
+    detail.notes.setCurrentWidget(detail.notes.preview)
+    assert "baseline" in detail.notes.preview.toPlainText()
+    assert "**" not in detail.notes.preview.toPlainText()  # rendered, not shown as typed
+
+    window.search.set_text("tag:rag")
+    qtbot.waitUntil(lambda: window.sidebar_model.find("tag:rag/eval") is not None)
+
+
+def test_notes_typed_just_before_closing_are_saved(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    (key,) = add_papers(library, 1)
+    window = make_window()
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    window.detail.notes.editor.setFocus()
+    qtbot.keyClicks(window.detail.notes.editor, "last words")
+    window.close()
+    assert library.read_notes(key) == "last words\n"
+
+
+def test_keys_cycle_the_status_rate_and_undo(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    (key,) = add_papers(library, 1)
+    window = make_window()
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
+    qtbot.keyClick(window.table, Qt.Key.Key_3)
+    qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.undo_action.isEnabled())
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: library.get(key).status is Status.UNREAD, timeout=WAIT_MS)
+
+
+def test_delete_moves_to_the_trash_and_undo_brings_it_back(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = add_papers(library, 2)
+    window = make_window()
+    wait_rows(qtbot, window, 2)
+    select(qtbot, window, keys[0])
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    wait_rows(qtbot, window, 1)
+    assert library.in_trash(keys[0])
+    assert window.detail.key == keys[1]
+    window.undo_action.trigger()
+    wait_rows(qtbot, window, 2)
+    assert library.exists(keys[0])
+
+
+def test_triage_keeps_and_dismisses_with_k_and_d_and_moves_to_the_next_paper(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = add_papers(library, 3, Status.NEW)
+    window = make_window()
+    window.sidebar.select_node(INBOX_ID)
+    wait_rows(qtbot, window, 3)
+    order = keys_of(window)
+    select(qtbot, window, order[0])
+    qtbot.keyClick(window.table, Qt.Key.Key_K)
+    assert window.detail.key == order[1]  # at once: no waiting for the write
+    qtbot.keyClick(window.table, Qt.Key.Key_D)
+    wait_rows(qtbot, window, 1)
+    assert window.detail.key == order[2]
+    assert library.get(order[0]).status is Status.UNREAD
+    assert library.was_dismissed(order[1])
+    assert window.sidebar_model.inbox.count == 1
+
+
+def test_every_shortcut_of_the_issue_sits_in_a_menu(make_window: Factory) -> None:
+    window = make_window()
+    shown = {
+        action.shortcut().toString()
+        for menu in window.menuBar().findChildren(main_window_module.QMenu)
+        for action in menu.actions()
+    }
+    for key in ["Ctrl+F", "Ctrl+N", "Ctrl+I", "Return", "Space", "Del", "Ctrl+Z", "K", "D"]:
+        assert key in shown, key
+    assert {str(n) for n in range(1, 6)} <= shown
+
+
+# -- getting papers in ---------------------------------------------------------------------------
+
+
+def test_dropping_an_arxiv_link_adds_the_paper(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://arxiv.org/abs/2504.05220v1")])
+    window.handle_drop(mime)
+    wait_rows(qtbot, window, 1)
+    paper = library.get("2504.05220")
+    assert paper.status is Status.UNREAD
+    assert paper.metadata_state is FetchState.PENDING
+    assert window.page_stack.currentWidget() is window.content_splitter
+
+
+def test_dropping_a_digest_file_imports_it(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(SAMPLE_DIGEST))])
+    window.handle_drop(mime)
+    wait_rows(qtbot, window, SAMPLE_PAPERS)
+    assert window.node_id == INBOX_ID
+
+
+def test_dropping_a_pdf_named_by_its_id_attaches_it(
+    qtbot: QtBot, make_window: Factory, library: Library, tmp_path: Path
+) -> None:
+    from tests.pdfgen import write_pdf
+
+    pdf = tmp_path / "2504.05220v1.pdf"
+    write_pdf(pdf, ["Leveraging LLMs for utility-focused annotation."])
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(pdf))])
+    window.handle_drop(mime)
+    qtbot.waitUntil(lambda: library.exists("2504.05220"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: library.pdf_path(library.get("2504.05220")) is not None, timeout=WAIT_MS
+    )
+    wait_rows(qtbot, window, 1)
+
+
+def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.gui.dialogs import AddDialog
+
+    QApplication.clipboard().setText("see arXiv:2504.05216 and https://arxiv.org/pdf/2504.05181v2")
+    dialog = AddDialog()
+    qtbot.addWidget(dialog)
+    assert [a.canonical for a in dialog.ids] == ["2504.05216", "2504.05181v2"]
+    assert "2504.05181v2" in dialog.recognised.text()
+    dialog.editor.setPlainText("nothing here")
+    assert "Nothing recognised" in dialog.recognised.text()
+
+    window = make_window()
+    monkeypatch.setattr(AddDialog, "exec", lambda self: 1)
+    window.add_action.trigger()
+    wait_rows(qtbot, window, 2)
+    assert library.exists("2504.05216") and library.exists("2504.05181")
+
+
+# -- fetching ------------------------------------------------------------------------------------
+
+
+def test_a_failing_download_shows_a_notice(
+    qtbot: QtBot, make_window: Factory, library: Library, arxiv_server: Any
+) -> None:
+    from tests.arxiv_server import Fault
+
+    arxiv_server.add_paper("2504.05220", title="Served paper")
+    for _ in range(4):
+        arxiv_server.fail_next("pdf", Fault.http(404))
+    settings = arxiv_server.settings(max_retries=1)
+    key = "2504.05220"
+    library.add(Paper(key=key, arxiv_id=key, arxiv_version=1, title="Served paper"))
+    window = make_window(settings)
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    qtbot.mouseClick(window.detail.download, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any("2504.05220" in m and "PDF" in m for m in window.notices.messages()),
+        timeout=WAIT_MS,
+    )
+    assert library.get(key).pdf_state is FetchState.FAILED
+    qtbot.waitUntil(lambda: "failed" in window.detail.pdf_state.text().lower(), timeout=WAIT_MS)
+
+
+def test_adding_a_paper_online_fetches_it_by_itself(
+    qtbot: QtBot, make_window: Factory, library: Library, arxiv_server: Any
+) -> None:
+    arxiv_server.add_paper("2504.05220", title="Fetched title")
+    window = make_window(arxiv_server.settings())
+    window.bridge.add_ids([arxiv_id.parse("2504.05220")])
+    qtbot.waitUntil(
+        lambda: (
+            library.exists("2504.05220") and library.get("2504.05220").pdf_state is FetchState.DONE
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(
+        lambda: window.model.rowCount() == 1 and window.model.summary(0).title == "Fetched title",  # type: ignore[union-attr]
+        timeout=WAIT_MS,
+    )
+
+
+# -- state ---------------------------------------------------------------------------------------
+
+
+def test_hidden_columns_and_the_view_are_remembered(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    add_papers(library, 2)
+    window = make_window()
+    window.column_actions[Column.TAGS].setChecked(False)
+    window.sidebar.select_node("view:unread")
+    window.close()
+    again = make_window()
+    assert again.table.horizontalHeader().isSectionHidden(Column.TAGS)
+    assert not again.column_actions[Column.TAGS].isChecked()
+    assert again.node_id == "view:unread"
+    assert window_state().value("window/version") is not None
