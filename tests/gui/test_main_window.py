@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -276,7 +276,7 @@ def test_delete_moves_to_the_trash_and_undo_brings_it_back(
 def test_triage_keeps_and_dismisses_with_k_and_d_and_moves_to_the_next_paper(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    keys = add_papers(library, 3, Status.NEW)
+    add_papers(library, 3, Status.NEW)
     window = make_window()
     window.sidebar.select_node(INBOX_ID)
     wait_rows(qtbot, window, 3)
