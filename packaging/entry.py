@@ -1,19 +1,33 @@
 """The frozen app's entry point (PyInstaller's script; ``python -m desktop_app`` elsewhere).
 
 A frozen app has no Python interpreter to start helper processes with, so it is its own
-PDF text worker (see :mod:`desktop_app.core.pdftext`): started with the worker flag, it
-serves as the worker and exits; otherwise it runs the command line, which opens the
-desktop app when no command is given.
+worker: the core starts ``sys.executable <worker flag> ...`` when frozen (PDF text
+extraction, the parallel full-text rebuild), and this script hands such a start to the
+module that serves it. Anything else runs the command line, which opens the desktop app
+when no command is given.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from desktop_app.core.pdftext import run_worker_if_requested
+#: Each worker flag (``WORKER_FLAG`` of its module) and the module that serves it with
+#: ``run_worker_if_requested()``; tests/test_packaging.py checks the table against the core.
+WORKERS = {
+    "--papershelf-pdftext-worker": "desktop_app.core.pdftext",
+    "--papershelf-index-worker": "desktop_app.core.index",
+}
 
-run_worker_if_requested()
 
-from desktop_app.cli import main  # noqa: E402  (after the worker check: a worker needs no CLI)
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in WORKERS:
+        # Imported only for a worker: the index module alone takes ~0.1 s to load.
+        importlib.import_module(WORKERS[sys.argv[1]]).run_worker_if_requested()  # exits
+    from desktop_app.cli import main as cli_main
 
-sys.exit(main())
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

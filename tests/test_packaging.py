@@ -35,8 +35,8 @@ INSTALL_SCRIPT = LINUX / "install-desktop.sh"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def _build_assets() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_assets", PACKAGING / "build_assets.py")
+def _packaging_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, PACKAGING / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -60,7 +60,7 @@ def _desktop_entry(path: Path) -> dict[str, str]:
 def share(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The staged XDG data tree, with icons rendered from the SVG, plus .ico and .icns."""
     out = tmp_path_factory.mktemp("assets")
-    main = _build_assets().main
+    main = _packaging_module("build_assets").main
     assert main(["--share", str(out / "share"), "--ico", str(out / "p.ico"),
                  "--icns", str(out / "p.icns")]) == 0  # fmt: skip
     return out / "share"
@@ -321,6 +321,23 @@ def test_the_app_names_itself_after_its_desktop_entry(tmp_path: Path) -> None:
 
 
 # -- the frozen app (opt-in: make package-test) ------------------------------------------
+
+
+def test_the_frozen_entry_point_serves_every_worker_the_core_starts() -> None:
+    """A frozen app is its own worker: a core module that starts ``sys.executable
+    WORKER_FLAG`` needs its flag in packaging/entry.py, or the frozen app would open its
+    command line (or a window) in place of the worker."""
+    flags = {}
+    for path in sorted((ROOT / "desktop_app").rglob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("WORKER_FLAG = "):
+                module = path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+                flags[line.split("=", 1)[1].strip().strip('"')] = module
+    assert flags, "no worker flags found in desktop_app"
+    workers = _packaging_module("entry").WORKERS
+    assert workers == flags
+    for module in workers.values():
+        assert callable(importlib.import_module(module).run_worker_if_requested)
 
 
 @pytest.fixture(scope="session")
