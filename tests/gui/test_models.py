@@ -1,0 +1,132 @@
+"""The Qt models of the library window, checked by Qt's model tester and as a view sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+
+from desktop_app.core.search import PaperSummary
+from desktop_app.gui.models import (
+    ALL_ID,
+    COUNT_ROLE,
+    INBOX_ID,
+    KEY_ROLE,
+    Column,
+    NodeKind,
+    PaperTableModel,
+    SidebarModel,
+    abbreviate_authors,
+)
+
+
+def summary(key: str, **values: Any) -> PaperSummary:
+    fields: dict[str, Any] = {
+        "key": key,
+        "arxiv_id": key,
+        "title": f"Title {key}",
+        "authors": ("Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"),
+        "year": 2025,
+        "status": "unread",
+        "tags": (),
+        "added": "2025-04-07T09:30:00Z",
+        "rating": 0,
+        "pdf_state": "none",
+        "has_notes": False,
+        "last_page": 0,
+        "page_count": None,
+    }
+    fields.update(values)
+    return PaperSummary(**fields)
+
+
+ROWS = [
+    summary("2504.00001", title="Zebra retrieval", year=2024, rating=3, tags=("rag/eval",)),
+    summary("2504.00002", title="apple recommendation", status="read", pdf_state="done"),
+    summary("2504.00003", title="Mango", status="new", pdf_state="failed", has_notes=True),
+]
+
+
+def test_the_paper_model_passes_the_model_tester(qapp: Any, qtmodeltester: Any) -> None:
+    model = PaperTableModel()
+    model.set_rows(ROWS)
+    qtmodeltester.check(model, force_py=True)
+    # The tester stays connected and checks every change that follows.
+    model.sort(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    model.set_rows(ROWS[1:])
+    model.set_rows([])
+
+
+def test_the_sidebar_model_passes_the_model_tester(qapp: Any, qtmodeltester: Any) -> None:
+    model = SidebarModel()
+    model.set_saved_searches([("Recent RAG", "rag added:30d"), ("Mine", "tag:me")])
+    model.set_counts(ROWS)
+    qtmodeltester.check(model, force_py=True)
+    model.set_counts(ROWS[:1])  # tags change: the tree is rebuilt (the tester watches)
+    model.set_saved_searches([])
+
+
+def test_cells_show_what_a_reader_expects(qapp: Any) -> None:
+    model = PaperTableModel()
+    model.set_rows(ROWS[:1])
+
+    def cell(col: Column, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return model.data(model.index(0, col), role)
+
+    assert cell(Column.TITLE) == "Zebra retrieval"
+    assert cell(Column.AUTHORS) == "Lovelace et al."
+    assert cell(Column.YEAR) == "2024"
+    assert cell(Column.TAGS) == "rag/eval"
+    assert cell(Column.RATING) == "★★★"
+    assert cell(Column.STATUS, Qt.ItemDataRole.ToolTipRole) == "Unread"
+    assert not cell(Column.STATUS, Qt.ItemDataRole.DecorationRole).isNull()
+    assert cell(Column.TITLE, KEY_ROLE) == "2504.00001"
+    assert model.data(model.index(5, 0)) is None  # out of range: None, never an exception
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)] == [
+        "Title", "Authors", "Year", "Status", "Tags", "Added", "Rating", "PDF",
+    ]  # fmt: skip
+
+
+def test_authors_are_abbreviated() -> None:
+    assert abbreviate_authors([]) == ""
+    assert abbreviate_authors(["Maarten de Rijke"]) == "Rijke"
+    assert abbreviate_authors(["Lovelace, Ada", "Alan Turing"]) == "Lovelace & Turing"
+    assert abbreviate_authors(["A B", "C D", "E F"]) == "B, D & F"
+
+
+def test_sorting_and_refreshing_keep_the_selected_paper() -> None:
+    model = PaperTableModel()
+    model.set_rows(ROWS)
+    selected = QPersistentModelIndex(model.index(0, 0))  # Zebra
+    model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    assert model.keys() == ["2504.00002", "2504.00003", "2504.00001"]
+    assert selected.row() == 2
+    model.set_rows([ROWS[0], ROWS[1]])  # Mango left the view
+    assert selected.isValid() and selected.data(KEY_ROLE) == "2504.00001"
+    changed: list[int] = []
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append(a.row()))
+    model.set_rows([ROWS[0], summary("2504.00002", title="apple recommendation", rating=5)])
+    assert changed == [0]  # only the row that changed is repainted (sorted: apple first)
+
+
+def test_sidebar_counts_follow_the_rows_and_tags_form_a_tree() -> None:
+    model = SidebarModel()
+    recent = dt.datetime.now(dt.UTC).isoformat()
+    rows = [*ROWS, summary("2504.00004", tags=("rag",), added=recent)]
+    model.set_counts(rows)
+    assert model.find(INBOX_ID).count == 1  # type: ignore[union-attr]
+    assert model.find(ALL_ID).count == 3  # type: ignore[union-attr]
+    assert model.find("view:read").count == 1  # type: ignore[union-attr]
+    assert model.find("view:recent").count == 1  # type: ignore[union-attr]
+    assert model.find("view:failed").count == 1  # type: ignore[union-attr]
+    rag = model.index_of("tag:rag")
+    assert rag.data(COUNT_ROLE) == 2
+    assert model.rowCount(rag) == 1
+    child = model.index(0, 0, rag)
+    assert child.data() == "eval" and child.data(COUNT_ROLE) == 1
+    assert model.parent(child) == rag
+    section = model.index_of("section:tags")
+    assert model.node(section).kind is NodeKind.SECTION
+    assert not model.flags(section) & Qt.ItemFlag.ItemIsSelectable
+    assert model.parent(QModelIndex()) == QModelIndex()
