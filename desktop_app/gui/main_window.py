@@ -71,6 +71,7 @@ from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge, SearchRequest
 from desktop_app.gui.detail import DetailPane
 from desktop_app.gui.dialogs import AddDialog, show_about
+from desktop_app.gui.interop import InteropFeatures
 from desktop_app.gui.models import (
     ALL_ID,
     INBOX_ID,
@@ -150,6 +151,8 @@ class MainWindow(QMainWindow):
         self.sidebar.show_node(self.node_id)
         # The reader tabs, bulk tag actions, Trash, Preferences, live updates (issue #6).
         self.reading = ReadingFeatures(self)
+        # Export, BibTeX/PDF import, Copy Citation, Merge Duplicates (issue #7).
+        self.interop = InteropFeatures(self)
         bridge.load_saved_searches()
         if bridge.index_is_ready:
             self.refresh()
