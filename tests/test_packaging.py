@@ -174,12 +174,17 @@ def test_metainfo_describes_this_app_and_version() -> None:
 
 
 def test_metainfo_screenshots_are_the_ones_in_resources() -> None:
-    urls = [image.text or "" for image in ElementTree.parse(METAINFO).getroot().iter("image")]
-    assert urls
-    for url in urls:
+    images = list(ElementTree.parse(METAINFO).getroot().iter("image"))
+    assert images
+    for image in images:
+        url = image.text or ""
         assert url.startswith("https://"), url
         relative = url.split("/main/", 1)[1]
-        assert (ROOT / relative).is_file(), f"{url} names {relative}, which is missing"
+        assert relative.startswith("resources/screenshots/"), url
+        path = ROOT / relative
+        assert path.is_file(), f"{url} names {relative}, which is missing"
+        size = (int(image.get("width", 0)), int(image.get("height", 0)))
+        assert size == _png_size(path.read_bytes()), f"{relative}: update width and height"
 
 
 def _install(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
