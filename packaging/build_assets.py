@@ -75,7 +75,7 @@ def render_png(svg: Path, size: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, b"PNG"):
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # stubs say bytes; str works
         raise SystemExit(f"build_assets: could not encode the {size} px icon as PNG")
     buffer.close()
     return bytes(data.data())
