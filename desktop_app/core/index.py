@@ -610,30 +610,41 @@ class WhooshIndex:
         if progress:
             progress(0, total)
         pw = _writer(papers, limitmb=REBUILD_LIMIT_MB)
-        texts: list[tuple[str, str]] = []
+        texts = _TextIndexer(fulltext, folder, len(keys))
+        started = time.perf_counter()
         try:
             for done, key in enumerate(keys, 1):
                 prep = self._prepare(key, None)
                 if prep.entry is not None and prep.doc is not None:
                     pw.add_document(**prep.doc)
                     if prep.text_from:
-                        texts.append((key, prep.text_from))
+                        texts.add(key, prep.text_from)
                 if progress and (done % 25 == 0 or done == len(keys)):
                     progress(done, total)
-            skipped = len(keys) - len(texts)
+            read = time.perf_counter() - started
+            skipped = len(keys) - len(texts.texts)
 
             def texts_done(n: int) -> None:
                 if progress:
                     progress(len(keys) + skipped + n, total)
 
-            _index_texts(fulltext, folder, texts, texts_done, before_wait=pw.commit)
+            texts.finish(texts_done, before_wait=pw.commit)
             if not pw.is_closed:
                 pw.commit(merge=False)
         except BaseException:
+            texts.close()
             with contextlib.suppress(Exception):
                 pw.cancel()
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        log.info(
+            "%s: %d papers read in %.1f s, %d texts indexed, in %.1f s in all",
+            folder,
+            len(keys),
+            read,
+            len(texts.texts),
+            time.perf_counter() - started,
+        )
         _record_files(folder)
         pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(self.library.root)}
         _write_json(self.dir / POINTER, pointer)
@@ -1728,24 +1739,90 @@ def _workers() -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _index_texts(
-    fulltext: whoosh_index.FileIndex,
-    folder: Path,
-    texts: list[tuple[str, str]],
-    progress: Callable[[int], None],
-    before_wait: Callable[[], None],
-) -> None:
-    """Index the texts (key, PDF SHA-256) into the new full-text index.
+class _TextIndexer:
+    """Indexes full texts (key, PDF SHA-256) into a new full-text index while the papers are
+    still being read.
 
-    With enough texts and cores, worker processes each write a segment of their share and
-    this process commits them together; ``before_wait`` runs while they work.
+    With enough papers and cores, worker processes each write a segment of their share,
+    fed line by line on their standard input, and the segments are committed together at
+    the end; otherwise this process writes them itself at the end.
     """
-    workers = _workers()
-    if workers == 1 or len(texts) < PARALLEL_MIN:
+
+    def __init__(self, fulltext: whoosh_index.FileIndex, folder: Path, expected: int) -> None:
+        self.fulltext = fulltext
+        self.folder = folder
+        self.texts: list[tuple[str, str]] = []
+        self.jobs: list[tuple[subprocess.Popen[str], Path, Path]] = []
+        self.counts: list[int] = []
+        workers = _workers()
+        if workers > 1 and expected >= PARALLEL_MIN:
+            for n in range(workers):
+                outfile = folder / f".segment-{n}.pickle"
+                errfile = folder / f".worker-{n}.log"
+                with errfile.open("w", encoding="utf-8") as err:
+                    proc = subprocess.Popen(
+                        _worker_command(folder, outfile),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        text=True,
+                        env=_worker_env(),
+                    )
+                self.jobs.append((proc, outfile, errfile))
+                self.counts.append(0)
+                threading.Thread(
+                    target=_count_lines, args=(proc, self.counts, n), daemon=True
+                ).start()
+
+    def add(self, key: str, sha: str) -> None:
+        if not self.jobs:
+            self.texts.append((key, sha))
+            return
+        proc = self.jobs[len(self.texts) % len(self.jobs)][0]
+        self.texts.append((key, sha))
+        assert proc.stdin is not None
+        proc.stdin.write(f"{key}\t{sha}\n")
+
+    def finish(self, progress: Callable[[int], None], before_wait: Callable[[], None]) -> None:
+        """Index what is left, commit, report progress as texts done; ``before_wait`` runs
+        while the workers work."""
+        if not self.jobs:
+            before_wait()
+            self._write_here(progress)
+            return
+        for proc, _outfile, _errfile in self.jobs:
+            assert proc.stdin is not None
+            proc.stdin.close()
         before_wait()
-        tw = _writer(fulltext, limitmb=REBUILD_LIMIT_MB)
+        while any(proc.poll() is None for proc, _, _ in self.jobs):
+            progress(sum(self.counts))
+            time.sleep(0.2)
+        segments = []
+        for proc, outfile, errfile in self.jobs:
+            if proc.returncode != 0 or not outfile.exists():
+                last = errfile.read_text(encoding="utf-8", errors="replace").strip()
+                detail = last.splitlines()[-1] if last else ""
+                raise SearchIndexError(
+                    f"{self.folder}: a full-text indexing process failed "
+                    f"(exit status {proc.returncode}{': ' + detail if detail else ''})"
+                )
+            with outfile.open("rb") as f:
+                segment = pickle.load(f)
+            if segment.doc_count_all():  # a worker that got nothing wrote an empty one
+                segments.append(segment)
+        # Commit the workers' segments as this index's content, as Whoosh's own
+        # multi-process writer does (multisegment=True).
+        tw = _writer(self.fulltext)
+        tw._close_segment()
+        tw._commit_toc(segments)
+        tw._finish()
+        progress(len(self.texts))
+        self.close()
+
+    def _write_here(self, progress: Callable[[int], None]) -> None:
+        tw = _writer(self.fulltext, limitmb=REBUILD_LIMIT_MB)
         try:
-            for done, (key, sha) in enumerate(texts, 1):
+            for done, (key, sha) in enumerate(self.texts, 1):
                 text = _cached_text(sha)
                 if text:
                     tw.add_document(key=key, fulltext=text)
@@ -1755,61 +1832,21 @@ def _index_texts(
             tw.cancel()
             raise
         tw.commit(merge=False)
-        progress(len(texts))
-        return
-    jobs: list[tuple[subprocess.Popen[str], Path, Path]] = []
-    counts = [0] * workers
-    readers: list[threading.Thread] = []
-    try:
-        for n in range(workers):
-            share = texts[n::workers]
-            jobfile = folder / f".job-{n}.json"
-            outfile = folder / f".segment-{n}.pickle"
-            jobfile.write_text(json.dumps(share), encoding="utf-8")
-            proc = subprocess.Popen(
-                _worker_command(folder, jobfile, outfile),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=_worker_env(),
-            )
-            jobs.append((proc, jobfile, outfile))
-            reader = threading.Thread(target=_count_lines, args=(proc, counts, n), daemon=True)
-            reader.start()
-            readers.append(reader)
-        before_wait()
-        while any(proc.poll() is None for proc, _, _ in jobs):
-            progress(sum(counts))
-            time.sleep(0.2)
-        for reader in readers:
-            reader.join(5)
-        segments = []
-        for proc, _jobfile, outfile in jobs:
-            if proc.returncode != 0 or not outfile.exists():
-                detail = proc.stderr.read().strip().splitlines()[-1:] if proc.stderr else []
-                raise SearchIndexError(
-                    f"{folder}: a full-text indexing process failed "
-                    f"(exit status {proc.returncode}{': ' + detail[0] if detail else ''})"
-                )
-            with outfile.open("rb") as f:
-                segments.append(pickle.load(f))
-    finally:
-        for proc, jobfile, outfile in jobs:
+        progress(len(self.texts))
+
+    def close(self) -> None:
+        """Stop the workers (if still running) and remove their files."""
+        for proc, outfile, errfile in self.jobs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            for stream in (proc.stdout, proc.stderr):
+            for stream in (proc.stdin, proc.stdout):
                 if stream:
-                    stream.close()
-            jobfile.unlink(missing_ok=True)
+                    with contextlib.suppress(OSError, ValueError):
+                        stream.close()
             outfile.unlink(missing_ok=True)
-    # Commit the workers' segments as this index's content, as Whoosh's own multi-process
-    # writer does (multisegment=True).
-    tw = _writer(fulltext)
-    tw._close_segment()
-    tw._commit_toc(segments)
-    tw._finish()
-    progress(len(texts))
+            errfile.unlink(missing_ok=True)
+        self.jobs = []
 
 
 def _count_lines(proc: subprocess.Popen[str], counts: list[int], n: int) -> None:
@@ -1821,8 +1858,8 @@ def _count_lines(proc: subprocess.Popen[str], counts: list[int], n: int) -> None
                 counts[n] = int(line)
 
 
-def _worker_command(folder: Path, jobfile: Path, outfile: Path) -> list[str]:
-    args = [WORKER_FLAG, str(folder), str(jobfile), str(outfile)]
+def _worker_command(folder: Path, outfile: Path) -> list[str]:
+    args = [WORKER_FLAG, str(folder), str(outfile)]
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
     return [sys.executable, "-m", "desktop_app.core.index", *args]
@@ -1835,15 +1872,19 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def _segment_worker(folder: str, jobfile: str, outfile: str) -> None:
-    """In a worker process: index a share of the texts into a new segment of its own."""
+def _segment_worker(folder: str, outfile: str) -> None:
+    """In a worker process: index the texts named on stdin ("key<TAB>sha" lines) into a
+    segment of its own, print how many are done now and then, and leave the segment
+    (pickled) in ``outfile``."""
     ix = _Storage(folder).open_index(FULLTEXT)
     writer = _writer(ix, _lk=False, limitmb=REBUILD_LIMIT_MB)
-    share = json.loads(Path(jobfile).read_text(encoding="utf-8"))
-    for done, (key, sha) in enumerate(share, 1):
+    done = 0
+    for line in sys.stdin:
+        key, _, sha = line.rstrip("\n").partition("\t")
         text = _cached_text(sha)
         if text:
             writer.add_document(key=key, fulltext=text)
+        done += 1
         if done % 10 == 0:
             print(done, flush=True)
     segment = writer._finalize_segment()
@@ -1852,7 +1893,7 @@ def _segment_worker(folder: str, jobfile: str, outfile: str) -> None:
     with tmp.open("wb") as f:
         pickle.dump(segment, f)
     os.replace(tmp, outfile)
-    print(len(share), flush=True)
+    print(done, flush=True)
 
 
 def run_worker_if_requested(argv: list[str] | None = None) -> None:
@@ -1861,8 +1902,8 @@ def run_worker_if_requested(argv: list[str] | None = None) -> None:
     A frozen app's entry point calls this first thing: its own executable is the worker.
     """
     argv = sys.argv if argv is None else argv
-    if len(argv) >= 5 and argv[1] == WORKER_FLAG:
-        _segment_worker(argv[2], argv[3], argv[4])
+    if len(argv) >= 4 and argv[1] == WORKER_FLAG:
+        _segment_worker(argv[2], argv[3])
         sys.exit(0)
 
 
