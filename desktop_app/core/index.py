@@ -277,17 +277,38 @@ class _Views:
     title: dict[str, str]
     tags: dict[str, tuple[str, ...]]
     status: dict[str, str]
+    summary: dict[str, PaperSummary]
+    all_tags: Counter[str]  # over every paper
+    all_status: Counter[str]
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> _Views:
         by_added = sorted(entries, key=lambda k: entries[k].summary.added, reverse=True)
+        tags = {k: e.summary.tags for k, e in entries.items()}
+        status = {k: e.summary.status for k, e in entries.items()}
         return cls(
             newest={k: i for i, k in enumerate(by_added)},
             year={k: e.summary.year or 0 for k, e in entries.items()},
             title={k: e.summary.title.casefold() for k, e in entries.items()},
-            tags={k: e.summary.tags for k, e in entries.items()},
-            status={k: e.summary.status for k, e in entries.items()},
+            tags=tags,
+            status=status,
+            summary={k: e.summary for k, e in entries.items()},
+            all_tags=Counter(itertools.chain.from_iterable(tags.values())),
+            all_status=Counter(status.values()),
         )
+
+    def counts(self, keys: list[str]) -> tuple[Counter[str], Counter[str]]:
+        """Papers per tag and per status among ``keys`` (counting the fewer of the keys or
+        the others: a broad query matches most of the library)."""
+        if 2 * len(keys) <= len(self.status):
+            tags = Counter(itertools.chain.from_iterable(map(self.tags.__getitem__, keys)))
+            return tags, Counter(map(self.status.__getitem__, keys))
+        matched = set(keys)
+        others = [k for k in self.status if k not in matched]
+        tags = self.all_tags - Counter(
+            itertools.chain.from_iterable(map(self.tags.__getitem__, others))
+        )
+        return tags, self.all_status - Counter(map(self.status.__getitem__, others))
 
 
 @dataclass
@@ -569,11 +590,12 @@ class WhooshIndex:
             if reader.doc_count_all() == 0:  # an empty index has no columns
                 o.entries, o.entries_gen, o.views = {}, gen, None
                 return o.entries
-            keys = reader.column_reader("key")
-            records = reader.column_reader("record")
-            entries: dict[str, Entry] = {}
-            for docnum in reader.all_doc_ids():
-                entries[keys[docnum]] = Entry.from_bytes(records[docnum])
+            live = reader.all_doc_ids()
+            records = zip(reader.column_reader("key"), reader.column_reader("record"), strict=True)
+            if reader.has_deletions():
+                live_set = set(live)
+                records = (r for d, r in enumerate(records) if d in live_set)  # type: ignore[assignment]
+            entries = {key: Entry.from_bytes(raw) for key, raw in records}
             o.entries, o.entries_gen, o.views = entries, gen, None
         return o.entries
 
@@ -880,19 +902,23 @@ class WhooshIndex:
             scores = self._eval(o, tree, entries) or {}
         views = self._views(o)
         keys = [k for k in scores if k in entries]
-        tag_counts = Counter(itertools.chain.from_iterable(map(views.tags.__getitem__, keys)))
-        status_counts = Counter(map(views.status.__getitem__, keys))
+        tag_counts, status_counts = views.counts(keys)
         keys = _sorted(keys, scores, views, sort)
         shown = keys if limit is None else keys[: max(limit, 0)]
         marks = _Marks.of(tree, o) if snippets and tree is not None else None
-        hits = [
-            Hit(
-                entries[k].summary,
-                scores[k],
-                self._snippets(o, entries[k], marks, PAGE_SNIPPETS) if marks else (),
+        if marks:
+            hits = [
+                Hit(
+                    entries[k].summary,
+                    scores[k],
+                    self._snippets(o, entries[k], marks, PAGE_SNIPPETS),
+                )
+                for k in shown
+            ]
+        else:
+            hits = list(
+                map(Hit, map(views.summary.__getitem__, shown), map(scores.__getitem__, shown))
             )
-            for k in shown
-        ]
         suggestion = self._suggest(o, query, tree) if not keys and tree is not None else None
         return SearchResults(
             query=query,
