@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench system-deps package package-test install-desktop \
+.PHONY: run test lint typecheck pytest bench screenshots system-deps package package-test install-desktop \
 	uninstall-desktop clean
 
 $(STAMP): pyproject.toml
@@ -46,6 +46,10 @@ test: system-deps $(STAMP) lint typecheck pytest
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider tests/bench -s -o addopts="" $(BENCH_ARGS)
+
+# resources/screenshots/library-{light,dark}.png: the window on the sample digest, headless.
+screenshots: $(STAMP)
+	$(PY) packaging/screenshots.py
 
 # Installers (packaging/README.md): the frozen one-folder app and its tarball, and the
 # desktop entry, AppStream metadata and icons installed for the current user.

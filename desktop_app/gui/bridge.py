@@ -42,6 +42,8 @@ from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 log = logging.getLogger(__name__)
 
 MAX_UNDO = 50
+#: WhooshIndex's reason for building an index that did not exist yet.
+FIRST_BUILD = "no index yet"
 #: Above this many changed papers the index catches up with one sync of the folder.
 SYNC_ABOVE = 10
 _CYCLE = {
@@ -103,7 +105,7 @@ class Bridge(QObject):
     papers_changed = Signal(list)
     #: Papers gone from the library (trash, dismissed); the index dropped them.
     papers_removed = Signal(list)
-    results_ready = Signal(object, object)  # SearchRequest, SearchResults
+    results_ready = Signal(object, object, object)  # SearchRequest, SearchResults, annotation
     search_failed = Signal(object, str)  # SearchRequest, message
     fulltext_ready = Signal(str, str, list)  # key, query, list[Snippet]
     #: A digest was imported: (ImportReport,).
@@ -162,8 +164,10 @@ class Bridge(QObject):
 
         def done(report: Any) -> None:
             self.index_is_ready = True
-            if getattr(report, "rebuilt", False) and getattr(report, "reason", None):
-                self.info.emit(f"The search index was rebuilt ({report.reason}).")
+            reason = getattr(report, "reason", None)
+            if getattr(report, "rebuilt", False) and reason and reason != FIRST_BUILD:
+                # A first build is no news; a damaged or outdated index is worth a word.
+                self.info.emit(f"The search index was rebuilt ({reason}).")
             self.index_ready.emit()
 
         self.runner.submit(
@@ -213,19 +217,30 @@ class Bridge(QObject):
 
     # -- searching ---------------------------------------------------------------------------
 
-    def search(self, query: str, sort: SortOrder = SortOrder.RELEVANCE) -> SearchRequest:
-        """Search in the read lane; :attr:`results_ready` answers only the latest request."""
+    def search(
+        self,
+        query: str,
+        sort: SortOrder = SortOrder.RELEVANCE,
+        *,
+        annotate: Callable[[SearchResults], Any] | None = None,
+    ) -> SearchRequest:
+        """Search in the read lane; :attr:`results_ready` answers only the latest request.
+
+        ``annotate`` runs on the results in the worker too (the sidebar counts them there, so
+        the UI thread only shows the numbers); its value comes with the results.
+        """
         self._search_serial += 1
         request = SearchRequest(self._search_serial, query, sort)
 
-        def work(control: TaskControl) -> SearchResults:
+        def work(control: TaskControl) -> tuple[SearchResults, Any]:
             if request.serial != self._search_serial:
-                return SearchResults(query, [], 0)  # superseded before it started
-            return self.index.search(query, sort=sort)
+                return SearchResults(query, [], 0), None  # superseded before it started
+            results = self.index.search(query, sort=sort)
+            return results, annotate(results) if annotate is not None else None
 
-        def done(results: SearchResults) -> None:
+        def done(answer: tuple[SearchResults, Any]) -> None:
             if request.serial == self._search_serial:
-                self.results_ready.emit(request, results)
+                self.results_ready.emit(request, *answer)
 
         def failed(error: BaseException, tb: str) -> None:
             if request.serial != self._search_serial:

@@ -74,12 +74,15 @@ from desktop_app.gui.dialogs import AddDialog, show_about
 from desktop_app.gui.interop import InteropFeatures
 from desktop_app.gui.models import (
     ALL_ID,
+    HIDDEN_BY_DEFAULT,
     INBOX_ID,
     Column,
     NodeKind,
     PaperTableModel,
     SidebarModel,
     SidebarNode,
+    ViewCounts,
+    count_views,
 )
 from desktop_app.gui.notices import Level, NoticeArea
 from desktop_app.gui.reader import ReaderTabs
@@ -507,10 +510,10 @@ class MainWindow(QMainWindow):
         s = self.state
         if int(s.value("window/version", 0)) != STATE_VERSION:
             self.resize(1280, 800)
-            self.main_splitter.setSizes([220, 1060])
-            self.content_splitter.setSizes([640, 420])
-            for col in (Column.TAGS, Column.ADDED):
-                self.table.horizontalHeader().resizeSection(col, col.default_width)
+            self.main_splitter.setSizes([210, 1070])
+            self.content_splitter.setSizes([690, 380])
+            for col in HIDDEN_BY_DEFAULT:
+                self.set_column_shown(col, False)
             return
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not self.restoreGeometry(geometry):
@@ -581,7 +584,7 @@ class MainWindow(QMainWindow):
             return
         query = self.search.text
         sort = SortOrder.RELEVANCE if query else self._default_sort()
-        self.bridge.search(query, sort)
+        self.bridge.search(query, sort, annotate=_count_results)
 
     def schedule_refresh(self) -> None:
         self._refresh_timer.start()
@@ -592,14 +595,15 @@ class MainWindow(QMainWindow):
         except ValueError:
             return SortOrder.ADDED
 
-    def _results_ready(self, request: SearchRequest, results: SearchResults) -> None:
+    def _results_ready(
+        self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
+    ) -> None:
         self.results = results
         if not request.query:
             self._library_empty = results.total == 0
         node = self.sidebar_model.find(self.node_id)
         keep_tag = node.tag if node is not None and node.kind == NodeKind.TAG else ""
-        summaries = [h.summary for h in results.hits]
-        self.sidebar_model.set_counts(summaries, keep_tag)
+        self.sidebar_model.set_counts(counts or _count_results(results), keep_tag)
         self.detail.set_known_tags(self.sidebar_model.tag_names())
         self.sidebar.show_node(self.node_id)
         self._show_rows()
@@ -1029,6 +1033,10 @@ class MainWindow(QMainWindow):
             self.show_info("Nothing to add: the dropped text holds no arXiv ID or link.")
             return False
         return True
+
+
+def _count_results(results: SearchResults) -> ViewCounts:
+    return count_views(h.summary for h in results.hits)
 
 
 def import_summary(report: Any) -> str:

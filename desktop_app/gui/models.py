@@ -89,16 +89,18 @@ _COLUMN_LABELS = {
     Column.PROGRESS: "Progress",
 }
 _COLUMN_WIDTHS = {
-    Column.TITLE: 420,
-    Column.AUTHORS: 170,
-    Column.YEAR: 52,
-    Column.STATUS: 56,
+    Column.TITLE: 360,
+    Column.AUTHORS: 140,
+    Column.YEAR: 46,
+    Column.STATUS: 50,
     Column.TAGS: 120,
-    Column.ADDED: 92,
-    Column.RATING: 76,
-    Column.PDF: 40,
-    Column.PROGRESS: 96,
+    Column.ADDED: 90,
+    Column.RATING: 66,
+    Column.PDF: 36,
+    Column.PROGRESS: 76,
 }
+#: Shown when the user asks (the header's menu): the window stays readable at 1280 px.
+HIDDEN_BY_DEFAULT = (Column.TAGS, Column.ADDED)
 
 
 def surname(author: str) -> str:
@@ -372,18 +374,36 @@ class SidebarNode:
         return self.parent.children.index(self) if self.parent else 0
 
 
+_NEW = Status.NEW.value
+_FAILED = FetchState.FAILED.value
+
+
 def _status_is(status: Status) -> RowFilter:
-    return lambda s: s.status == status.value
+    value = status.value
+    return lambda s: s.status == value
 
 
 def _kept(s: PaperSummary) -> bool:
-    return s.status != Status.NEW.value
+    return s.status != _NEW
+
+
+def _recent_since() -> str:
+    """The ISO time RECENT_DAYS ago, as the index writes ``added`` (``...Z``)."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=RECENT_DAYS)
+    return since.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _is_recent(s: PaperSummary, since: str) -> bool:
+    if s.status == _NEW:
+        return False
+    if s.added.endswith("Z"):
+        return s.added >= since  # UTC ISO times sort as text
+    when = _added_time(s.added)
+    return when is not None and when >= _added_time(since)  # type: ignore[operator]
 
 
 def _recent(s: PaperSummary) -> bool:
-    when = _added_time(s.added)
-    limit = dt.datetime.now(dt.UTC) - dt.timedelta(days=RECENT_DAYS)
-    return _kept(s) and when is not None and when >= limit
+    return _is_recent(s, _recent_since())
 
 
 def _tag_filter(tag: str) -> RowFilter:
@@ -403,13 +423,68 @@ LIBRARY_VIEWS: tuple[tuple[str, str, str, RowFilter], ...] = (
     ("view:read", "Read", "status-read", _status_is(Status.READ)),
     ("view:recent", "Recently added", "recent", _recent),
     ("view:notes", "With notes", "notes", lambda s: _kept(s) and s.has_notes),
-    (
-        "view:failed",
-        "Fetch failed",
-        "pdf-failed",
-        lambda s: s.pdf_state == FetchState.FAILED.value,
-    ),
+    ("view:failed", "Fetch failed", "pdf-failed", lambda s: s.pdf_state == _FAILED),
 )
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    """How many rows each view and tag of the sidebar holds (see :func:`count_views`)."""
+
+    views: dict[str, int]
+    tags: dict[str, int]  # casefolded tag (every prefix of a hierarchical one) -> papers
+    names: frozenset[str]  # the tags as written
+
+
+def count_views(rows: Iterable[PaperSummary]) -> ViewCounts:
+    """Count the views and tags over search results, in one pass.
+
+    Pure Python without Qt: the bridge runs it in the read lane with the search, so the UI
+    thread only shows the numbers (10,000 results take ~40 ms to count).
+    """
+    since = _recent_since()
+    new = kept = unread = reading = read = recent = notes = failed = 0
+    tag_counter: Counter[str] = Counter()
+    names: set[str] = set()
+    for s in rows:
+        status = s.status
+        if status == _NEW:
+            new += 1
+        else:
+            kept += 1
+            if status == "unread":
+                unread += 1
+            elif status == "reading":
+                reading += 1
+            elif status == "read":
+                read += 1
+            if s.has_notes:
+                notes += 1
+            if _is_recent(s, since):
+                recent += 1
+        if s.pdf_state == _FAILED:
+            failed += 1
+        if s.tags:
+            names.update(s.tags)
+            seen: set[str] = set()
+            for tag in s.tags:
+                folded = tag.casefold()
+                seen.add(folded)
+                while "/" in folded:
+                    folded = folded.rsplit("/", 1)[0]
+                    seen.add(folded)
+            tag_counter.update(seen)
+    views = {
+        INBOX_ID: new,
+        ALL_ID: kept,
+        "view:unread": unread,
+        "view:reading": reading,
+        "view:read": read,
+        "view:recent": recent,
+        "view:notes": notes,
+        "view:failed": failed,
+    }
+    return ViewCounts(views, dict(tag_counter), frozenset(names))
 
 
 class SidebarModel(QAbstractItemModel):
@@ -587,23 +662,15 @@ class SidebarModel(QAbstractItemModel):
                 )
             self.endInsertRows()
 
-    def set_counts(self, rows: Sequence[PaperSummary], keep_tag: str = "") -> None:
-        """Count the rows of every view and tag (the results of the current search)."""
-        tag_counter: Counter[str] = Counter()
-        for s in rows:
-            seen: set[str] = set()
-            for tag in s.tags:
-                parts = tag.split("/")
-                for i in range(1, len(parts) + 1):
-                    seen.add("/".join(parts[:i]).casefold())
-            tag_counter.update(seen)
-        names = {t for s in rows for t in s.tags}
-        self.set_tags(names, keep_tag)
+    def set_counts(self, rows: Sequence[PaperSummary] | ViewCounts, keep_tag: str = "") -> None:
+        """Show the counts of the current search (rows, or counted already off-thread)."""
+        counts = rows if isinstance(rows, ViewCounts) else count_views(rows)
+        self.set_tags(counts.names, keep_tag)
+        tag_counter = counts.tags
         changed: list[SidebarNode] = []
         views = [self.inbox, *self.library.children]
         for node in views:
-            assert node.row_filter is not None
-            count = sum(1 for s in rows if node.row_filter(s))
+            count = counts.views.get(node.id, 0)
             if node.count != count:
                 node.count = count
                 changed.append(node)

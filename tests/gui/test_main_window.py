@@ -422,11 +422,14 @@ def test_hidden_columns_and_the_view_are_remembered(
 ) -> None:
     add_papers(library, 2)
     window = make_window()
-    window.column_actions[Column.TAGS].setChecked(False)
+    assert window.table.horizontalHeader().isSectionHidden(Column.TAGS)  # by default
+    window.column_actions[Column.TAGS].setChecked(True)
+    window.column_actions[Column.YEAR].setChecked(False)
     window.sidebar.select_node("view:unread")
     window.close()
     again = make_window()
-    assert again.table.horizontalHeader().isSectionHidden(Column.TAGS)
-    assert not again.column_actions[Column.TAGS].isChecked()
+    assert again.table.horizontalHeader().isSectionHidden(Column.YEAR)
+    assert not again.table.horizontalHeader().isSectionHidden(Column.TAGS)
+    assert not again.column_actions[Column.YEAR].isChecked()
     assert again.node_id == "view:unread"
     assert window_state().value("window/version") is not None

@@ -1,0 +1,209 @@
+"""Benchmark: the library window's event loop while work runs (issue #5: no stall over 50 ms).
+
+A probe timer ticks every 5 ms in the UI thread; the longest gap between two ticks, less the
+interval, is the longest stall: the time the window could not answer the user. Measured
+
+1. while a generated 1,000-entry digest is imported into an empty library and indexed, until
+   the 1,000 papers are listed in the Inbox (the import and the indexing run in the write
+   lane; the UI thread only lists the results);
+2. at 10,000 papers: the first listing, typing a query letter by letter, switching sidebar
+   views, sorting by title and scrolling to the end.
+
+Run with ``make bench BENCH_ARGS=tests/bench/test_bench_gui.py``; the figures go to the
+"Library window" section of tests/bench/RESULTS.md. ``PAPERSHELF_BENCH_GUI_PAPERS`` sets the
+size of the second library (default 10,000).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from desktop_app.core.digest import import_digest
+from desktop_app.core.index import WhooshIndex
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Status
+from desktop_app.core.settings import Settings
+from desktop_app.gui.app import build_window
+from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
+from tests.bench.results import write_section
+from tests.bench.test_bench_import import generated_digest
+
+SECTION = "Library window"
+COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_gui.py"
+PROBE_MS = 5
+LIMIT_MS = 50
+WAIT_MS = 600_000
+
+
+class StallProbe(QObject):
+    """Ticks every few ms in the UI thread and records the gaps between ticks."""
+
+    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+        super().__init__()
+        self.interval = interval_ms / 1000
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @property
+    def longest_ms(self) -> float:
+        return max(0.0, (max(self.gaps) - self.interval) * 1000) if self.gaps else 0.0
+
+    def over(self, limit_ms: float) -> int:
+        return sum(1 for g in self.gaps if (g - self.interval) * 1000 > limit_ms)
+
+    @property
+    def p99_ms(self) -> float:
+        if len(self.gaps) < 2:
+            return 0.0
+        return max(0.0, (statistics.quantiles(self.gaps, n=100)[98] - self.interval) * 1000)
+
+
+@pytest.fixture
+def open_window(qtbot: QtBot) -> Iterator[Callable[[Library], MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(library: Library) -> MainWindow:
+        window = build_window(library, Settings(offline=True))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+def _row(what: str, probe: StallProbe, seconds: float) -> str:
+    return (
+        f"| {what} | {probe.longest_ms:.0f} ms | {probe.p99_ms:.0f} ms | "
+        f"{probe.over(LIMIT_MS)} | {seconds:.1f} s |"
+    )
+
+
+@pytest.mark.timeout(3600)
+def test_bench_gui_stalls(
+    qtbot: QtBot, tmp_path: Path, open_window: Callable[[Library], MainWindow]
+) -> None:
+    rows: list[str] = []
+    probe = StallProbe()
+
+    # 1. A 1,000-paper digest imported and indexed while the window runs.
+    digest = tmp_path / "digest-1000.md"
+    digest.write_text(generated_digest(1000), encoding="utf-8")
+    window = open_window(Library.open(tmp_path / "lib-1000"))
+    qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+    probe.start()
+    start = time.perf_counter()
+    window.import_digest(digest)
+    qtbot.waitUntil(
+        lambda: window.node_id == INBOX_ID and window.model.rowCount() == 1000, timeout=WAIT_MS
+    )
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)
+    elapsed = time.perf_counter() - start
+    probe.stop()
+    import_stall = probe.longest_ms
+    rows.append(_row("import a 1,000-paper digest and index it, until listed", probe, elapsed))
+    print(rows[-1], flush=True)
+    window.close()
+
+    # 2. Working in a library of 10,000 papers (built and indexed beforehand, not measured).
+    n = int(os.environ.get("PAPERSHELF_BENCH_GUI_PAPERS", "10000"))
+    big = Library.open(tmp_path / "lib-big")
+    import_digest(big, generated_digest(n), Status.UNREAD, source="generated")
+    with WhooshIndex(big, observe=False) as index:
+        index.sync()
+    window = open_window(big)
+
+    def measured(what: str, action: Callable[[], None], done: Callable[[], bool]) -> None:
+        probe.start()
+        begin = time.perf_counter()
+        action()
+        qtbot.waitUntil(done, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)
+        qtbot.wait(100)
+        probe.stop()
+        rows.append(_row(what, probe, time.perf_counter() - begin))
+        print(rows[-1], flush=True)
+
+    measured(
+        f"open the window: sync the index, list all {n:,} papers",
+        lambda: window.sidebar.select_node(ALL_ID),  # the first window left the Inbox shown
+        lambda: window.model.rowCount() == n,
+    )
+
+    def type_query() -> None:
+        window.search.field.setFocus()
+        for ch in "paper 12":
+            qtbot.keyClicks(window.search.field, ch)
+            qtbot.wait(60)  # a fast typist
+
+    measured(
+        "type a query letter by letter (debounced search)",
+        type_query,
+        lambda: window.results is not None and window.results.query == "paper 12",
+    )
+    window.search.set_text("")
+    qtbot.waitUntil(lambda: window.model.rowCount() == n, timeout=WAIT_MS)
+    measured(
+        "switch sidebar views (Unread, Inbox, All)",
+        lambda: [window.sidebar.select_node(v) for v in ("view:unread", INBOX_ID, ALL_ID)],
+        lambda: window.model.rowCount() == n,
+    )
+    measured(
+        "sort by title",
+        lambda: window.table.sortByColumn(Column.TITLE, Qt.SortOrder.AscendingOrder),
+        lambda: True,
+    )
+    measured(
+        "scroll to the end and select the last paper",
+        lambda: (window.table.scrollToBottom(), window.select_key(window.model.keys()[-1])),
+        lambda: window.detail.key == window.model.keys()[-1],
+    )
+    worst_big = max(float(r.split("|")[2].strip().split()[0]) for r in rows[1:])
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    write_section(
+        SECTION,
+        [
+            f"Command: `{COMMAND}`. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, Qt offscreen. A probe timer ticks every "
+            f"{PROBE_MS} ms in the UI thread; a stall is a gap between two ticks beyond "
+            f"{PROBE_MS} ms: the time the window could not answer. Goal (issue #5): no stall "
+            f"over {LIMIT_MS} ms. One run; load average {load:.1f} at the end (shared machine).",
+            "",
+            "| what | longest stall | 99th percentile | stalls over 50 ms | time |",
+            "|---|---|---|---|---|",
+            *rows,
+        ],
+    )
+    print("\n".join(rows))
+    assert import_stall >= 0 and worst_big >= 0  # figures, not a pass/fail on speed
