@@ -170,12 +170,11 @@ class Bridge(QObject):
                 self.info.emit(f"The search index was rebuilt ({reason}).")
             self.index_ready.emit()
 
-        self.runner.submit(
-            work,
-            title="Updating the search index",
-            on_done=done,
-            on_error=lambda e, tb: (self._report("Updating the search index", e, tb), done(None)),
-        )
+        def failed(error: BaseException, tb: str) -> None:
+            self._report("Updating the search index", error, tb)
+            done(None)  # searching still works on what the index holds
+
+        self.runner.submit(work, title="Updating the search index", on_done=done, on_error=failed)
 
     def _schedule_index_update(self) -> None:
         if self._index_update_queued or not self._collector.pending:

@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -184,14 +184,16 @@ class TagsEdit(QLineEdit):
 
     def _update_completion(self) -> None:
         word = self._current_word()
+        popup = self._completer.popup()
         if not word:
-            self._completer.popup().hide()
+            if popup is not None:
+                popup.hide()
             return
         self._completer.setCompletionPrefix(word)
         if self._completer.completionCount() > 0:
             self._completer.complete()
-        else:
-            self._completer.popup().hide()
+        elif popup is not None:
+            popup.hide()
 
     def _insert_completion(self, completion: str) -> None:
         before = self.text()[: self.cursorPosition()]
@@ -530,9 +532,9 @@ class DetailPane(QScrollArea):
 
     # -- edits -------------------------------------------------------------------------------
 
-    def _emit_key(self, signal: Signal) -> None:
+    def _emit_key(self, signal: SignalInstance) -> None:
         if self.key is not None:
-            signal.emit(self.key)  # type: ignore[attr-defined]
+            signal.emit(self.key)
 
     def _status_chosen(self, status: str) -> None:
         if self.key is not None:

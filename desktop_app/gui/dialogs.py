@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -26,7 +28,10 @@ class AddDialog(QDialog):
     """Paste any text holding arXiv IDs or links; the dialog shows what it recognised."""
 
     def __init__(
-        self, parent: QWidget | None = None, text: str | None = None, known: set[str] = frozenset()
+        self,
+        parent: QWidget | None = None,
+        text: str | None = None,
+        known: AbstractSet[str] = frozenset(),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add papers")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -330,7 +331,7 @@ class MainWindow(QMainWindow):
         self.show_folder_action = a("Show in F&older", self.show_in_folder, icon="folder")
         self.cycle_action = a("&Cycle Status", self.cycle_status, "Space", on_list=True)
         self.status_actions = {
-            status: a(label, lambda s=status: self.set_status(s), icon=f"status-{status}")
+            status: a(label, partial(self.set_status, status), icon=f"status-{status}")
             for status, label in (
                 (Status.UNREAD, "Mark &Unread"),
                 (Status.READING, "Mark &Reading"),
@@ -338,8 +339,7 @@ class MainWindow(QMainWindow):
             )
         }
         self.rating_actions = [
-            a(_rating_label(n), lambda n=n: self.set_rating(n), str(n), on_list=True)
-            for n in range(6)
+            a(_rating_label(n), partial(self.set_rating, n), str(n), on_list=True) for n in range(6)
         ]
         self.keep_action = a(
             "&Keep",
@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
 
     def _restore_state(self) -> None:
         s = self.state
-        if int(s.value("window/version", 0)) != STATE_VERSION:
+        if str(s.value("window/version", 0)) != str(STATE_VERSION):
             self.resize(1280, 800)
             self.main_splitter.setSizes([210, 1070])
             self.content_splitter.setSizes([690, 380])

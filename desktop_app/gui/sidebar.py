@@ -35,21 +35,21 @@ class _CountDelegate(QStyledItemDelegate):
         text = str(count)
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        metrics = opt.fontMetrics  # type: ignore[attr-defined]
+        metrics = opt.fontMetrics
         width = metrics.horizontalAdvance(text) + 14
-        rect: QRect = opt.rect  # type: ignore[attr-defined]
+        rect: QRect = opt.rect
         # Leave room for the count: elide the label before it (icon and margins aside).
-        room = rect.width() - width - opt.decorationSize.width() - 16  # type: ignore[attr-defined]
-        opt.text = metrics.elidedText(opt.text, Qt.TextElideMode.ElideRight, max(room, 0))  # type: ignore[attr-defined]
-        widget = opt.widget  # type: ignore[attr-defined]
+        room = rect.width() - width - opt.decorationSize.width() - 16
+        opt.text = metrics.elidedText(opt.text, Qt.TextElideMode.ElideRight, max(room, 0))
+        widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         role = (
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
         )
         painter.save()
-        painter.setPen(option.palette.color(role))  # type: ignore[attr-defined]
+        painter.setPen(option.palette.color(role))
         painter.drawText(
             rect.adjusted(rect.width() - width, 0, -6, 0),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),

@@ -169,15 +169,13 @@ class TaskRunner(QObject):
         task = Task(func)
         task_id = next(self._ids)
         self._running[task_id] = task
-        name = title or getattr(func, "__name__", "a background task")
+        name: str = title or str(getattr(func, "__name__", "a background task"))
         if on_done is not None:
             task.signals.finished.connect(on_done)
         if on_error is not None:
             task.signals.failed.connect(on_error)
         else:
-            task.signals.failed.connect(
-                lambda e, tb: self._unhandled_failure(name, e, tb)  # type: ignore[misc]
-            )
+            task.signals.failed.connect(lambda e, tb: self._unhandled_failure(name, e, tb))
         if on_cancel is not None:
             task.signals.cancelled.connect(on_cancel)
         if title:
