@@ -65,9 +65,13 @@ def setup_logging() -> Path:
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
+        # The file gets INFO; the terminal keeps the level it had (-v or warnings only).
+        for existing in root.handlers:
+            if existing.level == logging.NOTSET:
+                existing.setLevel(root.level or logging.WARNING)
         root.setLevel(logging.INFO)
+    root.addHandler(handler)
     qInstallMessageHandler(_qt_message)
     return path
 

@@ -1,0 +1,62 @@
+"""The composition root: `papershelf` opens the window; errors are logged and shown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QtMsgType
+from PySide6.QtWidgets import QMessageBox
+
+from desktop_app.gui import app as app_module
+from desktop_app.gui.app import ExceptHook
+
+
+def test_papershelf_without_a_command_opens_the_window_and_logs(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        app_module.ENV_QUIT_AFTER_START: "200",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--library", str(tmp_path / "My papers")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    log = (Path(os.environ["PAPERSHELF_LOG_DIR"]) / app_module.LOG_FILE).read_text()
+    assert "Papershelf" in log and "My papers" in log
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "My papers" / "library.json").exists()
+
+
+def test_an_unexpected_exception_is_logged_and_shown_not_fatal(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QMessageBox, "exec", lambda self: shown.append((self.text(), self.detailedText())) or 0
+    )
+    hook = ExceptHook()
+    try:
+        raise RuntimeError("the gremlin")
+    except RuntimeError as e:
+        with caplog.at_level(logging.CRITICAL):
+            hook(type(e), e, e.__traceback__)
+    assert "the gremlin" in caplog.text
+    assert len(shown) == 1
+    assert "Your library is safe" in shown[0][0]
+    assert "RuntimeError: the gremlin" in shown[0][1]
+
+
+def test_qt_messages_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="qt"):
+        app_module._qt_message(QtMsgType.QtWarningMsg, None, "QPainter::begin: not active")
+    assert ("qt", logging.WARNING, "QPainter::begin: not active") in caplog.record_tuples
