@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
-from desktop_app.core import arxiv_id, conflicts, digest, fetch, paths
-from desktop_app.core.arxiv_api import ArxivClient
+from desktop_app.core import arxiv_id, conflicts, digest, paths
 from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import (
     DigestError,
@@ -37,12 +36,12 @@ from desktop_app.core.errors import (
     PapershelfError,
 )
 from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
-from desktop_app.core.net import AccessBlock
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
 from desktop_app.core.settings import Settings
 
 if TYPE_CHECKING:
+    from desktop_app.core import fetch
     from desktop_app.core.index import WhooshIndex
 
 log = logging.getLogger(__name__)
@@ -635,6 +634,8 @@ def _cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _cmd_keep(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core import fetch
+
     def keep(ref: str) -> None:
         before = ctx.library.get(ref).status
         paper = fetch.keep_paper(ctx.library, ref, ctx.settings)
@@ -851,6 +852,9 @@ def _run_fetch(
     Failed fetches and a 403 are errors on stderr; why the run stopped otherwise (no
     network) is left to the caller: for ``add`` it is news, for ``fetch`` an error.
     """
+    from desktop_app.core import fetch
+    from desktop_app.core.arxiv_api import ArxivClient
+
     settings = _fetch_settings(ctx, args)
     fetcher = fetch.Fetcher(ctx.library, ArxivClient(settings), settings)
     show = _FetchProgressLine() if sys.stderr.isatty() else None
@@ -880,6 +884,8 @@ class _FetchProgressLine:
     """One line on stderr that shows where a fetch stands, rewritten in place."""
 
     def __call__(self, p: fetch.FetchProgress) -> None:
+        from desktop_app.core import fetch
+
         if p.stage is fetch.Stage.METADATA:
             text = f"metadata {p.done}/{p.total}"
         else:
@@ -902,6 +908,8 @@ def _fetch_added(
 
     Returns the papers as they are after the fetch, and False when a fetch failed.
     """
+    from desktop_app.core import fetch
+
     keys = [paper.key for paper, outcome in results if outcome is not AddOutcome.PRESENT]
     if not keys:
         return results, True
@@ -926,6 +934,8 @@ def _say_offline(count: int, what: str, args: argparse.Namespace) -> None:
 
 def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) -> int:
     """``import-digest --fetch``: queue the PDFs of these papers and fetch them when online."""
+    from desktop_app.core import fetch
+
     queued = fetch.queue_pdfs(ctx.library, keys)
     settings = _fetch_settings(ctx, args)
     if not queued:
@@ -940,6 +950,9 @@ def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) 
 
 
 def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core import fetch
+    from desktop_app.core.net import AccessBlock
+
     if args.resume:
         resumed = AccessBlock().resume()
         print("Fetching resumed." if resumed else "Fetching was not stopped.")
@@ -975,6 +988,8 @@ def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
         print("Nothing waits to be fetched, and nothing failed.")
     else:
         _print_table(["ID", "METADATA", "PDF", "REASON"], rows)
+    from desktop_app.core.net import AccessBlock
+
     info = AccessBlock().info()
     if info is not None:
         print(f"Fetching is stopped since {info.since}: {info.reason} (fetch --resume).")
@@ -982,6 +997,9 @@ def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
 
 
 def _cmd_check_updates(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core import fetch
+    from desktop_app.core.arxiv_api import ArxivClient
+
     settings = _fetch_settings(ctx, args)
     if settings.offline:
         print("papershelf: error: offline mode is on: nothing was checked", file=sys.stderr)
