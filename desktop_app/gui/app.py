@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
 LOG_FILE = "papershelf.log"
-GIL_SWITCH_INTERVAL_S = 0.001
+GIL_SWITCH_INTERVAL_S = 0.0005
 STATE_FILE = "window-state.ini"
 #: Set to a number of milliseconds, the app closes its window that long after showing it
 #: and exits (status 0): the smoke test of the frozen app (``make package-test``) and the
@@ -132,7 +132,7 @@ def build_window(
 ) -> MainWindow:
     """Wire the library window together (tests call this with their own parts)."""
     # Workers run Python too: the UI thread waits for the GIL up to the switch interval
-    # (5 ms) per hand-over, several times over with three lanes busy. 1 ms keeps the
+    # (5 ms) per hand-over, several times over with three lanes busy. 0.5 ms keeps the
     # longest stall of the event loop well under the 50 ms of issue #5 (tests/bench).
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
     runner = TaskRunner()

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 _SIZES = (16, 20, 24, 32, 48, 64)
 _icon_cache: dict[tuple[str, str, str], QIcon] = {}
+#: By name and colour asked for, valid until the palette changes (list cells ask often).
+_fast_cache: dict[tuple[str, str | None], QIcon] = {}
 
 
 @cache
@@ -53,6 +55,9 @@ def _render(svg: str, size: int, ratio: float) -> QPixmap:
 
 def icon(name: str, colour: QColor | str | None = None) -> QIcon:
     """The icon ``resources/icons/<name>.svg``; ``colour`` overrides the palette's text colour."""
+    fast_key = (name, QColor(colour).name() if colour is not None else None)
+    if (found := _fast_cache.get(fast_key)) is not None:
+        return found
     svg = _svg_text(name)
     if not svg:
         return QIcon()
@@ -74,6 +79,7 @@ def icon(name: str, colour: QColor | str | None = None) -> QIcon:
         if not tinted:
             break  # Qt greys coloured icons out by itself
     _icon_cache[key] = result
+    _fast_cache[fast_key] = result
     return result
 
 
@@ -85,6 +91,7 @@ def pixmap(name: str, size: int, ratio: float = 1.0) -> QPixmap:
 def clear_cache() -> None:
     """Forget rendered icons (after a palette change, so tinted icons follow it)."""
     _icon_cache.clear()
+    _fast_cache.clear()
 
 
 def app_icon() -> QIcon:

@@ -130,3 +130,16 @@ def test_sidebar_counts_follow_the_rows_and_tags_form_a_tree() -> None:
     assert model.node(section).kind is NodeKind.SECTION
     assert not model.flags(section) & Qt.ItemFlag.ItemIsSelectable
     assert model.parent(QModelIndex()) == QModelIndex()
+
+
+def test_multidata_answers_as_data_does(qapp: Any) -> None:
+    from PySide6.QtCore import QModelRoleData
+
+    model = PaperTableModel()
+    model.set_rows(ROWS)
+    for col in Column:
+        index = model.index(2, col)
+        for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, KEY_ROLE):
+            asked = QModelRoleData(role)
+            model.multiData(index, asked)
+            assert asked.data() == model.data(index, role)
