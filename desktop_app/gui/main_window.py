@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self._themed: list[tuple[Any, str]] = []  # (action or button, icon name)
         self._library_empty = self._folder_is_empty()
         self._pending_select: str | None = None
+        self._hits_for: tuple[str, str] | None = None  # (key, query) the hits shown are of
 
         self.setWindowTitle(f"{APP_NAME} — {library.name}")
         self.setWindowIcon(icons.app_icon())
@@ -465,9 +466,7 @@ class MainWindow(QMainWindow):
         b.search_failed.connect(self._search_failed)
         b.papers_changed.connect(self._papers_changed)
         b.papers_removed.connect(self._papers_removed)
-        b.fulltext_ready.connect(
-            lambda key, _query, hits: self.detail.show_fulltext_hits(key, hits)
-        )
+        b.fulltext_ready.connect(self._fulltext_ready)
         b.digest_imported.connect(self._digest_imported)
         b.papers_added.connect(self._papers_added)
         b.saved_searches_changed.connect(self._saved_searches_changed)
@@ -608,6 +607,9 @@ class MainWindow(QMainWindow):
         self.sidebar.show_node(self.node_id)
         self._show_rows()
         self._show_page()
+        key = self.detail.key
+        if key is not None and self._hits_for is not None and self._hits_for[1] != results.query:
+            self._show_detail(key)  # the new query's words highlighted, its full-text hits
 
     def _show_rows(self) -> None:
         results = self.results
@@ -749,16 +751,20 @@ class MainWindow(QMainWindow):
             self.detail.show_paper(None)
             self.show_error(str(e))
             return
-        same = key == self.detail.key
         terms = self.results.terms if self.results is not None else ()
-        self.detail.show_paper(
-            paper, notes, has_pdf=self.library.pdf_path(paper) is not None, terms=terms
-        )
-        query = self.search.text
-        if not same:
+        has_pdf = self.library.pdf_path(paper) is not None
+        self.detail.show_paper(paper, notes, has_pdf=has_pdf, terms=terms)
+        query = self.results.query if self.results is not None else ""
+        if self._hits_for != (key, query):
+            # Another paper or another query: its full-text hits (off the UI thread).
+            self._hits_for = (key, query)
             self.detail.clear_fulltext_hits()
-            if query and self.library.pdf_path(paper) is not None:
+            if query and has_pdf:
                 self.bridge.fulltext_hits(key, query)
+
+    def _fulltext_ready(self, key: str, query: str, hits: list[Any]) -> None:
+        if self._hits_for == (key, query):
+            self.detail.show_fulltext_hits(key, hits)
 
     def _update_actions(self) -> None:
         keys = self.selected_keys()

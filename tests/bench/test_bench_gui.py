@@ -82,7 +82,8 @@ class StallProbe(QObject):
     def p99_ms(self) -> float:
         if len(self.gaps) < 2:
             return 0.0
-        return max(0.0, (statistics.quantiles(self.gaps, n=100)[98] - self.interval) * 1000)
+        q99 = statistics.quantiles(self.gaps, n=100, method="inclusive")[98]
+        return max(0.0, (q99 - self.interval) * 1000)
 
 
 @pytest.fixture

@@ -250,7 +250,7 @@ def test_keys_cycle_the_status_rate_and_undo(
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
     qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.undo_action.isEnabled())
+    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.undo_action.text())  # Edit menu
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
     window.undo_action.trigger()
@@ -433,3 +433,104 @@ def test_hidden_columns_and_the_view_are_remembered(
     assert not again.column_actions[Column.YEAR].isChecked()
     assert again.node_id == "view:unread"
     assert window_state().value("window/version") is not None
+
+
+# -- saved searches, full text, background work -------------------------------------------------
+
+
+def test_a_search_is_saved_renamed_and_deleted_from_the_sidebar(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_papers(library, 4)
+    window = make_window()
+    wait_rows(qtbot, window, 4)
+    window.search.set_text("recommendation")
+    wait_rows(qtbot, window, 2)
+    monkeypatch.setattr(
+        main_window_module.QInputDialog,
+        "getText",
+        staticmethod(lambda *a, **k: ("Recsys", True)),
+    )
+    window.save_search_action.trigger()
+    qtbot.waitUntil(lambda: window.sidebar_model.find("saved:Recsys") is not None)
+    window.search.set_text("")
+    wait_rows(qtbot, window, 4)
+    window.sidebar.select_node("saved:Recsys")
+    assert window.search.text == "recommendation"
+    wait_rows(qtbot, window, 2)
+    window.sidebar.rename_requested.emit("Recsys", "Recommenders")
+    qtbot.waitUntil(lambda: window.sidebar_model.find("saved:Recommenders") is not None)
+    window.sidebar.delete_requested.emit("Recommenders")
+    qtbot.waitUntil(lambda: not window.sidebar_model.saved.children)
+    assert '"searches": []' in (library.root / "saved-searches.json").read_text()
+
+
+def test_full_text_hits_of_the_query_show_their_pages(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    from tests.pdfgen import make_pdf
+
+    (key,) = add_papers(library, 1)
+    pdf = make_pdf(["An introduction.", "The zeppelin experiment is described here."])
+    (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(pdf)
+    library.update(key, lambda p: setattr(p, "pdf_file", f"{key}v1.pdf"))
+    library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    window = make_window()
+    window.search.set_text("zeppelin")
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    qtbot.waitUntil(lambda: window.detail.hits.isVisibleTo(window.detail), timeout=WAIT_MS)
+    assert "p.&nbsp;2" in window.detail.hits.text()
+    opened: list[tuple[str, int]] = []
+    window.detail.page_activated.connect(lambda k, page: opened.append((k, page)))
+    window.detail.hits.linkActivated.emit("page:2")
+    assert opened == [(key, 2)]
+
+
+def test_background_work_shows_in_the_status_bar_and_can_be_cancelled(
+    qtbot: QtBot, make_window: Factory
+) -> None:
+    import threading
+
+    window = make_window()
+    started = threading.Event()
+
+    def long_work(control: Any) -> None:
+        for i in range(100_000):
+            started.set()
+            control.progress(i, 100_000)
+            threading.Event().wait(0.001)
+
+    cancelled: list[bool] = []
+    window.runner.submit(long_work, title="Counting sheep", on_cancel=lambda: cancelled.append(1))
+    qtbot.waitUntil(lambda: window.task_status.isVisible())
+    qtbot.waitUntil(lambda: "of 100000" in window.task_status.label.text())
+    assert window.task_status.label.text().startswith("Counting sheep")
+    qtbot.mouseClick(window.task_status.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(cancelled) and not window.task_status.isVisible())
+
+
+def test_errors_show_as_notices_with_details_to_expand(qtbot: QtBot, make_window: Factory) -> None:
+    window = make_window()
+    window.show_error("Could not fetch the PDF of 2504.05220: HTTP 404", "GET /pdf/2504.05220")
+    notice = window.notices.notices[-1]
+    assert notice.details_view is not None and not notice.details_view.isVisible()
+    qtbot.mouseClick(notice.toggle, Qt.MouseButton.LeftButton)
+    assert notice.details_view.isVisible()
+    assert "GET /pdf" in notice.details_view.toPlainText()
+    window.show_error("Could not fetch the PDF of 2504.05220: HTTP 404", "again")
+    assert len(window.notices.notices) == 1 and "×2" in notice.label.text()
+    notice.close_notice()
+    assert window.notices.messages() == []
+
+
+def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.gui import dialogs
+
+    shown: list[str] = []
+    monkeypatch.setattr(
+        dialogs.QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text))
+    )
+    window = make_window()
+    window.about_action.trigger()
+    assert "Thank you to arXiv for use of its open access interoperability." in shown[0]
