@@ -18,7 +18,8 @@ from PySide6.QtSvg import QSvgRenderer
 
 log = logging.getLogger(__name__)
 
-_SIZES = (16, 20, 24, 32, 48, 64)
+#: Rendered sizes; Qt scales the nearest larger one for any other size asked for.
+_SIZES = (16, 24, 32, 48)
 _icon_cache: dict[tuple[str, str, str], QIcon] = {}
 #: By name and colour asked for, valid until the palette changes (list cells ask often).
 _fast_cache: dict[tuple[str, str | None], QIcon] = {}
@@ -41,8 +42,7 @@ def _text_colour(disabled: bool = False) -> QColor:
     return palette.color(group, QPalette.ColorRole.WindowText)
 
 
-def _render(svg: str, size: int, ratio: float) -> QPixmap:
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+def _render(renderer: QSvgRenderer, size: int, ratio: float) -> QPixmap:
     pixmap = QPixmap(QSize(round(size * ratio), round(size * ratio)))
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -68,14 +68,15 @@ def icon(name: str, colour: QColor | str | None = None) -> QIcon:
         return _icon_cache[key]
     result = QIcon()
     app = QGuiApplication.instance()
-    ratios = {1.0, 2.0}
-    if isinstance(app, QGuiApplication):
+    ratios = {1.0}
+    if isinstance(app, QGuiApplication):  # each screen's scale: sharp on high-DPI screens
         ratios |= {float(s.devicePixelRatio()) for s in QGuiApplication.screens()}
     for mode, col in ((QIcon.Mode.Normal, normal), (QIcon.Mode.Disabled, _text_colour(True))):
         text = svg.replace("currentColor", col.name()) if tinted else svg
+        renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))  # parsed once per colour
         for size in _SIZES:
             for ratio in sorted(ratios):
-                result.addPixmap(_render(text, size, ratio), mode)
+                result.addPixmap(_render(renderer, size, ratio), mode)
         if not tinted:
             break  # Qt greys coloured icons out by itself
     _icon_cache[key] = result

@@ -77,6 +77,7 @@ from desktop_app.gui.models import (
     ALL_ID,
     HIDDEN_BY_DEFAULT,
     INBOX_ID,
+    STATUS_LABELS,
     Column,
     NodeKind,
     PaperTableModel,
@@ -171,6 +172,13 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.sidebar_model)
 
         self.model = PaperTableModel(self)
+        # Render the list's icons now, not at the first paint of a row that needs them.
+        for name in [f"status-{s}" for s in STATUS_LABELS] + [
+            "pdf-pending",
+            "pdf-done",
+            "pdf-failed",
+        ]:
+            icons.icon(name)
         self.table = QTableView()
         self.table.setObjectName("paperList")
         self.table.setAccessibleName("Papers")
