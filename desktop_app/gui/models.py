@@ -669,13 +669,6 @@ class SidebarModel(QAbstractItemModel):
         if ordered == self._tag_set:
             return
         self._tag_set = ordered
-        parent_index = self.index_of(self.tags.id)
-        if self.tags.children:
-            self.beginRemoveRows(parent_index, 0, len(self.tags.children) - 1)
-            self.tags.children = []
-            self.endRemoveRows()
-        if not ordered:
-            return
         roots: list[SidebarNode] = []
         by_tag: dict[str, SidebarNode] = {}
         for tag in ordered:
@@ -689,10 +682,19 @@ class SidebarModel(QAbstractItemModel):
                 parent.add(node)
             else:
                 roots.append(node)
-        self.beginInsertRows(parent_index, 0, len(roots) - 1)
-        for node in roots:
-            self.tags.add(node)
-        self.endInsertRows()
+        self._replace_children(self.tags, roots)
+
+    def _replace_children(self, section: SidebarNode, nodes: list[SidebarNode]) -> None:
+        parent_index = self.index_of(section.id)
+        if section.children:
+            self.beginRemoveRows(parent_index, 0, len(section.children) - 1)
+            section.children = []
+            self.endRemoveRows()
+        if nodes:
+            self.beginInsertRows(parent_index, 0, len(nodes) - 1)
+            for node in nodes:
+                section.add(node)
+            self.endInsertRows()
 
     def tag_names(self) -> tuple[str, ...]:
         return self._tag_set
@@ -703,18 +705,13 @@ class SidebarModel(QAbstractItemModel):
         if wanted == self._saved_list:
             return
         self._saved_list = wanted
-        parent_index = self.index_of(self.saved.id)
-        if self.saved.children:
-            self.beginRemoveRows(parent_index, 0, len(self.saved.children) - 1)
-            self.saved.children = []
-            self.endRemoveRows()
-        if wanted:
-            self.beginInsertRows(parent_index, 0, len(wanted) - 1)
-            for name, query in wanted:
-                self.saved.add(
-                    SidebarNode(f"saved:{name}", NodeKind.SAVED, name, "saved-search", query=query)
-                )
-            self.endInsertRows()
+        self._replace_children(
+            self.saved,
+            [
+                SidebarNode(f"saved:{name}", NodeKind.SAVED, name, "saved-search", query=query)
+                for name, query in wanted
+            ],
+        )
 
     def set_counts(self, rows: Sequence[PaperSummary] | ViewCounts, keep_tag: str = "") -> None:
         """Show the counts of the current search (rows, or counted already off-thread)."""

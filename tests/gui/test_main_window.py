@@ -78,6 +78,16 @@ def add_papers(library: Library, n: int, status: Status = Status.UNREAD) -> list
     return keys
 
 
+def one_paper_selected(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> tuple[MainWindow, str]:
+    (key,) = add_papers(library, 1)
+    window = make_window()
+    wait_rows(qtbot, window, 1)
+    select(qtbot, window, key)
+    return window, key
+
+
 def keys_of(window: MainWindow) -> list[str]:
     return window.model.keys()
 
@@ -191,10 +201,7 @@ def test_the_sidebar_narrows_the_list_and_counts_follow_the_search(
 def test_status_tags_rating_and_notes_set_in_the_detail_pane_land_in_the_files(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    (key,) = add_papers(library, 1)
-    window = make_window()
-    wait_rows(qtbot, window, 1)
-    select(qtbot, window, key)
+    window, key = one_paper_selected(qtbot, make_window, library)
     detail = window.detail
 
     qtbot.mouseClick(detail.status.buttons["reading"], Qt.MouseButton.LeftButton)
@@ -229,10 +236,7 @@ def test_status_tags_rating_and_notes_set_in_the_detail_pane_land_in_the_files(
 def test_notes_typed_just_before_closing_are_saved(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    (key,) = add_papers(library, 1)
-    window = make_window()
-    wait_rows(qtbot, window, 1)
-    select(qtbot, window, key)
+    window, key = one_paper_selected(qtbot, make_window, library)
     window.detail.notes.editor.setFocus()
     qtbot.keyClicks(window.detail.notes.editor, "last words")
     window.close()
@@ -242,10 +246,7 @@ def test_notes_typed_just_before_closing_are_saved(
 def test_keys_cycle_the_status_rate_and_undo(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    (key,) = add_papers(library, 1)
-    window = make_window()
-    wait_rows(qtbot, window, 1)
-    select(qtbot, window, key)
+    window, key = one_paper_selected(qtbot, make_window, library)
     qtbot.keyClick(window.table, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
