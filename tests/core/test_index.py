@@ -328,6 +328,23 @@ def test_library_changes_are_searchable_at_once(lib: Library, ix: WhooshIndex) -
     assert keys(ix, "godel") == ["1907.00003"]
 
 
+def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> None:
+    ix.search("")  # the per-paper views exist before the edits
+    lib.add_tags("2301.00002", ["gnn", "rag/eval"])
+    lib.remove_tags("2504.00001", ["to read"])
+    lib.set_status("1907.00003", "unread")
+    lib.update("1907.00003", lambda p: setattr(p, "title", "A Study of Gödel"))
+    results = ix.search("")
+    assert results.tag_counts == {"rag/eval": 2, "gnn": 1, "logic": 1}
+    assert results.status_counts == {"reading": 1, "unread": 2}
+    rows = {h.key: h.summary for h in results.hits}
+    assert rows["2301.00002"].tags == ("gnn", "rag/eval")
+    assert rows["1907.00003"].status == "unread"
+    assert keys(ix, "", sort=SortOrder.TITLE) == ["1907.00003", "2504.00001", "2301.00002"]
+    lib.delete("2504.00001")
+    assert ix.search("").tag_counts == {"gnn": 1, "rag/eval": 1, "logic": 1}
+
+
 def test_tag_change_does_not_touch_full_text(lib: Library, ix: WhooshIndex) -> None:
     opened = ix._open
     assert opened is not None
