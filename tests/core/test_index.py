@@ -345,6 +345,20 @@ def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> 
     assert ix.search("").tag_counts == {"gnn": 1, "rag/eval": 1, "logic": 1}
 
 
+def test_edits_commit_small_segments_that_a_sync_merges(lib: Library, ix: WhooshIndex) -> None:
+    for n in range(index_module.MERGE_AT_SYNC + 1):
+        lib.add_tags("2301.00002", [f"t{n}"])
+    opened = ix._open
+    assert opened is not None
+    before = len(opened.papers._segments())
+    assert before > index_module.MERGE_AT_SYNC
+    ix.sync()
+    assert len(opened.papers._segments()) < before
+    assert keys(ix, "tag:t0 tag:t4") == ["2301.00002"]
+    assert sorted(keys(ix, "")) == ["1907.00003", "2301.00002", "2504.00001"]
+    assert keys(ix, "graph") == ["2301.00002"]
+
+
 def test_tag_change_does_not_touch_full_text(lib: Library, ix: WhooshIndex) -> None:
     opened = ix._open
     assert opened is not None
