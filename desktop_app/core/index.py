@@ -1604,36 +1604,34 @@ def _score_phrase(
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     fmt = searcher.schema[fieldname].format
     decode = _decode_positions if isinstance(fmt, Positions) else fmt.decode_positions
+    order = sorted(range(len(words)), key=lambda i: dfs[i])  # the rarest word first
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
-        try:
-            matchers = [reader.postings(fieldname, w) for w in words]
-        except TermNotFound:
-            continue
-        # The documents holding every word (rarest first), then their positions.
-        order = sorted(range(len(words)), key=lambda i: dfs[i])
+        # One pass over each word's postings keeps the encoded positions of the documents
+        # still holding every word so far; only theirs are decoded at the end.
+        encoded: list[dict[int, bytes]] = [{} for _ in words]
         docs: set[int] | None = None
         for i in order:
-            ids = {
-                d for block, _tfs in _blocks(reader.postings(fieldname, words[i])) for d in block
-            }
-            docs = ids if docs is None else docs & ids
+            try:
+                matcher = reader.postings(fieldname, words[i])
+            except TermNotFound:
+                docs = set()
+                break
+            found = encoded[i]
+            for ids, values in _value_blocks(matcher):
+                if docs is None:
+                    found.update(zip(ids, values, strict=True))
+                else:
+                    found.update((d, v) for d, v in zip(ids, values, strict=True) if d in docs)
+            docs = set(found)
             if not docs:
                 break
         if not docs:
             continue
-        positions: list[dict[int, list[int]]] = []
-        for m in matchers:
-            found: dict[int, list[int]] = {}
-            for ids, values in _value_blocks(m):
-                for d, v in zip(ids, values, strict=True):
-                    if d in docs:
-                        found[d] = decode(v)
-            positions.append(found)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
         for d in docs:
-            count = _occurrences([p[d] for p in positions], slop)
+            count = _occurrences([decode(e[d]) for e in encoded], slop)
             if count:
                 k = keys[d]
                 scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
@@ -1670,21 +1668,29 @@ def _occurrences(positions: list[list[int]], slop: int) -> int:
 
 
 def _value_blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
-    """The (docnums, encoded values) of a term's postings, a block at a time."""
+    """The (docnums, encoded values) of a term's postings, a block at a time (deleted
+    documents left out)."""
+    deleted: set[int] | None = None
     if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child  # deleted documents are not among the candidates anyway
+        deleted = matcher._ids
+        matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_values()
             start = matcher._i
-            yield matcher._ids[start:], matcher._values[start:]
+            ids, values = matcher._ids[start:], matcher._values[start:]
+            if deleted:
+                pairs = [(d, v) for d, v in zip(ids, values, strict=True) if d not in deleted]
+                ids, values = [d for d, _ in pairs], [v for _, v in pairs]
+            yield ids, values
             matcher._next_block()
     else:
         ids, values = [], []
         while matcher.is_active():
-            ids.append(matcher.id())
-            values.append(matcher.value())
+            if not deleted or matcher.id() not in deleted:
+                ids.append(matcher.id())
+                values.append(matcher.value())
             matcher.next()
         yield ids, values
 
