@@ -96,7 +96,7 @@ def test_bench_index(tmp_path: Path) -> None:
     # with snippets).
     gui_times: list[float] = []
     cli_times: list[float] = []
-    per_query: dict[str, list[float]] = {}
+    per_query: dict[str, list[float]] = {}  # round 1 first: the query's first run
     totals: dict[str, int] = {}
     for _round in range(5):
         for query, sort in QUERIES:
@@ -122,6 +122,9 @@ def test_bench_index(tmp_path: Path) -> None:
         assert [h.key for h in found.hits] == [key]
     index.close()
 
+    # Rounds 2-5 repeat each query: the index keeps each word's scores per searcher (until
+    # the next commit), as when the GUI runs a query again (another sort, another view).
+    first_times = [times[0] for times in per_query.values()]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = [
         ("papers (≈6,000 words of full text each)", f"{PAPERS:,}"),
@@ -132,6 +135,14 @@ def test_bench_index(tmp_path: Path) -> None:
         ("sync when nothing changed (fingerprints of every folder)", _ms(synced)),
         ("query, every hit, no snippets (GUI): median", _ms(statistics.median(gui_times))),
         ("query, every hit, no snippets (GUI): p95", _ms(_percentile(gui_times, 0.95))),
+        (
+            "query, every hit, no snippets (GUI), first run of each query: median",
+            _ms(statistics.median(first_times)),
+        ),
+        (
+            "query, every hit, no snippets (GUI), first run of each query: max",
+            _ms(max(first_times)),
+        ),
         ("query, 20 hits with snippets (CLI): median", _ms(statistics.median(cli_times))),
         ("query, 20 hits with snippets (CLI): p95", _ms(_percentile(cli_times, 0.95))),
         ("tag change to searchable: median", _ms(statistics.median(tag_times))),
@@ -141,7 +152,7 @@ def test_bench_index(tmp_path: Path) -> None:
     for name, value in figures:
         print(f"{name}: {value}", file=sys.stderr)
     query_rows = [
-        f"| {name} | {totals[name]:,} | {_ms(statistics.median(times))} |"
+        f"| {name} | {totals[name]:,} | {_ms(times[0])} | {_ms(statistics.median(times))} |"
         for name, times in per_query.items()
     ]
     print("\n".join(query_rows), file=sys.stderr)
@@ -156,7 +167,8 @@ def test_bench_index(tmp_path: Path) -> None:
             "~6,000 words of full text in 12 pages per paper, Zipf-distributed vocabulary); the "
             "PDF text is put in the text cache as pypdfium2 would have left it. Fixed query "
             f"set of {len(QUERIES)} queries (one term, two terms, phrases, prefixes, field "
-            "filters, sorted), 5 rounds.",
+            "filters, sorted), 5 rounds; the first round runs each query for the first time, "
+            "the later ones find its words' scores kept by the index (until its next commit).",
             "",
             "| what | figure |",
             "|---|---|",
@@ -164,8 +176,8 @@ def test_bench_index(tmp_path: Path) -> None:
             "",
             "Per query (every hit, no snippets):",
             "",
-            "| query | hits | median |",
-            "|---|---|---|",
+            "| query | hits | first run | median of 5 |",
+            "|---|---|---|---|",
             *query_rows,
         ],
     )
