@@ -1036,9 +1036,7 @@ class WhooshIndex:
                 for k in shown
             ]
         elif any(map(scores.__getitem__, shown)):
-            hits = list(
-                map(Hit, map(views.summary.__getitem__, shown), map(scores.__getitem__, shown))
-            )
+            hits = _hits(map(views.summary.__getitem__, shown), map(scores.__getitem__, shown))
         else:  # filters only (or nothing): every score is 0, the hits are made once
             hits = list(map(views.unscored().__getitem__, shown))
         suggestion = self._suggest(o, query, tree) if not keys and tree is not None else None
@@ -1724,6 +1722,26 @@ def _sorted(keys: list[str], scores: dict[str, float], views: _Views, sort: Sort
     elif sort == SortOrder.TITLE:
         keys.sort(key=views.title.__getitem__)
     return keys
+
+
+_set_summary = Hit.__dict__["summary"].__set__  # the slots' descriptors
+_set_score = Hit.__dict__["score"].__set__
+_set_snippets = Hit.__dict__["snippets"].__set__
+
+
+def _hits(summaries: Iterable[PaperSummary], scores: Iterable[float]) -> list[Hit]:
+    """Hits without snippets, made through their slots: a frozen dataclass's __init__
+    goes through object.__setattr__ per field, twice as slow (10 ms for 10,000 hits)."""
+    new = object.__new__
+    out: list[Hit] = []
+    append = out.append
+    for summary, score in zip(summaries, scores, strict=True):
+        hit = new(Hit)
+        _set_summary(hit, summary)
+        _set_score(hit, score)
+        _set_snippets(hit, ())
+        append(hit)
+    return out
 
 
 def _plain_words(tree: Node) -> list[str]:

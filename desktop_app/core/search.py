@@ -68,7 +68,7 @@ class Snippet:
     page: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     summary: PaperSummary
     score: float
