@@ -47,7 +47,7 @@ test: system-deps $(STAMP) lint typecheck pytest
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider tests/bench -s -o addopts="" $(BENCH_ARGS)
 
-# resources/screenshots/library-{light,dark}.png: the window on the sample digest, headless.
+# resources/screenshots/{library-light,library-dark,reader}.png: the window on the sample digest, headless.
 screenshots: $(STAMP)
 	$(PY) packaging/screenshots.py
 

@@ -1,12 +1,14 @@
-"""Screenshots of the library window on the sample library, light and dark.
+"""Screenshots of the window on the sample library: the library, light and dark, and the reader.
 
     .venv/bin/python packaging/screenshots.py          # or: make screenshots
 
-writes ``resources/screenshots/library-light.png`` and ``library-dark.png`` (1280×800). The
-sample digest is imported into a temporary library and given some life (statuses, ratings,
-tags, notes, PDF states) as a reader's library would have; nothing of the user's is touched
-(temporary cache, config and log folders). Runs headless (Qt's offscreen platform) unless
-``--show`` is given.
+writes ``resources/screenshots/library-light.png``, ``library-dark.png`` and ``reader.png``
+(1280×800). The sample digest is imported into a temporary library and given some life
+(statuses, ratings, tags, notes, PDF states) as a reader's library would have; nothing of the
+user's is touched (temporary cache, config and log folders). The reader shows a sample paper
+typeset here with Qt (title, authors and abstract from the digest, placeholder sections, an
+outline), attached as ``papershelf attach`` would, so no third-party PDF is shown. Runs
+headless (Qt's offscreen platform) unless ``--show`` is given.
 """
 
 from __future__ import annotations
@@ -68,6 +70,380 @@ def _minimal_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+# -- the reader's screenshot: a sample paper typeset by Qt ----------------------------------
+
+#: The paper shown in the reader: its title, authors and abstract come from the sample digest;
+#: the sections are placeholder text written for the screenshot (no real paper is shown).
+READER_KEY = "2504.05220"
+READER_FIND = "utility"
+READER_PAGE = 2
+
+SECTIONS: list[tuple[str, list[str]]] = [
+    ("1 Introduction", ["intro", "motivation", "contrib"]),
+    ("2 Related Work", ["related"]),
+    ("2.1 Relevance annotation with LLMs", ["llm-judges", "cost"]),
+    ("2.2 Utility in retrieval-augmented generation", ["utility", "rag"]),
+    ("3 Utility-Focused Annotation", ["pipeline"]),
+    ("3.1 Selecting useful passages", ["selection", "prompt", "noise"]),
+    ("3.2 A loss for noisy positives", ["loss", "loss2"]),
+    ("4 Experimental Setup", ["setup"]),
+    ("4.1 Collections and tasks", ["data", "tasks"]),
+    ("4.2 Retrievers and baselines", ["models", "baselines"]),
+    ("5 Results", ["results"]),
+    ("5.1 In-domain retrieval", ["indomain", "mix"]),
+    ("5.2 Out-of-domain retrieval and RAG", ["outdomain", "rag-results"]),
+    ("6 Analysis", ["analysis", "errors", "cost2"]),
+    ("7 Conclusion", ["conclusion", "future"]),
+]
+
+PARAGRAPHS = {
+    "intro": "Dense retrievers learn what a good answer to a query looks like from examples: "
+    "pairs of queries and the passages that people judged relevant to them. Collecting such "
+    "judgements is slow and costly, and the collections built so far reflect the habits of "
+    "the people and the tasks they were made for. Large language models read a query and a "
+    "passage much as an assessor would, which makes them an attractive source of labels for "
+    "training data at a scale no team of annotators could reach.",
+    "motivation": "Relevance, however, is not the whole story once the retrieved passages "
+    "feed a generator. A passage can be on topic and still add nothing to the answer, while "
+    "another that a judge would call marginal holds the one fact the answer needs. We call "
+    "the value of a passage for the answer its <i>utility</i>, and ask whether labels that "
+    "express utility, rather than topical relevance, make better training data for the "
+    "retrievers that serve retrieval-augmented generation.",
+    "contrib": "This paper makes three contributions. First, an annotation pipeline in which "
+    "a language model selects, among the candidates of a first-stage retriever, the passages "
+    "it finds useful for answering the query. Second, a training objective that tolerates "
+    "the false positives such labels contain. Third, a comparison of retrievers trained on "
+    "human labels, on relevance labels from a model and on utility labels, in domain and "
+    "out of domain, for retrieval and for question answering.",
+    "related": "Our work sits between two lines of research: the use of language models as "
+    "relevance assessors, and the study of what makes retrieved context helpful to a "
+    "generator. We review both briefly and point out where utility judgements differ from "
+    "the relevance judgements collected for evaluation campaigns.",
+    "llm-judges": "Several studies report that language models agree with human assessors "
+    "about as often as assessors agree with one another, at least for graded relevance on "
+    "web and news collections. Labels produced this way have been used to evaluate systems, "
+    "to fill holes in judgement pools and to train rankers. Agreement drops for queries that "
+    "need domain knowledge, and the models tend to be lenient: passages that merely mention "
+    "the query's words are often judged relevant.",
+    "cost": "The appeal of such labels is their cost. A model can label millions of pairs "
+    "in the time a human team needs for a few thousand, and the labelling can be repeated "
+    "for a new domain or a new task without recruiting and training assessors again.",
+    "utility": "In retrieval-augmented generation, the retriever's output is read by a "
+    "generator, not by a person. Passages are useful when they let the generator produce a "
+    "correct and complete answer; redundant or distracting passages can make the answer "
+    "worse even when each of them is on topic. Judging utility therefore needs a view of "
+    "the answer, or at least of what the answer requires.",
+    "rag": "Earlier work measures utility directly by generating an answer with and without "
+    "each passage and comparing the results to a reference answer. This needs reference "
+    "answers, which are as costly as relevance labels and tied to one task. Asking a model "
+    "to pick the passages it would use avoids both costs.",
+    "pipeline": "The annotation proceeds in two steps for each training query: a first-stage "
+    "retriever proposes candidate passages, and a language model reads the query with the "
+    "candidates and selects those that help to answer it. The selected passages become the "
+    "positives for training; the others, with passages sampled from the collection, become "
+    "the negatives.",
+    "selection": "Candidates are shown to the model in small groups, with their order "
+    "shuffled between rounds so that a passage's position does not decide its fate. A "
+    "passage counts as useful when it is selected in most of the rounds it takes part in. "
+    "The model is asked for the passages' numbers only, which keeps the answers short and "
+    "easy to check.",
+    "prompt": "The instruction describes utility in plain words: a passage is useful when "
+    "its content would be used in a good answer to the question, and not useful when it "
+    "only repeats the question's words or covers a neighbouring topic. We found that asking "
+    "the model to draft an answer first, and select passages afterwards, gives more "
+    "consistent selections.",
+    "noise": "No annotation is free of mistakes. Some selected passages are not useful, and "
+    "for some queries no candidate is; the model then tends to select the least bad one. "
+    "Training on these positives as if they were certain teaches the retriever the model's "
+    "mistakes along with its judgements.",
+    "loss": "The usual contrastive loss treats every positive as a separate target and "
+    "pushes its score above those of all negatives. With several positives of uneven "
+    "quality, it spends its effort on the worst of them. Our loss treats the positives of "
+    "a query as a disjunction instead: the query is served well when <i>any</i> of them is "
+    "ranked above the negatives, so the sum of their probabilities enters the loss.",
+    "loss2": "Written out, the loss for a query is the negative logarithm of the summed "
+    "probability that the softmax over all candidates assigns to the positives. A single "
+    "false positive then costs little, as long as the true positives are found; when all "
+    "positives are genuine, the loss behaves like the usual one.",
+    "setup": "We train retrievers on the same queries with different labels and evaluate "
+    "them on retrieval and on question answering, both on the collection the training "
+    "queries come from and on collections from other domains.",
+    "data": "The training queries and passages come from a large web question-answering "
+    "collection with human relevance labels. For out-of-domain evaluation we use a benchmark "
+    "of heterogeneous retrieval tasks covering scientific claims, financial questions, "
+    "argument retrieval and entity search, among others.",
+    "tasks": "For retrieval-augmented generation, the top passages of each retriever are "
+    "given to the same generator, and answers are compared with reference answers from "
+    "open-domain question-answering datasets.",
+    "models": "All retrievers share one architecture: a bi-encoder initialised from a "
+    "pre-trained language model, with the query and the passage encoded separately and "
+    "compared by the inner product of their embeddings.",
+    "baselines": "The baselines are the same retriever trained on the human labels, and "
+    "trained on relevance labels produced by the language model with an instruction that "
+    "asks for topical relevance instead of utility.",
+    "results": "We first compare the labels in the setting they were made for, then move "
+    "to other domains and to question answering.",
+    "indomain": "On the collection the training queries come from, the human labels remain "
+    "the best training data: they were made for exactly this kind of query, and the "
+    "evaluation uses labels of the same kind. Retrievers trained on model labels come "
+    "close, with utility labels ahead of relevance labels.",
+    "mix": "Adding a small share of human-labelled queries to the utility-labelled ones "
+    "closes most of the remaining gap, which suggests that the two kinds of label "
+    "complement each other rather than conflict.",
+    "outdomain": "Away from the training domain the order changes. Retrievers trained on "
+    "utility labels generalise better than those trained on human labels, in particular "
+    "on tasks whose queries are long or whose answers need several passages.",
+    "rag-results": "In question answering, the passages found by the utility-trained "
+    "retrievers lead to more correct answers, even where their retrieval scores are similar "
+    "to the baselines': they rank the passages the generator needs a little higher.",
+    "analysis": "To understand the differences, we inspected queries where the retrievers "
+    "disagree. Relevance labels reward passages that restate the question; utility labels "
+    "favour passages with the specific facts the answer needs, such as dates, quantities "
+    "and definitions.",
+    "errors": "The most common annotation errors are selections for queries that no "
+    "candidate answers. Filtering these queries by the agreement between rounds removes "
+    "many errors at the cost of a few good examples.",
+    "cost2": "Annotation with a model costs a small fraction of human annotation per query, "
+    "and the cost grows with the number of candidates shown; a few dozen candidates per "
+    "query were enough in our experiments.",
+    "conclusion": "Utility judgements from a language model are a practical source of "
+    "training data for retrievers. They do not replace human labels within the domain the "
+    "labels were made for, but they generalise better beyond it, and a small amount of "
+    "human data closes the gap in domain.",
+    "future": "Open questions remain: how to choose candidates so that useful passages are "
+    "among them, how to judge utility for answers that combine many passages, and how the "
+    "choice of annotating model affects the retrievers trained on its labels.",
+}
+
+REFERENCES = [
+    "A. Author and B. Author. Placeholder reference for a retrieval paper. 2023.",
+    "C. Author. Placeholder reference for relevance judgements by language models. 2024.",
+    "D. Author, E. Author and F. Author. Placeholder reference for retrieval-augmented "
+    "generation. 2022.",
+    "G. Author. Placeholder reference for contrastive training of dense retrievers. 2021.",
+    "H. Author and I. Author. Placeholder reference for a heterogeneous benchmark. 2021.",
+]
+
+
+def _paper_html(title: str, authors: list[str], abstract: str) -> str:
+    """The sample paper as HTML for QTextDocument."""
+    from html import escape
+
+    parts = [
+        f"<p align=center style='font-size:17pt; font-weight:bold'>{escape(title)}</p>",
+        f"<p align=center style='font-size:10.5pt'>{escape(', '.join(authors))}</p>",
+        "<p align=center style='font-size:9pt; color:#555'>Sample document made by "
+        "Papershelf's screenshot script from the paper's title and abstract; the sections "
+        "are placeholder text.</p>",
+        "<p align=center style='font-size:11pt; font-weight:bold'>Abstract</p>",
+        f"<p align=justify style='margin-left:30px; margin-right:30px'>{escape(abstract)}</p>",
+    ]
+    for heading, keys in SECTIONS:
+        size = "13pt" if heading.split()[0].count(".") == 0 else "11.5pt"
+        parts.append(
+            f"<p style='font-size:{size}; font-weight:bold; margin-top:14px'>{heading}</p>"
+        )
+        parts.extend(f"<p align=justify>{PARAGRAPHS[k]}</p>" for k in keys)
+    parts.append("<p style='font-size:13pt; font-weight:bold; margin-top:14px'>References</p>")
+    parts.extend(
+        f"<p style='font-size:9pt'>[{i}] {escape(ref)}</p>"
+        for i, ref in enumerate(REFERENCES, start=1)
+    )
+    return "\n".join(parts)
+
+
+def write_sample_paper(path: Path, title: str, authors: list[str], abstract: str) -> Path:
+    """Typeset the sample paper to ``path`` (US Letter) with an outline of its sections.
+
+    Pages are drawn one by one (not with ``QTextDocument.print``) to give them a running
+    head and a page number, as a paper has.
+    """
+    from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+    from PySide6.QtGui import (
+        QColor,
+        QFont,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPdfWriter,
+        QTextDocument,
+        QTextLine,
+    )
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.Letter))
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setResolution(300)
+    writer.setTitle(title)
+    writer.setCreator("Papershelf screenshots")
+    mm = writer.resolution() / 25.4
+    page = QRectF(0, 0, writer.width(), writer.height())
+    body = page.adjusted(24 * mm, 24 * mm, -24 * mm, -22 * mm)
+
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(writer)
+    font = QFont("DejaVu Serif")
+    font.setPointSizeF(10.5)
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    doc.setPageSize(QSizeF(body.width(), body.height()))
+    doc.setHtml(_paper_html(title, authors, abstract))
+    surname = authors[0].split()[-1] if authors else ""
+    running_head = f"{surname} et al." if len(authors) > 1 else surname
+    small = QFont("DejaVu Serif")
+    small.setPointSizeF(8)
+
+    # Each line on its page (drawing the whole layout with a clip would draw a paragraph
+    # split between pages on both, and a search would find its clipped lines).
+    layout = doc.documentLayout()
+    lines: dict[int, list[tuple[QTextLine, float, float]]] = {}
+    block = doc.begin()
+    while block.isValid():
+        origin = layout.blockBoundingRect(block).topLeft()
+        text_layout = block.layout()
+        for n in range(text_layout.lineCount()):
+            line = text_layout.lineAt(n)
+            middle = origin.y() + line.y() + line.height() / 2
+            lines.setdefault(int(middle // body.height()), []).append(
+                (line, origin.x(), origin.y())
+            )
+        block = block.next()
+
+    painter = QPainter(writer)
+    try:
+        for i in range(doc.pageCount()):
+            if i:
+                writer.newPage()
+            painter.setFont(small)
+            painter.setPen(QColor("#444444"))
+            if i:
+                head = QRectF(body.left(), 12 * mm, body.width(), 6 * mm)
+                painter.drawText(head, Qt.AlignmentFlag.AlignLeft, running_head)
+                painter.drawText(head, Qt.AlignmentFlag.AlignRight, "Papershelf sample paper")
+                y = head.bottom() + 1 * mm
+                painter.drawLine(QPointF(body.left(), y), QPointF(body.right(), y))
+            foot = QRectF(body.left(), page.bottom() - 14 * mm, body.width(), 6 * mm)
+            painter.drawText(foot, Qt.AlignmentFlag.AlignHCenter, str(i + 1))
+            painter.setPen(QColor("#000000"))
+            for line, x, y in lines.get(i, []):
+                line.draw(painter, QPointF(body.left() + x, body.top() + y - i * body.height()))
+    finally:
+        painter.end()
+    del writer  # closes the file
+    headings = [heading for heading, _ in SECTIONS] + ["References"]
+    _add_outline(path, headings)
+    return path
+
+
+def _heading_places(path: Path, headings: list[str]) -> list[tuple[int, float]]:
+    """(page index, top in PDF points) of each heading, found in the PDF's text in order."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        places: list[tuple[int, float]] = []
+        page_no = 0
+        for heading in headings:
+            while page_no < len(pdf):
+                text = pdf[page_no].get_textpage()
+                found = text.search(heading, match_case=True).get_next()
+                if found is not None:
+                    box = text.get_charbox(found[0])
+                    places.append((page_no, box[3] + 12))
+                    break
+                page_no += 1
+            else:
+                raise RuntimeError(f"{path}: heading {heading!r} not found")
+        return places
+    finally:
+        pdf.close()
+
+
+def _add_outline(path: Path, headings: list[str]) -> None:
+    """Append an outline (sections, with subsections nested) to a PDF as an incremental update.
+
+    Qt's PDF writer makes no outline; this adds one so the reader shows its "Contents".
+    """
+    import re
+
+    data = path.read_bytes()
+    root = int(re.findall(rb"/Root (\d+) 0 R", data)[-1])
+    info = int(re.findall(rb"/Info (\d+) 0 R", data)[-1])
+    size = int(re.findall(rb"/Size (\d+)", data)[-1])
+    prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    catalog = re.search(rb"\n%d 0 obj\s*<<(.*?)>>\s*endobj" % root, data, re.S)
+    kids_at = re.search(rb"/Type /Pages\s*/Kids\s*\[(.*?)\]", data, re.S)
+    assert catalog is not None and kids_at is not None, f"{path}: unexpected PDF layout"
+    pages = [int(n) for n in re.findall(rb"(\d+) 0 R", kids_at.group(1))]
+    places = _heading_places(path, headings)
+
+    # Objects: the outline root, then one item per heading; subsections ("2.1 …") nest
+    # under the section before them.
+    outline = size
+    ids = {i: size + 1 + i for i in range(len(headings))}
+    parent: dict[int, int] = {}
+    children: dict[int, list[int]] = {-1: []}
+    for i, heading in enumerate(headings):
+        sub = "." in heading.split()[0]
+        if sub and children[-1]:
+            parent[i] = children[-1][-1]
+            children.setdefault(parent[i], []).append(i)
+        else:
+            parent[i] = -1
+            children[-1].append(i)
+    objects: dict[int, bytes] = {}
+
+    def ref(i: int) -> bytes:
+        return b"%d 0 R" % (outline if i == -1 else ids[i])
+
+    for node, kids in children.items():
+        if not kids:
+            continue
+        head = b"/First %s /Last %s /Count %d" % (ref(kids[0]), ref(kids[-1]), len(kids))
+        if node == -1:
+            objects[outline] = b"<< /Type /Outlines " + head + b" >>"
+        else:
+            objects[ids[node]] = head  # completed below
+    for i, heading in enumerate(headings):
+        siblings = children[parent[i]]
+        at = siblings.index(i)
+        page, top = places[i]
+        fields = [
+            b"/Title (" + heading.encode("latin-1") + b")",
+            b"/Parent " + ref(parent[i]),
+            b"/Dest [%d 0 R /XYZ null %.1f null]" % (pages[page], top),
+        ]
+        if at > 0:
+            fields.append(b"/Prev " + ref(siblings[at - 1]))
+        if at + 1 < len(siblings):
+            fields.append(b"/Next " + ref(siblings[at + 1]))
+        if ids[i] in objects:  # it has subsections, shown closed (a negative count)
+            fields.append(objects[ids[i]].replace(b"/Count ", b"/Count -"))
+        objects[ids[i]] = b"<< " + b" ".join(fields) + b" >>"
+    body = catalog.group(1).strip()
+    objects[root] = b"<< " + body + b" /Outlines %d 0 R /PageMode /UseOutlines >>" % outline
+
+    out = bytearray(data if data.endswith(b"\n") else data + b"\n")
+    offsets: dict[int, int] = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n"
+    out += b"%d 1\n%010d 00000 n \n" % (root, offsets[root])
+    new = sorted(n for n in objects if n != root)
+    out += b"%d %d\n" % (new[0], len(new))
+    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in new)
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\n" % (
+        new[-1] + 1,
+        root,
+        info,
+        prev,
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    path.write_bytes(bytes(out))
+
+
 def build_library(root: Path) -> object:
     """The sample digest, triaged: most papers kept, a few read or being read."""
     from importlib import resources
@@ -102,6 +478,27 @@ def build_library(root: Path) -> object:
         if key in NOTES:
             library.write_notes(key, NOTES[key])
     return library
+
+
+def attach_sample_paper(library: object, folder: Path) -> None:
+    """Typeset the sample paper of :data:`READER_KEY` and attach it (as ``papershelf attach``)."""
+    from desktop_app.core.attach import attach_pdf
+    from desktop_app.core.library import Library
+    from desktop_app.core.paper import Status
+
+    assert isinstance(library, Library)
+    paper = library.get(READER_KEY)
+    source = write_sample_paper(
+        folder / f"{READER_KEY}.pdf", paper.title, paper.authors, paper.abstract
+    )
+    attached = attach_pdf(library, READER_KEY, source)
+    assert attached.text.ok, f"the sample paper's text cannot be read: {attached.text}"
+
+    def reading(p):  # type: ignore[no-untyped-def]
+        p.set_status(Status.READING)
+        p.last_page = READER_PAGE
+
+    library.update(READER_KEY, reading)
 
 
 def dark_palette() -> object:
@@ -139,8 +536,9 @@ def dark_palette() -> object:
     return p
 
 
-def shoot(dark: bool, out: Path, show: bool) -> Path:
-    from PySide6.QtCore import QEventLoop, Qt
+def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
+    """Grab the window: the library (light or dark), or with ``reader`` the sample paper open."""
+    from PySide6.QtCore import QEventLoop, QModelIndex, Qt
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.core.library import Library
@@ -163,6 +561,8 @@ def shoot(dark: bool, out: Path, show: bool) -> Path:
     base = Path(tempfile.mkdtemp(prefix="papershelf-shot-"))
     library = build_library(base / "Reading list")
     assert isinstance(library, Library)
+    if reader:
+        attach_sample_paper(library, base)
     window = build_window(library, Settings(offline=True))
     window.resize(*SIZE)
     window.show()
@@ -180,8 +580,14 @@ def shoot(dark: bool, out: Path, show: bool) -> Path:
     if dark:
         window.search.set_text("retrieval")
     spin(10, lambda: window.model.rowCount() > 0)
-    window.select_key("2504.05220")
+    window.select_key(READER_KEY)
     window.table.setFocus()
+    if reader:
+        window.search.set_text("")
+        view = window.reading.open_paper(READER_KEY, page=READER_PAGE, find=[READER_FIND])
+        assert view is not None, "the sample paper did not open"
+        spin(10, lambda: view.loaded and view.search_model.rowCount(QModelIndex()) > 0)
+        view.outline_view.expand(view.outline_model.index(1, 0))  # "2 Related Work"
     spin(1.5)
     out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(out))
@@ -205,6 +611,7 @@ def main() -> int:
     for dark in (False, True):
         path = shoot(dark, args.out / f"library-{'dark' if dark else 'light'}.png", args.show)
         print(path)
+    print(shoot(False, args.out / "reader.png", args.show, reader=True))
     return 0
 
 
