@@ -24,7 +24,11 @@ with AND/OR/NOT as sets of paper keys with summed BM25F scores.
 
 Writers use ``compound=False`` segments (a searcher then maps files instead of copying the
 index into memory, DESIGN.md) and one searcher per index is reused and refreshed after a
-commit. A rebuild writes a new ``index-<hex>`` folder and switches CURRENT to it in one
+commit. What a search derives is kept until the index changes: the records and per-paper
+views (updated in place after an edit of this process), and, per searcher, the scores of
+each field's word, phrase or prefix. An edit commits a small segment of the papers index
+without merging; small segments are merged by a sync, a batch of changes, or after
+MERGE_AFTER edits. A rebuild writes a new ``index-<hex>`` folder and switches CURRENT to it in one
 atomic rename, so a reader never sees half an index. An index that is missing, of another
 schema, or damaged (a file shorter than recorded, a TOC that does not load) is rebuilt
 automatically, reporting progress.
