@@ -482,6 +482,54 @@ def test_parallel_rebuild_finds_the_same(
     assert sorted(keys(ix, "fulltext:wavelet")) == before["fulltext:wavelet"]
 
 
+def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(5):
+        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    queries = ("fulltext:wavelet", "fulltext:number3", "baselines", "retrieval", "")
+    before = {q: sorted(keys(ix, q)) for q in queries}
+    # A segment as soon as a writer holds two papers (a library of long PDFs, in small).
+    monkeypatch.setattr(index_module, "TEXT_SEGMENT_MB", 0)
+    monkeypatch.setattr(index_module, "TEXT_MERGE_BELOW", 2)
+    ix.rebuild()
+    opened = ix._open
+    assert opened is not None
+    rebuilt = {seg.segment_id(): seg.doc_count_all() for seg in opened.fulltext._segments()}
+    assert sorted(rebuilt.values()) == [2, 2, 2]  # six papers have a PDF
+    assert {q: sorted(keys(ix, q)) for q in queries} == before
+    hits = ix.search("wavelet", snippets=True).hits
+    assert {h.key for h in hits} == {f"2402.0000{i}" for i in range(5)}
+    assert all(s.page == 1 for h in hits for s in h.snippets if s.field == "fulltext")
+
+    # Later PDFs: a segment each, the small ones merged once there are a few; the
+    # rebuild's segments are kept as they are (merging them would re-index their papers).
+    for i in range(index_module.MERGE_AT_SYNC + 1):
+        add_paper(lib, f"2403.0000{i}", title=f"Late {i}", pages=[f"wavelet late{i}"])
+    segments = {seg.segment_id(): seg.doc_count_all() for seg in opened.fulltext._segments()}
+    assert rebuilt.items() <= segments.items()
+    assert len(segments) <= len(rebuilt) + index_module.MERGE_AT_SYNC
+    assert len(keys(ix, "fulltext:wavelet")) == 5 + index_module.MERGE_AT_SYNC + 1
+    assert keys(ix, "fulltext:late2") == ["2403.00002"]
+
+
+def test_writers_that_spill_postings_to_disk_write_the_same_index(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(3):
+        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    queries = ("fulltext:wavelet", '"message passing"', "graph*", "gomez", "tag:rag", "")
+    ix.rebuild()  # (an index kept in step counts replaced documents in its statistics)
+    before = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
+    # Posting pools with no room: every posting goes to a run on disk, merged at the end.
+    monkeypatch.setattr(index_module, "REBUILD_LIMIT_MB", 0)
+    monkeypatch.setattr(index_module, "TEXT_SEGMENT_MB", 0)
+    ix.rebuild()
+    after = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
+    assert after == before
+    assert [k for k, _ in after["fulltext:wavelet"]] == [f"2402.0000{i}" for i in range(3)]
+
+
 def test_search_builds_a_missing_index(lib: Library) -> None:
     with WhooshIndex(lib, observe=False) as fresh:
         assert fresh.search("graph").total == 1
