@@ -70,7 +70,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3LeafMatcher
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -127,12 +127,13 @@ WRITE_TIMEOUT = 10.0  # seconds a writer waits for another one
 REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giving up
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
-#: A rebuild's full-text writers end a segment once their posting pool (by Whoosh's own
-#: estimate) holds this much and TEXT_MERGE_BELOW papers: a pool over its limit is sorted and
-#: spilled to runs on disk that are merged at the end, which halves the speed (measured:
-#: one process indexed 2,000 papers of 6,000 words at 20 papers/s in one segment, 36/s in
-#: segments of ~550). The full-text index then has a segment per ~550 such papers.
-TEXT_SEGMENT_MB = 200
+#: A rebuild's writers end a segment once their posting pool (by Whoosh's own estimate)
+#: holds this much (and enough papers not to count as small): a pool over its limit is
+#: sorted and spilled to runs on disk that are merged at the end, which halves the speed
+#: (measured: one process indexed 2,000 papers of 6,000 words at 20 papers/s in one
+#: segment, 36/s in segments of ~550). The full-text index then has a segment per ~550
+#: such papers, the papers index one per ~3,000.
+SEGMENT_MB = 200
 MERGE_AFTER = 64  # small segments of the papers index (one per edit) before an edit merges
 MERGE_AT_SYNC = 4  # ... before a sync merges them
 MERGE_BELOW = 500  # papers in a segment that counts as small
@@ -425,12 +426,17 @@ class _Lengths:
         self._reader = reader
         self._lists: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def field_lengths(self, fieldname: str) -> list[int]:
+        """The field's length in each document, by docnum (as far as any are stored)."""
         lengths = self._lists.get(fieldname)
         if lengths is None:
             column = self._reader._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
             lengths = [byte_to_length(b) for b in column] if column is not None else []
             self._lists[fieldname] = lengths
+        return lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self.field_lengths(fieldname)
         return lengths[docnum] if docnum < len(lengths) else default
 
     def close(self) -> None:
@@ -465,12 +471,17 @@ class _GroupedPool(PostingPool):  # type: ignore[misc]
         if self.currentsize > self.limit:
             self.save()
 
-    def _in_order(self) -> Iterator[tuple[Any, ...]]:
+    def grouped(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list[tuple[Any, ...]]]]]]:
+        """The postings by field and term, in order (and the pool emptied)."""
         terms_of, self._terms = self._terms, {}
         for fieldname in sorted(terms_of):
             terms = terms_of[fieldname]
-            for text in sorted(terms):
-                yield from terms[text]
+            yield fieldname, ((text, terms[text]) for text in sorted(terms))
+
+    def _in_order(self) -> Iterator[tuple[Any, ...]]:
+        for _fieldname, terms in self.grouped():
+            for _text, postings in terms:
+                yield from postings
 
     def save(self) -> None:
         self.current = list(self._in_order())
@@ -495,10 +506,51 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
+        fieldwriter = self.fieldwriter
+        if self.pool.runs or not isinstance(fieldwriter, W3FieldWriter):
+            fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        else:
+            _write_grouped(fieldwriter, self.schema, lengths, self.pool.grouped())
+        fieldwriter.close()
         if lengths is not None:
             lengths.close()
+
+
+def _write_grouped(
+    fieldwriter: W3FieldWriter,
+    schema: Schema,
+    lengths: _Lengths | None,
+    grouped: Iterator[tuple[str, Iterator[tuple[bytes, list[tuple[Any, ...]]]]]],
+) -> None:
+    """Write the postings of a :class:`_GroupedPool` a block at a time: what Whoosh's
+    ``FieldWriter.add_postings`` writes (the same files), without its calls per posting
+    (a fifth of the time a paper's full text takes to index)."""
+    for fieldname, terms in grouped:
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        postwriter = fieldwriter._postwriter
+        blocklimit = postwriter._blocklimit
+        length_of = lengths.field_lengths(fieldname) if lengths is not None else []
+        known = len(length_of)
+        for text, postings in terms:
+            fieldwriter.start_term(text)
+            for start in range(0, len(postings), blocklimit):
+                block = postings[start : start + blocklimit]
+                if postwriter._ids:  # a whole block is waiting
+                    postwriter._write_block()
+                ids = [p[2] for p in block]
+                weights = [p[3] for p in block]
+                postwriter._ids.extend(ids)
+                postwriter._weights.extend(weights)
+                postwriter._maxweight = max(postwriter._maxweight, *weights)
+                postwriter._values.extend(p[4] for p in block if p[4])
+                found = [n for n in (length_of[d] for d in ids if d < known) if n]
+                if found:
+                    low = min(found)
+                    if postwriter._minlength is None or low < postwriter._minlength:
+                        postwriter._minlength = low
+                    postwriter._maxlength = max(postwriter._maxlength, *found)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 def _small_segments(segments: list[Any], below: int = MERGE_BELOW) -> list[Any]:
@@ -794,14 +846,14 @@ class WhooshIndex:
         total = 2 * len(keys)
         if progress:
             progress(0, total)
-        pw = _writer(papers, limitmb=REBUILD_LIMIT_MB)
+        pw = _NewSegments(papers, MERGE_BELOW)
         texts = _TextIndexer(fulltext, folder, len(keys))
         started = time.perf_counter()
         try:
             for done, key in enumerate(keys, 1):
                 prep = self._prepare(key, None)
                 if prep.entry is not None and prep.doc is not None:
-                    pw.add_document(**prep.doc)
+                    pw.add(**prep.doc)
                     if prep.text_from:
                         texts.add(key, prep.text_from)
                 if progress and (done % 25 == 0 or done == len(keys)):
@@ -813,13 +865,10 @@ class WhooshIndex:
                 if progress:
                     progress(len(keys) + skipped + n, total)
 
-            texts.finish(texts_done, before_wait=pw.commit)
-            if not pw.is_closed:
-                pw.commit(merge=False)
+            texts.finish(texts_done, before_wait=lambda: _commit_segments(papers, pw.finish()))
         except BaseException:
             texts.close()
-            with contextlib.suppress(Exception):
-                pw.cancel()
+            pw.cancel()
             shutil.rmtree(folder, ignore_errors=True)
             raise
         log.info(
@@ -2137,40 +2186,65 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+class _NewSegments:
+    """Documents written into new segments of an index being built (not yet committed):
+    a segment per SEGMENT_MB of postings, by Whoosh's own estimate, of at least ``least``
+    documents."""
+
+    def __init__(self, ix: whoosh_index.FileIndex, least: int) -> None:
+        self.ix = ix
+        self.least = least
+        self.segments: list[Any] = []
+        self.writer = self._writer()
+
+    def _writer(self) -> _Writer:
+        return _writer(self.ix, _lk=False, limitmb=SEGMENT_MB + REBUILD_LIMIT_MB)
+
+    def add(self, **doc: Any) -> None:
+        writer = self.writer
+        writer.add_document(**doc)
+        if writer.pool.currentsize > SEGMENT_MB << 20 and writer.docnum >= self.least:
+            self._close()
+            self.writer = self._writer()
+
+    def _close(self) -> None:
+        self.segments.append(self.writer._finalize_segment())
+        self.writer._tempstorage.destroy()
+
+    def finish(self) -> list[Any]:
+        """The segments written (the writer is done)."""
+        if self.writer.docnum:
+            self._close()
+        else:
+            self.writer.cancel()
+        return self.segments
+
+    def cancel(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.cancel()
+
+
 def _text_segments(
     ix: whoosh_index.FileIndex, texts: Iterable[tuple[str, str]], progress: Callable[[int], None]
 ) -> list[Any]:
-    """Index the texts of (key, PDF SHA-256) pairs into new segments of ``ix`` (not yet
-    committed), a segment per TEXT_SEGMENT_MB of postings; ``progress`` hears the texts done
-    now and then."""
-    segments: list[Any] = []
-    limit = TEXT_SEGMENT_MB * 1024 * 1024
-    writer = _writer(ix, _lk=False, limitmb=TEXT_SEGMENT_MB + REBUILD_LIMIT_MB)
+    """Index the texts of (key, PDF SHA-256) pairs into new segments of ``ix``;
+    ``progress`` hears the texts done now and then."""
+    segments = _NewSegments(ix, TEXT_MERGE_BELOW)
     try:
         for done, (key, sha) in enumerate(texts, 1):
             text = _cached_text(sha)
             if text:
-                writer.add_document(key=key, fulltext=text)
+                segments.add(key=key, fulltext=text)
             if done % 10 == 0:
                 progress(done)
-            if writer.pool.currentsize > limit and writer.docnum >= TEXT_MERGE_BELOW:
-                segments.append(writer._finalize_segment())
-                writer._tempstorage.destroy()
-                writer = _writer(ix, _lk=False, limitmb=TEXT_SEGMENT_MB + REBUILD_LIMIT_MB)
-        if writer.docnum:
-            segments.append(writer._finalize_segment())
-            writer._tempstorage.destroy()
-        else:
-            writer.cancel()
+        return segments.finish()
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
+        segments.cancel()
         raise
-    return segments
 
 
 def _commit_segments(ix: whoosh_index.FileIndex, segments: list[Any]) -> None:
-    """Make ``segments`` (written by :func:`_text_segments`, in this process or the workers)
+    """Make ``segments`` (written by :class:`_NewSegments`, in this process or the workers)
     the content of the new, empty index ``ix``, as Whoosh's own multi-process writer does
     (``multisegment=True``). The index is a rebuild's own: the caller holds the lock of
     every writer of the library's index."""

@@ -490,7 +490,7 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
     queries = ("fulltext:wavelet", "fulltext:number3", "baselines", "retrieval", "")
     before = {q: sorted(keys(ix, q)) for q in queries}
     # A segment as soon as a writer holds two papers (a library of long PDFs, in small).
-    monkeypatch.setattr(index_module, "TEXT_SEGMENT_MB", 0)
+    monkeypatch.setattr(index_module, "SEGMENT_MB", 0)
     monkeypatch.setattr(index_module, "TEXT_MERGE_BELOW", 2)
     ix.rebuild()
     opened = ix._open
@@ -523,7 +523,7 @@ def test_writers_that_spill_postings_to_disk_write_the_same_index(
     before = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
     # Posting pools with no room: every posting goes to a run on disk, merged at the end.
     monkeypatch.setattr(index_module, "REBUILD_LIMIT_MB", 0)
-    monkeypatch.setattr(index_module, "TEXT_SEGMENT_MB", 0)
+    monkeypatch.setattr(index_module, "SEGMENT_MB", 0)
     ix.rebuild()
     after = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
     assert after == before
