@@ -47,6 +47,12 @@ def add_paper(
     return paper
 
 
+def add_extras(library: Library, n: int) -> None:
+    """Papers 2402.00000... with a PDF of two pages: "wavelet number<i>", "end"."""
+    for i in range(n):
+        add_paper(library, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+
+
 def fill(library: Library) -> Library:
     """Three papers: one with a PDF, one with notes, tags, rating and status."""
     add_paper(
@@ -462,8 +468,7 @@ def test_rebuild_on_demand(ix: WhooshIndex) -> None:
 def test_parallel_rebuild_finds_the_same(
     lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in range(4):
-        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    add_extras(lib, 4)
     queries = ("retrieval", "fulltext:wavelet", "fulltext:number2", "graphs", "tag:rag", "")
     before = {q: sorted(keys(ix, q)) for q in queries}
     monkeypatch.setattr(index_module, "PARALLEL_MIN", 2)
@@ -485,8 +490,7 @@ def test_parallel_rebuild_finds_the_same(
 def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
     lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in range(5):
-        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    add_extras(lib, 5)
     queries = ("fulltext:wavelet", "fulltext:number3", "baselines", "retrieval", "")
     before = {q: sorted(keys(ix, q)) for q in queries}
     # A segment as soon as a writer holds two papers (a library of long PDFs, in small).
@@ -516,8 +520,7 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
 def test_writers_that_spill_postings_to_disk_write_the_same_index(
     lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for i in range(3):
-        add_paper(lib, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
+    add_extras(lib, 3)
     queries = ("fulltext:wavelet", '"message passing"', "graph*", "gomez", "tag:rag", "")
     ix.rebuild()  # (an index kept in step counts replaced documents in its statistics)
     before = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
