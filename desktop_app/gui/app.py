@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
 LOG_FILE = "papershelf.log"
-GIL_SWITCH_INTERVAL_S = 0.0005
+GIL_SWITCH_INTERVAL_S = 0.0001
 STATE_FILE = "window-state.ini"
 #: Set to a number of milliseconds, the app closes its window that long after showing it
 #: and exits (status 0): the smoke test of the frozen app (``make package-test``) and the
@@ -132,8 +132,9 @@ def build_window(
 ) -> MainWindow:
     """Wire the library window together (tests call this with their own parts)."""
     # Workers run Python too: the UI thread waits for the GIL up to the switch interval
-    # (5 ms) per hand-over, several times over with three lanes busy. 0.5 ms keeps the
-    # longest stall of the event loop well under the 50 ms of issue #5 (tests/bench).
+    # (5 ms by default) at each call from Qt into Python, hundreds of them per repaint.
+    # At 0.1 ms the longest stall while a digest is imported is 7-18 ms (at 0.5 ms: 31-77
+    # ms), the import no slower (tests/bench/test_bench_gui.py, issue #5's 50 ms).
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
     runner = TaskRunner()
     if index is None:
