@@ -2,6 +2,7 @@
 #   make run     create .venv, install the app, open it on the default library
 #   make test    install the test extras, run ruff, mypy and the whole pytest suite headless
 #   make bench   run the benchmarks of tests/bench and write their figures
+#                (BENCH_ARGS=tests/bench/test_bench_gui.py runs one of them)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -46,7 +47,7 @@ pytest: $(STAMP)
 test: system-deps $(STAMP) lint typecheck pytest
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider tests/bench -s -o addopts="" $(BENCH_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -s -o addopts="" $(or $(BENCH_ARGS),tests/bench)
 
 # resources/screenshots/{library-light,library-dark,reader}.png: the window on the sample digest, headless.
 screenshots: $(STAMP)
