@@ -1639,8 +1639,9 @@ def _segment_list(reader: Any, what: str) -> list[Any]:
     return values
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
-    """The (docnums, term frequencies) of a term's postings, a block at a time."""
+def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any]]:
+    """A term's postings a block at a time: (docnums, term frequencies), or with ``values``
+    (docnums, encoded values); deleted documents left out."""
     deleted: set[int] | None = None
     if isinstance(matcher, FilterMatcher):
         deleted = matcher._ids  # Whoosh filters out a segment's deleted documents so
@@ -1648,22 +1649,26 @@ def _blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             matcher._read_ids()
-            matcher._read_weights()
+            if values:
+                matcher._read_values()
+            else:
+                matcher._read_weights()
             start = matcher._i
-            ids, tfs = matcher._ids[start:], matcher._weights[start:]
+            ids = matcher._ids[start:]
+            found = (matcher._values if values else matcher._weights)[start:]
             if deleted:
-                pairs = [(d, tf) for d, tf in zip(ids, tfs, strict=True) if d not in deleted]
-                ids, tfs = [d for d, _ in pairs], [tf for _, tf in pairs]
-            yield ids, tfs
+                pairs = [(d, x) for d, x in zip(ids, found, strict=True) if d not in deleted]
+                ids, found = [d for d, _ in pairs], [x for _, x in pairs]
+            yield ids, found
             matcher._next_block()
     else:
-        ids, tfs = [], []
+        ids, found = [], []
         while matcher.is_active():
             if not deleted or matcher.id() not in deleted:
                 ids.append(matcher.id())
-                tfs.append(matcher.weight())
+                found.append(matcher.value() if values else matcher.weight())
             matcher.next()
-        yield ids, tfs
+        yield ids, found
 
 
 def _score_term(
@@ -1735,7 +1740,7 @@ def _score_phrase(
                 docs = set()
                 break
             found = encoded[i]
-            for ids, values in _value_blocks(matcher):
+            for ids, values in _blocks(matcher, values=True):
                 if docs is None:
                     found.update(zip(ids, values, strict=True))
                 else:
@@ -1782,34 +1787,6 @@ def _occurrences(positions: list[list[int]], slop: int) -> int:
         else:
             count += 1
     return count
-
-
-def _value_blocks(matcher: Any) -> Iterator[tuple[Any, Any]]:
-    """The (docnums, encoded values) of a term's postings, a block at a time (deleted
-    documents left out)."""
-    deleted: set[int] | None = None
-    if isinstance(matcher, FilterMatcher):
-        deleted = matcher._ids
-        matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_values()
-            start = matcher._i
-            ids, values = matcher._ids[start:], matcher._values[start:]
-            if deleted:
-                pairs = [(d, v) for d, v in zip(ids, values, strict=True) if d not in deleted]
-                ids, values = [d for d, _ in pairs], [v for _, v in pairs]
-            yield ids, values
-            matcher._next_block()
-    else:
-        ids, values = [], []
-        while matcher.is_active():
-            if not deleted or matcher.id() not in deleted:
-                ids.append(matcher.id())
-                values.append(matcher.value())
-            matcher.next()
-        yield ids, values
 
 
 def _score_expanded(
