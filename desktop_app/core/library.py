@@ -42,7 +42,7 @@ from desktop_app.core.errors import (
     LibraryError,
     PaperNotFound,
 )
-from desktop_app.core.paper import FetchState, Paper, Status, local_key, normalize_tag, now_iso
+from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
 
 log = logging.getLogger(__name__)
@@ -523,8 +523,3 @@ class Library:
 def _is_key(key: str) -> bool:
     """A folder name a paper can have (nothing that climbs out of papers/)."""
     return bool(key) and not key.startswith(".") and "/" not in key and "\\" not in key
-
-
-def new_local_paper(title: str, **values: Any) -> Paper:
-    """A paper without arXiv ID, keyed ``local-<slug>-<8 hex>``."""
-    return Paper(key=local_key(title, now_iso()), title=title, **values)
