@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import gc
 import html
 import itertools
@@ -100,7 +99,7 @@ from desktop_app.core.errors import (
     SearchIndexError,
 )
 from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
-from desktop_app.core.paper import Paper
+from desktop_app.core.paper import Paper, parse_time
 from desktop_app.core.pdftext import PdfText, TextExtractor, file_sha256, load_cached
 from desktop_app.core.querysyntax import And, Node, Not, Or, Range, Term
 from desktop_app.core.search import (
@@ -645,13 +644,8 @@ def _file_stamp(path: Path) -> str:
 
 
 def _epoch(iso: str) -> int | None:
-    try:
-        when = dt.datetime.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return int(when.timestamp())
+    when = parse_time(iso)
+    return int(when.timestamp()) if when is not None else None
 
 
 def _tag_values(tags: Iterable[str]) -> set[str]:

@@ -59,6 +59,16 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def parse_time(iso: str) -> dt.datetime | None:
+    """An ISO 8601 time as written by :func:`now_iso` (or by hand) with its zone, UTC when
+    it names none; None when it is not one."""
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 def normalize_tag(tag: str) -> str:
     """Trim a tag and the parts of a hierarchical tag (``" rag / eval "`` -> ``rag/eval``)."""
     parts = [" ".join(p.split()) for p in tag.split("/")]

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from desktop_app.core.paper import FetchState, Status
+from desktop_app.core.paper import FetchState, Status, parse_time
 from desktop_app.core.reading import progress_fraction, progress_text
 from desktop_app.core.search import PaperSummary
 from desktop_app.gui import icons
@@ -141,14 +141,6 @@ def format_added(added: str) -> str:
 
 def stars(rating: int) -> str:
     return "★" * max(0, min(5, rating))
-
-
-def _added_time(added: str) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(added.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 # -- the paper list -----------------------------------------------------------------------
@@ -452,8 +444,8 @@ def _is_recent(s: PaperSummary, since: str) -> bool:
         return False
     if s.added.endswith("Z"):
         return s.added >= since  # UTC ISO times sort as text
-    when = _added_time(s.added)
-    return when is not None and when >= _added_time(since)  # type: ignore[operator]
+    when = parse_time(s.added)
+    return when is not None and when >= parse_time(since)  # type: ignore[operator]
 
 
 def _recent(s: PaperSummary) -> bool:
