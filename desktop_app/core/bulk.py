@@ -17,9 +17,10 @@ and in its undo record.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, TypedDict, Unpack
+from functools import partial
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from desktop_app.core.errors import InvalidValue, PapershelfError
 from desktop_app.core.library import Library
@@ -30,6 +31,7 @@ from desktop_app.core.search import Progress, SearchIndex
 log = logging.getLogger(__name__)
 
 ShouldStop = Callable[[], bool]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -64,32 +66,18 @@ class UndoRecord:
     ) -> BulkResult:
         """Restore every paper this step changed or trashed; errors are collected, not raised."""
         result = BulkResult(UndoRecord(f"Undo: {self.description}"))
-        total = len(self.trashed) + len(self.changes)
-        done = 0
-        for key in self.trashed:
-            if should_stop and should_stop():
-                result.cancelled = True
-                return result
+        steps: list[tuple[str, Callable[[], object]]] = [
+            (key, partial(library.restore, key)) for key in self.trashed
+        ]
+        steps += [
+            (c.key, partial(library.update, c.key, _restorer(c))) for c in reversed(self.changes)
+        ]
+        for key, step in _each(steps, result, progress, should_stop):
             try:
-                library.restore(key)
+                step()
                 result.done.append(key)
             except PapershelfError as e:
                 result.errors.append(e)
-            done += 1
-            if progress:
-                progress(done, total)
-        for change in reversed(self.changes):
-            if should_stop and should_stop():
-                result.cancelled = True
-                return result
-            try:
-                library.update(change.key, _restorer(change))
-                result.done.append(change.key)
-            except PapershelfError as e:
-                result.errors.append(e)
-            done += 1
-            if progress:
-                progress(done, total)
         return result
 
 
@@ -129,16 +117,19 @@ def _assign(paper: Paper, source: Paper) -> None:
 
 
 def _each(
-    keys: list[str], result: BulkResult, progress: Progress | None, should_stop: ShouldStop | None
-) -> Iterator[str]:
-    """The keys one by one, reporting progress after each; stops (cancelled) when asked."""
-    for i, key in enumerate(keys):
+    items: Sequence[_T],
+    result: BulkResult,
+    progress: Progress | None,
+    should_stop: ShouldStop | None,
+) -> Iterator[_T]:
+    """The items one by one, reporting progress after each; stops (cancelled) when asked."""
+    for i, item in enumerate(items):
         if should_stop and should_stop():
             result.cancelled = True
             return
-        yield key
+        yield item
         if progress:
-            progress(i + 1, len(keys))
+            progress(i + 1, len(items))
 
 
 def apply(
