@@ -32,7 +32,6 @@ import queue
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from typing import Any
 
 from desktop_app.core import paths
 from desktop_app.core.paper import now_iso
+from desktop_app.core.storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -167,18 +167,8 @@ def load_cached(sha256: str, cache_dir: Path | None = None) -> PdfText | None:
 
 def store_cached(result: PdfText, cache_dir: Path | None = None) -> None:
     """Write a result to the cache (atomically; without fsync: the cache is disposable)."""
-    path = cache_path(result.sha256, cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = gzip.compress(json.dumps(result.to_json(), ensure_ascii=False).encode(), 5)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(cache_path(result.sha256, cache_dir), data, durable=False)
 
 
 # -- the worker process --------------------------------------------------------------------

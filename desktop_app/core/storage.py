@@ -10,26 +10,31 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, sync_dir: bool = True, durable: bool = True
+) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, replace.
 
     On any error (a full disk included) the temp file is removed and the old file, if any,
     is left exactly as it was. ``sync_dir=False`` leaves making the rename durable to the
     caller (:func:`fsync_dir` once for many files); the write is atomic all the same.
+    ``durable=False`` syncs nothing at all (for a disposable cache): still atomic, but a
+    crash may lose the write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if sync_dir:
+    if sync_dir and durable:
         fsync_dir(path.parent)
 
 
