@@ -975,13 +975,12 @@ def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
+    from desktop_app.core.fetch import papers_of
+
     waiting = (FetchState.PENDING, FetchState.FAILED)
-    wanted = set(keys) if keys is not None else None
     rows = []
-    for p in library.papers():
-        if (wanted is None or p.key in wanted) and (
-            p.metadata_state in waiting or p.pdf_state in waiting
-        ):
+    for p in papers_of(library, keys):
+        if p.metadata_state in waiting or p.pdf_state in waiting:
             reason = "; ".join(e for e in (p.metadata_error, p.pdf_error) if e)
             rows.append([p.display_id, p.metadata_state.value, p.pdf_state.value, reason])
     if not rows:
