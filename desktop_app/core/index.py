@@ -523,7 +523,7 @@ def _write_grouped(
 ) -> None:
     """Write the postings of a :class:`_GroupedPool` a block at a time: what Whoosh's
     ``FieldWriter.add_postings`` writes (the same files), without its calls per posting
-    (a fifth of the time a paper's full text takes to index)."""
+    (writing a segment takes ~10% less time)."""
     for fieldname, terms in grouped:
         fieldwriter.start_field(fieldname, schema[fieldname])
         postwriter = fieldwriter._postwriter
@@ -533,6 +533,8 @@ def _write_grouped(
         for text, postings in terms:
             fieldwriter.start_term(text)
             for start in range(0, len(postings), blocklimit):
+                # Each block is written into an empty buffer (a term starts one; writing
+                # a block empties it), so its statistics are those of the block alone.
                 block = postings[start : start + blocklimit]
                 if postwriter._ids:  # a whole block is waiting
                     postwriter._write_block()
@@ -540,14 +542,11 @@ def _write_grouped(
                 weights = [p[3] for p in block]
                 postwriter._ids.extend(ids)
                 postwriter._weights.extend(weights)
-                postwriter._maxweight = max(postwriter._maxweight, *weights)
+                postwriter._maxweight = max(weights)
                 postwriter._values.extend(p[4] for p in block if p[4])
                 found = [n for n in (length_of[d] for d in ids if d < known) if n]
                 if found:
-                    low = min(found)
-                    if postwriter._minlength is None or low < postwriter._minlength:
-                        postwriter._minlength = low
-                    postwriter._maxlength = max(postwriter._maxlength, *found)
+                    postwriter._minlength, postwriter._maxlength = min(found), max(found)
             fieldwriter.finish_term()
         fieldwriter.finish_field()
 

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
@@ -623,3 +625,33 @@ def test_snippets_on_real_arxiv_pdfs(library: Library) -> None:
         assert index.search("personalized", snippets=True).hits[0].snippets[0].page
         entry = index.entry("2302.07302")
         assert entry is not None and entry.text_pages == 15
+
+
+def test_postings_written_a_block_at_a_time_are_the_files_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        (f"k{i}", " ".join(f"w{(i * j) % 97} common word{j % 13}" for j in range(400)))
+        for i in range(300)  # terms of one to three blocks of postings, some in every text
+    ]
+
+    def whooshs_own(fieldwriter: Any, schema: Any, lengths: Any, grouped: Any) -> None:
+        items = (p for _field, terms in grouped for _text, postings in terms for p in postings)
+        fieldwriter.add_postings(schema, lengths, items)
+
+    written = []
+    for write in (index_module._write_grouped, whooshs_own):
+        monkeypatch.setattr(index_module, "_write_grouped", write)
+        folder = tmp_path / write.__name__
+        folder.mkdir()
+        storage = index_module._Storage(str(folder))
+        ix = storage.create_index(index_module.fulltext_schema(), indexname="fulltext")
+        writer = index_module._writer(ix, _lk=False)
+        for key, text in texts:
+            writer.add_document(key=key, fulltext=text)
+        writer._finalize_segment()
+        written.append(
+            {p.suffix: p.read_bytes() for p in folder.iterdir() if p.suffix in (".pst", ".trm")}
+        )
+    assert set(written[0]) == {".pst", ".trm"}
+    assert written[0] == written[1]
