@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,13 +56,8 @@ def attach_pdf(
     name = pdf_name(paper, source)
     target = library.paper_dir(key) / name
     atomic_write_bytes(target, data)
-    own = extractor is None
-    reader = extractor or TextExtractor()
-    try:
+    with nullcontext(extractor) if extractor else TextExtractor() as reader:
         text = reader.extract(target, refresh=True)
-    finally:
-        if own:
-            reader.close()
 
     def change(p: Paper) -> None:
         p.pdf_file = name

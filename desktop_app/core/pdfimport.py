@@ -29,6 +29,7 @@ import mmap
 import os
 import re
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -357,17 +358,12 @@ def import_pdfs(
     report = importer.report
     for name in missing:
         report.problem(name, "no such file or folder")
-    own = extractor is None
-    extractor = extractor or TextExtractor()
     known = _LibraryPdfs(library)
-    try:
+    with nullcontext(extractor) if extractor else TextExtractor() as reader:
         for done, path in enumerate(pdfs, start=1):
-            _import_one(library, importer, known, extractor, path)
+            _import_one(library, importer, known, reader, path)
             if progress is not None:
                 progress(done, len(pdfs))
-    finally:
-        if own:
-            extractor.close()
     return report
 
 
