@@ -123,7 +123,7 @@ class InteropFeatures(QObject):
         tools.addAction(self.merge_duplicates_action)
 
     def update_actions(self) -> None:
-        self.copy_citation_action.setEnabled(bool(self.window.selected_keys()))
+        self.copy_citation_action.setEnabled(self.window.has_selection())
 
     # -- export ----------------------------------------------------------------------------------
 

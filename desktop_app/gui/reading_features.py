@@ -155,7 +155,7 @@ class ReadingFeatures(QObject):
             file_menu.insertSeparator(quit_action)
 
     def update_actions(self) -> None:
-        has = bool(self.window.selected_keys())
+        has = self.window.has_selection()
         for action in (
             self.external_action,
             self.add_tag_action,
