@@ -589,18 +589,6 @@ def parse_date(value: str) -> str | None:
 
 # -- importing --------------------------------------------------------------------------------
 
-# The metadata an import may fill in when the paper has none yet.
-_FILLABLE = (
-    "title",
-    "authors",
-    "abstract",
-    "categories",
-    "comment",
-    "doi",
-    "journal_ref",
-    "published",
-)
-
 
 def import_digest(
     library: Library,
@@ -681,9 +669,10 @@ def _import_entry(
     filled: list[str] = []
 
     def fill(paper: Paper) -> None:
+        """Fill in the metadata the paper has none of yet (fields edited by hand excepted)."""
         filled.clear()
         for name, value in entry.metadata().items():
-            if name in _FILLABLE and name not in paper.edited and not getattr(paper, name):
+            if name not in paper.edited and not getattr(paper, name):
                 setattr(paper, name, value)
                 filled.append(name)
         if paper.arxiv_version is None and aid.version is not None:
