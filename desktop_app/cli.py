@@ -874,10 +874,28 @@ def _run_fetch(
     return report
 
 
-def _said_queued(report: fetch.FetchReport, args: argparse.Namespace) -> None:
-    """After add or import-digest: say why fetches still wait (no network), as news."""
+def _fetch_now(
+    ctx: Context, args: argparse.Namespace, keys: Sequence[str], what: str, *, summary: bool = False
+) -> fetch.FetchReport | None:
+    """After add or an import: fetch the queued ``keys`` now; None when offline.
+
+    What is not the command's answer is news: on stdout, or on stderr under --json. Offline,
+    or when the run stops early (no network), the news says the fetches wait in the queue.
+    """
+    news = sys.stderr if args.json else sys.stdout
+    if _fetch_settings(ctx, args).offline:
+        print(
+            f"Offline: {_plural(len(keys), what)} queued; "
+            "'papershelf fetch' fetches them when online.",
+            file=news,
+        )
+        return None
+    report = _run_fetch(ctx, args, keys)
+    if summary:
+        print(f"Fetched: {report.summary()}.", file=news)
     if report.stopped and not report.denied:
-        print(f"Queued: {report.stopped}.", file=sys.stderr if args.json else sys.stdout)
+        print(f"Queued: {report.stopped}.", file=news)
+    return report
 
 
 class _FetchProgressLine:
@@ -913,23 +931,13 @@ def _fetch_added(
     keys = [paper.key for paper, outcome in results if outcome is not AddOutcome.PRESENT]
     if not keys:
         return results, True
-    settings = _fetch_settings(ctx, args)
-    if not args.no_pdf and settings.fetch_pdfs_automatically:
+    if not args.no_pdf and _fetch_settings(ctx, args).fetch_pdfs_automatically:
         fetch.queue_pdfs(ctx.library, keys)
-    if settings.offline:
-        _say_offline(len(keys), "paper", args)
+    report = _fetch_now(ctx, args, keys, "paper")
+    if report is None:
         return results, True
-    report = _run_fetch(ctx, args, keys)
-    _said_queued(report, args)
     papers = [(ctx.library.get(paper.key), outcome) for paper, outcome in results]
     return papers, not (report.failed or report.denied)
-
-
-def _say_offline(count: int, what: str, args: argparse.Namespace) -> None:
-    print(
-        f"Offline: {_plural(count, what)} queued; 'papershelf fetch' fetches them when online.",
-        file=sys.stderr if args.json else sys.stdout,
-    )
 
 
 def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) -> int:
@@ -937,15 +945,11 @@ def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) 
     from desktop_app.core import fetch
 
     queued = fetch.queue_pdfs(ctx.library, keys)
-    settings = _fetch_settings(ctx, args)
     if not queued:
         return EXIT_OK
-    if settings.offline:
-        _say_offline(len(queued), "PDF", args)
+    report = _fetch_now(ctx, args, queued, "PDF", summary=True)
+    if report is None:
         return EXIT_OK
-    report = _run_fetch(ctx, args, queued)
-    print(f"Fetched: {report.summary()}.", file=sys.stderr if args.json else sys.stdout)
-    _said_queued(report, args)
     return EXIT_USER_ERROR if report.failed or report.denied else EXIT_OK
 
 
@@ -1435,11 +1439,9 @@ def _report_import(
     keys = [k for k in new if ctx.library.get(k).metadata_state is FetchState.PENDING]
     if not keys or args.no_fetch:
         return exit_status
-    if _fetch_settings(ctx, args).offline:
-        _say_offline(len(keys), "paper", args)
+    report = _fetch_now(ctx, args, keys, "paper")
+    if report is None:
         return exit_status
-    report = _run_fetch(ctx, args, keys)
-    _said_queued(report, args)
     return EXIT_USER_ERROR if report.failed or report.denied else exit_status
 
 
