@@ -116,7 +116,6 @@ def export_csv(library: Library, papers: Iterable[Paper]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for p in papers:
-        aid = p.arxiv
         row = {
             "key": p.key,
             "arxiv_id": p.arxiv_id,
@@ -133,11 +132,19 @@ def export_csv(library: Library, papers: Iterable[Paper]) -> str:
             "rating": p.rating or "",
             "added": p.added,
             "citation_key": p.citation_key,
-            "url": aid.abs_url() if aid else (f"https://doi.org/{p.doi}" if p.doi else ""),
+            "url": _link(p),
             "notes": library.read_notes(p.key).rstrip("\n"),
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _link(paper: Paper) -> str:
+    """The paper's arXiv page, else its DOI's, else empty."""
+    aid = paper.arxiv
+    if aid is not None:
+        return aid.abs_url()
+    return f"https://doi.org/{paper.doi}" if paper.doi else ""
 
 
 def _split_list(text: str) -> list[str]:
@@ -255,7 +262,7 @@ def reading_list(library: Library, papers: Iterable[Paper], title: str = "Readin
 def _reading_item(library: Library, paper: Paper) -> list[str]:
     aid = paper.arxiv
     name = _md_escape(paper.title or paper.display_id)
-    link = aid.abs_url() if aid else (f"https://doi.org/{paper.doi}" if paper.doi else "")
+    link = _link(paper)
     lines = [f"### [{name}]({link})" if link else f"### {name}", ""]
     facts = [_md_escape(_authors_short(paper.authors))] if paper.authors else []
     if paper.year:
