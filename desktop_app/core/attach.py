@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.core import fetch
 from desktop_app.core.errors import PdfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper
@@ -25,9 +26,8 @@ class Attached:
 
 def pdf_name(paper: Paper, source: Path) -> str:
     """``<id>vN.pdf`` for an arXiv paper (the key for old-style IDs), else the file's name."""
-    if paper.arxiv_id:
-        version = f"v{paper.arxiv_version}" if paper.arxiv_version else ""
-        return f"{paper.key}{version}.pdf"
+    if (aid := paper.arxiv) is not None:
+        return fetch.pdf_name(aid)  # the name a fetched PDF gets
     stem = _UNSAFE.sub("-", source.stem).strip("-.") or "paper"
     return f"{stem}.pdf"
 
