@@ -54,8 +54,15 @@ EXIT_USAGE = 2
 class Context:
     """What a command works on, built lazily from the global options."""
 
-    def __init__(self, library_path: Path) -> None:
-        self.library_path = library_path
+    def __init__(self, library_arg: Path | None) -> None:
+        self.library_arg = library_arg
+
+    @cached_property
+    def library_path(self) -> Path:
+        """--library, else ``paths.default_library`` (the environment, the settings, Documents)."""
+        if self.library_arg is not None:
+            return self.library_arg
+        return paths.default_library(self._loaded_settings[0].library_path)
 
     @cached_property
     def library(self) -> Library:
@@ -76,9 +83,13 @@ class Context:
             self.index.close()
 
     @cached_property
+    def _loaded_settings(self) -> tuple[Settings, list[str]]:
+        return Settings.load()  # read once, whether for the library's path or a command
+
+    @cached_property
     def settings(self) -> Settings:
         """The user's settings; what could not be used is said on stderr."""
-        settings, notices = Settings.load()
+        settings, notices = self._loaded_settings
         for notice in notices:
             print(f"papershelf: warning: {notice}", file=sys.stderr)
         return settings
@@ -1523,10 +1534,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    library_path = args.library or paths.default_library(Settings.load()[0].library_path)
+    ctx = Context(args.library)
     if args.command is None:
-        return _open_gui(library_path, parser)
-    ctx = Context(library_path)
+        return _open_gui(ctx.library_path, parser)
     func: Command = args.func
     try:
         return func(ctx, args)
