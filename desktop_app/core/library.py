@@ -395,7 +395,7 @@ class Library:
             if expected is not None and self.read_notes(key) != expected:
                 raise EditConflict(f"{path}: the notes changed while they were being edited")
             if text.strip():
-                atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+                _write_notes_file(path, text)
             else:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
@@ -404,13 +404,9 @@ class Library:
     def append_notes(self, ref: str, text: str) -> None:
         with self.locked():
             key = self.resolve(ref)
-            path = self.notes_path(key)
-            try:
-                old = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                old = ""
+            old = self.read_notes(key)
             new = old.rstrip("\n") + "\n\n" + text if old.strip() else text
-            atomic_write_text(path, new if new.endswith("\n") else new + "\n")
+            _write_notes_file(self.notes_path(key), new)
         self._changed(key)
 
     # -- trash ----------------------------------------------------------------------------
@@ -518,6 +514,11 @@ class Library:
     def _removed(self, key: str) -> None:
         for obs in self.observers:
             obs.paper_removed(self, key)
+
+
+def _write_notes_file(path: Path, text: str) -> None:
+    """notes.md, written atomically and ending with a line break."""
+    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def _is_key(key: str) -> bool:
