@@ -110,9 +110,9 @@ class AccessBlock:
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
-            # A damaged file still means "blocked": safer than hammering arXiv.
-            return BlockInfo(since="?", reason="arXiv denied access (HTTP 403)")
+            data = None
         if not isinstance(data, dict):
+            # A damaged file still means "blocked": safer than hammering arXiv.
             return BlockInfo(since="?", reason="arXiv denied access (HTTP 403)")
         return BlockInfo(str(data.get("since", "?")), str(data.get("reason", "HTTP 403")))
 
