@@ -48,6 +48,7 @@ _DOI = re.compile(
     re.IGNORECASE,
 )
 _PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
+_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$")
 
 # Candidates inside free text; each is validated by parse() before it counts.
 _FIND = re.compile(
@@ -218,3 +219,8 @@ def key_of(ref: str) -> str:
     if aid is not None:
         return aid.key
     return ref.strip()
+
+
+def is_category(text: str) -> bool:
+    """``text`` has the shape of an arXiv category (``cs.IR``, ``hep-th``, ``cond-mat.str-el``)."""
+    return _CATEGORY.match(text) is not None

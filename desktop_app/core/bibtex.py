@@ -77,7 +77,6 @@ _VERBATIM = frozenset({"doi", "url", "eprint", "file", "arxivid", "urldate", "pd
 #: Name lists stay LaTeX until split: braces decide where one name ends ({Simon and Schuster}).
 _NAME_FIELDS = frozenset({"author", "editor"})
 _ARXIV_IN_TEXT = re.compile(r"arxiv(?:\s*preprint)?\s*(?::|\s)\s*(\S+)", re.IGNORECASE)
-_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -415,7 +414,7 @@ def _arxiv_of(entry: BibEntry) -> ArxivId | None:
 
 def _categories(entry: BibEntry) -> list[str]:
     raw = entry.get("eprintclass", "primaryclass")
-    return [c for c in re.split(r"[,;\s]+", raw) if c and _CATEGORY.match(c)]
+    return [c for c in re.split(r"[,;\s]+", raw) if c and arxiv_id.is_category(c)]
 
 
 def entry_to_incoming(entry: BibEntry, source: str = "bibtex") -> Incoming | str:

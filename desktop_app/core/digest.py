@@ -79,7 +79,6 @@ _ARXIV_URL = re.compile(
     re.IGNORECASE,
 )
 _ANY_URL = re.compile(r"https?://[^\s)\]>\"'|]+", re.IGNORECASE)
-_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 # A line of an abstract that would read as markup of its own is written with a backslash.
 _NEEDS_ESCAPE = re.compile(
     r"^[ \t]*(?:#|(?:[-*+][ \t]+)?(?:\*\*|__)|[-*_][ \t]*[-*_][ \t]*[-*_]|\\)"
@@ -560,7 +559,7 @@ def parse_categories(value: str) -> list[str]:
     result: list[str] = []
     for token in tokens:
         token = token.strip()
-        if _CATEGORY.match(token) and token not in result:
+        if arxiv_id.is_category(token) and token not in result:
             result.append(token)
     return result
 

@@ -53,7 +53,6 @@ _STAMP = re.compile(
 )
 _LOOSE = re.compile(r"arXiv\s*:\s*(?P<id>[\w./-]+\d)", re.IGNORECASE)
 _OLD_IN_NAME = re.compile(r"(?<![A-Za-z])([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?)_(\d{7}(?:v\d+)?)")
-_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$")
 _UNREADABLE = ("cannot be read", "is empty", "not a PDF", "cannot be opened")
 _JUNK_TITLE = re.compile(
     r"^(?:untitled|microsoft (?:word|powerpoint)\b|document\d*$|slide\s*\d*$)"
@@ -86,7 +85,7 @@ def id_from_stamp(page: str) -> Recognition:
         aid = arxiv_id.try_parse(m["id"])
         if aid is not None:
             cat = m["cat"].strip()
-            return Recognition(aid, "stamp", cat if _CATEGORY.match(cat) else None)
+            return Recognition(aid, "stamp", cat if arxiv_id.is_category(cat) else None)
     return Recognition()
 
 
