@@ -20,10 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from desktop_app.core.bibtex import Dialect, export_bibtex, import_bibtex
@@ -71,55 +71,39 @@ class InteropFeatures(QObject):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Any, shortcut: str | None = None) -> QAction:
-        action = QAction(text, self.window)
-        action.triggered.connect(lambda _checked=False: slot())
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        self.window.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         w = self.window
-        a = self._action
+        a = w.new_action
         self.export_actions = {
             fmt: a(f"{fmt.label}…", lambda f=fmt: self.ask_export(f)) for fmt in ExportFormat
         }
         self.import_bibtex_action = a("Import &BibTeX…", self.ask_import_bibtex)
         self.add_pdfs_action = a("Add &PDFs…", self.ask_add_pdfs)
         self.add_folder_action = a("Add a Folder of P&DFs…", self.ask_add_folder)
-        self.copy_citation_action = a("Copy &Citation", self.copy_citation, "Ctrl+Shift+C")
-        self.copy_citation_action.setStatusTip("Copy the selected papers' BibTeX")
+        self.copy_citation_action = a(
+            "Copy &Citation",
+            self.copy_citation,
+            "Ctrl+Shift+C",
+            tip="Copy the selected papers' BibTeX",
+        )
         self.merge_duplicates_action = a("&Merge Duplicates…", self.find_and_merge)
 
-        menus = {m.title().replace("&", ""): m for m in _menus(w)}
-        file_menu = menus.get("File")
-        if file_menu is not None:
-            before = w.folder_action if w.folder_action in file_menu.actions() else None
-            self.export_menu = QMenu("&Export", file_menu)
-            self.export_menu.addActions(list(self.export_actions.values()))
-            items: list[QAction] = [
+        self.export_menu = QMenu("&Export", w.file_menu)
+        self.export_menu.addActions(list(self.export_actions.values()))
+        w.file_menu.insertActions(
+            w.folder_action,
+            [
                 self.import_bibtex_action,
                 self.add_pdfs_action,
                 self.add_folder_action,
                 self.export_menu.menuAction(),
-            ]
-            if before is not None:
-                file_menu.insertActions(before, items)
-                file_menu.insertSeparator(before)
-            else:
-                file_menu.addActions(items)
-        if (edit := menus.get("Edit")) is not None:
-            edit.addSeparator()
-            edit.addAction(self.copy_citation_action)
-        tools = menus.get("Tools")
-        if tools is None:
-            tools = QMenu("&Tools", w.menuBar())
-            help_menu = menus.get("Help")
-            if help_menu is not None:
-                w.menuBar().insertMenu(help_menu.menuAction(), tools)
-            else:
-                w.menuBar().addMenu(tools)
+            ],
+        )
+        w.file_menu.insertSeparator(w.folder_action)
+        w.edit_menu.addSeparator()
+        w.edit_menu.addAction(self.copy_citation_action)
+        tools = QMenu("&Tools", w.menuBar())
+        w.menuBar().insertMenu(w.help_menu.menuAction(), tools)
         tools.addAction(self.merge_duplicates_action)
 
     def update_actions(self) -> None:
@@ -276,7 +260,3 @@ class InteropFeatures(QObject):
         self.window.show_info(
             f"Merged {_papers(trashed)} into {_papers(len(results))}; the copies are in the Trash."
         )
-
-
-def _menus(window: MainWindow) -> list[QMenu]:
-    return [m for a in window.menuBar().actions() if isinstance(m := a.menu(), QMenu)]

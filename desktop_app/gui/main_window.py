@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         self.task_status = TaskStatus(self.runner)
         self.statusBar().addPermanentWidget(self.task_status)
 
-    def _action(
+    def new_action(
         self,
         text: str,
         slot: Callable[[], Any],
@@ -276,7 +276,9 @@ class MainWindow(QMainWindow):
         tip: str | None = None,
         on_list: bool = False,
     ) -> QAction:
-        """An action; ``on_list`` ones (one-key shortcuts) act only while the list has focus."""
+        """An action of the window, its icon following the palette (the window's features use
+        it too); ``on_list`` ones (one-key shortcuts) act only while the list has focus.
+        """
         action = QAction(text, self)
         action.triggered.connect(lambda _checked=False: slot())
         if isinstance(shortcut, (QKeySequence.StandardKey, str)):
@@ -297,7 +299,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        a = self._action
+        a = self.new_action
         self.add_action = a(
             "&Add Papers…",
             self.show_add_dialog,
@@ -401,7 +403,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu = bar.addMenu("&File")
         for action in (self.add_action, self.import_action, self.sample_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -409,7 +411,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
-        edit_menu = bar.addMenu("&Edit")
+        self.edit_menu = edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
@@ -435,7 +437,7 @@ class MainWindow(QMainWindow):
         paper_menu.addAction(self.delete_action)
         self.paper_menu = paper_menu
 
-        view_menu = bar.addMenu("&View")
+        self.view_menu = view_menu = bar.addMenu("&View")
         for action in self.view_actions:
             view_menu.addAction(action)
         view_menu.addSeparator()
@@ -446,7 +448,7 @@ class MainWindow(QMainWindow):
             columns.addAction(action)
         view_menu.addAction(self.relevance_action)
 
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.syntax_action)
         help_menu.addAction(self.about_action)
 

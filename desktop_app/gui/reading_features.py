@@ -34,7 +34,6 @@ from desktop_app.core.errors import LibraryError, PapershelfError
 from desktop_app.core.paper import Paper, Status, normalize_tag
 from desktop_app.core.reading import record_page, start_reading
 from desktop_app.core.settings import Settings
-from desktop_app.gui import icons
 from desktop_app.gui.live import LiveUpdates
 from desktop_app.gui.notices import Level
 from desktop_app.gui.preferences import PreferencesDialog, open_chosen_library
@@ -89,70 +88,43 @@ class ReadingFeatures(QObject):
 
     # -- actions -------------------------------------------------------------------------
 
-    def _action(
-        self,
-        text: str,
-        slot: Any,
-        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
-        icon: str = "",
-    ) -> QAction:
-        action = QAction(text, self.window)
-        action.triggered.connect(lambda _checked=False: slot())
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if icon:
-            action.setIcon(icons.icon(icon))
-            self.window._themed.append((action, icon))
-        self.window.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         w = self.window
-        a = self._action
+        a = w.new_action
         self.external_action = a("Open in S&ystem Viewer", self.open_externally, "Ctrl+Shift+O")
-        self.add_tag_action = a("Add &Tag…", self.ask_add_tag, "Ctrl+T", "tag")
+        self.add_tag_action = a("Add &Tag…", self.ask_add_tag, "Ctrl+T", icon="tag")
         self.remove_tag_action = a("Remo&ve Tag…", self.ask_remove_tag, "Ctrl+Shift+T")
         self.reextract_action = a("Extract Te&xt Again", self.reextract_selected)
-        self.trash_action = a("&Trash", self.show_trash, "Ctrl+Shift+Delete", "trash")
+        self.trash_action = a("&Trash", self.show_trash, "Ctrl+Shift+Delete", icon="trash")
         self.preferences_action = a(
-            "&Preferences…", self.show_preferences, QKeySequence.StandardKey.Preferences
+            "&Preferences…",
+            self.show_preferences,
+            QKeySequence.StandardKey.Preferences,
+            icon="preferences",
         )
         if self.preferences_action.shortcut().isEmpty():
             self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
-        self.preferences_action.setIcon(icons.icon("preferences"))
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.merge_action = a("&Merge Sync Conflicts", self.live.merge_conflicts, icon="merge")
         self.merge_action.setEnabled(False)
         self.close_tab_action = self.tabs.close_action
 
         paper_menu: QMenu = w.paper_menu
-        if w.open_action in paper_menu.actions()[:-1]:
-            after_open = paper_menu.actions()[paper_menu.actions().index(w.open_action) + 1]
-            paper_menu.insertAction(after_open, self.external_action)
-        else:
-            paper_menu.addAction(self.external_action)
-        # The tag and text actions go before Keep/Dismiss (or at the end).
-        tag_actions = (self.add_tag_action, self.remove_tag_action, self.reextract_action)
-        if w.keep_action in paper_menu.actions():
-            paper_menu.insertSeparator(w.keep_action)
-            paper_menu.insertActions(w.keep_action, list(tag_actions))
-        else:
-            paper_menu.addSeparator()
-            paper_menu.addActions(list(tag_actions))
+        # Open in System Viewer right after Open PDF.
+        paper_menu.insertAction(w.download_action, self.external_action)
+        # The tag and text actions go before Keep/Dismiss.
+        paper_menu.insertSeparator(w.keep_action)
+        paper_menu.insertActions(
+            w.keep_action, [self.add_tag_action, self.remove_tag_action, self.reextract_action]
+        )
         paper_menu.addSeparator()
         paper_menu.addAction(self.close_tab_action)
-
-        menus = {m.title().replace("&", ""): m for m in _menus(w)}
-        if (edit := menus.get("Edit")) is not None:
-            edit.addSeparator()
-            edit.addAction(self.preferences_action)
-        if (view := menus.get("View")) is not None:
-            view.addSeparator()
-            view.addAction(self.trash_action)
-        if (file_menu := menus.get("File")) is not None:
-            quit_action = w.quit_action
-            file_menu.insertAction(quit_action, self.merge_action)
-            file_menu.insertSeparator(quit_action)
+        w.edit_menu.addSeparator()
+        w.edit_menu.addAction(self.preferences_action)
+        w.view_menu.addSeparator()
+        w.view_menu.addAction(self.trash_action)
+        w.file_menu.insertAction(w.quit_action, self.merge_action)
+        w.file_menu.insertSeparator(w.quit_action)
 
     def update_actions(self) -> None:
         has = self.window.has_selection()
@@ -419,10 +391,6 @@ class ReadingFeatures(QObject):
                 f"and the files as they were are kept in {folder}."
             )
             self.bridge.papers_changed.emit(sorted({r.key for r in results if r.merged}))
-
-
-def _menus(window: MainWindow) -> list[QMenu]:
-    return [m for a in window.menuBar().actions() if isinstance(m := a.menu(), QMenu)]
 
 
 def _papers(n: int) -> str:
