@@ -49,6 +49,7 @@ from typing import Any
 from desktop_app.core import arxiv_id
 from desktop_app.core.arxiv_id import ArxivId
 from desktop_app.core.errors import DamagedFile, DigestError, DuplicatePaper, InvalidArxivId
+from desktop_app.core.latex import ACCENTS
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 
@@ -444,11 +445,6 @@ _SYMBOLS.update(
         "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "l": "ł", "L": "Ł", "i": "ı",
     }
 )  # fmt: skip
-_ACCENTS = {
-    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a",
-}  # fmt: skip
 _SUPERSCRIPT = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _WRAPPERS = (
@@ -462,7 +458,7 @@ def _tex_to_text(tex: str) -> str:
     """Readable plain text for a bit of TeX (math or text mode)."""
     text = re.sub(
         r"\\([\"'`^~=.]|[uvHckr](?=[{\s]))\s*\{?\s*(\\?[A-Za-z])(?:\s*\})?",
-        lambda m: m[2].lstrip("\\") + _ACCENTS[m[1]],
+        lambda m: m[2].lstrip("\\") + ACCENTS[m[1]],
         tex,
     )
     text = re.sub(rf"\\(?:{_WRAPPERS})\b\s*", "", text)  # the argument's braces go below

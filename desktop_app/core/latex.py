@@ -22,12 +22,12 @@ import re
 import unicodedata
 
 #: Accent commands and the combining character each stands for.
-_ACCENTS = {
+ACCENTS = {
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
     ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
     "r": "\u030a", "d": "\u0323", "b": "\u0331",
 }  # fmt: skip
-_ACCENT_OF = {mark: cmd for cmd, mark in _ACCENTS.items()}
+_ACCENT_OF = {mark: cmd for cmd, mark in ACCENTS.items()}
 
 #: Letters and symbols TeX writes as a command without argument.
 _SYMBOLS = {
@@ -137,7 +137,7 @@ def tex_to_latex(text: str, *, ascii_only: bool = False) -> str:
 
 #: In TeX-ish text: a command or escape the author wrote (kept), or a character to look at.
 _TEX_TOKEN = re.compile(
-    r"\\(?:[A-Za-z]+|[" + re.escape("".join(_ACCENTS) + "&%$#_{} \\,;!") + "])"
+    r"\\(?:[A-Za-z]+|[" + re.escape("".join(ACCENTS) + "&%$#_{} \\,;!") + "])"
     r"|[\\{}&%#_^$]"
 )
 
@@ -242,7 +242,7 @@ def _decode(text: str, pos: int, *, top: bool) -> tuple[str, int]:
             out.append(" ")
         elif m["sym"] is not None:
             sym = m["sym"]
-            if sym in _ACCENTS:
+            if sym in ACCENTS:
                 arg, pos = _argument(text, pos)
                 out.append(_accented(arg, sym))
             elif sym in _ESCAPED:
@@ -253,7 +253,7 @@ def _decode(text: str, pos: int, *, top: bool) -> tuple[str, int]:
                 out.append("\\" + sym)
         else:
             cmd = m["cmd"]
-            if cmd in _ACCENTS:  # \v{S}, \c c, \u{g}
+            if cmd in ACCENTS:  # \v{S}, \c c, \u{g}
                 arg, pos = _argument(text, pos)
                 out.append(_accented(arg, cmd))
             elif cmd in _SYMBOLS:
@@ -307,7 +307,7 @@ def _argument(text: str, pos: int) -> tuple[str, int]:
 
 def _accented(base: str, accent: str) -> str:
     if not base:
-        return accent if accent not in _ACCENTS else ""
+        return accent if accent not in ACCENTS else ""
     if base in "ıȷ":
         base = {"ı": "i", "ȷ": "j"}[base]
-    return unicodedata.normalize("NFC", base[0] + _ACCENTS[accent] + base[1:])
+    return unicodedata.normalize("NFC", base[0] + ACCENTS[accent] + base[1:])
