@@ -439,7 +439,6 @@ class DetailPane(QScrollArea):
         *,
         has_pdf: bool = False,
         terms: Sequence[str] = (),
-        abs_url: str | None = None,
     ) -> None:
         """Show ``paper`` (None: the placeholder). Typing in progress is never overwritten."""
         if paper is None or paper.key != self.key:
@@ -452,7 +451,7 @@ class DetailPane(QScrollArea):
             return
         self.title.setText(paper.title or paper.display_id)
         self.authors.setText(", ".join(paper.authors) or "Authors not known yet")
-        self.facts.setText(self._facts_html(paper, abs_url))
+        self.facts.setText(self._facts_html(paper))
         self.status.set_status(paper.status.value)
         dates = []
         if paper.started:
@@ -469,11 +468,11 @@ class DetailPane(QScrollArea):
         self.abstract.setVisible(bool(paper.abstract))
         self.notes.load(paper.key, notes)
 
-    def _facts_html(self, paper: Paper, abs_url: str | None) -> str:
+    def _facts_html(self, paper: Paper) -> str:
         parts: list[str] = []
         aid = paper.arxiv
         if aid is not None:
-            url = abs_url or aid.abs_url()
+            url = aid.abs_url()
             parts.append(f'<a href="{html.escape(url)}">arXiv:{html.escape(aid.canonical)}</a>')
         if paper.doi:
             doi = html.escape(paper.doi)
