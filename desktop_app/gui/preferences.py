@@ -14,6 +14,7 @@ The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy
 from __future__ import annotations
 
 import copy
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -99,7 +100,7 @@ class PreferencesDialog(QDialog):
         if notices:
             box = QLabel(
                 "<b>Some settings could not be used and fell back to their defaults:</b><ul>"
-                + "".join(f"<li>{_escape(n)}</li>" for n in notices)
+                + "".join(f"<li>{html.escape(n)}</li>" for n in notices)
                 + "</ul>Saving these preferences writes valid values back."
             )
             box.setObjectName("settingsNotices")
@@ -190,12 +191,12 @@ class PreferencesDialog(QDialog):
     # -- library -------------------------------------------------------------------------
 
     def _show_library(self) -> None:
-        text = f"Current library: <b>{_escape(str(self.current_library))}</b>"
+        text = f"Current library: <b>{html.escape(str(self.current_library))}</b>"
         if self.library_choice is not None:
             verb = {LibraryAction.OPEN: "Open", LibraryAction.CREATE: "Create and open"}
             text += (
                 f"<br>{verb[self.library_choice.action]} on OK: "
-                f"<b>{_escape(str(self.library_choice.path))}</b>"
+                f"<b>{html.escape(str(self.library_choice.path))}</b>"
             )
         self.library_label.setText(text)
 
@@ -279,7 +280,3 @@ def _error_label() -> QLabel:
     label.setStyleSheet("QLabel#fieldError { color: #d93025; }")
     label.hide()
     return label
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
