@@ -28,14 +28,14 @@ import logging
 import mmap
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop_app.core import arxiv_id
 from desktop_app.core.arxiv_id import ArxivId
-from desktop_app.core.duplicates import Importer, ImportReport, Incoming, Outcome
+from desktop_app.core.duplicates import Importer, ImportReport, Incoming, Outcome, Progress
 from desktop_app.core.fetch import pdf_name
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key, slugify
@@ -43,9 +43,6 @@ from desktop_app.core.pdftext import NO_TEXT_LAYER, PdfText, TextExtractor, file
 from desktop_app.core.storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)
-
-#: Called with (PDFs done, PDFs in all).
-Progress = Callable[[int, int], None]
 
 _STAMP = re.compile(
     r"arXiv:\s*(?P<id>[\w./-]+?)\s*\[(?P<cat>[^\]\n]{1,40})\]\s*"
