@@ -110,18 +110,15 @@ class LiveUpdates(QObject):
 
     def watch_papers(self, keys: Iterable[str]) -> None:
         """Watch the folders of exactly these papers (the selected one, those being read)."""
-        wanted = {k for k in keys if k}
+        # Called at every change of the selected paper: one stat per paper, no more.
+        wanted = {k for k in keys if k and self.library.paper_dir(k).is_dir()}
         drop = [str(self.library.paper_dir(k)) for k in self._watched_papers - wanted]
-        add = [
-            str(self.library.paper_dir(k))
-            for k in wanted - self._watched_papers
-            if self.library.paper_dir(k).is_dir()
-        ]
+        add = [str(self.library.paper_dir(k)) for k in wanted - self._watched_papers]
         if drop:
             self.watcher.removePaths(drop)
         if add:
             self.watcher.addPaths(add)
-        self._watched_papers = {k for k in wanted if self.library.paper_dir(k).is_dir()}
+        self._watched_papers = wanted
 
     @property
     def watched_papers(self) -> set[str]:
