@@ -351,19 +351,20 @@ class ReadingFeatures(QObject):
     def _resync(self, control: TaskControl) -> Any:
         return self.bridge.index.sync()
 
-    def _watch(self) -> None:
+    def _papers_shown(self) -> set[str]:
+        """The papers open in a reader tab and in the detail pane."""
         keys = {v.key for v in self.tabs.views()}
         if self.window.detail.key:
             keys.add(self.window.detail.key)
-        self.live.watch_papers(keys)
+        return keys
+
+    def _watch(self) -> None:
+        self.live.watch_papers(self._papers_shown())
         self.update_actions()
 
     def _changed_elsewhere(self, report: Any) -> None:
-        keys = {v.key for v in self.tabs.views()}
-        if self.window.detail.key:
-            keys.add(self.window.detail.key)
         # The list searches again; the detail pane and the readers re-read their papers.
-        self.bridge.papers_changed.emit(sorted(keys))
+        self.bridge.papers_changed.emit(sorted(self._papers_shown()))
         self.window.refresh()
 
     def _conflicts_found(self, copies: list[ConflictCopy]) -> None:
