@@ -701,11 +701,9 @@ class MainWindow(QMainWindow):
         self.count_label.setText("The query cannot be read")
 
     def _node_selected(self, node: SidebarNode) -> None:
+        self.node_id = node.id
         if node.kind == NodeKind.SAVED:
-            self.node_id = node.id
             self.search.set_text(node.query)
-        else:
-            self.node_id = node.id
         self.table.clearSelection()
         self.table.setCurrentIndex(QModelIndex())
         self.detail.show_paper(None)
