@@ -36,7 +36,7 @@ from desktop_app.core.errors import (
     PapershelfError,
 )
 from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
-from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
+from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, tag_filter
 from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
 from desktop_app.core.settings import Settings
 
@@ -435,12 +435,8 @@ def _cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     if args.status:
         papers = [p for p in papers if p.status.value == args.status]
     if args.tag:
-        want = normalize_tag(args.tag).casefold()
-        papers = [
-            p
-            for p in papers
-            if any(t.casefold() == want or t.casefold().startswith(want + "/") for t in p.tags)
-        ]
+        holds = tag_filter(args.tag)
+        papers = [p for p in papers if holds(p.tags)]
     papers = _sorted(papers, args.sort, args.reverse)
     if args.json:
         _print_papers(ctx.library, papers, as_json=True)

@@ -42,7 +42,7 @@ from desktop_app.core.errors import (
     LibraryError,
     PaperNotFound,
 )
-from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso
+from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
 
 log = logging.getLogger(__name__)
@@ -342,13 +342,12 @@ class Library:
         Raises:
             InvalidValue: ``new`` is empty once trimmed.
         """
-        old_cf = normalize_tag(old).casefold()
         if not normalize_tag(new):
             raise InvalidValue(f"the new name of the tag {old!r} is empty")
         changed: list[str] = []
+        holds = tag_filter(old)
         for paper in self.papers():
-            cfs = [t.casefold() for t in paper.tags]
-            if not any(cf == old_cf or cf.startswith(old_cf + "/") for cf in cfs):
+            if not holds(paper.tags):
                 continue
             before = list(paper.tags)
             after = self.update(paper.key, lambda p: p.rename_tag(old, new))

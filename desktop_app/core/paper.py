@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -73,6 +74,14 @@ def normalize_tag(tag: str) -> str:
     """Trim a tag and the parts of a hierarchical tag (``" rag / eval "`` -> ``rag/eval``)."""
     parts = [" ".join(p.split()) for p in tag.split("/")]
     return "/".join(p for p in parts if p)
+
+
+def tag_filter(tag: str) -> Callable[[Iterable[str]], bool]:
+    """A test of a paper's tags: whether they hold ``tag`` or a tag below it (``rag`` finds
+    ``rag/eval``), case aside."""
+    want = normalize_tag(tag).casefold()
+    below = want + "/"
+    return lambda tags: any(t.casefold() == want or t.casefold().startswith(below) for t in tags)
 
 
 def slugify(text: str, max_len: int = 40) -> str:

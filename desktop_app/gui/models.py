@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
-from desktop_app.core.paper import FetchState, Status, parse_time
+from desktop_app.core.paper import FetchState, Status, parse_time, tag_filter
 from desktop_app.core.reading import progress_fraction, progress_text
 from desktop_app.core.search import PaperSummary
 from desktop_app.gui import icons
@@ -453,9 +453,8 @@ def _recent(s: PaperSummary) -> bool:
 
 
 def _tag_filter(tag: str) -> RowFilter:
-    cf = tag.casefold()
-    prefix = cf + "/"
-    return lambda s: any(t.casefold() == cf or t.casefold().startswith(prefix) for t in s.tags)
+    holds = tag_filter(tag)
+    return lambda s: holds(s.tags)
 
 
 INBOX_ID = "view:inbox"
