@@ -1239,11 +1239,9 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
-    if args.retry_failed:
-        _forget_failed_texts(ctx)
     show = _ProgressLine("indexing", always=True)
     try:
-        report = ctx.index.rebuild(show)
+        report = ctx.index.rebuild(show, retry_failed=args.retry_failed)
     finally:
         show.clear()
     stats = ctx.index.stats()
@@ -1255,17 +1253,6 @@ def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{len(stats.failures)} PDFs could not be read ('papershelf stats' lists them).")
     log.info("reindex: %s", report)
     return EXIT_OK
-
-
-def _forget_failed_texts(ctx: Context) -> None:
-    """Drop the cached failures, so the rebuild reads those PDFs again."""
-    from desktop_app.core import pdftext
-
-    for key, _reason in _synced_index(ctx).stats().failures:
-        entry = ctx.index.entry(key)
-        if entry is not None and entry.text_sha:
-            with contextlib.suppress(FileNotFoundError):
-                pdftext.cache_path(entry.text_sha).unlink()
 
 
 def _cmd_stats(ctx: Context, args: argparse.Namespace) -> int:

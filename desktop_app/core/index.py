@@ -829,7 +829,7 @@ class WhooshIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    def _build(self, progress: Progress | None) -> int:
+    def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
         """Write a whole new index folder and switch to it (the caller holds the lock).
 
         Progress counts each paper twice: once when it is read, once when its text is in.
@@ -850,7 +850,7 @@ class WhooshIndex:
         started = time.perf_counter()
         try:
             for done, key in enumerate(keys, 1):
-                prep = self._prepare(key, None)
+                prep = self._prepare(key, None, retry_failed)
                 if prep.entry is not None and prep.doc is not None:
                     pw.add(**prep.doc)
                     if prep.text_from:
@@ -888,14 +888,17 @@ class WhooshIndex:
             progress(total, total)
         return len(keys)
 
-    def rebuild(self, progress: Progress | None = None) -> SyncReport:
-        """Build the index anew from the library folder (``papershelf reindex``).
+    def rebuild(
+        self, progress: Progress | None = None, *, retry_failed: bool = False
+    ) -> SyncReport:
+        """Build the index anew from the library folder (``papershelf reindex``); with
+        ``retry_failed``, PDFs whose text could not be read are read again.
 
         Searches go on meanwhile, on the index being replaced (the new one is written to a
         folder of its own); changes made meanwhile are caught up at the end.
         """
         with self._writing(REBUILD_WAIT):
-            total = self._build(progress)
+            total = self._build(progress, retry_failed)
         with self._lock:
             opened, _ = self._ready()
             # Changes made while it was built (by other processes) are caught up here.
@@ -1030,7 +1033,7 @@ class WhooshIndex:
                 opened.views = views  # None: derived anew on the next search
             self._searchers(opened)
 
-    def _prepare(self, key: str, old: Entry | None) -> _Prepared:
+    def _prepare(self, key: str, old: Entry | None, retry_failed: bool = False) -> _Prepared:
         folder = self.library.paper_dir(key)
         stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
         try:
@@ -1060,7 +1063,7 @@ class WhooshIndex:
             if old is not None and old.text_sha == sha:
                 state, error, pages = old.text_state, old.text_error, old.text_pages
             else:
-                result = self._extract(pdf, sha)
+                result = self._extract(pdf, sha, retry_failed)
                 state = "ok" if result.ok else "failed"
                 error, pages = result.error, result.page_count
                 text_from = sha if result.ok else ""
@@ -1075,15 +1078,17 @@ class WhooshIndex:
         )
         return _Prepared(key, entry, _paper_doc(paper, notes, entry), text_from)
 
-    def _extract(self, pdf: Path, sha: str) -> PdfText:
+    def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
+        """The PDF's text, from the text cache if there (a failure kept there is tried
+        again with ``retry_failed``)."""
         cached = load_cached(sha)
-        if cached is not None:
+        if cached is not None and (cached.ok or not retry_failed):
             return cached
         with self._lock:
             if self._extractor is None:
                 self._extractor = TextExtractor()
             extractor = self._extractor
-        return extractor.extract(pdf, sha256=sha)
+        return extractor.extract(pdf, sha256=sha, refresh=retry_failed)
 
     # -- searching -----------------------------------------------------------------------
 
