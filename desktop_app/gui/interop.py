@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,7 @@ class InteropFeatures(QObject):
         w = self.window
         a = w.new_action
         self.export_actions = {
-            fmt: a(f"{fmt.label}…", lambda f=fmt: self.ask_export(f)) for fmt in ExportFormat
+            fmt: a(f"{fmt.label}…", partial(self.ask_export, fmt)) for fmt in ExportFormat
         }
         self.import_bibtex_action = a("Import &BibTeX…", self.ask_import_bibtex)
         self.add_pdfs_action = a("Add &PDFs…", self.ask_add_pdfs)
