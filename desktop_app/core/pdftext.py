@@ -40,7 +40,6 @@ from typing import Any
 
 from desktop_app.core import paths
 from desktop_app.core.paper import now_iso
-from desktop_app.core.storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +166,9 @@ def load_cached(sha256: str, cache_dir: Path | None = None) -> PdfText | None:
 
 def store_cached(result: PdfText, cache_dir: Path | None = None) -> None:
     """Write a result to the cache (atomically; without fsync: the cache is disposable)."""
+    # Imported here: the worker process, started under a memory cap, never writes the cache.
+    from desktop_app.core.storage import atomic_write_bytes
+
     data = gzip.compress(json.dumps(result.to_json(), ensure_ascii=False).encode(), 5)
     atomic_write_bytes(cache_path(result.sha256, cache_dir), data, durable=False)
 
