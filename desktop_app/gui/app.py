@@ -13,6 +13,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -100,6 +101,8 @@ class ExceptHook:
         log.critical("unexpected error:\n%s", text)
         if self._showing or QApplication.instance() is None:
             return
+        if threading.current_thread() is not threading.main_thread():
+            return  # widgets belong to the UI thread (a dialog made here hangs the app)
         self._showing = True
         try:
             box = QMessageBox(self.window)

@@ -151,6 +151,7 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._running: dict[int, Task] = {}
         self.visible: dict[int, TaskInfo] = {}
+        self._shut_down = False
 
     def submit(
         self,
@@ -165,8 +166,12 @@ class TaskRunner(QObject):
         """Run ``func`` in ``lane``; the callbacks run in the UI thread afterwards.
 
         Without ``on_error`` a failure goes to :attr:`task_failed` (the main window shows it).
+        After :meth:`shutdown` nothing more runs: the task is returned unstarted.
         """
         task = Task(func)
+        if self._shut_down:
+            log.debug("not started after shutdown: %s", getattr(func, "__name__", func))
+            return task
         task_id = next(self._ids)
         self._running[task_id] = task
         name: str = title or str(getattr(func, "__name__", "a background task"))
@@ -225,7 +230,9 @@ class TaskRunner(QObject):
         return True
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Cancel what can be cancelled and wait for the rest (pending writes complete)."""
+        """Cancel what can be cancelled and wait for the rest (pending writes complete);
+        nothing submitted afterwards runs (the window closes the index next)."""
+        self._shut_down = True
         for task in list(self._running.values()):
             if any(info.task is task for info in self.visible.values()):
                 task.control.cancel()
