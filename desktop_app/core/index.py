@@ -69,7 +69,14 @@ from typing import Any
 from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3LeafMatcher
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -79,12 +86,13 @@ from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE as _UINT_SIZE
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from desktop_app.core import paths, querysyntax
 from desktop_app.core.analysis import (
     WORD,
+    TermPositions,
     TextAnalyzer,
     fold,
     join_keywords,
@@ -117,7 +125,7 @@ from desktop_app.core.search import (
 log = logging.getLogger(__name__)
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: postings blocks keep their positions apart (_Codec)
 PAPERS = "papers"
 FULLTEXT = "fulltext"
 POINTER = "CURRENT"
@@ -442,6 +450,110 @@ class _Lengths:
         self._reader.close()
 
 
+_HEAD = struct.Struct("!I")  # the length of a postings block's documents-and-weights part
+
+
+class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh 3's postings writer, with each block's values (the positions, most of its
+    bytes) compressed apart from its document numbers and weights.
+
+    Whoosh pickles and compresses a block's ids, weights and values together, so scoring
+    a word decompresses its positions too: for a word common in the full text of 10,000
+    papers, 9 ms of 10. Here a block's data is the length of its first part, the
+    compressed pickle of (ids, weights), then the compressed pickle of the values; the
+    block's header is Whoosh's.
+    """
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        head = pickle.dumps((self._mini_ids(), self._mini_weights()), 2)
+        tail = pickle.dumps(self._mini_values(), 2)
+        comp = self._compression
+        if comp:
+            head, tail = zlib.compress(head, comp), zlib.compress(tail, comp)
+        ids = self._ids
+        info = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        length = len(info) + _HEAD.size + len(head) + len(tail)
+        postfile = self._postfile
+        postfile.write_int(-length if last else length)
+        postfile.write(info)
+        postfile.write(_HEAD.pack(len(head)))
+        postfile.write(head)
+        postfile.write(tail)
+        self._blockcount += 1
+        self._new_block()
+
+
+class _LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
+    """Reads the blocks of :class:`_PostingsWriter`: a block's values are decompressed
+    only when asked for (a phrase, a snippet), not to score it."""
+
+    def _read_data(self) -> None:
+        postfile = self._postfile
+        (headlen,) = _HEAD.unpack(postfile.get(self._dataoffset, _HEAD.size))
+        raw = postfile.get(self._dataoffset + _HEAD.size, headlen)
+        self._data = pickle.loads(zlib.decompress(raw) if self._compression else raw)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        # Whoosh's delta_decode is a generator; accumulate does the same sums in C.
+        self._ids = ids if self._byteids else tuple(itertools.accumulate(ids))
+
+    def _read_values(self) -> None:
+        postfile = self._postfile
+        (headlen,) = _HEAD.unpack(postfile.get(self._dataoffset, _HEAD.size))
+        start = self._dataoffset + _HEAD.size + headlen
+        raw = postfile.get(start, self._nextoffset - start)
+        values = pickle.loads(zlib.decompress(raw) if self._compression else raw)
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            self._values = values
+        elif fixedsize == 0:
+            self._values = (None,) * self._blocklength
+        else:
+            self._values = tuple(
+                values[i : i + fixedsize] for i in range(0, len(values), fixedsize)
+            )
+
+
+class _Codec(W3Codec):  # type: ignore[misc]
+    """Whoosh 3's codec with :class:`_PostingsWriter`'s blocks for the documents' postings
+    (term vectors, which the schemas do not use, keep Whoosh's). Each segment records its
+    codec, so an index keeps being read the way it was written."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:
+            return super().postings_writer(dbfile, byteids=True)
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
 class _GroupedPool(PostingPool):  # type: ignore[misc]
     """Whoosh's posting pool, keeping the postings grouped by term as they come.
 
@@ -580,7 +692,7 @@ def _merging(at: int, below: int = MERGE_BELOW) -> Callable[[SegmentWriter, list
 
 
 def _writer(ix: whoosh_index.FileIndex, **options: Any) -> _Writer:
-    return _Writer(ix, compound=False, **options)
+    return _Writer(ix, compound=False, codec=_Codec(), **options)
 
 
 @contextlib.contextmanager
@@ -1637,9 +1749,12 @@ def _segment_list(reader: Any, what: str) -> list[Any]:
     return values
 
 
-def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any]]:
+def _blocks(
+    matcher: Any, values: bool = False, only: set[int] | None = None
+) -> Iterator[tuple[Any, Any]]:
     """A term's postings a block at a time: (docnums, term frequencies), or with ``values``
-    (docnums, encoded values); deleted documents left out."""
+    (docnums, encoded values); deleted documents left out. With ``only``, just those
+    documents: a block holding none of them is skipped with its values undecoded."""
     deleted: set[int] | None = None
     if isinstance(matcher, FilterMatcher):
         deleted = matcher._ids  # Whoosh filters out a segment's deleted documents so
@@ -1647,13 +1762,21 @@ def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any]]:
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
             matcher._read_ids()
+            start = matcher._i
+            ids = matcher._ids[start:]
+            wanted = None
+            if only is not None:
+                wanted = [i for i, d in enumerate(ids) if d in only]
+                if not wanted:
+                    matcher._next_block()
+                    continue
             if values:
                 matcher._read_values()
             else:
                 matcher._read_weights()
-            start = matcher._i
-            ids = matcher._ids[start:]
             found = (matcher._values if values else matcher._weights)[start:]
+            if wanted is not None and len(wanted) < len(ids):
+                ids, found = [ids[i] for i in wanted], [found[i] for i in wanted]
             if deleted:
                 pairs = [(d, x) for d, x in zip(ids, found, strict=True) if d not in deleted]
                 ids, found = [d for d, _ in pairs], [x for _, x in pairs]
@@ -1662,8 +1785,9 @@ def _blocks(matcher: Any, values: bool = False) -> Iterator[tuple[Any, Any]]:
     else:
         ids, found = [], []
         while matcher.is_active():
-            if not deleted or matcher.id() not in deleted:
-                ids.append(matcher.id())
+            d = matcher.id()
+            if (not deleted or d not in deleted) and (only is None or d in only):
+                ids.append(d)
                 found.append(matcher.value() if values else matcher.weight())
             matcher.next()
         yield ids, found
@@ -1711,9 +1835,9 @@ def _score_phrase(
 ) -> None:
     """Papers holding the words in this order, at most ``slop`` positions apart.
 
-    The papers holding every word are found from the postings' documents alone; only
-    theirs positions are then decoded (Whoosh's phrase matcher decodes every posting of
-    every word). Scored by BM25 with the number of occurrences as the frequency.
+    The papers holding every word are found from the postings' documents alone; then only
+    their positions are decoded (Whoosh's phrase matcher decodes every posting of every
+    word). Scored by BM25 with the number of occurrences as the frequency.
     """
     dfs = [searcher.doc_frequency(fieldname, w) for w in words]
     if not all(dfs):
@@ -1723,45 +1847,90 @@ def _score_phrase(
     avg = searcher.avg_field_length(fieldname) or 1.0
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     fmt = searcher.schema[fieldname].format
-    decode = _decode_positions if isinstance(fmt, Positions) else fmt.decode_positions
     order = sorted(range(len(words)), key=lambda i: dfs[i])  # the rarest word first
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
-        # One pass over each word's postings keeps the encoded positions of the documents
-        # still holding every word so far; only theirs are decoded at the end.
-        encoded: list[dict[int, bytes]] = [{} for _ in words]
-        docs: set[int] | None = None
-        for i in order:
+        docs: set[int] = set()
+        for rank, i in enumerate(order):
             try:
                 matcher = reader.postings(fieldname, words[i])
             except TermNotFound:
                 docs = set()
                 break
-            found = encoded[i]
-            for ids, values in _blocks(matcher, values=True):
-                if docs is None:
-                    found.update(zip(ids, values, strict=True))
-                else:
-                    found.update((d, v) for d, v in zip(ids, values, strict=True) if d in docs)
-            docs = set(found)
+            held: set[int] = set()
+            for ids, _tfs in _blocks(matcher, only=docs if rank else None):
+                held.update(ids)
+            docs = held
             if not docs:
                 break
         if not docs:
             continue
+        # Each word's postings, kept to those documents, list them in the same order.
+        postings: list[tuple[list[int], list[bytes]]] = []
+        for word in words:
+            ids_of: list[int] = []
+            values_of: list[bytes] = []
+            for ids, values in _blocks(reader.postings(fieldname, word), values=True, only=docs):
+                ids_of.extend(ids)
+                values_of.extend(values)
+            postings.append((ids_of, values_of))
+        counts = _phrase_counts(fmt, postings, slop)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
-        for d in docs:
-            count = _occurrences([decode(e[d]) for e in encoded], slop)
-            if count:
-                k = keys[d]
-                scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
+        for d, count in counts.items():
+            k = keys[d]
+            scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
 
 
-def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions (a count, then pickled deltas), in C loops."""
-    if not value.endswith(b"."):
-        value += b"."
-    return list(itertools.accumulate(pickle.loads(value[_UINT_SIZE:])))
+#: How Whoosh's Positions format pickles a value's position deltas (after the count), up
+#: to the list's items: protocol 2, an empty list, memo slot 0.
+_DELTAS_START = b"\x80\x02]q\x00"
+
+
+def _delta_lists(values: list[bytes]) -> list[list[int]]:
+    """The position deltas of many Positions values, unpickled in one call: each value's
+    list, stripped of its protocol and stop codes, goes between a mark and a LIST code
+    (every list overwrites memo slot 0, which nothing reads back)."""
+    if all(v.startswith(_DELTAS_START, _UINT_SIZE) for v in values):
+        parts = [v[_UINT_SIZE + 2 : -1 if v.endswith(b".") else None] for v in values]
+        lists: list[list[int]] = pickle.loads(b"\x80\x02(" + b"".join(parts) + b"l.")
+        return lists
+    return [pickle.loads(v[_UINT_SIZE:] + (b"" if v.endswith(b".") else b".")) for v in values]
+
+
+def _phrase_counts(
+    fmt: Any, postings: list[tuple[list[int], list[bytes]]], slop: int
+) -> dict[int, int]:
+    """How often the words occur in order, each at most ``slop`` positions after the last,
+    in each document that holds them: ``postings`` has each word's (docnums, encoded
+    positions) over the same documents."""
+    docs = postings[0][0]
+    if slop > 1 or type(fmt) not in (Positions, TermPositions):
+        if type(fmt) in (Positions, TermPositions):
+            decoded = [
+                [list(itertools.accumulate(d)) for d in _delta_lists(values)]
+                for _ids, values in postings
+            ]
+        else:
+            decoded = [[fmt.decode_positions(v) for v in values] for _ids, values in postings]
+        found = (_occurrences(list(per_doc), slop) for per_doc in zip(*decoded, strict=True))
+        return {d: n for d, n in zip(docs, found, strict=True) if n}
+    # Adjacent: word i's positions shifted back by i (accumulate's initial value; the
+    # extra -i it yields first is no position) meet those of the first word. (One set of
+    # every document's positions at once, docnum and position in one int, is no faster:
+    # 200,000 distinct ints take ~40 ms to put in a set.)
+    deltas = [_delta_lists(values) for _ids, values in postings]
+    accumulate = itertools.accumulate
+    counts: dict[int, int] = {}
+    for d, per_doc in zip(docs, zip(*deltas, strict=True), strict=True):
+        common = set(accumulate(per_doc[0]))
+        for i in range(1, len(per_doc)):
+            common = common.intersection(accumulate(per_doc[i], initial=-i))
+            if not common:
+                break
+        else:
+            counts[d] = len(common)
+    return counts
 
 
 def _occurrences(positions: list[list[int]], slop: int) -> int:
@@ -2306,4 +2475,7 @@ def _check_files(folder: Path) -> str | None:
 
 
 if __name__ == "__main__":
-    run_worker_if_requested()
+    # Through the module's own name: the segments a worker pickles name its codec's class.
+    from desktop_app.core import index as _named
+
+    _named.run_worker_if_requested()
