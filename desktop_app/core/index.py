@@ -2033,9 +2033,11 @@ class _Match:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     patterns: list[re.Pattern[str]] = field(default_factory=list)
+    #: Phrases: their terms, and how many kept words each may come after the one before.
+    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.prefixes or self.patterns)
+        return bool(self.terms or self.prefixes or self.patterns or self.phrases)
 
     def __call__(self, term: str, surface: str) -> bool:
         if term in self.terms:
@@ -2051,40 +2053,84 @@ class _Match:
         self.terms |= other.terms
         self.prefixes |= other.prefixes
         self.patterns.extend(other.patterns)
+        self.phrases.extend(other.phrases)
         self._probe = None
 
     _probe: re.Pattern[str] | None = None
 
     def probe(self) -> re.Pattern[str] | None:
         """A regex finding, in folded text, the words that may match (each matched word
-        starts so: a stem or a prefix, less its last letter for stems like happy/happi);
-        None when wildcards need every word looked at."""
+        starts so: a stem or a prefix, less its last letter for stems like happy/happi;
+        a phrase by its first word); None when wildcards need every word looked at."""
         if self.patterns:
             return None
         if self._probe is None:
-            starts = {t[: max(3, len(t) - 1)] for t in self.terms} | self.prefixes
+            stems = self.terms | {words[0] for words, _slop in self.phrases}
+            starts = {t[: max(3, len(t) - 1)] for t in stems} | self.prefixes
             alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
             self._probe = re.compile(rf"(?<!\w)(?:{alternatives})")
         return self._probe
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the matching words of ``text`` are (cut as the index cuts words)."""
+        """Where the matching words of ``text`` are (cut as the index cuts words); a
+        phrase is one span, from its first word to its last, and its words alone are
+        not marked."""
         probe = self.probe()
         folded = fold(text) if probe is not None else ""
         if probe is None or len(folded) != len(text):  # folding changed the places
-            return [
-                m.span()
-                for m in WORD.finditer(text)
-                if (term := stem_term(m.group())) and self(term, m.group())
-            ]
+            starts = [m.start() for m in WORD.finditer(text)]
+        else:
+            starts = [m.start() for m in probe.finditer(folded)]
         spans: list[tuple[int, int]] = []
-        for found in probe.finditer(folded):
-            if spans and found.start() < spans[-1][1]:
-                continue
-            word = WORD.match(text, found.start())
-            if word and (term := stem_term(word.group())) and self(term, word.group()):
-                spans.append(word.span())
-        return spans
+        if self.terms or self.prefixes or self.patterns:
+            for start in starts:
+                if spans and start < spans[-1][1]:
+                    continue
+                word = WORD.match(text, start)
+                if word and (term := stem_term(word.group())) and self(term, word.group()):
+                    spans.append(word.span())
+        if not self.phrases:
+            return spans
+        for words, slop in self.phrases:
+            spans.extend(_phrase_spans(text, starts, words, slop))
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+def _phrase_spans(
+    text: str, starts: list[int], words: tuple[str, ...], slop: int
+) -> list[tuple[int, int]]:
+    """Where ``words`` (stemmed terms) occur in order in ``text``, each at most ``slop``
+    kept words after the one before (as the index counts positions: stop words are not
+    counted), looked for from the word ``starts``; each occurrence one span."""
+    spans: list[tuple[int, int]] = []
+    for start in starts:
+        if spans and start < spans[-1][1]:
+            continue
+        first = WORD.match(text, start)
+        if not first or stem_term(first.group()) != words[0]:
+            continue
+        kept = (
+            (term, m.end())
+            for m in WORD.finditer(text, first.end())
+            if (term := stem_term(m.group()))
+        )
+        end = first.end()
+        for word in words[1:]:
+            for _gap, (term, term_end) in zip(range(slop), kept, strict=False):
+                if term == word:
+                    end = term_end
+                    break
+            else:
+                break
+        else:
+            spans.append((first.start(), end))
+    return spans
 
 
 _SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
@@ -2150,7 +2196,12 @@ def _term_match(term: Term, fieldname: str, reader: Any) -> _Match:
             with contextlib.suppress(*_DAMAGE):
                 m.terms.update(reader.terms_within(fieldname, base, term.distance, prefix=1))
     else:
-        m.terms.update(_STEMMED.terms(term.text))
+        terms = _STEMMED.terms(term.text)
+        if len(terms) > 1:  # a phrase, as _field_query searches it
+            slop = 1 + term.distance if term.kind == "phrase" else 1
+            m.phrases.append((tuple(terms), slop))
+        else:
+            m.terms.update(terms)
     return m
 
 

@@ -286,6 +286,28 @@ def test_snippets_highlight_matches_with_page_numbers(ix: WhooshIndex) -> None:
     assert results.terms == ("retrieval",)
 
 
+def test_phrase_snippets_mark_the_phrase_not_its_words_alone(ix: WhooshIndex) -> None:
+    (hit,) = ix.search('"dense encoders"', snippets=True).hits
+    # The title holds "Dense" alone: no snippet there, and no lone word marked.
+    assert [(s.field, s.html) for s in hit.snippets] == [
+        ("abstract", "We study retrieving passages with <b>dense encoders</b> and hard negatives.")
+    ]
+    (hit,) = ix.search('"message passing"', snippets=True).hits
+    assert {(s.field, s.page): s.html for s in hit.snippets} == {
+        ("abstract", None): "<b>Message passing</b> on large graphs.",
+        ("fulltext", 2): "Related work on <b>message passing</b>",
+    }
+    # Stop words do not count between the words of a phrase, in the index or the snippet.
+    (hit,) = ix.search('"work message"', snippets=True).hits
+    assert [s.html for s in hit.snippets] == ["Related <b>work on message</b> passing"]
+    (hit,) = ix.search('"neural networks" scale', snippets=True).hits
+    assert hit.snippets[0].html == "Graph <b>Neural Networks</b> at <b>Scale</b>"
+    # Pages: only those holding the phrase (page 3 has "graphs" alone).
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graph")] == [1, 3]
+    (page,) = ix.fulltext_hits("2301.00002", '"graph neural"')
+    assert (page.page, page.html) == (1, "<b>Graph neural</b> networks introduction")
+
+
 def test_snippets_escape_html(lib: Library, ix: WhooshIndex) -> None:
     lib.write_notes("1907.00003", "a <script> tag & graph notes")
     (snip,) = ix.search("note:graph", snippets=True).hits[0].snippets
