@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import html
 import itertools
@@ -104,6 +105,7 @@ from desktop_app.core.errors import (
     DamagedFile,
     PaperNotFound,
     PapershelfError,
+    QueryError,
     SearchIndexError,
 )
 from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
@@ -2177,6 +2179,37 @@ class _Marks:
             return False
         probe = match.probe()
         return probe is None or probe.search(fold(page)) is not None
+
+
+def match_spans(query: str, fieldname: str, text: str) -> list[tuple[int, int]]:
+    """Where ``query`` matches in ``text``, a paper's ``fieldname`` ("title", "abstract",
+    "note", "fulltext"), as the search's snippets mark it: words by their stems, prefixes,
+    wildcards, phrases as one span; a fuzzy word by its own stem (the words it reaches are
+    known to an index only). Nothing for a malformed query."""
+    match = _query_match(query, fieldname)
+    return match.spans(text) if match else []
+
+
+@functools.lru_cache(maxsize=32)
+def _query_match(query: str, fieldname: str) -> _Match | None:
+    try:
+        tree = querysyntax.parse(query)
+    except QueryError:
+        return None
+    if tree is None:
+        return None
+    match = _Match()
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Term):
+            if n.field is None or n.field == fieldname:
+                match.add(_term_match(n, fieldname, None))
+        elif isinstance(n, And | Or):
+            for item in n.items:
+                walk(item)
+
+    walk(tree)
+    return match
 
 
 def _term_match(term: Term, fieldname: str, reader: Any) -> _Match:

@@ -9,8 +9,7 @@ and at once when another paper is selected or the window closes (:meth:`flush_no
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QPalette
@@ -33,8 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.index import match_spans
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
-from desktop_app.core.search import Snippet
+from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.gui import icons
 from desktop_app.gui.models import PDF_LABELS, format_added
 
@@ -42,18 +42,15 @@ NOTES_SAVE_DELAY_MS = 600
 HIGHLIGHT_STYLE = "background-color: #ffe58a; color: #1a1a1a;"
 
 
-def highlight(text: str, terms: Iterable[str]) -> str:
-    """``text`` as escaped HTML with the words that start with one of ``terms`` marked."""
-    words = sorted({t.strip().lower() for t in terms if t and t.strip()}, key=len, reverse=True)
-    if not words:
-        return html.escape(text)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+def highlight(text: str, query: str, fieldname: str = "abstract") -> str:
+    """``text`` as escaped HTML with what ``query`` matches in it marked, as the search's
+    snippets mark it (stems, prefixes, phrases)."""
     out: list[str] = []
     pos = 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[pos : m.start()]))
-        out.append(f'<span style="{HIGHLIGHT_STYLE}">{html.escape(m.group())}</span>')
-        pos = m.end()
+    for start, end in match_spans(query, fieldname, text) if query else ():
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<span style="{HIGHLIGHT_STYLE}">{html.escape(text[start:end])}</span>')
+        pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
@@ -381,6 +378,7 @@ class DetailPane(QScrollArea):
         self.hits_heading = self._heading("In the full text")
         content.addWidget(self.hits_heading)
         self.hits = QLabel()
+        self._hits: list[Snippet] = []  # the full-text hits shown
         self.hits.setWordWrap(True)
         self.hits.setTextFormat(Qt.TextFormat.RichText)
         self.hits.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -438,7 +436,7 @@ class DetailPane(QScrollArea):
         notes: str = "",
         *,
         has_pdf: bool = False,
-        terms: Sequence[str] = (),
+        query: str = "",
     ) -> None:
         """Show ``paper`` (None: the placeholder). Typing in progress is never overwritten."""
         if paper is None or paper.key != self.key:
@@ -463,7 +461,7 @@ class DetailPane(QScrollArea):
         self.rating.set_rating(paper.rating)
         self.tags.set_tags(paper.tags)
         self.set_pdf_state(paper, has_pdf)
-        self.abstract.setText(highlight(paper.abstract, terms) if paper.abstract else "")
+        self.abstract.setText(highlight(paper.abstract, query) if paper.abstract else "")
         self.abstract_heading.setVisible(bool(paper.abstract))
         self.abstract.setVisible(bool(paper.abstract))
         self.notes.load(paper.key, notes)
@@ -511,6 +509,7 @@ class DetailPane(QScrollArea):
         """The current query's matches in the PDF, each with a link to its page."""
         if key != self.key:
             return
+        self._hits = list(hits)
         lines = []
         for hit in hits:
             if hit.page:
@@ -524,7 +523,20 @@ class DetailPane(QScrollArea):
         self.hits.setVisible(bool(hits))
         self.hits_heading.setVisible(bool(hits))
 
+    def marked_on_page(self, page: int) -> list[str]:
+        """The text marked in the shown full-text hits of ``page`` (a phrase as it is
+        written there, a word in the form it has there), in order, each once."""
+        found: list[str] = []
+        for hit in self._hits:
+            if hit.page == page:
+                for piece in hit.text.split(HIGHLIGHT_START)[1:]:
+                    marked = " ".join(piece.split(HIGHLIGHT_END, 1)[0].split())
+                    if marked and marked not in found:
+                        found.append(marked)
+        return found
+
     def clear_fulltext_hits(self) -> None:
+        self._hits = []
         self.hits.clear()
         self.hits.setVisible(False)
         self.hits_heading.setVisible(False)

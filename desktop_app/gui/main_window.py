@@ -769,10 +769,9 @@ class MainWindow(QMainWindow):
             self.detail.show_paper(None)
             self.show_error(str(e))
             return
-        terms = self.results.terms if self.results is not None else ()
-        has_pdf = self.library.pdf_path(paper) is not None
-        self.detail.show_paper(paper, notes, has_pdf=has_pdf, terms=terms)
         query = self.results.query if self.results is not None else ""
+        has_pdf = self.library.pdf_path(paper) is not None
+        self.detail.show_paper(paper, notes, has_pdf=has_pdf, query=query)
         if self._hits_for != (key, query):
             # Another paper or another query: its full-text hits (off the UI thread).
             self._hits_for = (key, query)

@@ -179,12 +179,14 @@ class ReadingFeatures(QObject):
         return view
 
     def open_at_hit(self, key: str, page: int) -> None:
-        """A full-text hit's page was clicked: open the reader there, the words found."""
+        """A full-text hit's page was clicked: open the reader there, with what the hit
+        marks found (a phrase, or a word as it is written there), else the query's words."""
         results = self.window.results
         terms = list(results.terms) if results is not None and results.terms else []
         if not terms:
             terms = [w.strip('"') for w in self.window.search.text.split() if ":" not in w]
-        self.open_paper(key, page=page, find=terms)
+        marked = self.window.detail.marked_on_page(page)
+        self.open_paper(key, page=page, find=marked + [t for t in terms if t not in marked])
 
     def open_externally(self) -> None:
         keys = self.window.selected_keys()

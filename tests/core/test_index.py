@@ -835,3 +835,14 @@ def test_phrases_find_every_occurrence(tmp_path: Path, phrase: str, slop: int) -
     assert pairs
     for a, b in pairs:
         assert scores[a] > scores[b], (a, b)
+
+
+def test_match_spans_marks_as_the_snippets_do() -> None:
+    text = "Related work on message passing; messages pass."
+    spans = index_module.match_spans
+    assert [text[s:e] for s, e in spans('"work message"', "abstract", text)] == ["work on message"]
+    assert [text[s:e] for s, e in spans("message", "abstract", text)] == ["message", "messages"]
+    assert [text[s:e] for s, e in spans("pass*", "abstract", text)] == ["passing", "pass"]
+    assert spans("title:message", "abstract", text) == []  # another field's word
+    assert spans("-message", "abstract", text) == []  # a negated word is not marked
+    assert spans('"unclosed', "abstract", text) == []  # malformed: nothing, no error

@@ -17,7 +17,7 @@ from desktop_app.core.index import WhooshIndex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
-from desktop_app.gui import live, reader
+from desktop_app.gui import detail, live, reader
 from desktop_app.gui.app import build_window
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.models import ALL_ID, Column
@@ -180,6 +180,43 @@ def test_a_hit_page_opens_the_reader_there_with_the_words_found(
     qtbot.waitUntil(lambda: view.find_bar.count.text() == "1 of 1", timeout=WAIT_MS)
     assert view.current_page == 3
     assert view.find_bar.field.text() == "zebra"
+
+
+def test_a_phrase_hit_opens_the_reader_with_the_phrase_found(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1)
+    window = make_window()
+    window.search.set_text('"zebra index"')
+    select(qtbot, window, key)
+    qtbot.waitUntil(window.detail.hits.isVisible, timeout=WAIT_MS)
+    assert "<b>zebra index</b>" in window.detail.hits.text()
+    window.detail._hit_link("page:3")
+    view = current_reader(window)
+    qtbot.waitUntil(lambda: view.find_bar.count.text() == "1 of 1", timeout=WAIT_MS)
+    assert (view.current_page, view.find_bar.field.text()) == (3, "zebra index")
+
+
+def test_the_abstract_marks_what_the_query_matched(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    key = add_paper(library, 1, abstract="Dense retrievers: retrieving passages by dense vectors.")
+    window = make_window()
+    mark = '<span style="{}">{}</span>'.format
+    for query, marked in [
+        ("retrieval", ["retrievers", "retrieving"]),  # by the stem, as the search found them
+        ('"dense vectors"', ["dense vectors"]),  # the phrase, not "Dense" alone
+        ("vect*", ["vectors"]),
+    ]:
+        window.search.set_text(query)
+        select(qtbot, window, key)
+        expected = [mark(detail.HIGHLIGHT_STYLE, m) for m in marked]
+
+        def shown(expected: list[str] = expected) -> bool:
+            return all(m in window.detail.abstract.text() for m in expected)
+
+        qtbot.waitUntil(shown, timeout=WAIT_MS)
+        assert window.detail.abstract.text().count("<span") == len(marked), query
 
 
 def test_open_in_system_viewer(
