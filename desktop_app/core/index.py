@@ -1921,18 +1921,13 @@ def _phrase_counts(
     # extra -i it yields first is no position) meet those of the first word. (One set of
     # every document's positions at once, docnum and position in one int, is no faster:
     # 200,000 distinct ints take ~40 ms to put in a set.)
-    deltas = [_delta_lists(values) for _ids, values in postings]
+    # The loops over documents are maps of C functions: no Python code runs per document.
     accumulate = itertools.accumulate
-    counts: dict[int, int] = {}
-    for d, per_doc in zip(docs, zip(*deltas, strict=True), strict=True):
-        common = set(accumulate(per_doc[0]))
-        for i in range(1, len(per_doc)):
-            common = common.intersection(accumulate(per_doc[i], initial=-i))
-            if not common:
-                break
-        else:
-            counts[d] = len(common)
-    return counts
+    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(postings[0][1])))
+    for i in range(1, len(postings)):
+        shifted = map(functools.partial(accumulate, initial=-i), _delta_lists(postings[i][1]))
+        common = map(set.intersection, common, shifted)
+    return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
 
 
 def _occurrences(positions: list[list[int]], slop: int) -> int:
