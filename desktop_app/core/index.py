@@ -848,8 +848,11 @@ class WhooshIndex:
         pointer = self._read_pointer()
         if pointer is None:
             return "no index yet" if not (self.dir / POINTER).exists() else "damaged", None
-        if pointer.get("schema") != SCHEMA_VERSION:
-            return f"index of schema {pointer.get('schema')}, now {SCHEMA_VERSION}", None
+        schema = pointer.get("schema")
+        if schema != SCHEMA_VERSION:
+            age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
+            why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
+            return why, None
         name = str(pointer.get("dir", ""))
         if self._open is not None and self._open.name == name:
             return None, self._open

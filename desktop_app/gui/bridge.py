@@ -174,7 +174,10 @@ class Bridge(QObject):
             self._report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
-        self.runner.submit(work, title="Updating the search index", on_done=done, on_error=failed)
+        # Percent: a rebuild counts each paper twice (read, then its PDF text indexed).
+        self.runner.submit(
+            work, title="Updating the search index", on_done=done, on_error=failed, percent=True
+        )
 
     def _schedule_index_update(self) -> None:
         if self._index_update_queued or not self._collector.pending:

@@ -99,6 +99,8 @@ log = logging.getLogger(__name__)
 
 SAMPLE_DIGEST = "sample-digest.md"
 REFRESH_DELAY_MS = 60
+#: How long the search index may take to open at start-up before the list says why it is empty.
+INDEX_NOTE_DELAY_MS = 500
 DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
 STATE_VERSION = 1
 
@@ -162,6 +164,8 @@ class MainWindow(QMainWindow):
         bridge.load_saved_searches()
         if bridge.index_is_ready:
             self.refresh()
+        else:
+            QTimer.singleShot(INDEX_NOTE_DELAY_MS, self._note_index_building)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -681,6 +685,18 @@ class MainWindow(QMainWindow):
             self._show_rows()
         elif link == "import":
             self.ask_import_digest()
+
+    def _note_index_building(self) -> None:
+        """Still no search index after a moment (the first one of a big library, or one
+        rebuilt for a new version): say why the list is empty meanwhile."""
+        if self.bridge.index_is_ready or self.results is not None:
+            return
+        self.empty_label.setText(
+            "Reading the library into the search index…<br><br>The papers appear here "
+            "when it is ready. Its progress is shown at the bottom right."
+        )
+        self.list_stack.setCurrentWidget(self.empty_label)
+        self.count_label.setText("Building the search index")
 
     def _show_page(self) -> None:
         welcome = self._library_empty and not self.search.text

@@ -46,8 +46,10 @@ class TaskStatus(QWidget):
             return
         info = tasks[0]
         text = info.message or info.title
-        if info.total:
-            text += f" — {info.done} of {info.total}"
+        if info.total and info.percent:
+            text += f" — {info.done / info.total:.0%}"
+        elif info.total:
+            text += f" — {info.done:,} of {info.total:,}"
         if len(tasks) > 1:
             text += f" (and {len(tasks) - 1} more)"
         self.label.setText(text)

@@ -128,6 +128,7 @@ class TaskInfo:
     done: int = 0
     total: int = 0
     message: str = ""
+    percent: bool = False  # progress shown as a percentage (its units mean nothing to users)
 
     def cancel(self) -> None:
         self.task.control.cancel()
@@ -162,8 +163,10 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException, str], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
+        percent: bool = False,
     ) -> Task:
-        """Run ``func`` in ``lane``; the callbacks run in the UI thread afterwards.
+        """Run ``func`` in ``lane``; the callbacks run in the UI thread afterwards. With a
+        ``title`` it is shown in the status bar, its progress as "N of M" (or ``percent``).
 
         Without ``on_error`` a failure goes to :attr:`task_failed` (the main window shows it).
         After :meth:`shutdown` nothing more runs: the task is returned unstarted.
@@ -184,7 +187,7 @@ class TaskRunner(QObject):
         if on_cancel is not None:
             task.signals.cancelled.connect(on_cancel)
         if title:
-            info = TaskInfo(task_id, title, lane, task)
+            info = TaskInfo(task_id, title, lane, task, percent=percent)
             self.visible[task_id] = info
             task.signals.progress.connect(lambda d, t: self._progressed(info, d, t))
             task.signals.message.connect(lambda m: self._messaged(info, m))

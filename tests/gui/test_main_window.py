@@ -505,10 +505,29 @@ def test_background_work_shows_in_the_status_bar_and_can_be_cancelled(
     cancelled: list[bool] = []
     window.runner.submit(long_work, title="Counting sheep", on_cancel=lambda: cancelled.append(1))
     qtbot.waitUntil(lambda: window.task_status.isVisible())
-    qtbot.waitUntil(lambda: "of 100000" in window.task_status.label.text())
+    qtbot.waitUntil(lambda: "of 100,000" in window.task_status.label.text())
     assert window.task_status.label.text().startswith("Counting sheep")
     qtbot.mouseClick(window.task_status.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(cancelled) and not window.task_status.isVisible())
+
+
+def test_the_index_task_shows_its_progress_in_percent(qtbot: QtBot, make_window: Factory) -> None:
+    import threading
+
+    window = make_window()
+    release = threading.Event()
+
+    def rebuild(control: Any) -> None:  # steps that are not papers: a percentage
+        control.progress(1, 4)
+        release.wait(10)
+
+    window.runner.submit(rebuild, title="Updating the search index", percent=True)
+    try:
+        qtbot.waitUntil(
+            lambda: window.task_status.label.text() == "Updating the search index — 25%"
+        )
+    finally:
+        release.set()
 
 
 def test_errors_show_as_notices_with_details_to_expand(qtbot: QtBot, make_window: Factory) -> None:
@@ -535,3 +554,44 @@ def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.Mo
     window = make_window()
     window.about_action.trigger()
     assert "Thank you to arXiv for use of its open access interoperability." in shown[0]
+
+
+def test_the_list_says_why_it_is_empty_while_the_index_is_built(
+    qtbot: QtBot, library: Library
+) -> None:
+    import threading
+
+    from filelock import FileLock
+
+    from desktop_app.core.index import WhooshIndex
+
+    add_papers(library, 3)
+    with WhooshIndex(library, observe=False) as probe:
+        lock = FileLock(str(probe.dir / "index.lock"))
+        probe.dir.mkdir(parents=True, exist_ok=True)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another program is building the index
+        with lock:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(5)
+    try:
+        window = build_window(library, Settings(offline=True))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(
+            lambda: window.list_stack.currentWidget() is window.empty_label, timeout=WAIT_MS
+        )
+        assert "search index" in window.empty_label.text()
+        assert window.count_label.text() == "Building the search index"
+    finally:
+        release.set()
+        thread.join()
+    wait_rows(qtbot, window, 3)
+    assert window.list_stack.currentWidget() is window.table
+    assert window.count_label.text() == "3 papers in All"
+    window.close()
