@@ -128,6 +128,9 @@ log = logging.getLogger(__name__)
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
 SCHEMA_VERSION = 2  # 2: postings blocks keep their positions apart (_Codec)
+#: Schemas whose indexes this code can still search while their replacement is built
+#: (schema 1 differs in its postings layout only, and each segment names its codec).
+READABLE_SCHEMAS = frozenset({1, SCHEMA_VERSION})
 PAPERS = "papers"
 FULLTEXT = "fulltext"
 POINTER = "CURRENT"
@@ -843,13 +846,16 @@ class WhooshIndex:
             return None
         return data if isinstance(data, dict) else None
 
-    def _problem(self) -> tuple[str | None, _Open | None]:
-        """(why the index cannot be used, None) or (None, the open index)."""
+    def _problem(
+        self, schemas: frozenset[int] = frozenset({SCHEMA_VERSION})
+    ) -> tuple[str | None, _Open | None]:
+        """(why the index cannot be used, None) or (None, the open index); an index of
+        another schema than ``schemas`` cannot be used."""
         pointer = self._read_pointer()
         if pointer is None:
             return "no index yet" if not (self.dir / POINTER).exists() else "damaged", None
         schema = pointer.get("schema")
-        if schema != SCHEMA_VERSION:
+        if schema not in schemas:
             age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
             why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
             return why, None
@@ -872,11 +878,17 @@ class WhooshIndex:
             return f"damaged: {type(e).__name__}: {e}", None
         return None, opened
 
-    def _ready(self, progress: Progress | None = None) -> tuple[_Open, str | None]:
-        """The open index, rebuilt first if needed; and the reason of a rebuild."""
+    def _ready(
+        self, progress: Progress | None = None, stale_ok: bool = False
+    ) -> tuple[_Open, str | None]:
+        """The open index, rebuilt first if needed; and the reason of a rebuild. With
+        ``stale_ok``, an index of an older schema that can still be searched is used as it
+        is (the caller knows that a rebuild is on its way)."""
         if self._closed:
             raise SearchIndexError("the search index is closed")
         problem, opened = self._problem()
+        if opened is None and stale_ok:
+            _, opened = self._problem(READABLE_SCHEMAS)
         if opened is not None:
             if opened is not self._open:
                 self._swap(opened)
@@ -897,9 +909,13 @@ class WhooshIndex:
         return opened, reason
 
     def _swap(self, opened: _Open) -> None:
-        if self._open is not None and self._open is not opened:
-            self._open.close()
+        old = self._open
         self._open = opened
+        if old is not None and old is not opened:
+            old.close()
+            if old.folder.parent == self.dir and old.name != opened.name:
+                # Replaced by a rebuild, which left it for this process's searches.
+                shutil.rmtree(old.folder, ignore_errors=True)
 
     def _searchers(self, o: _Open) -> tuple[Searcher, Searcher]:
         o.psearcher = _fresh(o.psearcher, o.papers)
@@ -935,6 +951,17 @@ class WhooshIndex:
         if o.views is None:
             o.views = _Views.of(entries)
         return o.views
+
+    def searchable(self) -> bool:
+        """An index is there that can be searched now: usable, or of an older schema that
+        is still readable (``search(stale_ok=True)`` searches it until a sync replaces it)."""
+        with self._lock:
+            if self._closed:
+                return False
+            _, opened = self._problem(READABLE_SCHEMAS)
+            if opened is not None and opened is not self._open:
+                self._swap(opened)
+            return opened is not None
 
     def exists(self) -> bool:
         """An index is there and usable without a rebuild."""
@@ -998,8 +1025,9 @@ class WhooshIndex:
         _record_files(folder)
         pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(self.library.root)}
         _write_json(self.dir / POINTER, pointer)
+        in_use = self._open.name if self._open is not None else None  # searched meanwhile
         for old in self.dir.glob("index-*"):
-            if old.name != name and old.is_dir():
+            if old.name not in (name, in_use) and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)  # in use elsewhere on Windows: later
         if progress:
             progress(total, total)
@@ -1025,13 +1053,42 @@ class WhooshIndex:
     # -- keeping in step -----------------------------------------------------------------
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Rebuild when needed, then apply what changed in the library folder since."""
+        """Rebuild when needed, then apply what changed in the library folder since.
+
+        A rebuild does not keep this object's searches waiting: they go on, with
+        ``stale_ok`` on an index of an older schema, until the new index is there.
+        """
+        reason = self._rebuild_if_needed(progress)
         with self._lock:
-            opened, reason = self._ready(progress)
+            opened, again = self._ready(progress)
             report = self._sync(opened, progress)
+            reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
             return report
+
+    def _rebuild_if_needed(self, progress: Progress | None) -> str | None:
+        """Build the index anew if it cannot be used, holding the writers' lock only; the
+        reason of the rebuild, or None."""
+
+        def problem() -> str | None:
+            with self._lock:
+                if self._closed:
+                    raise SearchIndexError("the search index is closed")
+                why, opened = self._problem()
+                if opened is not None and opened is not self._open:
+                    self._swap(opened)
+                return why
+
+        if problem() is None:
+            return None
+        with self._writing(REBUILD_WAIT):
+            why = problem()  # another process may have rebuilt it meanwhile
+            if why is None:
+                return None
+            log.info("%s: rebuilding the search index (%s)", self.dir, why)
+            self._build(progress)
+        return why
 
     def _sync(self, opened: _Open, progress: Progress | None) -> SyncReport:
         entries = self._entries(opened)
@@ -1216,18 +1273,22 @@ class WhooshIndex:
         sort: SortOrder = SortOrder.RELEVANCE,
         limit: int | None = None,
         snippets: bool = False,
+        stale_ok: bool = False,
     ) -> SearchResults:
-        """Run a query (empty: everything). Raises QueryError for a malformed query."""
+        """Run a query (empty: everything). Raises QueryError for a malformed query.
+
+        With ``stale_ok``, an index of an older but readable schema is searched as it is
+        rather than rebuilt first (while a sync, elsewhere, rebuilds it)."""
         tree = querysyntax.parse(query)
         with self._lock, _gc_paused():
             results: SearchResults = self._guarded(
-                lambda o: self._search(o, query, tree, sort, limit, snippets)
+                lambda o: self._search(o, query, tree, sort, limit, snippets), stale_ok
             )
             return results
 
-    def _guarded(self, run: Callable[[_Open], Any]) -> Any:
+    def _guarded(self, run: Callable[[_Open], Any], stale_ok: bool = False) -> Any:
         """Run a read; a damaged index found on the way is rebuilt and the read run again."""
-        opened, _ = self._ready()
+        opened, _ = self._ready(stale_ok=stale_ok)
         try:
             return run(opened)
         except _DAMAGE as e:

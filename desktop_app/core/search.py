@@ -113,8 +113,14 @@ class SearchIndex(Protocol):
         sort: SortOrder = SortOrder.RELEVANCE,
         limit: int | None = None,
         snippets: bool = False,
+        stale_ok: bool = False,
     ) -> SearchResults:
-        """Run a query (empty: everything). Raises QueryError for a malformed query."""
+        """Run a query (empty: everything). Raises QueryError for a malformed query. With
+        ``stale_ok``, an index of an older version is searched while a sync replaces it."""
+        ...
+
+    def searchable(self) -> bool:
+        """An index can be searched now (perhaps an older one: ``stale_ok``)."""
         ...
 
     def fulltext_hits(self, key: str, query: str, limit: int = 20) -> list[Snippet]:

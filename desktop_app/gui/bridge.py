@@ -149,6 +149,9 @@ class Bridge(QObject):
         self._fetch_task: Task | None = None
         self._fetch_again = False
         self.index_is_ready = False
+        # An index (maybe one of an older version) can be searched before the start-up sync
+        # is done: the list is shown from it meanwhile.
+        self.index_is_searchable = False
 
     def close(self) -> None:
         if self._collector in self.library.observers:
@@ -158,6 +161,10 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
+        try:
+            self.index_is_searchable = self.index.searchable()
+        except PapershelfError:
+            self.index_is_searchable = False
 
         def work(control: TaskControl) -> Any:
             return self.index.sync(progress=control.progress)
@@ -237,7 +244,9 @@ class Bridge(QObject):
         def work(control: TaskControl) -> tuple[SearchResults, Any]:
             if request.serial != self._search_serial:
                 return SearchResults(query, [], 0), None  # superseded before it started
-            results = self.index.search(query, sort=sort)
+            # Before the start-up sync is done, an older index is searched as it is (the
+            # sync is rebuilding it), not rebuilt a second time here.
+            results = self.index.search(query, sort=sort, stale_ok=not self.index_is_ready)
             return results, annotate(results) if annotate is not None else None
 
         def done(answer: tuple[SearchResults, Any]) -> None:

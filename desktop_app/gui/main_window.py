@@ -162,9 +162,9 @@ class MainWindow(QMainWindow):
         # Export, BibTeX/PDF import, Copy Citation, Merge Duplicates (issue #7).
         self.interop = InteropFeatures(self)
         bridge.load_saved_searches()
-        if bridge.index_is_ready:
+        if bridge.index_is_ready or bridge.index_is_searchable:
             self.refresh()
-        else:
+        if not bridge.index_is_ready:
             QTimer.singleShot(INDEX_NOTE_DELAY_MS, self._note_index_building)
 
     # -- building ------------------------------------------------------------------------------
@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label, 1)
         self.task_status = TaskStatus(self.runner)
         self.statusBar().addPermanentWidget(self.task_status)
+        self.task_status.refresh()  # the start-up sync runs already
 
     def new_action(
         self,
@@ -593,7 +594,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Search again (the query, after a change, or when the index is ready)."""
         self._refresh_timer.stop()
-        if not self.bridge.index_is_ready:
+        if not (self.bridge.index_is_ready or self.bridge.index_is_searchable):
             return
         query = self.search.text
         sort = SortOrder.RELEVANCE if query else self._default_sort()

@@ -486,6 +486,44 @@ def test_old_schema_is_rebuilt(lib: Library, ix: WhooshIndex) -> None:
         assert again.search("").total == 3
 
 
+def test_an_older_index_is_searched_while_a_sync_rebuilds_it(lib: Library, ix: WhooshIndex) -> None:
+    import threading
+
+    before = keys(ix, "retrieval")
+    pointer = ix.dir / index_module.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = 1  # an index of the version before: still readable
+    pointer.write_text(json.dumps(data))
+    holder = FileLock(str(ix.dir / "index.lock"))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # the rebuild is slow (or another program's)
+        with holder:
+            held.set()
+            release.wait(30)
+
+    with WhooshIndex(lib) as again:
+        assert again.searchable() and not again.exists()
+        thread = threading.Thread(target=hold)
+        thread.start()
+        assert held.wait(5)
+        reports: list[Any] = []
+        syncing = threading.Thread(target=lambda: reports.append(again.sync()))
+        syncing.start()  # waits for the writers' lock, not holding the searches up
+        try:
+            assert keys(again, "retrieval", stale_ok=True) == before
+            assert not reports
+        finally:
+            release.set()
+            thread.join()
+            syncing.join(30)
+        (report,) = reports
+        assert report.rebuilt and report.reason.startswith("made by an older version")
+        assert again.exists() and keys(again, "retrieval") == before
+        assert [p.name for p in again.dir.glob("index-*")] == [again._open.name]  # old gone
+
+
 def test_rebuild_on_demand(ix: WhooshIndex) -> None:
     report = ix.rebuild()
     assert report.rebuilt and report.added == 3

@@ -595,3 +595,47 @@ def test_the_list_says_why_it_is_empty_while_the_index_is_built(
     assert window.list_stack.currentWidget() is window.table
     assert window.count_label.text() == "3 papers in All"
     window.close()
+
+
+def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
+    qtbot: QtBot, library: Library
+) -> None:
+    import json
+    import threading
+
+    from filelock import FileLock
+
+    from desktop_app.core import index as index_module
+    from desktop_app.core.index import WhooshIndex
+
+    add_papers(library, 3)
+    with WhooshIndex(library, observe=False) as old:
+        old.sync()
+        pointer = old.dir / index_module.POINTER
+        lock = FileLock(str(old.dir / "index.lock"))
+    data = json.loads(pointer.read_text())
+    data["schema"] = 1  # made by the version before
+    pointer.write_text(json.dumps(data))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # the rebuild waits (as for a big library, it takes minutes)
+        with lock:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(5)
+    try:
+        window = build_window(library, Settings(offline=True))
+        qtbot.addWidget(window)
+        window.show()
+        wait_rows(qtbot, window, 3)
+        assert not window.bridge.index_is_ready
+        assert window.task_status.label.text().startswith("Updating the search index")
+    finally:
+        release.set()
+        thread.join()
+    qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+    wait_rows(qtbot, window, 3)
+    window.close()
