@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from filelock import FileLock
 
 import tests.conftest as shared
 from desktop_app.core import index as index_module
@@ -20,6 +19,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.pdftext import PdfText, TextExtractor, file_sha256, store_cached
 from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, SortOrder
+from tests.conftest import index_lock_held
 from tests.pdfgen import write_pdf
 
 NOW = dt.datetime.now(dt.UTC)
@@ -495,29 +495,15 @@ def test_an_older_index_is_searched_while_a_sync_rebuilds_it(lib: Library, ix: W
     data = json.loads(pointer.read_text())
     data["schema"] = 1  # an index of the version before: still readable
     pointer.write_text(json.dumps(data))
-    holder = FileLock(str(ix.dir / "index.lock"))
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:  # the rebuild is slow (or another program's)
-        with holder:
-            held.set()
-            release.wait(30)
-
     with WhooshIndex(lib) as again:
         assert again.searchable() and not again.exists()
-        thread = threading.Thread(target=hold)
-        thread.start()
-        assert held.wait(5)
         reports: list[Any] = []
         syncing = threading.Thread(target=lambda: reports.append(again.sync()))
-        syncing.start()  # waits for the writers' lock, not holding the searches up
-        try:
+        with index_lock_held(ix.dir):  # the rebuild is slow (or another program's)
+            syncing.start()  # waits for the writers' lock, not holding the searches up
             assert keys(again, "retrieval", stale_ok=True) == before
             assert not reports
-        finally:
-            release.set()
-            thread.join()
-            syncing.join(30)
+        syncing.join(30)
         (report,) = reports
         assert report.rebuilt and report.reason.startswith("made by an older version")
         assert again.exists() and keys(again, "retrieval") == before
@@ -605,29 +591,10 @@ def test_search_builds_a_missing_index(lib: Library) -> None:
 
 def test_a_second_writer_waits_then_gives_up_clearly(lib: Library, ix: WhooshIndex) -> None:
     ix.write_timeout = 0.2
-    with FileLock(str(ix.dir / "index.lock")):  # another program is writing
-        pass
-    holder = FileLock(str(ix.dir / "index.lock"))
-    import threading
-
-    held = threading.Event()
-    release = threading.Event()
-
-    def hold() -> None:
-        with holder:
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    held.wait(5)
-    try:
+    with index_lock_held(ix.dir):  # another program is writing
         with pytest.raises(SearchIndexError, match="another program"):
             ix.update("2301.00002")
         lib.add_tags("2301.00002", ["queued"])  # the library change itself succeeds
-    finally:
-        release.set()
-        thread.join()
     assert keys(ix, "tag:queued") == []  # not indexed yet ...
     ix.sync()
     assert keys(ix, "tag:queued") == ["2301.00002"]  # ... the next sync catches up
@@ -821,22 +788,13 @@ def _occurrences_in(text: str, words: list[str], slop: int) -> int:
     the one before (counted from the tokens, as a reader would)."""
     tokens = index_module._STEMMED.terms(text)
     count = 0
-    for start, token in enumerate(tokens):
-        if token != words[0]:
-            continue
+    for start in (i for i, token in enumerate(tokens) if token == words[0]):
         pos = start
         for word in words[1:]:
-            nxt = next(
-                (
-                    p
-                    for p in range(pos + 1, pos + slop + 1)
-                    if p < len(tokens) and tokens[p] == word
-                ),
-                None,
-            )
-            if nxt is None:
+            window = tokens[pos + 1 : pos + 1 + slop]
+            if word not in window:
                 break
-            pos = nxt
+            pos += 1 + window.index(word)
         else:
             count += 1
     return count

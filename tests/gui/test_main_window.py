@@ -19,7 +19,7 @@ from desktop_app.gui import main_window as main_window_module
 from desktop_app.gui.app import build_window, window_state
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
-from tests.conftest import SAMPLE_DIGEST
+from tests.conftest import SAMPLE_DIGEST, index_lock_held
 
 WAIT_MS = 30_000
 SAMPLE_PAPERS = 33
@@ -559,27 +559,12 @@ def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.Mo
 def test_the_list_says_why_it_is_empty_while_the_index_is_built(
     qtbot: QtBot, library: Library
 ) -> None:
-    import threading
-
-    from filelock import FileLock
-
     from desktop_app.core.index import WhooshIndex
 
     add_papers(library, 3)
     with WhooshIndex(library, observe=False) as probe:
-        lock = FileLock(str(probe.dir / "index.lock"))
-        probe.dir.mkdir(parents=True, exist_ok=True)
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:  # another program is building the index
-        with lock:
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(5)
-    try:
+        index_dir = probe.dir
+    with index_lock_held(index_dir):  # another program is building the index
         window = build_window(library, Settings(offline=True))
         qtbot.addWidget(window)
         window.show()
@@ -588,9 +573,6 @@ def test_the_list_says_why_it_is_empty_while_the_index_is_built(
         )
         assert "search index" in window.empty_label.text()
         assert window.count_label.text() == "Building the search index"
-    finally:
-        release.set()
-        thread.join()
     wait_rows(qtbot, window, 3)
     assert window.list_stack.currentWidget() is window.table
     assert window.count_label.text() == "3 papers in All"
@@ -601,9 +583,6 @@ def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
     qtbot: QtBot, library: Library
 ) -> None:
     import json
-    import threading
-
-    from filelock import FileLock
 
     from desktop_app.core import index as index_module
     from desktop_app.core.index import WhooshIndex
@@ -611,31 +590,18 @@ def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
     add_papers(library, 3)
     with WhooshIndex(library, observe=False) as old:
         old.sync()
-        pointer = old.dir / index_module.POINTER
-        lock = FileLock(str(old.dir / "index.lock"))
+        index_dir = old.dir
+    pointer = index_dir / index_module.POINTER
     data = json.loads(pointer.read_text())
     data["schema"] = 1  # made by the version before
     pointer.write_text(json.dumps(data))
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:  # the rebuild waits (as for a big library, it takes minutes)
-        with lock:
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(5)
-    try:
+    with index_lock_held(index_dir):  # the rebuild waits (for a big library: minutes)
         window = build_window(library, Settings(offline=True))
         qtbot.addWidget(window)
         window.show()
         wait_rows(qtbot, window, 3)
         assert not window.bridge.index_is_ready
         assert window.task_status.label.text().startswith("Updating the search index")
-    finally:
-        release.set()
-        thread.join()
     qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
     wait_rows(qtbot, window, 3)
     window.close()
