@@ -62,7 +62,7 @@ import time
 import weakref
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,7 @@ from desktop_app.core.search import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     Hit,
+    HitList,
     PaperSummary,
     Progress,
     SearchResults,
@@ -313,13 +314,6 @@ class _Views:
     all_status: Counter[str]
     #: range field -> paper -> value (None: none indexed), made when a range asks
     numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
-    #: paper -> its hit with a score of 0 (filters, the empty query), made when one asks
-    zero_hits: dict[str, Hit] | None = None
-
-    def unscored(self) -> dict[str, Hit]:
-        if self.zero_hits is None:
-            self.zero_hits = {k: Hit(s, 0.0) for k, s in self.summary.items()}
-        return self.zero_hits
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> _Views:
@@ -349,8 +343,6 @@ class _Views:
         self.status[key] = after.status
         self.summary[key] = after
         self.numbers.clear()
-        if self.zero_hits is not None:
-            self.zero_hits[key] = Hit(after, 0.0)
         for counter, gone, come in (
             (self.all_tags, before.tags, after.tags),
             (self.all_status, (before.status,), (after.status,)),
@@ -405,6 +397,11 @@ class _Open:
     entries: dict[str, Entry] | None = None
     entries_gen: int = -1
     views: _Views | None = None  # derived from entries; None when entries changed
+    #: A query word's scores over every field (shared: never changed), as of the searchers
+    #: in ``term_scores_of``: a word searched again (the query typed on, another sort or
+    #: view) is not merged again from its fields' scores.
+    term_scores: OrderedDict[Term, dict[str, float]] = field(default_factory=OrderedDict)
+    term_scores_of: tuple[Searcher, Searcher] | None = None
 
     def close(self) -> None:
         for s in (self.psearcher, self.tsearcher):
@@ -1321,6 +1318,7 @@ class WhooshIndex:
         keys = _sorted(keys, scores, views, sort)
         shown = keys if limit is None else keys[: max(limit, 0)]
         marks = _Marks.of(tree, o) if snippets and tree is not None else None
+        hits: Sequence[Hit]
         if marks:
             hits = [
                 Hit(
@@ -1330,10 +1328,10 @@ class WhooshIndex:
                 )
                 for k in shown
             ]
-        elif any(map(scores.__getitem__, shown)):
-            hits = _hits(map(views.summary.__getitem__, shown), map(scores.__getitem__, shown))
-        else:  # filters only (or nothing): every score is 0, the hits are made once
-            hits = list(map(views.unscored().__getitem__, shown))
+        else:  # made when looked at (the GUI takes the summaries only)
+            hits = HitList(
+                list(map(views.summary.__getitem__, shown)), list(map(scores.__getitem__, shown))
+            )
         suggestion = self._suggest(o, query, tree) if not keys and tree is not None else None
         return SearchResults(
             query=query,
@@ -1388,7 +1386,28 @@ class WhooshIndex:
         return union
 
     def _term(self, o: _Open, term: Term) -> dict[str, float] | None:
-        psearcher, tsearcher = self._searchers(o)
+        """The scores of the papers a word (phrase, prefix...) matches, in any field it
+        names; the dict is shared: never change it."""
+        searchers = self._searchers(o)
+        if o.term_scores_of != searchers:
+            o.term_scores.clear()
+            o.term_scores_of = searchers
+        found = o.term_scores.get(term)
+        if found is None:
+            found = self._term_scores(searchers, term)
+            if found is None:
+                return None
+            o.term_scores[term] = found
+            while len(o.term_scores) > TERM_CACHE_SIZE:
+                o.term_scores.popitem(last=False)
+        else:
+            o.term_scores.move_to_end(term)
+        return found
+
+    def _term_scores(
+        self, searchers: tuple[Searcher, Searcher], term: Term
+    ) -> dict[str, float] | None:
+        psearcher, tsearcher = searchers
         pq = _paper_query(term)
         tq = _text_query(term) if term.field in (None, "fulltext") else None
         if pq is None and tq is None:
@@ -1754,6 +1773,7 @@ _score_cache: weakref.WeakKeyDictionary[Searcher, OrderedDict[Any, dict[str, flo
 )
 _score_cache_lock = threading.Lock()
 SCORE_CACHE_SIZE = 64  # (query, weight) pairs kept per searcher
+TERM_CACHE_SIZE = 16  # query words whose merged scores are kept (each up to one per paper)
 
 
 def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
@@ -2046,26 +2066,6 @@ def _sorted(keys: list[str], scores: dict[str, float], views: _Views, sort: Sort
     elif sort == SortOrder.TITLE:
         keys.sort(key=views.title.__getitem__)
     return keys
-
-
-_set_summary = Hit.__dict__["summary"].__set__  # the slots' descriptors
-_set_score = Hit.__dict__["score"].__set__
-_set_snippets = Hit.__dict__["snippets"].__set__
-
-
-def _hits(summaries: Iterable[PaperSummary], scores: Iterable[float]) -> list[Hit]:
-    """Hits without snippets, made through their slots: a frozen dataclass's __init__
-    goes through object.__setattr__ per field, twice as slow (10 ms for 10,000 hits)."""
-    new = object.__new__
-    out: list[Hit] = []
-    append = out.append
-    for summary, score in zip(summaries, scores, strict=True):
-        hit = new(Hit)
-        _set_summary(hit, summary)
-        _set_score(hit, score)
-        _set_snippets(hit, ())
-        append(hit)
-    return out
 
 
 def _plain_words(tree: Node) -> list[str]:

@@ -13,10 +13,10 @@ free text; ``title:`` ``author:`` ``abstract:`` ``tag:`` ``status:`` ``cat:`` ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, overload
 
 #: Called with (done, total) while a long operation runs.
 Progress = Callable[[int, int], None]
@@ -79,17 +79,79 @@ class Hit:
         return self.summary.key
 
 
+_set_summary = Hit.__dict__["summary"].__set__  # the slots' descriptors
+_set_score = Hit.__dict__["score"].__set__
+_set_snippets = Hit.__dict__["snippets"].__set__
+
+
+def _make_hits(summaries: Iterable[PaperSummary], scores: Iterable[float]) -> Iterator[Hit]:
+    """Hits without snippets, made through their slots: a frozen dataclass's __init__
+    goes through object.__setattr__ per field, twice as slow."""
+    new = object.__new__
+    for summary, score in zip(summaries, scores, strict=True):
+        hit = new(Hit)
+        _set_summary(hit, summary)
+        _set_score(hit, score)
+        _set_snippets(hit, ())
+        yield hit
+
+
+class HitList(Sequence[Hit]):
+    """Hits without snippets, each made when it is looked at: a search answers with every
+    paper it matches (10,000 of them), and a list shows their :attr:`summaries` only."""
+
+    __slots__ = ("scores", "summaries")
+
+    def __init__(self, summaries: list[PaperSummary], scores: list[float]) -> None:
+        self.summaries = summaries
+        self.scores = scores
+
+    def __len__(self) -> int:
+        return len(self.summaries)
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Hit]: ...
+
+    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
+        if isinstance(i, slice):
+            return list(_make_hits(self.summaries[i], self.scores[i]))
+        return Hit(self.summaries[i], self.scores[i])
+
+    def __iter__(self) -> Iterator[Hit]:
+        return _make_hits(self.summaries, self.scores)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"HitList({len(self)} hits)"
+
+
 @dataclass
 class SearchResults:
     """One page of results with the counts the sidebar shows for the whole query."""
 
     query: str
-    hits: list[Hit]
+    hits: Sequence[Hit]
     total: int
     tag_counts: dict[str, int] = field(default_factory=dict)
     status_counts: dict[str, int] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", set when nothing matched
     terms: tuple[str, ...] = ()  # the words the query matched on, for highlighting
+
+    @property
+    def summaries(self) -> Sequence[PaperSummary]:
+        """The papers of the hits, in order (without making a Hit of each)."""
+        if isinstance(self.hits, HitList):
+            return self.hits.summaries
+        return [h.summary for h in self.hits]
 
 
 @dataclass

@@ -632,7 +632,7 @@ class MainWindow(QMainWindow):
             return
         node = self.sidebar_model.find(self.node_id)
         row_filter = node.row_filter if node is not None else None
-        rows = [h.summary for h in results.hits if row_filter is None or row_filter(h.summary)]
+        rows = [s for s in results.summaries if row_filter is None or row_filter(s)]
         self.model.set_rows(rows)
         self._after_rows_changed()
         view = node.label if node is not None else "Library"
@@ -1075,7 +1075,7 @@ class MainWindow(QMainWindow):
 
 
 def _count_results(results: SearchResults) -> ViewCounts:
-    return count_views(h.summary for h in results.hits)
+    return count_views(results.summaries)
 
 
 def import_summary(report: Any) -> str:

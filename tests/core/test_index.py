@@ -845,3 +845,22 @@ def test_match_spans_marks_as_the_snippets_do() -> None:
     assert spans("title:message", "abstract", text) == []  # another field's word
     assert spans("-message", "abstract", text) == []  # a negated word is not marked
     assert spans('"unclosed', "abstract", text) == []  # malformed: nothing, no error
+
+
+def test_results_list_every_hit_and_its_paper(ix: WhooshIndex) -> None:
+    results = ix.search("retrieval")
+    hits = list(results.hits)
+    assert len(results.hits) == len(hits) == results.total == 3
+    assert results.hits == hits and results.hits[1:] == hits[1:]
+    assert results.hits[0] == hits[0] and results.hits[0].score > hits[2].score > 0
+    assert list(results.summaries) == [h.summary for h in hits]
+    assert [s.key for s in ix.search("tag:logic").summaries] == ["1907.00003"]
+
+
+def test_a_word_searched_again_sees_the_changes_made_since(lib: Library, ix: WhooshIndex) -> None:
+    assert keys(ix, "wavelets") == []
+    assert keys(ix, "wavelets", sort=SortOrder.TITLE) == []  # the word's scores are kept...
+    lib.update("1907.00003", lambda p: setattr(p, "title", "Wavelets of Gödel"))
+    assert keys(ix, "wavelets") == ["1907.00003"]  # ... until the index changes
+    lib.set_status("1907.00003", Status.UNREAD)
+    assert keys(ix, "wavelets status:unread") == ["1907.00003"]
