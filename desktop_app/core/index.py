@@ -2048,13 +2048,20 @@ def _score_expanded(
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         keys = _segment_list(reader, "key")
-        for _field, text in q.existing_terms(reader, expand=True):
+        if isinstance(q, wq.Prefix):  # one walk of the lexicon (existing_terms walks it twice)
+            texts: Iterable[Any] = list(reader.expand_prefix(q.fieldname, q.text))
+        else:
+            texts = [text for _field, text in q.existing_terms(reader, expand=True)]
+        for text in texts:
             try:
                 matcher = reader.postings(q.fieldname, text)
             except TermNotFound:
                 continue
             for ids, _tfs in _blocks(matcher):
                 matched.update(map(keys.__getitem__, ids))
+    if not scores:
+        scores.update(dict.fromkeys(matched, boost))
+        return
     for k in matched:
         scores[k] = scores.get(k, 0.0) + boost
 
