@@ -49,6 +49,7 @@ import itertools
 import json
 import logging
 import math
+import mmap
 import os
 import pickle
 import re
@@ -81,6 +82,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader, TermNotFound
@@ -427,6 +429,36 @@ class _Storage(FileStorage):  # type: ignore[misc]
 
     def temp_storage(self, name: str | None = None) -> FileStorage:
         return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        """An index file to read, mapped into memory (:class:`_MappedFile`); an empty
+        one (it cannot be mapped) opened as Whoosh does."""
+        path = self._fpath(name)
+        try:
+            if os.path.getsize(path) > 0:
+                return _MappedFile(path, name, **kwargs)
+        except (OSError, ValueError):
+            pass
+        return super().open_file(name, **kwargs)
+
+
+class _MappedFile(StructFile):  # type: ignore[misc]
+    """A finished index file, read through a memory map.
+
+    Whoosh reads terms and postings by seeking and reading a few bytes at a time: through
+    a buffered file each costs a system call (~25 µs each on a small VM, a third of the
+    first search for a common word); from a map it is a slice. Index files never change
+    once written (a rebuild writes a new folder), and a file that is shorter than recorded
+    is found before it is opened (:func:`_check_files`).
+    """
+
+    def __init__(self, path: str, name: str, **kwargs: Any) -> None:
+        with open(path, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        super().__init__(mapped, name=name, **kwargs)
+
+    def get(self, position: int, length: int) -> bytes:
+        return self.file[position : position + length]  # type: ignore[no-any-return]
 
 
 class _Lengths:

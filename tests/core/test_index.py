@@ -864,3 +864,18 @@ def test_a_word_searched_again_sees_the_changes_made_since(lib: Library, ix: Who
     assert keys(ix, "wavelets") == ["1907.00003"]  # ... until the index changes
     lib.set_status("1907.00003", Status.UNREAD)
     assert keys(ix, "wavelets status:unread") == ["1907.00003"]
+
+
+def test_index_files_are_read_through_memory_maps_empty_ones_as_they_are(tmp_path: Path) -> None:
+    storage = index_module._Storage(str(tmp_path))
+    (tmp_path / "full.bin").write_bytes(b"\x00\x00\x00\x2a rest")
+    (tmp_path / "empty.bin").write_bytes(b"")
+    full = storage.open_file("full.bin")
+    assert isinstance(full, index_module._MappedFile)
+    assert full.get_int(0) == 42 and full.get(5, 4) == b"rest"
+    full.seek(4)
+    assert full.read() == b" rest"
+    full.close()
+    empty = storage.open_file("empty.bin")  # a map of nothing cannot be made
+    assert empty.read() == b""
+    empty.close()
