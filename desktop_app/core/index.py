@@ -917,27 +917,26 @@ class WhooshIndex:
         is (the caller knows that a rebuild is on its way)."""
         if self._closed:
             raise SearchIndexError("the search index is closed")
-        problem, opened = self._problem()
+        _, opened = self._usable()
         if opened is None and stale_ok:
-            _, opened = self._problem(READABLE_SCHEMAS)
+            _, opened = self._usable(READABLE_SCHEMAS)
         if opened is not None:
-            if opened is not self._open:
-                self._swap(opened)
             return opened, None
-        # Look again under the lock: another process may be writing or rebuilding it.
-        with self._writing(REBUILD_WAIT):
-            problem2, opened = self._problem()
-            if opened is not None:
-                self._swap(opened)
-                return opened, None
-            reason = problem2 or problem or "unusable"
-            log.info("%s: rebuilding the search index (%s)", self.dir, reason)
-            self._build(progress)
-        problem3, opened = self._problem()
+        reason = self._rebuild_if_needed(progress)
+        problem, opened = self._usable()
         if opened is None:
-            raise SearchIndexError(f"{self.dir}: the rebuilt search index is unusable: {problem3}")
-        self._swap(opened)
+            raise SearchIndexError(f"{self.dir}: the rebuilt search index is unusable: {problem}")
         return opened, reason
+
+    def _usable(
+        self, schemas: frozenset[int] = frozenset({SCHEMA_VERSION})
+    ) -> tuple[str | None, _Open | None]:
+        """:meth:`_problem`, and an index that can be used made the one searched."""
+        with self._lock:
+            problem, opened = self._problem(schemas)
+            if opened is not None and opened is not self._open:
+                self._swap(opened)
+            return problem, opened
 
     def _swap(self, opened: _Open) -> None:
         old = self._open
@@ -987,20 +986,11 @@ class WhooshIndex:
         """An index is there that can be searched now: usable, or of an older schema that
         is still readable (``search(stale_ok=True)`` searches it until a sync replaces it)."""
         with self._lock:
-            if self._closed:
-                return False
-            _, opened = self._problem(READABLE_SCHEMAS)
-            if opened is not None and opened is not self._open:
-                self._swap(opened)
-            return opened is not None
+            return not self._closed and self._usable(READABLE_SCHEMAS)[1] is not None
 
     def exists(self) -> bool:
         """An index is there and usable without a rebuild."""
-        with self._lock:
-            problem, opened = self._problem()
-            if opened is not None and opened is not self._open:
-                self._swap(opened)
-            return problem is None
+        return self._usable()[0] is None
 
     # -- building ------------------------------------------------------------------------
 
@@ -1103,13 +1093,9 @@ class WhooshIndex:
         reason of the rebuild, or None."""
 
         def problem() -> str | None:
-            with self._lock:
-                if self._closed:
-                    raise SearchIndexError("the search index is closed")
-                why, opened = self._problem()
-                if opened is not None and opened is not self._open:
-                    self._swap(opened)
-                return why
+            if self._closed:
+                raise SearchIndexError("the search index is closed")
+            return self._usable()[0]
 
         if problem() is None:
             return None
