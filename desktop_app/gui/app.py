@@ -145,15 +145,13 @@ def build_window(
     if fetcher is None and fetch:
         fetcher = Fetcher(library, ArxivClient(settings), settings)
     bridge = Bridge(library, index, runner, settings=settings, fetcher=fetcher)
-    # Started first: the window lists the papers at once if an index can be searched
-    # meanwhile (its answer comes through the event loop, once the window is there).
-    bridge.sync_index()
     window = MainWindow(library, bridge, runner, settings, state or window_state())
     runner.setParent(window)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     window.closed.connect(index.close)
     bridge.index_ready.connect(bridge.start_fetching)  # what waited in the queue
+    bridge.sync_index()
     return window
 
 

@@ -119,10 +119,14 @@ class Bridge(QObject):
     info = Signal(str)
     #: The description of what Undo would take back ("" when nothing).
     undo_changed = Signal(str)
+    #: An index can be searched before the start-up sync is done (maybe an older one).
+    index_searchable = Signal()
     index_ready = Signal()
 
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()
+    # Emitted by the start-up sync's worker; queued into the UI thread.
+    _found_searchable = Signal()
 
     def __init__(
         self,
@@ -142,6 +146,7 @@ class Bridge(QObject):
         self.fetcher = fetcher
         self._collector = _ChangeCollector(self._library_touched.emit)
         self._library_touched.connect(self._schedule_index_update)
+        self._found_searchable.connect(self._index_found_searchable)
         library.observers.append(self._collector)
         self._index_update_queued = False
         self._search_serial = 0
@@ -161,12 +166,15 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
-        try:
-            self.index_is_searchable = self.index.searchable()
-        except PapershelfError:
-            self.index_is_searchable = False
 
         def work(control: TaskControl) -> Any:
+            # Opening the index reads its files: here, not on the UI thread at start-up.
+            try:
+                searchable = self.index.searchable()
+            except PapershelfError:
+                searchable = False  # the sync finds out what is wrong
+            if searchable:
+                self._found_searchable.emit()
             return self.index.sync(progress=control.progress)
 
         def done(report: Any) -> None:
@@ -185,6 +193,10 @@ class Bridge(QObject):
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )
+
+    def _index_found_searchable(self) -> None:
+        self.index_is_searchable = True
+        self.index_searchable.emit()
 
     def _schedule_index_update(self) -> None:
         if self._index_update_queued or not self._collector.pending:

@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         # Export, BibTeX/PDF import, Copy Citation, Merge Duplicates (issue #7).
         self.interop = InteropFeatures(self)
         bridge.load_saved_searches()
-        if bridge.index_is_ready or bridge.index_is_searchable:
+        if bridge.index_is_ready:
             self.refresh()
         if not bridge.index_is_ready:
             QTimer.singleShot(INDEX_NOTE_DELAY_MS, self._note_index_building)
@@ -269,7 +269,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.count_label, 1)
         self.task_status = TaskStatus(self.runner)
         self.statusBar().addPermanentWidget(self.task_status)
-        self.task_status.refresh()  # the start-up sync runs already
 
     def new_action(
         self,
@@ -488,6 +487,7 @@ class MainWindow(QMainWindow):
         b.error.connect(self.show_error)
         b.info.connect(self.show_info)
         b.undo_changed.connect(self._undo_changed)
+        b.index_searchable.connect(self.refresh)
         b.index_ready.connect(self.refresh)
         self.runner.task_failed.connect(
             lambda what, e, tb: self.show_error(f"{what} failed unexpectedly: {e}", tb)

@@ -34,14 +34,12 @@ class TaskStatus(QWidget):
         self.cancel.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.cancel.clicked.connect(runner.cancel_all)
         layout.addWidget(self.cancel)
-        runner.task_started.connect(self.refresh)
-        runner.task_progressed.connect(self.refresh)
-        runner.task_ended.connect(self.refresh)
+        runner.task_started.connect(self._refresh)
+        runner.task_progressed.connect(self._refresh)
+        runner.task_ended.connect(self._refresh)
         self.setVisible(False)
 
-    def refresh(self, _info: TaskInfo | None = None) -> None:
-        """Show the oldest visible task (called again by the runner's signals; once by its
-        owner when in place, for work started before it was there)."""
+    def _refresh(self, _info: TaskInfo | None = None) -> None:
         tasks = list(self.runner.visible.values())
         self.setVisible(bool(tasks))
         if not tasks:
