@@ -536,11 +536,17 @@ class _LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
     """Reads the blocks of :class:`_PostingsWriter`: a block's values are decompressed
     only when asked for (a phrase, a snippet), not to score it."""
 
+    def _part(self, start: int, end: int) -> Any:
+        raw = self._postfile.get(start, end - start)
+        return pickle.loads(zlib.decompress(raw) if self._compression else raw)
+
+    def _values_start(self) -> int:
+        """Where the block's values begin (its ids and weights end)."""
+        (headlen,) = _HEAD.unpack(self._postfile.get(self._dataoffset, _HEAD.size))
+        return int(self._dataoffset + _HEAD.size + headlen)
+
     def _read_data(self) -> None:
-        postfile = self._postfile
-        (headlen,) = _HEAD.unpack(postfile.get(self._dataoffset, _HEAD.size))
-        raw = postfile.get(self._dataoffset + _HEAD.size, headlen)
-        self._data = pickle.loads(zlib.decompress(raw) if self._compression else raw)
+        self._data = self._part(self._dataoffset + _HEAD.size, self._values_start())
 
     def _read_ids(self) -> None:
         if self._data is None:
@@ -550,11 +556,7 @@ class _LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         self._ids = ids if self._byteids else tuple(itertools.accumulate(ids))
 
     def _read_values(self) -> None:
-        postfile = self._postfile
-        (headlen,) = _HEAD.unpack(postfile.get(self._dataoffset, _HEAD.size))
-        start = self._dataoffset + _HEAD.size + headlen
-        raw = postfile.get(start, self._nextoffset - start)
-        values = pickle.loads(zlib.decompress(raw) if self._compression else raw)
+        values = self._part(self._values_start(), self._nextoffset)
         fixedsize = self._fixedsize
         if fixedsize is None or fixedsize < 0:
             self._values = values
