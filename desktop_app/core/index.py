@@ -1973,16 +1973,13 @@ def _score_phrase(
                 break
         if not docs:
             continue
-        # Each word's postings, kept to those documents, list them in the same order.
-        postings: list[tuple[list[int], list[bytes]]] = []
+        # Each word's encoded positions in those documents, in docnum order (as postings go).
+        found = sorted(docs)
+        encoded: list[list[bytes]] = []
         for word in words:
-            ids_of: list[int] = []
-            values_of: list[bytes] = []
-            for ids, values in _blocks(reader.postings(fieldname, word), values=True, only=docs):
-                ids_of.extend(ids)
-                values_of.extend(values)
-            postings.append((ids_of, values_of))
-        counts = _phrase_counts(fmt, postings, slop)
+            blocks = _blocks(reader.postings(fieldname, word), values=True, only=docs)
+            encoded.append([v for _ids, values in blocks for v in values])
+        counts = _phrase_counts(fmt, found, encoded, slop)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
         for d, count in counts.items():
@@ -2007,20 +2004,17 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
 
 
 def _phrase_counts(
-    fmt: Any, postings: list[tuple[list[int], list[bytes]]], slop: int
+    fmt: Any, docs: list[int], encoded: list[list[bytes]], slop: int
 ) -> dict[int, int]:
     """How often the words occur in order, each at most ``slop`` positions after the last,
-    in each document that holds them: ``postings`` has each word's (docnums, encoded
-    positions) over the same documents."""
-    docs = postings[0][0]
-    if slop > 1 or type(fmt) not in (Positions, TermPositions):
-        if type(fmt) in (Positions, TermPositions):
-            decoded = [
-                [list(itertools.accumulate(d)) for d in _delta_lists(values)]
-                for _ids, values in postings
-            ]
+    in each of ``docs``, which hold them all: ``encoded`` has each word's positions in
+    them, as the format ``fmt`` encodes them."""
+    pickled = type(fmt) in (Positions, TermPositions)
+    if slop > 1 or not pickled:
+        if pickled:
+            decoded = [[list(itertools.accumulate(d)) for d in _delta_lists(e)] for e in encoded]
         else:
-            decoded = [[fmt.decode_positions(v) for v in values] for _ids, values in postings]
+            decoded = [[fmt.decode_positions(v) for v in e] for e in encoded]
         found = (_occurrences(list(per_doc), slop) for per_doc in zip(*decoded, strict=True))
         return {d: n for d, n in zip(docs, found, strict=True) if n}
     # Adjacent: word i's positions shifted back by i (accumulate's initial value; the
@@ -2029,9 +2023,9 @@ def _phrase_counts(
     # 200,000 distinct ints take ~40 ms to put in a set.)
     # The loops over documents are maps of C functions: no Python code runs per document.
     accumulate = itertools.accumulate
-    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(postings[0][1])))
-    for i in range(1, len(postings)):
-        shifted = map(functools.partial(accumulate, initial=-i), _delta_lists(postings[i][1]))
+    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(encoded[0])))
+    for i in range(1, len(encoded)):
+        shifted = map(functools.partial(accumulate, initial=-i), _delta_lists(encoded[i]))
         common = map(set.intersection, common, shifted)
     return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
 
