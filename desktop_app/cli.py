@@ -986,11 +986,9 @@ def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
-    from desktop_app.core.fetch import papers_of
-
     waiting = (FetchState.PENDING, FetchState.FAILED)
     rows = []
-    for p in papers_of(library, keys):
+    for p in library.papers(keys):
         if p.metadata_state in waiting or p.pdf_state in waiting:
             reason = "; ".join(e for e in (p.metadata_error, p.pdf_error) if e)
             rows.append([p.display_id, p.metadata_state.value, p.pdf_state.value, reason])

@@ -39,7 +39,6 @@ from desktop_app.core.download import PdfDownloader
 from desktop_app.core.errors import (
     AccessDenied,
     Cancelled,
-    DamagedFile,
     NetworkError,
     PaperNotFound,
     Unreachable,
@@ -159,29 +158,13 @@ def _queue_missing_pdf(library: Library, paper: Paper) -> None:
 def requeue_failed(library: Library, keys: Iterable[str] | None = None) -> int:
     """Put failed fetches back in the queue; returns how many."""
     count = 0
-    for paper in papers_of(library, keys):
+    for paper in library.papers(keys):
         meta = paper.metadata_state is FetchState.FAILED
         pdf = paper.pdf_state is FetchState.FAILED
         if meta or pdf:
             library.update(paper.key, functools.partial(queue, metadata=meta, pdf=pdf))
             count += meta + pdf
     return count
-
-
-def papers_of(library: Library, keys: Iterable[str] | None = None) -> list[Paper]:
-    """Every paper of the library, or only those of ``keys`` (in key order).
-
-    Only the papers named are read, so fetching the one paper just added does not read the
-    whole library; a key no longer in the library, or whose paper.json is damaged, is
-    left out, as ``Library.papers`` leaves a damaged paper out.
-    """
-    if keys is None:
-        return library.papers()
-    papers = []
-    for key in sorted(set(keys)):
-        with contextlib.suppress(PaperNotFound, DamagedFile):
-            papers.append(library.get(key))
-    return papers
 
 
 def keep_paper(library: Library, ref: str, settings: Settings) -> Paper:
@@ -200,7 +183,7 @@ def keep_paper(library: Library, ref: str, settings: Settings) -> Paper:
 
 def pending(library: Library, keys: Iterable[str] | None = None) -> tuple[list[Paper], list[Paper]]:
     """The papers waiting for metadata, and those waiting for their PDF."""
-    papers = papers_of(library, keys)
+    papers = library.papers(keys)
     meta = [p for p in papers if p.metadata_state is FetchState.PENDING and p.arxiv_id]
     pdfs = [p for p in papers if p.pdf_state is FetchState.PENDING and p.arxiv_id]
     return meta, pdfs

@@ -198,8 +198,19 @@ class Library:
                 result.errors.append(DamagedFile(path, "is missing: the folder holds no paper"))
         return result
 
-    def papers(self) -> list[Paper]:
-        return self.scan().papers
+    def papers(self, keys: Iterable[str] | None = None) -> list[Paper]:
+        """Every paper, or only those of ``keys`` (in key order); damaged ones are left out.
+
+        With ``keys`` only the papers named are read, so fetching the one paper just added
+        does not read the whole library; a key no longer in the library is left out too.
+        """
+        if keys is None:
+            return self.scan().papers
+        papers = []
+        for key in sorted(set(keys)):
+            with contextlib.suppress(PaperNotFound, DamagedFile):
+                papers.append(self.get(key))
+        return papers
 
     def __iter__(self) -> Iterator[Paper]:
         return iter(self.papers())
