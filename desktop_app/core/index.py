@@ -2235,10 +2235,12 @@ class _Marks:
     fields: dict[str, _Match]
 
     @classmethod
-    def of(cls, tree: Node, o: _Open) -> _Marks:
+    def of(cls, tree: Node, o: _Open | None) -> _Marks:
+        """The marks of ``tree``'s terms; without an index (``o`` None) a fuzzy word
+        marks its own stem only (the words it reaches are the index's)."""
         marks = cls({})
-        preader = o.psearcher.reader() if o.psearcher else None
-        treader = o.tsearcher.reader() if o.tsearcher else None
+        preader = o.psearcher.reader() if o and o.psearcher else None
+        treader = o.tsearcher.reader() if o and o.tsearcher else None
 
         def walk(n: Node) -> None:
             if isinstance(n, Term):
@@ -2286,20 +2288,7 @@ def _query_match(query: str, fieldname: str) -> _Match | None:
         tree = querysyntax.parse(query)
     except QueryError:
         return None
-    if tree is None:
-        return None
-    match = _Match()
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Term):
-            if n.field is None or n.field == fieldname:
-                match.add(_term_match(n, fieldname, None))
-        elif isinstance(n, And | Or):
-            for item in n.items:
-                walk(item)
-
-    walk(tree)
-    return match
+    return _Marks.of(tree, None).for_field(fieldname) if tree is not None else None
 
 
 def _term_match(term: Term, fieldname: str, reader: Any) -> _Match:
