@@ -128,3 +128,19 @@ def generate(root: Path, n: int, seed: int = 7) -> Library:
         if i % 5 == 0:
             (folder / "notes.md").write_text(paragraph(vocab, 60) + "\n", encoding="utf-8")
     return library
+
+
+def generate_records(root: Path, n: int, seed: int = 7) -> Library:
+    """A library of ``n`` papers' records only: no PDFs, texts or notes.
+
+    Numbered from 1 (2401.00000 would not be an arXiv ID), so the keys sort in that order.
+    """
+    rng = random.Random(seed)
+    vocab = Vocabulary(rng)
+    library = Library.open(root)
+    for i in range(1, n + 1):
+        paper, _pages = make_paper(i, rng, vocab)
+        paper.pdf_file = None
+        paper.pdf_state = paper.pdf_state.NONE
+        atomic_write_json(library.paper_dir(paper.key) / "paper.json", paper.to_dict())
+    return library

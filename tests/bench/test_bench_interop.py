@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,7 @@ from desktop_app.core.duplicates import find_duplicates
 from desktop_app.core.export import ExportFormat, export_papers, import_csv
 from desktop_app.core.library import Library
 from desktop_app.core.pdfimport import import_pdfs
-from desktop_app.core.storage import atomic_write_json
-from tests.bench.genlib import Vocabulary, make_paper
+from tests.bench.genlib import generate_records
 from tests.bench.results import write_section
 from tests.pdfgen import write_pdf
 
@@ -36,16 +34,10 @@ def _timed(func: Callable[[], object]) -> tuple[float, object]:
 
 
 def _library(root: Path) -> Library:
-    rng = random.Random(7)
-    vocab = Vocabulary(rng)
-    library = Library.open(root)
-    for i in range(1, PAPERS + 1):  # 2401.00000 would not be an arXiv ID
-        paper, _pages = make_paper(i, rng, vocab)
-        paper.pdf_file = None
-        paper.pdf_state = paper.pdf_state.NONE
-        atomic_write_json(library.paper_dir(paper.key) / "paper.json", paper.to_dict())
+    library = generate_records(root, PAPERS)
+    for i, key in enumerate(library.keys(), start=1):
         if i % 5 == 0:
-            library.notes_path(paper.key).write_text(f"Notes on paper {i}.\n", encoding="utf-8")
+            library.notes_path(key).write_text(f"Notes on paper {i}.\n", encoding="utf-8")
     return library
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import shutil
 import statistics
 import time
@@ -19,10 +18,9 @@ from pathlib import Path
 
 from desktop_app.core import bulk
 from desktop_app.core.conflicts import find_conflicts, merge_all
-from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.storage import atomic_write_json
-from tests.bench.genlib import Vocabulary, make_paper
+from tests.bench.genlib import generate_records
 from tests.bench.results import write_section
 
 SECTION = "Reading and bulk work"
@@ -32,24 +30,12 @@ CONFLICTS = 10
 BULK = 1000
 
 
-def _library(root: Path) -> Library:
-    rng = random.Random(7)
-    vocab = Vocabulary(rng)
-    library = Library.open(root)
-    for i in range(1, PAPERS + 1):
-        paper, _pages = make_paper(i, rng, vocab)
-        paper.pdf_file = None
-        paper.pdf_state = paper.pdf_state.NONE
-        atomic_write_json(library.paper_dir(paper.key) / "paper.json", paper.to_dict())
-    return library
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
 def test_bench_reading(tmp_path: Path) -> None:
-    library = _library(tmp_path / "library")
+    library = generate_records(tmp_path / "library", PAPERS)
     keys = library.keys()
     assert len(keys) == PAPERS
 
