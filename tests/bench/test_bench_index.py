@@ -1,10 +1,10 @@
 """Benchmark: the search index over a generated library of 10,000 papers with full text.
 
-Run with the COMMAND below, or ``make bench BENCH_ARGS=tests/bench/test_bench_index.py``
-(several minutes at full size); ``BENCH_PAPERS=1000`` runs a smaller library. The figures
-go to the "Search index" section of tests/bench/RESULTS.md. Targets (issue #3, 10,000
-papers, 2 cores): query p95 at most 50 ms, a tag change searchable within 150 ms, open
-within 300 ms, rebuild at least 50 papers/s.
+Run with ``make bench BENCH_ARGS=tests/bench/test_bench_index.py`` (several minutes at full
+size); ``BENCH_PAPERS=1000`` runs a smaller library. The figures go to the "Search index"
+section of tests/bench/RESULTS.md. Targets (issue #3, 10,000 papers, 2 cores): query p95
+at most 50 ms, a tag change searchable within 150 ms, open within 300 ms, rebuild at least
+50 papers/s.
 """
 
 from __future__ import annotations
@@ -28,10 +28,7 @@ from tests.bench.results import write_section
 
 SECTION = "Search index"
 PAPERS = int(os.environ.get("BENCH_PAPERS", "10000"))
-COMMAND = (
-    "QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -p no:cacheprovider -s "
-    '-o addopts="" tests/bench/test_bench_index.py'
-)
+COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_index.py"
 #: The fixed query set: one term, two terms, a phrase, a prefix, field filters, sorted.
 QUERIES: list[tuple[str, SortOrder]] = [
     ("retrieval", SortOrder.RELEVANCE),
