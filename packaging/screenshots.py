@@ -391,19 +391,15 @@ def _add_outline(path: Path, headings: list[str]) -> None:
         else:
             parent[i] = -1
             children[-1].append(i)
-    objects: dict[int, bytes] = {}
 
     def ref(i: int) -> bytes:
         return b"%d 0 R" % (outline if i == -1 else ids[i])
 
-    for node, kids in children.items():
-        if not kids:
-            continue
-        head = b"/First %s /Last %s /Count %d" % (ref(kids[0]), ref(kids[-1]), len(kids))
-        if node == -1:
-            objects[outline] = b"<< /Type /Outlines " + head + b" >>"
-        else:
-            objects[ids[node]] = head  # completed below
+    def first_last(kids: list[int]) -> bytes:
+        return b"/First %s /Last %s" % (ref(kids[0]), ref(kids[-1]))
+
+    top = children[-1]
+    objects = {outline: b"<< /Type /Outlines %s /Count %d >>" % (first_last(top), len(top))}
     for i, heading in enumerate(headings):
         siblings = children[parent[i]]
         at = siblings.index(i)
@@ -417,8 +413,8 @@ def _add_outline(path: Path, headings: list[str]) -> None:
             fields.append(b"/Prev " + ref(siblings[at - 1]))
         if at + 1 < len(siblings):
             fields.append(b"/Next " + ref(siblings[at + 1]))
-        if ids[i] in objects:  # it has subsections, shown closed (a negative count)
-            fields.append(objects[ids[i]].replace(b"/Count ", b"/Count -"))
+        if i in children:  # it has subsections, shown closed (a negative count)
+            fields.append(b"%s /Count -%d" % (first_last(children[i]), len(children[i])))
         objects[ids[i]] = b"<< " + b" ".join(fields) + b" >>"
     body = catalog.group(1).strip()
     objects[root] = b"<< " + body + b" /Outlines %d 0 R /PageMode /UseOutlines >>" % outline
