@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import __version__
-from desktop_app.core import arxiv_id, conflicts, digest, paths
-from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core import conflicts, paths
+from desktop_app.core.arxiv import ids as arxiv_id
+from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
     DigestError,
     EditConflict,
@@ -35,14 +36,15 @@ from desktop_app.core.errors import (
     InvalidValue,
     PapershelfError,
 )
+from desktop_app.core.interop import digest
 from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, tag_filter
-from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
+from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
 from desktop_app.core.settings import Settings
 
 if TYPE_CHECKING:
-    from desktop_app.core import fetch
-    from desktop_app.core.index import WhooshIndex
+    from desktop_app.core.arxiv import fetch
+    from desktop_app.core.search.whoosh.index import WhooshIndex
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class Context:
     @cached_property
     def index(self) -> WhooshIndex:
         """The library's search index (opened on first use, built when missing)."""
-        from desktop_app.core.index import WhooshIndex
+        from desktop_app.core.search.whoosh.index import WhooshIndex
 
         return WhooshIndex(self.library, observe=False)
 
@@ -641,7 +643,7 @@ def _cmd_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _cmd_keep(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core import fetch
+    from desktop_app.core.arxiv import fetch
 
     def keep(ref: str) -> None:
         before = ctx.library.get(ref).status
@@ -859,8 +861,8 @@ def _run_fetch(
     Failed fetches and a 403 are errors on stderr; why the run stopped otherwise (no
     network) is left to the caller: for ``add`` it is news, for ``fetch`` an error.
     """
-    from desktop_app.core import fetch
-    from desktop_app.core.arxiv_api import ArxivClient
+    from desktop_app.core.arxiv import fetch
+    from desktop_app.core.arxiv.api import ArxivClient
 
     settings = _fetch_settings(ctx, args)
     fetcher = fetch.Fetcher(ctx.library, ArxivClient(settings), settings)
@@ -909,7 +911,7 @@ class _FetchProgressLine:
     """One line on stderr that shows where a fetch stands, rewritten in place."""
 
     def __call__(self, p: fetch.FetchProgress) -> None:
-        from desktop_app.core import fetch
+        from desktop_app.core.arxiv import fetch
 
         if p.stage is fetch.Stage.METADATA:
             text = f"metadata {p.done}/{p.total}"
@@ -933,7 +935,7 @@ def _fetch_added(
 
     Returns the papers as they are after the fetch, and False when a fetch failed.
     """
-    from desktop_app.core import fetch
+    from desktop_app.core.arxiv import fetch
 
     keys = [paper.key for paper, outcome in results if outcome is not AddOutcome.PRESENT]
     if not keys:
@@ -949,7 +951,7 @@ def _fetch_added(
 
 def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) -> int:
     """``import-digest --fetch``: queue the PDFs of these papers and fetch them when online."""
-    from desktop_app.core import fetch
+    from desktop_app.core.arxiv import fetch
 
     queued = fetch.queue_pdfs(ctx.library, keys)
     if not queued:
@@ -961,8 +963,8 @@ def _fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) 
 
 
 def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core import fetch
-    from desktop_app.core.net import AccessBlock
+    from desktop_app.core.arxiv import fetch
+    from desktop_app.core.arxiv.net import AccessBlock
 
     if args.resume:
         resumed = AccessBlock().resume()
@@ -996,7 +998,7 @@ def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
         print("Nothing waits to be fetched, and nothing failed.")
     else:
         _print_table(["ID", "METADATA", "PDF", "REASON"], rows)
-    from desktop_app.core.net import AccessBlock
+    from desktop_app.core.arxiv.net import AccessBlock
 
     info = AccessBlock().info()
     if info is not None:
@@ -1005,8 +1007,8 @@ def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
 
 
 def _cmd_check_updates(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core import fetch
-    from desktop_app.core.arxiv_api import ArxivClient
+    from desktop_app.core.arxiv import fetch
+    from desktop_app.core.arxiv.api import ArxivClient
 
     settings = _fetch_settings(ctx, args)
     if settings.offline:
@@ -1176,7 +1178,7 @@ def _plain_snippet(text: str, color: bool) -> str:
 
 
 def _cmd_search(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core import querysyntax
+    from desktop_app.core.search import query as querysyntax
 
     query = " ".join(args.query)
     querysyntax.parse(query)  # a mistake is reported before any indexing
@@ -1281,7 +1283,7 @@ def _cmd_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.attach import attach_pdf
+    from desktop_app.core.pdf.attach import attach_pdf
 
     library = ctx.library
     ctx.index.sync()  # so the change below is indexed at once
@@ -1373,7 +1375,7 @@ def _import_options(p: argparse.ArgumentParser, func: Command) -> None:
 
 
 def _export() -> Any:
-    from desktop_app.core import export
+    from desktop_app.core.interop import export
 
     return export
 
@@ -1451,7 +1453,7 @@ def _import_files(ctx: Context, args: argparse.Namespace, read: Callable[[Path],
 
 
 def _cmd_import_bibtex(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.bibtex import import_bibtex
+    from desktop_app.core.interop.bibtex import import_bibtex
 
     return _import_files(ctx, args, lambda path: import_bibtex(ctx.library, path))
 
@@ -1461,7 +1463,7 @@ def _cmd_import_csv(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _cmd_add_pdf(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.pdfimport import import_pdfs
+    from desktop_app.core.pdf.importer import import_pdfs
 
     missing = [path for path in args.paths if not path.exists()]
     for path in missing:
@@ -1477,7 +1479,7 @@ def _cmd_add_pdf(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _cmd_duplicates(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.duplicates import find_duplicates, merge_duplicates
+    from desktop_app.core.interop.duplicates import find_duplicates, merge_duplicates
 
     groups = find_duplicates(ctx.library.papers())
     if args.json:

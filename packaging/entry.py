@@ -15,8 +15,8 @@ import sys
 #: Each worker flag (``WORKER_FLAG`` of its module) and the module that serves it with
 #: ``run_worker_if_requested()``; tests/test_packaging.py checks the table against the core.
 WORKERS = {
-    "--papershelf-pdftext-worker": "desktop_app.core.pdftext",
-    "--papershelf-index-worker": "desktop_app.core.index",
+    "--papershelf-pdftext-worker": "desktop_app.core.pdf.text",
+    "--papershelf-index-worker": "desktop_app.core.search.whoosh.index",
 }
 
 

@@ -444,7 +444,7 @@ def build_library(root: Path) -> object:
     """The sample digest, triaged: most papers kept, a few read or being read."""
     from importlib import resources
 
-    from desktop_app.core.digest import import_digest
+    from desktop_app.core.interop.digest import import_digest
     from desktop_app.core.library import Library
     from desktop_app.core.paper import FetchState, Status
 
@@ -478,9 +478,9 @@ def build_library(root: Path) -> object:
 
 def attach_sample_paper(library: object, folder: Path) -> None:
     """Typeset the sample paper of :data:`READER_KEY` and attach it (as ``papershelf attach``)."""
-    from desktop_app.core.attach import attach_pdf
     from desktop_app.core.library import Library
     from desktop_app.core.paper import Status
+    from desktop_app.core.pdf.attach import attach_pdf
 
     assert isinstance(library, Library)
     paper = library.get(READER_KEY)

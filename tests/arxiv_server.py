@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from desktop_app.core import arxiv_id
+from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.settings import Settings
 from tests.pdfgen import make_pdf
 

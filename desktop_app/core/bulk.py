@@ -25,8 +25,8 @@ from typing import Any, TypedDict, TypeVar, Unpack
 from desktop_app.core.errors import InvalidValue, PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status, normalize_tag
-from desktop_app.core.pdftext import cache_path, file_sha256
-from desktop_app.core.search import Progress, SearchIndex
+from desktop_app.core.pdf.text import cache_path, file_sha256
+from desktop_app.core.search.api import Progress, SearchIndex
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from desktop_app.core import arxiv_id
-from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.arxiv import ids as arxiv_id
+from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
     DamagedFile,
     DuplicatePaper,

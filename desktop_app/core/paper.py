@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import InvalidValue
 
 PAPER_FORMAT = "papershelf-paper"

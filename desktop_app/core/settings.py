@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_app.core import paths
-from desktop_app.core.search import SortOrder
+from desktop_app.core.search.api import SortOrder
 from desktop_app.core.storage import atomic_write_json
 
 log = logging.getLogger(__name__)

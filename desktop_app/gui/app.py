@@ -24,12 +24,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_ID, APP_NAME, __version__
 from desktop_app.core import paths
-from desktop_app.core.arxiv_api import ArxivClient
+from desktop_app.core.arxiv.api import ArxivClient
+from desktop_app.core.arxiv.fetch import Fetcher
 from desktop_app.core.errors import PapershelfError
-from desktop_app.core.fetch import Fetcher
-from desktop_app.core.index import WhooshIndex
 from desktop_app.core.library import Library
-from desktop_app.core.search import SearchIndex
+from desktop_app.core.search.api import SearchIndex
+from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge

@@ -27,15 +27,16 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_app.core import bulk, fetch, saved_searches
-from desktop_app.core.arxiv_id import ArxivId
-from desktop_app.core.duplicates import ImportReport as PdfImportReport
+from desktop_app.core import bulk, saved_searches
+from desktop_app.core.arxiv import fetch
+from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
+from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import PapershelfError
-from desktop_app.core.fetch import Fetcher, FetchProgress, FetchReport, Stage
+from desktop_app.core.interop.duplicates import ImportReport as PdfImportReport
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
-from desktop_app.core.pdfimport import import_pdfs
-from desktop_app.core.search import SearchIndex, SearchResults, SortOrder
+from desktop_app.core.pdf.importer import import_pdfs
+from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder
 from desktop_app.core.settings import Settings
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 
@@ -466,7 +467,7 @@ class Bridge(QObject):
 
     def import_digest(self, path: Path | str, *, source: str | None = None) -> None:
         """Import a digest into the inbox, with progress; :attr:`digest_imported` reports."""
-        from desktop_app.core.digest import import_digest
+        from desktop_app.core.interop.digest import import_digest
 
         name = source or (Path(path).name if isinstance(path, Path) else "digest")
 

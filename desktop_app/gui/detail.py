@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.index import match_spans
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
-from desktop_app.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
+from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
+from desktop_app.core.search.whoosh.index import match_spans
 from desktop_app.gui import icons
 from desktop_app.gui.models import PDF_LABELS, format_added
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME, HOME_PAGE, __version__
-from desktop_app.core import arxiv_id
-from desktop_app.core.arxiv_id import ArxivId
+from desktop_app.core.arxiv import ids as arxiv_id
+from desktop_app.core.arxiv.ids import ArxivId
 
 ARXIV_THANKS = "Thank you to arXiv for use of its open access interoperability."
 MAX_LISTED = 12

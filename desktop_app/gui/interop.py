@@ -27,15 +27,15 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from desktop_app.core.bibtex import Dialect, export_bibtex, import_bibtex
-from desktop_app.core.duplicates import (
+from desktop_app.core.interop.bibtex import Dialect, export_bibtex, import_bibtex
+from desktop_app.core.interop.duplicates import (
     DuplicateGroup,
     ImportReport,
     MergeResult,
     find_duplicates,
     merge_duplicates,
 )
-from desktop_app.core.export import ExportFormat, export_papers, import_csv, papers_for_keys
+from desktop_app.core.interop.export import ExportFormat, export_papers, import_csv, papers_for_keys
 from desktop_app.core.storage import atomic_write_bytes
 from desktop_app.gui.tasks import Lane
 

@@ -61,12 +61,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.core import arxiv_id
+from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
 from desktop_app.core.saved_searches import SavedSearch
-from desktop_app.core.search import SearchResults, SortOrder
+from desktop_app.core.search.api import SearchResults, SortOrder
 from desktop_app.core.settings import Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge, SearchRequest

@@ -1,6 +1,6 @@
 """Qt models over the search index's results: the paper list and the sidebar.
 
-The list shows :class:`~desktop_app.core.search.PaperSummary` rows straight from the index, so
+The list shows :class:`~desktop_app.core.search.api.PaperSummary` rows straight from the index, so
 10,000 papers never mean 10,000 file reads; cells are formatted in ``data()``, which the view
 calls for the visible rows only. Refreshing keeps the selection: rows whose paper did not
 change are left alone and persistent indexes follow their paper.
@@ -30,7 +30,7 @@ from PySide6.QtGui import QColor, QFont
 
 from desktop_app.core.paper import FetchState, Status, parse_time, tag_filter
 from desktop_app.core.reading import progress_fraction, progress_text
-from desktop_app.core.search import PaperSummary
+from desktop_app.core.search.api import PaperSummary
 from desktop_app.gui import icons
 
 Index = QModelIndex | QPersistentModelIndex

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.library import Library
-from desktop_app.core.search import SortOrder
+from desktop_app.core.search.api import SortOrder
 from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Settings
 from desktop_app.gui.icons import icon
 

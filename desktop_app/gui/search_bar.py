@@ -18,7 +18,7 @@ from desktop_app.gui import icons
 
 DEBOUNCE_MS = 250
 
-#: The query syntax of the index (core/search.py), as the help popup lists it.
+#: The query syntax of the index (core/search/api.py), as the help popup lists it.
 SYNTAX: tuple[tuple[str, str], ...] = (
     ("<code>dense retrieval</code>", "papers with both words, anywhere"),
     ('<code>"query likelihood"</code>', "the exact phrase"),

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.arxiv_api import ArxivClient
-from desktop_app.core.digest import import_digest
-from desktop_app.core.fetch import Fetcher, queue_pdfs
+from desktop_app.core.arxiv.api import ArxivClient
+from desktop_app.core.arxiv.fetch import Fetcher, queue_pdfs
+from desktop_app.core.interop.digest import import_digest
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState
 from tests.arxiv_server import ArxivServer, Request

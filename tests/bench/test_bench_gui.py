@@ -27,10 +27,10 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.digest import import_digest
-from desktop_app.core.index import WhooshIndex
+from desktop_app.core.interop.digest import import_digest
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
+from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui.app import build_window
 from desktop_app.gui.main_window import MainWindow

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_app.core.digest import import_digest, parse_digest
+from desktop_app.core.interop.digest import import_digest, parse_digest
 from desktop_app.core.library import Library
 from tests.bench.results import write_section
 from tests.conftest import SAMPLE_DIGEST

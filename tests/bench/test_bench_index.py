@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.index import WhooshIndex
 from desktop_app.core.library import Library
-from desktop_app.core.search import SortOrder
+from desktop_app.core.search.api import SortOrder
+from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.bench.genlib import generate
 from tests.bench.results import write_section
 

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_app.core.bibtex import Dialect, export_bibtex, import_bibtex
-from desktop_app.core.duplicates import find_duplicates
-from desktop_app.core.export import ExportFormat, export_papers, import_csv
+from desktop_app.core.interop.bibtex import Dialect, export_bibtex, import_bibtex
+from desktop_app.core.interop.duplicates import find_duplicates
+from desktop_app.core.interop.export import ExportFormat, export_papers, import_csv
 from desktop_app.core.library import Library
-from desktop_app.core.pdfimport import import_pdfs
+from desktop_app.core.pdf.importer import import_pdfs
 from tests.bench.genlib import generate_records
 from tests.bench.results import write_section
 from tests.pdfgen import write_pdf

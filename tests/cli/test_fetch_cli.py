@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cli import main
+from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
-from desktop_app.core.net import AccessBlock
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
 from tests.arxiv_server import ArxivServer, Fault
@@ -184,6 +184,6 @@ def test_import_digest_fetch_queues_and_fetches_every_pdf(
 
 
 def _paper(ref: str, version: int, **values: object) -> Paper:
-    from desktop_app.core.arxiv_id import ArxivId
+    from desktop_app.core.arxiv.ids import ArxivId
 
     return Paper.from_arxiv(ArxivId(ref, version), title=f"held {ref}", **values)

@@ -9,7 +9,7 @@ import pytest
 from bibtexparser.entrypoint import parse_string
 
 from desktop_app.cli import main
-from desktop_app.core.arxiv_id import parse
+from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from tests.conftest import testdata as shared_file

@@ -12,9 +12,9 @@ import pytest
 
 import tests.conftest as shared
 from desktop_app.cli import main
-from desktop_app.core.index import WhooshIndex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
+from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.pdfgen import write_pdf
 
 

@@ -123,7 +123,7 @@ class _Extractor:
         self.calls: list[str] = []
 
     def extract(self, path: Path, *, sha256: str | None = None, refresh: bool = False) -> object:
-        from desktop_app.core.pdftext import PdfText, file_sha256, store_cached
+        from desktop_app.core.pdf.text import PdfText, file_sha256, store_cached
 
         self.calls.append(path.name)
         result = PdfText(sha256=sha256 or file_sha256(path), pages=(self.texts[path.name],))
@@ -135,7 +135,7 @@ class _Extractor:
 
 
 def test_reextract_text_indexes_the_new_text(library: Library) -> None:
-    from desktop_app.core.index import WhooshIndex
+    from desktop_app.core.search.whoosh.index import WhooshIndex
     from tests.pdfgen import write_pdf
 
     scanned, other, no_pdf = KEYS

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.core.arxiv_id import parse
+from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.errors import (
     DamagedFile,
     DuplicatePaper,

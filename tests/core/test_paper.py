@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from desktop_app.core.arxiv_id import parse
+from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.errors import InvalidValue
 from desktop_app.core.paper import (
     FetchState,

@@ -9,8 +9,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.arxiv_id import parse
-from desktop_app.core.export import ExportFormat
+from desktop_app.core.arxiv.ids import parse
+from desktop_app.core.interop.export import ExportFormat
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.settings import Settings

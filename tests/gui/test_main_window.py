@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core import arxiv_id
+from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
@@ -559,7 +559,7 @@ def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.Mo
 def test_the_list_says_why_it_is_empty_while_the_index_is_built(
     qtbot: QtBot, library: Library
 ) -> None:
-    from desktop_app.core.index import WhooshIndex
+    from desktop_app.core.search.whoosh.index import WhooshIndex
 
     add_papers(library, 3)
     with WhooshIndex(library, observe=False) as probe:
@@ -584,8 +584,8 @@ def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
 ) -> None:
     import json
 
-    from desktop_app.core import index as index_module
-    from desktop_app.core.index import WhooshIndex
+    from desktop_app.core.search.whoosh import index as index_module
+    from desktop_app.core.search.whoosh.index import WhooshIndex
 
     add_papers(library, 3)
     with WhooshIndex(library, observe=False) as old:

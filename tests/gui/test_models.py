@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from desktop_app.core.search import PaperSummary
+from desktop_app.core.search.api import PaperSummary
 from desktop_app.gui.models import (
     ALL_ID,
     COUNT_ROLE,

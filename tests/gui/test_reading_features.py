@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.index import WhooshIndex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui import detail, live, reader
 from desktop_app.gui.app import build_window

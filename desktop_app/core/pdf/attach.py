@@ -1,0 +1,70 @@
+"""Attaching a local PDF file to a paper of the library (``papershelf attach``)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core.arxiv import fetch
+from desktop_app.core.errors import PdfError
+from desktop_app.core.library import Library
+from desktop_app.core.paper import FetchState, Paper
+from desktop_app.core.pdf.text import PdfText, TextExtractor
+from desktop_app.core.storage import atomic_write_bytes
+
+_UNSAFE = re.compile(r"[^\w.+-]+")
+
+
+@dataclass(frozen=True)
+class Attached:
+    paper: Paper
+    path: Path  # the PDF in the paper's folder
+    text: PdfText  # its text, or why it could not be read
+
+
+def pdf_name(paper: Paper, source: Path) -> str:
+    """``<id>vN.pdf`` for an arXiv paper (the key for old-style IDs), else the file's name."""
+    if (aid := paper.arxiv) is not None:
+        return fetch.pdf_name(aid)  # the name a fetched PDF gets
+    stem = _UNSAFE.sub("-", source.stem).strip("-.") or "paper"
+    return f"{stem}.pdf"
+
+
+def attach_pdf(
+    library: Library, ref: str, source: Path, *, extractor: TextExtractor | None = None
+) -> Attached:
+    """Copy ``source`` into the paper's folder, make it the paper's PDF and read its text.
+
+    The text goes to the text cache (so the index, told of the change, finds it there); a
+    PDF whose text cannot be read is attached all the same, with the reason in the result.
+    A PDF the paper had under another name stays in its folder.
+
+    Raises:
+        PaperNotFound: no such paper.
+        PdfError: ``source`` cannot be read or is not a PDF.
+    """
+    key = library.resolve(ref)
+    try:
+        data = source.read_bytes()
+    except OSError as e:
+        raise PdfError(f"{source}: cannot be read: {e.strerror or e}") from e
+    if b"%PDF-" not in data[:1024]:
+        raise PdfError(f"{source}: not a PDF file")
+    paper = library.get(key)
+    name = pdf_name(paper, source)
+    target = library.paper_dir(key) / name
+    atomic_write_bytes(target, data)
+    with nullcontext(extractor) if extractor else TextExtractor() as reader:
+        text = reader.extract(target, refresh=True)
+
+    def change(p: Paper) -> None:
+        p.pdf_file = name
+        p.pdf_state = FetchState.DONE
+        p.pdf_error = None
+        if text.ok:
+            p.page_count = text.page_count
+
+    paper = library.update(key, change)
+    return Attached(paper, target, text)

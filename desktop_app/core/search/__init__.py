@@ -1,0 +1,5 @@
+"""Search, engine-neutral: the SearchIndex protocol (api), the query syntax (query).
+
+The Whoosh implementation lives in :mod:`desktop_app.core.search.whoosh`; only the composition
+roots (``gui/app.py`` and the CLI's context) import it.
+"""
