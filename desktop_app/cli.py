@@ -12,7 +12,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ from desktop_app.core.library import NOTES_FILE, AddOutcome, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, tag_filter
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Hit, SortOrder
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import plural, title_sort_key
 
 if TYPE_CHECKING:
     from desktop_app.core.arxiv import fetch
@@ -294,10 +294,6 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join([*cells, last]).rstrip())
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _paper_json(library: Library, paper: Paper, folder: Path | None = None) -> dict[str, Any]:
     """The stable JSON form of a paper: paper.json's fields plus ``notes``."""
     data = paper.to_dict()
@@ -446,24 +442,19 @@ def _cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         print("No papers." if not scan.papers else "No papers match.")
     else:
         _print_papers(ctx.library, papers, as_json=False)
-        print(_plural(len(papers), "paper"))
+        print(plural(len(papers), "paper"))
     return EXIT_OK
 
 
 def _sorted(papers: Sequence[Paper], order: str, reverse: bool = False) -> list[Paper]:
     """Papers by date added (oldest first), title (A to Z) or year (oldest first)."""
     if order == "title":
-        return sorted(papers, key=lambda p: (_title_key(p.title), p.key), reverse=reverse)
+        return sorted(papers, key=lambda p: (title_sort_key(p.title), p.key), reverse=reverse)
     if order == "year":
         return sorted(
             papers, key=lambda p: (p.year or 0, p.published or "", p.key), reverse=reverse
         )
     return sorted(papers, key=lambda p: (p.added, p.key), reverse=reverse)
-
-
-def _title_key(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title).casefold()
-    return re.sub(r"^[^\w]+|^(?:the|a|an)\s+", "", text)
 
 
 def _cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
@@ -477,7 +468,7 @@ def _cmd_inbox(ctx: Context, args: argparse.Namespace) -> int:
     else:
         _print_papers(ctx.library, papers, as_json=False)
         print(
-            f"{_plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
+            f"{plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
             "'papershelf dismiss ID…' dismisses."
         )
     return EXIT_OK
@@ -627,7 +618,7 @@ def _cmd_tag_rename(ctx: Context, args: argparse.Namespace) -> int:
         raise InvalidValue(f"no paper has the tag {normalize_tag(args.old)!r}")
     print(
         f"Renamed the tag {normalize_tag(args.old)!r} to {normalize_tag(args.new)!r} "
-        f"on {_plural(len(changed), 'paper')}."
+        f"on {plural(len(changed), 'paper')}."
     )
     return EXIT_OK
 
@@ -741,7 +732,7 @@ def _cmd_trash(ctx: Context, args: argparse.Namespace) -> int:
     library = ctx.library
     if args.empty:
         count = library.empty_trash()
-        print(f"Emptied the trash: {_plural(count, 'paper')} removed for good.")
+        print(f"Emptied the trash: {plural(count, 'paper')} removed for good.")
         return EXIT_OK
     papers = library.trash()
     if args.json:
@@ -761,7 +752,7 @@ def _cmd_trash(ctx: Context, args: argparse.Namespace) -> int:
             ],
         )
         print(
-            f"{_plural(len(papers), 'paper')} in the trash; "
+            f"{plural(len(papers), 'paper')} in the trash; "
             "'papershelf restore ID…' brings one back."
         )
     return EXIT_OK
@@ -792,8 +783,8 @@ def _cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
             print(f"{copy.key}\t{copy.name}\t{copy.describe()}")
         papers = len({c.key for c in found})
         print(
-            f"{len(found)} conflict {'copy' if len(found) == 1 else 'copies'} in {papers} "
-            f"{'paper' if papers == 1 else 'papers'}; 'papershelf conflicts --merge' merges them.",
+            f"{plural(len(found), 'conflict copy', 'conflict copies')} in "
+            f"{plural(papers, 'paper')}; 'papershelf conflicts --merge' merges them.",
             file=sys.stderr,
         )
         return EXIT_OK
@@ -806,7 +797,7 @@ def _cmd_conflicts(ctx: Context, args: argparse.Namespace) -> int:
         merged += len(result.merged)
         skipped += len(result.skipped)
     print(
-        f"Merged {merged} conflict {'copy' if merged == 1 else 'copies'}; they are kept in "
+        f"Merged {plural(merged, 'conflict copy', 'conflict copies')}; they are kept in "
         f"{library.root / conflicts.MERGED_DIR}.",
         file=sys.stderr,
     )
@@ -894,7 +885,7 @@ def _fetch_now(
     news = sys.stderr if args.json else sys.stdout
     if _fetch_settings(ctx, args).offline:
         print(
-            f"Offline: {_plural(len(keys), what)} queued; "
+            f"Offline: {plural(len(keys), what)} queued; "
             "'papershelf fetch' fetches them when online.",
             file=news,
         )
@@ -974,12 +965,12 @@ def _cmd_fetch(ctx: Context, args: argparse.Namespace) -> int:
         return _print_queue(ctx.library, keys)
     if args.retry_failed:
         count = fetch.requeue_failed(ctx.library, keys)
-        print(f"{_plural(count, 'failed fetch')} queued again.")
+        print(f"{plural(count, 'failed fetch')} queued again.")
     meta, pdfs = fetch.pending(ctx.library, keys)
     if not meta and not pdfs:
         print("Nothing to fetch: the queue is empty.")
         return EXIT_OK
-    print(f"Fetching {_plural(len(meta), 'metadata record')} and {_plural(len(pdfs), 'PDF')}…")
+    print(f"Fetching {plural(len(meta), 'metadata record')} and {plural(len(pdfs), 'PDF')}…")
     report = _run_fetch(ctx, args, keys)
     print(f"Fetched: {report.summary()}.")
     if report.stopped and not report.denied:
@@ -1029,7 +1020,7 @@ def _cmd_check_updates(ctx: Context, args: argparse.Namespace) -> int:
     for key, message in report.errors.items():
         print(f"papershelf: {key}: {message}", file=sys.stderr)
     print(
-        f"Checked {_plural(report.checked, 'paper')}: {len(report.updates)} with a newer "
+        f"Checked {plural(report.checked, 'paper')}: {len(report.updates)} with a newer "
         f"version ({len(report.new)} new)."
     )
     return EXIT_OK
@@ -1246,8 +1237,8 @@ def _cmd_reindex(ctx: Context, args: argparse.Namespace) -> int:
         show.clear()
     stats = ctx.index.stats()
     print(
-        f"Indexed {_plural(stats.papers, 'paper')} and the text of "
-        f"{stats.pdfs_indexed} of {_plural(stats.pdfs, 'PDF')}."
+        f"Indexed {plural(stats.papers, 'paper')} and the text of "
+        f"{stats.pdfs_indexed} of {plural(stats.pdfs, 'PDF')}."
     )
     if stats.failures:
         print(f"{len(stats.failures)} PDFs could not be read ('papershelf stats' lists them).")
@@ -1292,7 +1283,7 @@ def _cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
     if done.text.ok:
         print(
             f"Attached {args.file} to {paper.display_id} as {done.path.name} "
-            f"({_plural(done.text.page_count, 'page')}, text indexed)."
+            f"({plural(done.text.page_count, 'page')}, text indexed)."
         )
         return EXIT_OK
     print(f"Attached {args.file} to {paper.display_id} as {done.path.name}.")
@@ -1397,7 +1388,7 @@ def _cmd_export(ctx: Context, args: argparse.Namespace) -> int:
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
         atomic_write_bytes(args.output, text.encode(encoding))
         label = export.ExportFormat(args.format).label
-        print(f"Exported {_plural(len(papers), 'paper')} to {args.output} ({label}).")
+        print(f"Exported {plural(len(papers), 'paper')} to {args.output} ({label}).")
     if not papers:
         print("papershelf: no papers to export", file=sys.stderr)
     return EXIT_OK
@@ -1497,7 +1488,7 @@ def _cmd_duplicates(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.merge:
         print(
-            f"{_plural(len(groups), 'group')} of duplicates; "
+            f"{plural(len(groups), 'group')} of duplicates; "
             "'papershelf duplicates --merge' merges them.",
             file=sys.stderr,
         )

@@ -26,7 +26,8 @@ from desktop_app.core.errors import InvalidValue, PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status, normalize_tag
 from desktop_app.core.pdf.text import cache_path, file_sha256
-from desktop_app.core.search.api import Progress, SearchIndex
+from desktop_app.core.progress import Progress
+from desktop_app.core.search.api import SearchIndex
 
 log = logging.getLogger(__name__)
 

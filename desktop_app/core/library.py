@@ -170,7 +170,13 @@ class Library:
         raise PaperNotFound(f"no paper {ref.strip()!r} in the library {self.root}{where}")
 
     def get(self, ref: str) -> Paper:
+        """The paper a reference names (any arXiv ID form, a link, or a key)."""
         return self._read(self.resolve(ref))
+
+    def read(self, key: str) -> Paper:
+        """The paper in the folder ``key``, taken as it is (even a folder name no reference
+        resolves to); raises PaperNotFound or DamagedFile."""
+        return self._read(key)
 
     def keys(self) -> list[str]:
         """The keys of the paper folders (a folder may lack its paper.json: see scan())."""

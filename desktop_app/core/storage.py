@@ -42,10 +42,15 @@ def atomic_write_text(path: Path, text: str, *, sync_dir: bool = True) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), sync_dir=sync_dir)
 
 
-def atomic_write_json(path: Path, data: Any, *, sync_dir: bool = True) -> None:
-    """Write JSON atomically, pretty-printed and with a final newline (friendly to diff/sync)."""
+def atomic_write_json(
+    path: Path, data: Any, *, sync_dir: bool = True, durable: bool = True
+) -> None:
+    """Write JSON atomically, pretty-printed and with a final newline (friendly to diff/sync).
+
+    ``sync_dir`` and ``durable`` as for :func:`atomic_write_bytes`.
+    """
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    atomic_write_text(path, text, sync_dir=sync_dir)
+    atomic_write_bytes(path, text.encode("utf-8"), sync_dir=sync_dir, durable=durable)
 
 
 def atomic_move(src: Path, dest: Path) -> None:

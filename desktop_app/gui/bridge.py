@@ -32,12 +32,13 @@ from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import PapershelfError
-from desktop_app.core.interop.duplicates import ImportReport as PdfImportReport
+from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.importer import import_pdfs
 from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class Bridge(QObject):
     results_ready = Signal(object, object, object)  # SearchRequest, SearchResults, annotation
     search_failed = Signal(object, str)  # SearchRequest, message
     fulltext_ready = Signal(str, str, list)  # key, query, list[Snippet]
-    #: A digest was imported: (ImportReport,).
+    #: A digest was imported: (DigestReport,).
     digest_imported = Signal(object)
     #: Papers added by ID or link: (added keys, keys already present).
     papers_added = Signal(list, list)
@@ -336,14 +337,20 @@ class Bridge(QObject):
 
     def set_status(self, keys: Sequence[str], status: Status) -> None:
         label = {Status.NEW: "inbox"}.get(status, status.value)
-        self.change(keys, lambda p: p.set_status(status), f"Mark {_count(keys)} {label}")
+        self.change(
+            keys, lambda p: p.set_status(status), f"Mark {plural(len(keys), 'paper')} {label}"
+        )
 
     def cycle_status(self, keys: Sequence[str]) -> None:
         """Unread → Reading → Read → Unread (Space)."""
         self.change(keys, lambda p: p.set_status(_CYCLE[p.status]), "Change the status")
 
     def set_rating(self, keys: Sequence[str], rating: int) -> None:
-        what = f"Rate {_count(keys)} {rating}" if rating else f"Clear the rating of {_count(keys)}"
+        what = (
+            f"Rate {plural(len(keys), 'paper')} {rating}"
+            if rating
+            else f"Clear the rating of {plural(len(keys), 'paper')}"
+        )
         self.change(keys, lambda p: p.set_rating(rating), what)
 
     def set_tags(self, key: str, tags: Sequence[str]) -> None:
@@ -363,13 +370,18 @@ class Bridge(QObject):
             if fetch_pdf and self.library.pdf_path(paper) is None:
                 fetch.queue(paper, pdf=True)
 
-        self.change(keys, keep_one, f"Keep {_count(keys)}", after=lambda r: self.start_fetching())
+        self.change(
+            keys,
+            keep_one,
+            f"Keep {plural(len(keys), 'paper')}",
+            after=lambda r: self.start_fetching(),
+        )
 
     def delete(self, keys: Sequence[str], *, dismissed: bool = False) -> None:
         """Move papers to the trash (``dismissed``: digests will not bring them back)."""
         keys = list(keys)
         verb = "Dismiss" if dismissed else "Move to the trash"
-        description = f"{verb} {_count(keys)}"
+        description = f"{verb} {plural(len(keys), 'paper')}"
 
         def work(control: TaskControl) -> bulk.BulkResult:
             progress = control.progress if len(keys) > 1 else None
@@ -446,10 +458,10 @@ class Bridge(QObject):
         """Add local PDFs: each joins its paper (recognised by its arXiv ID) or becomes one."""
         paths = list(paths)
 
-        def work(control: TaskControl) -> PdfImportReport:
+        def work(control: TaskControl) -> ImportReport:
             return import_pdfs(self.library, paths, progress=control.progress)
 
-        def done(report: PdfImportReport) -> None:
+        def done(report: ImportReport) -> None:
             for problem in report.problems:
                 self.error.emit(f"{problem.where}: {problem.message}", "")
             self.papers_added.emit(report.added, report.joined + report.unchanged)
@@ -460,7 +472,7 @@ class Bridge(QObject):
         self.runner.submit(
             work,
             lane=Lane.NETWORK,  # PDF work: reading pages takes a while, writes stay small
-            title=f"Adding {n} PDF" + ("" if n == 1 else "s"),
+            title=f"Adding {plural(n, 'PDF')}",
             on_done=done,
             on_error=lambda e, tb: self._report("Adding PDFs", e, tb),
         )
@@ -603,7 +615,3 @@ class Bridge(QObject):
         else:
             log.error("%s failed: %s\n%s", what, error, tb)
             self.error.emit(f"{what} failed unexpectedly: {error}", tb)
-
-
-def _count(keys: Sequence[Any]) -> str:
-    return f"{len(keys)} paper" if len(keys) == 1 else f"{len(keys)} papers"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME, HOME_PAGE, __version__
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
+from desktop_app.core.words import plural
 
 ARXIV_THANKS = "Thank you to arXiv for use of its open access interoperability."
 MAX_LISTED = 12
@@ -75,7 +76,7 @@ class AddDialog(QDialog):
         ids = self.ids
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(bool(ids))
-        ok.setText(f"Add {len(ids)} paper" + ("" if len(ids) == 1 else "s") if ids else "Add")
+        ok.setText(f"Add {plural(len(ids), 'paper')}" if ids else "Add")
         if not ids:
             shown = "Nothing recognised yet." if self.editor.toPlainText().strip() else ""
             self.recognised.setText(shown)

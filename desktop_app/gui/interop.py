@@ -30,13 +30,14 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from desktop_app.core.interop.bibtex import Dialect, export_bibtex, import_bibtex
 from desktop_app.core.interop.duplicates import (
     DuplicateGroup,
-    ImportReport,
-    MergeResult,
+    MergedGroup,
     find_duplicates,
     merge_duplicates,
 )
 from desktop_app.core.interop.export import ExportFormat, export_papers, import_csv, papers_for_keys
+from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.storage import atomic_write_bytes
+from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane
 
 if TYPE_CHECKING:
@@ -51,10 +52,6 @@ _FILTERS = {
     ExportFormat.MARKDOWN: "Markdown (*.md)",
     ExportFormat.READING_LIST: "Markdown (*.md)",
 }
-
-
-def _papers(n: int) -> str:
-    return f"{n} paper" if n == 1 else f"{n} papers"
 
 
 class InteropFeatures(QObject):
@@ -122,7 +119,7 @@ class InteropFeatures(QObject):
         folder = Path(str(state.value("paths/export", str(Path.home()))))
         name = f"{self.library.name or 'papers'}{fmt.suffix}"
         path, _ = QFileDialog.getSaveFileName(
-            self.window, f"Export {_papers(len(keys))} as {fmt.label}", str(folder / name),
+            self.window, f"Export {plural(len(keys), 'paper')} as {fmt.label}", str(folder / name),
             _FILTERS[fmt],
         )  # fmt: skip
         if not path:
@@ -146,7 +143,7 @@ class InteropFeatures(QObject):
         self.bridge.run(
             f"Exporting to {target.name}",
             work,
-            lambda n: self.window.show_info(f"Exported {_papers(n)} to {target}."),
+            lambda n: self.window.show_info(f"Exported {plural(n, 'paper')} to {target}."),
         )
 
     # -- Copy Citation ---------------------------------------------------------------------------
@@ -162,7 +159,7 @@ class InteropFeatures(QObject):
 
         def done(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
-            self.window.show_info(f"Copied the BibTeX of {_papers(len(keys))}.")
+            self.window.show_info(f"Copied the BibTeX of {plural(len(keys), 'paper')}.")
 
         self.bridge.run("Copying the citation", work, done)
 
@@ -243,9 +240,9 @@ class InteropFeatures(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Merge Duplicates",
-            f"Found {len(groups)} group{'s' if len(groups) != 1 else ''} of duplicates "
-            f"({_papers(n)} to merge). Merge them? Tags, notes, status and rating are kept; "
-            "the merged copies go to the Trash.",
+            f"Found {plural(len(groups), 'group')} of duplicates "
+            f"({plural(n, 'paper')} to merge). Merge them? Tags, notes, status and rating are "
+            "kept; the merged copies go to the Trash.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self.window,
         )
@@ -256,8 +253,9 @@ class InteropFeatures(QObject):
             "Merging duplicates", lambda: merge_duplicates(self.library, groups), self._merged
         )
 
-    def _merged(self, results: list[MergeResult]) -> None:
+    def _merged(self, results: list[MergedGroup]) -> None:
         trashed = sum(len(r.trashed) for r in results)
         self.window.show_info(
-            f"Merged {_papers(trashed)} into {_papers(len(results))}; the copies are in the Trash."
+            f"Merged {plural(trashed, 'paper')} into {plural(len(results), 'paper')}; "
+            "the copies are in the Trash."
         )

@@ -68,6 +68,7 @@ from desktop_app.core.paper import Status
 from desktop_app.core.saved_searches import SavedSearch
 from desktop_app.core.search.api import SearchResults, SortOrder
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge, SearchRequest
 from desktop_app.gui.detail import DetailPane
@@ -638,9 +639,9 @@ class MainWindow(QMainWindow):
         view = node.label if node is not None else "Library"
         query = self.search.text
         if query:
-            self.count_label.setText(f"{_papers(len(rows))} in {view} match “{query}”")
+            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view} match “{query}”")
         else:
-            self.count_label.setText(f"{_papers(len(rows))} in {view}")
+            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view}")
         self._show_empty_state(len(rows), node)
 
     def _after_rows_changed(self) -> None:
@@ -963,7 +964,7 @@ class MainWindow(QMainWindow):
             self._library_empty = False
             self._show_page()
             ids = ", ".join(added[:5]) + (" …" if len(added) > 5 else "")
-            self.show_info(f"Added {_papers(len(added))}: {ids}.")
+            self.show_info(f"Added {plural(len(added), 'paper')}: {ids}.")
             if self.node_id == INBOX_ID or self.node_id.startswith("saved:"):
                 self.sidebar.select_node(ALL_ID)
             self._pending_select = added[0]
@@ -1094,7 +1095,3 @@ def import_summary(report: Any) -> str:
 
 def _rating_label(n: int) -> str:
     return f"{'★' * n} ({n})" if n else "No Rating"
-
-
-def _papers(n: int) -> str:
-    return f"{n} paper" if n == 1 else f"{n:,} papers"

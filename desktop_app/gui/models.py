@@ -31,6 +31,7 @@ from PySide6.QtGui import QColor, QFont
 from desktop_app.core.paper import FetchState, Status, parse_time, tag_filter
 from desktop_app.core.reading import progress_fraction, progress_text
 from desktop_app.core.search.api import PaperSummary
+from desktop_app.core.words import family_name, title_sort_key
 from desktop_app.gui import icons
 
 Index = QModelIndex | QPersistentModelIndex
@@ -107,18 +108,9 @@ _COLUMN_WIDTHS = {
 HIDDEN_BY_DEFAULT = (Column.TAGS, Column.ADDED)
 
 
-def surname(author: str) -> str:
-    """The family name of ``"Given Family"`` or ``"Family, Given"``."""
-    author = author.strip()
-    if "," in author:
-        return author.split(",", 1)[0].strip()
-    parts = author.split()
-    return parts[-1] if parts else author
-
-
 def abbreviate_authors(authors: Sequence[str]) -> str:
     """``Zhang``, ``Zhang & Bi``, ``Zhang, Bi & Guo`` or ``Zhang et al.``"""
-    names = [surname(a) for a in authors if a.strip()]
+    names = [family_name(a) for a in authors if a.strip()]
     if len(names) <= 1:
         return names[0] if names else ""
     if len(names) == 2:
@@ -364,9 +356,9 @@ _STATUS_ORDER = {s.value: s.rank for s in Status}
 
 def _sort_key(s: PaperSummary, col: Column) -> Any:
     if col == Column.TITLE:
-        return (s.title or s.key).casefold()
+        return title_sort_key(s.title or s.key)
     if col == Column.AUTHORS:
-        return surname(s.authors[0]).casefold() if s.authors else ""
+        return family_name(s.authors[0]).casefold() if s.authors else ""
     if col == Column.YEAR:
         return s.year or 0
     if col == Column.STATUS:

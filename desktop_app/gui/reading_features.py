@@ -29,11 +29,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from desktop_app.core import bulk
-from desktop_app.core.conflicts import ConflictCopy, MergeResult
+from desktop_app.core.conflicts import MERGED_DIR, ConflictCopy, MergeResult
 from desktop_app.core.errors import LibraryError, PapershelfError
 from desktop_app.core.paper import Paper, Status, normalize_tag
 from desktop_app.core.reading import record_page, start_reading
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import plural
 from desktop_app.gui.live import LiveUpdates
 from desktop_app.gui.notices import Level
 from desktop_app.gui.preferences import PreferencesDialog, open_chosen_library
@@ -246,7 +247,7 @@ class ReadingFeatures(QObject):
             return
         known = self.window.sidebar_model.tag_names()
         tag, ok = QInputDialog.getItem(
-            self.window, "Add a Tag", f"Tag for {_papers(len(keys))}:", known, -1, True
+            self.window, "Add a Tag", f"Tag for {plural(len(keys), 'paper')}:", known, -1, True
         )
         if ok and normalize_tag(tag):
             self.add_tag(keys, tag)
@@ -261,7 +262,12 @@ class ReadingFeatures(QObject):
             self.window.show_info("The selected papers have no tags.")
             return
         tag, ok = QInputDialog.getItem(
-            self.window, "Remove a Tag", f"Remove from {_papers(len(keys))}:", tags, 0, False
+            self.window,
+            "Remove a Tag",
+            f"Remove from {plural(len(keys), 'paper')}:",
+            tags,
+            0,
+            False,
         )
         if ok and tag:
             self.remove_tag(keys, tag)
@@ -284,13 +290,15 @@ class ReadingFeatures(QObject):
             for error in result.errors:
                 self.window.show_error(str(error))
             skipped = len(keys) - len(result.done) - len(result.errors)
-            note = f" ({_papers(skipped)} without a PDF)" if skipped else ""
-            self.window.show_info(f"Extracted the text of {_papers(len(result.done))}{note}.")
+            note = f" ({plural(skipped, 'paper')} without a PDF)" if skipped else ""
+            self.window.show_info(
+                f"Extracted the text of {plural(len(result.done), 'paper')}{note}."
+            )
             self.bridge.papers_changed.emit(result.done)
 
         self.runner.submit(
             work,
-            title=f"Extracting the text of {_papers(len(keys))} again",
+            title=f"Extracting the text of {plural(len(keys), 'paper')} again",
             on_done=done,
             on_error=lambda e, tb: self.window.show_error(f"Extracting text failed: {e}", tb),
         )
@@ -301,10 +309,10 @@ class ReadingFeatures(QObject):
         if self.trash_dialog is None:
             dialog = TrashDialog(self.library, self.runner, self.window)
             dialog.restored.connect(
-                lambda keys: self.window.show_info(f"Restored {_papers(len(keys))}.")
+                lambda keys: self.window.show_info(f"Restored {plural(len(keys), 'paper')}.")
             )
             dialog.emptied.connect(
-                lambda n: self.window.show_info(f"Removed {_papers(n)} for good.")
+                lambda n: self.window.show_info(f"Removed {plural(n, 'paper')} for good.")
             )
             dialog.error.connect(self.window.show_error)
             self.trash_dialog = dialog
@@ -377,8 +385,8 @@ class ReadingFeatures(QObject):
         details = "\n".join(f"{c.key}: {c.name}" for c in copies)
         self.window.notices.show_notice(
             Level.WARNING,
-            f"{tools} left conflict copies for {_papers(papers)}: two machines changed them "
-            "at the same time. Merging keeps everything from both.",
+            f"{tools} left conflict copies for {plural(papers, 'paper')}: two machines changed "
+            "them at the same time. Merging keeps everything from both.",
             details,
             [("Merge", self.live.merge_conflicts)],
         )
@@ -388,13 +396,9 @@ class ReadingFeatures(QObject):
         self.conflicts = []
         self.merge_action.setEnabled(False)
         if merged:
-            folder = self.library.root / ".merged"
+            folder = self.library.root / MERGED_DIR
             self.window.show_info(
-                f"Merged {merged} conflict {'copy' if merged == 1 else 'copies'}; the copies "
+                f"Merged {plural(merged, 'conflict copy', 'conflict copies')}; the copies "
                 f"and the files as they were are kept in {folder}."
             )
             self.bridge.papers_changed.emit(sorted({r.key for r in results if r.merged}))
-
-
-def _papers(n: int) -> str:
-    return f"{n} paper" if n == 1 else f"{n:,} papers"

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
+from desktop_app.core.words import plural
 from desktop_app.gui.icons import icon
 from desktop_app.gui.tasks import Lane, TaskControl, TaskRunner
 
@@ -193,7 +194,7 @@ class TrashDialog(QDialog):
         self.model.set_papers(papers)
         n = len(papers)
         self.summary.setText(
-            "The trash is empty." if not n else f"{n} paper{'s' if n != 1 else ''} in the trash"
+            "The trash is empty." if not n else f"{plural(n, 'paper')} in the trash"
         )
         self._set_busy(False)
 
@@ -243,7 +244,7 @@ class TrashDialog(QDialog):
         self._set_busy(True)
         self.runner.submit(
             work,
-            title=f"Restoring {len(keys)} paper{'s' if len(keys) != 1 else ''}",
+            title=f"Restoring {plural(len(keys), 'paper')}",
             on_done=finished,
             on_error=self._failed("Restoring from the trash"),
         )
@@ -253,7 +254,7 @@ class TrashDialog(QDialog):
         answer = QMessageBox.question(
             self,
             "Empty the Trash?",
-            f"Remove the {n} paper{'s' if n != 1 else ''} in the trash for good, with their "
+            f"Remove the {plural(n, 'paper')} in the trash for good, with their "
             "PDFs and notes? This cannot be undone.",
             QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
             QMessageBox.StandardButton.Cancel,

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +33,10 @@ from desktop_app.core.arxiv.net import (
     classify,
 )
 from desktop_app.core.errors import BadResponse, Cancelled
+from desktop_app.core.progress import ByteProgress
 from desktop_app.core.storage import atomic_move
 
 log = logging.getLogger(__name__)
-
-#: Called with (bytes done, total bytes or None when the server does not say).
-ByteProgress = Callable[[int, int | None], None]
 
 CHUNK = 64 * 1024
 #: ``%%EOF`` must be within this many bytes of the end (PDFs may add a few bytes after it).

@@ -47,20 +47,19 @@ from bibtexparser.middlewares.names import (
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import ImportFileError
-from desktop_app.core.interop.duplicates import (
+from desktop_app.core.interop.importing import (
     BATCH_SIZE,
     Importer,
     ImportProblem,
     ImportReport,
     Incoming,
-    Progress,
-    family_name,
-    fold,
     normalize_doi,
 )
 from desktop_app.core.interop.latex import from_latex, plain_to_latex, protect_case, tex_to_latex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key
+from desktop_app.core.progress import Progress
+from desktop_app.core.words import ascii_fold, family_name
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +89,10 @@ class Dialect(StrEnum):
 
 def citation_key_base(paper: Paper) -> str:
     """The readable key of a paper before it is made unique (``zhang2025leveraging``)."""
-    author = fold(family_name(paper.authors[0])) if paper.authors else ""
+    author = ascii_fold(family_name(paper.authors[0])) if paper.authors else ""
     year = str(paper.year) if paper.year else ""
     words = re.split(r"\s+", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", paper.title))
-    word = next((w for w in (fold(w) for w in words) if w and w not in STOP_WORDS), "")
+    word = next((w for w in (ascii_fold(w) for w in words) if w and w not in STOP_WORDS), "")
     return (author or "anon") + year + word
 
 

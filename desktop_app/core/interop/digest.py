@@ -41,7 +41,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,11 +52,9 @@ from desktop_app.core.errors import DamagedFile, DigestError, DuplicatePaper, In
 from desktop_app.core.interop.latex import ACCENTS
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.progress import Progress
 
 log = logging.getLogger(__name__)
-
-#: Called with (entries done, entries in all) while a digest is imported.
-Progress = Callable[[int, int], None]
 
 MAX_DIGEST_BYTES = 256 * 1024 * 1024  # far beyond any real digest; refuses a wrong file
 # Papers written under one hold of the library's lock (see Library.batch): big enough to
@@ -172,7 +170,7 @@ class ParsedDigest:
 
 
 @dataclass
-class ImportReport:
+class DigestReport:
     """What importing a digest did, paper by paper (keys), and what it skipped."""
 
     source: str | None = None
@@ -592,7 +590,7 @@ def import_digest(
     *,
     source: str | None = None,
     progress: Progress | None = None,
-) -> ImportReport:
+) -> DigestReport:
     """Import a digest into the library; returns what it did.
 
     Args:
@@ -607,7 +605,7 @@ def import_digest(
     """
     parsed = _parsed(digest)
     source = source or parsed.source
-    report = ImportReport(source=source, skipped=list(parsed.skipped))
+    report = DigestReport(source=source, skipped=list(parsed.skipped))
     total = len(parsed.entries)
     for start in range(0, total, BATCH_SIZE):
         with library.batch():
@@ -639,7 +637,7 @@ def _import_entry(
     entry: DigestEntry,
     status: Status,
     source: str | None,
-    report: ImportReport,
+    report: DigestReport,
 ) -> None:
     aid = entry.arxiv
     key = aid.key

@@ -32,15 +32,10 @@ from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.errors import ImportFileError, InvalidValue
 from desktop_app.core.interop.bibtex import Dialect, export_bibtex
 from desktop_app.core.interop.digest import write_digest
-from desktop_app.core.interop.duplicates import (
-    Importer,
-    ImportReport,
-    Incoming,
-    Progress,
-    normalize_doi,
-)
+from desktop_app.core.interop.importing import Importer, ImportReport, Incoming, normalize_doi
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status, local_key, now_iso
+from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SearchIndex
 
 

@@ -36,10 +36,11 @@ from pathlib import Path
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.fetch import pdf_name
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.interop.duplicates import Importer, ImportReport, Incoming, Outcome, Progress
+from desktop_app.core.interop.importing import Importer, ImportReport, Incoming, Outcome
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key, slugify
 from desktop_app.core.pdf.text import NO_TEXT_LAYER, PdfText, TextExtractor, file_sha256
+from desktop_app.core.progress import Progress
 from desktop_app.core.storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)

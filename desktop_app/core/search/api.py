@@ -13,13 +13,12 @@ free text; ``title:`` ``author:`` ``abstract:`` ``tag:`` ``status:`` ``cat:`` ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, overload
 
-#: Called with (done, total) while a long operation runs.
-Progress = Callable[[int, int], None]
+from desktop_app.core.progress import Progress
 
 #: Markers around matched words in :attr:`Snippet.text` (plain text, for the CLI).
 HIGHLIGHT_START = "\x1b[1m"

@@ -103,6 +103,7 @@ from desktop_app.core.errors import (
 from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
 from desktop_app.core.paper import Paper, parse_time
 from desktop_app.core.pdf.text import PdfText, TextExtractor, file_sha256, load_cached
+from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import (
     HIGHLIGHT_END,
@@ -110,7 +111,6 @@ from desktop_app.core.search.api import (
     Hit,
     HitList,
     PaperSummary,
-    Progress,
     SearchResults,
     Snippet,
     SortOrder,
@@ -127,6 +127,8 @@ from desktop_app.core.search.whoosh.analysis import (
     stem_term,
     text_field_format,
 )
+from desktop_app.core.storage import atomic_write_json
+from desktop_app.core.words import title_sort_key
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +332,7 @@ class _Views:
             newest={k: i for i, k in enumerate(by_added)},
             by_newest=by_added,
             year={k: e.summary.year or 0 for k, e in entries.items()},
-            title={k: e.summary.title.casefold() for k, e in entries.items()},
+            title={k: title_sort_key(e.summary.title) for k, e in entries.items()},
             tags=tags,
             status=status,
             summary={k: e.summary for k, e in entries.items()},
@@ -345,7 +347,7 @@ class _Views:
             return False
         before, after = old.summary, new.summary
         self.year[key] = after.year or 0
-        self.title[key] = after.title.casefold()
+        self.title[key] = title_sort_key(after.title)
         self.tags[key] = after.tags
         self.status[key] = after.status
         self.summary[key] = after
@@ -1050,7 +1052,7 @@ class WhooshIndex:
         )
         _record_files(folder)
         pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(self.library.root)}
-        _write_json(self.dir / POINTER, pointer)
+        atomic_write_json(self.dir / POINTER, pointer, durable=False)
         in_use = self._open.name if self._open is not None else None  # searched meanwhile
         for old in self.dir.glob("index-*"):
             if old.name not in (name, in_use) and old.is_dir():
@@ -1233,7 +1235,7 @@ class WhooshIndex:
         folder = self.library.paper_dir(key)
         stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
         try:
-            paper = self.library._read(key)  # the folder name is the key, even for odd names
+            paper = self.library.read(key)
         except PaperNotFound:
             return _Prepared(key)
         except DamagedFile as e:
@@ -2601,12 +2603,6 @@ def run_worker_if_requested(argv: list[str] | None = None) -> None:
 # -- files -------------------------------------------------------------------------------
 
 
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _record_files(folder: Path) -> None:
     """Note every index file's size, so a truncated one is found on the next open."""
     sizes = {
@@ -2617,7 +2613,7 @@ def _record_files(folder: Path) -> None:
         and not p.name.startswith(".")
         and p.name != FILES
     }
-    _write_json(folder / FILES, sizes)
+    atomic_write_json(folder / FILES, sizes, durable=False)
 
 
 def _check_files(folder: Path) -> str | None:

@@ -363,7 +363,7 @@ def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> 
     lib.add_tags("2301.00002", ["gnn", "rag/eval"])
     lib.remove_tags("2504.00001", ["to read"])
     lib.set_status("1907.00003", "unread")
-    lib.update("1907.00003", lambda p: setattr(p, "title", "A Study of Gödel"))
+    lib.update("1907.00003", lambda p: setattr(p, "title", "An Account of Gödel"))
     results = ix.search("")
     assert results.tag_counts == {"rag/eval": 2, "gnn": 1, "logic": 1}
     assert results.status_counts == {"reading": 1, "unread": 2}
