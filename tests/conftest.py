@@ -7,11 +7,9 @@ other than loopback fails the test: recorded answers are served by local servers
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,45 +17,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-TESTDATA = SHARED / "testdata"
-SAMPLE_DIGEST = ROOT / "resources" / "sample-digest.md"
-
-
-def testdata(*parts: str) -> Path:
-    """A file of ../shared/testdata; the test is skipped when that folder is absent."""
-    path = TESTDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared/testdata is not here ({path} missing)")
-    return path
-
 
 _real_connect = socket.socket.connect
-
-
-@contextlib.contextmanager
-def index_lock_held(index_dir: Path) -> Iterator[None]:
-    """The search index's writers' lock held, as by another program, until the block ends."""
-    from filelock import FileLock
-
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / "index.lock"))
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with lock:
-            held.set()
-            release.wait(60)
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    assert held.wait(5)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join()
 
 
 def _guarded_connect(self: socket.socket, address: object) -> object:
@@ -103,8 +64,8 @@ def library(library_path: Path) -> Iterator[object]:
 
 @pytest.fixture
 def arxiv_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """A local arXiv (tests/arxiv_server.py) that the arXiv URLs of the environment name."""
-    from tests.arxiv_server import ArxivServer
+    """A local arXiv (tests/helpers/arxiv_server.py) that the arXiv URLs of the environment name."""
+    from tests.helpers.arxiv_server import ArxivServer
 
     with ArxivServer() as server:
         monkeypatch.setenv("PAPERSHELF_ARXIV_API_URL", server.api_url)

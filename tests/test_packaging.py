@@ -482,7 +482,7 @@ def test_the_tarballs_install_script_points_the_menu_at_the_frozen_app(
 @_frozen_test
 def test_frozen_app_is_its_own_pdf_text_worker(frozen_app: Path, tmp_path: Path) -> None:
     from desktop_app.core.pdf.text import WORKER_FLAG
-    from tests.pdfgen import make_pdf
+    from tests.helpers.pdfgen import make_pdf
 
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(make_pdf(["Dense retrieval with query likelihood", "Second page"]))

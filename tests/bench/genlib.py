@@ -19,7 +19,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.text import PdfText, store_cached
 from desktop_app.core.storage import atomic_write_json
-from tests.pdfgen import make_pdf
+from tests.helpers.pdfgen import make_pdf
 
 
 def _words(text: str) -> list[str]:

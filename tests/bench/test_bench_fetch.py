@@ -1,6 +1,6 @@
 """Benchmark: a generated 1,000-paper digest imported offline, then every PDF fetched.
 
-The papers come from a local arXiv (tests/arxiv_server.py) on loopback, so the figures
+The papers come from a local arXiv (tests/helpers/arxiv_server.py) on loopback, so the figures
 measure Papershelf (queue, spacing gate, streaming, checks, atomic writes, paper.json
 updates), not a network. The intervals are set small (see API_INTERVAL / DOWNLOAD_INTERVAL)
 so the run takes seconds; against arxiv.org the settings cannot go below 3 s per API
@@ -24,10 +24,10 @@ from desktop_app.core.arxiv.fetch import Fetcher, queue_pdfs
 from desktop_app.core.interop.digest import import_digest
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState
-from tests.arxiv_server import ArxivServer, Request
 from tests.bench.results import write_section
 from tests.bench.test_bench_import import generated_digest
-from tests.pdfgen import make_pdf
+from tests.helpers.arxiv_server import ArxivServer, Request
+from tests.helpers.pdfgen import make_pdf
 
 COUNT = 1000
 API_INTERVAL = 0.2  # seconds; arXiv itself: 3 s

@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop_app.core.interop.digest import import_digest, parse_digest
 from desktop_app.core.library import Library
 from tests.bench.results import write_section
-from tests.conftest import SAMPLE_DIGEST
+from tests.helpers.files import SAMPLE_DIGEST
 
 SECTION = "Digest import"
 COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_import.py"

@@ -19,7 +19,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.pdf.importer import import_pdfs
 from tests.bench.genlib import generate_records
 from tests.bench.results import write_section
-from tests.pdfgen import write_pdf
+from tests.helpers.pdfgen import write_pdf
 
 SECTION = "Import and export"
 COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_interop.py"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cli import main
-from tests.conftest import ROOT, SAMPLE_DIGEST
+from tests.helpers.files import ROOT, SAMPLE_DIGEST
 
 PAPER_FIELDS = {
     "format", "format_version", "key", "arxiv_id", "arxiv_version", "title", "authors",

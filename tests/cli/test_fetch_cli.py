@@ -11,7 +11,7 @@ from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
-from tests.arxiv_server import ArxivServer, Fault
+from tests.helpers.arxiv_server import ArxivServer, Fault
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from desktop_app.cli import main
 from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
-from tests.conftest import testdata as shared_file
-from tests.pdfgen import write_pdf
+from tests.helpers.files import testdata as shared_file
+from tests.helpers.pdfgen import write_pdf
 
 
 def run(capsys: pytest.CaptureFixture[str], library: Library, *args: str) -> tuple[int, str, str]:

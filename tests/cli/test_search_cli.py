@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import tests.conftest as shared
+import tests.helpers.files as shared
 from desktop_app.cli import main
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from tests.pdfgen import write_pdf
+from tests.helpers.pdfgen import write_pdf
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ class _Extractor:
 
 def test_reextract_text_indexes_the_new_text(library: Library) -> None:
     from desktop_app.core.search.whoosh.index import WhooshIndex
-    from tests.pdfgen import write_pdf
+    from tests.helpers.pdfgen import write_pdf
 
     scanned, other, no_pdf = KEYS
     for key, title in ((scanned, "Scanned"), (other, "Other")):

@@ -19,7 +19,8 @@ from desktop_app.gui import main_window as main_window_module
 from desktop_app.gui.app import build_window, window_state
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
-from tests.conftest import SAMPLE_DIGEST, index_lock_held
+from tests.helpers.files import SAMPLE_DIGEST
+from tests.helpers.locks import index_lock_held
 
 WAIT_MS = 30_000
 SAMPLE_PAPERS = 33
@@ -336,7 +337,7 @@ def test_dropping_a_digest_file_imports_it(
 def test_dropping_a_pdf_named_by_its_id_attaches_it(
     qtbot: QtBot, make_window: Factory, library: Library, tmp_path: Path
 ) -> None:
-    from tests.pdfgen import write_pdf
+    from tests.helpers.pdfgen import write_pdf
 
     pdf = tmp_path / "2504.05220v1.pdf"
     write_pdf(pdf, ["Leveraging LLMs for utility-focused annotation."])
@@ -377,7 +378,7 @@ def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
 def test_a_failing_download_shows_a_notice(
     qtbot: QtBot, make_window: Factory, library: Library, arxiv_server: Any
 ) -> None:
-    from tests.arxiv_server import Fault
+    from tests.helpers.arxiv_server import Fault
 
     arxiv_server.add_paper("2504.05220", title="Served paper")
     for _ in range(4):
@@ -469,7 +470,7 @@ def test_a_search_is_saved_renamed_and_deleted_from_the_sidebar(
 def test_full_text_hits_of_the_query_show_their_pages(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    from tests.pdfgen import make_pdf
+    from tests.helpers.pdfgen import make_pdf
 
     (key,) = add_papers(library, 1)
     pdf = make_pdf(["An introduction.", "The zeppelin experiment is described here."])

@@ -16,8 +16,8 @@ from desktop_app.core.paper import Paper, Status
 from desktop_app.core.reading import record_page
 from desktop_app.gui import reader
 from desktop_app.gui.reader import ReaderTabs, ReaderView, ThumbnailModel
-from tests.conftest import testdata as shared_file
-from tests.pdfgen import write_pdf
+from tests.helpers.files import testdata as shared_file
+from tests.helpers.pdfgen import write_pdf
 
 PAGES = [
     "Introduction. Dense retrieval with a zebra in the margin.",

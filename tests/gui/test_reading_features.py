@@ -22,8 +22,8 @@ from desktop_app.gui.app import build_window
 from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.models import ALL_ID, Column
 from desktop_app.gui.reader import ReaderView
-from tests.conftest import testdata as shared_file
-from tests.pdfgen import write_pdf
+from tests.helpers.files import testdata as shared_file
+from tests.helpers.pdfgen import write_pdf
 
 WAIT_MS = 30_000
 PAGES = [

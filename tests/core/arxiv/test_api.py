@@ -17,8 +17,8 @@ from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.errors import AccessDenied, BadResponse, NetworkError, Unreachable
 from desktop_app.core.settings import Settings
-from tests.arxiv_server import ArxivServer, FakeClock, Fault, error_feed
-from tests.conftest import testdata as shared_file
+from tests.helpers.arxiv_server import ArxivServer, FakeClock, Fault, error_feed
+from tests.helpers.files import testdata as shared_file
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_an_error_feed_holds_no_paper() -> None:
 
 
 def test_an_xml_bomb_is_refused_without_expanding_it() -> None:
-    from tests.arxiv_server import XML_BOMB
+    from tests.helpers.arxiv_server import XML_BOMB
 
     with pytest.raises(BadResponse, match="DTD or entities"):
         parse_feed(XML_BOMB)

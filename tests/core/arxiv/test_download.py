@@ -10,8 +10,8 @@ import pytest
 from desktop_app.core.arxiv.download import PdfDownloader, part_path
 from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.errors import AccessDenied, BadResponse, Cancelled, NetworkError
-from tests.arxiv_server import ArxivServer, FakeClock, Fault
-from tests.pdfgen import make_pdf
+from tests.helpers.arxiv_server import ArxivServer, FakeClock, Fault
+from tests.helpers.pdfgen import make_pdf
 
 # About 190 KB: several chunks of 64 KiB, so progress and resuming show.
 BIG_PDF = make_pdf([f"page {n} " + "lorem ipsum dolor sit amet " * 150 for n in range(48)])

@@ -22,7 +22,7 @@ from desktop_app.core.interop.bibtex import (
 )
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
-from tests.conftest import testdata as shared_file
+from tests.helpers.files import testdata as shared_file
 
 
 def _leveraging(aid: str = "2504.05220v1", **values: object) -> Paper:

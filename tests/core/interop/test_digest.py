@@ -20,7 +20,7 @@ from desktop_app.core.interop.digest import (
 )
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
-from tests.conftest import SAMPLE_DIGEST, SHARED
+from tests.helpers.files import SAMPLE_DIGEST, SHARED
 
 SAMPLE_IDS = [
     "2504.05220", "2504.05217", "2504.05216", "2504.05181", "2504.05146", "2504.04843",

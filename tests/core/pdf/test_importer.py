@@ -16,8 +16,8 @@ from desktop_app.core.pdf.importer import (
     read_info,
     title_from_text,
 )
-from tests.conftest import testdata as shared_file
-from tests.pdfgen import write_pdf
+from tests.helpers.files import testdata as shared_file
+from tests.helpers.pdfgen import write_pdf
 
 STAMP = "arXiv:2504.05220v2 [cs.IR] 7 Apr 2025"
 ARXIV_PDFS = {

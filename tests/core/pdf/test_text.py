@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import tests.conftest as shared
+import tests.helpers.files as shared
 from desktop_app.core.pdf import text as pdftext
 from desktop_app.core.pdf.text import (
     NO_TEXT_LAYER,
@@ -18,7 +18,7 @@ from desktop_app.core.pdf.text import (
     load_cached,
     normalize_page,
 )
-from tests.pdfgen import make_pdf, write_pdf
+from tests.helpers.pdfgen import make_pdf, write_pdf
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import tests.conftest as shared
+import tests.helpers.files as shared
 from desktop_app.core.errors import QueryError, SearchIndexError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
@@ -19,8 +19,8 @@ from desktop_app.core.pdf.text import PdfText, TextExtractor, file_sha256, store
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, SortOrder
 from desktop_app.core.search.whoosh import index as index_module
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from tests.conftest import index_lock_held
-from tests.pdfgen import write_pdf
+from tests.helpers.locks import index_lock_held
+from tests.helpers.pdfgen import write_pdf
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.settings import Settings
-from tests.pdfgen import make_pdf
+from tests.helpers.pdfgen import make_pdf
 
 XML_BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [

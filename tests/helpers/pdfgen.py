@@ -5,7 +5,7 @@ WinAnsiEncoding, so Latin-1 letters such as ``é`` work). Each page's text is wr
 lines; an explicit ``\\n`` starts a new line, so a test can put a word hyphenated at a line end
 (``"retrie-\\nval"``). ``scanned=True`` draws shapes but no text, like a scan without OCR.
 
-    from tests.pdfgen import make_pdf, write_pdf
+    from tests.helpers.pdfgen import make_pdf, write_pdf
     data = make_pdf(["page one text", "page two text"], title="A paper")
     write_pdf(tmp_path / "paper.pdf", ["..."])
 """
