@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol, overload
 
 from desktop_app.core.progress import Progress
@@ -164,6 +165,19 @@ class SyncReport:
     reason: str | None = None  # why a full rebuild happened (missing, corrupt, old schema)
 
 
+@dataclass(frozen=True)
+class IndexStats:
+    """Coverage of the index, for ``papershelf stats``."""
+
+    papers: int
+    pdfs: int  # papers with a PDF file
+    pdfs_indexed: int  # ... whose text is in the index
+    failures: list[tuple[str, str]]  # (key, reason) of PDFs whose text could not be read
+    pending: int  # papers whose PDF is queued for download
+    index_bytes: int
+    index_dir: Path
+
+
 class SearchIndex(Protocol):
     """The search engine behind the CLI and the GUI."""
 
@@ -203,5 +217,9 @@ class SearchIndex(Protocol):
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False
     ) -> SyncReport: ...
+
+    def stats(self) -> IndexStats:
+        """Papers, PDFs, PDFs indexed and the reasons of the failures (``papershelf stats``)."""
+        ...
 
     def close(self) -> None: ...

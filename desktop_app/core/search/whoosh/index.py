@@ -110,6 +110,7 @@ from desktop_app.core.search.api import (
     HIGHLIGHT_START,
     Hit,
     HitList,
+    IndexStats,
     PaperSummary,
     SearchResults,
     Snippet,
@@ -281,19 +282,6 @@ class Entry:
             text_error=data["err"],
             text_pages=data["pages"],
         )
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    """Coverage of the index, for ``papershelf stats``."""
-
-    papers: int
-    pdfs: int  # papers with a PDF file
-    pdfs_indexed: int  # ... whose text is in the index
-    failures: list[tuple[str, str]]  # (key, reason) of PDFs whose text could not be read
-    pending: int  # papers whose PDF is queued for download
-    index_bytes: int
-    index_dir: Path
 
 
 @dataclass
