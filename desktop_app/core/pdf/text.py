@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import desktop_app
 from desktop_app.core import paths
 from desktop_app.core.paper import now_iso
 
@@ -262,6 +263,16 @@ def worker_command(memory_mb: int) -> list[str]:
     return [sys.executable, "-m", "desktop_app.core.pdf.text", WORKER_FLAG, str(memory_mb)]
 
 
+def worker_env() -> dict[str, str]:
+    """The environment of a worker: ours, with the folder holding ``desktop_app`` on its path
+    (so ``python -m`` finds the package run from a checkout) and UTF-8 pipes."""
+    env = dict(os.environ)
+    root = str(Path(desktop_app.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
 def run_worker_if_requested(argv: list[str] | None = None) -> None:
     """Serve as the extraction worker, then exit, when started as one.
 
@@ -278,10 +289,7 @@ class _Worker:
     Windows, a queue with a timeout can)."""
 
     def __init__(self, memory_mb: int) -> None:
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env["PYTHONIOENCODING"] = "utf-8"
+        env = worker_env()
         self.process = subprocess.Popen(
             worker_command(memory_mb),
             stdin=subprocess.PIPE,

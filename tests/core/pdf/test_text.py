@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +159,20 @@ def test_real_arxiv_pdfs(extractor: TextExtractor) -> None:
     other = extractor.extract(shared.testdata("pdfs", "arxiv", "1001._0908.0054.pdf"))
     assert other.ok and other.page_count == 4
     assert "bosonic dark matter" in other.pages[0]
+
+
+def test_the_worker_finds_the_package_it_belongs_to(tmp_path: Path) -> None:
+    """Started from anywhere, without site-packages, the worker's path leads to this checkout."""
+    import desktop_app
+    from desktop_app.core.pdf.text import worker_env
+
+    code = "import desktop_app, sys; sys.stdout.write(desktop_app.__file__)"
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout
+    assert Path(out).resolve() == Path(desktop_app.__file__).resolve()
