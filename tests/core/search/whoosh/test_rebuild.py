@@ -3,6 +3,9 @@ changes keep."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from desktop_app.core.library import Library
@@ -67,3 +70,12 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
     assert len(segments) <= len(rebuilt) + writing.MERGE_AT_SYNC
     assert len(keys(ix, "fulltext:wavelet")) == 5 + writing.MERGE_AT_SYNC + 1
     assert keys(ix, "fulltext:late2") == ["2403.00002"]
+
+
+def test_workers_start_as_the_rebuild_module_wherever_the_app_was_started() -> None:
+    """A worker runs ``python -m`` this module, with the folder holding the package first
+    on its path (the app may run from a checkout, started from another folder)."""
+    command = rebuild._worker_command(Path("folder"), Path("out"))
+    assert command[1:4] == ["-m", "desktop_app.core.search.whoosh.rebuild", rebuild.WORKER_FLAG]
+    root = Path(rebuild._worker_env()["PYTHONPATH"].split(os.pathsep)[0])
+    assert (root / "desktop_app" / "core" / "search" / "whoosh" / "rebuild.py").is_file()

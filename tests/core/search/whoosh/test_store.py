@@ -98,3 +98,21 @@ def test_index_files_are_read_through_memory_maps_empty_ones_as_they_are(tmp_pat
     empty = storage.open_file("empty.bin")  # a map of nothing cannot be made
     assert empty.read() == b""
     empty.close()
+
+
+def test_an_index_whose_segments_name_a_moved_codec_is_rebuilt_not_searched(
+    lib: Library, ix: WhooshIndex
+) -> None:
+    """Schema 2's segments name the codec by its old module path: searching one would
+    fail, so it is rebuilt first even where a stale index would do."""
+    before = keys(ix, "retrieval")
+    pointer = ix.dir / store.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = 2
+    pointer.write_text(json.dumps(data))
+    assert 2 not in store.READABLE_SCHEMAS and 1 in store.READABLE_SCHEMAS
+    with WhooshIndex(lib) as again:
+        assert not again.searchable() and not again.exists()
+        assert keys(again, "retrieval", stale_ok=True) == before  # rebuilt first
+        assert again.exists()
