@@ -16,7 +16,7 @@ import sys
 #: ``run_worker_if_requested()``; tests/test_packaging.py checks the table against the core.
 WORKERS = {
     "--papershelf-pdftext-worker": "desktop_app.core.pdf.text",
-    "--papershelf-index-worker": "desktop_app.core.search.whoosh.index",
+    "--papershelf-index-worker": "desktop_app.core.search.whoosh.rebuild",
 }
 
 

@@ -1,4 +1,5 @@
-"""How text becomes index terms: words, lower case, accents folded, stop words, English stems.
+"""How text becomes index terms, as Whoosh analyzers: words, lower case, accents folded, stop
+words, English stems (the word functions of :mod:`desktop_app.core.search.terms`).
 
 The same functions cut documents when they are indexed and queries when they are searched,
 so ``Retrieving`` in a query finds ``retrieval`` in a title (both stem to ``retriev``) and
@@ -13,51 +14,17 @@ stored indexes unreadable, which the index treats as "old schema" and rebuilds.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from pickle import dumps
 from typing import Any
 
-from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.analysis import Analyzer, Token
 from whoosh.formats import Positions
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.support.charset import accent_map
 from whoosh.system import pack_uint
 
-#: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
-WORD = re.compile(r"\w+(?:\.?\w+)*")
+from desktop_app.core.search.terms import WORD, fold, plain_term, stem_term
+
 KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may hold commas)
-_MEMO_LIMIT = 500_000  # words remembered before the memo starts over
-_stem_memo: dict[str, str] = {}
-_fold_memo: dict[str, str] = {}
-
-
-def fold(word: str) -> str:
-    """Lower case with accents folded (``Gödel`` -> ``godel``, ``Straße`` -> ``strasse``)."""
-    return word.lower().translate(accent_map)
-
-
-def stem_term(word: str) -> str:
-    """The index term of a word in a stemmed field; ``""`` for a stop word or a single letter."""
-    term = _stem_memo.get(word)
-    if term is None:
-        folded = fold(word)
-        term = "" if len(folded) < 2 or folded in STOP_WORDS else porter_stem(folded)
-        if len(_stem_memo) >= _MEMO_LIMIT:
-            _stem_memo.clear()
-        _stem_memo[word] = term
-    return term
-
-
-def plain_term(word: str) -> str:
-    """The index term of a word in an unstemmed field (names): folded, nothing dropped."""
-    term = _fold_memo.get(word)
-    if term is None:
-        term = fold(word)
-        if len(_fold_memo) >= _MEMO_LIMIT:
-            _fold_memo.clear()
-        _fold_memo[word] = term
-    return term
 
 
 class TextAnalyzer(Analyzer):  # type: ignore[misc]
@@ -198,3 +165,8 @@ def keyword_term(value: str) -> str:
 
 def join_keywords(values: list[str] | tuple[str, ...] | set[str]) -> str:
     return KEYWORD_SEPARATOR.join(values)
+
+
+#: The analyzers of the schemas' text fields: stemmed, and plain for names.
+STEMMED = TextAnalyzer(stem=True)
+PLAIN = TextAnalyzer(stem=False)

@@ -1,143 +1,24 @@
-"""The Whoosh search index: ranking, every query form, snippets, and keeping in step."""
+"""The Whoosh search index, through its facade: ranking, every query form, snippets, and
+keeping in step with the library."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 import tests.helpers.files as shared
 from desktop_app.core.errors import QueryError, SearchIndexError
 from desktop_app.core.library import Library
-from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.text import PdfText, TextExtractor, file_sha256, store_cached
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, SortOrder
-from desktop_app.core.search.whoosh import index as index_module
+from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.index import WhooshIndex
+from tests.helpers.indexing import add_paper, keys
 from tests.helpers.locks import index_lock_held
 from tests.helpers.pdfgen import write_pdf
-
-NOW = dt.datetime.now(dt.UTC)
-
-
-def iso(days_ago: int) -> str:
-    when = NOW - dt.timedelta(days=days_ago)
-    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def add_paper(
-    library: Library, key: str, *, pages: list[str] | None = None, **values: object
-) -> Paper:
-    """Add a paper (with a generated PDF holding ``pages``) the way the app does."""
-    values.setdefault("arxiv_id", key if key[0].isdigit() else None)
-    paper = Paper(key=key, **values)  # type: ignore[arg-type]
-    library.add(paper)
-    if pages is not None:
-        name = f"{key}v1.pdf"
-        write_pdf(library.paper_dir(key) / name, pages)
-
-        def attach(p: Paper) -> None:
-            p.pdf_file = name
-            p.pdf_state = FetchState.DONE
-
-        paper = library.update(key, attach)
-    return paper
-
-
-def add_extras(library: Library, n: int) -> None:
-    """Papers 2402.00000... with a PDF of two pages: "wavelet number<i>", "end"."""
-    for i in range(n):
-        add_paper(library, f"2402.0000{i}", title=f"Extra {i}", pages=[f"wavelet number{i}", "end"])
-
-
-def fill(library: Library) -> Library:
-    """Three papers: one with a PDF, one with notes, tags, rating and status."""
-    add_paper(
-        library,
-        "2504.00001",
-        title="Dense Retrieval for Open-Domain Question Answering",
-        authors=["Ana Gómez", "Bob Li"],
-        abstract="We study retrieving passages with dense encoders and hard negatives.",
-        tags=["rag/eval", "to read"],
-        categories=["cs.IR", "cs.CL"],
-        published="2025-04-01",
-        added=iso(1),
-        status=Status.READING,
-        rating=4,
-    )
-    add_paper(
-        library,
-        "2301.00002",
-        title="Graph Neural Networks at Scale",
-        authors=["Carl Zed"],
-        abstract="Message passing on large graphs.",
-        categories=["cs.LG"],
-        published="2023-01-15",
-        added=iso(40),
-        pages=[
-            "Graph neural networks introduction",
-            "Related work on message passing",
-            "We compare with sparse retrieval baselines such as BM25 on citation graphs.",
-        ],
-    )
-    add_paper(
-        library,
-        "1907.00003",
-        title="Kurt Gödel and the Limits of Formal Systems",
-        authors=["Dana Roe"],
-        abstract="An essay on incompleteness and retrievability of proofs.",
-        tags=["logic"],
-        categories=["math.LO"],
-        published="2019-07-02",
-        added=iso(400),
-        status=Status.READ,
-    )
-    library.write_notes("2504.00001", "Strong baseline; compare with ColBERT late interaction.")
-    return library
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Iterator[TextExtractor]:
-    """One PDF worker for the module's tests (starting one takes a moment)."""
-    with TextExtractor(timeout=30) as ex:
-        yield ex
-
-
-@pytest.fixture
-def lib(library: Library) -> Library:
-    return fill(library)
-
-
-@pytest.fixture
-def ix(lib: Library, extractor: TextExtractor) -> Iterator[WhooshIndex]:
-    with WhooshIndex(lib, extractor=extractor) as index:
-        report = index.sync()
-        assert report.rebuilt and report.reason == "no index yet"
-        yield index
-
-
-@pytest.fixture(scope="module")
-def shared_ix(
-    tmp_path_factory: pytest.TempPathFactory, extractor: TextExtractor
-) -> Iterator[WhooshIndex]:
-    """One index for the tests that only read (it never changes)."""
-    base = tmp_path_factory.mktemp("shared")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERSHELF_CACHE_DIR", str(base / "cache"))
-        library = fill(Library.open(base / "library"))
-        with WhooshIndex(library, extractor=extractor, observe=False) as index:
-            index.sync()
-            yield index
-
-
-def keys(ix: WhooshIndex, query: str, **kw: object) -> list[str]:
-    return [h.key for h in ix.search(query, **kw).hits]  # type: ignore[arg-type]
-
 
 # -- ranking and analysis -------------------------------------------------------------------
 
@@ -376,12 +257,12 @@ def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> 
 
 
 def test_edits_commit_small_segments_that_a_sync_merges(lib: Library, ix: WhooshIndex) -> None:
-    for n in range(index_module.MERGE_AT_SYNC + 1):
+    for n in range(writing.MERGE_AT_SYNC + 1):
         lib.add_tags("2301.00002", [f"t{n}"])
     opened = ix._open
     assert opened is not None
     before = len(opened.papers._segments())
-    assert before > index_module.MERGE_AT_SYNC
+    assert before > writing.MERGE_AT_SYNC
     ix.sync()
     assert len(opened.papers._segments()) < before
     assert keys(ix, "tag:t0 tag:t4") == ["2301.00002"]
@@ -437,151 +318,6 @@ def test_delete_removes_a_paper(ix: WhooshIndex) -> None:
     ix.delete("2301.00002")
     assert keys(ix, "graph") == []
     assert ix.search("").total == 2
-
-
-# -- a disposable cache ---------------------------------------------------------------------
-
-
-def test_rebuilt_after_its_folder_is_deleted(lib: Library, ix: WhooshIndex) -> None:
-    before = keys(ix, "retrieval")
-    folder = ix.dir
-    ix.close()
-    shutil.rmtree(folder)
-    progress: list[tuple[int, int]] = []
-    with WhooshIndex(lib) as again:
-        report = again.sync(lambda done, total: progress.append((done, total)))
-        assert report.rebuilt and report.reason == "no index yet"
-        assert progress[0] == (0, 6) and progress[-1] == (6, 6)  # each paper read, then its text
-        assert keys(again, "retrieval") == before
-
-
-def test_truncated_segment_file_is_rebuilt_with_nothing_lost(lib: Library, ix: WhooshIndex) -> None:
-    before = {q: keys(ix, q) for q in ("retrieval", "fulltext:bm25", "tag:rag", "note:colbert")}
-    opened = ix._open
-    assert opened is not None
-    folder = opened.folder
-    ix.close()
-    segment = max(
-        (p for p in folder.iterdir() if p.suffix == ".pst"), key=lambda p: p.stat().st_size
-    )
-    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
-    with WhooshIndex(lib) as again:
-        report = again.sync()
-        assert report.rebuilt and report.reason and "damaged" in report.reason
-        assert {q: keys(again, q) for q in before} == before
-
-
-def test_old_schema_is_rebuilt(lib: Library, ix: WhooshIndex) -> None:
-    pointer = ix.dir / index_module.POINTER
-    ix.close()
-    data = json.loads(pointer.read_text())
-    data["schema"] = index_module.SCHEMA_VERSION - 1
-    pointer.write_text(json.dumps(data))
-    with WhooshIndex(lib) as again:
-        report = again.sync()
-        assert report.rebuilt and report.reason == (
-            "made by an older version of Papershelf: "
-            f"schema {index_module.SCHEMA_VERSION - 1}, now {index_module.SCHEMA_VERSION}"
-        )
-        assert again.search("").total == 3
-
-
-def test_an_older_index_is_searched_while_a_sync_rebuilds_it(lib: Library, ix: WhooshIndex) -> None:
-    import threading
-
-    before = keys(ix, "retrieval")
-    pointer = ix.dir / index_module.POINTER
-    ix.close()
-    data = json.loads(pointer.read_text())
-    data["schema"] = 1  # an index of the version before: still readable
-    pointer.write_text(json.dumps(data))
-    with WhooshIndex(lib) as again:
-        assert again.searchable() and not again.exists()
-        reports: list[Any] = []
-        syncing = threading.Thread(target=lambda: reports.append(again.sync()))
-        with index_lock_held(ix.dir):  # the rebuild is slow (or another program's)
-            syncing.start()  # waits for the writers' lock, not holding the searches up
-            assert keys(again, "retrieval", stale_ok=True) == before
-            assert not reports
-        syncing.join(30)
-        (report,) = reports
-        assert report.rebuilt and report.reason.startswith("made by an older version")
-        assert again.exists() and keys(again, "retrieval") == before
-        assert [p.name for p in again.dir.glob("index-*")] == [again._open.name]  # old gone
-
-
-def test_rebuild_on_demand(ix: WhooshIndex) -> None:
-    report = ix.rebuild()
-    assert report.rebuilt and report.added == 3
-    assert ix.search("").total == 3
-
-
-def test_parallel_rebuild_finds_the_same(
-    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    add_extras(lib, 4)
-    queries = ("retrieval", "fulltext:wavelet", "fulltext:number2", "graphs", "tag:rag", "")
-    before = {q: sorted(keys(ix, q)) for q in queries}
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(index_module, "_workers", lambda: 2)
-    ix.rebuild()
-    assert {q: sorted(keys(ix, q)) for q in queries} == before
-    assert before["fulltext:wavelet"] == [f"2402.0000{i}" for i in range(4)]
-    opened = ix._open
-    assert opened is not None
-    assert not [
-        p.name for p in opened.folder.iterdir() if not p.is_file() or p.name.startswith(".")
-    ]
-    lib.add_tags("2402.00001", ["after"])  # later commits work on the workers' segments
-    ix.update("2301.00002")
-    assert keys(ix, "tag:after") == ["2402.00001"]
-    assert sorted(keys(ix, "fulltext:wavelet")) == before["fulltext:wavelet"]
-
-
-def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
-    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    add_extras(lib, 5)
-    queries = ("fulltext:wavelet", "fulltext:number3", "baselines", "retrieval", "")
-    before = {q: sorted(keys(ix, q)) for q in queries}
-    # A segment as soon as a writer holds two papers (a library of long PDFs, in small).
-    monkeypatch.setattr(index_module, "SEGMENT_MB", 0)
-    monkeypatch.setattr(index_module, "TEXT_MERGE_BELOW", 2)
-    ix.rebuild()
-    opened = ix._open
-    assert opened is not None
-    rebuilt = {seg.segment_id(): seg.doc_count_all() for seg in opened.fulltext._segments()}
-    assert sorted(rebuilt.values()) == [2, 2, 2]  # six papers have a PDF
-    assert {q: sorted(keys(ix, q)) for q in queries} == before
-    hits = ix.search("wavelet", snippets=True).hits
-    assert {h.key for h in hits} == {f"2402.0000{i}" for i in range(5)}
-    assert all(s.page == 1 for h in hits for s in h.snippets if s.field == "fulltext")
-
-    # Later PDFs: a segment each, the small ones merged once there are a few; the
-    # rebuild's segments are kept as they are (merging them would re-index their papers).
-    for i in range(index_module.MERGE_AT_SYNC + 1):
-        add_paper(lib, f"2403.0000{i}", title=f"Late {i}", pages=[f"wavelet late{i}"])
-    segments = {seg.segment_id(): seg.doc_count_all() for seg in opened.fulltext._segments()}
-    assert rebuilt.items() <= segments.items()
-    assert len(segments) <= len(rebuilt) + index_module.MERGE_AT_SYNC
-    assert len(keys(ix, "fulltext:wavelet")) == 5 + index_module.MERGE_AT_SYNC + 1
-    assert keys(ix, "fulltext:late2") == ["2403.00002"]
-
-
-def test_writers_that_spill_postings_to_disk_write_the_same_index(
-    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    add_extras(lib, 3)
-    queries = ("fulltext:wavelet", '"message passing"', "graph*", "gomez", "tag:rag", "")
-    ix.rebuild()  # (an index kept in step counts replaced documents in its statistics)
-    before = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
-    # Posting pools with no room: every posting goes to a run on disk, merged at the end.
-    monkeypatch.setattr(index_module, "REBUILD_LIMIT_MB", 0)
-    monkeypatch.setattr(index_module, "SEGMENT_MB", 0)
-    ix.rebuild()
-    after = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
-    assert after == before
-    assert sorted(k for k, _ in after["fulltext:wavelet"]) == [f"2402.0000{i}" for i in range(3)]
 
 
 def test_search_builds_a_missing_index(lib: Library) -> None:
@@ -672,181 +408,6 @@ def test_snippets_on_real_arxiv_pdfs(library: Library) -> None:
         assert entry is not None and entry.text_pages == 15
 
 
-def test_postings_written_a_block_at_a_time_are_the_files_whoosh_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    texts = [
-        (f"k{i}", " ".join(f"w{(i * j) % 97} common word{j % 13}" for j in range(400)))
-        for i in range(300)  # terms of one to three blocks of postings, some in every text
-    ]
-
-    def whooshs_own(fieldwriter: Any, schema: Any, lengths: Any, grouped: Any) -> None:
-        items = (p for _field, terms in grouped for _text, postings in terms for p in postings)
-        fieldwriter.add_postings(schema, lengths, items)
-
-    written = []
-    for write in (index_module._write_grouped, whooshs_own):
-        monkeypatch.setattr(index_module, "_write_grouped", write)
-        folder = tmp_path / write.__name__
-        folder.mkdir()
-        storage = index_module._Storage(str(folder))
-        ix = storage.create_index(index_module.fulltext_schema(), indexname="fulltext")
-        writer = index_module._writer(ix, _lk=False)
-        for key, text in texts:
-            writer.add_document(key=key, fulltext=text)
-        writer._finalize_segment()
-        written.append(
-            {p.suffix: p.read_bytes() for p in folder.iterdir() if p.suffix in (".pst", ".trm")}
-        )
-    assert set(written[0]) == {".pst", ".trm"}
-    assert written[0] == written[1]
-
-
-# -- the postings layout (index._Codec) -----------------------------------------------------
-
-_WORDS = ["neural", "network", "graph", "dense", "retrieval", "model", "hard", "negative"]
-
-
-def _random_texts(n: int, seed: int) -> list[tuple[str, str]]:
-    import random
-
-    rng = random.Random(seed)
-    return [
-        (f"k{i}", " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 400))))
-        for i in range(n)
-    ]
-
-
-def _build(folder: Path, texts: list[tuple[str, str]], ours: bool, batches: int = 3) -> Any:
-    """A full-text index of ``texts`` in ``batches`` segments, written with our codec or
-    Whoosh's own; the first batch's documents are then updated once more (so the oldest
-    segment holds deleted documents)."""
-    from whoosh.writing import SegmentWriter
-
-    folder.mkdir()
-    ix = index_module._Storage(str(folder)).create_index(
-        index_module.fulltext_schema(), indexname="fulltext"
-    )
-    size = len(texts) // batches + 1
-    for start in range(0, len(texts), size):
-        writer = index_module._writer(ix) if ours else SegmentWriter(ix)
-        for key, text in texts[start : start + size]:
-            writer.add_document(key=key, fulltext=text)
-        writer.commit(merge=False)
-    writer = index_module._writer(ix) if ours else SegmentWriter(ix)
-    for key, text in texts[:20]:
-        writer.update_document(key=key, fulltext=text + " neural network")
-    writer.commit(merge=False)
-    return ix
-
-
-def _postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
-    with ix.reader() as reader:
-        out = {}
-        for fieldname, text in reader.all_terms():
-            m = reader.postings(fieldname, text)
-            items = []
-            while m.is_active():
-                items.append((m.id(), m.weight(), m.value()))
-                m.next()
-            out[(fieldname, text)] = items
-        return out
-
-
-def test_postings_in_our_layout_read_back_as_whoosh_writes_them(tmp_path: Path) -> None:
-    from whoosh import query as wq
-
-    texts = _random_texts(400, seed=1)  # common words: postings of many blocks
-    ours = _build(tmp_path / "ours", texts, ours=True)
-    whooshs = _build(tmp_path / "whooshs", texts, ours=False)
-    assert isinstance(ours._segments()[0].codec(), index_module._Codec)
-    assert not isinstance(whooshs._segments()[0].codec(), index_module._Codec)
-    ours_postings = _postings(ours)
-    assert ours_postings == _postings(whooshs)
-    assert max(len(p) for p in ours_postings.values()) > 3 * 128  # blocks of 128
-    # Skipping (Whoosh's own AND and phrase matchers do it) lands on the same postings.
-    with ours.reader() as a, whooshs.reader() as b:
-        for target in (0, 5, 130, 131, 300):
-            ma, mb = a.postings("fulltext", "graph"), b.postings("fulltext", "graph")
-            ma.skip_to(target)
-            mb.skip_to(target)
-            assert (ma.id(), ma.value()) == (mb.id(), mb.value())
-    # Whoosh's own search over either finds the same documents with the same scores.
-    hard_negative = index_module._STEMMED.terms("hard negative")
-    dense = index_module._STEMMED.terms("dense")[0]
-    for q in (wq.Phrase("fulltext", hard_negative), wq.And([wq.Term("fulltext", dense)])):
-        with ours.searcher() as sa, whooshs.searcher() as sb:
-            found = [
-                sorted((s.stored_fields(d)["key"], round(score, 6)) for score, d in r.top_n)
-                for s, r in ((sa, sa.search(q, limit=None)), (sb, sb.search(q, limit=None)))
-            ]
-        assert found[0] == found[1] and found[0]
-
-
-def _occurrences_in(text: str, words: list[str], slop: int) -> int:
-    """How often ``words`` occur in order in ``text``, each at most ``slop`` tokens after
-    the one before (counted from the tokens, as a reader would)."""
-    tokens = index_module._STEMMED.terms(text)
-    count = 0
-    for start in (i for i, token in enumerate(tokens) if token == words[0]):
-        pos = start
-        for word in words[1:]:
-            window = tokens[pos + 1 : pos + 1 + slop]
-            if word not in window:
-                break
-            pos += 1 + window.index(word)
-        else:
-            count += 1
-    return count
-
-
-@pytest.mark.parametrize(
-    ("phrase", "slop"),
-    [
-        ("neural network", 1),
-        ("hard negative", 1),
-        ("dense retrieval model", 1),
-        ("graph graph", 1),
-        ("neural model", 3),
-    ],
-)
-def test_phrases_find_every_occurrence(tmp_path: Path, phrase: str, slop: int) -> None:
-    written = _random_texts(400, seed=2)
-    ix = _build(tmp_path / "ix", written, ours=True)
-    texts = dict(written)
-    for key, _text in written[:20]:
-        texts[key] += " neural network"  # as _build updates them
-    words = index_module._STEMMED.terms(phrase)
-    expected = {k: _occurrences_in(t, words, slop) for k, t in texts.items()}
-    expected = {k: n for k, n in expected.items() if n}
-    with ix.searcher() as searcher:
-        scores: dict[str, float] = {}
-        index_module._score_phrase(searcher, "fulltext", words, slop, 1.0, scores)
-    assert set(scores) == set(expected) and expected
-    # More occurrences in a text of the same length rank higher.
-    lengths = {k: len(index_module._STEMMED.terms(t)) for k, t in texts.items()}
-    pairs = [
-        (a, b)
-        for a in expected
-        for b in expected
-        if lengths[a] == lengths[b] and expected[a] > expected[b]
-    ]
-    assert pairs
-    for a, b in pairs:
-        assert scores[a] > scores[b], (a, b)
-
-
-def test_match_spans_marks_as_the_snippets_do() -> None:
-    text = "Related work on message passing; messages pass."
-    spans = index_module.match_spans
-    assert [text[s:e] for s, e in spans('"work message"', "abstract", text)] == ["work on message"]
-    assert [text[s:e] for s, e in spans("message", "abstract", text)] == ["message", "messages"]
-    assert [text[s:e] for s, e in spans("pass*", "abstract", text)] == ["passing", "pass"]
-    assert spans("title:message", "abstract", text) == []  # another field's word
-    assert spans("-message", "abstract", text) == []  # a negated word is not marked
-    assert spans('"unclosed', "abstract", text) == []  # malformed: nothing, no error
-
-
 def test_results_list_every_hit_and_its_paper(ix: WhooshIndex) -> None:
     results = ix.search("retrieval")
     hits = list(results.hits)
@@ -864,18 +425,3 @@ def test_a_word_searched_again_sees_the_changes_made_since(lib: Library, ix: Who
     assert keys(ix, "wavelets") == ["1907.00003"]  # ... until the index changes
     lib.set_status("1907.00003", Status.UNREAD)
     assert keys(ix, "wavelets status:unread") == ["1907.00003"]
-
-
-def test_index_files_are_read_through_memory_maps_empty_ones_as_they_are(tmp_path: Path) -> None:
-    storage = index_module._Storage(str(tmp_path))
-    (tmp_path / "full.bin").write_bytes(b"\x00\x00\x00\x2a rest")
-    (tmp_path / "empty.bin").write_bytes(b"")
-    full = storage.open_file("full.bin")
-    assert isinstance(full, index_module._MappedFile)
-    assert full.get_int(0) == 42 and full.get(5, 4) == b"rest"
-    full.seek(4)
-    assert full.read() == b" rest"
-    full.close()
-    empty = storage.open_file("empty.bin")  # a map of nothing cannot be made
-    assert empty.read() == b""
-    empty.close()

@@ -1,0 +1,312 @@
+"""What a query marks in a text, engine-free: match spans, snippets, marks.
+
+A search's snippets and the window's detail pane mark the same words: those a query's (not
+negated) terms match, cut and stemmed as the index cuts them (:mod:`.terms`): words by their
+stems, prefixes, wildcards, a phrase as one span from its first word to its last. A fuzzy
+word marks the indexed words it reaches, which only an index knows: the engine passes in
+an :data:`Expand` (without one, a fuzzy word marks its own stem only).
+
+Nothing here imports Whoosh: the window imports :func:`match_spans`.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.core.errors import QueryError
+from desktop_app.core.search import query as querysyntax
+from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
+from desktop_app.core.search.query import And, Node, Or, Term
+from desktop_app.core.search.terms import WORD, fold, stem_term, stemmed_terms
+
+SNIPPET_CHARS = 220
+#: The fields snippets are cut from: a paper's title, abstract, notes, and its PDF's pages
+#: (the field a query names "fulltext").
+FULLTEXT = "fulltext"
+SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
+#: An index's indexed words of a field (its name, as in SNIPPET_FIELDS) within an edit
+#: distance of a word (a fuzzy term's stem): what a fuzzy word marks.
+Expand = Callable[[str, str, int], Iterable[str]]
+
+
+@dataclass
+class Match:
+    """Decides whether a word of a text is one the query matched."""
+
+    terms: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    patterns: list[re.Pattern[str]] = field(default_factory=list)
+    #: Phrases: their terms, and how many kept words each may come after the one before.
+    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes or self.patterns or self.phrases)
+
+    def __call__(self, term: str, surface: str) -> bool:
+        if term in self.terms:
+            return True
+        if not self.prefixes and not self.patterns:
+            return False
+        folded = fold(surface)
+        if any(folded.startswith(p) or term.startswith(p) for p in self.prefixes):
+            return True
+        return any(p.fullmatch(folded) for p in self.patterns)
+
+    def add(self, other: Match) -> None:
+        self.terms |= other.terms
+        self.prefixes |= other.prefixes
+        self.patterns.extend(other.patterns)
+        self.phrases.extend(other.phrases)
+        self._probe = None
+
+    _probe: re.Pattern[str] | None = None
+
+    def probe(self) -> re.Pattern[str] | None:
+        """A regex finding, in folded text, the words that may match (each matched word
+        starts so: a stem or a prefix, less its last letter for stems like happy/happi;
+        a phrase by its first word); None when wildcards need every word looked at."""
+        if self.patterns:
+            return None
+        if self._probe is None:
+            stems = self.terms | {words[0] for words, _slop in self.phrases}
+            starts = {t[: max(3, len(t) - 1)] for t in stems} | self.prefixes
+            alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
+            self._probe = re.compile(rf"(?<!\w)(?:{alternatives})")
+        return self._probe
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the matching words of ``text`` are (cut as the index cuts words); a
+        phrase is one span, from its first word to its last, and its words alone are
+        not marked."""
+        probe = self.probe()
+        folded = fold(text) if probe is not None else ""
+        if probe is None or len(folded) != len(text):  # folding changed the places
+            starts = [m.start() for m in WORD.finditer(text)]
+        else:
+            starts = [m.start() for m in probe.finditer(folded)]
+        spans: list[tuple[int, int]] = []
+        if self.terms or self.prefixes or self.patterns:
+            for start in starts:
+                if spans and start < spans[-1][1]:
+                    continue
+                word = WORD.match(text, start)
+                if word and (term := stem_term(word.group())) and self(term, word.group()):
+                    spans.append(word.span())
+        if not self.phrases:
+            return spans
+        for words, slop in self.phrases:
+            spans.extend(_phrase_spans(text, starts, words, slop))
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+def _phrase_spans(
+    text: str, starts: list[int], words: tuple[str, ...], slop: int
+) -> list[tuple[int, int]]:
+    """Where ``words`` (stemmed terms) occur in order in ``text``, each at most ``slop``
+    kept words after the one before (as the index counts positions: stop words are not
+    counted), looked for from the word ``starts``; each occurrence one span."""
+    spans: list[tuple[int, int]] = []
+    for start in starts:
+        if spans and start < spans[-1][1]:
+            continue
+        first = WORD.match(text, start)
+        if not first or stem_term(first.group()) != words[0]:
+            continue
+        kept = (
+            (term, m.end())
+            for m in WORD.finditer(text, first.end())
+            if (term := stem_term(m.group()))
+        )
+        end = first.end()
+        for word in words[1:]:
+            for _gap, (term, term_end) in zip(range(slop), kept, strict=False):
+                if term == word:
+                    end = term_end
+                    break
+            else:
+                break
+        else:
+            spans.append((first.start(), end))
+    return spans
+
+
+@dataclass
+class Marks:
+    """What to highlight in each snippet field, from the (not negated) terms of a query."""
+
+    fields: dict[str, Match]
+
+    @classmethod
+    def of(cls, tree: Node, expand: Expand | None) -> Marks:
+        """The marks of ``tree``'s terms; without an index (``expand`` None) a fuzzy word
+        marks its own stem only (the words it reaches are the index's)."""
+        marks = cls({})
+
+        def walk(n: Node) -> None:
+            if isinstance(n, Term):
+                targets = SNIPPET_FIELDS if n.field is None else (n.field,)
+                for name in targets:
+                    if name not in SNIPPET_FIELDS:
+                        continue
+                    marks.fields.setdefault(name, Match()).add(_term_match(n, name, expand))
+            elif isinstance(n, And | Or):
+                for item in n.items:
+                    walk(item)
+
+        walk(tree)
+        marks.fields = {k: v for k, v in marks.fields.items() if v}
+        return marks
+
+    def covers(self, name: str) -> bool:
+        return name in self.fields
+
+    def for_field(self, name: str) -> Match:
+        return self.fields.get(name) or Match()
+
+    def may_occur(self, page: str) -> bool:
+        """A cheap test that a page can hold a match (before analysing it word by word)."""
+        match = self.fields.get(FULLTEXT)
+        if match is None:
+            return False
+        probe = match.probe()
+        return probe is None or probe.search(fold(page)) is not None
+
+
+def match_spans(query: str, fieldname: str, text: str) -> list[tuple[int, int]]:
+    """Where ``query`` matches in ``text``, a paper's ``fieldname`` ("title", "abstract",
+    "note", "fulltext"), as the search's snippets mark it: words by their stems, prefixes,
+    wildcards, phrases as one span; a fuzzy word by its own stem (the words it reaches are
+    known to an index only). Nothing for a malformed query."""
+    match = _query_match(query, fieldname)
+    return match.spans(text) if match else []
+
+
+@functools.lru_cache(maxsize=32)
+def _query_match(query: str, fieldname: str) -> Match | None:
+    try:
+        tree = querysyntax.parse(query)
+    except QueryError:
+        return None
+    return Marks.of(tree, None).for_field(fieldname) if tree is not None else None
+
+
+def _term_match(term: Term, fieldname: str, expand: Expand | None) -> Match:
+    m = Match()
+    if term.kind == "prefix":
+        folded = fold(term.text)
+        m.prefixes.add(folded)
+        if stemmed := stem_term(term.text):
+            m.prefixes.add(stemmed)
+    elif term.kind == "wildcard":
+        pattern = re.escape(fold(term.text)).replace(r"\*", ".*").replace(r"\?", ".")
+        m.patterns.append(re.compile(pattern))
+    elif term.kind == "fuzzy":
+        base = stem_term(term.text) or fold(term.text)
+        m.terms.add(base)
+        if expand is not None:
+            m.terms.update(expand(fieldname, base, term.distance))
+    else:
+        terms = stemmed_terms(term.text)
+        if len(terms) > 1:  # a phrase, as _field_query searches it
+            slop = 1 + term.distance if term.kind == "phrase" else 1
+            m.phrases.append((tuple(terms), slop))
+        else:
+            m.terms.update(terms)
+    return m
+
+
+def _snippet(
+    name: str, text: str, match: Match, *, whole: bool = False, page: int | None = None
+) -> Snippet | None:
+    flat = text.replace("\n", " ").replace("\f", " ")
+    spans = match.spans(flat)
+    if not spans:
+        return None
+    start, end = 0, len(flat)
+    if not whole and len(flat) > SNIPPET_CHARS:
+        start, end = _window(flat, spans, SNIPPET_CHARS)
+    pieces_html: list[str] = []
+    pieces_text: list[str] = []
+    pos = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        pieces_html.append(html.escape(flat[pos:s]))
+        pieces_text.append(flat[pos:s])
+        pieces_html.append(f"<b>{html.escape(flat[s:e])}</b>")
+        pieces_text.append(f"{HIGHLIGHT_START}{flat[s:e]}{HIGHLIGHT_END}")
+        pos = e
+    pieces_html.append(html.escape(flat[pos:end]))
+    pieces_text.append(flat[pos:end])
+    lead = "… " if start > 0 else ""
+    tail = " …" if end < len(flat) else ""
+    text_out = " ".join((lead + "".join(pieces_text) + tail).split())
+    html_out = " ".join((html.escape(lead) + "".join(pieces_html) + html.escape(tail)).split())
+    return Snippet(field=name, html=html_out, text=text_out, page=page)
+
+
+def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The stretch of ``width`` characters holding the most matches, cut at spaces."""
+    best, best_count = 0, 0
+    j = 0
+    for i, (s, _e) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] - s <= width:
+            j += 1
+        if j - i + 1 > best_count:
+            best, best_count = i, j - i + 1
+    first = spans[best][0]
+    last = spans[best + best_count - 1][1]
+    slack = max(0, width - (last - first))
+    start = max(0, first - slack // 3)
+    end = min(len(text), max(last, start + width))
+    if start > 0:
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", last, end)
+        end = space if space >= 0 else end
+    return start, end
+
+
+def field_snippets(marks: Marks, title: str, stored: Mapping[str, Any]) -> list[Snippet]:
+    """The snippets of a paper's title (whole) and of its abstract and notes (``stored``:
+    the texts of "abstract" and "note", either may be missing), where the marks cover them."""
+    out: list[Snippet] = []
+    if marks.covers("title"):
+        snip = _snippet("title", title, marks.for_field("title"), whole=True)
+        if snip:
+            out.append(snip)
+    for name in ("abstract", "note"):
+        if marks.covers(name) and stored.get(name):
+            snip = _snippet(name, stored[name], marks.for_field(name))
+            if snip:
+                out.append(snip)
+    return out
+
+
+def page_snippets(pages: Iterable[str], marks: Marks, limit: int) -> list[Snippet]:
+    """The snippets of the first ``limit`` pages (of a PDF's text) with a match, each
+    naming its page (from 1)."""
+    match = marks.for_field(FULLTEXT)
+    out: list[Snippet] = []
+    for number, page in enumerate(pages, 1):
+        if not marks.may_occur(page):
+            continue
+        snip = _snippet(FULLTEXT, page, match, page=number)
+        if snip:
+            out.append(snip)
+            if len(out) >= limit:
+                break
+    return out

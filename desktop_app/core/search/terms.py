@@ -1,0 +1,167 @@
+"""How words become index terms, engine-free: words, lower case, accents folded, stop words,
+English stems.
+
+The index cuts documents and queries with these functions (:mod:`.whoosh.analysis` wraps
+them in Whoosh analyzers), and the highlighting (:mod:`.highlight`) marks the words of a
+text with them, so what is marked is what was found: ``Retrieving`` in a query marks
+``retrieval`` in a title (both stem to ``retriev``) and ``Gödel`` marks ``Godel``.
+
+Nothing here imports Whoosh (the window imports the highlighting). The accent map, the stop
+words and the stemmer (:mod:`.porter`) are Whoosh's own, copied (whoosh-reloaded 2.7,
+two-clause BSD licence, Matt Chaput); ``tests/core/search/test_terms.py`` checks that they
+still fold, drop and stem every word as Whoosh's do.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desktop_app.core.search.porter import stem as porter_stem
+
+#: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
+WORD = re.compile(r"\w+(?:\.?\w+)*")
+
+#: Whoosh's English stop words (``whoosh.analysis.STOP_WORDS``).
+STOP_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "have",
+        "if",
+        "in",
+        "is",
+        "it",
+        "may",
+        "not",
+        "of",
+        "on",
+        "or",
+        "tbd",
+        "that",
+        "the",
+        "this",
+        "to",
+        "us",
+        "we",
+        "when",
+        "will",
+        "with",
+        "yet",
+        "you",
+        "your",
+    )
+)
+
+#: Whoosh's accent folding (``whoosh.support.charset.accent_map``, from Carlos Bueno's
+#: "Accent Folding for Auto-Complete"): each folded letter and the characters folded to it.
+_FOLDED_FROM = {
+    "0": "\uff10",
+    "1": "\uff11",
+    "2": "\uff12",
+    "3": "\uff13",
+    "4": "\uff14",
+    "5": "\uff15",
+    "6": "\uff16",
+    "7": "\uff17",
+    "8": "\uff18",
+    "9": "\uff19",
+    "A": "\uff21",
+    "B": "\uff22",
+    "C": "\uff23",
+    "D": "\uff24",
+    "E": "\uff25",
+    "F": "\uff26",
+    "G": "\uff27",
+    "H": "\uff28",
+    "I": "\uff29",
+    "J": "\uff2a",
+    "K": "\uff2b",
+    "L": "\uff2c",
+    "M": "\uff2d",
+    "N": "\uff2e",
+    "O": "\uff2f",
+    "P": "\uff30",
+    "Q": "\uff31",
+    "R": "\uff32",
+    "S": "\uff33",
+    "T": "\uff34",
+    "U": "\uff35",
+    "V": "\uff36",
+    "W": "\uff37",
+    "X": "\uff38",
+    "Y": "\uff39",
+    "Z": "\uff3a",
+    "a": ("ÀÁÂÃÄÅàáâãäåĀāĂăĄąĹǍǎǞǟǠǡǢǣǺǻǼǽȀȁȂȃȦȧȺḀḁẚẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặⱥ\uff41"),
+    "b": "ƀƁƂƃɃɓᵬḂḃḄḅḆḇ\uff42",
+    "c": "ÇçĆćĈĉĊċČčƇƈȻȼɕḈḉ\uff43",
+    "d": "ðĎďĐđƉƊƋƌȡɖɗᵭḊḋḌḍḎḏḐḑḒḓ\uff44",
+    "e": ("ÈÉÊËèéêëĒēĔĕĖėĘęĚěƎƏǝȄȅȆȇȨȩɆɇɚɝḔḕḖḗḘḙḚḛḜḝẸẹẺẻẼẽẾếỀềỂểỄễỆệ\uff45"),
+    "f": "ƑƒᵮḞḟ\uff46",
+    "g": "ĜĝĞğĠġĢģƓǤǥǦǧǴǵɠḠḡ\uff47",
+    "h": "HĤĥĦħȞȟ\u0331ḢḣḤḥḦḧḨḩḪḫẖⱧⱨ\uff48",
+    "i": ("IiÌÍÎÏìíîïĨĩĪīĬĭĮįİıƗǏǐȈȉȊȋɨḬḭḮḯỈỉỊị\uff49"),
+    "j": "JĴĵǰȷɈɉɟʄʝ\u030c\uff4a",
+    "k": "ĶķƘƙǨǩḰḱḲḳḴḵⱩⱪ\uff4b",
+    "l": "ĺĻļĽľĿŀŁłƚȴȽɫɬɭ\u0323ḶḷḸḹḺḻḼḽⱠⱡⱢ\uff4c",
+    "m": "ɱḾḿṀṁṂṃ\uff4d",
+    "n": "NnÑñŃńŅņŇňƝƞǸǹȠȵɲɳṄṅṆṇṈṉṊṋ\uff4e",
+    "o": ("ÒÓÔÕÖØòóôõöøŌōŎŏŐőƟƠơǑǒǪǫǬǭǾǿȌȍȎȏȪȫȬȭȮȯȰȱɵṌṍṎṏṐṑṒṓỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợ\uff4f"),
+    "p": "PpƤƥ\u0303ṔṕṖṗⱣ\uff50",
+    "q": "Ɋɋʠ\uff51",
+    "r": "ŔŕŖŗŘřȐȑȒȓɌɍɼɽɾᵲᵳṘṙṚṛṜṝṞṟⱤ\uff52",
+    "s": "SsßŚśŜŝŞşŠšȘșʂ\u0329ṠṡṢṣṤṥṦṧṨṩẛ\uff53",
+    "t": "TÞþŢţŤťŦŧƫƬƭƮȚțȶȾʈ\u0308ᵵṪṫṬṭṮṯṰṱẗⱦ\uff54",
+    "u": ("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲųƯưǓǔǕǖǗǘǙǚǛǜȔȕȖȗɄʉṲṳṴṵṶṷṸṹṺṻỤụỦủỨứỪừỬửỮữỰự\uff55"),
+    "v": "ƲʋṼṽṾṿ\uff56",
+    "w": "WŴŵẀẁẂẃẄẅẆẇẈẉẘ\uff57",
+    "x": "ẊẋẌẍ\uff58",
+    "y": "YÝýÿŶŷŸƳƴȲȳɎɏʏ\u030aẎẏẙỲỳỴỵỶỷỸỹ\uff59",
+    "z": "ŹźŻżŽžƵƶƺǮǯȤȥʐʑẐẑẒẓẔẕⱫⱬ\uff5a",
+}
+ACCENT_MAP = {ord(c): folded for folded, chars in _FOLDED_FROM.items() for c in chars}
+
+_MEMO_LIMIT = 500_000  # words remembered before the memo starts over
+_stem_memo: dict[str, str] = {}
+_fold_memo: dict[str, str] = {}
+
+
+def fold(word: str) -> str:
+    """Lower case with accents folded (``Gödel`` -> ``godel``, ``Straße`` -> ``strasse``)."""
+    return word.lower().translate(ACCENT_MAP)
+
+
+def stem_term(word: str) -> str:
+    """The index term of a word in a stemmed field; ``""`` for a stop word or a single letter."""
+    term = _stem_memo.get(word)
+    if term is None:
+        folded = fold(word)
+        term = "" if len(folded) < 2 or folded in STOP_WORDS else porter_stem(folded)
+        if len(_stem_memo) >= _MEMO_LIMIT:
+            _stem_memo.clear()
+        _stem_memo[word] = term
+    return term
+
+
+def plain_term(word: str) -> str:
+    """The index term of a word in an unstemmed field (names): folded, nothing dropped."""
+    term = _fold_memo.get(word)
+    if term is None:
+        term = fold(word)
+        if len(_fold_memo) >= _MEMO_LIMIT:
+            _fold_memo.clear()
+        _fold_memo[word] = term
+    return term
+
+
+def stemmed_terms(text: str) -> list[str]:
+    """The terms of ``text`` in a stemmed field, in order (stop words dropped)."""
+    return [t for t in map(stem_term, WORD.findall(text)) if t]

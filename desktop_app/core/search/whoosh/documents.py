@@ -1,0 +1,365 @@
+"""Per-paper documents: what the index keeps of a paper and how it is made from its folder.
+
+Each paper has a document in the ``papers`` index (metadata, tags, status, notes, filters)
+carrying, in a column, its :class:`Entry`: the record a list row shows
+(:class:`PaperSummary`) and the fingerprint of the paper's files (name, size, mtime of
+paper.json, notes.md and the PDF), which a sync compares with the folder. A paper's PDF text
+goes into the ``fulltext`` index, from the text cache (:mod:`desktop_app.core.pdf.text`).
+:class:`Views` derives from the entries what sorting and counting look up per paper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.errors import DamagedFile, PaperNotFound
+from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
+from desktop_app.core.paper import Paper, parse_time
+from desktop_app.core.pdf.text import PdfText, file_sha256, load_cached
+from desktop_app.core.search.api import PaperSummary, SortOrder
+from desktop_app.core.search.whoosh.analysis import join_keywords
+from desktop_app.core.words import title_sort_key
+
+log = logging.getLogger(__name__)
+
+#: Reads a PDF's text (the PDF, its SHA-256, whether to read a failed one again).
+Extract = Callable[[Path, str, bool], PdfText]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A paper as indexed: its list row and the state of its files and text."""
+
+    summary: PaperSummary
+    stamp: str  # fingerprint of paper.json, notes.md and the PDFs in the folder
+    pdf_stamp: str = ""  # fingerprint of the PDF the text was taken from
+    text_sha: str = ""  # SHA-256 of that PDF
+    text_state: str = "none"  # none | ok | failed
+    text_error: str | None = None
+    text_pages: int = 0
+
+    def to_bytes(self) -> bytes:
+        data = {
+            "s": dataclasses.asdict(self.summary),
+            "stamp": self.stamp,
+            "pdf": self.pdf_stamp,
+            "sha": self.text_sha,
+            "text": self.text_state,
+            "err": self.text_error,
+            "pages": self.text_pages,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Entry:
+        data = json.loads(raw)
+        s = data["s"]
+        for name in ("authors", "tags", "categories"):
+            s[name] = tuple(s[name])
+        return cls(
+            summary=PaperSummary(**s),
+            stamp=data["stamp"],
+            pdf_stamp=data["pdf"],
+            text_sha=data["sha"],
+            text_state=data["text"],
+            text_error=data["err"],
+            text_pages=data["pages"],
+        )
+
+
+@dataclass
+class Prepared:
+    """One paper's documents, made ready outside the writers' lock."""
+
+    key: str
+    entry: Entry | None = None  # None: remove the paper from the index
+    doc: dict[str, Any] | None = None
+    #: the SHA-256 of the PDF whose cached text to index; "" to remove it; None: leave it
+    text_from: str | None = None
+
+
+@dataclass
+class Views:
+    """What sorting and counting look up per paper, derived from the entries once."""
+
+    newest: dict[str, int]  # 0 for the paper added last
+    by_newest: list[str]  # the papers, the one added last first
+    year: dict[str, int]
+    title: dict[str, str]
+    tags: dict[str, tuple[str, ...]]
+    status: dict[str, str]
+    summary: dict[str, PaperSummary]
+    all_tags: Counter[str]  # over every paper
+    all_status: Counter[str]
+    #: range field -> paper -> value (None: none indexed), made when a range asks
+    numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entries: dict[str, Entry]) -> Views:
+        by_added = sorted(entries, key=lambda k: entries[k].summary.added, reverse=True)
+        tags = {k: e.summary.tags for k, e in entries.items()}
+        status = {k: e.summary.status for k, e in entries.items()}
+        return cls(
+            newest={k: i for i, k in enumerate(by_added)},
+            by_newest=by_added,
+            year={k: e.summary.year or 0 for k, e in entries.items()},
+            title={k: title_sort_key(e.summary.title) for k, e in entries.items()},
+            tags=tags,
+            status=status,
+            summary={k: e.summary for k, e in entries.items()},
+            all_tags=Counter(itertools.chain.from_iterable(tags.values())),
+            all_status=Counter(status.values()),
+        )
+
+    def replace(self, key: str, old: Entry | None, new: Entry | None) -> bool:
+        """Take in one paper's new record; False when the views must be derived anew (a
+        paper added or removed, or its date added changed: the order by date moves)."""
+        if old is None or new is None or old.summary.added != new.summary.added:
+            return False
+        before, after = old.summary, new.summary
+        self.year[key] = after.year or 0
+        self.title[key] = title_sort_key(after.title)
+        self.tags[key] = after.tags
+        self.status[key] = after.status
+        self.summary[key] = after
+        self.numbers.clear()
+        for counter, gone, come in (
+            (self.all_tags, before.tags, after.tags),
+            (self.all_status, (before.status,), (after.status,)),
+        ):
+            counter.subtract(gone)
+            counter.update(come)
+            for name in gone:
+                if counter[name] <= 0:
+                    del counter[name]
+        return True
+
+    def values(self, name: str) -> dict[str, int | None] | None:
+        """Every paper's value of a range field as the index holds it (None for a field
+        the records do not carry)."""
+        found = self.numbers.get(name)
+        if found is None:
+            if name == "year":
+                found = {k: s.year for k, s in self.summary.items()}
+            elif name == "rating":
+                found = {k: s.rating for k, s in self.summary.items()}
+            elif name == "added":
+                found = {k: _epoch(s.added) for k, s in self.summary.items()}
+            else:
+                return None
+            self.numbers[name] = found
+        return found
+
+    def counts(self, keys: list[str]) -> tuple[Counter[str], Counter[str]]:
+        """Papers per tag and per status among ``keys`` (counting the fewer of the keys or
+        the others: a broad query matches most of the library)."""
+        if 2 * len(keys) <= len(self.status):
+            tags = Counter(itertools.chain.from_iterable(map(self.tags.__getitem__, keys)))
+            return tags, Counter(map(self.status.__getitem__, keys))
+        matched = set(keys)
+        others = [k for k in self.status if k not in matched]
+        tags = self.all_tags - Counter(
+            itertools.chain.from_iterable(map(self.tags.__getitem__, others))
+        )
+        return tags, self.all_status - Counter(map(self.status.__getitem__, others))
+
+
+def cached_text(sha: str) -> str | None:
+    """A PDF's text from the text cache, pages separated by form feeds."""
+    cached = load_cached(sha)
+    if cached is None or not cached.ok:
+        log.warning("the cached text of PDF %s is gone; its text is not indexed", sha[:12])
+        return None
+    return "\f".join(cached.pages)
+
+
+def fingerprint(folder: Path) -> str:
+    """Name, size and mtime of a paper folder's paper.json, notes.md and PDFs; "" if gone."""
+    parts: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for e in entries:
+                name = e.name
+                if name in (PAPER_FILE, NOTES_FILE) or name.lower().endswith(".pdf"):
+                    with contextlib.suppress(FileNotFoundError):
+                        st = e.stat()
+                        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    parts.sort()
+    return "|".join(parts)
+
+
+def _file_stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _epoch(iso: str) -> int | None:
+    when = parse_time(iso)
+    return int(when.timestamp()) if when is not None else None
+
+
+def _tag_values(tags: Iterable[str]) -> set[str]:
+    """Each tag and its ancestors (``ml/rag`` is found by ``tag:ml`` too)."""
+    values: set[str] = set()
+    for tag in tags:
+        parts = tag.split("/")
+        for i in range(1, len(parts) + 1):
+            values.add("/".join(parts[:i]))
+    return values
+
+
+def _categories(cats: Iterable[str]) -> set[str]:
+    """Each category and its archive (``cs.IR`` is found by ``cat:cs`` too)."""
+    values: set[str] = set()
+    for cat in cats:
+        values.add(cat)
+        if "." in cat:
+            values.add(cat.split(".", 1)[0])
+    return values
+
+
+def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
+    return PaperSummary(
+        key=paper.key,
+        arxiv_id=paper.arxiv_id,
+        title=paper.title,
+        authors=tuple(paper.authors),
+        year=paper.year,
+        status=paper.status.value,
+        tags=tuple(paper.tags),
+        added=paper.added,
+        rating=paper.rating,
+        pdf_state=paper.pdf_state.value,
+        has_notes=has_notes,
+        last_page=paper.last_page,
+        page_count=paper.page_count or (text_pages or None),
+        categories=tuple(paper.categories),
+    )
+
+
+def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
+    ids = {paper.key}
+    if paper.arxiv_id:
+        ids.add(paper.arxiv_id)
+        if paper.arxiv_version:
+            ids.add(f"{paper.arxiv_id}v{paper.arxiv_version}")
+    if paper.doi:
+        ids.add(paper.doi)
+    has = set()
+    if notes.strip():
+        has.add("notes")
+    if entry.pdf_stamp:
+        has.add("pdf")
+    if entry.text_state == "ok":
+        has.add("text")
+    if paper.tags:
+        has.add("tags")
+    if paper.rating:
+        has.add("rating")
+    tag_words = " ".join(t.replace("/", " ") for t in paper.tags)
+    doc: dict[str, Any] = {
+        "key": paper.key,
+        "id": join_keywords(ids),
+        "title": paper.title,
+        "author": "\n".join(paper.authors),
+        "tags_text": tag_words,
+        "abstract": paper.abstract,
+        "note": notes,
+        "tag": join_keywords(_tag_values(paper.tags)),
+        "cat": join_keywords(_categories(paper.categories)),
+        "status": paper.status.value,
+        "has": join_keywords(has),
+        "pdf": paper.pdf_state.value,
+        "rating": paper.rating,
+        "words": "\n".join([paper.title, *paper.authors, paper.abstract, tag_words, notes]),
+        "record": entry.to_bytes(),
+    }
+    if paper.year is not None:
+        doc["year"] = paper.year
+    added = _epoch(paper.added)
+    if added is not None:
+        doc["added"] = added
+    return doc
+
+
+def prepare(
+    library: Library, key: str, old: Entry | None, extract: Extract, retry_failed: bool = False
+) -> Prepared:
+    """One paper's documents as its folder holds them now (``old``: what the index holds;
+    its text is taken over while the PDF is the same)."""
+    folder = library.paper_dir(key)
+    stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
+    try:
+        paper = library.read(key)
+    except PaperNotFound:
+        return Prepared(key)
+    except DamagedFile as e:
+        log.warning("not indexed: %s", e)
+        return Prepared(key)
+    try:
+        notes = (folder / NOTES_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        notes = ""
+    except (OSError, UnicodeDecodeError) as e:
+        log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
+        notes = ""
+    text_from: str | None = None
+    pdf = library.pdf_path(paper)
+    pdf_stamp = _file_stamp(pdf) if pdf else ""
+    if old is not None and old.pdf_stamp == pdf_stamp:
+        sha, state, error, pages = old.text_sha, old.text_state, old.text_error, old.text_pages
+    elif pdf is None:
+        sha, state, error, pages = "", "none", None, 0
+        text_from = "" if old is not None and old.text_state == "ok" else None
+    else:
+        sha = file_sha256(pdf)
+        if old is not None and old.text_sha == sha:
+            state, error, pages = old.text_state, old.text_error, old.text_pages
+        else:
+            result = extract(pdf, sha, retry_failed)
+            state = "ok" if result.ok else "failed"
+            error, pages = result.error, result.page_count
+            text_from = sha if result.ok else ""
+    entry = Entry(
+        summary=_summary(paper, bool(notes.strip()), pages),
+        stamp=stamp,
+        pdf_stamp=pdf_stamp,
+        text_sha=sha,
+        text_state=state,
+        text_error=error,
+        text_pages=pages,
+    )
+    return Prepared(key, entry, _paper_doc(paper, notes, entry), text_from)
+
+
+def newest_first(scores: dict[str, float], views: Views) -> list[str]:
+    """The papers of ``scores`` (those in the index), the one added last first: newest first
+    breaks every tie of the sorts after (they are stable)."""
+    if 4 * len(scores) >= len(views.by_newest):  # most papers: one pass beats a sort
+        return [k for k in views.by_newest if k in scores]
+    return sorted(filter(views.newest.__contains__, scores), key=views.newest.__getitem__)
+
+
+def sorted_keys(
+    keys: list[str], scores: dict[str, float], views: Views, sort: SortOrder
+) -> list[str]:
+    """``keys``, newest first, in the order asked for."""
+    if sort == SortOrder.RELEVANCE:
+        keys.sort(key=scores.__getitem__, reverse=True)
+    elif sort == SortOrder.YEAR:
+        keys.sort(key=views.year.__getitem__, reverse=True)
+    elif sort == SortOrder.TITLE:
+        keys.sort(key=views.title.__getitem__)
+    return keys

@@ -1,0 +1,123 @@
+"""An open index folder: its two indexes, their reused searchers, and what a search derives
+from them until they change.
+
+One searcher per index is reused and reopened after a commit (DESIGN.md). The records
+(:class:`Entry`) and per-paper views are read once per commit of the papers index (and
+updated in place after an edit of this process), a query word's merged scores once per
+pair of searchers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+
+from desktop_app.core.search.query import Term
+from desktop_app.core.search.whoosh.documents import Entry, Views
+
+
+@dataclass
+class Opened:
+    """The open indexes of the current index folder."""
+
+    name: str
+    folder: Path
+    papers: whoosh_index.FileIndex
+    fulltext: whoosh_index.FileIndex
+    psearcher: Searcher | None = None
+    tsearcher: Searcher | None = None
+    entries: dict[str, Entry] | None = None
+    entries_gen: int = -1
+    views: Views | None = None  # derived from entries; None when entries changed
+    #: A query word's scores over every field (shared: never changed), as of the searchers
+    #: in ``term_scores_of``: a word searched again (the query typed on, another sort or
+    #: view) is not merged again from its fields' scores.
+    term_scores: OrderedDict[Term, dict[str, float]] = field(default_factory=OrderedDict)
+    term_scores_of: tuple[Searcher, Searcher] | None = None
+
+    def close(self) -> None:
+        for s in (self.psearcher, self.tsearcher):
+            if s is not None:
+                with contextlib.suppress(Exception):
+                    s.close()
+        self.psearcher = self.tsearcher = None
+        for ix in (self.papers, self.fulltext):
+            with contextlib.suppress(Exception):
+                ix.storage.close()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection meanwhile: a search makes thousands of small objects (a hit
+    per paper), each few hundred of which start a collection, and now and then a full one
+    over every record in memory (tens of ms with 10,000 papers). Nothing made here is
+    cyclic garbage, and the collector runs as usual afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
+    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md).
+
+    Not ``Searcher.refresh()``: it reuses the reader of a segment whose deletions changed,
+    so documents deleted or replaced by the commit would still be found.
+    """
+    if searcher is not None:
+        if searcher.up_to_date():
+            return searcher
+        searcher.close()
+    return ix.searcher(weighting=BM25F())
+
+
+def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
+    """The searchers of the papers and the full-text index, reopened if they changed."""
+    o.psearcher = fresh(o.psearcher, o.papers)
+    o.tsearcher = fresh(o.tsearcher, o.fulltext)
+    return o.psearcher, o.tsearcher
+
+
+def entries_of(o: Opened) -> dict[str, Entry]:
+    """Every indexed paper's record, read again when the papers index changed."""
+    psearcher, _ = searchers_of(o)
+    gen = psearcher.reader().generation()
+    if o.entries is None or o.entries_gen != gen:
+        reader = psearcher.reader()
+        if reader.doc_count_all() == 0:  # an empty index has no columns
+            o.entries, o.entries_gen, o.views = {}, gen, None
+            return o.entries
+        live = reader.all_doc_ids()
+        records = zip(reader.column_reader("key"), reader.column_reader("record"), strict=True)
+        if reader.has_deletions():
+            live_set = set(live)
+            records = (r for d, r in enumerate(records) if d in live_set)  # type: ignore[assignment]
+        with gc_paused():
+            loaded = {key: Entry.from_bytes(raw) for key, raw in records}
+        o.entries, o.entries_gen, o.views = loaded, gen, None
+        # The records live until the index changes: out of the collector's way. A full
+        # collection walks every object it tracks (60 ms with 10,000 records), and
+        # searches, making thousands of hits each, start one now and then. (Frozen
+        # objects are still freed when no longer referenced; the records hold no
+        # reference cycles.)
+        gc.freeze()
+    return o.entries
+
+
+def views_of(o: Opened) -> Views:
+    """The per-paper views of the records (:class:`Views`)."""
+    records = entries_of(o)
+    if o.views is None:
+        o.views = Views.of(records)
+    return o.views

@@ -1,0 +1,355 @@
+"""Rebuilding the index: a whole new index folder, written while searches go on on the old
+one, with the full text indexed in parallel worker processes.
+
+A rebuild writes a new ``index-<hex>`` folder and switches CURRENT to it in one atomic
+rename, so a reader never sees half an index. With enough papers and cores, worker
+processes (``python -m desktop_app.core.search.whoosh.rebuild``, or a frozen app's own
+executable, see packaging/entry.py) each write segments of their share of the full texts,
+which are committed together at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import secrets
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from desktop_app.core.errors import SearchIndexError
+from desktop_app.core.library import Library
+from desktop_app.core.progress import Progress
+from desktop_app.core.search.whoosh import writing
+from desktop_app.core.search.whoosh.codec import Writer, writer
+from desktop_app.core.search.whoosh.documents import Prepared, cached_text
+from desktop_app.core.search.whoosh.store import (
+    FULLTEXT,
+    PAPERS,
+    POINTER,
+    SCHEMA_VERSION,
+    Storage,
+    fulltext_schema,
+    papers_schema,
+    record_files,
+)
+from desktop_app.core.storage import atomic_write_json
+
+log = logging.getLogger(__name__)
+
+REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
+#: A rebuild's writers end a segment once their posting pool (by Whoosh's own estimate)
+#: holds this much (and enough papers not to count as small): a pool over its limit is
+#: sorted and spilled to runs on disk that are merged at the end, which halves the speed
+#: (measured: one process indexed 2,000 papers of 6,000 words at 20 papers/s in one
+#: segment, 36/s in segments of ~550). The full-text index then has a segment per ~550
+#: such papers, the papers index one per ~3,000.
+SEGMENT_MB = 200
+
+WORKER_FLAG = "--papershelf-index-worker"
+PARALLEL_MIN = 200  # texts below which one process indexes them all
+#: Processes that index full text during a rebuild (Whoosh spends its time in Python, so
+#: only processes, one per core, make it faster).
+MAX_WORKERS = 4
+
+
+def build(
+    cache_dir: Path,
+    library: Library,
+    prepare: Callable[[str], Prepared],
+    progress: Progress | None,
+    in_use: Callable[[], str | None],
+) -> int:
+    """Write a whole new index folder of ``library``'s papers (``prepare``: a paper's
+    documents) and switch CURRENT to it; the caller holds the writers' lock. Old index
+    folders are removed, but the one ``in_use`` names (searched meanwhile). The number of
+    papers.
+
+    Progress counts each paper twice: once when it is read, once when its text is in.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    name = f"index-{secrets.token_hex(4)}"
+    folder = cache_dir / name
+    folder.mkdir()
+    storage = Storage(str(folder))
+    papers = storage.create_index(papers_schema(), indexname=PAPERS)
+    fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+    keys = library.keys()
+    total = 2 * len(keys)
+    if progress:
+        progress(0, total)
+    pw = _NewSegments(papers, writing.MERGE_BELOW)
+    texts = _TextIndexer(fulltext, folder, len(keys))
+    started = time.perf_counter()
+    try:
+        for done, key in enumerate(keys, 1):
+            prep = prepare(key)
+            if prep.entry is not None and prep.doc is not None:
+                pw.add(**prep.doc)
+                if prep.text_from:
+                    texts.add(key, prep.text_from)
+            if progress and (done % 25 == 0 or done == len(keys)):
+                progress(done, total)
+        read = time.perf_counter() - started
+        skipped = len(keys) - len(texts.texts)
+
+        def texts_done(n: int) -> None:
+            if progress:
+                progress(len(keys) + skipped + n, total)
+
+        texts.finish(texts_done, before_wait=lambda: _commit_segments(papers, pw.finish()))
+    except BaseException:
+        texts.close()
+        pw.cancel()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    log.info(
+        "%s: %d papers read in %.1f s, %d texts indexed, in %.1f s in all",
+        folder,
+        len(keys),
+        read,
+        len(texts.texts),
+        time.perf_counter() - started,
+    )
+    record_files(folder)
+    pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
+    atomic_write_json(cache_dir / POINTER, pointer, durable=False)
+    searched = in_use()  # searched meanwhile
+    for old in cache_dir.glob("index-*"):
+        if old.name not in (name, searched) and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)  # in use elsewhere on Windows: later
+    if progress:
+        progress(total, total)
+    return len(keys)
+
+
+def _workers() -> int:
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+class _TextIndexer:
+    """Indexes full texts (key, PDF SHA-256) into a new full-text index while the papers are
+    still being read.
+
+    With enough papers and cores, worker processes each write a segment of their share,
+    fed line by line on their standard input, and the segments are committed together at
+    the end; otherwise this process writes them itself at the end.
+    """
+
+    def __init__(self, fulltext: whoosh_index.FileIndex, folder: Path, expected: int) -> None:
+        self.fulltext = fulltext
+        self.folder = folder
+        self.texts: list[tuple[str, str]] = []
+        self.jobs: list[tuple[subprocess.Popen[str], Path, Path]] = []
+        self.counts: list[int] = []
+        workers = _workers()
+        if workers > 1 and expected >= PARALLEL_MIN:
+            for n in range(workers):
+                outfile = folder / f".segment-{n}.pickle"
+                errfile = folder / f".worker-{n}.log"
+                with errfile.open("w", encoding="utf-8") as err:
+                    proc = subprocess.Popen(
+                        _worker_command(folder, outfile),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        text=True,
+                        env=_worker_env(),
+                    )
+                self.jobs.append((proc, outfile, errfile))
+                self.counts.append(0)
+                threading.Thread(
+                    target=_count_lines, args=(proc, self.counts, n), daemon=True
+                ).start()
+
+    def add(self, key: str, sha: str) -> None:
+        if not self.jobs:
+            self.texts.append((key, sha))
+            return
+        proc = self.jobs[len(self.texts) % len(self.jobs)][0]
+        self.texts.append((key, sha))
+        assert proc.stdin is not None
+        proc.stdin.write(f"{key}\t{sha}\n")
+
+    def finish(self, progress: Callable[[int], None], before_wait: Callable[[], None]) -> None:
+        """Index what is left, commit, report progress as texts done; ``before_wait`` runs
+        while the workers work."""
+        if not self.jobs:
+            before_wait()
+            self._write_here(progress)
+            return
+        for proc, _outfile, _errfile in self.jobs:
+            assert proc.stdin is not None
+            proc.stdin.close()
+        before_wait()
+        while any(proc.poll() is None for proc, _, _ in self.jobs):
+            progress(sum(self.counts))
+            time.sleep(0.2)
+        segments = []
+        for proc, outfile, errfile in self.jobs:
+            if proc.returncode != 0 or not outfile.exists():
+                last = errfile.read_text(encoding="utf-8", errors="replace").strip()
+                detail = last.splitlines()[-1] if last else ""
+                raise SearchIndexError(
+                    f"{self.folder}: a full-text indexing process failed "
+                    f"(exit status {proc.returncode}{': ' + detail if detail else ''})"
+                )
+            with outfile.open("rb") as f:
+                segments.extend(pickle.load(f))
+        _commit_segments(self.fulltext, segments)
+        progress(len(self.texts))
+        self.close()
+
+    def _write_here(self, progress: Callable[[int], None]) -> None:
+        _commit_segments(self.fulltext, _text_segments(self.fulltext, self.texts, progress))
+        progress(len(self.texts))
+
+    def close(self) -> None:
+        """Stop the workers (if still running) and remove their files."""
+        for proc, outfile, errfile in self.jobs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                if stream:
+                    with contextlib.suppress(OSError, ValueError):
+                        stream.close()
+            outfile.unlink(missing_ok=True)
+            errfile.unlink(missing_ok=True)
+        self.jobs = []
+
+
+def _count_lines(proc: subprocess.Popen[str], counts: list[int], n: int) -> None:
+    if proc.stdout is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        for line in proc.stdout:
+            with contextlib.suppress(ValueError):
+                counts[n] = int(line)
+
+
+def _worker_command(folder: Path, outfile: Path) -> list[str]:
+    args = [WORKER_FLAG, str(folder), str(outfile)]
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "desktop_app.core.search.whoosh.rebuild", *args]
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[4])  # the folder holding desktop_app/
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+class _NewSegments:
+    """Documents written into new segments of an index being built (not yet committed):
+    a segment per SEGMENT_MB of postings, by Whoosh's own estimate, of at least ``least``
+    documents."""
+
+    def __init__(self, ix: whoosh_index.FileIndex, least: int) -> None:
+        self.ix = ix
+        self.least = least
+        self.segments: list[Any] = []
+        self.writer = self._writer()
+
+    def _writer(self) -> Writer:
+        return writer(self.ix, _lk=False, limitmb=SEGMENT_MB + REBUILD_LIMIT_MB)
+
+    def add(self, **doc: Any) -> None:
+        writer = self.writer
+        writer.add_document(**doc)
+        if writer.pool.currentsize > SEGMENT_MB << 20 and writer.docnum >= self.least:
+            self._close()
+            self.writer = self._writer()
+
+    def _close(self) -> None:
+        self.segments.append(self.writer._finalize_segment())
+        self.writer._tempstorage.destroy()
+
+    def finish(self) -> list[Any]:
+        """The segments written (the writer is done)."""
+        if self.writer.docnum:
+            self._close()
+        else:
+            self.writer.cancel()
+        return self.segments
+
+    def cancel(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.cancel()
+
+
+def _text_segments(
+    ix: whoosh_index.FileIndex, texts: Iterable[tuple[str, str]], progress: Callable[[int], None]
+) -> list[Any]:
+    """Index the texts of (key, PDF SHA-256) pairs into new segments of ``ix``;
+    ``progress`` hears the texts done now and then."""
+    segments = _NewSegments(ix, writing.TEXT_MERGE_BELOW)
+    try:
+        for done, (key, sha) in enumerate(texts, 1):
+            text = cached_text(sha)
+            if text:
+                segments.add(key=key, fulltext=text)
+            if done % 10 == 0:
+                progress(done)
+        return segments.finish()
+    except BaseException:
+        segments.cancel()
+        raise
+
+
+def _commit_segments(ix: whoosh_index.FileIndex, segments: list[Any]) -> None:
+    """Make ``segments`` (written by :class:`_NewSegments`, in this process or the workers)
+    the content of the new, empty index ``ix``, as Whoosh's own multi-process writer does
+    (``multisegment=True``). The index is a rebuild's own: the caller holds the lock of
+    every writer of the library's index."""
+    tw = writer(ix, _lk=False)
+    tw._close_segment()
+    tw._commit_toc(segments)
+    tw._finish()
+
+
+def _segment_worker(folder: str, outfile: str) -> None:
+    """In a worker process: index the texts named on stdin ("key<TAB>sha" lines) into
+    segments of its own, print how many are done now and then, and leave the segments
+    (a pickled list) in ``outfile``."""
+    ix = Storage(folder).open_index(FULLTEXT)
+    texts = (line.rstrip("\n").partition("\t")[::2] for line in sys.stdin)
+
+    def report(done: int) -> None:
+        print(done, flush=True)
+
+    segments = _text_segments(ix, texts, report)
+    tmp = Path(outfile + ".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(segments, f)
+    os.replace(tmp, outfile)
+
+
+def run_worker_if_requested(argv: list[str] | None = None) -> None:
+    """Serve as a full-text indexing worker, then exit, when started as one.
+
+    A frozen app's entry point calls this first thing: its own executable is the worker.
+    """
+    argv = sys.argv if argv is None else argv
+    if len(argv) >= 4 and argv[1] == WORKER_FLAG:
+        _segment_worker(argv[2], argv[3])
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    # Through the module's own name, not __main__: what a worker pickles (its segments)
+    # names real modules only.
+    from desktop_app.core.search.whoosh import rebuild as _named
+
+    _named.run_worker_if_requested()

@@ -1,0 +1,444 @@
+"""Scoring: the papers a query's words match and their BM25F scores, with their caches.
+
+Words, prefixes, wildcards and fuzzy words are scored block by block straight from the
+postings, phrases from the positions of the papers holding all their words: Whoosh's own
+collector spends several microseconds per matching document, too slow when a common word
+matches all 10,000 papers. What is scored is kept per searcher (an index as of one commit):
+a field's word in ``_score_cache``, a query word over all its fields in
+``Opened.term_scores``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import pickle
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE as _UINT_SIZE
+from whoosh.util.numeric import byte_to_length
+
+from desktop_app.core.search.api import Hit
+from desktop_app.core.search.evaluate import Scores, within
+from desktop_app.core.search.query import Range, Term
+from desktop_app.core.search.whoosh.analysis import TermPositions
+from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
+from desktop_app.core.search.whoosh.queries import (
+    BOOSTS,
+    KEYWORD_FIELDS,
+    paper_query,
+    text_query,
+)
+from desktop_app.core.search.whoosh.store import FULLTEXT
+
+TERM_CACHE_SIZE = 16  # query words whose merged scores are kept (each up to one per paper)
+
+
+def term_scores(o: Opened, term: Term) -> Scores | None:
+    """The scores of the papers a word (phrase, prefix...) matches, in any field it
+    names; the dict is shared: never change it."""
+    now = searchers_of(o)
+    if o.term_scores_of != now:
+        o.term_scores.clear()
+        o.term_scores_of = now
+    found = o.term_scores.get(term)
+    if found is None:
+        found = _merged(now, term)
+        if found is None:
+            return None
+        o.term_scores[term] = found
+        while len(o.term_scores) > TERM_CACHE_SIZE:
+            o.term_scores.popitem(last=False)
+    else:
+        o.term_scores.move_to_end(term)
+    return found
+
+
+def _merged(both: tuple[Searcher, Searcher], term: Term) -> Scores | None:
+    """The scores of a word over its fields, merged."""
+    psearcher, tsearcher = both
+    pq = paper_query(term)
+    tq = text_query(term) if term.field in (None, "fulltext") else None
+    if pq is None and tq is None:
+        return None
+    scores: dict[str, float] = {}
+    if pq is not None:
+        if term.field in KEYWORD_FIELDS:
+            if psearcher.doc_count_all() == 0:
+                return scores
+            keys = psearcher.reader().column_reader("key")
+            for docnum in psearcher.docs_for_query(pq):
+                scores[keys[docnum]] = 0.0
+        else:
+            _collect(psearcher, pq, scores, 1.0)
+    if tq is not None:
+        _collect(tsearcher, tq, scores, BOOSTS[FULLTEXT])
+    return scores
+
+
+def range_scores(o: Opened, node: Range) -> Scores:
+    """The papers whose value of a range field is in the range, scoring 0."""
+    # From the records in memory: the index's numeric ranges walk a trie of terms and
+    # yield one document at a time (30-40 ms for half of 10,000 papers).
+    values = views_of(o).values(node.field)
+    if values is not None:
+        return within(values, node.low, node.high)
+    psearcher, _ = searchers_of(o)
+    if psearcher.doc_count_all() == 0:
+        return {}
+    keys = psearcher.reader().column_reader("key")
+    q = wq.NumericRange(node.field, node.low, node.high)
+    return {keys[d]: 0.0 for d in psearcher.docs_for_query(q)}
+
+
+def more_like_this(o: Opened, key: str, limit: int) -> list[Hit]:
+    """Papers whose title, abstract and tags share the most telling words with ``key``'s."""
+    records = entries_of(o)
+    entry = records.get(key)
+    if entry is None:
+        return []
+    psearcher, _ = searchers_of(o)
+    docnum = psearcher.document_number(key=key)
+    stored = psearcher.stored_fields(docnum) if docnum is not None else {}
+    text = " ".join([entry.summary.title, stored.get("abstract", ""), " ".join(entry.summary.tags)])
+    terms = psearcher.key_terms_from_text("abstract", text, numterms=15)
+    if not terms:
+        return []
+    q = wq.Or(
+        [wq.Term("title", t, boost=2.0 * w) for t, w in terms]
+        + [wq.Term("abstract", t, boost=w) for t, w in terms]
+        + [wq.Term("tags_text", t, boost=w) for t, w in terms]
+    )
+    scores: dict[str, float] = {}
+    _collect(psearcher, q, scores, 1.0)
+    scores.pop(key, None)
+    ranked = sorted(scores, key=lambda k: -scores[k])[:limit]
+    return [Hit(records[k].summary, scores[k]) for k in ranked if k in records]
+
+
+def _collect(searcher: Searcher, q: wq.Query, scores: dict[str, float], weight: float) -> None:
+    """Add the scores of every paper ``q`` matches to ``scores`` (weighted).
+
+    Terms, prefixes, wildcards and fuzzy terms (and ORs of them) are scored block by block
+    straight from the postings: Whoosh's collector spends several microseconds per matching
+    document, too slow when a common word matches all 10,000 papers. Phrases go through
+    Whoosh's own search.
+    """
+    if searcher.doc_count_all() == 0:  # an empty index has no columns
+        return
+    if isinstance(q, wq.Or):
+        for part in q.subqueries:
+            _collect(searcher, part, scores, weight)
+        return
+    found = _scored(searcher, q, weight)
+    if not scores:
+        scores.update(found)
+        return
+    get = scores.get
+    for k, v in found.items():
+        scores[k] = get(k, 0.0) + v
+
+
+#: Per searcher (an index as of one commit): (query, weight) -> the scores of the papers it
+#: matches, most recently used last. A searcher never changes, so neither do these; the
+#: papers' searcher is replaced at each of their commits, the full text's only when a PDF's
+#: text changes. Queries typed letter by letter, sorted anew or filtered by the sidebar
+#: repeat their words, and a common word costs 5-40 ms to score from its postings.
+_score_cache: weakref.WeakKeyDictionary[Searcher, OrderedDict[Any, dict[str, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+_score_cache_lock = threading.Lock()
+SCORE_CACHE_SIZE = 64  # (query, weight) pairs kept per searcher
+
+
+def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
+    """The scores of the papers ``q`` (one field's word, phrase, prefix...) matches; the
+    returned dict is shared: never change it."""
+    cache_key = (q, weight)
+    with _score_cache_lock:
+        cache = _score_cache.get(searcher)
+        if cache is None:
+            cache = _score_cache[searcher] = OrderedDict()
+        found = cache.get(cache_key)
+        if found is not None:
+            cache.move_to_end(cache_key)
+            return found
+    found = {}
+    if isinstance(q, wq.Term):
+        _score_term(searcher, q.fieldname, q.text, q.boost * weight, found)
+    elif isinstance(q, wq.Prefix | wq.Wildcard | wq.FuzzyTerm):
+        _score_expanded(searcher, q, q.boost * weight, found)
+    elif isinstance(q, wq.Phrase) and searcher.schema[q.fieldname].format.supports("positions"):
+        _score_phrase(searcher, q.fieldname, list(q.words), q.slop, q.boost * weight, found)
+    else:
+        keys = searcher.reader().column_reader("key")
+        for score, docnum in searcher.search(q, limit=None).top_n:
+            k = keys[docnum]
+            found[k] = found.get(k, 0.0) + score * weight
+    with _score_cache_lock:
+        cache[cache_key] = found
+        while len(cache) > SCORE_CACHE_SIZE:
+            cache.popitem(last=False)
+    return found
+
+
+#: BM25F's parameters, as Whoosh's BM25F() has them.
+_B, _K1 = 0.75, 1.2
+#: Per segment (segments never change but for deletions): docnum -> key, field lengths.
+_segment_cache: dict[tuple[str, str], list[Any]] = {}
+_segment_cache_lock = threading.Lock()
+
+
+def _segment_list(reader: Any, what: str) -> list[Any]:
+    """The keys (``what`` "key") or a field's lengths of a segment, by local docnum."""
+    folder = getattr(reader.storage, "folder", "")
+    cache_key = (f"{folder}/{reader.segment().segment_id()}", what)
+    with _segment_cache_lock:
+        found = _segment_cache.get(cache_key)
+    if found is not None:
+        return found
+    if what == "key":
+        values: list[Any] = list(reader.column_reader("key"))
+    else:
+        column = reader._perdoc._cached_reader(f"_{what}_len", LENGTHS_COLUMN)
+        values = [byte_to_length(b) for b in column] if column is not None else []
+        values += [1] * (reader.doc_count_all() - len(values))
+    with _segment_cache_lock:
+        if len(_segment_cache) > 2000:
+            _segment_cache.clear()
+        _segment_cache[cache_key] = values
+    return values
+
+
+def _blocks(
+    matcher: Any, values: bool = False, only: set[int] | None = None
+) -> Iterator[tuple[Any, Any]]:
+    """A term's postings a block at a time: (docnums, term frequencies), or with ``values``
+    (docnums, encoded values); deleted documents left out. With ``only``, just those
+    documents: a block holding none of them is skipped with its values undecoded."""
+    deleted: set[int] | None = None
+    if isinstance(matcher, FilterMatcher):
+        deleted = matcher._ids  # Whoosh filters out a segment's deleted documents so
+        matcher = matcher.child
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            start = matcher._i
+            ids = matcher._ids[start:]
+            wanted = None
+            if only is not None:
+                wanted = [i for i, d in enumerate(ids) if d in only]
+                if not wanted:
+                    matcher._next_block()
+                    continue
+            if values:
+                matcher._read_values()
+            else:
+                matcher._read_weights()
+            found = (matcher._values if values else matcher._weights)[start:]
+            if wanted is not None and len(wanted) < len(ids):
+                ids, found = [ids[i] for i in wanted], [found[i] for i in wanted]
+            if deleted:
+                pairs = [(d, x) for d, x in zip(ids, found, strict=True) if d not in deleted]
+                ids, found = [d for d, _ in pairs], [x for _, x in pairs]
+            yield ids, found
+            matcher._next_block()
+    else:
+        ids, found = [], []
+        while matcher.is_active():
+            d = matcher.id()
+            if (not deleted or d not in deleted) and (only is None or d in only):
+                ids.append(d)
+                found.append(matcher.value() if values else matcher.weight())
+            matcher.next()
+        yield ids, found
+
+
+def _score_term(
+    searcher: Searcher, fieldname: str, text: str, boost: float, scores: dict[str, float]
+) -> None:
+    df = searcher.doc_frequency(fieldname, text)
+    if not df:
+        return
+    idf = math.log(searcher.doc_count_all() / (df + 1)) + 1
+    scorable = searcher.schema[fieldname].scorable
+    avg = searcher.avg_field_length(fieldname) or 1.0
+    c1 = idf * boost * (_K1 + 1)
+    c2 = _K1 * (1 - _B)
+    c3 = _K1 * _B / avg
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        keys = _segment_list(reader, "key")
+        get = scores.get
+        if not scorable:
+            for ids, _tfs in _blocks(matcher):
+                for d in ids:
+                    scores[keys[d]] = get(keys[d], 0.0) + boost
+            continue
+        lengths = _segment_list(reader, fieldname)
+        for ids, tfs in _blocks(matcher):
+            for d, tf in zip(ids, tfs, strict=True):
+                k = keys[d]
+                scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * lengths[d])
+
+
+def _score_phrase(
+    searcher: Searcher,
+    fieldname: str,
+    words: list[str],
+    slop: int,
+    boost: float,
+    scores: dict[str, float],
+) -> None:
+    """Papers holding the words in this order, at most ``slop`` positions apart.
+
+    The papers holding every word are found from the postings' documents alone; then only
+    their positions are decoded (Whoosh's phrase matcher decodes every posting of every
+    word). Scored by BM25 with the number of occurrences as the frequency.
+    """
+    dfs = [searcher.doc_frequency(fieldname, w) for w in words]
+    if not all(dfs):
+        return
+    n = searcher.doc_count_all()
+    idf = sum(math.log(n / (df + 1)) + 1 for df in dfs)
+    avg = searcher.avg_field_length(fieldname) or 1.0
+    c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
+    fmt = searcher.schema[fieldname].format
+    order = sorted(range(len(words)), key=lambda i: dfs[i])  # the rarest word first
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        docs: set[int] = set()
+        for rank, i in enumerate(order):
+            try:
+                matcher = reader.postings(fieldname, words[i])
+            except TermNotFound:
+                docs = set()
+                break
+            held: set[int] = set()
+            for ids, _tfs in _blocks(matcher, only=docs if rank else None):
+                held.update(ids)
+            docs = held
+            if not docs:
+                break
+        if not docs:
+            continue
+        # Each word's encoded positions in those documents, in docnum order (as postings go).
+        found = sorted(docs)
+        encoded: list[list[bytes]] = []
+        for word in words:
+            blocks = _blocks(reader.postings(fieldname, word), values=True, only=docs)
+            encoded.append([v for _ids, values in blocks for v in values])
+        counts = _phrase_counts(fmt, found, encoded, slop)
+        keys = _segment_list(reader, "key")
+        lengths = _segment_list(reader, fieldname)
+        for d, count in counts.items():
+            k = keys[d]
+            scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
+
+
+#: How Whoosh's Positions format pickles a value's position deltas (after the count), up
+#: to the list's items: protocol 2, an empty list, memo slot 0.
+_DELTAS_START = b"\x80\x02]q\x00"
+
+
+def _delta_lists(values: list[bytes]) -> list[list[int]]:
+    """The position deltas of many Positions values, unpickled in one call: each value's
+    list, stripped of its protocol and stop codes, goes between a mark and a LIST code
+    (every list overwrites memo slot 0, which nothing reads back)."""
+    if all(v.startswith(_DELTAS_START, _UINT_SIZE) for v in values):
+        parts = [v[_UINT_SIZE + 2 : -1 if v.endswith(b".") else None] for v in values]
+        lists: list[list[int]] = pickle.loads(b"\x80\x02(" + b"".join(parts) + b"l.")
+        return lists
+    return [pickle.loads(v[_UINT_SIZE:] + (b"" if v.endswith(b".") else b".")) for v in values]
+
+
+def _phrase_counts(
+    fmt: Any, docs: list[int], encoded: list[list[bytes]], slop: int
+) -> dict[int, int]:
+    """How often the words occur in order, each at most ``slop`` positions after the last,
+    in each of ``docs``, which hold them all: ``encoded`` has each word's positions in
+    them, as the format ``fmt`` encodes them."""
+    pickled = type(fmt) in (Positions, TermPositions)
+    if slop > 1 or not pickled:
+        if pickled:
+            decoded = [[list(itertools.accumulate(d)) for d in _delta_lists(e)] for e in encoded]
+        else:
+            decoded = [[fmt.decode_positions(v) for v in e] for e in encoded]
+        found = (_occurrences(list(per_doc), slop) for per_doc in zip(*decoded, strict=True))
+        return {d: n for d, n in zip(docs, found, strict=True) if n}
+    # Adjacent: word i's positions shifted back by i (accumulate's initial value; the
+    # extra -i it yields first is no position) meet those of the first word. (One set of
+    # every document's positions at once, docnum and position in one int, is no faster:
+    # 200,000 distinct ints take ~40 ms to put in a set.)
+    # The loops over documents are maps of C functions: no Python code runs per document.
+    accumulate = itertools.accumulate
+    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(encoded[0])))
+    for i in range(1, len(encoded)):
+        shifted = map(functools.partial(accumulate, initial=-i), _delta_lists(encoded[i]))
+        common = map(set.intersection, common, shifted)
+    return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
+
+
+def _occurrences(positions: list[list[int]], slop: int) -> int:
+    """How often the words occur in order, each at most ``slop`` positions after the last."""
+    if slop <= 1:  # adjacent: shift each word's positions back by its place in the phrase
+        common = set(positions[0])
+        for i, places in enumerate(positions[1:], 1):
+            common.intersection_update(p - i for p in places)
+            if not common:
+                return 0
+        return len(common)
+    following = [set(p) for p in positions[1:]]
+    count = 0
+    for start in positions[0]:
+        pos = start
+        for allowed in following:
+            nxt = next((pos + gap for gap in range(1, slop + 1) if pos + gap in allowed), None)
+            if nxt is None:
+                break
+            pos = nxt
+        else:
+            count += 1
+    return count
+
+
+def _score_expanded(
+    searcher: Searcher, q: wq.Query, boost: float, scores: dict[str, float]
+) -> None:
+    """Prefix, wildcard, fuzzy: every paper holding one of the words scores ``boost`` (a
+    constant score, as Whoosh gives these queries)."""
+    matched: set[str] = set()
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        keys = _segment_list(reader, "key")
+        if isinstance(q, wq.Prefix):  # one walk of the lexicon (existing_terms walks it twice)
+            texts: Iterable[Any] = list(reader.expand_prefix(q.fieldname, q.text))
+        else:
+            texts = [text for _field, text in q.existing_terms(reader, expand=True)]
+        for text in texts:
+            try:
+                matcher = reader.postings(q.fieldname, text)
+            except TermNotFound:
+                continue
+            for ids, _tfs in _blocks(matcher):
+                matched.update(map(keys.__getitem__, ids))
+    if not scores:
+        scores.update(dict.fromkeys(matched, boost))
+        return
+    for k in matched:
+        scores[k] = scores.get(k, 0.0) + boost

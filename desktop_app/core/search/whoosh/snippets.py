@@ -1,0 +1,55 @@
+"""The index's side of highlighting: a hit's snippets, cut (by :mod:`..highlight`) from the
+texts the index stores (abstract, notes) and from the text cache (a PDF's pages), and the
+indexed words a fuzzy word reaches, which it marks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from desktop_app.core.pdf.text import load_cached
+from desktop_app.core.search.api import Snippet
+from desktop_app.core.search.highlight import Expand, Marks, field_snippets, page_snippets
+from desktop_app.core.search.whoosh.documents import Entry
+from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from desktop_app.core.search.whoosh.store import DAMAGE, FULLTEXT
+
+
+def expander(o: Opened) -> Expand:
+    """The words of ``o``'s indexes (as they are now) within an edit distance of a word."""
+    preader = o.psearcher.reader() if o.psearcher else None
+    treader = o.tsearcher.reader() if o.tsearcher else None
+
+    def expand(fieldname: str, word: str, distance: int) -> Iterator[str]:
+        reader = treader if fieldname == FULLTEXT else preader
+        if reader is not None:
+            with contextlib.suppress(*DAMAGE):  # a damaged index: the words found so far
+                yield from reader.terms_within(fieldname, word, distance, prefix=1)
+
+    return expand
+
+
+def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Snippet, ...]:
+    """A hit's snippets: its title, abstract and notes, and the first ``pages`` pages of its
+    PDF's text with a match, where the marks cover them."""
+    s = entry.summary
+    stored: dict[str, Any] = {}
+    if marks.covers("abstract") or marks.covers("note"):
+        psearcher, _ = searchers_of(o)
+        docnum = psearcher.document_number(key=s.key)
+        if docnum is not None:
+            stored = psearcher.stored_fields(docnum)
+    out = field_snippets(marks, s.title, stored)
+    if marks.covers(FULLTEXT) and entry.text_state == "ok":
+        out.extend(text_snippets(entry, marks, pages))
+    return tuple(out)
+
+
+def text_snippets(entry: Entry, marks: Marks, limit: int) -> list[Snippet]:
+    """The snippets of the first ``limit`` pages of a paper's PDF text with a match."""
+    cached = load_cached(entry.text_sha)
+    if cached is None or not cached.ok:
+        return []
+    return page_snippets(cached.pages, marks, limit)

@@ -1,0 +1,181 @@
+"""The stored index: where its files live, its schemas, and their integrity.
+
+Layout, under :func:`paths.library_cache_dir` (one folder per library)::
+
+    index.lock            the writers' lock (one writer at a time, across processes)
+    CURRENT               {"schema": SCHEMA_VERSION, "dir": "index-<hex>", "library": "..."}
+    index-<hex>/          the Whoosh storage: the "papers" and "fulltext" indexes
+    index-<hex>/files.json  the size of every index file after the last commit
+
+Two indexes, so that a change of tags, status, rating or notes never re-indexes a PDF's text:
+``papers``, one small document per paper (metadata, tags, status, notes, filters, and the
+record a list row shows), and ``fulltext``, one document per paper with its PDF's text.
+
+An index of another schema, or damaged (a file shorter than recorded, a TOC that does not
+load) is rebuilt; the files are read through memory maps (:class:`MappedFile`).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import pickle
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+
+from desktop_app.core.search.whoosh.analysis import (
+    PLAIN,
+    STEMMED,
+    KeywordAnalyzer,
+    text_field_format,
+)
+from desktop_app.core.storage import atomic_write_json
+
+#: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
+SCHEMA_VERSION = 3  # 2: postings blocks keep their positions apart (the own codec); 3: the
+#                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec
+#: Schemas whose indexes this code can still search while their replacement is built
+#: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
+#: own; schema 2's segments name the codec by its old module path, which no longer exists).
+READABLE_SCHEMAS = frozenset({1, SCHEMA_VERSION})
+PAPERS = "papers"
+FULLTEXT = "fulltext"
+POINTER = "CURRENT"
+FILES = "files.json"
+#: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
+DAMAGE = (
+    OSError,
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    zlib.error,
+    ValueError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    whoosh_index.IndexError,
+)
+
+
+def papers_schema() -> Schema:
+    kw = KeywordAnalyzer()
+    return Schema(
+        key=ID(stored=True, unique=True, sortable=True),
+        id=KEYWORD(analyzer=kw, scorable=True),
+        title=text_field_format(TEXT(analyzer=STEMMED)),
+        author=text_field_format(TEXT(analyzer=PLAIN)),
+        tags_text=text_field_format(TEXT(analyzer=STEMMED)),
+        abstract=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        note=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        tag=KEYWORD(analyzer=kw),
+        cat=KEYWORD(analyzer=kw),
+        status=KEYWORD(analyzer=kw),
+        has=KEYWORD(analyzer=kw),
+        pdf=KEYWORD(analyzer=kw),
+        year=NUMERIC(int, bits=32),
+        rating=NUMERIC(int, bits=32),
+        added=NUMERIC(int, bits=64),
+        words=TEXT(analyzer=PLAIN, phrase=False),  # the vocabulary for "did you mean"
+        record=COLUMN(VarBytesColumn()),
+    )
+
+
+def fulltext_schema() -> Schema:
+    return Schema(
+        key=ID(stored=True, unique=True, sortable=True),
+        fulltext=text_field_format(TEXT(analyzer=STEMMED)),
+    )
+
+
+class Storage(FileStorage):  # type: ignore[misc]
+    """Whoosh's file storage, with temp folders of each process's own.
+
+    A Whoosh writer keeps its temp files in a folder named after the index
+    ("fulltext.tmp") and deletes it when done: the worker processes of a rebuild, writing
+    at the same time, would delete each other's files. (Within one process the name must
+    stay the same: a writer and its per-document writer share the folder.)
+    """
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        """An index file to read, mapped into memory (:class:`MappedFile`); an empty
+        one (it cannot be mapped) opened as Whoosh does."""
+        path = self._fpath(name)
+        try:
+            if os.path.getsize(path) > 0:
+                return MappedFile(path, name, **kwargs)
+        except (OSError, ValueError):
+            pass
+        return super().open_file(name, **kwargs)
+
+
+class MappedFile(StructFile):  # type: ignore[misc]
+    """A finished index file, read through a memory map.
+
+    Whoosh reads terms and postings by seeking and reading a few bytes at a time: through
+    a buffered file each costs a system call (~25 µs each on a small VM, a third of the
+    first search for a common word); from a map it is a slice. Index files never change
+    once written (a rebuild writes a new folder), and a file that is shorter than recorded
+    is found before it is opened (:func:`check_files`).
+    """
+
+    def __init__(self, path: str, name: str, **kwargs: Any) -> None:
+        with open(path, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        super().__init__(mapped, name=name, **kwargs)
+
+    def get(self, position: int, length: int) -> bytes:
+        return self.file[position : position + length]  # type: ignore[no-any-return]
+
+
+def read_pointer(cache_dir: Path) -> dict[str, Any] | None:
+    """What CURRENT says (None when it is missing or unreadable)."""
+    try:
+        data = json.loads((cache_dir / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def record_files(folder: Path) -> None:
+    """Note every index file's size, so a truncated one is found on the next open."""
+    sizes = {
+        p.name: p.stat().st_size
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.endswith("WRITELOCK")
+        and not p.name.startswith(".")
+        and p.name != FILES
+    }
+    atomic_write_json(folder / FILES, sizes, durable=False)
+
+
+def check_files(folder: Path) -> str | None:
+    """What is wrong with the index files (missing, shorter or longer than recorded)."""
+    try:
+        sizes = json.loads((folder / FILES).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"{FILES} missing"
+    except (OSError, ValueError) as e:
+        return f"{FILES} unreadable: {e}"
+    if not isinstance(sizes, dict):
+        return f"{FILES} unreadable"
+    for name, size in sizes.items():
+        try:
+            actual = (folder / name).stat().st_size
+        except FileNotFoundError:
+            return f"{name} missing"
+        if actual != size:
+            return f"{name} is {actual} bytes, {size} expected"
+    return None

@@ -1,0 +1,118 @@
+"""The stored index: its folder, schema and files; an index that is missing, damaged or of
+another schema is rebuilt, one still readable is searched meanwhile."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from desktop_app.core.library import Library
+from desktop_app.core.search.whoosh import store
+from desktop_app.core.search.whoosh.index import WhooshIndex
+from tests.helpers.indexing import keys
+from tests.helpers.locks import index_lock_held
+
+# -- a disposable cache ---------------------------------------------------------------------
+
+
+def test_rebuilt_after_its_folder_is_deleted(lib: Library, ix: WhooshIndex) -> None:
+    before = keys(ix, "retrieval")
+    folder = ix.dir
+    ix.close()
+    shutil.rmtree(folder)
+    progress: list[tuple[int, int]] = []
+    with WhooshIndex(lib) as again:
+        report = again.sync(lambda done, total: progress.append((done, total)))
+        assert report.rebuilt and report.reason == "no index yet"
+        assert progress[0] == (0, 6) and progress[-1] == (6, 6)  # each paper read, then its text
+        assert keys(again, "retrieval") == before
+
+
+def test_truncated_segment_file_is_rebuilt_with_nothing_lost(lib: Library, ix: WhooshIndex) -> None:
+    before = {q: keys(ix, q) for q in ("retrieval", "fulltext:bm25", "tag:rag", "note:colbert")}
+    opened = ix._open
+    assert opened is not None
+    folder = opened.folder
+    ix.close()
+    segment = max(
+        (p for p in folder.iterdir() if p.suffix == ".pst"), key=lambda p: p.stat().st_size
+    )
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    with WhooshIndex(lib) as again:
+        report = again.sync()
+        assert report.rebuilt and report.reason and "damaged" in report.reason
+        assert {q: keys(again, q) for q in before} == before
+
+
+def test_old_schema_is_rebuilt(lib: Library, ix: WhooshIndex) -> None:
+    pointer = ix.dir / store.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = store.SCHEMA_VERSION - 1
+    pointer.write_text(json.dumps(data))
+    with WhooshIndex(lib) as again:
+        report = again.sync()
+        assert report.rebuilt and report.reason == (
+            "made by an older version of Papershelf: "
+            f"schema {store.SCHEMA_VERSION - 1}, now {store.SCHEMA_VERSION}"
+        )
+        assert again.search("").total == 3
+
+
+def test_an_older_index_is_searched_while_a_sync_rebuilds_it(lib: Library, ix: WhooshIndex) -> None:
+    import threading
+
+    before = keys(ix, "retrieval")
+    pointer = ix.dir / store.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = 1  # an index of the version before: still readable
+    pointer.write_text(json.dumps(data))
+    with WhooshIndex(lib) as again:
+        assert again.searchable() and not again.exists()
+        reports: list[Any] = []
+        syncing = threading.Thread(target=lambda: reports.append(again.sync()))
+        with index_lock_held(ix.dir):  # the rebuild is slow (or another program's)
+            syncing.start()  # waits for the writers' lock, not holding the searches up
+            assert keys(again, "retrieval", stale_ok=True) == before
+            assert not reports
+        syncing.join(30)
+        (report,) = reports
+        assert report.rebuilt and report.reason.startswith("made by an older version")
+        assert again.exists() and keys(again, "retrieval") == before
+        assert [p.name for p in again.dir.glob("index-*")] == [again._open.name]  # old gone
+
+
+def test_index_files_are_read_through_memory_maps_empty_ones_as_they_are(tmp_path: Path) -> None:
+    storage = store.Storage(str(tmp_path))
+    (tmp_path / "full.bin").write_bytes(b"\x00\x00\x00\x2a rest")
+    (tmp_path / "empty.bin").write_bytes(b"")
+    full = storage.open_file("full.bin")
+    assert isinstance(full, store.MappedFile)
+    assert full.get_int(0) == 42 and full.get(5, 4) == b"rest"
+    full.seek(4)
+    assert full.read() == b" rest"
+    full.close()
+    empty = storage.open_file("empty.bin")  # a map of nothing cannot be made
+    assert empty.read() == b""
+    empty.close()
+
+
+def test_an_index_whose_segments_name_a_moved_codec_is_rebuilt_not_searched(
+    lib: Library, ix: WhooshIndex
+) -> None:
+    """Schema 2's segments name the codec by its old module path: searching one would
+    fail, so it is rebuilt first even where a stale index would do."""
+    before = keys(ix, "retrieval")
+    pointer = ix.dir / store.POINTER
+    ix.close()
+    data = json.loads(pointer.read_text())
+    data["schema"] = 2
+    pointer.write_text(json.dumps(data))
+    assert 2 not in store.READABLE_SCHEMAS and 1 in store.READABLE_SCHEMAS
+    with WhooshIndex(lib) as again:
+        assert not again.searchable() and not again.exists()
+        assert keys(again, "retrieval", stale_ok=True) == before  # rebuilt first
+        assert again.exists()
