@@ -8,6 +8,7 @@ process, which is quicker.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -88,3 +89,60 @@ def test_a_closed_pipe_is_not_an_error(imported: Shelf) -> None:
     )
     assert result.stdout.split() == ["ID", "STATUS", "YEAR", "TITLE"]
     assert result.stderr == ""
+
+
+def test_version_loads_no_heavy_library() -> None:
+    """``papershelf --version`` (and the parser every run builds) loads neither the BibTeX
+    parser, the HTTP client nor the search engine: each command imports what it needs."""
+    code = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "heavy = ('bibtexparser', 'requests', 'whoosh', 'desktop_app.core.search.whoosh')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("papershelf ")
+    assert lines[1] == "[]"
+
+
+def test_python_m_desktop_app_cli_runs_the_command_line(shelf: Shelf) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app.cli", *shelf.argv("list")],
+        capture_output=True,
+        text=True,
+        env=shelf.env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "No papers.\n", "")
+
+
+def test_only_the_context_imports_the_search_engine() -> None:
+    """DESIGN.md: outside the composition roots, the index is the SearchIndex protocol."""
+    package = ROOT / "desktop_app" / "cli"
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n.startswith(("whoosh", "desktop_app.core.search.whoosh")) for n in names):
+                offenders.append(path.name)
+    assert set(offenders) == {"context.py"}
+
+
+def test_every_module_of_the_package_is_small() -> None:
+    """STYLE.md A: a module reads in one sitting."""
+    for path in (ROOT / "desktop_app" / "cli").glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 900, path.name
