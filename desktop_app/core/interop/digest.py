@@ -193,18 +193,6 @@ class DigestReport:
             f"{len(self.skipped)} skipped"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "added": list(self.added),
-            "present": list(self.present),
-            "updated": list(self.updated),
-            "dismissed": list(self.dismissed),
-            "skipped": [
-                {"line": s.line, "reason": s.reason, "title": s.title} for s in self.skipped
-            ],
-        }
-
 
 # -- reading ----------------------------------------------------------------------------------
 

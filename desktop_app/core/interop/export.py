@@ -30,7 +30,6 @@ from typing import Any
 
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.errors import ImportFileError, InvalidValue
-from desktop_app.core.interop.bibtex import Dialect, export_bibtex
 from desktop_app.core.interop.digest import write_digest
 from desktop_app.core.interop.importing import Importer, ImportReport, Incoming, normalize_doi
 from desktop_app.core.library import Library
@@ -84,6 +83,10 @@ def export_papers(
     CSV and the reading list always carry them, the digest format never)."""
     fmt = ExportFormat(fmt)
     if fmt in (ExportFormat.BIBTEX, ExportFormat.BIBLATEX):
+        # Imported here: bibtexparser takes a while to load, and the command line builds its
+        # parser from ExportFormat on every run.
+        from desktop_app.core.interop.bibtex import Dialect, export_bibtex
+
         return export_bibtex(library, papers, Dialect(fmt.value), with_notes=with_notes)
     if fmt is ExportFormat.CSV:
         return export_csv(library, papers)

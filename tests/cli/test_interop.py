@@ -9,7 +9,6 @@ import pytest
 from bibtexparser.entrypoint import parse_string
 
 from desktop_app.cli import main
-from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from tests.helpers.files import testdata as shared_file
@@ -20,31 +19,6 @@ def run(capsys: pytest.CaptureFixture[str], library: Library, *args: str) -> tup
     code = main(["--library", str(library.root), "--offline", *args])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def filled(library: Library) -> Library:
-    library.add(
-        Paper.from_arxiv(
-            parse("2504.05220v1"),
-            title="Leveraging LLMs for Utility-Focused Annotation",
-            authors=["Hengran Zhang"],
-            published="2025-04-07",
-            categories=["cs.IR"],
-            tags=["rag"],
-            status=Status.READING,
-        )
-    )
-    library.add(
-        Paper.from_arxiv(
-            parse("2504.05217v1"),
-            title="LLM-Alignment Live-Streaming Recommendation",
-            authors=["Yueyang Liu"],
-            published="2025-04-07",
-            tags=["recsys"],
-        )
-    )
-    return library
 
 
 def test_export_bibtex_to_stdout_and_to_a_file(

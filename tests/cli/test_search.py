@@ -202,3 +202,38 @@ def test_end_to_end_in_a_subprocess(lib: Library) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("2301.00002  Graph Neural Networks")
     assert "Traceback" not in result.stderr
+
+
+def test_list_and_search_sort_titles_alike(
+    library: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both order by core.words.title_sort_key: a leading "The", "A" or "An" is not sorted by,
+    nor are case and accents."""
+    titles = [
+        "The Zebra Crossing",
+        "A Model of Everything",
+        "attention Is All You Need",
+        "An Anatomy of a Search Engine",
+        "the Best Paper",
+        "Émile's Theorem",
+        "Zeta Functions",
+    ]
+    for i, title in enumerate(titles):
+        library.add(Paper(key=f"2504.0000{i}", arxiv_id=f"2504.0000{i}", title=title))
+    assert run(library, "list", "--sort", "title", "--json") == 0
+    listed = [p["title"] for p in json.loads(capsys.readouterr().out)]
+    assert run(library, "search", "", "--sort", "title", "--json") == 0
+    found = [h["title"] for h in json.loads(capsys.readouterr().out)["hits"]]
+    assert (
+        listed
+        == found
+        == [
+            "An Anatomy of a Search Engine",
+            "attention Is All You Need",
+            "the Best Paper",
+            "Émile's Theorem",
+            "A Model of Everything",
+            "The Zebra Crossing",
+            "Zeta Functions",
+        ]
+    )

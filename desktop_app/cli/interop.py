@@ -1,0 +1,237 @@
+"""Other formats and sources: ``export``, ``import-bibtex``, ``import-csv``, ``add-pdf`` and
+``duplicates``.
+
+The importers share their options (:func:`_add_import_options`) and their report
+(:func:`_report_import`), and fetch the new arXiv papers' metadata afterwards unless
+offline or ``--no-fetch``. BibTeX's parser and the PDF reader load only for their command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.cli import fetch, options, output
+from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context, synced_index
+from desktop_app.core.errors import PapershelfError
+from desktop_app.core.interop.export import ExportFormat
+from desktop_app.core.paper import FetchState
+from desktop_app.core.words import plural
+
+if TYPE_CHECKING:
+    from desktop_app.core.interop.importing import ImportReport
+
+
+def register(sub: options.Subparsers) -> None:
+    """Add this group's commands to the ``papershelf`` parser."""
+    _add_export(sub)
+    _add_import_files(sub)
+    _add_add_pdf(sub)
+    _add_duplicates(sub)
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def _add_export(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export papers as BibTeX, BibLaTeX, CSV, a Markdown digest or a reading list",
+        description="Export the whole library, or the papers a search query finds, to stdout "
+        "or a file. Citation keys (zhang2025leveraging) are assigned on the first export and "
+        "never change after. 'markdown' is the daily-digest format (import-digest reads it "
+        "back); 'reading-list' is Markdown grouped by status, with notes; CSV opens in "
+        "spreadsheets (and import-csv reads it back).",
+    )
+    p.add_argument("format", choices=[f.value for f in ExportFormat])
+    options.add_query(p, "a search query (default: every paper)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
+    p.add_argument(
+        "--notes", action="store_true", help="BibTeX/BibLaTeX: put the notes in 'annote' too"
+    )
+    p.set_defaults(func=_export)
+
+
+def _export(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.interop import export
+
+    library = ctx.library
+    query = options.query_of(args).strip()
+    if query:
+        papers = export.papers_for_query(library, synced_index(ctx), query)
+    else:
+        papers = sorted(library.papers(), key=lambda p: p.added)
+    text = export.export_papers(library, papers, args.format, with_notes=args.notes)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from desktop_app.core.storage import atomic_write_bytes
+
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+        atomic_write_bytes(args.output, text.encode(encoding))
+        label = ExportFormat(args.format).label
+        print(f"Exported {plural(len(papers), 'paper')} to {args.output} ({label}).")
+    if not papers:
+        print("papershelf: no papers to export", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- the importers --------------------------------------------------------------------------
+
+
+def _add_import_options(p: argparse.ArgumentParser, func: Command) -> None:
+    p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
+    options.add_json(p, "what was done")
+    p.set_defaults(func=func)
+
+
+def _add_import_files(sub: options.Subparsers) -> None:
+    for name, what, func in (
+        ("import-bibtex", "BibTeX or BibLaTeX (.bib)", _import_bibtex),
+        ("import-csv", "CSV (as 'export csv' writes)", _import_csv),
+    ):
+        p = sub.add_parser(
+            name,
+            help=f"import papers from {what} files",
+            description=f"Import papers from {what} files. Entries with an arXiv ID, arXiv "
+            "link or DOI become papers (tags, notes and, for CSV, status and rating come "
+            "along); a paper already in the library gets what it lacks, never a twin. "
+            "Entries that cannot be used are reported with their line; the rest is imported. "
+            "The arXiv metadata of new papers is fetched unless offline or --no-fetch.",
+        )
+        p.add_argument("files", nargs="+", metavar="FILE", type=Path)
+        _add_import_options(p, func)
+
+
+def _import_bibtex(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.interop.bibtex import import_bibtex
+
+    return _import_files(ctx, args, lambda path: import_bibtex(ctx.library, path))
+
+
+def _import_csv(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.interop.export import import_csv
+
+    return _import_files(ctx, args, lambda path: import_csv(ctx.library, path))
+
+
+def _import_files(
+    ctx: Context, args: argparse.Namespace, read: Callable[[Path], ImportReport]
+) -> int:
+    """import-bibtex, import-csv: each file imported; one that cannot be read is an error."""
+    reports: list[tuple[str, ImportReport]] = []
+    exit_status = EXIT_OK
+    for path in args.files:
+        try:
+            reports.append((str(path), read(path)))
+        except PapershelfError as e:
+            print(f"papershelf: error: {e}", file=sys.stderr)
+            exit_status = EXIT_USER_ERROR
+    return _report_import(ctx, args, reports, exit_status)
+
+
+def _add_add_pdf(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "add-pdf",
+        help="add local PDFs (files or folders, recursively)",
+        description="Add local PDF files, or every PDF in folders (recursively). The arXiv ID "
+        "is recognised offline from arXiv's stamp on page 1, the file name, the PDF's "
+        "metadata or page 1's text; such a PDF joins its paper in the library or creates it "
+        "(metadata fetched unless offline or --no-fetch). Other PDFs become papers without "
+        "arXiv ID, titled from the PDF, for you to complete. The files are copied.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+    _add_import_options(p, _add_pdf)
+
+
+def _add_pdf(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.pdf.importer import import_pdfs
+
+    missing = [path for path in args.paths if not path.exists()]
+    for path in missing:
+        print(f"papershelf: error: {path}: no such file or folder", file=sys.stderr)
+    with output.ProgressLine("reading PDFs") as show:
+        paths = [path for path in args.paths if path.exists()]
+        report = import_pdfs(ctx.library, paths, progress=show)
+    exit_status = EXIT_USER_ERROR if missing else EXIT_OK
+    return _report_import(ctx, args, [("PDFs", report)], exit_status)
+
+
+def _report_import(
+    ctx: Context,
+    args: argparse.Namespace,
+    reports: Sequence[tuple[str, ImportReport]],
+    exit_status: int,
+) -> int:
+    """Print import reports, then fetch the new arXiv papers' metadata (unless offline).
+
+    Entries an import could not use are listed, as import-digest lists what it skipped;
+    they do not make the command fail (a file that cannot be read at all does).
+    """
+    if args.json:
+        output.print_json([output.import_report_json(source, r) for source, r in reports])
+    else:
+        for source, report in reports:
+            print(f"{source}: {report.summary()}")
+            for problem in report.problems:
+                print(f"  {problem}")
+    new = [key for _, r in reports for key in r.added]
+    keys = [k for k in new if ctx.library.get(k).metadata_state is FetchState.PENDING]
+    if not keys or args.no_fetch:
+        return exit_status
+    done = fetch.fetch_now(ctx, args, keys, "paper")
+    if done is None:
+        return exit_status
+    return EXIT_USER_ERROR if done.failed or done.denied else exit_status
+
+
+# -- duplicates -----------------------------------------------------------------------------
+
+
+def _add_duplicates(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "duplicates",
+        help="list papers that are the same paper (--merge merges them)",
+        description="List papers that share a DOI, or a title and first author. With "
+        "--merge, each group becomes one paper (an arXiv one if there is one): tags united, "
+        "notes kept from all, the furthest status and highest rating kept; the others go to "
+        "the trash ('papershelf restore KEY' brings one back).",
+    )
+    p.add_argument("--merge", action="store_true", help="merge every group found")
+    options.add_json(p, "the groups")
+    p.set_defaults(func=_duplicates)
+
+
+def _duplicates(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.interop.duplicates import find_duplicates, merge_duplicates
+
+    groups = find_duplicates(ctx.library.papers())
+    if args.json:
+        output.print_json(output.duplicates_json(groups))
+    elif not groups:
+        print("No duplicates.")
+    for group in [] if args.json else groups:
+        print(f"{group.reason}:")
+        output.print_table(
+            ["", "ID", "TITLE"],
+            [["keep", group.keep.display_id, group.keep.title]]
+            + [["merge", p.display_id, p.title] for p in group.others],
+        )
+    if not groups:
+        return EXIT_OK
+    if not args.merge:
+        print(
+            f"{plural(len(groups), 'group')} of duplicates; "
+            "'papershelf duplicates --merge' merges them.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    for result in merge_duplicates(ctx.library, groups):
+        print(
+            f"Merged {', '.join(result.trashed)} into {result.kept} (the others: in the trash).",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return EXIT_OK

@@ -1,0 +1,148 @@
+"""``papershelf`` as a program: every command through a subprocess, usage errors, the library
+from the environment, a closed pipe, and what a run loads.
+
+Every command runs at least once as ``python -m desktop_app`` in a subprocess (here); the many
+other checks, in the modules of their command group, call the same ``main()`` in this
+process, which is quicker.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers.files import ROOT, SAMPLE_DIGEST
+from tests.helpers.shelf import Shelf
+
+
+def test_every_command_through_a_subprocess(shelf: Shelf, tmp_path: Path) -> None:
+    """The real program, each library command once, as a shell user runs it."""
+    run = shelf.sub
+    out = run("import-digest", str(SAMPLE_DIGEST)).stdout
+    assert out.startswith("sample-digest.md: 33 added")
+    added = run("add", "https://arxiv.org/abs/2504.05220v1", "arXiv:hep-th/9901001").stdout
+    assert "hep-th/9901001" in added and "2504.05220" in added
+    assert run("list").stdout.splitlines()[-1] == "34 papers"
+    assert run("inbox").stdout.splitlines()[-1].startswith("33 papers to triage")
+    assert "Leveraging LLMs" in run("show", "2504.05220").stdout
+    assert run("tag", "2504.05220", "--add", "rag", "--add", "eval").stdout == (
+        "2504.05220  tags: rag, eval\n"
+    )
+    assert run("tags").stdout == "1  eval\n1  rag\n"
+    run("tag-rename", "eval", "rag/eval")
+    assert run("status", "2504.05220", "reading").stdout.startswith("2504.05220  reading")
+    assert run("keep", "2504.05217").stdout.startswith("kept 2504.05217 (unread")
+    assert run("dismiss", "2504.05216").stdout.startswith("dismissed 2504.05216")
+    assert run("rate", "2504.05220", "5").stdout == "2504.05220  ★★★★★ (5/5)\n"
+    run("note", "2504.05220", "--set", "Read section 3.")
+    assert run("rm", "2504.05181").stdout.startswith("moved 2504.05181 to the trash")
+    assert run("trash").stdout.splitlines()[-1].startswith("2 papers in the trash")
+    assert run("restore", "2504.05181").stdout == "restored 2504.05181 (new)\n"
+    paper = json.loads(run("show", "2504.05220", "--json").stdout)
+    assert paper["tags"] == ["rag", "rag/eval"] and paper["notes"] == "Read section 3.\n"
+    assert paper["status"] == "reading" and paper["rating"] == 5
+    error = run("show", "2504.99999", code=1)
+    assert error.stderr == (
+        f"papershelf: error: no paper '2504.99999' in the library {shelf.library}\n"
+    )
+    assert "usage:" in run("rate", "2504.05220", code=2).stderr
+
+
+def test_errors_and_usage(shelf: Shelf, tmp_path: Path) -> None:
+    assert "import-digest" in shelf("--help").stdout
+    result = shelf("frobnicate", code=2)
+    assert "invalid choice: 'frobnicate'" in result.stderr
+    shelf("status", "2504.05220", code=2)
+    not_a_library = tmp_path / "thesis"
+    not_a_library.mkdir()
+    (not_a_library / "chapter1.tex").write_text("x", encoding="utf-8")
+    other = Shelf(not_a_library, shelf.monkeypatch)
+    result = other("list", code=1)
+    assert result.stderr == (
+        f"papershelf: error: {not_a_library}: folder is not empty and holds no Papershelf library\n"
+    )
+    assert shelf("list").stdout == "No papers.\n"
+    assert shelf("inbox").stdout == "The inbox is empty.\n"
+    assert shelf("tags").stdout == "No tags.\n"
+
+
+def test_the_library_comes_from_the_environment(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PAPERSHELF_LIBRARY=str(tmp_path / "envlib"))
+    subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--offline", "add", "2504.05220"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    assert (tmp_path / "envlib" / "papers" / "2504.05220" / "paper.json").exists()
+
+
+def test_a_closed_pipe_is_not_an_error(imported: Shelf) -> None:
+    cmd = " ".join(f"'{part}'" for part in imported.command("list")) + " | head -n 1"
+    result = subprocess.run(
+        ["sh", "-c", cmd], capture_output=True, text=True, env=imported.env, cwd=ROOT
+    )
+    assert result.stdout.split() == ["ID", "STATUS", "YEAR", "TITLE"]
+    assert result.stderr == ""
+
+
+def test_version_loads_no_heavy_library() -> None:
+    """``papershelf --version`` (and the parser every run builds) loads neither the BibTeX
+    parser, the HTTP client nor the search engine: each command imports what it needs."""
+    code = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "heavy = ('bibtexparser', 'requests', 'whoosh', 'desktop_app.core.search.whoosh')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("papershelf ")
+    assert lines[1] == "[]"
+
+
+def test_python_m_desktop_app_cli_runs_the_command_line(shelf: Shelf) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app.cli", *shelf.argv("list")],
+        capture_output=True,
+        text=True,
+        env=shelf.env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "No papers.\n", "")
+
+
+def test_only_the_context_imports_the_search_engine() -> None:
+    """DESIGN.md: outside the composition roots, the index is the SearchIndex protocol."""
+    package = ROOT / "desktop_app" / "cli"
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n.startswith(("whoosh", "desktop_app.core.search.whoosh")) for n in names):
+                offenders.append(path.name)
+    assert set(offenders) == {"context.py"}
+
+
+def test_every_module_of_the_package_is_small() -> None:
+    """STYLE.md A: a module reads in one sitting."""
+    for path in (ROOT / "desktop_app" / "cli").glob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 900, path.name
