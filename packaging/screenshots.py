@@ -541,7 +541,7 @@ def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
     from desktop_app.core.settings import Settings
     from desktop_app.gui import icons
     from desktop_app.gui.app import build_window
-    from desktop_app.gui.models import ALL_ID
+    from desktop_app.gui.widgets.sidebar_model import ALL_ID
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

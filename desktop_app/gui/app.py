@@ -33,8 +33,8 @@ from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
-from desktop_app.gui.main_window import MainWindow
 from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")

@@ -15,10 +15,11 @@ from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
-from desktop_app.gui import main_window as main_window_module
 from desktop_app.gui.app import build_window, window_state
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
+from desktop_app.gui.widgets.paper_model import Column
+from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
+from desktop_app.gui.window import main_window as main_window_module
+from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
 from tests.helpers.locks import index_lock_held
 
@@ -355,7 +356,7 @@ def test_dropping_a_pdf_named_by_its_id_attaches_it(
 def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
     qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_app.gui.dialogs import AddDialog
+    from desktop_app.gui.widgets.dialogs import AddDialog
 
     QApplication.clipboard().setText("see arXiv:2504.05216 and https://arxiv.org/pdf/2504.05181v2")
     dialog = AddDialog()
@@ -546,7 +547,7 @@ def test_errors_show_as_notices_with_details_to_expand(qtbot: QtBot, make_window
 
 
 def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop_app.gui import dialogs
+    from desktop_app.gui.widgets import dialogs
 
     shown: list[str] = []
     monkeypatch.setattr(

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
-from desktop_app.gui import live
-from desktop_app.gui.live import LiveUpdates, report_changed
+from desktop_app.gui.features import live
+from desktop_app.gui.features.live import LiveUpdates, report_changed
 from desktop_app.gui.tasks import TaskControl, TaskRunner
 
 KEY = "2301.00001"

@@ -17,11 +17,13 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
-from desktop_app.gui import detail, live, reader
 from desktop_app.gui.app import build_window
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID, Column
-from desktop_app.gui.reader import ReaderView
+from desktop_app.gui.features import live
+from desktop_app.gui.widgets import detail, reader
+from desktop_app.gui.widgets.paper_model import Column
+from desktop_app.gui.widgets.reader import ReaderView
+from desktop_app.gui.widgets.sidebar_model import ALL_ID
+from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import testdata as shared_file
 from tests.helpers.pdfgen import write_pdf
 
@@ -325,7 +327,7 @@ def test_preferences_open_another_library(
 
 
 def dialog_action(name: str) -> Any:
-    from desktop_app.gui.preferences import LibraryAction
+    from desktop_app.gui.features.preferences import LibraryAction
 
     return LibraryAction(name)
 

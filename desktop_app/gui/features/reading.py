@@ -3,7 +3,7 @@ live updates and the merging of sync conflicts.
 
 :class:`ReadingFeatures` is built by the main window once its widgets exist. It adds its
 actions to the window's menus and connects the reader, the detail pane's full-text hits, the
-bridge and :class:`~desktop_app.gui.live.LiveUpdates`:
+bridge and :class:`~desktop_app.gui.features.live.LiveUpdates`:
 
 - Enter opens the selected paper in a reader tab at its last page; a full-text hit's page
   opens it there with the query's words found. Opening an unread paper marks it Reading; the
@@ -35,15 +35,15 @@ from desktop_app.core.paper import Paper, Status, normalize_tag
 from desktop_app.core.reading import record_page, start_reading
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
-from desktop_app.gui.live import LiveUpdates
-from desktop_app.gui.notices import Level
-from desktop_app.gui.preferences import PreferencesDialog, open_chosen_library
-from desktop_app.gui.reader import ReaderTabs, ReaderView
+from desktop_app.gui.features.live import LiveUpdates
+from desktop_app.gui.features.preferences import PreferencesDialog, open_chosen_library
+from desktop_app.gui.features.trash import TrashDialog
 from desktop_app.gui.tasks import TaskControl
-from desktop_app.gui.trash import TrashDialog
+from desktop_app.gui.widgets.notices import Level
+from desktop_app.gui.widgets.reader import ReaderTabs, ReaderView
 
 if TYPE_CHECKING:
-    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

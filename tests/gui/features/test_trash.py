@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
+from desktop_app.gui.features.trash import TrashDialog, TrashModel
 from desktop_app.gui.tasks import TaskRunner
-from desktop_app.gui.trash import TrashDialog, TrashModel
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.settings import Settings
 from desktop_app.gui.app import build_window
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID
+from desktop_app.gui.widgets.sidebar_model import ALL_ID
+from desktop_app.gui.window.main_window import MainWindow
 
 WAIT_MS = 30_000
 

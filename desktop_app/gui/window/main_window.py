@@ -71,30 +71,32 @@ from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge, SearchRequest
-from desktop_app.gui.detail import DetailPane
-from desktop_app.gui.dialogs import AddDialog, show_about
-from desktop_app.gui.interop import InteropFeatures
-from desktop_app.gui.models import (
-    ALL_ID,
+from desktop_app.gui.features.interop import InteropFeatures
+from desktop_app.gui.features.reading import ReadingFeatures
+from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.widgets.detail import DetailPane
+from desktop_app.gui.widgets.dialogs import AddDialog, show_about
+from desktop_app.gui.widgets.notices import Level, NoticeArea
+from desktop_app.gui.widgets.paper_model import (
     HIDDEN_BY_DEFAULT,
-    INBOX_ID,
     STATUS_LABELS,
     Column,
-    NodeKind,
     PaperTableModel,
+)
+from desktop_app.gui.widgets.reader import ReaderTabs
+from desktop_app.gui.widgets.search_bar import SearchBar
+from desktop_app.gui.widgets.sidebar import Sidebar
+from desktop_app.gui.widgets.sidebar_model import (
+    ALL_ID,
+    INBOX_ID,
+    NodeKind,
     SidebarModel,
     SidebarNode,
     ViewCounts,
     count_views,
 )
-from desktop_app.gui.notices import Level, NoticeArea
-from desktop_app.gui.reader import ReaderTabs
-from desktop_app.gui.reading_features import ReadingFeatures
-from desktop_app.gui.search_bar import SearchBar
-from desktop_app.gui.sidebar import Sidebar
-from desktop_app.gui.task_status import TaskStatus
-from desktop_app.gui.tasks import TaskRunner
-from desktop_app.gui.welcome import WelcomeView
+from desktop_app.gui.widgets.task_status import TaskStatus
+from desktop_app.gui.widgets.welcome import WelcomeView
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane
 
 if TYPE_CHECKING:
-    from desktop_app.gui.main_window import MainWindow
+    from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
