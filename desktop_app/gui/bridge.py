@@ -32,6 +32,8 @@ from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import PapershelfError
+from desktop_app.core.interop.bibtex import import_bibtex
+from desktop_app.core.interop.export import import_csv
 from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
@@ -523,6 +525,80 @@ class Bridge(QObject):
             on_done=on_done,
             on_error=lambda e, tb: self._report(what, e, tb),
         )
+
+    def run_task(
+        self,
+        work: Callable[[TaskControl], Any],
+        *,
+        lane: Lane = Lane.WRITE,
+        title: str | None = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException, str], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> Task:
+        """Run ``work(control)`` in a lane, with progress and a title in the status bar; the
+        callbacks run in the UI thread (for work that reports its own outcome)."""
+        return self.runner.submit(
+            work, lane=lane, title=title, on_done=on_done, on_error=on_error, on_cancel=on_cancel
+        )
+
+    def notify_changed(self, keys: Sequence[str]) -> None:
+        """Papers changed in a way the index does not see (written elsewhere, merged): the
+        views re-read them (:attr:`papers_changed`)."""
+        self.papers_changed.emit(list(keys))
+
+    def reextract_text(
+        self,
+        keys: Sequence[str],
+        *,
+        on_done: Callable[[bulk.BulkResult], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> None:
+        """Extract the text of these papers' PDFs again, into the index; ``on_done`` hears the
+        result, then :attr:`papers_changed` names the papers done."""
+        keys = list(keys)
+        index = self.index
+
+        def work(control: TaskControl) -> bulk.BulkResult:
+            return bulk.reextract_text(
+                self.library, index, keys, progress=control.progress, should_stop=None
+            )
+
+        def done(result: bulk.BulkResult) -> None:
+            on_done(result)
+            self.papers_changed.emit(result.done)
+
+        self.runner.submit(
+            work,
+            title=f"Extracting the text of {plural(len(keys), 'paper')} again",
+            on_done=done,
+            on_error=on_error,
+        )
+
+    def import_files(self, paths: Sequence[Path]) -> None:
+        """Import .bib files (or .csv files as Export writes them), then fetch what is new;
+        :attr:`papers_added` reports, each file's problems come as :attr:`error`."""
+        paths = list(paths)
+
+        def work() -> list[tuple[Path, ImportReport]]:
+            return [
+                (p, import_csv(self.library, p) if p.suffix.lower() == ".csv" else
+                 import_bibtex(self.library, p))
+                for p in paths
+            ]  # fmt: skip
+
+        def done(reports: list[tuple[Path, ImportReport]]) -> None:
+            added = [k for _, r in reports for k in r.added]
+            present = [k for _, r in reports for k in r.joined + r.unchanged]
+            for path, report in reports:
+                if report.problems:
+                    details = "\n".join(str(p) for p in report.problems)
+                    self.error.emit(f"{path.name}: {report.summary()}", details)
+            self.papers_added.emit(added, present)
+            if added:
+                self.start_fetching()  # the arXiv metadata of the new papers
+
+        self.run("Importing " + ", ".join(p.name for p in paths), work, done)
 
     # -- saved searches ------------------------------------------------------------------------
 

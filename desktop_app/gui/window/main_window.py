@@ -1,68 +1,51 @@
-"""The library window: sidebar, search, paper list, detail pane, status bar, menus.
+"""The library window as a shell: sidebar, search, paper list, detail pane, status bar, menus.
 
 The window holds no data of its own: it shows the latest search results (from the bridge)
 narrowed by the sidebar's selection, and sends every edit to the bridge. The centre is a tab
-widget whose first tab is the library; reader tabs (issue #6) go next to it.
+widget whose first tab is the library; reader tabs go next to it. Its actions and menus come
+from one table (:mod:`.actions`); the features (:mod:`desktop_app.gui.features`) are built by
+the composition root from :attr:`MainWindow.host` and never called by the window.
 
 Keyboard: Ctrl+F search, Ctrl+N add, Ctrl+I import a digest, Enter opens the PDF, Space
 cycles the status, 1 to 5 rate (0 clears), Delete moves to the trash, Ctrl+Z undoes, and in
-the Inbox K keeps and D dismisses. The one-key shortcuts act on the list only (so typing in
-the search field, the tags or the notes is never taken for a command); every action sits in
-a menu with its shortcut shown.
+the Inbox K keeps and D dismisses. The one-key shortcuts act on the list only (so typing in the
+search field, the tags or the notes is never taken for a command); every action sits in a
+menu with its shortcut shown.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Sequence
 from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QByteArray,
-    QEvent,
-    QItemSelectionModel,
-    QMimeData,
-    QModelIndex,
-    QPoint,
-    QSettings,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDesktopServices,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app import APP_NAME
-from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.errors import PapershelfError
+from desktop_app.core.interop.digest import DigestReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
 from desktop_app.core.saved_searches import SavedSearch
@@ -71,19 +54,12 @@ from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge, SearchRequest
-from desktop_app.gui.features.interop import InteropFeatures
-from desktop_app.gui.features.reading import ReadingFeatures
 from desktop_app.gui.tasks import TaskRunner
 from desktop_app.gui.widgets.detail import DetailPane
 from desktop_app.gui.widgets.dialogs import AddDialog, show_about
 from desktop_app.gui.widgets.notices import Level, NoticeArea
-from desktop_app.gui.widgets.paper_model import (
-    HIDDEN_BY_DEFAULT,
-    STATUS_LABELS,
-    Column,
-    PaperTableModel,
-)
-from desktop_app.gui.widgets.reader import ReaderTabs
+from desktop_app.gui.widgets.paper_model import HIDDEN_BY_DEFAULT, Column
+from desktop_app.gui.widgets.reader import ReaderTabs, ReaderView
 from desktop_app.gui.widgets.search_bar import SearchBar
 from desktop_app.gui.widgets.sidebar import Sidebar
 from desktop_app.gui.widgets.sidebar_model import (
@@ -97,6 +73,11 @@ from desktop_app.gui.widgets.sidebar_model import (
 )
 from desktop_app.gui.widgets.task_status import TaskStatus
 from desktop_app.gui.widgets.welcome import WelcomeView
+from desktop_app.gui.window.actions import Scope, build_actions, column_action_name
+from desktop_app.gui.window.drops import droppable, handle_drop
+from desktop_app.gui.window.paper_commands import PaperCommands
+from desktop_app.gui.window.paper_list import PaperList
+from desktop_app.gui.window.window_host import WindowHost
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +85,6 @@ SAMPLE_DIGEST = "sample-digest.md"
 REFRESH_DELAY_MS = 60
 #: How long the search index may take to open at start-up before the list says why it is empty.
 INDEX_NOTE_DELAY_MS = 500
-DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
 STATE_VERSION = 1
 
 _EMPTY_VIEW_TEXT = {
@@ -137,9 +117,7 @@ class MainWindow(QMainWindow):
         self.state = state
         self.results: SearchResults | None = None
         self.node_id = ALL_ID
-        self._themed: list[tuple[Any, str]] = []  # (action or button, icon name)
         self._library_empty = self._folder_is_empty()
-        self._pending_select: str | None = None
         self._hits_for: tuple[str, str] | None = None  # (key, query) the hits shown are of
 
         self.setWindowTitle(f"{APP_NAME} — {library.name}")
@@ -148,9 +126,28 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
 
         self._build_widgets()
-        self._build_actions()
-        self._build_menus()
+        self.action_table = build_actions(
+            self,
+            self.menuBar(),
+            {Scope.WINDOW: self, Scope.LIST: self.table, Scope.TABS: self.tabs},
+        )
+        self.tabs.adopt_close_action(self.action_table["close_tab"])
+        self.paper_list.set_header_actions(
+            {col: self.action_table[column_action_name(col)] for col in Column},
+            [self.action_table["sort_by_relevance"]],
+        )
         self._build_toolbar()
+        self.commands = PaperCommands(
+            library,
+            bridge,
+            self.paper_list,
+            self.detail,
+            self.show_info,
+            lambda url: self.open_url(url),
+            self,
+        )
+        #: What the features see of this window (the app builds them from it).
+        self.host = WindowHost(self)
         self._connect()
         self._restore_state()
 
@@ -160,10 +157,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self.refresh)
         self._show_page()
         self.sidebar.show_node(self.node_id)
-        # The reader tabs, bulk tag actions, Trash, Preferences, live updates (issue #6).
-        self.reading = ReadingFeatures(self)
-        # Export, BibTeX/PDF import, Copy Citation, Merge Duplicates (issue #7).
-        self.interop = InteropFeatures(self)
+        self._update_actions()
         bridge.load_saved_searches()
         if bridge.index_is_ready:
             self.refresh()
@@ -177,62 +171,16 @@ class MainWindow(QMainWindow):
         self.notices = NoticeArea()
         self.sidebar_model = SidebarModel(self)
         self.sidebar = Sidebar(self.sidebar_model)
-
-        self.model = PaperTableModel(self)
-        # Render the list's icons now, not at the first paint of a row that needs them.
-        for name in [f"status-{s}" for s in STATUS_LABELS] + [
-            "pdf-pending",
-            "pdf-done",
-            "pdf-failed",
-        ]:
-            icons.icon(name)
-        self.table = QTableView()
-        self.table.setObjectName("paperList")
-        self.table.setAccessibleName("Papers")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.table.setTabKeyNavigation(False)
-        vertical = self.table.verticalHeader()
-        vertical.setVisible(False)
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._header_menu)
-        for col in Column:
-            header.resizeSection(col, col.default_width)
-        # The title takes the room the other columns leave (they keep their set widths).
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.table.setSortingEnabled(True)
-
-        self.empty_label = QLabel()
-        self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label.setContentsMargins(40, 40, 40, 40)
-        self.empty_label.linkActivated.connect(self._empty_link)
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.table)
-        self.list_stack.addWidget(self.empty_label)
+        self.paper_list = PaperList()
+        self.model = self.paper_list.model
+        self.table = self.paper_list.table
+        self.empty_label = self.paper_list.empty_label
+        self.list_stack = self.paper_list
 
         self.detail = DetailPane()
         self.content_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.content_splitter.setObjectName("contentSplitter")
-        self.content_splitter.addWidget(self.list_stack)
+        self.content_splitter.addWidget(self.paper_list)
         self.content_splitter.addWidget(self.detail)
         self.content_splitter.setStretchFactor(0, 3)
         self.content_splitter.setStretchFactor(1, 2)
@@ -243,7 +191,7 @@ class MainWindow(QMainWindow):
         self.page_stack.addWidget(self.welcome)
         self.page_stack.addWidget(self.content_splitter)
 
-        # The centre is a tab widget: the library first, readers (issue #6) after it.
+        # The centre is a tab widget: the library first, readers after it.
         self.tabs = ReaderTabs()
         self.tabs.setObjectName("centreTabs")
         self.tabs.setDocumentMode(True)
@@ -273,192 +221,6 @@ class MainWindow(QMainWindow):
         self.task_status = TaskStatus(self.runner)
         self.statusBar().addPermanentWidget(self.task_status)
 
-    def new_action(
-        self,
-        text: str,
-        slot: Callable[[], Any],
-        shortcut: str | QKeySequence.StandardKey | Sequence[str] | None = None,
-        *,
-        icon: str | None = None,
-        tip: str | None = None,
-        on_list: bool = False,
-    ) -> QAction:
-        """An action of the window, its icon following the palette (the window's features use
-        it too); ``on_list`` ones (one-key shortcuts) act only while the list has focus.
-        """
-        action = QAction(text, self)
-        action.triggered.connect(lambda _checked=False: slot())
-        if isinstance(shortcut, (QKeySequence.StandardKey, str)):
-            action.setShortcut(QKeySequence(shortcut))
-        elif shortcut:
-            action.setShortcuts([QKeySequence(s) for s in shortcut])
-        if icon:
-            action.setIcon(icons.icon(icon))
-            self._themed.append((action, icon))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        if on_list:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.table.addAction(action)
-        else:
-            self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        a = self.new_action
-        self.add_action = a(
-            "&Add Papers…",
-            self.show_add_dialog,
-            "Ctrl+N",
-            icon="add",
-            tip="Add papers by arXiv ID or link",
-        )
-        self.import_action = a(
-            "&Import Digest…",
-            self.ask_import_digest,
-            "Ctrl+I",
-            icon="import",
-            tip="Import a daily arXiv digest (Markdown) into the inbox",
-        )
-        self.sample_action = a("Try the &Sample Digest", self.import_sample, icon="sample")
-        self.folder_action = a("Show Library &Folder", self.show_library_folder, icon="folder")
-        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-
-        self.undo_action = a("&Undo", self.bridge.undo, QKeySequence.StandardKey.Undo, icon="undo")
-        self.undo_action.setEnabled(False)
-        self.find_action = a(
-            "&Find",
-            self.search.focus,
-            QKeySequence.StandardKey.Find,
-            icon="search",
-            tip="Search the library",
-        )
-        self.save_search_action = a(
-            "&Save Search…", self.ask_save_search, "Ctrl+Shift+S", icon="saved-search"
-        )
-        self.rename_search_action = a("&Rename Saved Search…", self.ask_rename_saved)
-        self.delete_search_action = a("&Delete Saved Search", self.delete_current_saved)
-        self.syntax_action = a("Search S&yntax", self.search.show_help, "F1", icon="help")
-
-        self.open_action = a(
-            "&Open PDF", self.open_pdf, ["Return", "Enter"], icon="open", on_list=True
-        )
-        self.download_action = a("&Download PDF", self.download_pdf, "Ctrl+D", icon="download")
-        self.show_folder_action = a("Show in F&older", self.show_in_folder, icon="folder")
-        self.cycle_action = a("&Cycle Status", self.cycle_status, "Space", on_list=True)
-        self.status_actions = {
-            status: a(label, partial(self.set_status, status), icon=f"status-{status}")
-            for status, label in (
-                (Status.UNREAD, "Mark &Unread"),
-                (Status.READING, "Mark &Reading"),
-                (Status.READ, "Mark R&ead"),
-            )
-        }
-        self.rating_actions = [
-            a(_rating_label(n), partial(self.set_rating, n), str(n), on_list=True) for n in range(6)
-        ]
-        self.keep_action = a(
-            "&Keep",
-            self.keep,
-            "K",
-            icon="keep",
-            on_list=True,
-            tip="Keep the paper: it becomes unread and its PDF is fetched",
-        )
-        self.dismiss_action = a(
-            "D&ismiss",
-            self.dismiss,
-            "D",
-            icon="dismiss",
-            on_list=True,
-            tip="Dismiss: to the trash; digests will not bring it back",
-        )
-        self.delete_action = a(
-            "Move to &Trash",
-            self.delete_selected,
-            ["Delete", "Backspace"],
-            icon="trash",
-            on_list=True,
-        )
-
-        self.sidebar_action = QAction("Show &Sidebar", self, checkable=True, checked=True)
-        self.sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
-        self.sidebar_action.toggled.connect(self.sidebar.setVisible)
-        self.addAction(self.sidebar_action)
-        self.detail_action = QAction("Show &Details", self, checkable=True, checked=True)
-        self.detail_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
-        self.detail_action.toggled.connect(self.detail.setVisible)
-        self.addAction(self.detail_action)
-        self.view_actions = [
-            a("&Inbox", lambda: self.sidebar.select_node(INBOX_ID), "Ctrl+1", icon="inbox"),
-            a("&All Papers", lambda: self.sidebar.select_node(ALL_ID), "Ctrl+2", icon="all"),
-            a("&Unread", lambda: self.sidebar.select_node("view:unread"), "Ctrl+3"),
-            a("&Reading", lambda: self.sidebar.select_node("view:reading"), "Ctrl+4"),
-            a("R&ead", lambda: self.sidebar.select_node("view:read"), "Ctrl+5"),
-        ]
-        self.column_actions: dict[Column, QAction] = {}
-        for col in Column:
-            action = QAction(col.label, self, checkable=True, checked=True)
-            action.setEnabled(col != Column.TITLE)
-            action.toggled.connect(lambda shown, c=col: self.set_column_shown(c, shown))
-            self.column_actions[col] = action
-        self.relevance_action = a("Sort by &Relevance", self.sort_by_relevance)
-        self.about_action = a(f"&About {APP_NAME}", lambda: show_about(self), icon="about")
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.file_menu = file_menu = bar.addMenu("&File")
-        for action in (self.add_action, self.import_action, self.sample_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.folder_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        self.edit_menu = edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.find_action)
-        edit_menu.addAction(self.save_search_action)
-        edit_menu.addAction(self.rename_search_action)
-        edit_menu.addAction(self.delete_search_action)
-
-        paper_menu = bar.addMenu("&Paper")
-        paper_menu.addAction(self.open_action)
-        paper_menu.addAction(self.download_action)
-        paper_menu.addAction(self.show_folder_action)
-        paper_menu.addSeparator()
-        paper_menu.addAction(self.cycle_action)
-        for action in self.status_actions.values():
-            paper_menu.addAction(action)
-        rating_menu = paper_menu.addMenu("Ra&ting")
-        for action in self.rating_actions[1:] + self.rating_actions[:1]:
-            rating_menu.addAction(action)
-        paper_menu.addSeparator()
-        paper_menu.addAction(self.keep_action)
-        paper_menu.addAction(self.dismiss_action)
-        paper_menu.addSeparator()
-        paper_menu.addAction(self.delete_action)
-        self.paper_menu = paper_menu
-
-        self.view_menu = view_menu = bar.addMenu("&View")
-        for action in self.view_actions:
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.sidebar_action)
-        view_menu.addAction(self.detail_action)
-        columns = view_menu.addMenu("&Columns")
-        for action in self.column_actions.values():
-            columns.addAction(action)
-        view_menu.addAction(self.relevance_action)
-
-        self.help_menu = help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.syntax_action)
-        help_menu.addAction(self.about_action)
-
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -466,10 +228,10 @@ class MainWindow(QMainWindow):
         toolbar.setFloatable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.toggleViewAction().setEnabled(False)
-        toolbar.addAction(self.add_action)
-        toolbar.addAction(self.import_action)
+        toolbar.addAction(self.action_table["add"])
+        toolbar.addAction(self.action_table["import_digest"])
         toolbar.addSeparator()
-        toolbar.addAction(self.undo_action)
+        toolbar.addAction(self.action_table["undo"])
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -497,29 +259,69 @@ class MainWindow(QMainWindow):
         )
 
         self.search.query_changed.connect(lambda _: self.refresh())
-        self.search.focus_list.connect(self._focus_list)
+        self.search.focus_list.connect(self.paper_list.focus_list)
         self.sidebar.node_selected.connect(self._node_selected)
         self.sidebar.rename_requested.connect(b.rename_saved_search)
         self.sidebar.delete_requested.connect(b.delete_saved_search)
-        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self.table.doubleClicked.connect(lambda _: self.open_pdf())
+        self.paper_list.current_changed.connect(self._current_changed)
+        self.paper_list.selection_changed.connect(self._selection_changed)
+        self.paper_list.activated.connect(self._open_selected)
+        self.paper_list.link_activated.connect(self._empty_link)
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         d = self.detail
         d.status_chosen.connect(lambda key, s: b.set_status([key], Status(s)))
-        d.keep_clicked.connect(lambda key: self._triage([key], keep=True))
-        d.dismiss_clicked.connect(lambda key: self._triage([key], keep=False))
+        c = self.commands
+        d.keep_clicked.connect(lambda key: c.triage([key], keep=True))
+        d.dismiss_clicked.connect(lambda key: c.triage([key], keep=False))
         d.rating_chosen.connect(lambda key, n: b.set_rating([key], n))
         d.tags_edited.connect(b.set_tags)
         d.notes_edited.connect(b.write_notes)
         d.download_clicked.connect(lambda key: b.request_pdf([key]))
-        d.open_clicked.connect(lambda key: self.open_pdf(key))
-        d.show_in_folder_clicked.connect(lambda key: self.show_in_folder(key))
+        d.open_clicked.connect(self.host.paper_open_requested)
+        d.show_in_folder_clicked.connect(lambda key: c.show_in_folder(key))
 
         w = self.welcome
         w.add_clicked.connect(self.show_add_dialog)
         w.import_clicked.connect(self.ask_import_digest)
         w.sample_clicked.connect(self.import_sample)
+
+        a = self.action_table
+        slots: dict[str, Any] = {
+            "add": self.show_add_dialog,
+            "import_digest": self.ask_import_digest,
+            "sample": self.import_sample,
+            "library_folder": self.show_library_folder,
+            "quit": self.close,
+            "undo": b.undo,
+            "find": self.search.focus,
+            "save_search": self.ask_save_search,
+            "rename_search": self.ask_rename_saved,
+            "delete_search": self.delete_current_saved,
+            "syntax": self.search.show_help,
+            "open_pdf": self._open_selected,
+            "download_pdf": c.download_pdf,
+            "show_in_folder": c.show_in_folder,
+            "cycle_status": c.cycle_status,
+            "mark_unread": partial(c.set_status, Status.UNREAD),
+            "mark_reading": partial(c.set_status, Status.READING),
+            "mark_read": partial(c.set_status, Status.READ),
+            **{f"rate_{n}": partial(c.set_rating, n) for n in range(6)},
+            "keep": c.keep,
+            "dismiss": c.dismiss,
+            "delete": c.delete_selected,
+            "view_inbox": lambda: self.sidebar.select_node(INBOX_ID),
+            "view_all": lambda: self.sidebar.select_node(ALL_ID),
+            "view_unread": lambda: self.sidebar.select_node("view:unread"),
+            "view_reading": lambda: self.sidebar.select_node("view:reading"),
+            "view_read": lambda: self.sidebar.select_node("view:read"),
+            "sort_by_relevance": self.sort_by_relevance,
+            "about": lambda: show_about(self),
+        }
+        for name, slot in slots.items():
+            a[name].triggered.connect(lambda _checked=False, slot=slot: slot())
+        a["show_sidebar"].toggled.connect(self.sidebar.setVisible)
+        a["show_details"].toggled.connect(self.detail.setVisible)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -545,10 +347,11 @@ class MainWindow(QMainWindow):
         header_state = s.value("list/header")
         header = self.table.horizontalHeader()
         if isinstance(header_state, QByteArray) and header.restoreState(header_state):
-            for col, action in self.column_actions.items():
-                action.setChecked(not header.isSectionHidden(col))
-        self.sidebar_action.setChecked(s.value("window/sidebar", True) not in (False, "false"))
-        self.detail_action.setChecked(s.value("window/detail", True) not in (False, "false"))
+            self.paper_list.columns_restored()
+        shown = s.value("window/sidebar", True) not in (False, "false")
+        self.action_table["show_sidebar"].setChecked(shown)
+        shown = s.value("window/detail", True) not in (False, "false")
+        self.action_table["show_details"].setChecked(shown)
         node = str(s.value("list/view", ALL_ID))
         if node != ALL_ID and self.sidebar_model.find(node) is not None:
             self.node_id = node
@@ -560,15 +363,15 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/mainSplitter", self.main_splitter.saveState())
         s.setValue("window/contentSplitter", self.content_splitter.saveState())
-        s.setValue("window/sidebar", self.sidebar_action.isChecked())
-        s.setValue("window/detail", self.detail_action.isChecked())
+        s.setValue("window/sidebar", self.action_table["show_sidebar"].isChecked())
+        s.setValue("window/detail", self.action_table["show_details"].isChecked())
         s.setValue("list/header", self.table.horizontalHeader().saveState())
         s.setValue("list/view", self.node_id)
         s.setValue("list/query", self.search.text)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.reading.close()
+        self.host.closing.emit()
         self.detail.flush_notes()
         self.save_state()
         self.bridge.flush()
@@ -584,8 +387,8 @@ class MainWindow(QMainWindow):
     def refresh_icons(self) -> None:
         """Re-tint the line icons after the palette changed (light ↔ dark)."""
         icons.clear_cache()
-        for action, name in self._themed:
-            action.setIcon(icons.icon(name))
+        if "action_table" in self.__dict__:  # a palette can change while the window is built
+            self.action_table.refresh_icons()
         self.detail.refresh_icons()
         self.search.refresh_icons()
         self.task_status.refresh_icons()
@@ -636,8 +439,10 @@ class MainWindow(QMainWindow):
         node = self.sidebar_model.find(self.node_id)
         row_filter = node.row_filter if node is not None else None
         rows = [s for s in results.summaries if row_filter is None or row_filter(s)]
-        self.model.set_rows(rows)
-        self._after_rows_changed()
+        self.paper_list.set_rows(rows)
+        if not self.paper_list.select_pending_or_first(first=self.detail.key is None):
+            self._show_detail(None)
+        self._update_actions()
         view = node.label if node is not None else "Library"
         query = self.search.text
         if query:
@@ -646,19 +451,9 @@ class MainWindow(QMainWindow):
             self.count_label.setText(f"{plural(len(rows), 'paper')} in {view}")
         self._show_empty_state(len(rows), node)
 
-    def _after_rows_changed(self) -> None:
-        if self._pending_select and self.select_key(self._pending_select):
-            self._pending_select = None
-        current = self.table.currentIndex()
-        if not current.isValid() and self.model.rowCount() > 0 and self.detail.key is None:
-            self.table.setCurrentIndex(self.model.index(0, Column.TITLE))
-        elif not current.isValid():
-            self._show_detail(None)
-        self._update_actions()
-
     def _show_empty_state(self, shown: int, node: SidebarNode | None) -> None:
         if shown:
-            self.list_stack.setCurrentWidget(self.table)
+            self.paper_list.show_table()
             return
         results = self.results
         query = html.escape(self.search.text)
@@ -677,8 +472,7 @@ class MainWindow(QMainWindow):
             text = _EMPTY_VIEW_TEXT.get(self.node_id, f"No papers in {html.escape(view)}.")
             if self.node_id == INBOX_ID:
                 text += "<br><br><a href='import'>Import a digest…</a>"
-        self.empty_label.setText(text)
-        self.list_stack.setCurrentWidget(self.empty_label)
+        self.paper_list.show_message(text)
 
     def _empty_link(self, link: str) -> None:
         if link.startswith("suggest:"):
@@ -695,11 +489,10 @@ class MainWindow(QMainWindow):
         rebuilt for a new version): say why the list is empty meanwhile."""
         if self.bridge.index_is_ready or self.results is not None:
             return
-        self.empty_label.setText(
+        self.paper_list.show_message(
             "Reading the library into the search index…<br><br>The papers appear here "
             "when it is ready. Its progress is shown at the bottom right."
         )
-        self.list_stack.setCurrentWidget(self.empty_label)
         self.count_label.setText("Building the search index")
 
     def _show_page(self) -> None:
@@ -716,16 +509,14 @@ class MainWindow(QMainWindow):
 
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self.model.set_rows([])
-        self.empty_label.setText(html.escape(message))
-        self.list_stack.setCurrentWidget(self.empty_label)
+        self.paper_list.show_message(html.escape(message))
         self.count_label.setText("The query cannot be read")
 
     def _node_selected(self, node: SidebarNode) -> None:
         self.node_id = node.id
         if node.kind == NodeKind.SAVED:
             self.search.set_text(node.query)
-        self.table.clearSelection()
-        self.table.setCurrentIndex(QModelIndex())
+        self.paper_list.clear_selection()
         self.detail.show_paper(None)
         self._show_rows()
         self._update_actions()
@@ -744,39 +535,19 @@ class MainWindow(QMainWindow):
     # -- selection and detail ---------------------------------------------------------------------
 
     def selected_keys(self) -> list[str]:
-        # The list selects whole rows: its selection ranges name them. selectedRows() asks
-        # every cell instead (170 ms for 10,000 rows selected, here).
-        rows: set[int] = set()
-        selection = self.table.selectionModel().selection()
-        for i in range(selection.count()):
-            selected = selection.at(i)
-            rows.update(range(selected.top(), selected.bottom() + 1))
-        keys = [s.key for r in sorted(rows) if (s := self.model.summary(r)) is not None]
-        if not keys and self.table.currentIndex().isValid():
-            summary = self.model.summary(self.table.currentIndex().row())
-            keys = [summary.key] if summary else []
-        return keys
-
-    def has_selection(self) -> bool:
-        """Whether the paper actions have papers to act on (what selected_keys() would give)."""
-        return self.table.selectionModel().hasSelection() or self.table.currentIndex().isValid()
+        return self.paper_list.selected_keys()
 
     def select_key(self, key: str) -> bool:
-        row = self.model.row_of(key)
-        if row < 0:
-            return False
-        index = self.model.index(row, Column.TITLE)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
-        return True
+        return self.paper_list.select_key(key)
 
-    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        summary = self.model.summary(current.row()) if current.isValid() else None
-        self._show_detail(summary.key if summary else None)
+    def _current_changed(self, key: str | None) -> None:
+        self._show_detail(key)
+        self._update_actions()
+        self.host.current_changed.emit()
+
+    def _selection_changed(self) -> None:
+        self._update_actions()
+        self.host.selection_changed.emit()
 
     def _show_detail(self, key: str | None) -> None:
         if key is None:
@@ -804,119 +575,23 @@ class MainWindow(QMainWindow):
             self.detail.show_fulltext_hits(key, hits)
 
     def _update_actions(self) -> None:
-        has = self.has_selection()
-        for action in (
-            self.open_action,
-            self.download_action,
-            self.show_folder_action,
-            self.cycle_action,
-            self.keep_action,
-            self.dismiss_action,
-            self.delete_action,
-            *self.status_actions.values(),
-            *self.rating_actions,
-        ):
+        has = self.paper_list.has_selection()
+        for action in self.action_table.needing_selection():
             action.setEnabled(has)
         node = self.sidebar_model.find(self.node_id)
         saved = node is not None and node.kind == NodeKind.SAVED
-        self.rename_search_action.setEnabled(saved)
-        self.delete_search_action.setEnabled(saved)
+        self.action_table["rename_search"].setEnabled(saved)
+        self.action_table["delete_search"].setEnabled(saved)
 
-    def _focus_list(self) -> None:
-        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        if not self.table.currentIndex().isValid() and self.model.rowCount():
-            self.table.setCurrentIndex(self.model.index(0, Column.TITLE))
+    def _tab_changed(self, _index: int) -> None:
+        # Ctrl+F finds in the paper while one is shown, else it searches the library.
+        self.action_table["find"].setEnabled(not isinstance(self.tabs.currentWidget(), ReaderView))
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def cycle_status(self) -> None:
+    def _open_selected(self) -> None:
         if keys := self.selected_keys():
-            self.bridge.cycle_status(keys)
-
-    def set_status(self, status: Status) -> None:
-        if keys := self.selected_keys():
-            self.bridge.set_status(keys, status)
-
-    def set_rating(self, rating: int) -> None:
-        if keys := self.selected_keys():
-            self.bridge.set_rating(keys, rating)
-            if self.detail.key in keys:
-                self.detail.rating.set_rating(rating)
-
-    def keep(self) -> None:
-        self._triage(self.selected_keys(), keep=True)
-
-    def dismiss(self) -> None:
-        self._triage(self.selected_keys(), keep=False)
-
-    def _triage(self, keys: list[str], *, keep: bool) -> None:
-        """Keep or dismiss inbox papers and move the selection to the next paper."""
-        inbox = [k for k in keys if self._status_of(k) == Status.NEW.value]
-        if not inbox:
-            self.show_info("Keep (K) and Dismiss (D) sort the papers of the Inbox.")
-            return
-        self._select_next_after(inbox)
-        if keep:
-            self.bridge.keep(inbox)
-        else:
-            self.bridge.delete(inbox, dismissed=True)
-
-    def _status_of(self, key: str) -> str | None:
-        row = self.model.row_of(key)
-        summary = self.model.summary(row) if row >= 0 else None
-        return summary.status if summary else None
-
-    def _select_next_after(self, keys: list[str]) -> None:
-        gone = set(keys)
-        rows = [self.model.row_of(k) for k in keys]
-        last = max(rows) if rows else -1
-        order = self.model.keys()
-        after = [k for k in order[last + 1 :] if k not in gone]
-        before = [k for k in reversed(order[: max(last, 0)]) if k not in gone]
-        target = after[0] if after else (before[0] if before else None)
-        if target is not None:
-            self.select_key(target)
-            # The kept paper leaves the Inbox at the next refresh; the selection stays here.
-            self._pending_select = target
-        else:
-            self.table.clearSelection()
-            self.detail.show_paper(None)
-
-    def delete_selected(self) -> None:
-        keys = self.selected_keys()
-        if keys:
-            self._select_next_after(keys)
-            self.bridge.delete(keys)
-
-    def open_pdf(self, key: str | None = None) -> None:
-        keys = [key] if key else self.selected_keys()
-        if not keys:
-            return
-        try:
-            paper = self.library.get(keys[0])
-        except PapershelfError as e:
-            self.show_error(str(e))
-            return
-        path = self.library.pdf_path(paper)
-        if path is None:
-            if paper.arxiv is not None:
-                self.show_info(
-                    f"The PDF of {paper.display_id} is not here yet; it is being downloaded."
-                )
-                self.bridge.request_pdf([paper.key])
-            else:
-                self.show_info(f"{paper.display_id} has no PDF.")
-            return
-        self.reading.open_pdf(paper, path)
-
-    def download_pdf(self) -> None:
-        if keys := self.selected_keys():
-            self.bridge.request_pdf(keys)
-
-    def show_in_folder(self, key: str | None = None) -> None:
-        keys = [key] if key else self.selected_keys()
-        if keys:
-            self.open_url(QUrl.fromLocalFile(str(self.library.paper_dir(keys[0]))))
+            self.host.paper_open_requested.emit(keys[0])
 
     def show_library_folder(self) -> None:
         self.open_url(QUrl.fromLocalFile(str(self.library.root)))
@@ -948,7 +623,7 @@ class MainWindow(QMainWindow):
         text = resources.files("desktop_app.resources").joinpath(SAMPLE_DIGEST).read_text("utf-8")
         self.bridge.import_digest(text, source=SAMPLE_DIGEST)
 
-    def _digest_imported(self, report: Any) -> None:
+    def _digest_imported(self, report: DigestReport) -> None:
         name = report.source or "the digest"
         details = "\n".join(f"line {s.line}: {s.reason}" for s in report.skipped)
         if report.added:
@@ -969,10 +644,10 @@ class MainWindow(QMainWindow):
             self.show_info(f"Added {plural(len(added), 'paper')}: {ids}.")
             if self.node_id == INBOX_ID or self.node_id.startswith("saved:"):
                 self.sidebar.select_node(ALL_ID)
-            self._pending_select = added[0]
+            self.paper_list.pending_select = added[0]
         if present and not added:
             self.show_info(f"Already in the library: {', '.join(present[:5])}.")
-            self._pending_select = present[0]
+            self.paper_list.pending_select = present[0]
         self.schedule_refresh()
 
     def ask_save_search(self) -> None:
@@ -984,14 +659,16 @@ class MainWindow(QMainWindow):
         if ok and name.strip():
             self.bridge.save_search(name.strip(), query)
 
-    def ask_rename_saved(self) -> None:
+    def _saved_node(self) -> SidebarNode | None:
         node = self.sidebar_model.find(self.node_id)
-        if node is not None and node.kind == NodeKind.SAVED:
+        return node if node is not None and node.kind == NodeKind.SAVED else None
+
+    def ask_rename_saved(self) -> None:
+        if (node := self._saved_node()) is not None:
             self.sidebar.ask_rename(node.label)
 
     def delete_current_saved(self) -> None:
-        node = self.sidebar_model.find(self.node_id)
-        if node is not None and node.kind == NodeKind.SAVED:
+        if (node := self._saved_node()) is not None:
             self.bridge.delete_saved_search(node.label)
 
     def _saved_searches_changed(self, searches: list[SavedSearch]) -> None:
@@ -1001,26 +678,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _undo_changed(self, description: str) -> None:
-        self.undo_action.setEnabled(bool(description))
-        self.undo_action.setText(f"&Undo {description}" if description else "&Undo")
+        undo = self.action_table["undo"]
+        undo.setEnabled(bool(description))
+        undo.setText(f"&Undo {description}" if description else "&Undo")
 
     def sort_by_relevance(self) -> None:
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.sort(-1)
+        self.paper_list.sort_by_relevance()
         self.refresh()
 
     def set_column_shown(self, column: Column, shown: bool) -> None:
-        self.table.horizontalHeader().setSectionHidden(column, not shown)
-        if self.column_actions[column].isChecked() != shown:
-            self.column_actions[column].setChecked(shown)
-
-    def _header_menu(self, pos: QPoint) -> None:
-        menu = QMenu(self)
-        for action in self.column_actions.values():
-            menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction(self.relevance_action)
-        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+        self.paper_list.set_column_shown(column, shown)
 
     # -- notices ----------------------------------------------------------------------------------
 
@@ -1035,13 +702,13 @@ class MainWindow(QMainWindow):
     # -- drag and drop ----------------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._droppable(event.mimeData()):
+        if droppable(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._droppable(event.mimeData()):
+        if droppable(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -1050,38 +717,16 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    @staticmethod
-    def _droppable(mime: QMimeData) -> bool:
-        return mime.hasUrls() or mime.hasText()
-
     def handle_drop(self, mime: QMimeData) -> bool:
         """arXiv links are added, digests imported, PDFs attached; False when nothing fit."""
-        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-        links = " ".join(u.toString() for u in mime.urls() if not u.isLocalFile())
-        text = links if files or links else mime.text()
-        digests = [f for f in files if f.suffix.lower() in DIGEST_SUFFIXES]
-        pdfs = [f for f in files if f.suffix.lower() == ".pdf"]
-        others = [f for f in files if f not in digests and f not in pdfs]
-        ids = arxiv_id.find_all(text)
-        for path in digests:
-            self.bridge.import_digest(path)
-        if pdfs:
-            self.bridge.import_pdfs(pdfs)
-        if ids:
-            self.bridge.add_ids(ids)
-        for path in others:
-            self.show_error(f"{path.name}: not a digest (.md) or a PDF; nothing was imported")
-        if not (digests or pdfs or ids or others):
-            self.show_info("Nothing to add: the dropped text holds no arXiv ID or link.")
-            return False
-        return True
+        return handle_drop(mime, self.bridge, self.show_error, self.show_info)
 
 
 def _count_results(results: SearchResults) -> ViewCounts:
     return count_views(results.summaries)
 
 
-def import_summary(report: Any) -> str:
+def import_summary(report: DigestReport) -> str:
     """``33 added, 2 already present, 1 skipped`` (parts that are zero left out)."""
     parts = [f"{len(report.added)} added"]
     for items, label in (
@@ -1093,7 +738,3 @@ def import_summary(report: Any) -> str:
         if items:
             parts.append(f"{len(items)} {label}")
     return ", ".join(parts)
-
-
-def _rating_label(n: int) -> str:
-    return f"{'★' * n} ({n})" if n else "No Rating"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.arxiv import ids as arxiv_id
@@ -22,38 +21,9 @@ from desktop_app.gui.window import main_window as main_window_module
 from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
 from tests.helpers.locks import index_lock_held
+from tests.helpers.window import WAIT_MS, Factory
 
-WAIT_MS = 30_000
 SAMPLE_PAPERS = 33
-
-Factory = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def make_window(
-    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Factory]:
-    """Build the window over the test's library (offline unless given settings)."""
-    opened: list[str] = []
-    monkeypatch.setattr(MainWindow, "open_url", lambda self, url: opened.append(url.toLocalFile()))
-    windows: list[MainWindow] = []
-
-    def make(settings: Settings | None = None, **kwargs: Any) -> MainWindow:
-        if settings is None:
-            settings = Settings(offline=True)
-        window = build_window(library, settings, **kwargs)
-        window.opened_urls = opened  # type: ignore[attr-defined]
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def wait_rows(qtbot: QtBot, window: MainWindow, n: int) -> None:
@@ -135,9 +105,9 @@ def test_import_digest_from_the_file_menu_reports_what_it_did(
         "getOpenFileName",
         staticmethod(lambda *a, **k: (str(SAMPLE_DIGEST), "")),
     )
-    window.import_action.trigger()
+    window.action_table["import_digest"].trigger()
     wait_rows(qtbot, window, SAMPLE_PAPERS)
-    window.import_action.trigger()  # the same digest again: nothing new
+    window.action_table["import_digest"].trigger()  # the same digest again: nothing new
     qtbot.waitUntil(
         lambda: any("Nothing new" in m for m in window.notices.messages()), timeout=WAIT_MS
     )
@@ -253,10 +223,10 @@ def test_keys_cycle_the_status_rate_and_undo(
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
     qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.undo_action.text())  # Edit menu
+    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.action_table["undo"].text())  # Edit menu
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
-    window.undo_action.trigger()
+    window.action_table["undo"].trigger()
     qtbot.waitUntil(lambda: library.get(key).status is Status.UNREAD, timeout=WAIT_MS)
 
 
@@ -271,7 +241,7 @@ def test_delete_moves_to_the_trash_and_undo_brings_it_back(
     wait_rows(qtbot, window, 1)
     assert library.in_trash(keys[0])
     assert window.detail.key == keys[1]
-    window.undo_action.trigger()
+    window.action_table["undo"].trigger()
     wait_rows(qtbot, window, 2)
     assert library.exists(keys[0])
 
@@ -299,7 +269,7 @@ def test_every_shortcut_of_the_issue_sits_in_a_menu(make_window: Factory) -> Non
     window = make_window()
     shown = {
         action.shortcut().toString()
-        for menu in window.menuBar().findChildren(main_window_module.QMenu)
+        for menu in window.menuBar().findChildren(QMenu)
         for action in menu.actions()
     }
     for key in ["Ctrl+F", "Ctrl+N", "Ctrl+I", "Return", "Space", "Del", "Ctrl+Z", "K", "D"]:
@@ -368,7 +338,7 @@ def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
 
     window = make_window()
     monkeypatch.setattr(AddDialog, "exec", lambda self: 1)
-    window.add_action.trigger()
+    window.action_table["add"].trigger()
     wait_rows(qtbot, window, 2)
     assert library.exists("2504.05216") and library.exists("2504.05181")
 
@@ -426,14 +396,14 @@ def test_hidden_columns_and_the_view_are_remembered(
     add_papers(library, 2)
     window = make_window()
     assert window.table.horizontalHeader().isSectionHidden(Column.TAGS)  # by default
-    window.column_actions[Column.TAGS].setChecked(True)
-    window.column_actions[Column.YEAR].setChecked(False)
+    window.paper_list.column_actions[Column.TAGS].setChecked(True)
+    window.paper_list.column_actions[Column.YEAR].setChecked(False)
     window.sidebar.select_node("view:unread")
     window.close()
     again = make_window()
     assert again.table.horizontalHeader().isSectionHidden(Column.YEAR)
     assert not again.table.horizontalHeader().isSectionHidden(Column.TAGS)
-    assert not again.column_actions[Column.YEAR].isChecked()
+    assert not again.paper_list.column_actions[Column.YEAR].isChecked()
     assert again.node_id == "view:unread"
     assert window_state().value("window/version") is not None
 
@@ -454,7 +424,7 @@ def test_a_search_is_saved_renamed_and_deleted_from_the_sidebar(
         "getText",
         staticmethod(lambda *a, **k: ("Recsys", True)),
     )
-    window.save_search_action.trigger()
+    window.action_table["save_search"].trigger()
     qtbot.waitUntil(lambda: window.sidebar_model.find("saved:Recsys") is not None)
     window.search.set_text("")
     wait_rows(qtbot, window, 4)
@@ -554,7 +524,7 @@ def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.Mo
         dialogs.QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text))
     )
     window = make_window()
-    window.about_action.trigger()
+    window.action_table["about"].trigger()
     assert "Thank you to arXiv for use of its open access interoperability." in shown[0]
 
 
