@@ -32,7 +32,7 @@ def settle(qtbot: QtBot, window: MainWindow) -> None:
     def idle() -> bool:
         QApplication.processEvents()
         # A change refreshes the list after a short delay: wait for that search too.
-        return not window.runner.busy and not window._refresh_timer.isActive()
+        return not window.runner.busy and not window.view.refresh_timer.isActive()
 
     qtbot.waitUntil(idle, timeout=WAIT_MS)
     qtbot.wait(50)

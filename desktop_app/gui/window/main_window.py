@@ -15,14 +15,13 @@ menu with its shortcut shown.
 
 from __future__ import annotations
 
-import html
 import logging
 from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -44,16 +43,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
-from desktop_app.core.errors import PapershelfError
-from desktop_app.core.interop.digest import DigestReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
-from desktop_app.core.saved_searches import SavedSearch
-from desktop_app.core.search.api import SearchResults, SortOrder
+from desktop_app.core.search.api import SearchResults
 from desktop_app.core.settings import Settings
-from desktop_app.core.words import plural
 from desktop_app.gui import icons
-from desktop_app.gui.bridge import Bridge, SearchRequest
+from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.tasks import TaskRunner
 from desktop_app.gui.widgets.detail import DetailPane
 from desktop_app.gui.widgets.dialogs import AddDialog, show_about
@@ -68,13 +63,12 @@ from desktop_app.gui.widgets.sidebar_model import (
     NodeKind,
     SidebarModel,
     SidebarNode,
-    ViewCounts,
-    count_views,
 )
 from desktop_app.gui.widgets.task_status import TaskStatus
 from desktop_app.gui.widgets.welcome import WelcomeView
 from desktop_app.gui.window.actions import Scope, build_actions, column_action_name
 from desktop_app.gui.window.drops import droppable, handle_drop
+from desktop_app.gui.window.library_view import LibraryView
 from desktop_app.gui.window.paper_commands import PaperCommands
 from desktop_app.gui.window.paper_list import PaperList
 from desktop_app.gui.window.window_host import WindowHost
@@ -82,16 +76,7 @@ from desktop_app.gui.window.window_host import WindowHost
 log = logging.getLogger(__name__)
 
 SAMPLE_DIGEST = "sample-digest.md"
-REFRESH_DELAY_MS = 60
-#: How long the search index may take to open at start-up before the list says why it is empty.
-INDEX_NOTE_DELAY_MS = 500
 STATE_VERSION = 1
-
-_EMPTY_VIEW_TEXT = {
-    INBOX_ID: "The inbox is empty. Papers from imported digests wait here until you keep "
-    "(K) or dismiss (D) them.",
-    ALL_ID: "No papers kept yet.",
-}
 
 
 class MainWindow(QMainWindow):
@@ -115,11 +100,6 @@ class MainWindow(QMainWindow):
         self.runner = runner
         self.settings = settings
         self.state = state
-        self.results: SearchResults | None = None
-        self.node_id = ALL_ID
-        self._library_empty = self._folder_is_empty()
-        self._hits_for: tuple[str, str] | None = None  # (key, query) the hits shown are of
-
         self.setWindowTitle(f"{APP_NAME} — {library.name}")
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
@@ -150,19 +130,22 @@ class MainWindow(QMainWindow):
         self.host = WindowHost(self)
         self._connect()
         self._restore_state()
-
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
-        self._refresh_timer.timeout.connect(self.refresh)
-        self._show_page()
-        self.sidebar.show_node(self.node_id)
+        self.view.start()
         self._update_actions()
-        bridge.load_saved_searches()
-        if bridge.index_is_ready:
-            self.refresh()
-        if not bridge.index_is_ready:
-            QTimer.singleShot(INDEX_NOTE_DELAY_MS, self._note_index_building)
+
+    @property
+    def results(self) -> SearchResults | None:
+        """The latest search results shown."""
+        return self.view.results
+
+    @property
+    def node_id(self) -> str:
+        """The sidebar entry the list shows."""
+        return self.view.node_id
+
+    def refresh(self) -> None:
+        """Search again (the query, after a change, or when the index is ready)."""
+        self.view.refresh()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -241,32 +224,36 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         b = self.bridge
-        b.results_ready.connect(self._results_ready)
-        b.search_failed.connect(self._search_failed)
-        b.papers_changed.connect(self._papers_changed)
-        b.papers_removed.connect(self._papers_removed)
-        b.fulltext_ready.connect(self._fulltext_ready)
-        b.digest_imported.connect(self._digest_imported)
-        b.papers_added.connect(self._papers_added)
-        b.saved_searches_changed.connect(self._saved_searches_changed)
+        #: The library tab's logic: search, list, sidebar counts, detail pane.
+        self.view = LibraryView(
+            library=self.library,
+            bridge=b,
+            settings=self.settings,
+            search=self.search,
+            sidebar=self.sidebar,
+            paper_list=self.paper_list,
+            detail=self.detail,
+            count_label=self.count_label,
+            pages=(self.page_stack, self.welcome, self.content_splitter),
+            show_error=self.show_error,
+            show_info=self.show_info,
+            parent=self,
+        )
+        self.view.actions_changed.connect(self._update_actions)
+        self.view.current_changed.connect(self._current_changed)
+        self.view.import_requested.connect(self.ask_import_digest)
         b.error.connect(self.show_error)
         b.info.connect(self.show_info)
         b.undo_changed.connect(self._undo_changed)
-        b.index_searchable.connect(self.refresh)
-        b.index_ready.connect(self.refresh)
         self.runner.task_failed.connect(
             lambda what, e, tb: self.show_error(f"{what} failed unexpectedly: {e}", tb)
         )
 
-        self.search.query_changed.connect(lambda _: self.refresh())
         self.search.focus_list.connect(self.paper_list.focus_list)
-        self.sidebar.node_selected.connect(self._node_selected)
         self.sidebar.rename_requested.connect(b.rename_saved_search)
         self.sidebar.delete_requested.connect(b.delete_saved_search)
-        self.paper_list.current_changed.connect(self._current_changed)
         self.paper_list.selection_changed.connect(self._selection_changed)
         self.paper_list.activated.connect(self._open_selected)
-        self.paper_list.link_activated.connect(self._empty_link)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         d = self.detail
@@ -354,7 +341,7 @@ class MainWindow(QMainWindow):
         self.action_table["show_details"].setChecked(shown)
         node = str(s.value("list/view", ALL_ID))
         if node != ALL_ID and self.sidebar_model.find(node) is not None:
-            self.node_id = node
+            self.view.node_id = node
         self.search.field.setText(str(s.value("list/query", "")))
 
     def save_state(self) -> None:
@@ -397,182 +384,19 @@ class MainWindow(QMainWindow):
 
     # -- the list --------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Search again (the query, after a change, or when the index is ready)."""
-        self._refresh_timer.stop()
-        if not (self.bridge.index_is_ready or self.bridge.index_is_searchable):
-            return
-        query = self.search.text
-        sort = SortOrder.RELEVANCE if query else self._default_sort()
-        self.bridge.search(query, sort, annotate=_count_results)
-
-    def schedule_refresh(self) -> None:
-        self._refresh_timer.start()
-
-    def _default_sort(self) -> SortOrder:
-        try:
-            return SortOrder(self.settings.default_sort)
-        except ValueError:
-            return SortOrder.ADDED
-
-    def _results_ready(
-        self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
-    ) -> None:
-        self.results = results
-        if not request.query:
-            self._library_empty = results.total == 0
-        node = self.sidebar_model.find(self.node_id)
-        keep_tag = node.tag if node is not None and node.kind == NodeKind.TAG else ""
-        self.sidebar_model.set_counts(counts or _count_results(results), keep_tag)
-        self.detail.set_known_tags(self.sidebar_model.tag_names())
-        self.sidebar.show_node(self.node_id)
-        self._show_rows()
-        self._show_page()
-        key = self.detail.key
-        if key is not None and self._hits_for is not None and self._hits_for[1] != results.query:
-            self._show_detail(key)  # the new query's words highlighted, its full-text hits
-
-    def _show_rows(self) -> None:
-        results = self.results
-        if results is None:
-            return
-        node = self.sidebar_model.find(self.node_id)
-        row_filter = node.row_filter if node is not None else None
-        rows = [s for s in results.summaries if row_filter is None or row_filter(s)]
-        self.paper_list.set_rows(rows)
-        if not self.paper_list.select_pending_or_first(first=self.detail.key is None):
-            self._show_detail(None)
-        self._update_actions()
-        view = node.label if node is not None else "Library"
-        query = self.search.text
-        if query:
-            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view} match “{query}”")
-        else:
-            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view}")
-        self._show_empty_state(len(rows), node)
-
-    def _show_empty_state(self, shown: int, node: SidebarNode | None) -> None:
-        if shown:
-            self.paper_list.show_table()
-            return
-        results = self.results
-        query = html.escape(self.search.text)
-        view = node.label if node is not None else "this view"
-        if query and results is not None and results.total == 0:
-            text = f"No papers match “{query}”."
-            if results.suggestion:
-                s = html.escape(results.suggestion)
-                text += f"<br><br>Did you mean <a href='suggest:{s}'>{s}</a>?"
-        elif query:
-            text = (
-                f"No papers in {html.escape(view)} match “{query}”. "
-                f"<a href='view:all'>Search everything</a>"
-            )
-        else:
-            text = _EMPTY_VIEW_TEXT.get(self.node_id, f"No papers in {html.escape(view)}.")
-            if self.node_id == INBOX_ID:
-                text += "<br><br><a href='import'>Import a digest…</a>"
-        self.paper_list.show_message(text)
-
-    def _empty_link(self, link: str) -> None:
-        if link.startswith("suggest:"):
-            self.search.set_text(link.split(":", 1)[1])
-        elif link == "view:all":
-            self.sidebar.select_node("section:library")
-            self.node_id = ""
-            self._show_rows()
-        elif link == "import":
-            self.ask_import_digest()
-
-    def _note_index_building(self) -> None:
-        """Still no search index after a moment (the first one of a big library, or one
-        rebuilt for a new version): say why the list is empty meanwhile."""
-        if self.bridge.index_is_ready or self.results is not None:
-            return
-        self.paper_list.show_message(
-            "Reading the library into the search index…<br><br>The papers appear here "
-            "when it is ready. Its progress is shown at the bottom right."
-        )
-        self.count_label.setText("Building the search index")
-
-    def _show_page(self) -> None:
-        welcome = self._library_empty and not self.search.text
-        self.page_stack.setCurrentWidget(self.welcome if welcome else self.content_splitter)
-
-    def _folder_is_empty(self) -> bool:
-        try:
-            return not any(
-                p.is_dir() and not p.name.startswith(".") for p in self.library.papers_dir.iterdir()
-            )
-        except OSError:
-            return True
-
-    def _search_failed(self, request: SearchRequest, message: str) -> None:
-        self.model.set_rows([])
-        self.paper_list.show_message(html.escape(message))
-        self.count_label.setText("The query cannot be read")
-
-    def _node_selected(self, node: SidebarNode) -> None:
-        self.node_id = node.id
-        if node.kind == NodeKind.SAVED:
-            self.search.set_text(node.query)
-        self.paper_list.clear_selection()
-        self.detail.show_paper(None)
-        self._show_rows()
-        self._update_actions()
-
-    def _papers_changed(self, keys: list[str]) -> None:
-        if self._library_empty:
-            self._library_empty = False
-            self._show_page()
-        self.schedule_refresh()
-        if self.detail.key in keys:
-            self._show_detail(self.detail.key)
-
-    def _papers_removed(self, keys: list[str]) -> None:
-        self.schedule_refresh()
-
-    # -- selection and detail ---------------------------------------------------------------------
-
     def selected_keys(self) -> list[str]:
         return self.paper_list.selected_keys()
 
     def select_key(self, key: str) -> bool:
         return self.paper_list.select_key(key)
 
-    def _current_changed(self, key: str | None) -> None:
-        self._show_detail(key)
+    def _current_changed(self) -> None:
         self._update_actions()
         self.host.current_changed.emit()
 
     def _selection_changed(self) -> None:
         self._update_actions()
         self.host.selection_changed.emit()
-
-    def _show_detail(self, key: str | None) -> None:
-        if key is None:
-            self.detail.show_paper(None)
-            return
-        try:
-            paper = self.library.get(key)
-            notes = self.library.read_notes(key)
-        except PapershelfError as e:
-            self.detail.show_paper(None)
-            self.show_error(str(e))
-            return
-        query = self.results.query if self.results is not None else ""
-        has_pdf = self.library.pdf_path(paper) is not None
-        self.detail.show_paper(paper, notes, has_pdf=has_pdf, query=query)
-        if self._hits_for != (key, query):
-            # Another paper or another query: its full-text hits (off the UI thread).
-            self._hits_for = (key, query)
-            self.detail.clear_fulltext_hits()
-            if query and has_pdf:
-                self.bridge.fulltext_hits(key, query)
-
-    def _fulltext_ready(self, key: str, query: str, hits: list[Any]) -> None:
-        if self._hits_for == (key, query):
-            self.detail.show_fulltext_hits(key, hits)
 
     def _update_actions(self) -> None:
         has = self.paper_list.has_selection()
@@ -623,33 +447,6 @@ class MainWindow(QMainWindow):
         text = resources.files("desktop_app.resources").joinpath(SAMPLE_DIGEST).read_text("utf-8")
         self.bridge.import_digest(text, source=SAMPLE_DIGEST)
 
-    def _digest_imported(self, report: DigestReport) -> None:
-        name = report.source or "the digest"
-        details = "\n".join(f"line {s.line}: {s.reason}" for s in report.skipped)
-        if report.added:
-            self._library_empty = False
-            self.show_info(f"Imported {name}: {import_summary(report)}.", details)
-        else:
-            self.show_info(f"Nothing new in {name}: {import_summary(report)}.", details)
-        self._library_empty = self._library_empty and not report.total
-        self.sidebar.select_node(INBOX_ID)
-        self._show_page()
-        self.bridge.flush()
-
-    def _papers_added(self, added: list[str], present: list[str]) -> None:
-        if added:
-            self._library_empty = False
-            self._show_page()
-            ids = ", ".join(added[:5]) + (" …" if len(added) > 5 else "")
-            self.show_info(f"Added {plural(len(added), 'paper')}: {ids}.")
-            if self.node_id == INBOX_ID or self.node_id.startswith("saved:"):
-                self.sidebar.select_node(ALL_ID)
-            self.paper_list.pending_select = added[0]
-        if present and not added:
-            self.show_info(f"Already in the library: {', '.join(present[:5])}.")
-            self.paper_list.pending_select = present[0]
-        self.schedule_refresh()
-
     def ask_save_search(self) -> None:
         query = self.search.text
         if not query:
@@ -670,12 +467,6 @@ class MainWindow(QMainWindow):
     def delete_current_saved(self) -> None:
         if (node := self._saved_node()) is not None:
             self.bridge.delete_saved_search(node.label)
-
-    def _saved_searches_changed(self, searches: list[SavedSearch]) -> None:
-        self.sidebar_model.set_saved_searches([(s.name, s.query) for s in searches])
-        if self.sidebar_model.find(self.node_id) is None and self.node_id.startswith("saved:"):
-            self.node_id = ALL_ID
-        self._update_actions()
 
     def _undo_changed(self, description: str) -> None:
         undo = self.action_table["undo"]
@@ -720,21 +511,3 @@ class MainWindow(QMainWindow):
     def handle_drop(self, mime: QMimeData) -> bool:
         """arXiv links are added, digests imported, PDFs attached; False when nothing fit."""
         return handle_drop(mime, self.bridge, self.show_error, self.show_info)
-
-
-def _count_results(results: SearchResults) -> ViewCounts:
-    return count_views(results.summaries)
-
-
-def import_summary(report: DigestReport) -> str:
-    """``33 added, 2 already present, 1 skipped`` (parts that are zero left out)."""
-    parts = [f"{len(report.added)} added"]
-    for items, label in (
-        (report.present, "already present"),
-        (report.updated, "updated"),
-        (report.dismissed, "dismissed before"),
-        (report.skipped, "skipped"),
-    ):
-        if items:
-            parts.append(f"{len(items)} {label}")
-    return ", ".join(parts)

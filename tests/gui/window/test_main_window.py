@@ -141,7 +141,7 @@ def test_a_query_matching_nothing_says_so_and_suggests_a_spelling(
     qtbot.waitUntil(lambda: window.list_stack.currentWidget() is window.empty_label)
     assert "No papers match" in window.empty_label.text()
     if "Did you mean" in window.empty_label.text():
-        window._empty_link("suggest:retrieval")
+        window.view._empty_link("suggest:retrieval")
         wait_rows(qtbot, window, 2)
 
 
