@@ -541,7 +541,9 @@ def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
     from desktop_app.core.settings import Settings
     from desktop_app.gui import icons
     from desktop_app.gui.app import build_window
-    from desktop_app.gui.models import ALL_ID
+    from desktop_app.gui.features import find
+    from desktop_app.gui.features.reader import ReaderFeature
+    from desktop_app.gui.widgets.sidebar_model import ALL_ID
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -580,7 +582,8 @@ def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
     window.table.setFocus()
     if reader:
         window.search.set_text("")
-        view = window.reading.open_paper(READER_KEY, page=READER_PAGE, find=[READER_FIND])
+        reader_feature = find(window.host.features, ReaderFeature)
+        view = reader_feature.open_paper(READER_KEY, page=READER_PAGE, find=[READER_FIND])
         assert view is not None, "the sample paper did not open"
         spin(10, lambda: view.loaded and view.search_model.rowCount(QModelIndex()) > 0)
         view.outline_view.expand(view.outline_model.index(1, 0))  # "2 Related Work"

@@ -4,7 +4,8 @@
 messages included) under the platformdirs log folder, the QApplication, an excepthook that
 logs an unexpected exception and shows it in a dialog instead of dying, then
 :func:`build_window`: settings, library, search index, arXiv client, fetcher, task runner,
-bridge and the main window, wired together here and nowhere else (no globals).
+bridge, the main window and its features (``gui/features``: built from the window's host),
+wired together here and nowhere else (no globals).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
-from desktop_app.gui.main_window import MainWindow
+from desktop_app.gui.features import find, install
+from desktop_app.gui.features.preferences import PreferencesFeature
 from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
@@ -146,6 +149,7 @@ def build_window(
         fetcher = Fetcher(library, ArxivClient(settings), settings)
     bridge = Bridge(library, index, runner, settings=settings, fetcher=fetcher)
     window = MainWindow(library, bridge, runner, settings, state or window_state())
+    window.host.features = install(window.host)
     runner.setParent(window)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
@@ -170,7 +174,8 @@ def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHo
         new.show()
         window.close()
 
-    window.reading.switch_library = switch
+    window.host.library_switch_requested.connect(switch)
+    window.host.can_switch_library = True
 
 
 def run_app(library_path: Path) -> int:
@@ -198,7 +203,7 @@ def run_app(library_path: Path) -> int:
         return 1
     window = build_window(library, settings)
     _offer_library_switch(window, settings, hook)
-    window.reading.settings_notices = list(notices)
+    find(window.host.features, PreferencesFeature).settings_notices = list(notices)
     hook.window = window
     for notice in notices:
         window.show_info(notice)

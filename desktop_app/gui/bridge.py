@@ -19,7 +19,6 @@ change made meanwhile elsewhere is kept); :meth:`undo` takes back the last one.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,31 +28,23 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core import bulk, saved_searches
 from desktop_app.core.arxiv import fetch
-from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
+from desktop_app.core.arxiv.fetch import Fetcher, FetchReport
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.importing import ImportReport
-from desktop_app.core.library import AddOutcome, Library
+from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.importer import import_pdfs
 from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
+from desktop_app.gui import jobs
+from desktop_app.gui.fetch_queue import FetchQueueState, drain_work
+from desktop_app.gui.index_follower import IndexFollower, rebuild_note
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
+from desktop_app.gui.undo import UndoStack
 
 log = logging.getLogger(__name__)
-
-MAX_UNDO = 50
-#: WhooshIndex's reason for building an index that did not exist yet.
-FIRST_BUILD = "no index yet"
-#: Above this many changed papers the index catches up with one sync of the folder.
-SYNC_ABOVE = 10
-_CYCLE = {
-    Status.NEW: Status.UNREAD,
-    Status.UNREAD: Status.READING,
-    Status.READING: Status.READ,
-    Status.READ: Status.UNREAD,
-}
 
 
 @dataclass(frozen=True)
@@ -65,64 +56,35 @@ class SearchRequest:
     sort: SortOrder
 
 
-class _ChangeCollector:
-    """A library observer that collects changed keys from any thread."""
-
-    def __init__(self, changed: Callable[[], None]) -> None:
-        self._lock = threading.Lock()
-        self._changed: set[str] = set()
-        self._removed: set[str] = set()
-        self._notify = changed
-        self.paused = 0
-
-    def paper_changed(self, library: Library, key: str) -> None:
-        with self._lock:
-            self._removed.discard(key)
-            self._changed.add(key)
-        self._notify()
-
-    def paper_removed(self, library: Library, key: str) -> None:
-        with self._lock:
-            self._changed.discard(key)
-            self._removed.add(key)
-        self._notify()
-
-    def take(self) -> tuple[list[str], list[str]]:
-        with self._lock:
-            changed, removed = sorted(self._changed), sorted(self._removed)
-            self._changed.clear()
-            self._removed.clear()
-        return changed, removed
-
-    @property
-    def pending(self) -> bool:
-        with self._lock:
-            return bool(self._changed or self._removed)
-
-
 class Bridge(QObject):
     """Runs core work for the window and reports it as signals (see the module doc)."""
 
-    #: Papers written (added or changed); the index holds them already.
+    # Each signal's payload, typed: (type, ...) after the colon.
+    #: Papers written (added or changed), the index holds them: (keys: list[str]).
     papers_changed = Signal(list)
-    #: Papers gone from the library (trash, dismissed); the index dropped them.
+    #: Papers gone from the library (trash, dismissed), dropped from the index: (list[str]).
     papers_removed = Signal(list)
-    results_ready = Signal(object, object, object)  # SearchRequest, SearchResults, annotation
-    search_failed = Signal(object, str)  # SearchRequest, message
-    fulltext_ready = Signal(str, str, list)  # key, query, list[Snippet]
-    #: A digest was imported: (DigestReport,).
+    #: The answer to the latest search: (SearchRequest, SearchResults, annotation: Any).
+    results_ready = Signal(object, object, object)
+    #: The latest query cannot be read: (SearchRequest, message: str).
+    search_failed = Signal(object, str)
+    #: One paper's full-text hits: (key: str, query: str, hits: list[Snippet]).
+    fulltext_ready = Signal(str, str, list)
+    #: A digest was imported: (DigestReport).
     digest_imported = Signal(object)
-    #: Papers added by ID or link: (added keys, keys already present).
+    #: Papers added by ID, link, PDF or file: (added: list[str], already present: list[str]).
     papers_added = Signal(list, list)
-    saved_searches_changed = Signal(list)  # list[SavedSearch]
-    #: Something went wrong: (one-line message, details for the expandable part).
+    #: The saved searches, after a load or a change: (list[SavedSearch]).
+    saved_searches_changed = Signal(list)
+    #: Something went wrong: (one-line message: str, details for the expandable part: str).
     error = Signal(str, str)
-    #: Something worth saying went right (a short sentence).
+    #: Something worth saying went right: (a short sentence: str).
     info = Signal(str)
-    #: The description of what Undo would take back ("" when nothing).
+    #: What Undo would take back: (description: str, "" when nothing).
     undo_changed = Signal(str)
-    #: An index can be searched before the start-up sync is done (maybe an older one).
+    #: An index can be searched before the start-up sync is done (maybe an older one): ().
     index_searchable = Signal()
+    #: The start-up sync is done: ().
     index_ready = Signal()
 
     # Emitted from any thread by the observer; queued into the UI thread.
@@ -146,45 +108,38 @@ class Bridge(QObject):
         self.runner = runner
         self.settings = settings
         self.fetcher = fetcher
-        self._collector = _ChangeCollector(self._library_touched.emit)
+        self._follower = IndexFollower(library, index, self._library_touched.emit)
         self._library_touched.connect(self._schedule_index_update)
         self._found_searchable.connect(self._index_found_searchable)
-        library.observers.append(self._collector)
-        self._index_update_queued = False
         self._search_serial = 0
-        self._undo: list[bulk.UndoRecord] = []
-        self._fetch_task: Task | None = None
-        self._fetch_again = False
-        self.index_is_ready = False
-        # An index (maybe one of an older version) can be searched before the start-up sync
-        # is done: the list is shown from it meanwhile.
-        self.index_is_searchable = False
+        self._undo = UndoStack()
+        self._fetches = FetchQueueState()
+
+    @property
+    def index_is_ready(self) -> bool:
+        """The start-up sync is done."""
+        return self._follower.ready
+
+    @property
+    def index_is_searchable(self) -> bool:
+        """An index (maybe an older one) can be searched before the start-up sync is done."""
+        return self._follower.searchable
 
     def close(self) -> None:
-        if self._collector in self.library.observers:
-            self.library.observers.remove(self._collector)
+        """Stop observing the library (the window closed)."""
+        self._follower.close()
 
     # -- the index ---------------------------------------------------------------------------
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
 
-        def work(control: TaskControl) -> Any:
-            # Opening the index reads its files: here, not on the UI thread at start-up.
-            try:
-                searchable = self.index.searchable()
-            except PapershelfError:
-                searchable = False  # the sync finds out what is wrong
-            if searchable:
-                self._found_searchable.emit()
-            return self.index.sync(progress=control.progress)
+        work = jobs.sync_at_start(self.index, self._found_searchable.emit)
 
         def done(report: Any) -> None:
-            self.index_is_ready = True
-            reason = getattr(report, "reason", None)
-            if getattr(report, "rebuilt", False) and reason and reason != FIRST_BUILD:
-                # A first build is no news; a damaged or outdated index is worth a word.
-                self.info.emit(f"The search index was rebuilt ({reason}).")
+            self._follower.ready = True
+            if note := rebuild_note(report):
+                self.info.emit(note)
             self.index_ready.emit()
 
         def failed(error: BaseException, tb: str) -> None:
@@ -197,31 +152,19 @@ class Bridge(QObject):
         )
 
     def _index_found_searchable(self) -> None:
-        self.index_is_searchable = True
+        self._follower.searchable = True
         self.index_searchable.emit()
 
     def _schedule_index_update(self) -> None:
-        if self._index_update_queued or not self._collector.pending:
-            return
-        self._index_update_queued = True
-        self.runner.submit(
-            self._update_index, on_done=self._index_updated, on_error=self._index_update_failed
-        )
-
-    def _update_index(self, control: TaskControl) -> tuple[list[str], list[str]]:
-        changed, removed = self._collector.take()
-        if len(changed) + len(removed) > SYNC_ABOVE:
-            # One scan of the folder indexes a whole import in a few commits, not one each.
-            self.index.sync()
-        else:
-            for key in removed:
-                self.index.delete(key)
-            for key in changed:
-                self.index.update(key)
-        return changed, removed
+        if self._follower.want_update():
+            self.runner.submit(
+                lambda control: self._follower.update(),
+                on_done=self._index_updated,
+                on_error=self._index_update_failed,
+            )
 
     def _index_updated(self, result: tuple[list[str], list[str]]) -> None:
-        self._index_update_queued = False
+        self._follower.update_ended()
         changed, removed = result
         if removed:
             self.papers_removed.emit(removed)
@@ -230,7 +173,7 @@ class Bridge(QObject):
         self._schedule_index_update()  # changes that arrived meanwhile
 
     def _index_update_failed(self, error: BaseException, tb: str) -> None:
-        self._index_update_queued = False
+        self._follower.update_ended()
         self._report("Updating the search index", error, tb)
         self._schedule_index_update()
 
@@ -306,19 +249,9 @@ class Bridge(QObject):
         if not keys:
             return
 
-        def work(control: TaskControl) -> bulk.BulkResult:
-            return bulk.apply(
-                self.library,
-                keys,
-                change,
-                description,
-                progress=control.progress if len(keys) > 1 else None,
-            )
-
-        title = description if len(keys) > 20 else None
         self.runner.submit(
-            work,
-            title=title,
+            jobs.apply_change(self.library, keys, change, description),
+            title=description if len(keys) > 20 else None,
             on_done=lambda result: self._bulk_done(result, after),
             on_error=lambda e, tb: self._report(description, e, tb),
         )
@@ -327,8 +260,7 @@ class Bridge(QObject):
         self, result: bulk.BulkResult, after: Callable[[bulk.BulkResult], None] | None = None
     ) -> None:
         if result.undo:
-            self._undo.append(result.undo)
-            del self._undo[:-MAX_UNDO]
+            self._undo.push(result.undo)
             self.undo_changed.emit(result.undo.description)
         for e in result.errors:
             self.error.emit(str(e), "")
@@ -336,43 +268,25 @@ class Bridge(QObject):
             after(result)
 
     def set_status(self, keys: Sequence[str], status: Status) -> None:
-        label = {Status.NEW: "inbox"}.get(status, status.value)
-        self.change(
-            keys, lambda p: p.set_status(status), f"Mark {plural(len(keys), 'paper')} {label}"
-        )
+        description = jobs.status_description(len(keys), status)
+        self.change(keys, lambda p: p.set_status(status), description)
 
     def cycle_status(self, keys: Sequence[str]) -> None:
         """Unread → Reading → Read → Unread (Space)."""
-        self.change(keys, lambda p: p.set_status(_CYCLE[p.status]), "Change the status")
+        self.change(keys, lambda p: p.set_status(jobs.CYCLE[p.status]), "Change the status")
 
     def set_rating(self, keys: Sequence[str], rating: int) -> None:
-        what = (
-            f"Rate {plural(len(keys), 'paper')} {rating}"
-            if rating
-            else f"Clear the rating of {plural(len(keys), 'paper')}"
-        )
+        what = jobs.rating_description(len(keys), rating)
         self.change(keys, lambda p: p.set_rating(rating), what)
 
     def set_tags(self, key: str, tags: Sequence[str]) -> None:
-        def replace(paper: Paper) -> None:
-            paper.tags = []
-            paper.add_tags(list(tags))
-
-        self.change([key], replace, "Edit the tags")
+        self.change([key], jobs.replace_tags(tags), "Edit the tags")
 
     def keep(self, keys: Sequence[str]) -> None:
         """Keep inbox papers: they become unread and, with automatic fetching, get their PDF."""
-        fetch_pdf = self.settings.fetch_pdfs_automatically
-
-        def keep_one(paper: Paper) -> None:
-            if paper.status is Status.NEW:
-                paper.set_status(Status.UNREAD)
-            if fetch_pdf and self.library.pdf_path(paper) is None:
-                fetch.queue(paper, pdf=True)
-
         self.change(
             keys,
-            keep_one,
+            jobs.keep(self.library, self.settings.fetch_pdfs_automatically),
             f"Keep {plural(len(keys), 'paper')}",
             after=lambda r: self.start_fetching(),
         )
@@ -396,14 +310,15 @@ class Bridge(QObject):
 
     @property
     def undo_text(self) -> str:
-        return self._undo[-1].description if self._undo else ""
+        """The description of what Undo would take back ("" when nothing)."""
+        return self._undo.text
 
     def undo(self) -> None:
         """Take back the last change (Ctrl+Z)."""
-        if not self._undo:
+        record = self._undo.pop()
+        if record is None:
             self.info.emit("Nothing to undo.")
             return
-        record = self._undo.pop()
         self.undo_changed.emit(self.undo_text)
 
         def work(control: TaskControl) -> bulk.BulkResult:
@@ -427,23 +342,9 @@ class Bridge(QObject):
     def add_ids(self, ids: Sequence[ArxivId]) -> None:
         """Add papers by arXiv ID (unread; metadata and, with auto-fetch, PDF queued)."""
         ids = list(ids)
-        fetch_pdf = self.settings.fetch_pdfs_automatically
+        work = jobs.add_ids(self.library, ids, self.settings.fetch_pdfs_automatically)
 
-        def work(control: TaskControl) -> tuple[list[str], list[str]]:
-            added: list[str] = []
-            present: list[str] = []
-            for i, aid in enumerate(ids):
-                paper, outcome = self.library.add_arxiv(aid, Status.UNREAD, source="added by hand")
-                if outcome is AddOutcome.PRESENT:
-                    present.append(paper.key)
-                else:
-                    added.append(paper.key)
-                    if fetch_pdf:
-                        self.library.update(paper.key, lambda p: fetch.queue(p, pdf=True))
-                control.progress(i + 1, len(ids))
-            return added, present
-
-        def done(result: tuple[list[str], list[str]]) -> None:
+        def done(result: jobs.Added) -> None:
             self.papers_added.emit(*result)
             self.start_fetching()
 
@@ -479,18 +380,9 @@ class Bridge(QObject):
 
     def import_digest(self, path: Path | str, *, source: str | None = None) -> None:
         """Import a digest into the inbox, with progress; :attr:`digest_imported` reports."""
-        from desktop_app.core.interop.digest import import_digest
-
         name = source or (Path(path).name if isinstance(path, Path) else "digest")
-
-        def work(control: TaskControl) -> Any:
-            control.message(f"Importing {name}")
-            return import_digest(
-                self.library, path, Status.NEW, source=source, progress=control.progress
-            )
-
         self.runner.submit(
-            work,
+            jobs.import_digest(self.library, path, source, name),
             title=f"Importing {name}",
             on_done=self.digest_imported.emit,
             on_error=lambda e, tb: self._report(f"Importing {name}", e, tb),
@@ -524,86 +416,123 @@ class Bridge(QObject):
             on_error=lambda e, tb: self._report(what, e, tb),
         )
 
+    def run_task(
+        self,
+        work: Callable[[TaskControl], Any],
+        *,
+        lane: Lane = Lane.WRITE,
+        title: str | None = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException, str], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> Task:
+        """Run ``work(control)`` in a lane, with progress and a title in the status bar; the
+        callbacks run in the UI thread (for work that reports its own outcome)."""
+        return self.runner.submit(
+            work, lane=lane, title=title, on_done=on_done, on_error=on_error, on_cancel=on_cancel
+        )
+
+    def notify_changed(self, keys: Sequence[str]) -> None:
+        """Papers changed in a way the index does not see (written elsewhere, merged): the
+        views re-read them (:attr:`papers_changed`)."""
+        self.papers_changed.emit(list(keys))
+
+    def reextract_text(
+        self,
+        keys: Sequence[str],
+        *,
+        on_done: Callable[[bulk.BulkResult], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> None:
+        """Extract the text of these papers' PDFs again, into the index; ``on_done`` hears the
+        result, then :attr:`papers_changed` names the papers done."""
+        keys = list(keys)
+
+        def done(result: bulk.BulkResult) -> None:
+            on_done(result)
+            self.papers_changed.emit(result.done)
+
+        self.runner.submit(
+            jobs.reextract_text(self.library, self.index, keys),
+            title=f"Extracting the text of {plural(len(keys), 'paper')} again",
+            on_done=done,
+            on_error=on_error,
+        )
+
+    def import_files(self, paths: Sequence[Path]) -> None:
+        """Import .bib files (or .csv files as Export writes them), then fetch what is new;
+        :attr:`papers_added` reports, each file's problems come as :attr:`error`."""
+        paths = list(paths)
+
+        def done(reports: list[tuple[Path, ImportReport]]) -> None:
+            added = [k for _, r in reports for k in r.added]
+            present = [k for _, r in reports for k in r.joined + r.unchanged]
+            for path, report in reports:
+                if report.problems:
+                    details = "\n".join(str(p) for p in report.problems)
+                    self.error.emit(f"{path.name}: {report.summary()}", details)
+            self.papers_added.emit(added, present)
+            if added:
+                self.start_fetching()  # the arXiv metadata of the new papers
+
+        what = "Importing " + ", ".join(p.name for p in paths)
+        self.run(what, lambda: jobs.import_files(self.library, paths), done)
+
     # -- saved searches ------------------------------------------------------------------------
 
     def load_saved_searches(self) -> None:
-        self.run(
-            "Reading the saved searches",
-            lambda: saved_searches.load(self.library),
-            self.saved_searches_changed.emit,
-            lane=Lane.READ,
-        )
+        lib = self.library
+        self._saved("Reading the saved searches", lambda: saved_searches.load(lib), Lane.READ)
 
     def save_search(self, name: str, query: str) -> None:
-        self.run(
-            f"Saving the search {name!r}",
-            lambda: saved_searches.save(self.library, name, query),
-            self.saved_searches_changed.emit,
-        )
+        lib = self.library
+        self._saved(f"Saving the search {name!r}", lambda: saved_searches.save(lib, name, query))
 
     def rename_saved_search(self, old: str, new: str) -> None:
-        self.run(
-            f"Renaming the saved search {old!r}",
-            lambda: saved_searches.rename(self.library, old, new),
-            self.saved_searches_changed.emit,
-        )
+        what = f"Renaming the saved search {old!r}"
+        self._saved(what, lambda: saved_searches.rename(self.library, old, new))
 
     def delete_saved_search(self, name: str) -> None:
-        self.run(
-            f"Deleting the saved search {name!r}",
-            lambda: saved_searches.delete(self.library, name),
-            self.saved_searches_changed.emit,
-        )
+        what = f"Deleting the saved search {name!r}"
+        self._saved(what, lambda: saved_searches.delete(self.library, name))
+
+    def _saved(self, what: str, call: Callable[[], Any], lane: Lane = Lane.WRITE) -> None:
+        """Run a saved-search call; :attr:`saved_searches_changed` gets the list it returns."""
+        self.run(what, call, self.saved_searches_changed.emit, lane=lane)
 
     # -- fetching ------------------------------------------------------------------------------
 
     @property
     def fetching(self) -> bool:
-        return self._fetch_task is not None
+        return self._fetches.running
 
     def start_fetching(self) -> None:
         """Drain the queue of pending fetches in the network lane (unless offline)."""
-        if self.fetcher is None or self.settings.offline:
+        if self.fetcher is None or self.settings.offline or not self._fetches.request():
             return
-        if self._fetch_task is not None:
-            self._fetch_again = True
-            return
-        fetcher = self.fetcher
-        self._fetch_again = False
-
-        def work(control: TaskControl) -> FetchReport:
-            def progress(p: FetchProgress) -> None:
-                what = "metadata" if p.stage is Stage.METADATA else "PDFs"
-                control.message(f"Fetching {what} from arXiv")
-                control.progress(p.done, p.total)
-
-            return fetcher.run(progress, control.cancel_event)
-
-        self._fetch_task = self.runner.submit(
-            work,
+        task = self.runner.submit(
+            drain_work(self.fetcher),
             lane=Lane.NETWORK,
             title="Fetching from arXiv",
             on_done=self._fetch_done,
             on_error=self._fetch_failed,
             on_cancel=self._fetch_cancelled,
         )
+        self._fetches.started(task)
 
     def _fetch_done(self, report: FetchReport) -> None:
-        self._fetch_task = None
-        for failure in report.failed:
-            what = "metadata" if failure.stage is Stage.METADATA else "PDF"
-            self.error.emit(f"Could not fetch the {what} of {failure.key}: {failure.reason}", "")
-        if report.stopped and not report.stopped.startswith("cancelled"):
-            self.error.emit(f"Fetching stopped: {report.stopped}", "")
-        elif self._fetch_again:
+        errors, again = self._fetches.finished(report)
+        for message in errors:
+            self.error.emit(message, "")
+        if again:
             self.start_fetching()
 
     def _fetch_failed(self, error: BaseException, tb: str) -> None:
-        self._fetch_task = None
+        self._fetches.ended()
         self._report("Fetching from arXiv", error, tb)
 
     def _fetch_cancelled(self) -> None:
-        self._fetch_task = None
+        self._fetches.ended()
         self.info.emit("Fetching stopped; what is left waits in the queue.")
 
     # -- errors --------------------------------------------------------------------------------

@@ -33,8 +33,9 @@ from desktop_app.core.paper import Status
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui.app import build_window
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
+from desktop_app.gui.widgets.paper_model import Column
+from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
+from desktop_app.gui.window.main_window import MainWindow
 from tests.bench.results import write_section
 from tests.bench.test_bench_import import generated_digest
 

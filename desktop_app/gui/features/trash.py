@@ -1,4 +1,5 @@
-"""The Trash window: papers moved to the trash (deleted or dismissed), to restore or remove.
+"""The Trash feature (View → Trash) and its window: papers moved to the trash (deleted or
+dismissed), to restore or remove.
 
 The trash is ``<library>/trash/<key>/``; reading it and every change run in the background
 lanes. Restoring puts a paper back as it was (status, tags and notes included); emptying the
@@ -39,8 +40,10 @@ from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
 from desktop_app.core.words import plural
+from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
-from desktop_app.gui.tasks import Lane, TaskControl, TaskRunner
+from desktop_app.gui.tasks import Lane, TaskControl
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +136,10 @@ class TrashDialog(QDialog):
     #: Something failed: (message, details).
     error = Signal(str, str)
 
-    def __init__(self, library: Library, runner: TaskRunner, parent: QWidget | None = None):
+    def __init__(self, library: Library, bridge: Bridge, parent: QWidget | None = None):
         super().__init__(parent)
         self.library = library
-        self.runner = runner
+        self.bridge = bridge
         self.setWindowTitle(f"Trash — {library.name}")
         self.setWindowIcon(icon("trash"))
         self.resize(760, 420)
@@ -183,7 +186,7 @@ class TrashDialog(QDialog):
     def reload(self) -> None:
         """Read the trash again (in the background)."""
         self._set_busy(True)
-        self.runner.submit(
+        self.bridge.run_task(
             lambda control: self.library.trash(),
             lane=Lane.READ,
             on_done=self._loaded,
@@ -242,7 +245,7 @@ class TrashDialog(QDialog):
             self.reload()
 
         self._set_busy(True)
-        self.runner.submit(
+        self.bridge.run_task(
             work,
             title=f"Restoring {plural(len(keys), 'paper')}",
             on_done=finished,
@@ -268,7 +271,7 @@ class TrashDialog(QDialog):
             self.reload()
 
         self._set_busy(True)
-        self.runner.submit(
+        self.bridge.run_task(
             lambda control: self.library.empty_trash(),
             title="Emptying the trash",
             on_done=finished,
@@ -288,3 +291,31 @@ class TrashDialog(QDialog):
                 self.reload()
 
         return report
+
+
+class TrashFeature(QObject):
+    """View → Trash: opens the Trash window (one per main window, read again when reopened)."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.host = host
+        self.trash_dialog: TrashDialog | None = None
+        host.on_action("trash", self.show_trash)
+
+    def show_trash(self) -> TrashDialog:
+        host = self.host
+        if self.trash_dialog is None:
+            dialog = TrashDialog(host.library, host.bridge, host.widget)
+            dialog.restored.connect(
+                lambda keys: host.show_info(f"Restored {plural(len(keys), 'paper')}.")
+            )
+            dialog.emptied.connect(
+                lambda n: host.show_info(f"Removed {plural(n, 'paper')} for good.")
+            )
+            dialog.error.connect(host.show_error)
+            self.trash_dialog = dialog
+        else:
+            self.trash_dialog.reload()
+        self.trash_dialog.show()
+        self.trash_dialog.activateWindow()
+        return self.trash_dialog

@@ -36,7 +36,7 @@ from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.whoosh.index import match_spans
 from desktop_app.gui import icons
-from desktop_app.gui.models import PDF_LABELS, format_added
+from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
 
 NOTES_SAVE_DELAY_MS = 600
 HIGHLIGHT_STYLE = "background-color: #ffe58a; color: #1a1a1a;"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -11,16 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
-from desktop_app.gui.tasks import TaskRunner
-from desktop_app.gui.trash import TrashDialog, TrashModel
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    for pool in r._pools.values():
-        pool.waitForDone(5000)
+from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features.trash import TrashDialog, TrashModel
 
 
 @pytest.fixture
@@ -33,15 +23,15 @@ def trashed(library: Library) -> Library:
     return library
 
 
-def _dialog(qtbot: QtBot, library: Library, runner: TaskRunner) -> TrashDialog:
-    dialog = TrashDialog(library, runner)
+def _dialog(qtbot: QtBot, library: Library, bridge: Bridge) -> TrashDialog:
+    dialog = TrashDialog(library, bridge)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: not dialog.busy)
     return dialog
 
 
-def test_lists_the_trash(qtbot: QtBot, trashed: Library, runner: TaskRunner) -> None:
-    dialog = _dialog(qtbot, trashed, runner)
+def test_lists_the_trash(qtbot: QtBot, trashed: Library, bridge: Bridge) -> None:
+    dialog = _dialog(qtbot, trashed, bridge)
     model = dialog.model
     assert model.rowCount() == 2
     rows = {model.index(r, 0).data(): model.index(r, 3).data() for r in range(2)}
@@ -50,9 +40,9 @@ def test_lists_the_trash(qtbot: QtBot, trashed: Library, runner: TaskRunner) -> 
 
 
 def test_restore_brings_the_paper_back_as_it_was(
-    qtbot: QtBot, trashed: Library, runner: TaskRunner
+    qtbot: QtBot, trashed: Library, bridge: Bridge
 ) -> None:
-    dialog = _dialog(qtbot, trashed, runner)
+    dialog = _dialog(qtbot, trashed, bridge)
     row = next(r for r in range(2) if dialog.model.index(r, 0).data() == "Kept apart")
     dialog.table.selectionModel().select(
         dialog.model.index(row, 0),
@@ -67,9 +57,9 @@ def test_restore_brings_the_paper_back_as_it_was(
 
 
 def test_empty_trash_after_confirmation(
-    qtbot: QtBot, trashed: Library, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, trashed: Library, bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialog = _dialog(qtbot, trashed, runner)
+    dialog = _dialog(qtbot, trashed, bridge)
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Cancel)
     dialog.empty_button.click()
     assert len(trashed.trash()) == 2

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.reading import record_page
-from desktop_app.gui import reader
-from desktop_app.gui.reader import ReaderTabs, ReaderView, ThumbnailModel
+from desktop_app.gui.widgets import reader
+from desktop_app.gui.widgets.reader import ReaderTabs, ReaderView, ThumbnailModel
 from tests.helpers.files import testdata as shared_file
 from tests.helpers.pdfgen import write_pdf
 

@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.settings import Settings
-from desktop_app.gui import main_window as main_window_module
 from desktop_app.gui.app import build_window, window_state
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID, INBOX_ID, Column
+from desktop_app.gui.widgets.paper_model import Column
+from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
+from desktop_app.gui.window import main_window as main_window_module
+from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
 from tests.helpers.locks import index_lock_held
+from tests.helpers.window import WAIT_MS, Factory
 
-WAIT_MS = 30_000
 SAMPLE_PAPERS = 33
-
-Factory = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def make_window(
-    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Factory]:
-    """Build the window over the test's library (offline unless given settings)."""
-    opened: list[str] = []
-    monkeypatch.setattr(MainWindow, "open_url", lambda self, url: opened.append(url.toLocalFile()))
-    windows: list[MainWindow] = []
-
-    def make(settings: Settings | None = None, **kwargs: Any) -> MainWindow:
-        if settings is None:
-            settings = Settings(offline=True)
-        window = build_window(library, settings, **kwargs)
-        window.opened_urls = opened  # type: ignore[attr-defined]
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def wait_rows(qtbot: QtBot, window: MainWindow, n: int) -> None:
@@ -134,9 +105,9 @@ def test_import_digest_from_the_file_menu_reports_what_it_did(
         "getOpenFileName",
         staticmethod(lambda *a, **k: (str(SAMPLE_DIGEST), "")),
     )
-    window.import_action.trigger()
+    window.action_table["import_digest"].trigger()
     wait_rows(qtbot, window, SAMPLE_PAPERS)
-    window.import_action.trigger()  # the same digest again: nothing new
+    window.action_table["import_digest"].trigger()  # the same digest again: nothing new
     qtbot.waitUntil(
         lambda: any("Nothing new" in m for m in window.notices.messages()), timeout=WAIT_MS
     )
@@ -170,7 +141,7 @@ def test_a_query_matching_nothing_says_so_and_suggests_a_spelling(
     qtbot.waitUntil(lambda: window.list_stack.currentWidget() is window.empty_label)
     assert "No papers match" in window.empty_label.text()
     if "Did you mean" in window.empty_label.text():
-        window._empty_link("suggest:retrieval")
+        window.view._empty_link("suggest:retrieval")
         wait_rows(qtbot, window, 2)
 
 
@@ -252,10 +223,10 @@ def test_keys_cycle_the_status_rate_and_undo(
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
     qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.undo_action.text())  # Edit menu
+    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.action_table["undo"].text())  # Edit menu
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
-    window.undo_action.trigger()
+    window.action_table["undo"].trigger()
     qtbot.waitUntil(lambda: library.get(key).status is Status.UNREAD, timeout=WAIT_MS)
 
 
@@ -270,7 +241,7 @@ def test_delete_moves_to_the_trash_and_undo_brings_it_back(
     wait_rows(qtbot, window, 1)
     assert library.in_trash(keys[0])
     assert window.detail.key == keys[1]
-    window.undo_action.trigger()
+    window.action_table["undo"].trigger()
     wait_rows(qtbot, window, 2)
     assert library.exists(keys[0])
 
@@ -298,7 +269,7 @@ def test_every_shortcut_of_the_issue_sits_in_a_menu(make_window: Factory) -> Non
     window = make_window()
     shown = {
         action.shortcut().toString()
-        for menu in window.menuBar().findChildren(main_window_module.QMenu)
+        for menu in window.menuBar().findChildren(QMenu)
         for action in menu.actions()
     }
     for key in ["Ctrl+F", "Ctrl+N", "Ctrl+I", "Return", "Space", "Del", "Ctrl+Z", "K", "D"]:
@@ -355,7 +326,7 @@ def test_dropping_a_pdf_named_by_its_id_attaches_it(
 def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
     qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desktop_app.gui.dialogs import AddDialog
+    from desktop_app.gui.widgets.dialogs import AddDialog
 
     QApplication.clipboard().setText("see arXiv:2504.05216 and https://arxiv.org/pdf/2504.05181v2")
     dialog = AddDialog()
@@ -367,7 +338,7 @@ def test_the_add_dialog_shows_what_it_recognised_and_adds_it(
 
     window = make_window()
     monkeypatch.setattr(AddDialog, "exec", lambda self: 1)
-    window.add_action.trigger()
+    window.action_table["add"].trigger()
     wait_rows(qtbot, window, 2)
     assert library.exists("2504.05216") and library.exists("2504.05181")
 
@@ -425,14 +396,14 @@ def test_hidden_columns_and_the_view_are_remembered(
     add_papers(library, 2)
     window = make_window()
     assert window.table.horizontalHeader().isSectionHidden(Column.TAGS)  # by default
-    window.column_actions[Column.TAGS].setChecked(True)
-    window.column_actions[Column.YEAR].setChecked(False)
+    window.paper_list.column_actions[Column.TAGS].setChecked(True)
+    window.paper_list.column_actions[Column.YEAR].setChecked(False)
     window.sidebar.select_node("view:unread")
     window.close()
     again = make_window()
     assert again.table.horizontalHeader().isSectionHidden(Column.YEAR)
     assert not again.table.horizontalHeader().isSectionHidden(Column.TAGS)
-    assert not again.column_actions[Column.YEAR].isChecked()
+    assert not again.paper_list.column_actions[Column.YEAR].isChecked()
     assert again.node_id == "view:unread"
     assert window_state().value("window/version") is not None
 
@@ -453,7 +424,7 @@ def test_a_search_is_saved_renamed_and_deleted_from_the_sidebar(
         "getText",
         staticmethod(lambda *a, **k: ("Recsys", True)),
     )
-    window.save_search_action.trigger()
+    window.action_table["save_search"].trigger()
     qtbot.waitUntil(lambda: window.sidebar_model.find("saved:Recsys") is not None)
     window.search.set_text("")
     wait_rows(qtbot, window, 4)
@@ -546,14 +517,14 @@ def test_errors_show_as_notices_with_details_to_expand(qtbot: QtBot, make_window
 
 
 def test_the_about_box_thanks_arxiv(make_window: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop_app.gui import dialogs
+    from desktop_app.gui.widgets import dialogs
 
     shown: list[str] = []
     monkeypatch.setattr(
         dialogs.QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text))
     )
     window = make_window()
-    window.about_action.trigger()
+    window.action_table["about"].trigger()
     assert "Thank you to arXiv for use of its open access interoperability." in shown[0]
 
 

@@ -727,12 +727,25 @@ class ReaderTabs(QTabWidget):
         self.close_action = QAction(icon("close"), "&Close Reader Tab", self)
         self.close_action.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4")])
         self.close_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.close_action.triggered.connect(lambda: self.close_tab(self.currentIndex()))
+        self.close_action.triggered.connect(self._close_current)
         self.addAction(self.close_action)
-        self.currentChanged.connect(
-            lambda _: self.close_action.setEnabled(isinstance(self.currentWidget(), ReaderView))
-        )
+        self.currentChanged.connect(self._update_close_action)
         self.close_action.setEnabled(False)
+
+    def adopt_close_action(self, action: QAction) -> None:
+        """Close the current tab with ``action`` (the window's, from its action table)
+        instead of the tabs' own, which goes away."""
+        self.removeAction(self.close_action)
+        self.close_action.deleteLater()
+        self.close_action = action
+        action.triggered.connect(self._close_current)
+        self._update_close_action()
+
+    def _close_current(self) -> None:
+        self.close_tab(self.currentIndex())
+
+    def _update_close_action(self, *_: object) -> None:
+        self.close_action.setEnabled(isinstance(self.currentWidget(), ReaderView))
 
     def set_home(self, widget: QWidget, title: str, tab_icon: object = None) -> None:
         """Put ``widget`` (the library) in the first tab, which cannot be closed."""

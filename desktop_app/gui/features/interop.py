@@ -1,6 +1,7 @@
 """The main window's import and export: the menu actions of issue #7.
 
-:class:`InteropFeatures` is built by the main window once its menus exist and adds:
+:class:`InteropFeature` is built from the window's host; its actions (in the window's action
+table) are:
 
 - File → Export: BibTeX, BibLaTeX, CSV, Markdown digest, reading list — of the papers the
   list shows (a search's results, a tag, a view), to a file chosen in a dialog;
@@ -21,27 +22,23 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from desktop_app.core.interop.bibtex import Dialect, export_bibtex, import_bibtex
+from desktop_app.core.interop.bibtex import Dialect, export_bibtex
 from desktop_app.core.interop.duplicates import (
     DuplicateGroup,
     MergedGroup,
     find_duplicates,
     merge_duplicates,
 )
-from desktop_app.core.interop.export import ExportFormat, export_papers, import_csv, papers_for_keys
-from desktop_app.core.interop.importing import ImportReport
+from desktop_app.core.interop.export import ExportFormat, export_papers, papers_for_keys
 from desktop_app.core.storage import atomic_write_bytes
 from desktop_app.core.words import plural
+from desktop_app.gui.features.host import Host
 from desktop_app.gui.tasks import Lane
-
-if TYPE_CHECKING:
-    from desktop_app.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -54,74 +51,41 @@ _FILTERS = {
 }
 
 
-class InteropFeatures(QObject):
-    """Wires export, import, Copy Citation and Merge Duplicates into one main window."""
+class InteropFeature(QObject):
+    """Export, import, Copy Citation and Merge Duplicates in one main window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.library = window.library
-        self.bridge = window.bridge
-        self._build_actions()
-        window.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
-        window.table.selectionModel().currentRowChanged.connect(lambda *_: self.update_actions())
-        self.update_actions()
-
-    # -- actions -------------------------------------------------------------------------------
-
-    def _build_actions(self) -> None:
-        w = self.window
-        a = w.new_action
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.host = host
+        self.library = host.library
+        self.bridge = host.bridge
         self.export_actions = {
-            fmt: a(f"{fmt.label}…", partial(self.ask_export, fmt)) for fmt in ExportFormat
+            fmt: host.on_action(f"export_{fmt.value}", partial(self.ask_export, fmt))
+            for fmt in ExportFormat
         }
-        self.import_bibtex_action = a("Import &BibTeX…", self.ask_import_bibtex)
-        self.add_pdfs_action = a("Add &PDFs…", self.ask_add_pdfs)
-        self.add_folder_action = a("Add a Folder of P&DFs…", self.ask_add_folder)
-        self.copy_citation_action = a(
-            "Copy &Citation",
-            self.copy_citation,
-            "Ctrl+Shift+C",
-            tip="Copy the selected papers' BibTeX",
-        )
-        self.merge_duplicates_action = a("&Merge Duplicates…", self.find_and_merge)
-
-        self.export_menu = QMenu("&Export", w.file_menu)
-        self.export_menu.addActions(list(self.export_actions.values()))
-        w.file_menu.insertActions(
-            w.folder_action,
-            [
-                self.import_bibtex_action,
-                self.add_pdfs_action,
-                self.add_folder_action,
-                self.export_menu.menuAction(),
-            ],
-        )
-        w.file_menu.insertSeparator(w.folder_action)
-        w.edit_menu.addSeparator()
-        w.edit_menu.addAction(self.copy_citation_action)
-        tools = QMenu("&Tools", w.menuBar())
-        w.menuBar().insertMenu(w.help_menu.menuAction(), tools)
-        tools.addAction(self.merge_duplicates_action)
-
-    def update_actions(self) -> None:
-        self.copy_citation_action.setEnabled(self.window.has_selection())
+        self.import_bibtex_action = host.on_action("import_bibtex", self.ask_import_bibtex)
+        self.add_pdfs_action = host.on_action("add_pdfs", self.ask_add_pdfs)
+        self.add_folder_action = host.on_action("add_folder", self.ask_add_folder)
+        self.copy_citation_action = host.on_action("copy_citation", self.copy_citation)
+        self.merge_duplicates_action = host.on_action("merge_duplicates", self.find_and_merge)
 
     # -- export ----------------------------------------------------------------------------------
 
     def ask_export(self, fmt: ExportFormat) -> None:
         """Export the papers the list shows, to a file the user names."""
-        keys = self.window.model.keys()
+        keys = self.host.listed_keys()
         if not keys:
-            self.window.show_info("No papers are listed: there is nothing to export.")
+            self.host.show_info("No papers are listed: there is nothing to export.")
             return
-        state = self.window.state
+        state = self.host.state
         folder = Path(str(state.value("paths/export", str(Path.home()))))
         name = f"{self.library.name or 'papers'}{fmt.suffix}"
         path, _ = QFileDialog.getSaveFileName(
-            self.window, f"Export {plural(len(keys), 'paper')} as {fmt.label}", str(folder / name),
+            self.host.widget,
+            f"Export {plural(len(keys), 'paper')} as {fmt.label}",
+            str(folder / name),
             _FILTERS[fmt],
-        )  # fmt: skip
+        )
         if not path:
             return
         target = Path(path)
@@ -143,14 +107,14 @@ class InteropFeatures(QObject):
         self.bridge.run(
             f"Exporting to {target.name}",
             work,
-            lambda n: self.window.show_info(f"Exported {plural(n, 'paper')} to {target}."),
+            lambda n: self.host.show_info(f"Exported {plural(n, 'paper')} to {target}."),
         )
 
     # -- Copy Citation ---------------------------------------------------------------------------
 
     def copy_citation(self) -> None:
         """Put the selected papers' BibTeX on the clipboard (keys assigned and saved first)."""
-        keys = self.window.selected_keys()
+        keys = self.host.selected_keys()
         if not keys:
             return
 
@@ -159,60 +123,42 @@ class InteropFeatures(QObject):
 
         def done(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
-            self.window.show_info(f"Copied the BibTeX of {plural(len(keys), 'paper')}.")
+            self.host.show_info(f"Copied the BibTeX of {plural(len(keys), 'paper')}.")
 
         self.bridge.run("Copying the citation", work, done)
 
     # -- import ----------------------------------------------------------------------------------
 
     def ask_import_bibtex(self) -> None:
-        start = str(self.window.state.value("paths/import", str(Path.home())))
+        start = str(self.host.state.value("paths/import", str(Path.home())))
         paths, _ = QFileDialog.getOpenFileNames(
-            self.window,
+            self.host.widget,
             "Import BibTeX",
             start,
             "BibTeX (*.bib *.bibtex);;CSV exported by Papershelf (*.csv);;All files (*)",
         )
         if paths:
-            self.window.state.setValue("paths/import", str(Path(paths[0]).parent))
+            self.host.state.setValue("paths/import", str(Path(paths[0]).parent))
             self.import_files([Path(p) for p in paths])
 
     def import_files(self, paths: Sequence[Path]) -> None:
         """Import .bib files (or .csv files as Export writes them), then fetch what is new."""
-        paths = list(paths)
-
-        def work() -> list[tuple[Path, ImportReport]]:
-            return [
-                (p, import_csv(self.library, p) if p.suffix.lower() == ".csv" else
-                 import_bibtex(self.library, p))
-                for p in paths
-            ]  # fmt: skip
-
-        def done(reports: list[tuple[Path, ImportReport]]) -> None:
-            added = [k for _, r in reports for k in r.added]
-            present = [k for _, r in reports for k in r.joined + r.unchanged]
-            for path, report in reports:
-                if report.problems:
-                    details = "\n".join(str(p) for p in report.problems)
-                    self.window.show_error(f"{path.name}: {report.summary()}", details)
-            self.bridge.papers_added.emit(added, present)
-            if added:
-                self.bridge.start_fetching()  # the arXiv metadata of the new papers
-
-        self.bridge.run("Importing " + ", ".join(p.name for p in paths), work, done)
+        self.bridge.import_files(paths)
 
     def ask_add_pdfs(self) -> None:
-        start = str(self.window.state.value("paths/pdfs", str(Path.home())))
-        paths, _ = QFileDialog.getOpenFileNames(self.window, "Add PDFs", start, "PDF (*.pdf)")
+        start = str(self.host.state.value("paths/pdfs", str(Path.home())))
+        paths, _ = QFileDialog.getOpenFileNames(self.host.widget, "Add PDFs", start, "PDF (*.pdf)")
         if paths:
-            self.window.state.setValue("paths/pdfs", str(Path(paths[0]).parent))
+            self.host.state.setValue("paths/pdfs", str(Path(paths[0]).parent))
             self.bridge.import_pdfs([Path(p) for p in paths])
 
     def ask_add_folder(self) -> None:
-        start = str(self.window.state.value("paths/pdfs", str(Path.home())))
-        folder = QFileDialog.getExistingDirectory(self.window, "Add the PDFs of a folder", start)
+        start = str(self.host.state.value("paths/pdfs", str(Path.home())))
+        folder = QFileDialog.getExistingDirectory(
+            self.host.widget, "Add the PDFs of a folder", start
+        )
         if folder:
-            self.window.state.setValue("paths/pdfs", folder)
+            self.host.state.setValue("paths/pdfs", folder)
             self.bridge.import_pdfs([Path(folder)])
 
     # -- duplicates ------------------------------------------------------------------------------
@@ -228,7 +174,7 @@ class InteropFeatures(QObject):
 
     def _confirm_merge(self, groups: list[DuplicateGroup]) -> None:
         if not groups:
-            self.window.show_info("No duplicates: no two papers share a DOI, or a title and "
+            self.host.show_info("No duplicates: no two papers share a DOI, or a title and "
                                   "first author.")  # fmt: skip
             return
         lines = []
@@ -244,7 +190,7 @@ class InteropFeatures(QObject):
             f"({plural(n, 'paper')} to merge). Merge them? Tags, notes, status and rating are "
             "kept; the merged copies go to the Trash.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self.window,
+            self.host.widget,
         )
         box.setDetailedText("\n".join(lines))
         if box.exec() != QMessageBox.StandardButton.Yes:
@@ -255,7 +201,7 @@ class InteropFeatures(QObject):
 
     def _merged(self, results: list[MergedGroup]) -> None:
         trashed = sum(len(r.trashed) for r in results)
-        self.window.show_info(
+        self.host.show_info(
             f"Merged {plural(trashed, 'paper')} into {plural(len(results), 'paper')}; "
             "the copies are in the Trash."
         )

@@ -12,24 +12,17 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
-from desktop_app.gui import live
-from desktop_app.gui.live import LiveUpdates, report_changed
-from desktop_app.gui.tasks import TaskControl, TaskRunner
+from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features import live
+from desktop_app.gui.features.live import LiveUpdates, report_changed
+from desktop_app.gui.tasks import TaskControl
 
 KEY = "2301.00001"
 
 
 @pytest.fixture
-def runner() -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    for pool in r._pools.values():
-        pool.waitForDone(5000)
-
-
-@pytest.fixture
 def watched(
-    qtbot: QtBot, library: Library, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, library: Library, bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[LiveUpdates, list[str]]]:
     monkeypatch.setattr(live, "DEBOUNCE_MS", 20)
     library.add(Paper(key=KEY, arxiv_id=KEY, title="Watched"))
@@ -39,7 +32,7 @@ def watched(
         calls.append("sync")
         return SimpleNamespace(added=0, updated=1, removed=0, rebuilt=False)
 
-    updates = LiveUpdates(library, runner, sync)
+    updates = LiveUpdates(library, bridge, sync)
     yield updates, calls
     updates.stop()
 

@@ -4,7 +4,6 @@ Trash, Preferences, changes made by other programs, conflict copies."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,20 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
-from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
-from desktop_app.gui import detail, live, reader
-from desktop_app.gui.app import build_window
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID, Column
-from desktop_app.gui.reader import ReaderView
+from desktop_app.gui.features.live import LiveFeature
+from desktop_app.gui.features.preferences import PreferencesFeature
+from desktop_app.gui.features.reading import ReadingFeature
+from desktop_app.gui.features.trash import TrashFeature
+from desktop_app.gui.widgets import detail
+from desktop_app.gui.widgets.paper_model import Column
+from desktop_app.gui.widgets.reader import ReaderView
+from desktop_app.gui.widgets.sidebar_model import ALL_ID
+from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import testdata as shared_file
 from tests.helpers.pdfgen import write_pdf
+from tests.helpers.window import WAIT_MS, Factory, feature
 
-WAIT_MS = 30_000
 PAGES = [
     "Introduction to dense retrieval.",
     "Background on sparse models.",
@@ -34,31 +36,6 @@ PAGES = [
     "Results.",
     "Conclusion.",
 ]
-
-Factory = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def make_window(
-    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Factory]:
-    monkeypatch.setattr(reader, "SAVE_DELAY_MS", 50)
-    monkeypatch.setattr(live, "DEBOUNCE_MS", 50)
-    windows: list[MainWindow] = []
-
-    def make(settings: Settings | None = None) -> MainWindow:
-        index = WhooshIndex(library, observe=False)  # the real index: sync() sees changes
-        window = build_window(library, settings or Settings(offline=True), index=index, fetch=False)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
 
 
 def add_paper(
@@ -116,7 +93,7 @@ def test_enter_opens_the_reader_at_the_remembered_page_and_marks_reading(
     qtbot: QtBot, make_window: Factory, library: Library, qtmodeltester: object
 ) -> None:
     key = add_paper(library, 1, last_page=4)
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
 
@@ -142,9 +119,9 @@ def test_real_pdf_opens_in_the_reader(qtbot: QtBot, make_window: Factory, librar
     key = add_paper(library, 2, pdf=False, last_page=12)
     (library.paper_dir(key) / "2302.07302v1.pdf").write_bytes(source.read_bytes())
     library.update(key, lambda p: setattr(p, "pdf_file", "2302.07302v1.pdf"))
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    window.open_action.trigger()
+    window.action_table["open_pdf"].trigger()
     view = current_reader(window)
     qtbot.waitUntil(lambda: view.current_page == 12, timeout=WAIT_MS)
     assert view.page_count == 15
@@ -154,17 +131,17 @@ def test_last_page_offers_read_and_marks_it(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     key = add_paper(library, 1, last_page=5, status=Status.READING)
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    window.open_action.trigger()
+    window.action_table["open_pdf"].trigger()
     view = current_reader(window)
     view.go_to_page(6)
     qtbot.waitUntil(view.read_bar.isVisible, timeout=WAIT_MS)
     view.read_bar.mark_button.click()
     qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "read", timeout=WAIT_MS)
     # A user action: Undo takes it back.
-    qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT_MS)
-    window.undo_action.trigger()
+    qtbot.waitUntil(window.action_table["undo"].isEnabled, timeout=WAIT_MS)
+    window.action_table["undo"].trigger()
     qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "reading", timeout=WAIT_MS)
 
 
@@ -173,7 +150,7 @@ def test_a_hit_page_opens_the_reader_there_with_what_it_marks_found(
     qtbot: QtBot, make_window: Factory, library: Library, query: str, found: str
 ) -> None:
     key = add_paper(library, 1)
-    window = make_window()
+    window = make_window(fetch=False)
     window.search.set_text(query)
     select(qtbot, window, key)
     qtbot.waitUntil(window.detail.hits.isVisible, timeout=WAIT_MS)
@@ -188,7 +165,7 @@ def test_the_abstract_marks_what_the_query_matched(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     key = add_paper(library, 1, abstract="Dense retrievers: retrieving passages by dense vectors.")
-    window = make_window()
+    window = make_window(fetch=False)
     mark = '<span style="{}">{}</span>'.format
     for query, marked in [
         ("retrieval", ["retrievers", "retrieving"]),  # by the stem, as the search found them
@@ -212,9 +189,9 @@ def test_open_in_system_viewer(
     key = add_paper(library, 1)
     opened: list[str] = []
     monkeypatch.setattr(MainWindow, "open_url", lambda self, url: opened.append(url.toLocalFile()))
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    window.reading.external_action.trigger()
+    window.action_table["open_externally"].trigger()
     assert opened == [str(library.paper_dir(key) / f"{key}v1.pdf")]
 
 
@@ -225,14 +202,14 @@ def test_bulk_status_lands_in_every_file_and_one_undo_restores_them(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     keys = [add_paper(library, n, pdf=False) for n in (1, 2, 3)]
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, *keys)
-    window.status_actions[Status.READ].trigger()
+    window.action_table["mark_read"].trigger()
     qtbot.waitUntil(
         lambda: all(on_disk(library, k)["status"] == "read" for k in keys), timeout=WAIT_MS
     )
-    qtbot.waitUntil(window.undo_action.isEnabled, timeout=WAIT_MS)
-    window.undo_action.trigger()
+    qtbot.waitUntil(window.action_table["undo"].isEnabled, timeout=WAIT_MS)
+    window.action_table["undo"].trigger()
     qtbot.waitUntil(
         lambda: all(on_disk(library, k)["status"] == "unread" for k in keys), timeout=WAIT_MS
     )
@@ -246,25 +223,25 @@ def test_bulk_tags_land_in_every_file_and_one_undo_restores_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     keys = [add_paper(library, n, pdf=False, tags=["ml"]) for n in (1, 2, 3)]
-    window = make_window()
+    window = make_window(fetch=False)
 
     def step(expected_tags: list[list[str]], undo_text: str) -> None:
         """Wait for every file to hold these tags and Undo to offer ``undo_text``."""
         tags = lambda: [on_disk(library, k)["tags"] for k in keys]  # noqa: E731
         qtbot.waitUntil(lambda: tags() == expected_tags, timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: undo_text in window.undo_action.text(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: undo_text in window.action_table["undo"].text(), timeout=WAIT_MS)
 
     select(qtbot, window, *keys[:2])
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("to-read/soon", True))
-    window.reading.add_tag_action.trigger()
+    feature(window, ReadingFeature).add_tag_action.trigger()
     tagged = [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
     step(tagged, "Tag 2 papers")
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("ml", True))
-    window.reading.remove_tag_action.trigger()
+    feature(window, ReadingFeature).remove_tag_action.trigger()
     step([["to-read/soon"], ["to-read/soon"], ["ml"]], "Remove the tag “ml”")
-    window.undo_action.trigger()  # the removal
+    window.action_table["undo"].trigger()  # the removal
     step(tagged, "Tag 2 papers")
-    window.undo_action.trigger()  # the tagging
+    window.action_table["undo"].trigger()  # the tagging
     step([["ml"], ["ml"], ["ml"]], "")
 
 
@@ -272,11 +249,11 @@ def test_bulk_delete_trash_view_and_restore(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     keys = [add_paper(library, n, pdf=False) for n in (1, 2)]
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, *keys)
-    window.delete_action.trigger()
+    window.action_table["delete"].trigger()
     qtbot.waitUntil(lambda: library.keys() == [], timeout=WAIT_MS)
-    dialog = window.reading.show_trash()
+    dialog = feature(window, TrashFeature).show_trash()
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 2, timeout=WAIT_MS)
     dialog.table.selectAll()
     dialog.restore_button.click()
@@ -291,9 +268,10 @@ def test_bulk_delete_trash_view_and_restore(
 def test_preferences_are_saved_and_applied(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
-    window = make_window(Settings(offline=True, default_sort="added"))
-    window.reading.settings_notices = ["setting 'max_retries': 99 is out of range (0 to 20)"]
-    dialog = window.reading.show_preferences()
+    window = make_window(Settings(offline=True, default_sort="added"), fetch=False)
+    preferences = feature(window, PreferencesFeature)
+    preferences.settings_notices = ["setting 'max_retries': 99 is out of range (0 to 20)"]
+    dialog = feature(window, PreferencesFeature).show_preferences()
     notices = dialog.findChild(QLabel, "settingsNotices")
     assert notices is not None and "max_retries" in notices.text()
     dialog.offline.setChecked(False)
@@ -302,7 +280,7 @@ def test_preferences_are_saved_and_applied(
     dialog.accept()
     assert window.settings.offline is False
     assert window.settings.default_sort == "title"
-    assert window.reading.settings_notices == []
+    assert feature(window, PreferencesFeature).settings_notices == []
     path = Settings.default_path()
     qtbot.waitUntil(path.exists, timeout=WAIT_MS)
     saved = json.loads(path.read_text())
@@ -314,10 +292,11 @@ def test_preferences_open_another_library(
     qtbot: QtBot, make_window: Factory, tmp_path: Path
 ) -> None:
     other = Library.open(tmp_path / "other").root
-    window = make_window()
+    window = make_window(fetch=False)
     switched: list[Path] = []
-    window.reading.switch_library = switched.append
-    dialog = window.reading.show_preferences()
+    window.host.library_switch_requested.connect(switched.append)
+    window.host.can_switch_library = True
+    dialog = feature(window, PreferencesFeature).show_preferences()
     assert dialog.choose_library(other, dialog_action("open"))
     dialog.accept()
     assert switched == [other]
@@ -325,7 +304,7 @@ def test_preferences_open_another_library(
 
 
 def dialog_action(name: str) -> Any:
-    from desktop_app.gui.preferences import LibraryAction
+    from desktop_app.gui.features.preferences import LibraryAction
 
     return LibraryAction(name)
 
@@ -337,9 +316,10 @@ def test_a_paper_changed_by_another_process_shows_up(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     key = add_paper(library, 1, pdf=False)
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    qtbot.waitUntil(lambda: key in window.reading.live.watched_papers, timeout=WAIT_MS)
+    live_updates = feature(window, LiveFeature).live
+    qtbot.waitUntil(lambda: key in live_updates.watched_papers, timeout=WAIT_MS)
 
     other = Library.open(library.root)  # another program: the CLI, a sync tool
     other.update(key, lambda p: (p.set_status(Status.READ), p.add_tags(["from-cli"])))
@@ -358,7 +338,7 @@ def test_a_conflict_copy_is_offered_and_merged_with_nothing_lost(
 ) -> None:
     key = add_paper(library, 1, pdf=False, tags=["home"])
     library.write_notes(key, "Notes written at home.\n")
-    window = make_window()
+    window = make_window(fetch=False)
     theirs = Paper.from_dict(on_disk(library, key))
     theirs.tags = ["laptop"]
     theirs.set_status(Status.READ)
@@ -367,11 +347,11 @@ def test_a_conflict_copy_is_offered_and_merged_with_nothing_lost(
     notes_copy = library.paper_dir(key) / "notes.sync-conflict-20250407-093000-LAPTOP1.md"
     notes_copy.write_text("Notes written on the laptop.\n")
 
-    window.reading.live.scan_now()
+    feature(window, LiveFeature).live.scan_now()
     qtbot.waitUntil(
         lambda: any("conflict copies" in m for m in window.notices.messages()), timeout=WAIT_MS
     )
-    assert window.reading.merge_action.isEnabled()
+    assert feature(window, LiveFeature).merge_action.isEnabled()
     notice = next(n for n in window.notices.notices if "conflict copies" in n.message)
     merge = next(b for b in notice.findChildren(QPushButton) if b.text() == "Merge")
     merge.click()
@@ -390,9 +370,9 @@ def test_a_conflict_copy_is_offered_and_merged_with_nothing_lost(
 
 def test_window_close_stores_the_page(qtbot: QtBot, make_window: Factory, library: Library) -> None:
     key = add_paper(library, 1)
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    window.open_action.trigger()
+    window.action_table["open_pdf"].trigger()
     view = current_reader(window)
     qtbot.waitUntil(lambda: on_disk(library, key)["page_count"] == 6, timeout=WAIT_MS)
     view._save_timer.setInterval(600_000)
@@ -409,11 +389,11 @@ def test_switching_library_opens_a_new_window(
     from desktop_app.gui.app import ExceptHook, _offer_library_switch
 
     other = Library.open(tmp_path / "other").root
-    window = make_window()
+    window = make_window(fetch=False)
     hook = ExceptHook()
     _offer_library_switch(window, window.settings, hook)
-    assert window.reading.switch_library is not None
-    window.reading.switch_library(other)
+    assert window.host.can_switch_library
+    assert window.host.request_library_switch(other)
     new = hook.window
     assert isinstance(new, MainWindow) and new is not window
     qtbot.addWidget(new)
@@ -428,14 +408,14 @@ def test_reader_keys_inside_the_window(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     key = add_paper(library, 1)
-    window = make_window()
+    window = make_window(fetch=False)
     select(qtbot, window, key)
-    window.open_action.trigger()
+    window.action_table["open_pdf"].trigger()
     view = current_reader(window)
     view.view.setFocus()
     qtbot.keyClick(view.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert view.find_bar.isVisible()  # finds in the paper, not in the library
-    assert not window.find_action.isEnabled()
+    assert not window.action_table["find"].isEnabled()
     qtbot.keyClick(view.find_bar.field, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.count() == 1
-    assert window.find_action.isEnabled()
+    assert window.action_table["find"].isEnabled()

@@ -8,17 +8,14 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_app.core.search.api import PaperSummary
-from desktop_app.gui.models import (
-    ALL_ID,
+from desktop_app.gui.widgets.paper_model import (
     COUNT_ROLE,
-    INBOX_ID,
     KEY_ROLE,
     Column,
-    NodeKind,
     PaperTableModel,
-    SidebarModel,
     abbreviate_authors,
 )
+from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID, NodeKind, SidebarModel
 
 
 def summary(key: str, **values: Any) -> PaperSummary:

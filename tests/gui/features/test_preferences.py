@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.settings import DEFAULT_API_URL, Settings
-from desktop_app.gui.preferences import (
+from desktop_app.gui.features.preferences import (
     LibraryAction,
     PreferencesDialog,
     library_folder_problem,

@@ -1,4 +1,5 @@
-"""Live updates: changes made outside the app (the CLI, an editor, a sync tool) show up in it.
+"""Live updates and sync conflicts: changes made outside the app (the CLI, an editor, a sync
+tool) show up in it.
 
 The library folder is the source of truth and other programs write it too. The window
 re-scans it (``index.sync()``: an mtime and size check of every paper, in the write lane,
@@ -29,7 +30,11 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core import conflicts
 from desktop_app.core.library import Library
-from desktop_app.gui.tasks import TaskControl, TaskRunner
+from desktop_app.core.words import plural
+from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features.host import Host
+from desktop_app.gui.tasks import TaskControl
+from desktop_app.gui.widgets.notices import Level
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +67,14 @@ class LiveUpdates(QObject):
     def __init__(
         self,
         library: Library,
-        runner: TaskRunner,
+        bridge: Bridge,
         sync: Callable[[TaskControl], Any],
         parent: QObject | None = None,
     ) -> None:
         """``sync`` brings the index in step with the folder and returns its report."""
         super().__init__(parent)
         self.library = library
-        self.runner = runner
+        self.bridge = bridge
         self._sync = sync
         self._running = False
         self._again = False
@@ -153,7 +158,7 @@ class LiveUpdates(QObject):
             return
         self._running = True
         self.scans += 1
-        self.runner.submit(self._scan, on_done=self._scanned, on_error=self._sync_failed)
+        self.bridge.run_task(self._scan, on_done=self._scanned, on_error=self._sync_failed)
 
     def _scan(self, control: TaskControl) -> tuple[Any, list[conflicts.ConflictCopy]]:
         # One write-lane task: the conflict scan (~250 ms at 10,000 papers) never holds up
@@ -203,9 +208,74 @@ class LiveUpdates(QObject):
                 for problem in result.skipped:
                     self.error.emit(f"A conflict copy was not merged: {problem}", "")
 
-        self.runner.submit(
+        self.bridge.run_task(
             lambda control: conflicts.merge_all(self.library),
             title="Merging conflict copies",
             on_done=done,
             on_error=lambda e, tb: self.error.emit(f"Merging conflict copies failed: {e}", tb),
         )
+
+
+class LiveFeature(QObject):
+    """Live updates and sync conflicts in one window: what changed elsewhere refreshes the
+    list, the detail pane and the readers; conflict copies are offered for merging in a
+    notice and with File → Merge Sync Conflicts."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.host = host
+        self.bridge = host.bridge
+        self.conflicts: list[conflicts.ConflictCopy] = []
+        self.live = LiveUpdates(host.library, host.bridge, self._resync, self)
+        self.live.changed_elsewhere.connect(self._changed_elsewhere)
+        self.live.conflicts_found.connect(self._conflicts_found)
+        self.live.conflicts_merged.connect(self._conflicts_merged)
+        self.live.error.connect(host.show_error)
+        self.merge_action = host.on_action("merge_conflicts", self.live.merge_conflicts)
+        host.current_changed.connect(self._watch)
+        host.tabs.currentChanged.connect(lambda _: self._watch())
+        host.closing.connect(self.live.stop)
+
+    def _resync(self, control: TaskControl) -> Any:
+        return self.bridge.index.sync()
+
+    def _papers_shown(self) -> set[str]:
+        """The papers open in a reader tab and in the detail pane."""
+        keys = {v.key for v in self.host.tabs.views()}
+        if self.host.detail.key:
+            keys.add(self.host.detail.key)
+        return keys
+
+    def _watch(self) -> None:
+        self.live.watch_papers(self._papers_shown())
+
+    def _changed_elsewhere(self, report: Any) -> None:
+        # The list searches again; the detail pane and the readers re-read their papers.
+        self.bridge.notify_changed(sorted(self._papers_shown()))
+        self.host.refresh()
+
+    def _conflicts_found(self, copies: list[conflicts.ConflictCopy]) -> None:
+        self.conflicts = copies
+        self.merge_action.setEnabled(bool(copies))
+        papers = len({c.key for c in copies})
+        tools = ", ".join(sorted({c.tool.value for c in copies}))
+        details = "\n".join(f"{c.key}: {c.name}" for c in copies)
+        self.host.show_notice(
+            Level.WARNING,
+            f"{tools} left conflict copies for {plural(papers, 'paper')}: two machines changed "
+            "them at the same time. Merging keeps everything from both.",
+            details,
+            [("Merge", self.live.merge_conflicts)],
+        )
+
+    def _conflicts_merged(self, results: list[conflicts.MergeResult]) -> None:
+        merged = sum(len(r.merged) for r in results)
+        self.conflicts = []
+        self.merge_action.setEnabled(False)
+        if merged:
+            folder = self.host.library.root / conflicts.MERGED_DIR
+            self.host.show_info(
+                f"Merged {plural(merged, 'conflict copy', 'conflict copies')}; the copies "
+                f"and the files as they were are kept in {folder}."
+            )
+            self.bridge.notify_changed(sorted({r.key for r in results if r.merged}))

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.gui.models import COUNT_ROLE, NodeKind, SidebarModel, SidebarNode
+from desktop_app.gui.widgets.paper_model import COUNT_ROLE
+from desktop_app.gui.widgets.sidebar_model import NodeKind, SidebarModel, SidebarNode
 
 
 class _CountDelegate(QStyledItemDelegate):

@@ -6,23 +6,21 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.interop.export import ExportFormat
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
-from desktop_app.core.settings import Settings
-from desktop_app.gui.app import build_window
-from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.models import ALL_ID
-
-WAIT_MS = 30_000
+from desktop_app.gui.features.interop import InteropFeature
+from desktop_app.gui.widgets.sidebar_model import ALL_ID
+from desktop_app.gui.window.main_window import MainWindow
+from tests.helpers.window import WAIT_MS, Factory, feature
 
 
 @pytest.fixture
-def window(qtbot: QtBot, library: Library) -> MainWindow:
+def window(qtbot: QtBot, library: Library, make_window: Factory) -> MainWindow:
     library.add(
         Paper.from_arxiv(
             parse("2504.05220v1"),
@@ -42,27 +40,12 @@ def window(qtbot: QtBot, library: Library) -> MainWindow:
             status=Status.READ,
         )
     )
-    window = build_window(library, Settings(offline=True))
-    # pytest-qt closes the window after the test: first let the searches and index updates
-    # the test started report, so none of them lands on a deleted window.
-    qtbot.addWidget(window, before_close_func=lambda w: _settle(qtbot, w))
-    window.show()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+    # Before it closes, the searches and index updates the test started report, so none of
+    # them lands on a deleted window.
+    window = make_window(settle_first=True)
     window.sidebar.select_node(ALL_ID)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
     return window
-
-
-def _settle(qtbot: QtBot, window: MainWindow) -> None:
-    def idle() -> bool:
-        QApplication.processEvents()
-        # A change refreshes the list after a short delay: wait for that search too.
-        return not window.runner.busy and not window._refresh_timer.isActive()
-
-    qtbot.waitUntil(idle, timeout=WAIT_MS)
-    qtbot.wait(50)
-    qtbot.waitUntil(idle, timeout=WAIT_MS)
 
 
 def _select(qtbot: QtBot, window: MainWindow, key: str) -> None:
@@ -75,7 +58,7 @@ def test_copy_citation_puts_the_selection_s_bibtex_on_the_clipboard(
 ) -> None:
     QGuiApplication.clipboard().clear()
     _select(qtbot, window, "2504.05220")
-    action = window.interop.copy_citation_action
+    action = feature(window, InteropFeature).copy_citation_action
     assert action.isEnabled() and action.shortcut().toString() == "Ctrl+Shift+C"
     action.trigger()
     qtbot.waitUntil(
@@ -94,7 +77,7 @@ def test_the_menus_hold_the_actions(window: MainWindow) -> None:
     file_texts = [a.text().replace("&", "") for a in titles["File"].menu().actions()]
     for text in ("Import BibTeX…", "Add PDFs…", "Export"):
         assert text in file_texts
-    export = window.interop.export_menu.actions()
+    export = window.action_table.menus["file/export"].actions()
     assert [a.text() for a in export] == [
         "BibTeX…",
         "BibLaTeX…",
@@ -109,7 +92,7 @@ def test_export_writes_the_papers_listed(
 ) -> None:
     target = tmp_path / "list"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.interop.export_actions[ExportFormat.BIBTEX].trigger()
+    feature(window, InteropFeature).export_actions[ExportFormat.BIBTEX].trigger()
     bib = target.with_suffix(".bib")
     qtbot.waitUntil(bib.exists, timeout=WAIT_MS)
     assert bib.read_text(encoding="utf-8").count("@") == 2
@@ -122,7 +105,7 @@ def test_import_bibtex_adds_the_papers(
     bib = tmp_path / "refs.bib"
     bib.write_text("@misc{x, eprint={2504.05217}, title={Another}}\n", encoding="utf-8")
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(bib)], ""))
-    window.interop.import_bibtex_action.trigger()
+    feature(window, InteropFeature).import_bibtex_action.trigger()
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
     assert library.get("2504.05217").title == "Another"
 
@@ -137,7 +120,7 @@ def test_merge_duplicates_asks_then_merges(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "exec", answer)
-    window.interop.merge_duplicates_action.trigger()
+    feature(window, InteropFeature).merge_duplicates_action.trigger()
     qtbot.waitUntil(lambda: len(library) == 1, timeout=WAIT_MS)
     assert asked and "1 paper to merge" in asked[0]
     paper = library.get("2504.05220")

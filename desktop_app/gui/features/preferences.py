@@ -1,4 +1,5 @@
-"""The Preferences dialog, over the typed settings of ``core/settings.py``.
+"""The Preferences feature (Edit → Preferences) and its dialog, over the typed settings of
+``core/settings.py``.
 
 It edits what a user expects to set: the library (open another one, or create a new one),
 fetching PDFs automatically, working offline, the list's default order and the arXiv mirror
@@ -8,7 +9,8 @@ stays disabled until it is fixed. The notices of the last load (values that fell
 their defaults) are shown at the top.
 
 The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy and
-:attr:`PreferencesDialog.library_choice` the library to switch to; the window saves them.
+:attr:`PreferencesDialog.library_choice` the library to switch to; :class:`PreferencesFeature`
+applies and saves them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from __future__ import annotations
 import copy
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,9 +39,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.errors import LibraryError
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SortOrder
 from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Settings
+from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
 
 SORT_LABELS = {
@@ -280,3 +284,48 @@ def _error_label() -> QLabel:
     label.setStyleSheet("QLabel#fieldError { color: #d93025; }")
     label.hide()
     return label
+
+
+class PreferencesFeature(QObject):
+    """Edit → Preferences: edits the settings and applies them at once; another library
+    opens in a new window (:meth:`Host.request_library_switch`), else at the next start."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.host = host
+        #: Settings that fell back to their defaults at start-up (shown in Preferences).
+        self.settings_notices: list[str] = []
+        host.on_action("preferences", self.show_preferences)
+
+    def show_preferences(self) -> PreferencesDialog:
+        dialog = PreferencesDialog(
+            self.host.settings,
+            current_library=self.host.library.root,
+            notices=self.settings_notices,
+            parent=self.host.widget,
+        )
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog))
+        dialog.open()
+        return dialog
+
+    def apply_preferences(self, dialog: PreferencesDialog) -> None:
+        host = self.host
+        new = dialog.settings()
+        old = host.settings
+        was_offline = old.offline
+        for f in fields(Settings):
+            setattr(old, f.name, getattr(new, f.name))  # shared with the bridge and fetcher
+        self.settings_notices = []  # the values saved now are all valid
+        host.bridge.run("Saving the preferences", lambda: new.save())
+        host.refresh()
+        if was_offline and not new.offline:
+            host.bridge.start_fetching()
+        choice = dialog.library_choice
+        if choice is not None:
+            try:
+                library = open_chosen_library(choice)
+            except (LibraryError, OSError) as e:
+                host.show_error(f"Cannot open the library {choice.path}: {e}")
+                return
+            if not host.request_library_switch(library.root):
+                host.show_info(f"{library.root} opens the next time Papershelf starts.", "")

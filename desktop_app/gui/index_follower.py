@@ -1,0 +1,117 @@
+"""Following the library with the search index: which papers wait to be indexed, and whether
+the index can be searched yet.
+
+The index is made with ``observe=False``; the :class:`ChangeCollector` observes the library
+instead and collects the keys of papers changed or removed, from any thread (the fetcher
+writes in the network lane). :class:`IndexFollower` keeps the states:
+
+- *searchable*: an index (maybe one of an older version) can be searched before the start-up
+  sync is done, so the list is shown from it meanwhile;
+- *ready*: the start-up sync is done;
+- *update queued*: one write-lane task updates the index for every key collected; changes
+  arriving while it runs wait for the next one.
+
+The bridge runs the tasks (the only door to background work) and emits the signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from desktop_app.core.library import Library
+from desktop_app.core.search.api import SearchIndex
+
+#: WhooshIndex's reason for building an index that did not exist yet.
+FIRST_BUILD = "no index yet"
+#: Above this many changed papers the index catches up with one sync of the folder.
+SYNC_ABOVE = 10
+
+
+class ChangeCollector:
+    """A library observer that collects changed keys from any thread."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._lock = threading.Lock()
+        self._changed: set[str] = set()
+        self._removed: set[str] = set()
+        self._notify = changed
+        self.paused = 0
+
+    def paper_changed(self, library: Library, key: str) -> None:
+        with self._lock:
+            self._removed.discard(key)
+            self._changed.add(key)
+        self._notify()
+
+    def paper_removed(self, library: Library, key: str) -> None:
+        with self._lock:
+            self._changed.discard(key)
+            self._removed.add(key)
+        self._notify()
+
+    def take(self) -> tuple[list[str], list[str]]:
+        with self._lock:
+            changed, removed = sorted(self._changed), sorted(self._removed)
+            self._changed.clear()
+            self._removed.clear()
+        return changed, removed
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return bool(self._changed or self._removed)
+
+
+class IndexFollower:
+    """The states of following the library (see the module docstring)."""
+
+    def __init__(self, library: Library, index: SearchIndex, notify: Callable[[], None]) -> None:
+        """``notify`` is called (from any thread) when a paper changed."""
+        self.library = library
+        self.index = index
+        self.collector = ChangeCollector(notify)
+        library.observers.append(self.collector)
+        self.ready = False
+        self.searchable = False
+        self._update_queued = False
+
+    def close(self) -> None:
+        """Stop observing the library."""
+        if self.collector in self.library.observers:
+            self.library.observers.remove(self.collector)
+
+    def want_update(self) -> bool:
+        """Whether an index update should be queued now (one is queued from here on)."""
+        if self._update_queued or not self.collector.pending:
+            return False
+        self._update_queued = True
+        return True
+
+    def update(self) -> tuple[list[str], list[str]]:
+        """The worker's side: index what was collected; returns (changed, removed)."""
+        changed, removed = self.collector.take()
+        if len(changed) + len(removed) > SYNC_ABOVE:
+            # One scan of the folder indexes a whole import in a few commits, not one each.
+            self.index.sync()
+        else:
+            for key in removed:
+                self.index.delete(key)
+            for key in changed:
+                self.index.update(key)
+        return changed, removed
+
+    def update_ended(self) -> None:
+        """The queued update finished or failed."""
+        self._update_queued = False
+
+
+def rebuild_note(report: Any) -> str | None:
+    """What to say about a start-up sync that rebuilt the index (None: nothing to say).
+
+    A first build is no news; a damaged or outdated index is worth a word."""
+    reason = getattr(report, "reason", None)
+    if getattr(report, "rebuilt", False) and reason and reason != FIRST_BUILD:
+        return f"The search index was rebuilt ({reason})."
+    return None
