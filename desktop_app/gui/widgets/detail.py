@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
-from desktop_app.core.search.whoosh.index import match_spans
+from desktop_app.core.search.highlight import match_spans
 from desktop_app.gui import icons
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
 

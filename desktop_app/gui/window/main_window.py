@@ -23,6 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QDesktopServices,
     QDragEnterEvent,
@@ -45,10 +46,11 @@ from PySide6.QtWidgets import (
 from desktop_app import APP_NAME
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
-from desktop_app.core.search.api import SearchResults
+from desktop_app.core.search.api import PaperSummary, SearchResults
 from desktop_app.core.settings import Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features.host import Host, NoticeButtons
 from desktop_app.gui.tasks import TaskRunner
 from desktop_app.gui.widgets.detail import DetailPane
 from desktop_app.gui.widgets.dialogs import AddDialog, show_about
@@ -71,7 +73,6 @@ from desktop_app.gui.window.drops import droppable, handle_drop
 from desktop_app.gui.window.library_view import LibraryView
 from desktop_app.gui.window.paper_commands import PaperCommands
 from desktop_app.gui.window.paper_list import PaperList
-from desktop_app.gui.window.window_host import WindowHost
 
 log = logging.getLogger(__name__)
 
@@ -511,3 +512,68 @@ class MainWindow(QMainWindow):
     def handle_drop(self, mime: QMimeData) -> bool:
         """arXiv links are added, digests imported, PDFs attached; False when nothing fit."""
         return handle_drop(mime, self.bridge, self.show_error, self.show_info)
+
+
+class WindowHost(Host):
+    """The main window's side of the host: it answers a feature's questions from the window's
+    widgets (the features see only :class:`~desktop_app.gui.features.host.Host`)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(
+            library=window.library,
+            bridge=window.bridge,
+            settings=window.settings,
+            state=window.state,
+            widget=window,
+            tabs=window.tabs,
+            detail=window.detail,
+        )
+        self._window = window
+
+    def show_error(self, message: str, details: str = "") -> None:
+        self._window.show_error(message, details)
+
+    def show_info(self, message: str, details: str = "") -> None:
+        self._window.show_info(message, details)
+
+    def show_notice(
+        self, level: Level, message: str, details: str = "", buttons: NoticeButtons = ()
+    ) -> None:
+        self._window.notices.show_notice(level, message, details, list(buttons) or None)
+
+    def selected_keys(self) -> list[str]:
+        return self._window.paper_list.selected_keys()
+
+    def has_selection(self) -> bool:
+        return self._window.paper_list.has_selection()
+
+    def list_has_focus(self) -> bool:
+        return self._window.table.hasFocus()
+
+    def listed_keys(self) -> list[str]:
+        return self._window.paper_list.keys()
+
+    def summary(self, key: str) -> PaperSummary | None:
+        return self._window.paper_list.summary(key)
+
+    def tag_names(self) -> list[str]:
+        return list(self._window.sidebar_model.tag_names())
+
+    def query_terms(self) -> list[str]:
+        results = self._window.results
+        if results is not None and results.terms:
+            return list(results.terms)
+        return [w.strip('"') for w in self._window.search.text.split() if ":" not in w]
+
+    def refresh(self) -> None:
+        self._window.refresh()
+
+    def open_url(self, url: QUrl) -> None:
+        self._window.open_url(url)
+
+    def action(self, name: str) -> QAction:
+        return self._window.action_table[name]
+
+    def add_action(self, menu: str, action: QAction) -> None:
+        self._window.addAction(action)
+        self._window.action_table.add(menu, action)

@@ -53,9 +53,6 @@ from desktop_app.core.search.api import (
 )
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
-
-# kept for gui/detail.py until it imports core.search.highlight
-from desktop_app.core.search.highlight import match_spans as match_spans
 from desktop_app.core.search.query import Node, Range, Term
 from desktop_app.core.search.whoosh.documents import (
     Entry,
