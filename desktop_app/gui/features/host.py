@@ -14,7 +14,9 @@ the main window; the window never calls into a feature. What a feature may use:
   (``window/actions.py`` lists every action, feature ones included, with its menu and
   shortcut); :meth:`Host.add_action` puts an action of the feature's own in a named menu;
 - the widgets a feature extends: :attr:`Host.tabs` (reader tabs next to the library) and
-  :attr:`Host.detail` (the detail pane), and :attr:`Host.widget` as the parent of dialogs;
+  :attr:`Host.detail` (the detail pane), :meth:`Host.add_panel` for a panel of its own
+  beside the list (shown or hidden from the View menu), and :attr:`Host.widget` as the
+  parent of dialogs;
 - :attr:`Host.paper_open_requested` (Enter, a double click, the detail pane's Open),
   :attr:`Host.closing` (store what is pending), and :meth:`Host.request_library_switch`,
   which the composition root answers through :attr:`Host.library_switch_requested`.
@@ -148,6 +150,11 @@ class Host(QObject):
 
     def add_action(self, menu: str, action: QAction) -> None:
         """Append an action of the feature's own to a named menu (``"file"``, ``"view"`` …)."""
+        raise NotImplementedError
+
+    def add_panel(self, name: str, title: str, widget: QWidget) -> QWidget:
+        """Show ``widget`` as a panel of the window titled ``title``, with a View menu item
+        that shows or hides it (remembered as ``name``); returns the panel's frame."""
         raise NotImplementedError
 
     def on_action(self, name: str, slot: Callable[[], Any]) -> QAction:

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QDropEvent,
 )
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -577,3 +578,19 @@ class WindowHost(Host):
     def add_action(self, menu: str, action: QAction) -> None:
         self._window.addAction(action)
         self._window.action_table.add(menu, action)
+
+    def add_panel(self, name: str, title: str, widget: QWidget) -> QWidget:
+        window = self._window
+        dock = QDockWidget(title, window)
+        dock.setObjectName(f"panel-{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        key = f"window/panel/{name}"
+        dock.setVisible(window.state.value(key, True) not in (False, "false"))
+        self.closing.connect(lambda: window.state.setValue(key, dock.isVisible()))
+        self.add_action("view", dock.toggleViewAction())
+        return dock
