@@ -28,6 +28,7 @@ from desktop_app.core.paper import Paper, Status, normalize_tag
 from desktop_app.core.pdf.text import cache_path, file_sha256
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SearchIndex
+from desktop_app.core.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,6 @@ def apply(
     return result
 
 
-def _count(n: int) -> str:
-    return f"{n} paper" if n == 1 else f"{n} papers"
-
-
 class Options(TypedDict, total=False):
     """What every bulk operation takes besides the library and the keys."""
 
@@ -181,7 +178,7 @@ Operation = tuple[Callable[[Paper], Any], str]
 
 def status_operation(status: Status | str, count: int) -> Operation:
     st = status if isinstance(status, Status) else Status.parse(status)
-    return (lambda p: p.set_status(st)), f"Mark {_count(count)} {st.value}"
+    return (lambda p: p.set_status(st)), f"Mark {plural(count, 'paper')} {st.value}"
 
 
 def tag_operation(tag: str, count: int, *, remove: bool = False) -> Operation:
@@ -190,8 +187,10 @@ def tag_operation(tag: str, count: int, *, remove: bool = False) -> Operation:
     if not clean:
         raise InvalidValue(f"tag {tag!r} is empty")
     if remove:
-        return (lambda p: p.remove_tags([clean])), f"Remove the tag “{clean}” from {_count(count)}"
-    return (lambda p: p.add_tags([clean])), f"Tag {_count(count)} “{clean}”"
+        return (
+            lambda p: p.remove_tags([clean])
+        ), f"Remove the tag “{clean}” from {plural(count, 'paper')}"
+    return (lambda p: p.add_tags([clean])), f"Tag {plural(count, 'paper')} “{clean}”"
 
 
 def set_status(
@@ -225,7 +224,7 @@ def delete(
 ) -> BulkResult:
     """Move papers to the trash (``dismissed``: from the inbox, for good); undo restores them."""
     keys = list(dict.fromkeys(keys))
-    n = _count(len(keys))
+    n = plural(len(keys), "paper")
     result = BulkResult(UndoRecord(f"Dismiss {n}" if dismissed else f"Move {n} to the trash"))
     for key in _each(keys, result, progress, should_stop):
         try:
@@ -251,7 +250,7 @@ def reextract_text(
     PDF are skipped. Nothing to undo: the library's files are not touched.
     """
     keys = list(dict.fromkeys(keys))
-    result = BulkResult(UndoRecord(f"Extract the text of {_count(len(keys))} again"))
+    result = BulkResult(UndoRecord(f"Extract the text of {plural(len(keys), 'paper')} again"))
     for key in _each(keys, result, progress, should_stop):
         try:
             pdf = library.pdf_path(library.get(key))

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
-from desktop_app.core.words import plural
+from desktop_app.core.words import plural, title_sort_key
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
@@ -84,7 +84,7 @@ class TrashModel(QAbstractTableModel):
 
     def set_papers(self, papers: Sequence[Paper]) -> None:
         self.beginResetModel()
-        self._papers = sorted(papers, key=lambda p: p.title.casefold())
+        self._papers = sorted(papers, key=lambda p: title_sort_key(p.title))
         self.endResetModel()
 
     def paper(self, row: int) -> Paper | None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.highlight import match_spans
+from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
 
@@ -75,7 +76,7 @@ class RatingWidget(QWidget):
             button = QToolButton()
             button.setAutoRaise(True)
             button.setToolTip(f"Rate {n} of 5 (key {n})")
-            button.setAccessibleName(f"{n} star" + ("s" if n > 1 else ""))
+            button.setAccessibleName(plural(n, "star"))
             button.clicked.connect(lambda _=False, n=n: self._clicked(n))
             layout.addWidget(button)
             self.buttons.append(button)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from desktop_app.core.search.api import PaperSummary
+from desktop_app.core.words import title_sort_key
 from desktop_app.gui.widgets.paper_model import (
     COUNT_ROLE,
     KEY_ROLE,
@@ -140,3 +141,13 @@ def test_multidata_answers_as_data_does(qapp: Any) -> None:
             asked = QModelRoleData(role)
             model.multiData(index, asked)
             assert asked.data() == model.data(index, role)
+
+
+def test_the_title_column_sorts_as_the_command_line_and_the_index_do(qapp: Any) -> None:
+    titles = ["The Zebra", "An Apple", "banana", "Écoles", "A Mango"]
+    model = PaperTableModel()
+    model.set_rows([summary(f"2504.0000{i}", title=t) for i, t in enumerate(titles)])
+    model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    shown = [model.data(model.index(r, Column.TITLE)) for r in range(model.rowCount())]
+    assert shown == sorted(titles, key=title_sort_key)
+    assert shown == ["An Apple", "banana", "Écoles", "A Mango", "The Zebra"]
