@@ -104,7 +104,7 @@ def synced_index(ctx: Context) -> SearchIndex:
     """The index, in step with the library folder (built, with progress, when missing)."""
     with ProgressLine("indexing") as show:
         report = ctx.index.sync(show)
-    if report.rebuilt and report.reason != "no index yet":
+    if report.rebuilt_for_a_reason:
         print(f"papershelf: the search index was rebuilt ({report.reason})", file=sys.stderr)
     return ctx.index
 

@@ -177,8 +177,10 @@ Operation = tuple[Callable[[Paper], Any], str]
 
 
 def status_operation(status: Status | str, count: int) -> Operation:
+    """Set one status (``Mark 2 papers read``; the status ``new`` reads ``inbox``)."""
     st = status if isinstance(status, Status) else Status.parse(status)
-    return (lambda p: p.set_status(st)), f"Mark {plural(count, 'paper')} {st.value}"
+    label = "inbox" if st is Status.NEW else st.value
+    return (lambda p: p.set_status(st)), f"Mark {plural(count, 'paper')} {label}"
 
 
 def tag_operation(tag: str, count: int, *, remove: bool = False) -> Operation:

@@ -35,7 +35,7 @@ from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.importer import import_pdfs
-from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder
+from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder, SyncReport
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import jobs
@@ -136,7 +136,7 @@ class Bridge(QObject):
 
         work = jobs.sync_at_start(self.index, self._found_searchable.emit)
 
-        def done(report: Any) -> None:
+        def done(report: SyncReport | None) -> None:
             self._follower.ready = True
             if note := rebuild_note(report):
                 self.info.emit(note)
@@ -268,8 +268,7 @@ class Bridge(QObject):
             after(result)
 
     def set_status(self, keys: Sequence[str], status: Status) -> None:
-        description = jobs.status_description(len(keys), status)
-        self.change(keys, lambda p: p.set_status(status), description)
+        self.change(keys, *bulk.status_operation(status, len(keys)))
 
     def cycle_status(self, keys: Sequence[str]) -> None:
         """Unread → Reading → Read → Unread (Space)."""

@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from desktop_app.core.library import Library
-from desktop_app.core.search.api import SearchIndex
+from desktop_app.core.search.api import SearchIndex, SyncReport
 
-#: WhooshIndex's reason for building an index that did not exist yet.
-FIRST_BUILD = "no index yet"
 #: Above this many changed papers the index catches up with one sync of the folder.
 SYNC_ABOVE = 10
 
@@ -37,7 +34,6 @@ class ChangeCollector:
         self._changed: set[str] = set()
         self._removed: set[str] = set()
         self._notify = changed
-        self.paused = 0
 
     def paper_changed(self, library: Library, key: str) -> None:
         with self._lock:
@@ -107,11 +103,8 @@ class IndexFollower:
         self._update_queued = False
 
 
-def rebuild_note(report: Any) -> str | None:
-    """What to say about a start-up sync that rebuilt the index (None: nothing to say).
-
-    A first build is no news; a damaged or outdated index is worth a word."""
-    reason = getattr(report, "reason", None)
-    if getattr(report, "rebuilt", False) and reason and reason != FIRST_BUILD:
-        return f"The search index was rebuilt ({reason})."
+def rebuild_note(report: SyncReport | None) -> str | None:
+    """What to say about a start-up sync that rebuilt the index (None: nothing to say)."""
+    if report is not None and report.rebuilt_for_a_reason:
+        return f"The search index was rebuilt ({report.reason})."
     return None

@@ -20,7 +20,7 @@ from desktop_app.core.interop.export import import_csv
 from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
-from desktop_app.core.search.api import SearchIndex
+from desktop_app.core.search.api import SearchIndex, SyncReport
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import TaskControl
 
@@ -34,12 +34,6 @@ CYCLE = {
 
 #: A job's result: (keys added, keys already present).
 Added = tuple[list[str], list[str]]
-
-
-def status_description(count: int, status: Status) -> str:
-    """``Mark 2 papers read`` (the Inbox's status reads ``inbox``)."""
-    label = {Status.NEW: "inbox"}.get(status, status.value)
-    return f"Mark {plural(count, 'paper')} {label}"
 
 
 def rating_description(count: int, rating: int) -> str:
@@ -70,11 +64,11 @@ def keep(library: Library, fetch_pdf: bool) -> Callable[[Paper], None]:
 
 def sync_at_start(
     index: SearchIndex, found_searchable: Callable[[], None]
-) -> Callable[[TaskControl], Any]:
+) -> Callable[[TaskControl], SyncReport]:
     """Bring the index in step with the folder; ``found_searchable`` is called (in the worker)
     as soon as the index can be searched, before the sync is done."""
 
-    def work(control: TaskControl) -> Any:
+    def work(control: TaskControl) -> SyncReport:
         # Opening the index reads its files: here, not on the UI thread at start-up.
         try:
             searchable = index.searchable()

@@ -22,10 +22,10 @@ from desktop_app.core import bulk
 from desktop_app.core.arxiv.fetch import FetchReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
-from desktop_app.core.search.api import SortOrder
+from desktop_app.core.search.api import FIRST_BUILD, SortOrder, SyncReport
 from desktop_app.gui.bridge import Bridge, SearchRequest
 from desktop_app.gui.fetch_queue import FetchQueueState
-from desktop_app.gui.index_follower import FIRST_BUILD, rebuild_note
+from desktop_app.gui.index_follower import rebuild_note
 from desktop_app.gui.tasks import Task
 from desktop_app.gui.undo import UndoStack
 from tests.helpers.window import WAIT_MS
@@ -259,11 +259,7 @@ def test_a_fetch_asked_for_while_one_runs_runs_after_it() -> None:
 
 
 def test_a_rebuild_is_news_unless_it_is_the_first_build() -> None:
-    class Report:
-        rebuilt = True
-        reason = FIRST_BUILD
-
-    assert rebuild_note(Report()) is None
-    Report.reason = "schema 2, now 3"
-    assert rebuild_note(Report()) == "The search index was rebuilt (schema 2, now 3)."
+    assert rebuild_note(SyncReport(rebuilt=True, reason=FIRST_BUILD)) is None
+    report = SyncReport(rebuilt=True, reason="schema 2, now 3")
+    assert rebuild_note(report) == "The search index was rebuilt (schema 2, now 3)."
     assert rebuild_note(None) is None

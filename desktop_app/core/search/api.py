@@ -154,6 +154,10 @@ class SearchResults:
         return [h.summary for h in self.hits]
 
 
+#: The reason of a rebuild that built an index where there was none: no news to a user.
+FIRST_BUILD = "no index yet"
+
+
 @dataclass
 class SyncReport:
     """What a scan of the library folder changed in the index."""
@@ -163,6 +167,11 @@ class SyncReport:
     removed: int = 0
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened (missing, corrupt, old schema)
+
+    @property
+    def rebuilt_for_a_reason(self) -> bool:
+        """A rebuild worth a word to the user: a damaged or outdated index, not a first build."""
+        return self.rebuilt and bool(self.reason) and self.reason != FIRST_BUILD
 
 
 @dataclass(frozen=True)

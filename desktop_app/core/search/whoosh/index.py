@@ -43,6 +43,7 @@ from desktop_app.core.pdf.text import PdfText, TextExtractor, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import (
+    FIRST_BUILD,
     Hit,
     HitList,
     IndexStats,
@@ -158,7 +159,7 @@ class WhooshIndex:
         another schema than ``schemas`` cannot be used."""
         pointer = read_pointer(self.dir)
         if pointer is None:
-            return "no index yet" if not (self.dir / POINTER).exists() else "damaged", None
+            return FIRST_BUILD if not (self.dir / POINTER).exists() else "damaged", None
         schema = pointer.get("schema")
         if schema not in schemas:
             age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
