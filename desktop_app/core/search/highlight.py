@@ -21,13 +21,11 @@ from typing import Any
 from desktop_app.core.errors import QueryError
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
-from desktop_app.core.search.query import And, Node, Or, Term
+from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
 from desktop_app.core.search.terms import WORD, fold, stem_term, stemmed_terms
 
 SNIPPET_CHARS = 220
-#: The fields snippets are cut from: a paper's title, abstract, notes, and its PDF's pages
-#: (the field a query names "fulltext").
-FULLTEXT = "fulltext"
+#: The fields snippets are cut from: a paper's title, abstract, notes, and its PDF's pages.
 SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
 #: An index's indexed words of a field (its name, as in SNIPPET_FIELDS) within an edit
 #: distance of a word (a fuzzy term's stem): what a fuzzy word marks.

@@ -48,7 +48,9 @@ FIELD_NAMES = {
     "added": "added",
     "rating": "rating",
 }
-TEXT_FIELDS = ("title", "author", "abstract", "tag", "cat", "note", "fulltext", "id")
+#: The field of a PDF's text (``fulltext:``, ``text:``).
+FULLTEXT = "fulltext"
+TEXT_FIELDS = ("title", "author", "abstract", "tag", "cat", "note", FULLTEXT, "id")
 HAS_VALUES = ("notes", "pdf", "text", "tags", "rating")
 PDF_VALUES = tuple(s.value for s in FetchState)
 _FIELDS_HELP = "title author abstract tag status cat year note fulltext id has pdf added rating"

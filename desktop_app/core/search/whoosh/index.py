@@ -54,7 +54,7 @@ from desktop_app.core.search.api import (
 )
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
-from desktop_app.core.search.query import Node, Range, Term
+from desktop_app.core.search.query import FULLTEXT, Node, Range, Term
 from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
@@ -76,7 +76,6 @@ from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores,
 from desktop_app.core.search.whoosh.snippets import expander, hit_snippets, text_snippets
 from desktop_app.core.search.whoosh.store import (
     DAMAGE,
-    FULLTEXT,
     PAPERS,
     POINTER,
     READABLE_SCHEMAS,

@@ -16,10 +16,9 @@ from whoosh.searching import Searcher
 
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.search import query as querysyntax
-from desktop_app.core.search.query import And, Node, Or, Term
+from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
 from desktop_app.core.search.terms import fold, stem_term
 from desktop_app.core.search.whoosh.analysis import PLAIN, STEMMED, TextAnalyzer, keyword_term
-from desktop_app.core.search.whoosh.store import FULLTEXT
 
 #: Field boosts of free text (BM25F): title above authors and tags, above abstract, above
 #: notes, above the full text.

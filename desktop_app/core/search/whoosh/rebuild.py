@@ -29,11 +29,11 @@ from whoosh import index as whoosh_index
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
+from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.codec import Writer, writer
 from desktop_app.core.search.whoosh.documents import Prepared, cached_text
 from desktop_app.core.search.whoosh.store import (
-    FULLTEXT,
     PAPERS,
     POINTER,
     SCHEMA_VERSION,

@@ -31,7 +31,7 @@ from whoosh.util.numeric import byte_to_length
 
 from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
-from desktop_app.core.search.query import Range, Term
+from desktop_app.core.search.query import FULLTEXT, Range, Term
 from desktop_app.core.search.whoosh.analysis import TermPositions
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
 from desktop_app.core.search.whoosh.queries import (
@@ -40,7 +40,6 @@ from desktop_app.core.search.whoosh.queries import (
     paper_query,
     text_query,
 )
-from desktop_app.core.search.whoosh.store import FULLTEXT
 
 TERM_CACHE_SIZE = 16  # query words whose merged scores are kept (each up to one per paper)
 

@@ -12,9 +12,10 @@ from typing import Any
 from desktop_app.core.pdf.text import load_cached
 from desktop_app.core.search.api import Snippet
 from desktop_app.core.search.highlight import Expand, Marks, field_snippets, page_snippets
+from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh.documents import Entry
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
-from desktop_app.core.search.whoosh.store import DAMAGE, FULLTEXT
+from desktop_app.core.search.whoosh.store import DAMAGE
 
 
 def expander(o: Opened) -> Expand:

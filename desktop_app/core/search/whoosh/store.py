@@ -47,8 +47,9 @@ SCHEMA_VERSION = 3  # 2: postings blocks keep their positions apart (the own cod
 #: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
 #: own; schema 2's segments name the codec by its old module path, which no longer exists).
 READABLE_SCHEMAS = frozenset({1, SCHEMA_VERSION})
+#: The two Whoosh indexes: the papers' records, and the PDFs' text (``query.FULLTEXT``, the
+#: name of its one field too, as of the query field it serves).
 PAPERS = "papers"
-FULLTEXT = "fulltext"
 POINTER = "CURRENT"
 FILES = "files.json"
 #: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
