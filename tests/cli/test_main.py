@@ -8,7 +8,6 @@ process, which is quicker.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -124,25 +123,3 @@ def test_python_m_desktop_app_cli_runs_the_command_line(shelf: Shelf) -> None:
         timeout=60,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "No papers.\n", "")
-
-
-def test_only_the_context_imports_the_search_engine() -> None:
-    """DESIGN.md: outside the composition roots, the index is the SearchIndex protocol."""
-    package = ROOT / "desktop_app" / "cli"
-    offenders = []
-    for path in sorted(package.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            if any(n.startswith(("whoosh", "desktop_app.core.search.whoosh")) for n in names):
-                offenders.append(path.name)
-    assert set(offenders) == {"context.py"}
-
-
-def test_every_module_of_the_package_is_small() -> None:
-    """STYLE.md A: a module reads in one sitting."""
-    for path in (ROOT / "desktop_app" / "cli").glob("*.py"):
-        assert len(path.read_text(encoding="utf-8").splitlines()) <= 900, path.name
