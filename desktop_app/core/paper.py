@@ -118,6 +118,8 @@ class Paper:
     journal_ref: str | None = None
     comment: str | None = None
     source: str | None = None
+    #: The followed feeds (core.feeds) that brought this paper, by name.
+    feeds: list[str] = field(default_factory=list)
     added: str = field(default_factory=now_iso)
     status: Status = Status.UNREAD
     status_changed: str | None = None
@@ -133,6 +135,8 @@ class Paper:
     metadata_state: FetchState = FetchState.NONE
     metadata_error: str | None = None
     latest_version: int | None = None
+    #: When arXiv first reported a DOI or journal reference the paper did not have.
+    published_found: str | None = None
     citation_key: str | None = None
     edited: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -268,7 +272,7 @@ class Paper:
         values["status"] = Status.parse(str(values.get("status", "unread")))
         values["pdf_state"] = FetchState(values.get("pdf_state", "none"))
         values["metadata_state"] = FetchState(values.get("metadata_state", "none"))
-        for list_field in ("authors", "categories", "tags", "edited"):
+        for list_field in ("authors", "categories", "tags", "edited", "feeds"):
             v = values.get(list_field, [])
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise TypeError(f"{list_field!r} must be a list of strings")

@@ -68,6 +68,9 @@ class Settings:
         timeout_s: seconds to wait for a server to connect or send more bytes.
         max_retries: retries after a first try fails for a passing reason (timeout, lost
             connection, HTTP 429 or 5xx); a request is tried ``max_retries + 1`` times.
+        feeds_first_days: the first fetch of a new feed brings this many days of papers.
+        feeds_every_h: the app fetches the feeds this many hours apart while it is open and
+            online (0: only on demand).
     """
 
     library_path: str | None = None
@@ -81,6 +84,8 @@ class Settings:
     max_pdf_mb: int = 100
     timeout_s: float = 30.0
     max_retries: int = 3
+    feeds_first_days: int = 7
+    feeds_every_h: int = 24
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- effective values -----------------------------------------------------------------
@@ -244,5 +249,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "max_pdf_mb": _integer(1, 10_000),
     "timeout_s": _number(0.001, 3600),
     "max_retries": _integer(0, 20),
+    "feeds_first_days": _integer(1, 365),
+    "feeds_every_h": _integer(0, 24 * 30),
 }
 _FLOAT_FIELDS = {f.name: f.type == "float" for f in fields(Settings)}

@@ -247,6 +247,8 @@ class ArxivServer:
             self.requests.append(request)
 
     def api_answer(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        if query.get("search_query", [""])[0]:
+            return self.search_answer(query)
         id_list = query.get("id_list", [""])[0]
         if id_list in self.recorded:
             return self.recorded[id_list]
@@ -262,6 +264,24 @@ class ArxivServer:
                 continue  # arXiv leaves unknown IDs out of the answer
             entries.append(entry_xml(paper, aid.version or paper.versions))
         return 200, feed(entries, id_list)
+
+    def search_answer(self, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        """A ``search_query`` page: matching papers by submission date, ``start`` and
+        ``max_results`` applied, ``totalResults`` telling how many match."""
+        text = query["search_query"][0]
+        try:
+            test = parse_search(text)
+        except ValueError as e:
+            return 400, error_feed(text, str(e))
+        newest_first = query.get("sortOrder", ["descending"])[0] == "descending"
+        with self._lock:
+            papers = [p for p in self.papers.values() if test(p)]
+        papers.sort(key=lambda p: (p.published, p.id), reverse=newest_first)
+        start = int(query.get("start", ["0"])[0] or 0)
+        size = int(query.get("max_results", ["10"])[0] or 10)
+        page = papers[start : start + size]
+        body = feed([entry_xml(p, p.versions) for p in page], total=len(papers), start=start)
+        return 200, body
 
     def pdf_answer(self, path: str) -> bytes | None:
         aid = arxiv_id.try_parse(unquote(path.removeprefix("/pdf/")))
@@ -383,8 +403,11 @@ class FakeClock:
 # -- Atom ---------------------------------------------------------------------------------
 
 
-def feed(entries: list[str], id_list: str = "") -> bytes:
+def feed(
+    entries: list[str], id_list: str = "", *, total: int | None = None, start: int = 0
+) -> bytes:
     """An Atom answer in the style the API used in 2026 (namespaces on <feed>)."""
+    total = len(entries) if total is None else total
     return (
         "<?xml version='1.0' encoding='UTF-8'?>\n"
         '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
@@ -392,8 +415,10 @@ def feed(entries: list[str], id_list: str = "") -> bytes:
         "  <id>https://arxiv.org/api/test</id>\n"
         f"  <title>arXiv Query: search_query=&amp;id_list={escape(id_list)}</title>\n"
         "  <updated>2026-04-12T00:00:00Z</updated>\n"
-        f"  <opensearch:totalResults>{len(entries)}</opensearch:totalResults>\n"
-        "  <opensearch:startIndex>0</opensearch:startIndex>\n" + "".join(entries) + "</feed>\n"
+        f"  <opensearch:totalResults>{total}</opensearch:totalResults>\n"
+        f"  <opensearch:startIndex>{start}</opensearch:startIndex>\n"
+        + "".join(entries)
+        + "</feed>\n"
     ).encode()
 
 
@@ -427,17 +452,97 @@ def entry_xml(paper: FakePaper, version: int) -> str:
     return "\n".join(lines)
 
 
-def error_feed(bad_id: str) -> bytes:
-    """The API's answer to a malformed ID (HTTP 400 with one Error entry)."""
+def error_feed(bad_id: str, message: str | None = None) -> bytes:
+    """The API's answer to a malformed ID or query (HTTP 400 with one Error entry)."""
     ref = f"https://arxiv.org/api/errors#incorrect_id_format_for_{escape(bad_id)}"
+    summary = escape(message or f"incorrect id format for {bad_id}")
     entry = (
         "  <entry>\n"
         f"    <id>{ref}</id>\n"
         "    <title>Error</title>\n"
         "    <updated>2026-04-12T22:59:06Z</updated>\n"
         f'    <link href="{ref}" rel="alternate" type="text/html"/>\n'
-        f"    <summary>incorrect id format for {escape(bad_id)}</summary>\n"
+        f"    <summary>{summary}</summary>\n"
         "    <author>\n      <name>arXiv api core</name>\n    </author>\n"
         "  </entry>\n"
     )
     return feed([entry])
+
+
+# -- search queries -----------------------------------------------------------------------
+
+_SEARCH_TOKEN = re.compile(r'\s*(\(|\)|ANDNOT\b|AND\b|OR\b|\w+:"[^"]*"|\w+:[^\s()]+)')
+_FIELDS = {"cat", "au", "ti", "abs", "all", "co", "jr"}
+
+
+def parse_search(text: str) -> Any:
+    """A test of a paper for arXiv's query language as far as feeds use it: ``cat:``, ``au:``,
+    ``ti:``, ``abs:``, ``all:`` (words or a quoted phrase), AND, OR, ANDNOT, parentheses.
+
+    Raises:
+        ValueError: the query is not understood (the API answers 400).
+    """
+    tokens: list[str] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _SEARCH_TOKEN.match(text, pos)
+        if not m:
+            raise ValueError(f"malformed query at {text[pos:]!r}")
+        tokens.append(m.group(1))
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    test, rest = _or(tokens)
+    if rest:
+        raise ValueError(f"unexpected {rest[0]!r}")
+    return test
+
+
+def _or(tokens: list[str]) -> tuple[Any, list[str]]:
+    left, tokens = _and(tokens)
+    while tokens and tokens[0] == "OR":
+        right, tokens = _and(tokens[1:])
+        left = (lambda a, b: lambda p: a(p) or b(p))(left, right)
+    return left, tokens
+
+
+def _and(tokens: list[str]) -> tuple[Any, list[str]]:
+    left, tokens = _atom(tokens)
+    while tokens and tokens[0] in ("AND", "ANDNOT"):
+        negate = tokens[0] == "ANDNOT"
+        right, tokens = _atom(tokens[1:])
+        if negate:
+            left = (lambda a, b: lambda p: a(p) and not b(p))(left, right)
+        else:
+            left = (lambda a, b: lambda p: a(p) and b(p))(left, right)
+    return left, tokens
+
+
+def _atom(tokens: list[str]) -> tuple[Any, list[str]]:
+    if not tokens:
+        raise ValueError("the query ends too soon")
+    head, tokens = tokens[0], tokens[1:]
+    if head == "(":
+        inner, tokens = _or(tokens)
+        if not tokens or tokens[0] != ")":
+            raise ValueError("a parenthesis is not closed")
+        return inner, tokens[1:]
+    name, _, value = head.partition(":")
+    if name not in _FIELDS or not value:
+        raise ValueError(f"unknown field in {head!r}")
+    words = value.strip('"').lower()
+
+    def test(p: FakePaper) -> bool:
+        if name == "cat":
+            return words in (c.lower() for c in p.categories)
+        texts = {
+            "au": " ".join(p.authors),
+            "ti": p.title,
+            "abs": p.abstract,
+            "jr": p.journal_ref or "",
+            "co": p.comment or "",
+        }.get(name, f"{p.title} {p.abstract} {' '.join(p.authors)}")
+        return words in texts.lower()
+
+    return test, tokens

@@ -48,6 +48,7 @@ BATCH_SIZE = 100
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 _ERROR_ID = re.compile(r"/api/errors#")
 _ERROR_FOR = re.compile(r"(?:for|id)\s+(\S+)\s*$")
 
@@ -71,10 +72,20 @@ class ArxivEntry:
     journal_ref: str | None = None
     comment: str | None = None
     pdf_url: str | None = None
+    #: When v1 was submitted, to the second (``2025-04-07T17:59:01Z``), for feeds.
+    submitted: str | None = None
 
     @property
     def version(self) -> int | None:
         return self.arxiv_id.version
+
+
+@dataclass
+class SearchPage:
+    """One page of a search: its entries in arXiv's order and how many match in all."""
+
+    entries: list[ArxivEntry]
+    total: int | None = None
 
 
 @dataclass
@@ -150,7 +161,48 @@ class ArxivClient(PoliteClient):
             return result.entries[aid.id]
         raise NetworkError(result.errors.get(aid.id, f"arXiv has no paper {aid.canonical}"))
 
+    def search(
+        self, query: str, start: int = 0, max_results: int = 100, *, newest_first: bool = True
+    ) -> SearchPage:
+        """One page of a search in arXiv's query language (``cat:cs.IR AND au:Zamani``),
+        newest submissions first (``sortBy=submittedDate&sortOrder=descending``).
+
+        Same politeness as :meth:`lookup` (the gate, retries, a 403 stops everything).
+
+        Raises:
+            NetworkError: arXiv refused the query (HTTP 400, its message said) or failed.
+        """
+        params = {
+            "search_query": query,
+            "start": str(start),
+            "max_results": str(max_results),
+            "sortBy": "submittedDate",
+            "sortOrder": "descending" if newest_first else "ascending",
+        }
+        what = f"arXiv API (search {query!r}, from {start})"
+        status, feed = self.retrying(lambda: self._get(params, what, allow_400=True), what)
+        if status == 400:
+            message = "; ".join(_error_messages(feed)) or "HTTP 400"
+            raise NetworkError(f"arXiv refused the search {query!r}: {message}")
+        total = _text(feed.find(f"{OPENSEARCH}totalResults"))
+        return SearchPage(parse_entries(feed), int(total) if total.isdigit() else None)
+
     # -- one request ----------------------------------------------------------------------
+
+    def _get(self, params: dict[str, str], what: str, *, allow_400: bool) -> tuple[int, Element]:
+        self.block.check()
+        url = self.settings.api_url()
+        with self.gate.slot(self.settings.api_interval(), self.clock, self.sleep):
+            if self.on_request is not None:
+                self.on_request(url)
+            try:
+                response = self.session.get(url, params=params, timeout=self.settings.timeout_s)
+                body = response.content
+            except requests.RequestException as e:
+                raise classify(e) from e
+        if not (allow_400 and response.status_code == 400):
+            check_status(response, self.block)
+        return response.status_code, parse_feed(body, what)
 
     def _query(self, ids: Sequence[ArxivId]) -> tuple[int, Element]:
         params = {
@@ -291,6 +343,7 @@ def parse_entry(entry: Element) -> ArxivEntry:
         abstract=_text(entry.find(f"{ATOM}summary")),
         categories=tuple(categories),
         published=_day(entry.find(f"{ATOM}published")),
+        submitted=_text(entry.find(f"{ATOM}published")) or None,
         updated=_day(entry.find(f"{ATOM}updated")),
         doi=_text(entry.find(f"{ARXIV}doi")) or None,
         journal_ref=_text(entry.find(f"{ARXIV}journal_ref")) or None,

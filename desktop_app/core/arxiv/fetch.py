@@ -44,7 +44,7 @@ from desktop_app.core.errors import (
     Unreachable,
 )
 from desktop_app.core.library import Library
-from desktop_app.core.paper import FetchState, Paper, Status
+from desktop_app.core.paper import FetchState, Paper, Status, now_iso
 from desktop_app.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -207,6 +207,21 @@ def apply_entry(paper: Paper, entry: ArxivEntry) -> None:
     paper.metadata_error = None
 
 
+def note_published(paper: Paper, entry: ArxivEntry) -> bool:
+    """Record a DOI or journal reference arXiv reports for a paper that had none (authors add
+    them once the paper is published); True when the paper got one. A change function for
+    ``Library.update``; fields the user edited are left alone."""
+    found = False
+    for name in ("doi", "journal_ref"):
+        value = getattr(entry, name)
+        if value and not getattr(paper, name) and name not in paper.edited:
+            setattr(paper, name, value)
+            found = True
+    if found and not paper.published_found:
+        paper.published_found = now_iso()
+    return found
+
+
 def pdf_name(aid: ArxivId) -> str:
     """The file name of a version's PDF: ``2504.05220v1.pdf``, ``hep-th_9901001v2.pdf``."""
     return f"{aid.key}v{aid.version}.pdf" if aid.version else f"{aid.key}.pdf"
@@ -253,7 +268,7 @@ class Fetcher:
         if self.settings.offline:
             report.stopped = "offline mode is on: nothing was fetched"
         else:
-            with _only_fetcher() as alone:
+            with only_fetcher() as alone:
                 if alone:
                     self._run(report, progress, cancel, wanted)
                 else:
@@ -387,7 +402,7 @@ class Fetcher:
 
 
 @contextlib.contextmanager
-def _only_fetcher() -> Iterator[bool]:
+def only_fetcher() -> Iterator[bool]:
     """Hold the fetch lock of this machine; yields False when another program holds it."""
     paths.cache_dir().mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(paths.cache_dir() / FETCH_LOCK))
@@ -430,6 +445,8 @@ class UpdateReport:
     checked: int = 0
     updates: list[VersionChange] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    #: Papers for which arXiv reported a DOI or journal reference for the first time.
+    published: list[str] = field(default_factory=list)
 
     @property
     def new(self) -> list[VersionChange]:
@@ -453,7 +470,7 @@ def check_updates(
     papers = {p.arxiv_id: p for p in library.papers() if p.arxiv_id}
     ids = [ArxivId(i) for i in papers]
     report = UpdateReport()
-    with _only_fetcher() as alone:
+    with only_fetcher() as alone:
         if not alone:
             raise NetworkError(ANOTHER_FETCHER)
         for batch in batches(ids):
@@ -484,6 +501,8 @@ def _record_version(
             apply_entry(p, entry)
         else:
             p.latest_version = max(latest, p.latest_version or 0)
+            if note_published(p, entry):
+                report.published.append(p.key)
 
     try:
         updated = library.update(paper.key, change)
