@@ -1,4 +1,5 @@
-"""Fetching from arXiv: ``fetch`` and ``check-updates``, and the fetch after ``add`` or an import.
+"""Fetching from arXiv: ``fetch`` and ``check-updates``, the fetch after ``add`` or an import,
+and the fetch of the followed feeds (``feed fetch``, and the feeds queued while offline).
 
 ``add``, ``keep``, ``import-digest --fetch`` and the imports queue fetches; the helpers here
 (:func:`fetch_added`, :func:`fetch_pdfs_of`, :func:`fetch_now`) run them at once unless
@@ -11,10 +12,13 @@ import argparse
 import dataclasses
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from desktop_app.cli import options, output
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context
+from desktop_app.core.errors import DamagedFile, DigestError
+from desktop_app.core.feeds import specs
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper
 from desktop_app.core.settings import Settings
@@ -22,6 +26,7 @@ from desktop_app.core.words import plural
 
 if TYPE_CHECKING:
     from desktop_app.core.arxiv.fetch import FetchProgress, FetchReport
+    from desktop_app.core.feeds.fetching import FeedReport
 
 
 def register(sub: options.Subparsers) -> None:
@@ -68,15 +73,24 @@ def _fetch(ctx: Context, args: argparse.Namespace) -> int:
         count = fetch.requeue_failed(ctx.library, keys)
         print(f"{plural(count, 'failed fetch')} queued again.")
     meta, pdfs = fetch.pending(ctx.library, keys)
-    if not meta and not pdfs:
+    feeds = [] if keys else queued_feeds(ctx)
+    if not meta and not pdfs and not feeds:
         print("Nothing to fetch: the queue is empty.")
         return EXIT_OK
-    print(f"Fetching {plural(len(meta), 'metadata record')} and {plural(len(pdfs), 'PDF')}…")
-    report = run_fetch(ctx, args, keys)
-    print(f"Fetched: {report.summary()}.")
-    if report.stopped and not report.denied:
-        print(f"papershelf: error: {report.stopped}", file=sys.stderr)
-    return EXIT_USER_ERROR if report.failed or report.stopped else EXIT_OK
+    status = EXIT_OK
+    if meta or pdfs:
+        print(f"Fetching {plural(len(meta), 'metadata record')} and {plural(len(pdfs), 'PDF')}…")
+        report = run_fetch(ctx, args, keys)
+        print(f"Fetched: {report.summary()}.")
+        if report.stopped and not report.denied:
+            print(f"papershelf: error: {report.stopped}", file=sys.stderr)
+        status = EXIT_USER_ERROR if report.failed or report.stopped else EXIT_OK
+        if report.stopped:
+            return status
+    if feeds:
+        print(f"Fetching {plural(len(feeds), 'queued feed')}…")
+        status = max(status, run_feeds(ctx, args, feeds, queued_only=True))
+    return status
 
 
 def _print_queue(library: Library, keys: Sequence[str] | None) -> int:
@@ -244,3 +258,88 @@ def fetch_pdfs_of(ctx: Context, args: argparse.Namespace, keys: Sequence[str]) -
     if report is None:
         return EXIT_OK
     return EXIT_USER_ERROR if report.failed or report.denied else EXIT_OK
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+
+def run_feeds(
+    ctx: Context,
+    args: argparse.Namespace,
+    names: list[str] | None = None,
+    *,
+    queued_only: bool = False,
+    digest: Path | None = None,
+) -> int:
+    """Fetch feeds (``names``, all, or the queued ones) and say what came; the exit status."""
+    from desktop_app.core.arxiv.api import ArxivClient
+    from desktop_app.core.feeds.fetching import fetch_feeds
+
+    settings = fetch_settings(ctx, args)
+    as_json = getattr(args, "json", False)
+    news = sys.stderr if as_json else sys.stdout
+    with output.ProgressLine() as line:
+
+        def show(done: int, total: int, name: str) -> None:
+            line.show(f"feeds {done}/{total} {name}")
+
+        report = fetch_feeds(
+            ctx.library,
+            ArxivClient(settings),
+            settings,
+            names,
+            queued_only=queued_only,
+            progress=show if line.tty else None,
+        )
+    status = EXIT_OK
+    if digest is not None:
+        status = _write_digest(ctx, report, digest, news)
+    if as_json:
+        output.print_json(output.feed_report_json(report))
+    else:
+        _print_report(report)
+    for failed in report.failed:
+        print(f"papershelf: error: feed {failed.name}: {failed.error}", file=sys.stderr)
+        status = EXIT_USER_ERROR
+    if report.stopped and settings.offline:
+        print(
+            f"Offline: {plural(len(report.queued), 'feed')} queued; "
+            "'papershelf fetch' fetches them when online.",
+            file=news,
+        )
+    elif report.stopped:
+        print(f"papershelf: error: {report.stopped}", file=sys.stderr)
+        status = EXIT_USER_ERROR
+    return status
+
+
+def _print_report(report: FeedReport) -> None:
+    for result in report.feeds:
+        print(f"{result.name}: {result.summary()}")
+    if report.feeds:
+        print(
+            f"{plural(len(report.added), 'new paper')} in the inbox"
+            + (": 'papershelf inbox' lists them." if report.added else ".")
+        )
+
+
+def _write_digest(ctx: Context, report: FeedReport, path: Path, news: TextIO) -> int:
+    from desktop_app.core.interop.digest import write_digest
+    from desktop_app.core.storage import atomic_write_text
+
+    papers = ctx.library.papers(report.added)
+    try:
+        atomic_write_text(path, write_digest(papers))
+    except OSError as e:
+        raise DigestError(f"{path}: cannot be written ({e.strerror or e})") from e
+    print(f"{plural(len(papers), 'paper')} written to {path}.", file=news)
+    return EXIT_OK
+
+
+def queued_feeds(ctx: Context) -> list[str]:
+    """The feeds waiting for the network (none when feeds.json cannot be read)."""
+    try:
+        return [f.name for f in specs.load(ctx.library) if f.queued]
+    except DamagedFile as e:
+        print(f"papershelf: warning: {e}", file=sys.stderr)
+        return []

@@ -24,6 +24,8 @@ from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
 
 if TYPE_CHECKING:
+    from desktop_app.core.feeds.fetching import FeedReport
+    from desktop_app.core.feeds.specs import Feed
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
@@ -291,3 +293,40 @@ def stats_json(stats: IndexStats) -> JsonObject:
 def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
     """``duplicates``: each group's reason and keys, the one a merge keeps first."""
     return [{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups]
+
+
+def feeds_json(feeds: Sequence[Feed], counts: dict[str, int]) -> list[JsonObject]:
+    """``feed list``: each feed, what it asks arXiv, its dates and its papers in the inbox."""
+    return [
+        {
+            "name": f.name,
+            "query": f.query,
+            "added": f.added,
+            "newest": f.newest,
+            "fetched": f.fetched,
+            "queued": f.queued,
+            "inbox": counts.get(f.name, 0),
+        }
+        for f in feeds
+    ]
+
+
+def feed_report_json(report: FeedReport) -> JsonObject:
+    """``feed fetch``: the papers added, each feed's outcome, and why it stopped if it did."""
+    return {
+        "added": report.added,
+        "feeds": [
+            {
+                "name": r.name,
+                "added": r.added,
+                "present": r.also,
+                "dismissed": r.dismissed,
+                "new_versions": r.versions,
+                "published": r.published,
+                "error": r.error,
+            }
+            for r in report.feeds
+        ],
+        "queued": report.queued,
+        "stopped": report.stopped,
+    }

@@ -118,8 +118,6 @@ class Paper:
     journal_ref: str | None = None
     comment: str | None = None
     source: str | None = None
-    #: The followed feeds (core.feeds) that brought this paper, by name.
-    feeds: list[str] = field(default_factory=list)
     added: str = field(default_factory=now_iso)
     status: Status = Status.UNREAD
     status_changed: str | None = None
@@ -135,10 +133,12 @@ class Paper:
     metadata_state: FetchState = FetchState.NONE
     metadata_error: str | None = None
     latest_version: int | None = None
-    #: When arXiv first reported a DOI or journal reference the paper did not have.
-    published_found: str | None = None
     citation_key: str | None = None
     edited: list[str] = field(default_factory=list)
+    #: The followed feeds (core.feeds) that brought this paper, by name.
+    feeds: list[str] = field(default_factory=list)
+    #: When arXiv first reported a DOI or journal reference the paper did not have.
+    published_found: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     # -- identity -------------------------------------------------------------------------

@@ -100,6 +100,8 @@ def paper(key: str, **values: object) -> dict[str, object]:
         "latest_version": None,
         "citation_key": None,
         "edited": [],
+        "feeds": [],
+        "published_found": None,
         "notes": "",
     }
     for name, value in values.items():
@@ -370,3 +372,29 @@ def test_add_pdf(shelf: Library, tmp_path: Path) -> None:
         data,
         [{"source": "PDFs", "added": ["2504.05223"], "updated": [], "present": [], "problems": []}],
     )
+
+
+def test_feed_list(shelf: Library) -> None:
+    assert main(["--library", str(shelf.root), "feed", "add", "au:Zhang", "--name", "Zhang"]) == 0
+    shelf.update("2504.05217", lambda p: p.feeds.append("Zhang"))
+    check(
+        run(shelf, "feed", "list", "--json")[0],
+        [
+            {
+                "name": "Zhang",
+                "query": "au:Zhang",
+                "added": TIMESTAMP,
+                "newest": None,
+                "fetched": None,
+                "queued": None,
+                "inbox": 1,
+            }
+        ],
+    )
+
+
+def test_feed_fetch(shelf: Library) -> None:
+    assert main(["--library", str(shelf.root), "feed", "add", "cs.IR"]) == 0
+    data, err = run(shelf, "feed", "fetch", "--json")
+    check(data, {"added": [], "feeds": [], "queued": ["cs.IR"], "stopped": Like(str, bool, "why")})
+    assert err == "Offline: 1 feed queued; 'papershelf fetch' fetches them when online.\n"

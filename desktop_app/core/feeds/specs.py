@@ -38,7 +38,32 @@ FEEDS_FORMAT = "papershelf-feeds"
 FEEDS_VERSION = 1
 
 #: An arXiv category: an archive (``cs``, ``hep-th``, ``q-bio``) and maybe a subject class.
-CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
+CATEGORY = re.compile(r"(?P<archive>[a-z][a-z-]*)(?:\.[A-Za-z][A-Za-z-]*)?")
+#: arXiv's archives (https://arxiv.org/category_taxonomy), a word outside them is no category.
+ARCHIVES = frozenset(
+    [
+        "astro-ph",
+        "cond-mat",
+        "cs",
+        "econ",
+        "eess",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "q-bio",
+        "q-fin",
+        "quant-ph",
+        "stat",
+    ]
+)
 #: The field prefixes of arXiv's query language (the API manual, section 5.1).
 QUERY_FIELDS = ("ti", "au", "abs", "co", "jr", "cat", "rn", "id", "all", "submittedDate")
 _FIELD = re.compile(r"\b(\w+):")
@@ -110,7 +135,8 @@ def parse_spec(spec: str) -> tuple[str, str]:
     text = " ".join(spec.split())
     if not text:
         raise InvalidValue("a feed needs a category (cs.IR) or an arXiv query (au:Zamani)")
-    if CATEGORY.fullmatch(text):
+    category = CATEGORY.fullmatch(text)
+    if category and category["archive"] in ARCHIVES:
         return text, f"cat:{text}"
     fields = _FIELD.findall(text)
     if not fields:

@@ -38,6 +38,7 @@ def test_a_spec_is_a_category_or_a_query(spec: str, name: str, query: str) -> No
     [
         ("", "needs a category"),
         ("retrieval augmented", "not an arXiv category"),
+        ("retrieval", "not an arXiv category"),
         ("author:Zamani", "unknown field author:"),
         ('abs:"retrieval', "quotation mark is not closed"),
         ("(cat:cs.IR OR cat:cs.CL", "parentheses do not match"),

@@ -1,0 +1,143 @@
+"""``papershelf feed add|list|rm|fetch`` against the local arXiv; ``fetch`` runs queued feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cli import main
+from desktop_app.core.arxiv.net import AccessBlock
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Status
+from tests.helpers.arxiv_server import ArxivServer, Fault
+
+
+def ago(hours: int) -> str:
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def server(arxiv_server: ArxivServer) -> ArxivServer:
+    """The local arXiv with a day of cs.IR, and settings that need no waiting."""
+    arxiv_server.settings(timeout_s=1.0).save()
+    for n in range(1, 4):
+        arxiv_server.add_paper(
+            f"2612.0000{n}",
+            title=f"Dense retrieval part {n}",
+            authors=["Hamed Zamani", f"Author {n}"],
+            abstract=f"We study dense retrieval, take {n}.\n\nA second paragraph.",
+            categories=["cs.IR", "cs.CL"],
+            published=ago(30 - n),
+            comment="10 pages" if n == 1 else None,
+        )
+    arxiv_server.add_paper("2612.00009", published=ago(24 * 30))  # a month old
+    return arxiv_server
+
+
+def run(library_path: Path, *args: str) -> int:
+    return main(["--library", str(library_path), *args])
+
+
+def test_follow_list_and_unfollow(library_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(library_path, "feed", "add", "cs.IR") == 0
+    assert run(library_path, "feed", "add", 'cat:cs.IR AND abs:"dense"', "--name", "dense") == 0
+    out = capsys.readouterr().out
+    assert "Following cs.IR (cat:cs.IR)" in out
+    assert run(library_path, "feed", "list") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "INBOX", "FETCHED", "QUERY"]
+    assert lines[1].split() == ["cs.IR", "0", "never", "cat:cs.IR"]
+    assert lines[2].startswith("dense")
+    assert run(library_path, "feed", "rm", "dense") == 0
+    assert run(library_path, "feed", "rm", "dense") == 1
+    err = capsys.readouterr().err
+    assert err == "papershelf: error: there is no feed named 'dense' (feeds: cs.IR)\n"
+    assert run(library_path, "feed", "add", "retrieval") == 1
+    assert "not an arXiv category (like cs.IR)" in capsys.readouterr().err
+
+
+def test_fetch_brings_new_papers_once_and_writes_a_digest_import_reads_back(
+    server: ArxivServer, library_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(library_path, "feed", "add", "cs.IR")
+    digest = tmp_path / "today.md"
+    assert run(library_path, "feed", "fetch", "--digest", str(digest)) == 0
+    out = capsys.readouterr().out
+    assert "cs.IR: 3 new" in out and "3 new papers in the inbox" in out
+    assert "3 papers written to" in out
+    library = Library.open(library_path)
+    fetched = {p.key: p for p in library.papers() if p.status is Status.NEW}
+    assert sorted(fetched) == ["2612.00001", "2612.00002", "2612.00003"]
+    # A second fetch adds nothing.
+    assert run(library_path, "feed", "fetch") == 0
+    assert "cs.IR: 0 new" in capsys.readouterr().out
+    # The digest brings the same papers into another library.
+    other = tmp_path / "other"
+    assert run(other, "import-digest", str(digest)) == 0
+    for paper in Library.open(other).papers():
+        mine = fetched[paper.key]
+        assert (paper.title, paper.authors, paper.abstract, paper.categories) == (
+            mine.title,
+            mine.authors,
+            mine.abstract,
+            mine.categories,
+        )
+        assert (paper.arxiv_version, paper.comment, paper.published) == (
+            mine.arxiv_version,
+            mine.comment,
+            mine.published,
+        )
+    assert len(Library.open(other).papers()) == 3
+
+
+def test_fetch_json_says_what_each_feed_did(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(library_path, "feed", "add", "cs.IR")
+    run(library_path, "feed", "add", "au:Zamani", "--name", "Zamani")
+    capsys.readouterr()
+    assert run(library_path, "feed", "fetch", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["added"] == ["2612.00001", "2612.00002", "2612.00003"]
+    assert [(f["name"], f["added"], f["present"]) for f in data["feeds"]] == [
+        ("cs.IR", data["added"], []),
+        ("Zamani", [], data["added"]),
+    ]
+    assert data["queued"] == [] and data["stopped"] is None
+    assert run(library_path, "feed", "list", "--json") == 0
+    assert [f["inbox"] for f in json.loads(capsys.readouterr().out)] == [3, 3]
+
+
+def test_offline_feeds_wait_for_papershelf_fetch(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(library_path, "feed", "add", "cs.IR")
+    assert run(library_path, "--offline", "feed", "fetch") == 0
+    assert "Offline: 1 feed queued" in capsys.readouterr().out
+    assert server.requests_of("api") == []
+    assert run(library_path, "feed", "list") == 0
+    assert "queued" in capsys.readouterr().out
+    assert run(library_path, "fetch") == 0
+    out = capsys.readouterr().out
+    assert "Fetching 1 queued feed…" in out and "cs.IR: 3 new" in out
+    assert run(library_path, "fetch") == 0
+    assert "the queue is empty" in capsys.readouterr().out
+
+
+def test_a_403_stops_the_feeds_with_an_error(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(library_path, "feed", "add", "cs.IR")
+    run(library_path, "feed", "add", "cs.CL")
+    server.fail_next("api", Fault.http(403))
+    assert run(library_path, "feed", "fetch") == 1
+    err = capsys.readouterr().err
+    assert "HTTP 403" in err and "papershelf fetch --resume" in err
+    assert len(server.requests_of("api")) == 1
+    AccessBlock().resume()
+    assert run(library_path, "fetch") == 0
+    assert "cs.CL: 0 new, 3 in the library already" in capsys.readouterr().out
