@@ -202,11 +202,20 @@ def _sorted(papers: Sequence[Paper], order: str, reverse: bool = False) -> list[
 
 def _add_inbox(sub: options.Subparsers) -> None:
     p = sub.add_parser("inbox", help="list the papers to triage (status new)")
+    p.add_argument(
+        "--sort",
+        choices=["added", "likely"],
+        default="added",
+        help="added: in arrival order (default); likely: most likely to be kept first, "
+        "learned from the papers you kept and dismissed, with the score and why",
+    )
     options.add_json(p, "the papers")
     p.set_defaults(func=_inbox)
 
 
 def _inbox(ctx: Context, args: argparse.Namespace) -> int:
+    if args.sort == "likely":
+        return _inbox_likely(ctx, args)
     scan = ctx.library.scan()
     output.report_damaged(scan)
     papers = _sorted([p for p in scan.papers if p.status is Status.NEW], "added")
@@ -219,6 +228,37 @@ def _inbox(ctx: Context, args: argparse.Namespace) -> int:
         print(
             f"{plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
             "'papershelf dismiss ID…' dismisses."
+        )
+    return EXIT_OK
+
+
+def _inbox_likely(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.feeds import ranking
+
+    papers, model, count = ranking.rank_inbox(ctx.library)
+    news = sys.stderr if args.json else sys.stdout
+    if model is None:
+        print(
+            f"Nothing to learn from yet ({plural(count, 'decision')}; it takes a kept and a "
+            "dismissed paper): the inbox in arrival order.",
+            file=news,
+        )
+    scored = [(p, model.score(p), model.explain(p)) if model else (p, None, "") for p in papers]
+    if args.json:
+        output.print_json(output.ranked_json(ctx.library, scored))
+    elif not papers:
+        print("The inbox is empty.")
+    else:
+        rows = []
+        for paper, score, why in scored:
+            rows.append(
+                [paper.display_id, f"{score:.2f}" if score is not None else "", paper.title]
+            )
+            if why:
+                rows.append(["", "", f"  {why}"])
+        output.print_table(["ID", "LIKELY", "TITLE"], rows)
+        print(
+            f"{plural(len(papers), 'paper')} to triage, learned from {plural(count, 'decision')}."
         )
     return EXIT_OK
 

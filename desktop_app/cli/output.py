@@ -330,3 +330,15 @@ def feed_report_json(report: FeedReport) -> JsonObject:
         "queued": report.queued,
         "stopped": report.stopped,
     }
+
+
+def ranked_json(
+    library: Library, scored: Sequence[tuple[Paper, float | None, str]]
+) -> list[JsonObject]:
+    """``inbox --sort likely``: the papers in that order, each with its score (the chance
+    it is kept, None without a model) and why."""
+    return [paper_json(library, p) | {"score": _round(s), "why": why} for p, s, why in scored]
+
+
+def _round(score: float | None) -> float | None:
+    return None if score is None else round(score, 4)

@@ -11,7 +11,7 @@ import pytest
 from desktop_app.cli import main
 from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
-from desktop_app.core.paper import Status
+from desktop_app.core.paper import Paper, Status
 from tests.helpers.arxiv_server import ArxivServer, Fault
 
 
@@ -141,3 +141,31 @@ def test_a_403_stops_the_feeds_with_an_error(
     AccessBlock().resume()
     assert run(library_path, "fetch") == 0
     assert "cs.CL: 0 new, 3 in the library already" in capsys.readouterr().out
+
+
+def test_inbox_sorted_by_what_you_keep_shows_the_score_and_why(
+    library: Library, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def add(n: int, title: str, status: Status) -> None:
+        library.add(Paper(key=f"2612.0010{n}", arxiv_id=f"2612.0010{n}", title=title,
+                          abstract=title, status=status))  # fmt: skip
+
+    add(1, "Dense passage retrieval for question answering", Status.UNREAD)
+    add(2, "Sparse retrieval of passages with learned term weights", Status.READ)
+    add(3, "Image segmentation with convolutional networks", Status.NEW)
+    library.dismiss("2612.00103")
+    add(4, "Object detection in video frames", Status.NEW)
+    library.dismiss("2612.00104")
+    add(5, "Video object detection at scale", Status.NEW)
+    add(6, "Dense retrieval of passages, revisited", Status.NEW)
+    assert run(library_path, "inbox", "--sort", "likely") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ID", "LIKELY", "TITLE"]
+    assert lines[1].startswith("2612.00106") and "Dense retrieval of passages" in lines[1]
+    assert "like ‘Dense passage retrieval for …’ that you kept; words:" in lines[2]
+    assert lines[3].startswith("2612.00105")
+    assert lines[-1] == "2 papers to triage, learned from 4 decisions."
+    assert run(library_path, "inbox", "--sort", "likely", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["key"] for p in data] == ["2612.00106", "2612.00105"]
+    assert data[0]["score"] > data[1]["score"]

@@ -398,3 +398,9 @@ def test_feed_fetch(shelf: Library) -> None:
     data, err = run(shelf, "feed", "fetch", "--json")
     check(data, {"added": [], "feeds": [], "queued": ["cs.IR"], "stopped": Like(str, bool, "why")})
     assert err == "Offline: 1 feed queued; 'papershelf fetch' fetches them when online.\n"
+
+
+def test_inbox_likely(shelf: Library) -> None:
+    data, err = run(shelf, "inbox", "--sort", "likely", "--json")
+    check(data, [ALIGNMENT | {"score": None, "why": ""}])
+    assert err.startswith("Nothing to learn from yet (2 decisions;")
