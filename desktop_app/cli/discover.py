@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from desktop_app.cli import fetch, options, output
-from desktop_app.cli.context import EXIT_OK, Context
+from desktop_app.cli.context import EXIT_OK, Context, synced_index
 from desktop_app.core.feeds import specs
 
 
@@ -31,6 +31,7 @@ def register(sub: options.Subparsers) -> None:
     _add_feed_list(actions)
     _add_feed_rm(actions)
     _add_feed_fetch(actions)
+    _add_related(sub)
 
 
 # -- feed add / list / rm -------------------------------------------------------------------
@@ -116,3 +117,35 @@ def _feed_fetch(ctx: Context, args: argparse.Namespace) -> int:
         print("No feeds: 'papershelf feed add cs.IR' follows a category.")
         return EXIT_OK
     return fetch.run_feeds(ctx, args, args.names, digest=args.digest)
+
+
+# -- related --------------------------------------------------------------------------------
+
+
+def _add_related(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "related",
+        help="the papers of the library most like one paper",
+        description="List the papers of the library whose title, abstract and tags share the "
+        "most telling words with the paper's (the search index's 'more like this').",
+    )
+    options.add_ref(p)
+    p.add_argument("--limit", type=int, default=5, metavar="N", help="at most N papers (5)")
+    options.add_json(p, "the papers, with their score")
+    p.set_defaults(func=_related)
+
+
+def _related(ctx: Context, args: argparse.Namespace) -> int:
+    key = ctx.library.resolve(args.ref)
+    hits = synced_index(ctx).more_like_this(key, limit=max(args.limit, 0))
+    if args.json:
+        output.print_json([output.hit_json(h) for h in hits])
+    elif not hits:
+        print(f"Nothing in the library is like {key}.")
+    else:
+        rows = [
+            [h.summary.arxiv_id or h.key, f"{h.score:.1f}", h.summary.title or "(no title)"]
+            for h in hits
+        ]
+        output.print_table(["ID", "SCORE", "TITLE"], rows)
+    return EXIT_OK

@@ -141,11 +141,14 @@ def _check_updates(ctx: Context, args: argparse.Namespace) -> int:
         report = fetch.check_updates(ctx.library, ArxivClient(settings), show if line.tty else None)
     for update in report.updates:
         print(("new  " if update.new else "     ") + str(update))
+    for paper in ctx.library.papers(report.published):
+        print(f"published  {paper.display_id}: {paper.journal_ref or paper.doi}")
     for key, message in report.errors.items():
         print(f"papershelf: {key}: {message}", file=sys.stderr)
+    published = f"; {len(report.published)} published since added" if report.published else ""
     print(
         f"Checked {plural(report.checked, 'paper')}: {len(report.updates)} with a newer "
-        f"version ({len(report.new)} new)."
+        f"version ({len(report.new)} new){published}."
     )
     return EXIT_OK
 

@@ -169,3 +169,46 @@ def test_inbox_sorted_by_what_you_keep_shows_the_score_and_why(
     data = json.loads(capsys.readouterr().out)
     assert [p["key"] for p in data] == ["2612.00106", "2612.00105"]
     assert data[0]["score"] > data[1]["score"]
+
+
+def test_related_lists_the_papers_most_like_one(
+    library: Library, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = {
+        "2612.00201": "Dense passage retrieval with contrastive training",
+        "2612.00202": "Dense retrieval of passages for open-domain questions",
+        "2612.00203": "Contrastive dense passage encoders",
+        "2612.00204": "Crop yields under drought",
+    }
+    for key, title in texts.items():
+        library.add(Paper(key=key, arxiv_id=key, title=title, abstract=title))
+    assert run(library_path, "related", "2612.00201", "--limit", "2") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ID", "SCORE", "TITLE"]
+    assert {line.split()[0] for line in lines[1:]} == {"2612.00202", "2612.00203"}
+    assert run(library_path, "related", "2612.00201", "--json") == 0
+    keys = [h["key"] for h in json.loads(capsys.readouterr().out)]
+    assert "2612.00204" not in keys and "2612.00201" not in keys and len(keys) == 2
+    assert run(library_path, "related", "2612.00204") == 0
+    assert capsys.readouterr().out == "Nothing in the library is like 2612.00204.\n"
+    assert run(library_path, "related", "2612.99999") == 1
+
+
+def test_check_updates_says_when_a_paper_was_published(
+    server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(library_path, "feed", "add", "cs.IR")
+    run(library_path, "feed", "fetch")
+    server.papers["2612.00002"].journal_ref = "Proc. SIGIR 2026, 1-10"
+    server.papers["2612.00002"].doi = "10.1145/1.2"
+    capsys.readouterr()
+    assert run(library_path, "check-updates") == 0
+    out = capsys.readouterr().out
+    assert "published  2612.00002v1: Proc. SIGIR 2026, 1-10" in out
+    assert out.endswith("0 with a newer version (0 new); 1 published since added.\n")
+    capsys.readouterr()
+    assert run(library_path, "export", "bibtex", "id:2612.00002") == 0
+    bib = capsys.readouterr().out
+    for line in ("journal       = {Proc. SIGIR 2026},", "pages         = {1--10},"):
+        assert line in bib
+    assert "doi           = {10.1145/1.2}," in bib and "eprint        = {2612.00002v1}," in bib

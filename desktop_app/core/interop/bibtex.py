@@ -55,6 +55,7 @@ from desktop_app.core.interop.importing import (
     Incoming,
     normalize_doi,
 )
+from desktop_app.core.interop.journal_ref import split_journal_ref
 from desktop_app.core.interop.latex import from_latex, plain_to_latex, protect_case, tex_to_latex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key
@@ -183,7 +184,12 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
             fields.append(("month", MONTHS[int(date.group(2)) - 1]))
     if published and paper.journal_ref:
         name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
-        fields.append((name, tex(paper.journal_ref)))
+        ref = split_journal_ref(paper.journal_ref)
+        fields.append((name, tex(ref.journal)))
+        parts = (("volume", ref.volume), ("number", ref.number), ("pages", ref.pages))
+        fields += [(part, "{" + value + "}") for part, value in parts if value]
+        if ref.journal != " ".join(paper.journal_ref.split()):  # split: keep it as written
+            fields.append(("journal_ref", tex(paper.journal_ref)))
     if aid is not None:
         fields.append(("eprint", "{" + aid.canonical + "}"))
         primary = paper.categories[0] if paper.categories else None
@@ -424,7 +430,9 @@ def entry_to_incoming(entry: BibEntry, source: str = "bibtex") -> Incoming | str
     journal = entry.get("journal", "journaltitle", "booktitle")
     if "arxiv" in journal.lower():
         journal = ""  # "arXiv preprint arXiv:2201.03176" is no journal
-    journal_ref = ", ".join(p for p in (journal, entry.get("volume"), entry.get("pages")) if p)
+    journal_ref = entry.get("journal_ref") or ", ".join(
+        p for p in (journal, entry.get("volume"), entry.get("pages")) if p
+    )
     values: dict[str, Any] = {
         "title": title,
         "authors": _names(entry.get("author")),

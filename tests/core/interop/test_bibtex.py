@@ -116,11 +116,10 @@ def test_a_published_paper_is_an_article_with_journal_and_doi(library: Library) 
     )
     bib = export_bibtex(library, [paper])
     assert bib.startswith("@article{")
-    assert "journal       = {Proc. SIGIR 2025, 1-10}," in bib
+    assert "journal       = {Proc. SIGIR 2025}," in bib
+    assert "pages         = {1--10}," in bib
     assert "doi           = {10.1145/3726302.3730000}," in bib
-    assert "journaltitle = {Proc. SIGIR 2025, 1-10}" in export_bibtex(
-        library, [paper], Dialect.BIBLATEX
-    )
+    assert "journaltitle = {Proc. SIGIR 2025}" in export_bibtex(library, [paper], Dialect.BIBLATEX)
 
 
 def test_non_ascii_names_and_special_characters_survive(library: Library) -> None:
@@ -327,3 +326,28 @@ def test_export_then_import_gives_the_same_papers(
         if dialect is Dialect.BIBLATEX:
             assert copy.published == paper.published
         assert other.read_notes(copy.key) == library.read_notes(paper.key)
+
+
+def test_a_journal_reference_is_written_as_journal_volume_number_and_pages(
+    library: Library,
+) -> None:
+    paper = library.add(
+        _leveraging(
+            doi="10.1109/TPAMI.2019.1",
+            journal_ref="IEEE Trans. Pattern Anal. Mach. Intell. 41(3), 2019, 740-757",
+        )
+    )
+    bib = export_bibtex(library, [paper])
+    for line in (
+        "journal       = {IEEE Trans. Pattern Anal. Mach. Intell.},",
+        "volume        = {41},",
+        "number        = {3},",
+        "pages         = {740--757},",
+        "doi           = {10.1109/TPAMI.2019.1},",
+        "eprint        = {2504.05220v1},",
+        "archivePrefix = {arXiv},",
+    ):
+        assert line in bib
+    assert "journaltitle = {IEEE Trans. Pattern Anal. Mach. Intell.}" in export_bibtex(
+        library, [paper], Dialect.BIBLATEX
+    )
