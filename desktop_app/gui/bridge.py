@@ -39,7 +39,7 @@ from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder, S
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import jobs
-from desktop_app.gui.fetch_queue import FetchQueueState, drain_work
+from desktop_app.gui.fetch_queue import DrainReport, FetchQueueState, drain_work
 from desktop_app.gui.index_follower import IndexFollower, rebuild_note
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 from desktop_app.gui.undo import UndoStack
@@ -82,6 +82,8 @@ class Bridge(QObject):
     info = Signal(str)
     #: What Undo would take back: (description: str, "" when nothing).
     undo_changed = Signal(str)
+    #: The queued feeds were fetched: (core.feeds.fetching.FeedReport).
+    feeds_fetched = Signal(object)
     #: An index can be searched before the start-up sync is done (maybe an older one): ().
     index_searchable = Signal()
     #: The start-up sync is done: ().
@@ -520,6 +522,8 @@ class Bridge(QObject):
         self._fetches.started(task)
 
     def _fetch_done(self, report: FetchReport) -> None:
+        if isinstance(report, DrainReport) and report.feeds is not None and report.feeds.feeds:
+            self.feeds_fetched.emit(report.feeds)
         errors, again = self._fetches.finished(report)
         for message in errors:
             self.error.emit(message, "")

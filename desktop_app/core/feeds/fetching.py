@@ -168,6 +168,22 @@ def fetch_feeds(
     return report
 
 
+def queue(library: Library, names: Iterable[str] | None = None) -> list[str]:
+    """Mark feeds (all when ``names`` is None) to be fetched by the next drain of the fetch
+    queue; returns their names."""
+    report = FeedReport()
+    _queue(library, specs.select(library, list(names or [])), report)
+    return report.queued
+
+
+def due(feeds: Iterable[Feed], every_h: int, now: dt.datetime) -> list[str]:
+    """The feeds whose last fetch is older than ``every_h`` hours (or that never ran)."""
+    if every_h <= 0:
+        return []
+    limit = _iso(now - dt.timedelta(hours=every_h))
+    return [f.name for f in feeds if not f.queued and (f.fetched or "") <= limit]
+
+
 def _queue(library: Library, feeds: list[Feed], report: FeedReport) -> None:
     when = now_iso()
     names = {f.name.casefold() for f in feeds}

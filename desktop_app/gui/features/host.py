@@ -13,8 +13,10 @@ the main window; the window never calls into a feature. What a feature may use:
 - the actions: :meth:`Host.action` gives the action of the window's action table by name
   (``window/actions.py`` lists every action, feature ones included, with its menu and
   shortcut); :meth:`Host.add_action` puts an action of the feature's own in a named menu;
-- the widgets a feature extends: :attr:`Host.tabs` (reader tabs next to the library) and
-  :attr:`Host.detail` (the detail pane), :meth:`Host.add_panel` for a panel of its own
+- the widgets a feature extends: :attr:`Host.tabs` (reader tabs next to the library),
+  :attr:`Host.detail` (the detail pane), :attr:`Host.sidebar` (sections and views of its
+  own: ``set_section``, ``add_view``), :meth:`Host.select_paper` to show a paper in the
+  list, :meth:`Host.add_panel` for a panel of its own
   beside the list (shown or hidden from the View menu), and :attr:`Host.widget` as the
   parent of dialogs;
 - :attr:`Host.paper_open_requested` (Enter, a double click, the detail pane's Open),
@@ -39,6 +41,7 @@ from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.widgets.detail import DetailPane
 from desktop_app.gui.widgets.notices import Level
 from desktop_app.gui.widgets.reader import ReaderTabs
+from desktop_app.gui.widgets.sidebar_model import SidebarModel
 
 #: A notice's buttons: (label, what clicking it does).
 NoticeButtons = Sequence[tuple[str, Callable[[], Any]]]
@@ -82,6 +85,8 @@ class Host(QObject):
         self.widget = widget
         self.tabs = tabs
         self.detail = detail
+        #: The sidebar's model (the window sets it): a feature's sections and views.
+        self.sidebar: SidebarModel | None = None
         #: Whether anyone answers :attr:`library_switch_requested` (the app, when it runs).
         self.can_switch_library = False
         #: The features built on this host (the composition root keeps them here; the window
@@ -136,6 +141,11 @@ class Host(QObject):
 
     def refresh(self) -> None:
         """Search again (after settings changed, or papers changed elsewhere)."""
+        raise NotImplementedError
+
+    def select_paper(self, key: str) -> bool:
+        """Select a paper in the list, showing the view that holds it; False when it cannot
+        be shown (not in the library, or hidden by the search)."""
         raise NotImplementedError
 
     def open_url(self, url: QUrl) -> None:

@@ -34,6 +34,8 @@ RECENT_DAYS = 7
 # -- the sidebar ----------------------------------------------------------------------------
 
 RowFilter = Callable[[PaperSummary], bool]
+#: Puts a view's rows in an order of its own (the Inbox by "Likely to keep").
+RowOrder = Callable[[list[PaperSummary]], list[PaperSummary]]
 
 
 class NodeKind(Enum):
@@ -55,6 +57,8 @@ class SidebarNode:
     query: str = ""  # a saved search's query
     tag: str = ""  # a tag node's full tag (``a/b``)
     count: int | None = None
+    row_order: RowOrder | None = field(default=None, repr=False)
+    tooltip: str = ""
     parent: SidebarNode | None = field(default=None, repr=False)
     children: list[SidebarNode] = field(default_factory=list, repr=False)
 
@@ -267,7 +271,7 @@ class SidebarModel(QAbstractItemModel):
                 return node.query
             if node.kind == NodeKind.TAG:
                 return f"tag:{node.tag}"
-            return None
+            return node.tooltip or None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return node.label if node.count is None else f"{node.label}, {node.count}"
         if role == Qt.ItemDataRole.FontRole and node.kind == NodeKind.SECTION:
@@ -344,6 +348,55 @@ class SidebarModel(QAbstractItemModel):
     def tag_names(self) -> tuple[str, ...]:
         return self._tag_set
 
+    def set_section(
+        self, section_id: str, title: str, nodes: Sequence[SidebarNode], *, after: str = INBOX_ID
+    ) -> SidebarNode:
+        """Show a feature's section (``Feeds``) after the node ``after``, holding ``nodes``
+        (views with their own filter and count); an empty one is hidden."""
+        section = self.find(section_id)
+        if section is None and nodes:
+            anchor = self.find(after)
+            row = anchor.row + 1 if anchor is not None and anchor.parent is self._root else 1
+            self.beginInsertRows(QModelIndex(), row, row)
+            section = SidebarNode(section_id, NodeKind.SECTION, title, parent=self._root)
+            self._root.children.insert(row, section)
+            self.endInsertRows()
+        if section is None:
+            return SidebarNode(section_id, NodeKind.SECTION, title)
+        if not nodes:
+            row = section.row
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._root.children.remove(section)
+            self.endRemoveRows()
+            return section
+        for node in nodes:
+            node.kind = NodeKind.VIEW
+        self._replace_children(section, list(nodes))
+        return section
+
+    def add_view(self, section_id: str, node: SidebarNode) -> SidebarNode:
+        """Add a feature's view at the end of a section (``section:library``), once."""
+        section = self.find(section_id)
+        have = self.find(node.id)
+        if have is not None or section is None:
+            return have or node
+        row = len(section.children)
+        self.beginInsertRows(self.index_of(section_id), row, row)
+        section.add(node)
+        self.endInsertRows()
+        return node
+
+    def set_node_counts(self, counts: dict[str, int | None]) -> None:
+        """Show the counts a feature keeps for its nodes (by node id)."""
+        for node_id, count in counts.items():
+            node = self.find(node_id)
+            if node is not None and node.count != count:
+                node.count = count
+                index = self.createIndex(node.row, 0, node)
+                self.dataChanged.emit(
+                    index, index, [COUNT_ROLE, Qt.ItemDataRole.AccessibleTextRole]
+                )
+
     def set_saved_searches(self, saved: Sequence[tuple[str, str]]) -> None:
         """Show the saved searches, as (name, query) pairs."""
         wanted = tuple(saved)
@@ -366,7 +419,9 @@ class SidebarModel(QAbstractItemModel):
         changed: list[SidebarNode] = []
         views = [self.inbox, *self.library.children]
         for node in views:
-            count = counts.views.get(node.id, 0)
+            if node.id not in counts.views:
+                continue  # a feature's view: the feature counts it (set_node_counts)
+            count = counts.views[node.id]
             if node.count != count:
                 node.count = count
                 changed.append(node)

@@ -168,6 +168,8 @@ class LibraryView(QObject):
         node = self.sidebar_model.find(self.node_id)
         row_filter = node.row_filter if node is not None else None
         rows = [s for s in results.summaries if row_filter is None or row_filter(s)]
+        if node is not None and node.row_order is not None and not self.search.text:
+            rows = node.row_order(rows)
         self.paper_list.set_rows(rows)
         if not self.paper_list.select_pending_or_first(first=self.detail.key is None):
             self._show_detail(None)

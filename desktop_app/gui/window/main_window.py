@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import APP_NAME
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
 from desktop_app.core.search.api import PaperSummary, SearchResults
@@ -530,6 +531,7 @@ class WindowHost(Host):
             detail=window.detail,
         )
         self._window = window
+        self.sidebar = window.sidebar_model
 
     def show_error(self, message: str, details: str = "") -> None:
         self._window.show_error(message, details)
@@ -568,6 +570,18 @@ class WindowHost(Host):
 
     def refresh(self) -> None:
         self._window.refresh()
+
+    def select_paper(self, key: str) -> bool:
+        window = self._window
+        if window.select_key(key):
+            return True
+        try:
+            inbox = self.library.get(key).status is Status.NEW
+        except PapershelfError:
+            return False
+        window.paper_list.pending_select = key
+        window.sidebar.select_node(INBOX_ID if inbox else ALL_ID)
+        return window.select_key(key)
 
     def open_url(self, url: QUrl) -> None:
         self._window.open_url(url)
