@@ -258,6 +258,19 @@ def test_a_fetch_asked_for_while_one_runs_runs_after_it() -> None:
     assert errors == ["Fetching stopped: offline"] and not again
 
 
+def test_a_drain_reports_the_feeds_that_failed_or_stopped_it() -> None:
+    from desktop_app.core.feeds.fetching import FeedReport, FeedResult
+    from desktop_app.gui.fetch_queue import DrainReport
+
+    state = FetchQueueState()
+    feeds = FeedReport(feeds=[FeedResult("cs.IR"), FeedResult("bad", error="HTTP 400")])
+    errors, _ = state.finished(DrainReport(feeds=feeds))
+    assert errors == ["Could not fetch the feed bad: HTTP 400"]
+    stopped = DrainReport(feeds=FeedReport(stopped="arXiv denied access (HTTP 403)"))
+    errors, again = state.finished(stopped)
+    assert errors == ["Fetching stopped: arXiv denied access (HTTP 403)"] and not again
+
+
 def test_a_rebuild_is_news_unless_it_is_the_first_build() -> None:
     assert rebuild_note(SyncReport(rebuilt=True, reason=FIRST_BUILD)) is None
     report = SyncReport(rebuilt=True, reason="schema 2, now 3")

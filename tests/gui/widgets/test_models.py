@@ -16,7 +16,13 @@ from desktop_app.gui.widgets.paper_model import (
     PaperTableModel,
     abbreviate_authors,
 )
-from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID, NodeKind, SidebarModel
+from desktop_app.gui.widgets.sidebar_model import (
+    ALL_ID,
+    INBOX_ID,
+    NodeKind,
+    SidebarModel,
+    SidebarNode,
+)
 
 
 def summary(key: str, **values: Any) -> PaperSummary:
@@ -63,6 +69,23 @@ def test_the_sidebar_model_passes_the_model_tester(qapp: Any, qtmodeltester: Any
     qtmodeltester.check(model, force_py=True)
     model.set_counts(ROWS[:1])  # tags change: the tree is rebuilt (the tester watches)
     model.set_saved_searches([])
+
+
+def test_a_features_section_and_view_pass_the_model_tester(qapp: Any, qtmodeltester: Any) -> None:
+    model = SidebarModel()
+    model.set_counts(ROWS)
+    qtmodeltester.check(model, force_py=True)
+    feeds = [SidebarNode(f"feed:{n}", NodeKind.VIEW, n) for n in ("cs.IR", "cs.CL")]
+    model.set_section("section:feeds", "Feeds", feeds)
+    assert model.index_of("section:feeds").row() == model.index_of(INBOX_ID).row() + 1
+    published = model.add_view("section:library", SidebarNode("view:published", NodeKind.VIEW, "P"))
+    model.set_node_counts({"feed:cs.IR": 4, "view:published": 2})
+    model.set_counts(ROWS)  # the window's counts leave the feature's alone
+    assert (model.find("feed:cs.IR").count, published.count) == (4, 2)  # type: ignore[union-attr]
+    model.set_section("section:feeds", "Feeds", feeds[:1])
+    assert [n.label for n in model.find("section:feeds").children] == ["cs.IR"]  # type: ignore[union-attr]
+    model.set_section("section:feeds", "Feeds", [])  # no feeds: no section
+    assert model.find("section:feeds") is None
 
 
 def test_cells_show_what_a_reader_expects(qapp: Any) -> None:
