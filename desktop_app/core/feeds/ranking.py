@@ -47,7 +47,7 @@ BACKGROUND = 0.2
 LEARNING_RATE = 1.0
 #: Decisions of each kind learned from at most (the newest): bounds the time a training takes
 #: in a big library, and recent decisions say most about today's interests.
-MAX_EACH = 3000
+MAX_EACH = 2000
 #: Terms of a paper compared with the kept papers to find the one most like it.
 LIKENESS_TERMS = 12
 #: Words shown in a paper's explanation.
