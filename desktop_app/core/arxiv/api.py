@@ -180,7 +180,7 @@ class ArxivClient(PoliteClient):
             "sortOrder": "descending" if newest_first else "ascending",
         }
         what = f"arXiv API (search {query!r}, from {start})"
-        status, feed = self.retrying(lambda: self._get(params, what, allow_400=True), what)
+        status, feed = self.retrying(lambda: self._get(params, what), what)
         if status == 400:
             message = "; ".join(_error_messages(feed)) or "HTTP 400"
             raise NetworkError(f"arXiv refused the search {query!r}: {message}")
@@ -189,7 +189,9 @@ class ArxivClient(PoliteClient):
 
     # -- one request ----------------------------------------------------------------------
 
-    def _get(self, params: dict[str, str], what: str, *, allow_400: bool) -> tuple[int, Element]:
+    def _get(self, params: dict[str, str], what: str) -> tuple[int, Element]:
+        """One request through the gate: its status and parsed feed (a 400's too: arXiv
+        names in it what it refused)."""
         self.block.check()
         url = self.settings.api_url()
         with self.gate.slot(self.settings.api_interval(), self.clock, self.sleep):
@@ -200,7 +202,7 @@ class ArxivClient(PoliteClient):
                 body = response.content
             except requests.RequestException as e:
                 raise classify(e) from e
-        if not (allow_400 and response.status_code == 400):
+        if response.status_code != 400:
             check_status(response, self.block)
         return response.status_code, parse_feed(body, what)
 
@@ -210,24 +212,8 @@ class ArxivClient(PoliteClient):
             "start": "0",
             "max_results": str(len(ids)),
         }
-        url = self.settings.api_url()
         what = f"arXiv API ({len(ids)} IDs)" if len(ids) > 1 else f"arXiv API ({ids[0]})"
-
-        def attempt() -> tuple[int, Element]:
-            self.block.check()
-            with self.gate.slot(self.settings.api_interval(), self.clock, self.sleep):
-                if self.on_request is not None:
-                    self.on_request(url)
-                try:
-                    response = self.session.get(url, params=params, timeout=self.settings.timeout_s)
-                    body = response.content
-                except requests.RequestException as e:
-                    raise classify(e) from e
-            if response.status_code != 400:
-                check_status(response, self.block)
-            return response.status_code, parse_feed(body, what)
-
-        return self.retrying(attempt, what)
+        return self.retrying(lambda: self._get(params, what), what)
 
 
 # -- parsing ------------------------------------------------------------------------------
