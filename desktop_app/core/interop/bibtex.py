@@ -28,14 +28,17 @@ a key used twice is reported and both entries are imported.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from anyascii import anyascii
 from bibtexparser import model as bibmodel
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.exceptions import BlockAbortedException
@@ -46,7 +49,7 @@ from bibtexparser.middlewares.names import (
 
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import ImportFileError
+from desktop_app.core.errors import ImportFileError, LibraryError
 from desktop_app.core.interop.importing import (
     BATCH_SIZE,
     Importer,
@@ -55,7 +58,13 @@ from desktop_app.core.interop.importing import (
     Incoming,
     normalize_doi,
 )
-from desktop_app.core.interop.latex import from_latex, plain_to_latex, protect_case, tex_to_latex
+from desktop_app.core.interop.latex import (
+    balance_braces,
+    from_latex,
+    plain_to_latex,
+    protect_case,
+    tex_to_latex,
+)
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key
 from desktop_app.core.progress import Progress
@@ -88,12 +97,28 @@ class Dialect(StrEnum):
 
 
 def citation_key_base(paper: Paper) -> str:
-    """The readable key of a paper before it is made unique (``zhang2025leveraging``)."""
+    """The readable key of a paper before it is made unique (``zhang2025leveraging``).
+
+    Names and words are transliterated to ASCII (anyascii: ``Łukasiewicz`` ->
+    ``lukasiewicz``, ``Đorđević`` -> ``dordevic``, ``张伟`` -> ``zhangwei``), as Better
+    BibTeX does, so no letter is dropped and classic BibTeX reads the key.
+    """
     author = ascii_fold(family_name(paper.authors[0])) if paper.authors else ""
     year = str(paper.year) if paper.year else ""
     words = re.split(r"\s+", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", paper.title))
     word = next((w for w in (ascii_fold(w) for w in words) if w and w not in STOP_WORDS), "")
     return (author or "anon") + year + word
+
+
+#: What a key may hold so that bibtex, biber (whose parser stops at ``'``, ``"``, ``#``,
+#: ``%``, ``(``, ``)``, ``=``, ``{``, ``}``, ``,`` and spaces) and pybtex all read it.
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-:./]+")
+
+
+def legal_key(key: str) -> str:
+    """``key`` reduced to the characters every tool accepts (``O'Hara_1999`` ->
+    ``OHara_1999``, ``Müller:2020`` -> ``Muller:2020``); empty when nothing is left."""
+    return _KEY_CHARS.sub("", anyascii(key))
 
 
 def _suffixes() -> Iterable[str]:
@@ -105,43 +130,85 @@ def _suffixes() -> Iterable[str]:
 
 
 def unique_key(base: str, taken: set[str]) -> str:
-    """``base``, or ``base`` with the first free suffix ``a``, ``b``, ... ``aa``, ..."""
-    if base not in taken:
+    """``base``, or ``base`` with the first free suffix ``a``, ``b``, ... ``aa``, ...
+
+    ``taken`` holds keys case-folded: ``Kim_2019`` and ``kim_2019`` are one key to bibtex
+    ("Repeated entry") and to biber.
+    """
+    if base.casefold() not in taken:
         return base
-    return next(base + s for s in _suffixes() if base + s not in taken)
+    return next(base + s for s in _suffixes() if (base + s).casefold() not in taken)
 
 
 def assign_citation_keys(library: Library, papers: Sequence[Paper]) -> list[Paper]:
-    """Give every paper without a citation key one, saved in its record; returns the papers.
+    """The papers, each with a citation key that bibtex and biber accept and that no other
+    paper holds in any case; new keys are saved in the papers' records when the library
+    can be written.
 
-    Keys already assigned never change. Keys are unique across the library and its trash
-    (a restored paper keeps its key).
+    Keys already assigned never change, but for two cases that no tool could read: a key
+    with characters biber rejects (an imported ``O'Hara_1999`` becomes ``OHara_1999``),
+    and a key another paper holds in another case (``kim_2019`` beside ``Kim_2019``: the
+    paper added first keeps it, the other gets ``kim_2019a``). Keys are unique across the
+    library and its trash (a restored paper keeps its key).
+
+    Exporting never needs to write the library: on a read-only library (or one locked by
+    another program) the keys are given in the export only, and saved by a later export.
     """
-    if all(p.citation_key for p in papers):
+    fixes = _key_fixes(library, papers)
+    if not fixes:
         return list(papers)
-    everything = library.papers() + library.trash()
-    taken = {p.citation_key for p in everything if p.citation_key}
-    result: list[Paper] = []
-    for start in range(0, len(papers), BATCH_SIZE):
-        with library.batch():  # the keys of many papers are saved with few folder syncs
-            for paper in papers[start : start + BATCH_SIZE]:
-                result.append(_keyed(library, paper, taken))
-    return result
+    _save_keys(library, fixes)
+    return [
+        dataclasses.replace(p, citation_key=fixes[p.key]) if p.key in fixes else p
+        for p in papers
+    ]
 
 
-def _keyed(library: Library, paper: Paper, taken: set[str]) -> Paper:
-    if paper.citation_key:
-        return paper
-    key = unique_key(citation_key_base(paper), taken)
+def _key_fixes(library: Library, papers: Sequence[Paper]) -> dict[str, str]:
+    """The papers (by key) that need a new citation key, and that key."""
+    folded = Counter(p.citation_key.casefold() for p in papers if p.citation_key)
+    if all(p.citation_key and legal_key(p.citation_key) == p.citation_key for p in papers) and (
+        all(n == 1 for n in folded.values())
+    ):
+        return {}
+    everything = {p.key: p for p in library.trash()}
+    everything.update((p.key, p) for p in library.papers())
+    for paper in papers:  # papers not in the library (a preview) count too
+        everything.setdefault(paper.key, paper)
+    holder: dict[str, str] = {}  # case-folded key -> the paper that keeps it
+    for p in sorted(everything.values(), key=lambda p: (p.added, p.key)):
+        if p.citation_key and legal_key(p.citation_key) == p.citation_key:
+            holder.setdefault(p.citation_key.casefold(), p.key)
+    taken = set(holder)
+    fixes: dict[str, str] = {}
+    for paper in papers:
+        key = paper.citation_key
+        if (key and holder.get(key.casefold()) == paper.key) or paper.key in fixes:
+            continue
+        base = legal_key(key) if key else ""
+        new = unique_key(base or citation_key_base(paper), taken)
+        taken.add(new.casefold())
+        fixes[paper.key] = new
+    return fixes
 
-    def set_key(p: Paper) -> None:
-        p.citation_key = p.citation_key or key
 
-    paper = library.update(paper.key, set_key) if library.exists(paper.key) else paper
-    if not paper.citation_key:  # not in the library (a preview): keyed in memory only
-        paper.citation_key = key
-    taken.add(paper.citation_key)
-    return paper
+def _save_keys(library: Library, fixes: Mapping[str, str]) -> None:
+    """Save new citation keys; on a library that cannot be written, keep them in memory."""
+    keys = [k for k in fixes if library.exists(k)]
+    try:
+        for start in range(0, len(keys), BATCH_SIZE):
+            with library.batch():  # the keys of many papers are saved with few folder syncs
+                for key in keys[start : start + BATCH_SIZE]:
+                    library.update(key, _setter(fixes[key]))
+    except (OSError, LibraryError) as e:
+        log.info("citation keys not saved (the export has them): %s", e)
+
+
+def _setter(citation_key: str) -> Callable[[Paper], None]:
+    def change(paper: Paper) -> None:
+        paper.citation_key = citation_key
+
+    return change
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -172,7 +239,7 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
     if paper.title:
         fields.append(("title", "{" + protect_case(tex(paper.title)[1:-1]) + "}"))
     if paper.authors:
-        names = (_name(tex_to_latex(a, ascii_only=ascii_only), a) for a in paper.authors)
+        names = (format_name(a, ascii_only=ascii_only) for a in paper.authors)
         fields.append(("author", "{" + " and ".join(names) + "}"))
     date = _DATE.match(paper.published or "")
     if dialect is Dialect.BIBLATEX and date:
@@ -185,8 +252,12 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
         fields.append((name, tex(paper.journal_ref)))
     if aid is not None:
+        if not version_pinned(paper):
+            aid = aid.with_version(None)
         fields.append(("eprint", "{" + aid.canonical + "}"))
-        primary = paper.categories[0] if paper.categories else None
+        # The category is part of an old-style ID (hep-th/9901001): arXiv and biblatex name
+        # it apart for new-style IDs only.
+        primary = paper.categories[0] if paper.categories and not aid.is_old_style else None
         if dialect is Dialect.BIBTEX:
             fields.append(("archivePrefix", "{arXiv}"))
             if primary:
@@ -206,13 +277,62 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         fields.append(("keywords", plain(", ".join(paper.tags))))
     if notes.strip():
         fields.append(("annote", plain(notes.strip("\n"))))
-    key = paper.citation_key or citation_key_base(paper)
+    # The last guard: whatever a field holds, bibtex must be able to pair its braces.
+    fields = [(name, balance_braces(value)) for name, value in fields]
+    key = paper.citation_key or legal_key(citation_key_base(paper))
     return f"@{entry_type}{{{key},\n" + (_field_lines(fields) if fields else "") + "}\n"
 
 
-def _name(encoded: str, author: str) -> str:
-    # "Black and Decker" is one (corporate) name: braces keep BibTeX from splitting it.
-    return "{" + encoded + "}" if re.search(r"\band\b", author, re.IGNORECASE) else encoded
+def version_pinned(paper: Paper) -> bool:
+    """Whether the user chose the paper's arXiv version (``papershelf add 2504.05220v2``,
+    or ``arxiv_version`` listed in ``edited``): then ``eprint`` and ``url`` name it.
+
+    Otherwise they name the paper without version, as arXiv's own BibTeX does: a reader
+    gets the latest version, which is the one to cite.
+    """
+    return paper.arxiv_version is not None and "arxiv_version" in paper.edited
+
+
+#: Words that make an author a body, not a person (Zotero's single-field names).
+_CORPORATE = re.compile(
+    r"\b(?:collaboration|consortium|group|team|committee|council|association|society|"
+    r"organi[sz]ation|institute|university|laboratory|project|initiative|foundation|agency|"
+    r"inc|ltd|corporation|company|contributors|and)\b",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|2nd|3rd)\.?$", re.IGNORECASE)
+
+
+def format_name(author: str, *, ascii_only: bool = False) -> str:
+    """One author as BibTeX reads names.
+
+    - a body (``The ATLAS Collaboration``, ``Black and Decker``) is one braced name, not a
+      family name "Collaboration" with given names "The ATLAS";
+    - a name holding more commas than ``Family, Jr., Given`` has (a braced list of names
+      kept from an import, ``Zhang, W., Li, X.``) is braced whole, as it came (biber
+      skips the entry otherwise: "too many commas");
+    - ``Given Family Jr.`` is written ``Family, Jr., Given`` (BibTeX would read "Jr." as
+      the family name);
+    - ``Given Family`` and ``Family, Given`` are written as they are.
+    """
+    author = " ".join(author.split())
+    encoded = tex_to_latex(author, ascii_only=ascii_only)
+    parts = [p.strip() for p in author.split(",")]
+    odd_commas = len(parts) > 3 or (len(parts) == 3 and not _SUFFIX.match(parts[1]))
+    if odd_commas or "" in parts or _CORPORATE.search(author):
+        return "{" + encoded + "}"
+    words = author.split(" ")
+    if len(parts) == 1 and len(words) > 2 and _SUFFIX.match(words[-1]):
+        given, family = _split_given(words[:-1])
+        return tex_to_latex(f"{family}, {words[-1]}, {given}", ascii_only=ascii_only)
+    return encoded
+
+
+def _split_given(words: list[str]) -> tuple[str, str]:
+    """``Ludwig van Beethoven`` -> (``Ludwig``, ``van Beethoven``): the family name starts
+    at its first lower-case particle, else it is the last word (BibTeX's rule)."""
+    start = next((i for i in range(1, len(words) - 1) if words[i][:1].islower()), len(words) - 1)
+    return " ".join(words[:start]), " ".join(words[start:])
 
 
 def format_bibliography(
