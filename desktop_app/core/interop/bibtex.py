@@ -103,11 +103,20 @@ def citation_key_base(paper: Paper) -> str:
     ``lukasiewicz``, ``Đorđević`` -> ``dordevic``, ``张伟`` -> ``zhangwei``), as Better
     BibTeX does, so no letter is dropped and classic BibTeX reads the key.
     """
-    author = ascii_fold(family_name(paper.authors[0])) if paper.authors else ""
+    author = _key_name(paper.authors[0]) if paper.authors else ""
     year = str(paper.year) if paper.year else ""
     words = re.split(r"\s+", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", paper.title))
     word = next((w for w in (ascii_fold(w) for w in words) if w and w not in STOP_WORDS), "")
     return (author or "anon") + year + word
+
+
+def _key_name(author: str) -> str:
+    """The name a key starts with: the family name of a person, the first significant
+    word of a body (``The ATLAS Collaboration`` -> ``atlas``)."""
+    if _CORPORATE.search(author) and "," not in author:
+        words = (ascii_fold(w) for w in author.split())
+        return next((w for w in words if w and w not in STOP_WORDS), "")
+    return ascii_fold(family_name(author))
 
 
 #: What a key may hold so that bibtex, biber (whose parser stops at ``'``, ``"``, ``#``,
@@ -284,8 +293,9 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
 
 
 def version_pinned(paper: Paper) -> bool:
-    """Whether the user chose the paper's arXiv version (``papershelf add 2504.05220v2``,
-    or ``arxiv_version`` listed in ``edited``): then ``eprint`` and ``url`` name it.
+    """Whether the user chose the paper's arXiv version: added as ``2504.05220v2`` (see
+    :func:`~desktop_app.core.paper.pinned_version`), ``arxiv_version`` is in ``edited``.
+    Then ``eprint`` and ``url`` name that version.
 
     Otherwise they name the paper without version, as arXiv's own BibTeX does: a reader
     gets the latest version, which is the one to cite.
@@ -295,9 +305,9 @@ def version_pinned(paper: Paper) -> bool:
 
 #: Words that make an author a body, not a person (Zotero's single-field names).
 _CORPORATE = re.compile(
-    r"\b(?:collaboration|consortium|group|team|committee|council|association|society|"
+    r"(?<![\w-])(?:collaboration|consortium|group|team|committee|council|association|society|"
     r"organi[sz]ation|institute|university|laboratory|project|initiative|foundation|agency|"
-    r"inc|ltd|corporation|company|contributors|and)\b",
+    r"inc|ltd|corporation|company|contributors|and)(?![\w-])",
     re.IGNORECASE,
 )
 _SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|2nd|3rd)\.?$", re.IGNORECASE)
