@@ -168,8 +168,7 @@ def assign_citation_keys(library: Library, papers: Sequence[Paper]) -> list[Pape
         return list(papers)
     _save_keys(library, fixes)
     return [
-        dataclasses.replace(p, citation_key=fixes[p.key]) if p.key in fixes else p
-        for p in papers
+        dataclasses.replace(p, citation_key=fixes[p.key]) if p.key in fixes else p for p in papers
     ]
 
 

@@ -30,10 +30,13 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, pinned_version
 from tests.helpers import bibcases, bibtools
 
+PAPERSHELF = [sys.executable, "-m", "desktop_app", "--offline"]
 pybtex_database = pytest.importorskip("pybtex.database", reason="pybtex is not installed")
 
 
-def _export(library: Library, dialect: Dialect, tmp_path: Path, papers: list[Paper] | None = None) -> Path:
+def _export(
+    library: Library, dialect: Dialect, tmp_path: Path, papers: list[Paper] | None = None
+) -> Path:
     out = tmp_path / f"{dialect.value}.bib"
     chosen = sorted(library.papers(), key=lambda p: p.key) if papers is None else papers
     out.write_text(export_bibtex(library, chosen, dialect), encoding="utf-8")
@@ -121,7 +124,9 @@ def test_a_brace_bibtex_cannot_pair_is_escaped(
 
 
 def test_keys_differing_only_in_case_are_one_key(library: Library) -> None:
-    first = library.add(Paper(key="local-a-1", title="Upper", doi="10.1/a", citation_key="Kim_2019"))
+    first = library.add(
+        Paper(key="local-a-1", title="Upper", doi="10.1/a", citation_key="Kim_2019")
+    )
     second = library.add(
         Paper(key="local-b-1", title="Lower", doi="10.1/b", citation_key="kim_2019")
     )
@@ -287,9 +292,12 @@ def test_export_bibtex_to_a_file_works_on_a_read_only_library() -> None:
     base = Path(tempfile.mkdtemp(prefix="papershelf-read-only-"))
     try:
         library = Library.open(base / "library")
-        library.add(Paper.from_arxiv(parse("2504.05220v1"), title="Leveraging", authors=["H. Zhang"]))
+        library.add(
+            Paper.from_arxiv(parse("2504.05220v1"), title="Leveraging", authors=["H. Zhang"])
+        )
         out = base / "out"
         out.mkdir()
+        refs = out / "refs.bib"
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[3]))
         for name in ("CACHE_DIR", "CONFIG_DIR", "LOG_DIR"):
             env[f"PAPERSHELF_{name}"] = str(base / name.lower())
@@ -298,8 +306,7 @@ def test_export_bibtex_to_a_file_works_on_a_read_only_library() -> None:
         for path in [library.root, *library.root.rglob("*")]:
             path.chmod(0o555 if path.is_dir() else 0o444)
         result = subprocess.run(
-            [sys.executable, "-m", "desktop_app", "--library", str(library.root), "--offline"]
-            + ["export", "bibtex", "-o", str(out / "refs.bib")],
+            [*PAPERSHELF, "--library", str(library.root), "export", "bibtex", "-o", str(refs)],
             capture_output=True,
             text=True,
             env=env,
@@ -308,7 +315,7 @@ def test_export_bibtex_to_a_file_works_on_a_read_only_library() -> None:
             user=65534 if as_nobody else None,
         )
         assert result.returncode == 0, result.stderr
-        assert "@misc{zhang2025leveraging," in (out / "refs.bib").read_text(encoding="utf-8")
+        assert "@misc{zhang2025leveraging," in refs.read_text(encoding="utf-8")
         assert library.get("2504.05220").citation_key is None  # nothing was written
     finally:
         for path in [base, *base.rglob("*")]:

@@ -73,7 +73,9 @@ def test_math_and_capitalised_commands_are_protected_too() -> None:
         r"An {$O(n^2)$} Algorithm for {\LaTeX{}} and {\TeX} Users"
     )
     # Inside the authors' braces nothing is added; a lower-case command needs nothing.
-    assert protect_case(r"{Group $x$ \LaTeX} and \emph{Word}") == r"{Group $x$ \LaTeX} and \emph{Word}"
+    assert (
+        protect_case(r"{Group $x$ \LaTeX} and \emph{Word}") == r"{Group $x$ \LaTeX} and \emph{Word}"
+    )
     # An accent command with a capital becomes a special character: its letter still
     # changes case, the command does not (\H would become the undefined \h).
     assert protect_case(r"Erd\H{o}s") == r"Erd{\H{o}}s"
