@@ -2,8 +2,8 @@
 
 Each case is one entry or row, written by :func:`write_case_files`; :data:`CASES` names them
 with what a tool did wrong with them before. Tests import these into a library and export it;
-``python tests/helpers/bibcases.py`` prints the error counts of bibtex, biber and pybtex
-over that export (the table of the closing note).
+``python -m tests.helpers.bibcases [-v]`` (``make bibtex-check``) prints the error counts of
+bibtex, biber and pybtex over that export, case by case (``-v``: the errors themselves).
 """
 
 from __future__ import annotations
@@ -153,9 +153,7 @@ def _main() -> None:  # pragma: no cover - the closing note's table
     import tempfile
 
     from desktop_app.core.interop.export import export_papers
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bibtools
+    from tests.helpers import bibtools
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
