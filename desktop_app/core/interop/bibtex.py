@@ -1,20 +1,26 @@
 """BibTeX and BibLaTeX: export papers with readable, stable citation keys; import .bib files.
 
-Export (see ../shared/testdata/bibtex-conventions.md for what other tools write):
+Export (see ../shared/testdata/bibtex-conventions.md for what other tools write), read with
+no error by bibtex (plain.bst), biber and pybtex's strict mode:
 
 - citation keys read ``zhang2025leveraging``: the first author's family name, the year and
-  the first significant word of the title, in ASCII. A key is unique in the library (a
-  clash gets ``a``, ``b``, ... appended) and, once assigned, is kept in the paper's record
+  the first significant word of the title, transliterated to ASCII (anyascii). A key is
+  unique in the library whatever its case (a clash gets ``a``, ``b``, ... appended), holds
+  only characters biber accepts and, once assigned, is kept in the paper's record
   (``citation_key``) so it never changes under a manuscript that cites it. A key brought
-  by an import is kept when it is free.
+  by an import is kept when it is free (reduced to the characters biber accepts). An
+  export never needs to save keys: a read-only library is exported all the same.
 - ``bibtex``: ``@misc`` (``@article`` with ``journal`` once published), ``year`` and
-  ``month``, ``eprint`` with the version, ``archivePrefix = {arXiv}``, ``primaryClass``;
-  non-ASCII letters as TeX accents (``M{\\"u}ller``), which classic BibTeX needs.
+  ``month``, ``eprint``, ``archivePrefix = {arXiv}``, ``primaryClass``; non-ASCII letters
+  as TeX accents (``M{\\"u}ller``), which classic BibTeX needs.
 - ``biblatex``: ``@online`` (``@article`` with ``journaltitle``), ``date``, ``eprint``,
   ``eprinttype = {arxiv}``, ``eprintclass``; Unicode kept, as biber reads it.
-- both: ``doi``, ``url``, ``abstract``, the tags as ``keywords`` and, when asked, the notes
-  as ``annote``. Titles keep arXiv's TeX (math, commands); acronyms are braced so styles do
-  not lower-case them (``{LLMs}``).
+- both: ``eprint`` and ``url`` without version unless the user pinned one, the category for
+  new-style IDs only (arXiv's own export); ``doi``, ``url``, ``abstract``, the tags as
+  ``keywords`` and, when asked, the notes as ``annote``. Titles keep arXiv's TeX, with
+  what a style must not lower-case braced (:func:`~.latex.protect_case`); names as BibTeX
+  reads them (:func:`format_name`); braces as bibtex counts them, escaped or dropped where
+  they cannot pair (:func:`~.latex.balance_braces`).
 
 Import: entries with an arXiv ``eprint`` (or ``arxivid``), an arXiv link in ``url``, an
 arXiv ID in ``journal``/``note`` (Google Scholar writes ``arXiv preprint arXiv:...``), or a
