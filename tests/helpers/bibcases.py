@@ -28,6 +28,7 @@ CASES = (
     ("non-ascii", "Łukasiewicz, Đorđević, 张伟", ("2401.00008", "2401.00009", "2401.00010")),
     ("old-id", "hep-th/9901001v2 with its category", ("hep-th/9901001",)),
     ("version", "2504.05220v3 (eprint and url without the version)", ("2504.05220",)),
+    ("incomplete-article", "a journal reference, no author, no year", ("10.1000/noauthor",)),
 )  # fmt: skip
 
 BIB = r"""% Cases of issue #14, as other tools write them.
@@ -108,7 +109,7 @@ BIB = r"""% Cases of issue #14, as other tools write them.
 
 #: Text as other tools keep it: CSV cells are not LaTeX-decoded, so TeX and braces stay.
 CSV = (
-    "arxiv_id,title,authors,published\r\n"
+    "arxiv_id,title,authors,published,doi,journal_ref\r\n"
     "2401.00004,An unpaired \\{ in a Mendeley title,Ada Lovelace,2024-01-02\r\n"
     "2401.00005,A stray } brace and \\{x\\} sets,Alan Turing,2024-01-03\r\n"
     "2401.00006,Bounds on $\\{x \\mid x > 0$ sets,Emmy Noether,2024-01-04\r\n"
@@ -118,6 +119,7 @@ CSV = (
     "2401.00010,Chinese names,张伟; 李明,2024-01-08\r\n"
     "2401.00011,Names with suffixes from a sheet,Sammy Davis Jr.,2024-01-09\r\n"
     "2401.00012,Corporate authors from a sheet,The CMS Collaboration,2024-01-10\r\n"
+    ",A published paper with no author,,,10.1000/noauthor,Journal of Things 3\r\n"
 )
 
 

@@ -244,7 +244,10 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         return "{" + plain_to_latex(text, ascii_only=ascii_only) + "}"
 
     aid = paper.arxiv
-    published = bool(paper.journal_ref)
+    # An article needs an author, a title and a year in both data models (pybtex's plain
+    # style stops at one without): a reference lacking one stays a @misc, the journal in
+    # ``howpublished``.
+    published = bool(paper.journal_ref and paper.authors and paper.title and paper.year)
     if dialect is Dialect.BIBTEX:
         entry_type = "article" if published else "misc"
     else:
@@ -262,8 +265,11 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         fields.append(("year", "{" + str(paper.year) + "}"))
         if date and date.group(2) and 1 <= int(date.group(2)) <= 12:
             fields.append(("month", MONTHS[int(date.group(2)) - 1]))
-    if published and paper.journal_ref:
-        name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
+    if paper.journal_ref:
+        if not published:
+            name = "howpublished"
+        else:
+            name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
         fields.append((name, tex(paper.journal_ref)))
     if aid is not None:
         if not version_pinned(paper):

@@ -262,6 +262,15 @@ def test_a_pinned_version_is_cited(library: Library) -> None:
     assert "{2504.05221}" in out and "v3" not in out
 
 
+def test_a_journal_reference_without_author_or_year_is_no_article(cases: Library) -> None:
+    (paper,) = [p for p in cases.papers() if p.doi == "10.1000/noauthor"]
+    for dialect, kind in ((Dialect.BIBTEX, "@misc{"), (Dialect.BIBLATEX, "@online{")):
+        out = export_bibtex(cases, [paper], dialect)
+        assert out.startswith(kind) and "howpublished = {Journal of Things 3}" in out
+    # (pybtex's plain style stops at an @article without author or year: the strict test
+    # over the whole library holds this paper.)
+
+
 # -- a library that cannot be written ---------------------------------------------------------
 
 
