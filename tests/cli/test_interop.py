@@ -61,7 +61,7 @@ def test_import_bibtex_reports_problems_with_lines(
     code, out, _ = run(capsys, library, "import-bibtex", str(bib), str(tmp_path / "gone.bib"))
     assert code == 1
     assert out.splitlines() == [
-        f"{bib}: 1 added, 1 problem",
+        f"{bib}: 2 entries read: 1 added, 1 skipped",
         "  refs.bib:2: @misc{b} has no arXiv ID, arXiv link or DOI; not imported",
         "Offline: 1 paper queued; 'papershelf fetch' fetches them when online.",
     ]
