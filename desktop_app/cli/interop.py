@@ -113,7 +113,7 @@ def _import_bibtex(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _import_csv(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.interop.export import import_csv
+    from desktop_app.core.interop.spreadsheet import import_csv
 
     return _import_files(ctx, args, lambda path: import_csv(ctx.library, path))
 

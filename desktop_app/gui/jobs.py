@@ -16,7 +16,7 @@ from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.bibtex_import import import_bibtex
-from desktop_app.core.interop.export import import_csv
+from desktop_app.core.interop.spreadsheet import import_csv
 from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,9 @@ class _Strings:
     def lookup(self, name: str) -> str:
         name = name.lower()
         if name in self.refused:
-            raise UnusableEntry(f"uses the @string {name!r}, which was not defined: {self.refused[name]}")
+            raise UnusableEntry(
+                f"uses the @string {name!r}, which was not defined: {self.refused[name]}"
+            )
         return self.values.get(name, name)
 
 
@@ -297,9 +299,8 @@ def _doi_of(entry: BibEntry) -> str | None:
     if doi := normalize_doi(entry.get("doi")):
         return doi
     for url in entry.get("url").split():
-        if re.match(r"(?:https?://)?(?:[\w-]+\.)*doi\.(?:org|acm\.org)/", url, re.IGNORECASE):
-            if doi := normalize_doi(url):
-                return doi
+        if doi := normalize_doi(url):  # only a resolver link (doi.org/10.…) is one
+            return doi
     return None
 
 

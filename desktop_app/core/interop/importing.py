@@ -132,9 +132,10 @@ class ImportReport:
         return list(dict.fromkeys(self.added + self.joined + self.unchanged))
 
     def summary(self) -> str:
-        """``12 entries read: 9 added, 2 already present (1 updated), 1 skipped``."""
+        """``12 entries read: 9 added, 2 already present (1 updated), 1 skipped`` (for a
+        file of entries, every count; for PDFs, those that are not 0)."""
         parts = [f"{len(self.added)} added"]
-        if self.present:
+        if self.present or self.read is not None:
             updated = f" ({len(self.joined)} updated)" if self.joined else ""
             parts.append(f"{len(self.present)} already present{updated}")
         skipped = len(self.skipped)
@@ -159,11 +160,13 @@ class Importer:
         """The key of the library's copy of ``paper`` (restored from the trash if there).
 
         An arXiv paper is found by its key (any version, any ID form); a paper without arXiv
-        ID by its DOI, which may be arXiv's own or the journal DOI of an arXiv paper.
+        ID by its key, else its DOI, which may be arXiv's own or the journal DOI of an arXiv
+        paper.
         """
         lib = self.library
         key: str | None = paper.key
-        if not paper.arxiv_id:
+        if not paper.arxiv_id and not lib.exists(paper.key) and not lib.in_trash(paper.key):
+            # A local paper is found by its key (the library's own CSV names it), else its DOI.
             doi = identity_doi(paper)
             aid = arxiv_id.try_parse(doi) if doi else None
             key = aid.key if aid else self._doi_index().get(doi or "")

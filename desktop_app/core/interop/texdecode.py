@@ -74,9 +74,7 @@ def _convert(text: str, converter: Any) -> str:
     try:
         out = converter.latex_to_text(text)
     except RecursionError:  # \begin nesting or another construct the check does not count
-        raise UnusableEntry(
-            f"LaTeX nested too deeply to read ({len(text)} characters)"
-        ) from None
+        raise UnusableEntry(f"LaTeX nested too deeply to read ({len(text)} characters)") from None
     except Exception:  # a pylatexenc bug on odd input: the text is kept as written
         log.warning("pylatexenc could not read %.80r; kept as written", text, exc_info=True)
         out = text
