@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 #: Braces (or ``\\begin``) nested deeper than this are refused; real titles nest 3 or 4.
 MAX_DEPTH = 100
+#: Longer text is refused too: pylatexenc reads ~100,000 characters a second, and real
+#: fields (an abstract, a long author list) hold a few thousand.
+MAX_CHARS = 100_000
 
 #: A character to look at: without any, text is returned as it is (the common case, fast).
 _TEX_CHARS = re.compile(r"[\\{}~$%`'^_-]")
@@ -52,7 +55,7 @@ def latex_to_text(text: str) -> str:
     """``text`` (LaTeX, as in a BibTeX field or a digest title) as Unicode, NFC; math kept.
 
     Raises:
-        UnusableEntry: the text nests deeper than :data:`MAX_DEPTH`.
+        UnusableEntry: the text nests deeper than :data:`MAX_DEPTH` or is too long.
     """
     if not _TEX_CHARS.search(text):
         return unicodedata.normalize("NFC", text)
@@ -64,7 +67,7 @@ def math_to_text(tex: str) -> str:
     """The inside of ``$...$`` as readable text: ``\\alpha_2 \\le x^{2}`` is ``α₂ ≤ x²``.
 
     Raises:
-        UnusableEntry: the text nests deeper than :data:`MAX_DEPTH`.
+        UnusableEntry: the text nests deeper than :data:`MAX_DEPTH` or is too long.
     """
     check_depth(tex)
     return _convert(_scripts(tex), _converter(math=True)).strip()
@@ -83,7 +86,10 @@ def _convert(text: str, converter: Any) -> str:
 
 def check_depth(text: str) -> None:
     """Raise :class:`UnusableEntry` when ``text`` nests deeper than :data:`MAX_DEPTH`
-    (counted without recursion: braces not escaped, and ``\\begin``/``\\end``)."""
+    (counted without recursion: braces not escaped, and ``\\begin``/``\\end``) or is longer
+    than :data:`MAX_CHARS`."""
+    if len(text) > MAX_CHARS:
+        raise UnusableEntry(f"{len(text):,} characters of LaTeX (at most {MAX_CHARS:,} are read)")
     depth = deepest = 0
     for m in re.finditer(r"\\[{}]|\\begin\b|\\end\b|[{}]|\\.", text):
         token = m.group()
