@@ -43,7 +43,7 @@ from bibtexparser.middlewares.names import (
 
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import ImportFileError, UnusableEntry
+from desktop_app.core.errors import ImportFileError, InvalidArxivId, UnusableEntry
 from desktop_app.core.interop.bibtex import MONTHS
 from desktop_app.core.interop.importing import (
     Importer,
@@ -358,6 +358,12 @@ def entry_to_incoming(entry: BibEntry, source: str = "bibtex") -> Incoming | str
         paper = Paper.from_arxiv(aid, doi=doi, metadata_state=FetchState.PENDING, **values)
     elif doi:
         paper = Paper(key=local_key(title or doi, doi), doi=doi, **values)
+    elif written := entry.get("eprint", "arxivid"):
+        try:  # why the eprint is no arXiv ID says more than "none found"
+            arxiv_id.parse(written)
+        except InvalidArxivId as e:
+            return f"{_what(entry)}: {e}; not imported"
+        return f"{_what(entry)} has no arXiv ID, arXiv link or DOI; not imported"
     else:
         return f"{_what(entry)} has no arXiv ID, arXiv link or DOI; not imported"
     paper.add_tags([t for t in re.split(r"[,;]", entry.get("keywords")) if t.strip()])
@@ -408,7 +414,8 @@ def import_bibtex(library: Library, path: Path, progress: Progress | None = None
     """
     decoded = read_text_file(path, "BibTeX file")
     text = decoded.text
-    if text.strip() and not _ANY_ENTRY.search(text):
+    prose = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("%")]
+    if prose and not _ANY_ENTRY.search(text):  # comments alone: an empty .bib, not an error
         raise ImportFileError(f"{path}: no BibTeX entry (@article{{...}}) in it: not a BibTeX file")
     report = import_bibtex_text(library, text, path.name, progress)
     report.encoding = decoded.encoding

@@ -54,6 +54,11 @@ _ALIASES = {
     "journal ref": "journal_ref", "citation key": "citation_key", "arxiv version": "version",
 }  # fmt: skip
 _ZOTERO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:Z|\+00:00)?$")
+_CORPORATE = re.compile(
+    r"\b(?:Collaboration|Consortium|Group|Team|Project|Initiative|Institute|University|"
+    r"Laboratory|Committee|Association|Society|Organi[sz]ation|Council|Foundation)\b",
+    re.IGNORECASE,
+)
 _DAY = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
@@ -90,10 +95,11 @@ def _split_list(text: str) -> list[str]:
 
 def zotero_name(author: str) -> str:
     """``Hengran Zhang`` as Zotero's CSV writes it: ``Zhang, Hengran`` (``van der Berg,
-    Anna``, ``King, Jr., Martin``); one-word and corporate names stay as they are."""
-    if "," in author:
-        return author
+    Anna``, ``King, Jr., Martin``); one-word and corporate names (``The ATLAS
+    Collaboration``) stay as they are."""
     words = author.split()
+    if "," in author or words[:1] == ["The"] or _CORPORATE.search(author):
+        return author
     suffix = ""
     if len(words) > 2 and words[-1].rstrip(".").lower() in ("jr", "sr", "ii", "iii", "iv"):
         suffix = words.pop()
@@ -193,6 +199,8 @@ def _published(row: dict[str, str]) -> str | None:
     for name in ("published", "date"):
         if m := _DAY.match(row.get(name, "").strip()):
             return m.group()
+    if "published" in row:
+        return None  # this project's table: its year column is derived, not a date given
     year = row.get("year", "").strip()
     return year if re.fullmatch(r"\d{4}", year) else None
 
