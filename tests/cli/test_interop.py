@@ -47,7 +47,9 @@ def test_export_csv_opens_in_excel(
     assert target.read_bytes().startswith(b"\xef\xbb\xbfkey,arxiv_id,")  # BOM: UTF-8 in Excel
     other = Library.open(tmp_path / "other")
     code, out, _ = run(capsys, other, "import-csv", str(target))
-    assert code == 0 and out.startswith(f"{target}: 2 entries read: 2 added, 0 already present, 0 skipped")
+    assert code == 0 and out.startswith(
+        f"{target}: 2 entries read: 2 added, 0 already present, 0 skipped"
+    )
     assert other.get("2504.05220").status is Status.READING
 
 

@@ -155,7 +155,8 @@ def _parse_bare(text: str, original: str) -> ArxivId:
         yymm = yy * 100 + mm
         if yymm < 704:
             raise InvalidArxivId(
-                f"{_shown(original)} is not an arXiv identifier: new-style IDs start in April 2007 (0704)"
+                f"{_shown(original)} is not an arXiv identifier: "
+                "new-style IDs start in April 2007 (0704)"
             )
         want = 4 if yymm <= 1412 else 5
         if len(num) != want:
@@ -181,7 +182,8 @@ def _parse_bare(text: str, original: str) -> ArxivId:
             raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: month {mm:02d}")
         if not (yy >= 91 or yy * 100 + mm <= 703) or (yy == 91 and mm < 7):
             raise InvalidArxivId(
-                f"{_shown(original)} is not an arXiv identifier: old-style IDs run from 9107 to 0703"
+                f"{_shown(original)} is not an arXiv identifier: "
+                "old-style IDs run from 9107 to 0703"
             )
         if int(num) == 0:
             raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: number 000")

@@ -414,7 +414,9 @@ def import_bibtex(library: Library, path: Path, progress: Progress | None = None
     """
     decoded = read_text_file(path, "BibTeX file")
     text = decoded.text
-    prose = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("%")]
+    prose = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("%")
+    ]
     if prose and not _ANY_ENTRY.search(text):  # comments alone: an empty .bib, not an error
         raise ImportFileError(f"{path}: no BibTeX entry (@article{{...}}) in it: not a BibTeX file")
     report = import_bibtex_text(library, text, path.name, progress)

@@ -50,7 +50,9 @@ def test_a_file_imports_in_its_encoding(
 
 
 def test_cp1252_with_or_without_jabrefs_encoding_line(library: Library, tmp_path: Path) -> None:
-    text = "@misc{a, title = {Über “quoted” – Größe}, author={Müller, Jürgen}, eprint={2504.05220}}\n"
+    text = (
+        "@misc{a, title = {Über “quoted” – Größe}, author={Müller, Jürgen}, eprint={2504.05220}}\n"
+    )
     bib = tmp_path / "jabref.bib"
     bib.write_bytes(("% Encoding: windows-1252\n" + text).encode("cp1252"))
     import_bibtex(library, bib)
@@ -91,7 +93,9 @@ def test_dois_in_every_written_form(library: Library) -> None:
         "https://dl.acm.org/doi/10.1145/1000009.1000009",
         "https://doi.org/10.1145%2F1000010.1000010",
     ]
-    text = "".join(f"@article{{k{i}, title={{Paper {i}}}, doi={{{d}}}}}\n" for i, d in enumerate(forms))
+    text = "".join(
+        f"@article{{k{i}, title={{Paper {i}}}, doi={{{d}}}}}\n" for i, d in enumerate(forms)
+    )
     text += "@article{u, title={By URL}, url={https://doi.org/10.1145/1000011.1000011}}\n"
     report = import_bibtex_text(library, text, "jabref.bib")
     assert report.problems == [] and len(report.added) == 11

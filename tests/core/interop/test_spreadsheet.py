@@ -69,7 +69,11 @@ def test_tags_holding_a_semicolon_and_notes_survive_a_round_trip(
     assert import_csv(other, path).added == ["2504.05220"]
     copy = other.get("2504.05220")
     assert copy.tags == ["a;b", "back\\slash", "plain"]
-    assert copy.authors == ["Anna van der Berg", "Martin Luther King Jr.", "The ATLAS Collaboration"]
+    assert copy.authors == [
+        "Anna van der Berg",
+        "Martin Luther King Jr.",
+        "The ATLAS Collaboration",
+    ]
     assert other.read_notes("2504.05220").rstrip("\n") == "line one\nline two"
     again = export_csv(other, other.papers())
     row = next(csv.DictReader(io.StringIO(again)))

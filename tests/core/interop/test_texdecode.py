@@ -13,8 +13,14 @@ from desktop_app.core.interop.texdecode import MAX_DEPTH, latex_to_text, math_to
     [
         (r"\relax Deep \textasciimacron{} nets", "Deep ¯ nets"),  # left in before
         (r"Gr{\"o}{\ss}e \v{S}koda {\aa} \o{} {\L}ukasz \c{c}", "Größe Škoda å ø Łukasz ç"),
-        (r"\href{https://x.org}{the text} and \url{https://a.b/c_d}", "the text and https://a.b/c_d"),
-        (r"\cite{kim2019} \unknown{arg}{two} {\foo}bar", r"\cite{kim2019} \unknown{arg}{two} {\foo}bar"),
+        (
+            r"\href{https://x.org}{the text} and \url{https://a.b/c_d}",
+            "the text and https://a.b/c_d",
+        ),
+        (
+            r"\cite{kim2019} \unknown{arg}{two} {\foo}bar",
+            r"\cite{kim2019} \unknown{arg}{two} {\foo}bar",
+        ),
         (r"The $O(n^2)$ rule, 1--2 and ``quotes''", "The $O(n^2)$ rule, 1--2 and ``quotes''"),
         (r"D.~E.\,Knuth", "D. E. Knuth"),
         ("plain text, no TeX at all", "plain text, no TeX at all"),
