@@ -189,3 +189,20 @@ def test_regex_worst_cases_of_the_reader_finish(library: Library) -> None:
     )
     report = import_bibtex_text(library, text, "slow.bib")
     assert report.added == ["2504.05220"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "@misc{" * 20_000,  # 20,000 malformed entries: each reported, lines found by bisection
+        "@misc{a, title={" + "{" * 100_000 + "}\n",
+        '@misc{a, title="' + '"' * 100_000 + "}\n",
+        "@misc{a, title = " + "x # " * 50_000 + "x}\n",
+        "@misc{a" + "," * 100_000 + "}\n",
+    ],
+)
+def test_malformed_worst_cases_finish_and_the_rest_imports(library: Library, hostile: str) -> None:
+    report = import_bibtex_text(library, hostile + "\n" + GOOD, "hostile.bib")
+    assert report.added == ["2504.05220"]
+    assert report.read >= 2
