@@ -48,6 +48,17 @@ _MAGIC = (
 )
 
 
+#: The encodings .bib and CSV files are written in besides Unicode: Windows' and ISO's code
+#: pages and the East Asian ones. Mac and DOS code pages are left out: on a short file
+#: charset-normalizer ranks them first (a cp1252 title read as mac_iceland: "Ðber ìquotedî").
+_LEGACY = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "latin_1", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_15", "koi8_r",
+    "koi8_u", "gb18030", "big5", "cp932", "shift_jis", "euc_jp", "euc_kr", "cp949",
+    "iso2022_jp", "cp874",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DecodedText:
     """A file's text and the encoding it was read with (and how that was decided)."""
@@ -146,7 +157,7 @@ def _detected(data: bytes, name: str, what: str) -> DecodedText:
     # Imported here: charset-normalizer loads its tables in ~0.1 s, needed by few files.
     import charset_normalizer
 
-    best = charset_normalizer.from_bytes(data).best()
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(_LEGACY)).best()
     if best is None or best.encoding is None:
         raise ImportFileError(f"{name}: is not text in any encoding known, not a {what}")
     encoding = codecs.lookup(best.encoding).name

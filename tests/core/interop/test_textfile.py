@@ -55,6 +55,18 @@ def test_legacy_encodings_are_detected_not_mojibake(text: str, codec: str) -> No
     assert decoded.text == text and decoded.how == "detected"
 
 
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("@misc{a, title={Über “quoted” – Größe}, eprint={2504.05216}}\n", "cp1252"),
+        ("@misc{a, title={Исследование методов поиска}, doi={10.1/x}}\n", "cp1251"),
+        ("@misc{a, title={日本語のタイトルです}, doi={10.1/x}}\n", "shift_jis"),
+    ],
+)
+def test_short_legacy_files_are_not_taken_for_mac_code_pages(text: str, codec: str) -> None:
+    assert decode_text(text.encode(codec), "a.bib", "BibTeX file").text == text
+
+
 def test_files_that_are_not_text_are_errors_naming_them(tmp_path: Path) -> None:
     pdf = tmp_path / "paper.bib"
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nstream\n\x00\x01\x02")
