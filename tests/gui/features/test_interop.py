@@ -117,7 +117,7 @@ def test_a_file_that_is_no_bibtex_is_a_notice_and_the_others_import(
     pdf = tmp_path / "paper.bib"
     pdf.write_bytes(b"%PDF-1.5\n%\xd0\xd4\xc5\xd8\n1 0 obj\n<<>>\nstream\n\x00")
     bib = tmp_path / "refs.bib"
-    bib.write_bytes("\ufeff@misc{x, eprint={2504.05217}, title={Another}}\n".encode("utf-16"))
+    bib.write_bytes("@misc{x, eprint={2504.05217}, title={Another}}\n".encode("utf-16"))
     chosen = [str(pdf), str(bib)]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (chosen, ""))
     feature(window, InteropFeature).import_bibtex_action.trigger()
