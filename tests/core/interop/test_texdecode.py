@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from desktop_app.core.errors import UnusableEntry
-from desktop_app.core.interop.texdecode import MAX_DEPTH, latex_to_text, math_to_text
+from desktop_app.core.interop.texdecode import MAX_CHARS, MAX_DEPTH, latex_to_text, math_to_text
 
 
 @pytest.mark.parametrize(
@@ -43,3 +45,31 @@ def test_nesting_beyond_the_bound_is_refused_not_a_recursion_error() -> None:
         latex_to_text(r"\begin{x}" * 1000)
     with pytest.raises(UnusableEntry, match="characters of LaTeX"):
         latex_to_text("\\emph{x} " * 20_000)
+
+
+_PIECES = st.sampled_from(
+    [
+        " ", "  ", "\n", "word", "longer words here", "\\emph{", "}", "{", "\\'", "\\c ", "\\ss",
+        "$x^2$", "\\&", "%", "~", "\\foo", "\\v{S}", "-- ", "\\\\", "\\url{a_b}", "é", "\\relax",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES | st.text(max_size=60), max_size=30).map("".join))
+def test_shortcuts_read_the_same_as_pylatexenc_on_the_whole_text(text: str) -> None:
+    """Plain text skips pylatexenc, long prose is stood in for: neither changes the result."""
+    from desktop_app.core.interop.texdecode import _convert, _converter
+
+    assume(len(text) <= MAX_CHARS)
+    try:
+        whole = _convert(text, _converter(math=False))
+    except UnusableEntry:
+        return
+    assert latex_to_text(text) == whole
+
+
+def test_a_long_abstract_reads_whole() -> None:
+    prose = "Retrieval models rely on costly human labels for training. " * 20
+    text = prose + r"\c c and \' e then " + prose + r"\emph{utility} \$5 $\alpha$ 50% done"
+    expected = prose + "ç and é then " + prose + "utility $5 $\\alpha$ 50% done"
+    assert latex_to_text(text) == expected
