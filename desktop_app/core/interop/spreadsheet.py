@@ -259,7 +259,9 @@ def _csv_incoming(row: dict[str, str], source: str) -> Incoming | str:
     except InvalidValue as e:
         return f"{e}; row not imported"
     paper.add_tags(_split_list(row.get("tags", "")) + _split_list(row.get("automatic_tags", "")))
-    return Incoming(paper, row.get("notes", ""))
+    # Excel writes a cell's line breaks as CRLF: notes.md gets the notes' own line breaks.
+    notes = row.get("notes", "").replace("\r\n", "\n").replace("\r", "\n")
+    return Incoming(paper, notes)
 
 
 def import_csv(library: Library, path: Path, progress: Progress | None = None) -> ImportReport:

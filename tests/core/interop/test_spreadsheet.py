@@ -81,6 +81,13 @@ def test_tags_holding_a_semicolon_and_notes_survive_a_round_trip(
     assert row["authors"] == "van der Berg, Anna; King, Jr., Martin Luther; The ATLAS Collaboration"
 
 
+def test_notes_from_excel_keep_their_own_line_breaks(library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b'arxiv_id,notes\r\n2504.05220,"line one\r\nline two"\r\n')
+    import_csv(library, path)
+    assert library.read_notes("2504.05220") == "line one\nline two\n"
+
+
 def test_export_writes_authors_like_zotero_with_abstract_and_date_modified(
     library: Library,
 ) -> None:
