@@ -85,7 +85,7 @@ def test_notes_from_excel_keep_their_own_line_breaks(library: Library, tmp_path:
     path = tmp_path / "excel.csv"
     path.write_bytes(b'arxiv_id,notes\r\n2504.05220,"line one\r\nline two"\r\n')
     import_csv(library, path)
-    assert library.read_notes("2504.05220") == "line one\nline two\n"
+    assert library.notes_path("2504.05220").read_bytes() == b"line one\nline two\n"
 
 
 def test_export_writes_authors_like_zotero_with_abstract_and_date_modified(
