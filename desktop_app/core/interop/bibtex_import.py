@@ -125,10 +125,16 @@ class _Strings:
     def lookup(self, name: str) -> str:
         name = name.lower()
         if name in self.refused:
-            raise UnusableEntry(
-                f"uses the @string {name!r}, which was not defined: {self.refused[name]}"
-            )
+            raise _Undefined(name, self.refused[name])
         return self.values.get(name, name)
+
+
+class _Undefined(UnusableEntry):
+    """A value uses a macro that was refused; ``root`` says why the first one was."""
+
+    def __init__(self, name: str, root: str) -> None:
+        super().__init__(f"uses the @string {name!r}, which was not defined ({root})")
+        self.root = root
 
 
 def parse_bibtex(text: str) -> ParsedBibtex:
@@ -146,9 +152,12 @@ def parse_bibtex(text: str) -> ParsedBibtex:
         if isinstance(block, bibmodel.String):
             try:
                 strings.define(block.key, str(block.value))
+            except _Undefined as e:  # built on a refused macro: refused for the same reason
+                strings.refused[block.key.lower()] = e.root
             except UnusableEntry as e:
-                strings.refused[block.key.lower()] = str(e)
-                result.problems.append(ImportProblem(where, f"@string{{{block.key}}}: {e}"))
+                strings.refused[block.key.lower()] = f"@string{{{block.key}}} {e}"
+                message = f"@string{{{block.key}}} {e}; not defined"
+                result.problems.append(ImportProblem(where, message, skipped=False))
             continue
         entry: bibmodel.Block | None = block
         if isinstance(block, bibmodel.DuplicateBlockKeyBlock):
