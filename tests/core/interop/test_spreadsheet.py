@@ -113,7 +113,7 @@ ZOTERO = (
     '"","rag; llm","Computer Science - Information Retrieval"\n'
     '"EFGH5678","journalArticle","2019","Müller, Jörg","Über Größe","Zeitschrift","","",'
     '"10.1000/xyz","","An abstract.","2019","2024-01-02 03:04:05","2024-01-02 03:04:05","","1-10",'
-    '"","","zotero-tag","",\n'
+    '"","","zotero-tag",""\n'
 )
 
 
