@@ -141,8 +141,8 @@ def case_of(paper: Paper) -> str | None:
 
 def import_cases(library: Library, folder: Path) -> None:
     """Import the case files (written into ``folder``) into ``library``."""
-    from desktop_app.core.interop.bibtex import import_bibtex
-    from desktop_app.core.interop.export import import_csv
+    from desktop_app.core.interop.bibtex_import import import_bibtex
+    from desktop_app.core.interop.spreadsheet import import_csv
 
     bib, csv = write_case_files(folder)
     import_bibtex(library, bib)

@@ -23,9 +23,9 @@ from desktop_app.core.interop.bibtex import (
     citation_key_base,
     export_bibtex,
     format_name,
-    import_bibtex_text,
     legal_key,
 )
+from desktop_app.core.interop.bibtex_import import import_bibtex_text
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, pinned_version
 from tests.helpers import bibcases, bibtools
