@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
 .PHONY: run test lint typecheck pytest bench screenshots system-deps package package-test install-desktop \
-	uninstall-desktop clean
+	uninstall-desktop clean bibtex-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ test: system-deps $(STAMP) lint typecheck pytest
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -s -o addopts="" $(or $(BENCH_ARGS),tests/bench)
+
+# BibTeX export against the real tools, case by case (not part of `make test`: TeX is large).
+# First: apt-get install --no-install-recommends texlive-binaries texlive-base biber
+bibtex-check: $(STAMP)
+	$(PY) -m tests.helpers.bibcases
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -ra tests/core/interop/test_bibtex_export.py
 
 # resources/screenshots/{library-light,library-dark,reader}.png: the window on the sample digest, headless.
 screenshots: $(STAMP)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
+    from desktop_app.core.interop.kept_exports import KeptExport
     from desktop_app.core.search.api import Hit, IndexStats, SearchResults
 
 JsonObject = dict[str, Any]
@@ -296,3 +297,8 @@ def stats_json(stats: IndexStats) -> JsonObject:
 def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
     """``duplicates``: each group's reason and keys, the one a merge keeps first."""
     return [{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups]
+
+
+def kept_export_json(kept: KeptExport) -> JsonObject:
+    """``kept-exports --json``: one file kept up to date."""
+    return {"path": kept.path, "format": kept.format, "query": kept.query, "notes": kept.notes}

@@ -96,6 +96,12 @@ def local_key(title: str, seed: str = "") -> str:
     return f"local-{slugify(title)}-{digest}"
 
 
+def pinned_version(aid: ArxivId) -> list[str]:
+    """The ``edited`` list of a paper the user added as ``aid``: a version typed by hand
+    (``2504.05220v2``) is pinned, and exports cite that version rather than the latest."""
+    return ["arxiv_version"] if aid.version is not None else []
+
+
 @dataclass
 class Paper:
     """One paper of the library.
