@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
+from desktop_app.core import jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
@@ -227,7 +228,7 @@ class Library:
     def _read(self, key: str, folder: Path | None = None) -> Paper:
         path = (folder or self.paper_dir(key)) / PAPER_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = jsonfiles.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise PaperNotFound(f"no paper {key!r} in the library {self.root}") from None
         except (OSError, UnicodeDecodeError) as e:
@@ -236,7 +237,7 @@ class Library:
             raise DamagedFile(path, f"is not valid JSON: {e}") from e
         try:
             paper = Paper.from_dict(data)
-        except (TypeError, ValueError, KeyError) as e:
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
             raise DamagedFile(path, f"is not a valid paper record: {e}") from e
         if paper.key != key:
             # The folder name is the truth: a copied or renamed folder keeps working.
@@ -246,7 +247,7 @@ class Library:
     def read_notes(self, ref: str) -> str:
         path = self.notes_path(self.resolve(ref))
         try:
-            return path.read_text(encoding="utf-8")
+            return textfiles.read_text(path)
         except FileNotFoundError:
             return ""
 
