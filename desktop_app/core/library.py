@@ -106,12 +106,17 @@ class Library:
         marker = root / "library.json"
         if marker.exists():
             try:
-                info = json.loads(marker.read_text(encoding="utf-8"))
+                info = jsonfiles.loads(marker.read_text(encoding="utf-8"))
             except (OSError, ValueError) as e:
                 raise LibraryError(f"{marker}: cannot read the library file: {e}") from e
             if not isinstance(info, dict) or info.get("format") != LIBRARY_FORMAT:
                 raise LibraryError(f"{marker}: not a Papershelf library file")
-            if int(info.get("version", 0)) > LIBRARY_VERSION:
+            version = info.get("version", 0)
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise LibraryError(
+                    f"{marker}: the library version must be a whole number, not {version!r:.40}"
+                )
+            if version > LIBRARY_VERSION:
                 raise LibraryError(
                     f"{root}: library format {info.get('version')} is newer than this "
                     f"Papershelf understands ({LIBRARY_VERSION}); please update Papershelf"
@@ -127,8 +132,10 @@ class Library:
             root.mkdir(parents=True, exist_ok=True)
             atomic_write_json(marker, {"format": LIBRARY_FORMAT, "version": LIBRARY_VERSION})
         lib = cls(root)
-        lib.papers_dir.mkdir(exist_ok=True)
-        lib.trash_dir.mkdir(exist_ok=True)
+        for folder in (lib.papers_dir, lib.trash_dir):
+            if folder.exists() and not folder.is_dir():
+                raise LibraryError(f"{folder}: is a file; a library keeps its papers in a folder")
+            folder.mkdir(exist_ok=True)
         return lib
 
     @property

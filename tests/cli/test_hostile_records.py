@@ -96,3 +96,23 @@ def test_a_rating_written_as_a_decimal_is_read(imported: Shelf) -> None:
     shown = imported.json("show", KEY)
     assert isinstance(shown, dict)
     assert shown["rating"] == 4
+
+
+@pytest.mark.parametrize("version", ['"2"', "NaN", "[1]", "1e400", "true"])
+def test_a_library_file_with_a_bad_version_is_one_line(imported: Shelf, version: str) -> None:
+    # Issue #19, D20: every command crashed (ValueError, TypeError) on such a library.json.
+    marker = imported.library / "library.json"
+    marker.write_text('{"format": "papershelf-library", "version": ' + version + "}")
+    for command in (("list",), ("search", "x"), ("stats",)):
+        result = imported(*command, code=1)
+        assert result.stderr.startswith(f"papershelf: error: {marker}: ")
+
+
+def test_papers_being_a_file_is_one_line(imported: Shelf) -> None:
+    papers = imported.library / "papers"
+    papers.rename(imported.library / "papers-moved")
+    papers.write_text("not a folder")
+    result = imported("list", code=1)
+    assert result.stderr.strip() == (
+        f"papershelf: error: {papers}: is a file; a library keeps its papers in a folder"
+    )
