@@ -18,7 +18,6 @@ Observers (the search index) are told about every change.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -146,6 +145,23 @@ class Library:
 
     def paper_dir(self, key: str) -> Path:
         return self.papers_dir / key
+
+    def writable_dir(self, key: str) -> Path:
+        """The paper's folder, for a write: refused when it is a link that leads out of the
+        library (a write would change files elsewhere on the disk).
+
+        Raises:
+            LibraryError: naming the folder and where it leads.
+        """
+        folder = self.paper_dir(key)
+        if folder.is_symlink():
+            target = folder.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise LibraryError(
+                    f"{folder}: is a link to {target}, outside the library; "
+                    "Papershelf does not write there (replace the link with the folder)"
+                )
+        return folder
 
     def notes_path(self, key: str) -> Path:
         return self.paper_dir(key) / NOTES_FILE
@@ -342,7 +358,7 @@ class Library:
         self._changed(paper.key)
 
     def _write(self, paper: Paper) -> None:
-        folder = self.paper_dir(paper.key)
+        folder = self.writable_dir(paper.key)
         atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._in_batch())
 
     def set_status(self, ref: str, status: Status | str) -> Paper:
@@ -415,7 +431,7 @@ class Library:
         """
         with self.locked():
             key = self.resolve(ref)
-            path = self.notes_path(key)
+            path = self.writable_dir(key) / NOTES_FILE
             if expected is not None and self.read_notes(key) != expected:
                 raise EditConflict(f"{path}: the notes changed while they were being edited")
             if text.strip():
@@ -430,7 +446,7 @@ class Library:
             key = self.resolve(ref)
             old = self.read_notes(key)
             new = old.rstrip("\n") + "\n\n" + text if old.strip() else text
-            _write_notes_file(self.notes_path(key), new)
+            _write_notes_file(self.writable_dir(key) / NOTES_FILE, new)
         self._changed(key)
 
     # -- trash ----------------------------------------------------------------------------
@@ -497,7 +513,13 @@ class Library:
         with self.locked():
             folders = list(self.trash_dir.iterdir()) if self.trash_dir.is_dir() else []
             for folder in folders:
-                if folder.name.startswith(".") or not folder.is_dir():
+                if folder.name.startswith("."):
+                    continue
+                if folder.is_symlink():  # the link goes, never what it leads to
+                    folder.unlink()
+                    count += 1
+                    continue
+                if not folder.is_dir():
                     continue
                 count += 1
                 try:
