@@ -3,6 +3,7 @@
 #   make test    install the test extras, run ruff, mypy and the whole pytest suite headless
 #   make bench   run the benchmarks of tests/bench and write their figures
 #                (BENCH_ARGS=tests/bench/test_bench_gui.py runs one of them)
+#   make torture the reliability run: kills, concurrent writers, hostile input, fuzzing
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench screenshots system-deps package package-test install-desktop \
+.PHONY: run test lint typecheck pytest bench torture screenshots system-deps package package-test install-desktop \
 	uninstall-desktop clean
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,11 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -s -o addopts="" $(or $(BENCH_ARGS),tests/bench)
 
 # resources/screenshots/{library-light,library-dark,reader}.png: the window on the sample digest, headless.
+# The reliability run of issue #19 (kill -9, concurrent writers, hostile inputs, fuzzing,
+# a full disk when run as root): prints a table whose columns should all be 0.
+torture: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.torture $(TORTURE_ARGS)
+
 screenshots: $(STAMP)
 	$(PY) packaging/screenshots.py
 
