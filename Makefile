@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench torture screenshots system-deps package package-test install-desktop \
+.PHONY: run test lint typecheck pytest bench torture sync-soak screenshots system-deps package package-test install-desktop \
 	uninstall-desktop clean
 
 $(STAMP): pyproject.toml
@@ -55,6 +55,13 @@ bench: $(STAMP)
 # a full disk when run as root): prints a table whose columns should all be 0.
 torture: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m tests.torture $(TORTURE_ARGS)
+
+# Two real Syncthing instances on loopback share a library edited on both sides at once;
+# prints edits, conflict copies made, merged, lost (issue #19). Installs Debian's syncthing.
+sync-soak: $(STAMP)
+	command -v syncthing >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq syncthing; }
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.torture.sync_soak $(SOAK_ARGS)
 
 screenshots: $(STAMP)
 	$(PY) packaging/screenshots.py
