@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core import textfiles
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
@@ -209,8 +210,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
     data = paper.to_dict()
     notes = (folder or library.paper_dir(paper.key)) / NOTES_FILE
     try:
-        data["notes"] = notes.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data["notes"] = textfiles.read_text(notes)
+    except OSError:
         data["notes"] = ""
     return data
 
