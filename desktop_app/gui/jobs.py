@@ -14,12 +14,12 @@ from typing import Any
 from desktop_app.core import bulk
 from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import PapershelfError
-from desktop_app.core.interop.bibtex import import_bibtex
-from desktop_app.core.interop.export import import_csv
+from desktop_app.core.errors import ImportFileError, PapershelfError
+from desktop_app.core.interop.bibtex_import import import_bibtex
 from desktop_app.core.interop.importing import ImportReport
+from desktop_app.core.interop.spreadsheet import import_csv
 from desktop_app.core.library import AddOutcome, Library
-from desktop_app.core.paper import Paper, Status
+from desktop_app.core.paper import Paper, Status, pinned_version
 from desktop_app.core.search.api import SearchIndex, SyncReport
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import TaskControl
@@ -91,7 +91,9 @@ def add_ids(
         added: list[str] = []
         present: list[str] = []
         for i, aid in enumerate(ids):
-            paper, outcome = library.add_arxiv(aid, Status.UNREAD, source="added by hand")
+            paper, outcome = library.add_arxiv(
+                aid, Status.UNREAD, source="added by hand", edited=pinned_version(aid)
+            )
             if outcome is AddOutcome.PRESENT:
                 present.append(paper.key)
             else:
@@ -104,12 +106,22 @@ def add_ids(
     return work
 
 
-def import_files(library: Library, paths: Sequence[Path]) -> list[tuple[Path, ImportReport]]:
-    """Import .bib files (or .csv files as Export writes them): each file's report."""
-    return [
-        (p, import_csv(library, p) if p.suffix.lower() == ".csv" else import_bibtex(library, p))
-        for p in paths
-    ]
+def import_files(
+    library: Library, paths: Sequence[Path]
+) -> list[tuple[Path, ImportReport | ImportFileError]]:
+    """Import .bib files (or .csv files, this app's or Zotero's): each file's report, or the
+    error that kept a file from being read (the other files are imported all the same)."""
+    results: list[tuple[Path, ImportReport | ImportFileError]] = []
+    for p in paths:
+        try:
+            report = (
+                import_csv(library, p) if p.suffix.lower() == ".csv" else import_bibtex(library, p)
+            )
+        except ImportFileError as e:
+            results.append((p, e))
+        else:
+            results.append((p, report))
+    return results
 
 
 def import_digest(

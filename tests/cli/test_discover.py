@@ -211,4 +211,4 @@ def test_check_updates_says_when_a_paper_was_published(
     bib = capsys.readouterr().out
     for line in ("journal       = {Proc. SIGIR 2026},", "pages         = {1--10},"):
         assert line in bib
-    assert "doi           = {10.1145/1.2}," in bib and "eprint        = {2612.00002v1}," in bib
+    assert "doi           = {10.1145/1.2}," in bib and "eprint        = {2612.00002}," in bib

@@ -291,6 +291,17 @@ def test_duplicates(shelf: Library) -> None:
     assert err == "1 group of duplicates; 'papershelf duplicates --merge' merges them.\n"
 
 
+def test_kept_exports(shelf: Library, tmp_path: Path) -> None:
+    refs = tmp_path / "refs.bib"
+    args = ["--library", str(shelf.root), "export", "bibtex", "tag:rag", "-o", str(refs)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*args, "--keep-updated"]) == 0
+    check(
+        run(shelf, "kept-exports", "--json")[0],
+        [{"path": str(refs.resolve()), "format": "bibtex", "query": "tag:rag", "notes": False}],
+    )
+
+
 def test_import_digest(shelf: Library, tmp_path: Path) -> None:
     digest = tmp_path / "d.md"
     digest.write_text(
@@ -331,6 +342,7 @@ def test_import_bibtex(shelf: Library, tmp_path: Path) -> None:
         [
             {
                 "source": str(bib),
+                "read": 2,
                 "added": ["2504.05222"],
                 "updated": [],
                 "present": [],
@@ -338,6 +350,7 @@ def test_import_bibtex(shelf: Library, tmp_path: Path) -> None:
                     {
                         "where": "refs.bib:2",
                         "message": "@misc{b} has no arXiv ID, arXiv link or DOI; not imported",
+                        "skipped": True,
                     }
                 ],
             }
@@ -356,6 +369,7 @@ def test_import_csv(shelf: Library, tmp_path: Path) -> None:
         [
             {
                 "source": str(table),
+                "read": 1,
                 "added": ["2504.05220"],
                 "updated": [],
                 "present": [],
@@ -370,7 +384,16 @@ def test_add_pdf(shelf: Library, tmp_path: Path) -> None:
     data, _ = run(shelf, "add-pdf", "--json", str(pdf))
     check(
         data,
-        [{"source": "PDFs", "added": ["2504.05223"], "updated": [], "present": [], "problems": []}],
+        [
+            {
+                "source": "PDFs",
+                "read": None,
+                "added": ["2504.05223"],
+                "updated": [],
+                "present": [],
+                "problems": [],
+            }
+        ],
     )
 
 

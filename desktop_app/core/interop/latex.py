@@ -11,15 +11,16 @@ Two kinds of text go into a BibTeX file:
 With ``ascii_only`` (classic BibTeX, whose 8-bit world sorts and hyphenates raw UTF-8
 badly), accented letters become accent commands (``{\\"u}``) and the few letters TeX
 spells as commands (``{\\ss}``, ``{\\L}``) become those; other characters (CJK, Greek) stay
-Unicode, which biber and ``inputenc`` read. :func:`from_latex` understands these and the
-common commands other tools write (``\\emph``, ``\\url``, ``\\&``, ``--`` is left as is), and
-leaves commands it does not know as they are, so nothing is silently dropped.
+Unicode, which biber and ``inputenc`` read. :func:`from_latex` reads them back (with pylatexenc, see
+:mod:`desktop_app.core.interop.texdecode`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from desktop_app.core.interop.texdecode import latex_to_text
 
 #: Accent commands and the combining character each stands for.
 ACCENTS = {
@@ -46,21 +47,6 @@ _SYMBOLS = {
 _SYMBOL_OF = {
     ch: cmd for cmd, ch in _SYMBOLS.items() if len(ch) == 1 and cmd not in ("dots", "ldots")
 }
-#: Commands whose (last) argument is simply the text they show.
-_TEXT_COMMANDS = frozenset(
-    {
-        "emph", "textit", "textbf", "textsc", "textrm", "textsf", "texttt", "textsl",
-        "textup", "textmd", "textnormal", "mathrm", "url", "href", "mbox", "hbox", "text",
-        "uppercase", "lowercase", "MakeUppercase", "MakeLowercase", "nocase", "NoCaseChange",
-        "enquote", "textsuperscript", "textsubscript",
-    }
-)  # fmt: skip
-#: Escaped characters (``\\&``) and spacing commands (``\\,``, ``\\/``) after a backslash.
-_ESCAPED = {
-    "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}",
-    " ": " ", ",": " ", ";": " ", ":": " ", "!": "", "/": "", "-": "", "@": "",
-}  # fmt: skip
-
 _MATH = re.compile(r"(?<!\\)\$\$?.+?(?<!\\)\$\$?", re.DOTALL)
 _PLAIN_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -110,82 +96,142 @@ def plain_to_latex(text: str, *, ascii_only: bool = False) -> str:
     return _encode_letters(unicodedata.normalize("NFC", text).translate(_PLAIN_TABLE), ascii_only)
 
 
-def _braces_balanced(text: str) -> bool:
-    depth = 0
-    for ch in re.sub(r"\\[{}]", "", text):
-        depth += (ch == "{") - (ch == "}")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
 def tex_to_latex(text: str, *, ascii_only: bool = False) -> str:
-    """TeX-ish text (a title, a name) as valid LaTeX: its math and commands kept as they are."""
+    r"""TeX-ish text (a title, a name) as valid LaTeX: its math and commands kept as they are.
+
+    Braces are balanced the way bibtex counts them (every raw ``{`` and ``}``, ``\{`` and
+    ``\}`` included): grouping braces and escaped ones that pair up are kept, a stray one is
+    written as ``\textbraceleft{}``/``\textbraceright{}`` (``\lbrace``/``\rbrace`` in math),
+    so the entry always parses and the brace still prints.
+    """
     text = unicodedata.normalize("NFC", text)
     if text.count("$") - text.count(r"\$") & 1:  # an odd dollar is a price, not math
         return plain_to_latex(text, ascii_only=ascii_only)
-    keep_braces = _braces_balanced(text)
-    parts: list[str] = []
+    pieces: list[tuple[bool, list[str]]] = []  # (is math, tokens)
     pos = 0
     for m in _MATH.finditer(text):
-        parts.append(_escape_tex(text[pos : m.start()], keep_braces, ascii_only))
-        parts.append(m.group())
+        pieces.append((False, _tex_tokens(text[pos : m.start()])))
+        pieces.append((True, _tex_tokens(m.group())))
         pos = m.end()
-    parts.append(_escape_tex(text[pos:], keep_braces, ascii_only))
-    return "".join(parts)
+    pieces.append((False, _tex_tokens(text[pos:])))
+    text_tokens = [t for is_math, tokens in pieces if not is_math for t in tokens]
+    stray = _stray(text_tokens, "{", "}") | _stray(text_tokens, r"\{", r"\}")
+    out: list[str] = []
+    for is_math, tokens in pieces:
+        if is_math:
+            math_stray = _stray(tokens, "{", "}") | _stray(tokens, r"\{", r"\}")
+            out += (_MATH_BRACE[t] if id(t) in math_stray else t for t in tokens)
+            continue
+        for token in tokens:
+            if id(token) in stray:
+                out.append(_PLAIN_SPECIAL[token[-1]])
+            elif token in _PLAIN_SPECIAL and token not in "{}":
+                out.append(_PLAIN_SPECIAL[token])  # a lone \, &, %, #, _, ^ or $
+            elif token.startswith("\\") or token in "{}":
+                out.append(token)  # a command or escape the author wrote, a paired brace
+            else:
+                out.append(_encode_letters(token, ascii_only))
+    return "".join(out)
 
 
 #: In TeX-ish text: a command or escape the author wrote (kept), or a character to look at.
 _TEX_TOKEN = re.compile(
     r"\\(?:[A-Za-z]+|[" + re.escape("".join(ACCENTS) + "&%$#_{} \\,;!") + "])"
-    r"|[\\{}&%#_^$]"
+    r"|[\\{}&%#_^$]|[^\\{}&%#_^$]+"
 )
+_MATH_BRACE = {"{": r"\lbrace ", "}": r"\rbrace ", r"\{": r"\lbrace ", r"\}": r"\rbrace "}
 
 
-def _escape_tex(text: str, keep_braces: bool, ascii_only: bool) -> str:
-    def escape(m: re.Match[str]) -> str:
-        token = m.group()
-        if len(token) > 1 or (token in "{}" and keep_braces):
-            return token
-        return _PLAIN_SPECIAL[token]
+class _Token(str):
+    """A token of TeX text; distinct objects, so strays are told apart by ``id``."""
 
-    return _encode_letters(_TEX_TOKEN.sub(escape, text), ascii_only)
+
+def _tex_tokens(text: str) -> list[str]:
+    return [_Token(m.group()) for m in _TEX_TOKEN.finditer(text)]
+
+
+def _stray(tokens: list[str], opening: str, closing: str) -> set[int]:
+    """The ids of the ``opening``/``closing`` tokens that pair with none."""
+    stack: list[int] = []
+    stray: set[int] = set()
+    for token in tokens:
+        if token == opening:
+            stack.append(id(token))
+        elif token == closing:
+            if stack:
+                stack.pop()
+            else:
+                stray.add(id(token))
+    return stray | set(stack)
+
+
+def balance_braces(value: str) -> str:
+    """``value`` with the raw braces bibtex could not pair dropped (with the backslash of an
+    escaped one): the last guard of every field, whatever wrote it.
+
+    bibtex, biber and pybtex count every ``{`` and ``}``, escaped or not; a field where a
+    ``}`` comes before its ``{`` or a ``{`` is never closed ends the entry early or swallows
+    the next one.
+    """
+    depth = 0
+    for ch in value:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            break
+    if depth == 0:
+        return value
+    opened: list[int] = []
+    drop: set[int] = set()
+    for i, ch in enumerate(value):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if opened:
+                opened.pop()
+            else:
+                drop.add(i)
+    drop |= set(opened)
+    drop |= {i - 1 for i in drop if i > 0 and value[i - 1] == "\\"}
+    return "".join(ch for i, ch in enumerate(value) if i not in drop)
 
 
 def protect_case(latex: str) -> str:
-    """Brace the words a BibTeX style must not lower-case (``{LLMs}``, ``{GenIR}``, ``{iPhone}``).
+    r"""Brace what a BibTeX style must not lower-case in a title.
 
-    Words with a capital after their first letter are acronyms or names; plain capitalised
-    words are left to the style, as Better BibTeX does. Math is left alone.
+    What Better BibTeX protects, decided for both dialects (bibtex's ``change.case$`` and
+    biblatex's ``\MakeSentenceCase`` leave a brace group at the top level alone):
+
+    - words with a capital after their first letter: acronyms and names (``{LLMs}``,
+      ``{GenIR}``, ``{iPhone}``); plain capitalised words are left to the style;
+    - math: ``{$O(n^2)$}`` (bibtex would print ``$o(n^2)$``);
+    - commands with a capital in their name, with their arguments: ``{\LaTeX{}}`` (bibtex
+      would write the undefined ``\latex``); ``{\H{O}}`` is a "special character" to bibtex,
+      whose letter still changes case as it should;
+    - what the authors braced themselves (``{Wikipedia}``) stays as they braced it.
     """
-    parts: list[str] = []
-    pos = 0
-    for m in _MATH.finditer(latex):
-        parts.append(_brace_words(latex[pos : m.start()]))
-        parts.append(m.group())
-        pos = m.end()
-    parts.append(_brace_words(latex[pos:]))
-    return "".join(parts)
-
-
-_WORD = re.compile(r"[^\W_]+")
-_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
-
-
-def _brace_words(text: str) -> str:
-    # Only words at brace depth 0 count: braced text is protected already.
     out: list[str] = []
     depth = 0
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and (m := _COMMAND.match(text, i)):
-            out.append(m.group())
+    while i < len(latex):
+        ch = latex[i]
+        if ch == "\\" and (m := _COMMAND.match(latex, i)):
+            end = m.end()
+            name = m.group()[1:]
+            if depth == 0 and name.isalpha() and not name.islower():
+                while latex.startswith("{", end):  # its arguments, as bibtex would take them
+                    end = _group_end(latex, end)
+                out.append("{" + latex[i:end] + "}")
+            else:
+                out.append(m.group())
+            i = end
+            continue
+        if depth == 0 and ch == "$" and (m := _MATH.match(latex, i)):
+            out.append("{" + m.group() + "}")
             i = m.end()
             continue
         if ch in "{}":
             depth += 1 if ch == "{" else -1
-        elif depth == 0 and (m := _WORD.match(text, i)):
+        elif depth == 0 and (m := _WORD.match(latex, i)):
             word = m.group()
             out.append("{" + word + "}" if any(c.isupper() for c in word[1:]) else word)
             i = m.end()
@@ -195,119 +241,30 @@ def _brace_words(text: str) -> str:
     return "".join(out)
 
 
-# -- reading ------------------------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"(?P<math>(?<!\\)\$\$?.+?(?<!\\)\$\$?)"
-    r"|\\(?P<cmd>[A-Za-z]+)\s*"
-    r"|\\(?P<sym>[^A-Za-z])"
-    r"|(?P<open>\{)|(?P<close>\})"
-    r"|(?P<tilde>~)",
-    re.DOTALL,
-)
-
-
-def from_latex(text: str) -> str:
-    """LaTeX from a BibTeX field as Unicode text.
-
-    Accents and letter commands become letters, escapes their characters, text commands
-    (``\\emph{x}``) their text and grouping braces go; math and unknown commands are kept
-    as they are.
-    """
-    out, _ = _decode(text, 0, top=True)
-    return unicodedata.normalize("NFC", out)
-
-
-def _decode(text: str, pos: int, *, top: bool) -> tuple[str, int]:
-    """Decode from ``pos`` to the end (or to the brace closing this group)."""
-    out: list[str] = []
-    while pos < len(text):
-        m = _TOKEN.search(text, pos)
-        if m is None:
-            out.append(text[pos:])
-            return "".join(out), len(text)
-        out.append(text[pos : m.start()])
-        pos = m.end()
-        if m["math"]:
-            out.append(m["math"])
-        elif m["open"]:
-            inner, pos = _decode(text, pos, top=False)
-            out.append(inner)
-        elif m["close"]:
-            if not top:
-                return "".join(out), pos
-            # A stray closing brace at the top level: keep it rather than lose text.
-            out.append("}")
-        elif m["tilde"]:
-            out.append(" ")
-        elif m["sym"] is not None:
-            sym = m["sym"]
-            if sym in ACCENTS:
-                arg, pos = _argument(text, pos)
-                out.append(_accented(arg, sym))
-            elif sym in _ESCAPED:
-                out.append(_ESCAPED[sym])
-            elif sym == "\\":
-                out.append("\n")
-            else:
-                out.append("\\" + sym)
-        else:
-            cmd = m["cmd"]
-            if cmd in ACCENTS:  # \v{S}, \c c, \u{g}
-                arg, pos = _argument(text, pos)
-                out.append(_accented(arg, cmd))
-            elif cmd in _SYMBOLS:
-                out.append(_SYMBOLS[cmd])
-                if text.startswith("{}", pos):
-                    pos += 2
-            elif cmd in _TEXT_COMMANDS:
-                arg, pos = _argument(text, pos)
-                if cmd == "href":  # \href{url}{text}: the text
-                    arg, pos = _argument(text, pos)
-                out.append(arg)
-            else:
-                # Unknown (\LaTeX, \cite{x}): kept with its arguments, so nothing is lost.
-                end = pos
-                while end < len(text) and text[end] == "{":
-                    end = _group_end(text, end)
-                out.append(m.group() + text[pos:end])
-                pos = end
-    return "".join(out), pos
+_WORD = re.compile(r"[^\W_]+")
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
 
 
 def _group_end(text: str, pos: int) -> int:
-    """The index after the brace group that opens at ``pos``."""
+    """The index after the brace group that opens at ``pos`` (escaped braces skipped)."""
     depth = 0
-    for i in range(pos, len(text)):
-        if text[i] == "\\":
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
             continue
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        depth += (ch == "{") - (ch == "}")
+        i += 1
+        if depth == 0:
+            return i
     return len(text)
 
 
-def _argument(text: str, pos: int) -> tuple[str, int]:
-    """The next argument of a command: a braced group (decoded), a command or one character."""
-    while pos < len(text) and text[pos] == " ":
-        pos += 1
-    if pos >= len(text):
-        return "", pos
-    if text[pos] == "{":
-        return _decode(text, pos + 1, top=False)
-    if text[pos] == "\\":
-        m = re.match(r"\\([A-Za-z]+)", text[pos:])
-        if m and m.group(1) in _SYMBOLS:
-            return _SYMBOLS[m.group(1)], pos + m.end()
-    return text[pos], pos + 1
+# -- reading ------------------------------------------------------------------------------
 
 
-def _accented(base: str, accent: str) -> str:
-    if not base:
-        return accent if accent not in ACCENTS else ""
-    if base in "ıȷ":
-        base = {"ı": "i", "ȷ": "j"}[base]
-    return unicodedata.normalize("NFC", base[0] + ACCENTS[accent] + base[1:])
+def from_latex(text: str) -> str:
+    """LaTeX from a BibTeX field as Unicode text (math and unknown commands kept); one
+    reader for every import: :func:`desktop_app.core.interop.texdecode.latex_to_text`."""
+    return latex_to_text(text)
