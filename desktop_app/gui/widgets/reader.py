@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui.icons import icon
+from desktop_app.gui.widgets.reader_pages import PageTracker
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +273,7 @@ class ReaderView(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setPageSpacing(8)
         self.navigator = self.view.pageNavigator()
+        self.pages = PageTracker(self.view, self.document)
         self.search_model = QPdfSearchModel(self)
         self.search_model.setDocument(self.document)
         self.view.setSearchModel(self.search_model)
@@ -285,7 +287,7 @@ class ReaderView(QWidget):
         self._find_timer.timeout.connect(self._start_search)
 
         self._build()
-        self.navigator.currentPageChanged.connect(self._page_changed)
+        self.pages.page_changed.connect(self._page_changed)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.search_model.countChanged.connect(self._search_results_changed)
         self.view.currentSearchResultIndexChanged.connect(self._update_find_count)
@@ -470,7 +472,7 @@ class ReaderView(QWidget):
     @property
     def current_page(self) -> int:
         """The page shown, 1-based (0 when nothing is loaded)."""
-        return self.navigator.currentPage() + 1 if self.loaded else 0
+        return self.pages.page + 1 if self.loaded else 0
 
     # -- navigation ----------------------------------------------------------------------
 
@@ -481,7 +483,11 @@ class ReaderView(QWidget):
         page = min(max(1, page), self.page_count)
         if page == self.current_page and location is None:
             return
-        self.navigator.jump(page - 1, location or QPointF(), self.navigator.currentZoom())
+        self._jump(page - 1, location or QPointF())
+
+    def _jump(self, page0: int, location: QPointF) -> None:
+        self.navigator.jump(page0, location, self.navigator.currentZoom())
+        self.pages.jumped(page0)
 
     def next_page(self) -> None:
         self.go_to_page(self.current_page + 1)
@@ -657,7 +663,7 @@ class ReaderView(QWidget):
     def _select_result(self, i: int) -> None:
         self.view.setCurrentSearchResultIndex(i)
         link = self.search_model.resultAtIndex(i)
-        self.navigator.jump(link.page(), link.location(), self.navigator.currentZoom())
+        self._jump(link.page(), link.location())
 
     def find_next(self) -> None:
         self._step_result(+1)
@@ -672,7 +678,17 @@ class ReaderView(QWidget):
                 self.show_find()
             return
         current = self.view.currentSearchResultIndex()
-        self._select_result(step if current < 0 and step > 0 else (current + step) % count)
+        here = self.current_page - 1
+        if current >= 0 and self.search_model.resultAtIndex(current).page() == here:
+            self._select_result((current + step) % count)
+            return
+        # Nothing chosen yet, or the reader moved on: go on from the page shown.
+        pages = [self.search_model.resultAtIndex(i).page() for i in range(count)]
+        if step > 0:
+            self._select_result(next((i for i, p in enumerate(pages) if p >= here), 0))
+        else:
+            before = [i for i, p in enumerate(pages) if p <= here]
+            self._select_result(before[-1] if before else count - 1)
 
     def _update_find_count(self, *_: object) -> None:
         text = self.find_bar.field.text().strip()
