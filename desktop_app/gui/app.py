@@ -36,6 +36,7 @@ from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import find, install
 from desktop_app.gui.features.preferences import PreferencesFeature
+from desktop_app.gui.platform_check import missing_platform_libraries
 from desktop_app.gui.tasks import TaskRunner
 from desktop_app.gui.window.main_window import MainWindow
 
@@ -181,6 +182,12 @@ def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHo
 def run_app(library_path: Path) -> int:
     """Open the library window on ``library_path``; returns the exit status."""
     log_path = setup_logging()
+    if QApplication.instance() is None and (problem := missing_platform_libraries()):
+        # Qt would abort with a message that names the wrong library (issue #15). One line
+        # on the terminal (the terminal's log handler shows warnings: info goes to the file).
+        log.info("%s", problem)
+        print(f"papershelf: error: {problem}", file=sys.stderr)
+        return 1
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
     )
