@@ -38,6 +38,7 @@ from desktop_app.core.search.highlight import match_spans
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
+from desktop_app.gui.widgets.shrinking_row import ShrinkingRow
 
 NOTES_SAVE_DELAY_MS = 600
 HIGHLIGHT_STYLE = "background-color: #ffe58a; color: #1a1a1a;"
@@ -95,8 +96,9 @@ class RatingWidget(QWidget):
             button.setIcon(icons.icon("star" if n <= self.rating else "star-empty"))
 
 
-class StatusSwitch(QWidget):
-    """Unread / Reading / Read as one segmented switch; Keep / Dismiss for inbox papers."""
+class StatusSwitch(ShrinkingRow):
+    """Unread / Reading / Read as one segmented switch; Keep / Dismiss for inbox papers.
+    In a narrow pane the buttons show their icons only (the label in the tooltip)."""
 
     status_chosen = Signal(str)
     keep_clicked = Signal()
@@ -104,8 +106,7 @@ class StatusSwitch(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = self.row
         layout.setSpacing(0)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -121,16 +122,15 @@ class StatusSwitch(QWidget):
             button.clicked.connect(lambda _=False, s=status.value: self.status_chosen.emit(s))
             self.group.addButton(button)
             self.buttons[status.value] = button
-            layout.addWidget(button)
+            self.add_button(button)
         self.keep = QPushButton(icons.icon("keep"), "Keep")
         self.keep.setToolTip("Keep this paper: it becomes unread and its PDF is fetched (K)")
         self.keep.clicked.connect(self.keep_clicked)
         self.dismiss = QPushButton(icons.icon("dismiss"), "Dismiss")
         self.dismiss.setToolTip("Dismiss: to the trash; later digests will not bring it back (D)")
         self.dismiss.clicked.connect(self.dismiss_clicked)
-        layout.addWidget(self.keep)
-        layout.addSpacing(6)
-        layout.addWidget(self.dismiss)
+        self.add_button(self.keep)
+        self.add_button(self.dismiss)
         layout.addStretch(1)
 
     def set_status(self, status: str) -> None:
@@ -140,6 +140,8 @@ class StatusSwitch(QWidget):
             button.setChecked(value == status)
         self.keep.setVisible(inbox)
         self.dismiss.setVisible(inbox)
+        self.fit()
+        self.updateGeometry()
 
 
 class TagsEdit(QLineEdit):
@@ -349,12 +351,14 @@ class DetailPane(QScrollArea):
         self.tags.tags_edited.connect(self._tags_edited)
         form.addRow("Tags", self.tags)
 
-        pdf_row = QHBoxLayout()
-        pdf_row.setSpacing(4)
+        self.pdf_row = pdf_row = ShrinkingRow()
+        pdf_row.row.setSpacing(4)
         self.pdf_state = QLabel()
         self.pdf_state.setWordWrap(True)
-        self.pdf_state.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        pdf_row.addWidget(self.pdf_state, 1)
+        # A long error wraps in the room left; the full text is in the tooltip.
+        self.pdf_state.setMinimumWidth(60)
+        self.pdf_state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        pdf_row.row.addWidget(self.pdf_state, 1)
         self.download = self._tool("download", "Download", "Download the PDF from arXiv")
         self.download.clicked.connect(lambda: self._emit_key(self.download_clicked))
         self.open_pdf = self._tool("open", "Open", "Open the PDF (Enter)")
@@ -362,7 +366,7 @@ class DetailPane(QScrollArea):
         self.show_folder = self._tool("folder", "Show in folder", "Show the paper's folder")
         self.show_folder.clicked.connect(lambda: self._emit_key(self.show_in_folder_clicked))
         for button in (self.download, self.open_pdf, self.show_folder):
-            pdf_row.addWidget(button)
+            pdf_row.add_button(button)
         form.addRow("PDF", pdf_row)
         content.addLayout(form)
 
@@ -501,10 +505,14 @@ class DetailPane(QScrollArea):
         elif not has_pdf and state == FetchState.NONE.value:
             text = "Not downloaded"
         self.pdf_state.setText(text)
+        self.pdf_state.setToolTip(text if text.startswith("Download failed") else "")
         self.download.setVisible(paper.arxiv is not None and not has_pdf)
         self.download.setEnabled(paper.pdf_state != FetchState.PENDING)
-        self.download.setText("Retry" if paper.pdf_state == FetchState.FAILED else "Download")
+        label = "Retry" if paper.pdf_state == FetchState.FAILED else "Download"
+        self.pdf_row.set_label(self.download, label)
         self.open_pdf.setVisible(has_pdf)
+        self.pdf_row.fit()
+        self.pdf_row.updateGeometry()
 
     def show_fulltext_hits(self, key: str, hits: Sequence[Snippet]) -> None:
         """The current query's matches in the PDF, each with a link to its page."""

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -189,6 +190,10 @@ class ReadBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         self.label = QLabel("You reached the last page.")
+        # A long title wraps in the room there is: the bar never widens the window.
+        self.label.setWordWrap(True)
+        self.label.setMinimumWidth(40)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mark_button = QPushButton(icon("status-read"), "Mark as read")
         self.mark_button.clicked.connect(self._accept)
         close = QToolButton()
@@ -524,6 +529,7 @@ class ReaderView(QWidget):
             return
         self._offered_read = True
         self.read_bar.label.setText(f"You reached the last page of “{self.title}”.")
+        self.read_bar.label.setToolTip(self.title)
         self.read_bar.show()
 
     def set_status(self, status: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -71,6 +72,7 @@ from desktop_app.gui.widgets.task_status import TaskStatus
 from desktop_app.gui.widgets.welcome import WelcomeView
 from desktop_app.gui.window.actions import Scope, build_actions, column_action_name
 from desktop_app.gui.window.drops import droppable, handle_drop
+from desktop_app.gui.window.geometry import fit_to_screen
 from desktop_app.gui.window.library_view import LibraryView
 from desktop_app.gui.window.paper_commands import PaperCommands
 from desktop_app.gui.window.paper_list import PaperList
@@ -132,6 +134,8 @@ class MainWindow(QMainWindow):
         self.host = WindowHost(self)
         self._connect()
         self._restore_state()
+        fit_to_screen(self)
+        self._fitted = False  # once more when first shown, with its frame
         self.view.start()
         self._update_actions()
 
@@ -358,6 +362,12 @@ class MainWindow(QMainWindow):
         s.setValue("list/view", self.node_id)
         s.setValue("list/query", self.search.text)
         s.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.host.closing.emit()
