@@ -504,41 +504,6 @@ def attach_sample_paper(library: object, folder: Path) -> None:
     library.update(READER_KEY, reading)
 
 
-def dark_palette() -> object:
-    """A dark palette like the desktops' own dark themes (Fusion's dark colours)."""
-    from PySide6.QtGui import QColor, QPalette
-
-    p = QPalette()
-    role, group = QPalette.ColorRole, QPalette.ColorGroup
-    colours = {
-        role.Window: "#2b2b2e",
-        role.WindowText: "#e6e6e6",
-        role.Base: "#1f1f22",
-        role.AlternateBase: "#27272a",
-        role.ToolTipBase: "#2b2b2e",
-        role.ToolTipText: "#e6e6e6",
-        role.PlaceholderText: "#9a9aa0",
-        role.Text: "#e6e6e6",
-        role.Button: "#333337",
-        role.ButtonText: "#e6e6e6",
-        role.BrightText: "#ff6b6b",
-        role.Light: "#47474c",
-        role.Midlight: "#3c3c41",
-        role.Mid: "#2f2f33",
-        role.Dark: "#1a1a1c",
-        role.Shadow: "#000000",
-        role.Highlight: "#2f6fd0",
-        role.HighlightedText: "#ffffff",
-        role.Link: "#7fb3ff",
-        role.LinkVisited: "#b99cff",
-    }
-    for r, c in colours.items():
-        p.setColor(r, QColor(c))
-    for r in (role.WindowText, role.Text, role.ButtonText):
-        p.setColor(group.Disabled, r, QColor("#7a7a80"))
-    return p
-
-
 @dataclass(frozen=True)
 class Case:
     """One screenshot: the screen it is taken on and what the window shows.
@@ -610,7 +575,7 @@ def measure(window: object) -> dict[str, object]:
 
 def shoot(case: Case, out: Path, show: bool = False) -> dict[str, object]:
     """Take ``case``'s screenshot into ``out``; returns :func:`measure`'s figures."""
-    from PySide6.QtCore import QEventLoop, QModelIndex, Qt
+    from PySide6.QtCore import QEventLoop, QModelIndex
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.core.library import Library
@@ -619,17 +584,13 @@ def shoot(case: Case, out: Path, show: bool = False) -> dict[str, object]:
     from desktop_app.gui.app import build_window
     from desktop_app.gui.features import find
     from desktop_app.gui.features.reader import ReaderFeature
+    from desktop_app.gui.theme import apply_appearance
     from desktop_app.gui.widgets.sidebar_model import ALL_ID
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setStyle("Fusion")
-    if case.dark:
-        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
-        app.setPalette(dark_palette())  # type: ignore[arg-type]
-    else:
-        app.styleHints().setColorScheme(Qt.ColorScheme.Light)
-        app.setPalette(app.style().standardPalette())
+    apply_appearance(app, "dark" if case.dark else "light")  # as the Appearance setting does
     icons.clear_cache()
 
     base = Path(tempfile.mkdtemp(prefix="papershelf-shot-"))

@@ -31,13 +31,14 @@ from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from desktop_app.core.settings import Settings
+from desktop_app.core.settings import Appearance, Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import find, install
 from desktop_app.gui.features.preferences import PreferencesFeature
 from desktop_app.gui.platform_check import missing_platform_libraries
 from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.theme import apply_appearance
 from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,8 @@ def run_app(library_path: Path) -> int:
     log.info("Papershelf %s on %s (log: %s)", __version__, library_path, log_path)
 
     settings, notices = Settings.load()
+    if settings.appearance != Appearance.SYSTEM.value:
+        apply_appearance(app, settings.appearance)
     try:
         library = Library.open(library_path)
     except PapershelfError as e:

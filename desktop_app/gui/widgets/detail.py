@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCompleter,
@@ -37,6 +37,7 @@ from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.highlight import match_spans
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
+from desktop_app.gui.theme import status_switch_style
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
 from desktop_app.gui.widgets.shrinking_row import ShrinkingRow
 
@@ -132,6 +133,13 @@ class StatusSwitch(ShrinkingRow):
         self.add_button(self.keep)
         self.add_button(self.dismiss)
         layout.addStretch(1)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Colour the buttons after the palette (the chosen one clearly stands out)."""
+        # The app's palette: the window hears of a new one before its children do.
+        self.setStyleSheet(status_switch_style(QGuiApplication.palette()))
+        self.measure()
 
     def set_status(self, status: str) -> None:
         inbox = status == Status.NEW.value
@@ -426,6 +434,7 @@ class DetailPane(QScrollArea):
         self.show_folder.setIcon(icons.icon("folder"))
         for value, button in self.status.buttons.items():
             button.setIcon(icons.icon(f"status-{value}"))
+        self.status.restyle()
         self.status.keep.setIcon(icons.icon("keep"))
         self.status.dismiss.setIcon(icons.icon("dismiss"))
 

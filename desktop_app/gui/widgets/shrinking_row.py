@@ -52,6 +52,11 @@ class ShrinkingRow(QWidget):
         _show_label(button, "" if self.compact else label)
         self.fit()
 
+    def measure(self) -> None:
+        """Measure the buttons again (after a change of style or font)."""
+        for button, label in list(self._labels.items()):
+            self.set_label(button, label)
+
     def _width_needed(self, labels: bool) -> int:
         widths = []
         for i in range(self.row.count()):
