@@ -483,7 +483,12 @@ class MainWindow(QMainWindow):
     def _undo_changed(self, description: str) -> None:
         undo = self.action_table["undo"]
         undo.setEnabled(bool(description))
-        undo.setText(f"&Undo {description}" if description else "&Undo")
+        # The menu says what is undone ("Undo tag change"); the toolbar button keeps its
+        # one word, so a longer label never pushes the search field aside.
+        what = description[:1].lower() + description[1:]
+        undo.setText(f"&Undo {what}" if description else "&Undo")
+        undo.setIconText("Undo")
+        undo.setToolTip(f"Undo {what} (Ctrl+Z)" if description else "Undo (Ctrl+Z)")
 
     def sort_by_relevance(self) -> None:
         self.paper_list.sort_by_relevance()

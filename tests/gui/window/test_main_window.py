@@ -223,7 +223,8 @@ def test_keys_cycle_the_status_rate_and_undo(
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
     qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.action_table["undo"].text())  # Edit menu
+    # The Edit menu says what Undo takes back.
+    qtbot.waitUntil(lambda: window.action_table["undo"].text() == "&Undo rate 1 paper 3 stars")
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
     window.action_table["undo"].trigger()
@@ -577,3 +578,21 @@ def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
     qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
     wait_rows(qtbot, window, 3)
     window.close()
+
+
+def test_the_undo_label_reads_naturally_and_never_moves_the_search_field(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window, key = one_paper_selected(qtbot, make_window, library)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    search_x = window.search.mapTo(window, window.search.rect().topLeft()).x()
+    window.detail.tags.setText("to-read, long-tag-name")
+    window.detail.tags.editingFinished.emit()
+    qtbot.waitUntil(lambda: library.get(key).tags == ["to-read", "long-tag-name"], timeout=WAIT_MS)
+    undo = window.action_table["undo"]
+    qtbot.waitUntil(lambda: undo.text() == "&Undo tag change")  # not "Undo Edit the tags"
+    button = window.toolbar.widgetForAction(undo)
+    assert button is not None and button.text() == "Undo"
+    qtbot.wait(50)
+    assert window.search.mapTo(window, window.search.rect().topLeft()).x() == search_x
