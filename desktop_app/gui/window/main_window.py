@@ -15,6 +15,7 @@ menu with its shortcut shown.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import partial
 from importlib import resources
@@ -345,10 +346,18 @@ class MainWindow(QMainWindow):
         self.action_table["show_sidebar"].setChecked(shown)
         shown = s.value("window/detail", True) not in (False, "false")
         self.action_table["show_details"].setChecked(shown)
-        node = str(s.value("list/view", ALL_ID))
+        # The view and the search are each library's own (another library's search would
+        # hide its papers behind a query typed elsewhere).
+        node = str(s.value(f"{self._library_group}/view", ALL_ID))
         if node != ALL_ID and self.sidebar_model.find(node) is not None:
             self.view.node_id = node
-        self.search.field.setText(str(s.value("list/query", "")))
+        self.search.field.setText(str(s.value(f"{self._library_group}/query", "")))
+
+    @property
+    def _library_group(self) -> str:
+        """The state's group of this library's own keys (its view and search)."""
+        digest = hashlib.sha1(str(self.library.root).encode(), usedforsecurity=False)
+        return f"library-{digest.hexdigest()[:12]}"
 
     def save_state(self) -> None:
         s = self.state
@@ -359,8 +368,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/sidebar", self.action_table["show_sidebar"].isChecked())
         s.setValue("window/detail", self.action_table["show_details"].isChecked())
         s.setValue("list/header", self.table.horizontalHeader().saveState())
-        s.setValue("list/view", self.node_id)
-        s.setValue("list/query", self.search.text)
+        s.setValue(f"{self._library_group}/view", self.node_id)
+        s.setValue(f"{self._library_group}/query", self.search.text)
         s.sync()
 
     def showEvent(self, event: QShowEvent) -> None:

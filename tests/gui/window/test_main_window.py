@@ -596,3 +596,24 @@ def test_the_undo_label_reads_naturally_and_never_moves_the_search_field(
     assert button is not None and button.text() == "Undo"
     qtbot.wait(50)
     assert window.search.mapTo(window, window.search.rect().topLeft()).x() == search_x
+
+
+def test_the_last_search_belongs_to_its_library(
+    qtbot: QtBot, make_window: Factory, library: Library, tmp_path: Path
+) -> None:
+    add_papers(library, 2)
+    window = make_window()
+    window.search.set_text("retrieval")
+    window.sidebar.select_node("view:unread")
+    window.close()
+    other = build_window(Library.open(tmp_path / "other library"), Settings(offline=True))
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitUntil(lambda: other.bridge.index_is_ready, timeout=WAIT_MS)
+    assert other.search.text == ""  # not the first library's search
+    assert other.node_id == ALL_ID
+    other.close()
+    qtbot.waitUntil(lambda: not other.runner.busy, timeout=WAIT_MS)
+    again = make_window()
+    assert again.search.text == "retrieval"
+    assert again.node_id == "view:unread"
