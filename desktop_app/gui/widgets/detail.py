@@ -253,6 +253,9 @@ class NotesEditor(QTabWidget):
             return
         if key != self.key:
             self.flush()
+        if key != self.key and not text.strip():
+            # Nothing to preview: an empty Preview tab would hide where notes are written.
+            self.setCurrentWidget(self.editor)
         self.key = key
         self._saved = text
         if self.editor.toPlainText() != text:

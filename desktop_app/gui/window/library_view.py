@@ -238,6 +238,7 @@ class LibraryView(QObject):
 
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self.paper_list.model.set_rows([])
+        self.detail.show_paper(None)  # the list shows no paper: neither does the pane
         self.paper_list.show_message(html.escape(message))
         self.count_label.setText("The query cannot be read")
 

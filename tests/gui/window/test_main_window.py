@@ -617,3 +617,50 @@ def test_the_last_search_belongs_to_its_library(
     again = make_window()
     assert again.search.text == "retrieval"
     assert again.node_id == "view:unread"
+
+
+@pytest.mark.parametrize("how", ["search", "bad-query", "status", "cli-status", "cli-trash"])
+def test_the_detail_pane_never_shows_a_paper_the_list_no_longer_has(
+    qtbot: QtBot, make_window: Factory, library: Library, how: str
+) -> None:
+    keys = add_papers(library, 3)
+    window = make_window()
+    window.sidebar.select_node("view:unread")
+    wait_rows(qtbot, window, 3)
+    select(qtbot, window, keys[1])  # "Paper 2 about recommendation"
+    if how == "search":
+        window.search.set_text("retrieval")  # papers 1 and 3
+    elif how == "bad-query":  # the list says the query cannot be read, and shows no paper
+        window.search.set_text('"unclosed quote')
+        qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT_MS)
+        qtbot.wait(100)
+        assert window.detail.key is None
+        return
+    elif how == "status":  # read in the reader: it leaves the Unread view
+        window.bridge.set_status([keys[1]], Status.READ)
+    elif how == "cli-status":  # the CLI or another machine
+        library.update(keys[1], lambda p: p.set_status(Status.READ))
+    else:
+        library.delete(keys[1])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert keys[1] not in keys_of(window)
+    shown = window.detail.key
+    assert shown is None or shown in keys_of(window)
+    if shown is not None:
+        assert window.table.currentIndex().isValid()
+
+
+def test_a_paper_without_notes_opens_them_for_writing(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = add_papers(library, 2)
+    library.write_notes(keys[0], "# Read again\n\nSection 3.")
+    window = make_window()
+    wait_rows(qtbot, window, 2)
+    notes = window.detail.notes
+    select(qtbot, window, keys[0])
+    notes.setCurrentWidget(notes.preview)
+    assert "Read again" in notes.preview.toPlainText()
+    select(qtbot, window, keys[1])  # no notes: an empty Preview would stay selected
+    assert notes.currentWidget() is notes.editor
