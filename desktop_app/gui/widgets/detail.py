@@ -546,15 +546,27 @@ class DetailPane(QScrollArea):
 
     def marked_on_page(self, page: int) -> list[str]:
         """The text marked in the shown full-text hits of ``page`` (a phrase as it is
-        written there, a word in the form it has there), in order, each once."""
-        found: list[str] = []
+        written there, a word in the form it has there), in order, each once. Words marked
+        side by side ("semantic scholar" searched without quotes) come first as one phrase,
+        so the reader finds them together rather than the first word alone."""
+        runs: list[str] = []
+        words: list[str] = []
         for hit in self._hits:
-            if hit.page == page:
-                for piece in hit.text.split(HIGHLIGHT_START)[1:]:
-                    marked = " ".join(piece.split(HIGHLIGHT_END, 1)[0].split())
-                    if marked and marked not in found:
-                        found.append(marked)
-        return found
+            if hit.page != page:
+                continue
+            run: list[str] = []
+            pieces = hit.text.split(HIGHLIGHT_START)[1:]
+            for i, piece in enumerate(pieces):
+                marked, _, after = piece.partition(HIGHLIGHT_END)
+                marked = " ".join(marked.split())
+                if marked:
+                    run.append(marked)
+                    words.append(marked)
+                if after.strip() or i == len(pieces) - 1:  # the run of marked words ends
+                    if len(run) > 1:
+                        runs.append(" ".join(run))
+                    run = []
+        return list(dict.fromkeys(runs + words))
 
     def clear_fulltext_hits(self) -> None:
         self._hits = []

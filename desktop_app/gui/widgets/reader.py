@@ -636,8 +636,8 @@ class ReaderView(QWidget):
             return
         chosen = words[0]
         if page is not None and self.loaded and 1 <= page <= self.page_count:
-            text = self.document.getAllText(page - 1).text().casefold()
-            chosen = next((w for w in words if w.casefold() in text), chosen)
+            text = " ".join(self.document.getAllText(page - 1).text().casefold().split())
+            chosen = next((w for w in words if " ".join(w.casefold().split()) in text), chosen)
         self._find_target_page = page
         self.find_bar.show()
         self.find_bar.field.blockSignals(True)
