@@ -66,14 +66,19 @@ def light_palette() -> QPalette:
 def apply_appearance(app: QGuiApplication, appearance: str) -> None:
     """Show the app in ``appearance`` (an :class:`Appearance` value)."""
     hints = app.styleHints()
+    # The style hints' colour scheme (what the style and the platform follow) is Qt 6.8's.
+    scheme = hasattr(hints, "setColorScheme")
     if appearance == Appearance.DARK.value:
-        hints.setColorScheme(Qt.ColorScheme.Dark)
+        if scheme:
+            hints.setColorScheme(Qt.ColorScheme.Dark)
         app.setPalette(dark_palette())
     elif appearance == Appearance.LIGHT.value:
-        hints.setColorScheme(Qt.ColorScheme.Light)
+        if scheme:
+            hints.setColorScheme(Qt.ColorScheme.Light)
         app.setPalette(light_palette())
     else:
-        hints.unsetColorScheme()
+        if scheme:
+            hints.unsetColorScheme()
         app.setPalette(QPalette())  # the platform's own
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core import tex
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.highlight import match_spans
@@ -56,6 +57,13 @@ def highlight(text: str, query: str, fieldname: str = "abstract") -> str:
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
+
+
+def _tex_source(text: str) -> str:
+    """The tooltip of a title or abstract shown with its TeX as Unicode: the TeX typed."""
+    if not tex.has_tex(text):
+        return ""
+    return f"<p style='white-space:pre-wrap'><b>As typed (TeX):</b> {html.escape(text)}</p>"
 
 
 def _date(value: str | None) -> str:
@@ -464,7 +472,9 @@ class DetailPane(QScrollArea):
         if paper is None:
             self.notes.load(None, "")
             return
-        self.title.setText(paper.title or paper.display_id)
+        title = paper.title or paper.display_id
+        self.title.setText(tex.readable(title))
+        self.title.setToolTip(_tex_source(title))
         self.authors.setText(", ".join(paper.authors) or "Authors not known yet")
         self.facts.setText(self._facts_html(paper))
         self.status.set_status(paper.status.value)
@@ -478,7 +488,9 @@ class DetailPane(QScrollArea):
         self.rating.set_rating(paper.rating)
         self.tags.set_tags(paper.tags)
         self.set_pdf_state(paper, has_pdf)
-        self.abstract.setText(highlight(paper.abstract, query) if paper.abstract else "")
+        abstract = tex.readable(paper.abstract)  # what the query's words are marked in
+        self.abstract.setText(highlight(abstract, query) if abstract else "")
+        self.abstract.setToolTip(_tex_source(paper.abstract))
         self.abstract_heading.setVisible(bool(paper.abstract))
         self.abstract.setVisible(bool(paper.abstract))
         self.notes.load(paper.key, notes)

@@ -430,3 +430,18 @@ def test_reader_keys_inside_the_window(
     qtbot.keyClick(view.find_bar.field, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.count() == 1
     assert window.action_table["find"].isEnabled()
+
+
+def test_the_abstract_shows_tex_as_text_with_the_source_in_a_tooltip(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    typed = r"Ranking in $\mathcal{O}(n^2)$ time with the $\alpha$-divergence."
+    key = add_paper(library, 1, abstract=typed)
+    window = make_window(fetch=False)
+    window.search.set_text("ranking")
+    select(qtbot, window, key)
+    abstract = window.detail.abstract
+    qtbot.waitUntil(lambda: "𝒪(n²)" in abstract.text(), timeout=WAIT_MS)
+    assert "α-divergence" in abstract.text() and "mathcal" not in abstract.text()
+    qtbot.waitUntil(lambda: "Ranking</span>" in abstract.text(), timeout=WAIT_MS)  # marked
+    assert "\\mathcal{O}(n^2)" in abstract.toolTip()
