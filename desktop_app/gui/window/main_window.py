@@ -447,8 +447,8 @@ class MainWindow(QMainWindow):
             self.show_error(f"Could not open {url.toDisplayString()}")
 
     def show_add_dialog(self, text: str | None = None) -> None:
-        known = set(self.model.keys())
-        dialog = AddDialog(self, text, known)
+        # The whole library, not only the papers listed (a stat per ID recognised).
+        dialog = AddDialog(self, text, self.library.exists)
         if dialog.exec() and dialog.ids:
             self.bridge.add_ids(dialog.ids)
 

@@ -664,3 +664,33 @@ def test_a_paper_without_notes_opens_them_for_writing(
     assert "Read again" in notes.preview.toPlainText()
     select(qtbot, window, keys[1])  # no notes: an empty Preview would stay selected
     assert notes.currentWidget() is notes.editor
+
+
+def test_the_add_dialog_counts_only_papers_not_in_the_library(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.gui.widgets.dialogs import AddDialog
+
+    (present,) = add_papers(library, 1, status=Status.READ)
+    window = make_window()
+    window.sidebar.select_node("view:unread")  # the paper in the library is not listed here
+    text = f"{present} 2504.05216 https://arxiv.org/abs/2504.05181 and again 2504.05216v2"
+    dialog = AddDialog(window, text, library.exists)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert ok.text() == "Add 2 papers"
+    assert [a.key for a in dialog.ids] == ["2504.05216", "2504.05181"]
+    assert "1 paper already in the library" in dialog.recognised.text()
+    dialog.editor.setPlainText(present)
+    assert ok.text() == "Show in the library" and ok.isEnabled()
+
+    infos: list[str] = []
+    monkeypatch.setattr(window, "show_info", lambda text, *a: infos.append(text))
+    window.view.show_info = window.show_info  # type: ignore[method-assign]
+    monkeypatch.setattr(AddDialog, "exec", lambda self: 1)
+    window.show_add_dialog(text)
+    qtbot.waitUntil(lambda: any(t.startswith("Added") for t in infos), timeout=WAIT_MS)
+    # As many as the button said (it said "Add 3 papers", then "Added 2").
+    assert [t for t in infos if t.startswith("Added")] == [
+        "Added 2 papers: 2504.05216, 2504.05181."
+    ]
