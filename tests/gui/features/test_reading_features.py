@@ -441,7 +441,7 @@ def test_the_abstract_shows_tex_as_text_with_the_source_in_a_tooltip(
     window.search.set_text("ranking")
     select(qtbot, window, key)
     abstract = window.detail.abstract
-    qtbot.waitUntil(lambda: "𝒪(n²)" in abstract.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "O(n²)" in abstract.text(), timeout=WAIT_MS)
     assert "α-divergence" in abstract.text() and "mathcal" not in abstract.text()
     qtbot.waitUntil(lambda: "Ranking</span>" in abstract.text(), timeout=WAIT_MS)  # marked
     assert "\\mathcal{O}(n^2)" in abstract.toolTip()
