@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QCompleter,
     QFormLayout,
@@ -143,6 +144,10 @@ class StatusSwitch(ShrinkingRow):
         layout.addStretch(1)
         self.restyle()
 
+    def keeps_label(self, button: QAbstractButton) -> bool:
+        # In a narrow pane the chosen status still says its name: "Reading" beside two icons.
+        return button.isChecked()
+
     def restyle(self) -> None:
         """Colour the buttons after the palette (the chosen one clearly stands out)."""
         # The app's palette: the window hears of a new one before its children do.
@@ -154,6 +159,7 @@ class StatusSwitch(ShrinkingRow):
         for value, button in self.buttons.items():
             button.setVisible(not inbox)
             button.setChecked(value == status)
+        self.updateGeometry()  # the chosen button's label counts in the narrowest width
         self.keep.setVisible(inbox)
         self.dismiss.setVisible(inbox)
         self.fit()

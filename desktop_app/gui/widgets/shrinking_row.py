@@ -57,6 +57,10 @@ class ShrinkingRow(QWidget):
         for button, label in list(self._labels.items()):
             self.set_label(button, label)
 
+    def keeps_label(self, button: QAbstractButton) -> bool:
+        """Whether ``button`` shows its label even in a narrow row (none by default)."""
+        return False
+
     def _width_needed(self, labels: bool) -> int:
         widths = []
         for i in range(self.row.count()):
@@ -65,7 +69,8 @@ class ShrinkingRow(QWidget):
             if item is None or item.isEmpty():
                 continue
             if isinstance(widget, QAbstractButton) and widget in self._widths:
-                widths.append(self._widths[widget][0 if labels else 1])
+                full = labels or self.keeps_label(widget)
+                widths.append(self._widths[widget][0 if full else 1])
             else:
                 widths.append(item.minimumSize().width())
         gaps = max(0, len(widths) - 1) * max(0, self.row.spacing())
@@ -74,11 +79,11 @@ class ShrinkingRow(QWidget):
     def fit(self) -> None:
         """Show the labels if they fit in the row's width (after a resize or a change of
         the widgets shown)."""
-        compact = self.width() < self._width_needed(True)
-        if compact != self.compact:
-            self.compact = compact
-            for button, label in self._labels.items():
-                _show_label(button, "" if compact else label)
+        self.compact = self.width() < self._width_needed(True)
+        for button, label in self._labels.items():
+            shown = label if not self.compact or self.keeps_label(button) else ""
+            if button.text() != shown:
+                _show_label(button, shown)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self._width_needed(False), super().minimumSizeHint().height())

@@ -53,3 +53,19 @@ def test_nothing_runs_off_a_narrow_pane(qtbot: QtBot, width: int, status: Status
     assert pane.pdf_state.height() > pane.pdf_state.fontMetrics().height() * 1.5
     # The buttons keep their names where their labels do not fit.
     assert pane.download.toolTip() and pane.status.keep.toolTip()
+
+
+def test_a_narrow_status_switch_still_names_the_chosen_status(qtbot: QtBot) -> None:
+    pane = DetailPane()
+    qtbot.addWidget(pane)
+    pane.resize(300, 600)
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.show_paper(_paper(Status.READING), has_pdf=False)
+    qtbot.wait(50)
+    buttons = pane.status.buttons
+    assert [buttons[s].text() for s in ("unread", "reading", "read")] == ["", "Reading", ""]
+    assert buttons["unread"].toolTip().startswith("Mark as unread")
+    pane.resize(600, 600)
+    qtbot.waitUntil(lambda: buttons["unread"].text() == "Unread")
+    assert buttons["read"].text() == "Read"
