@@ -63,7 +63,7 @@ def attach_pdf(
         raise PdfError(f"{source}: not a PDF file")
     paper = library.get(key)
     name = pdf_name(paper, source)
-    target = library.paper_dir(key) / name
+    target = library.writable_dir(key) / name
     with nullcontext(extractor) if extractor else TextExtractor() as reader:
         text = reader.extract(source, refresh=True)
         stamped = id_from_stamp(text.pages[0]).arxiv if text.pages else None
