@@ -13,6 +13,7 @@ from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from tests.helpers.arxiv_server import ArxivServer, Fault
+from tests.helpers.shelf import Shelf
 
 
 def ago(hours: int) -> str:
@@ -212,3 +213,12 @@ def test_check_updates_says_when_a_paper_was_published(
     for line in ("journal       = {Proc. SIGIR 2026},", "pages         = {1--10},"):
         assert line in bib
     assert "doi           = {10.1145/1.2}," in bib and "eprint        = {2612.00002}," in bib
+
+
+def test_the_feed_commands_run_as_the_installed_program(shelf: Shelf) -> None:
+    assert shelf.sub("feed", "add", "cs.IR").stdout.startswith("Following cs.IR (cat:cs.IR)")
+    assert shelf.sub("feed", "fetch").stdout.startswith("Offline: 1 feed queued")
+    assert json.loads(shelf.sub("feed", "list", "--json").stdout)[0]["queued"]
+    assert shelf.sub("inbox", "--sort", "likely").stdout.startswith("Nothing to learn from yet")
+    err = shelf.sub("related", "2504.99999", code=1).stderr
+    assert err.startswith("papershelf: error: no paper '2504.99999'")
