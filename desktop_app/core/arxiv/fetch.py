@@ -209,17 +209,22 @@ def apply_entry(paper: Paper, entry: ArxivEntry) -> None:
 
 def note_published(paper: Paper, entry: ArxivEntry) -> bool:
     """Record a DOI or journal reference arXiv reports for a paper that had none (authors add
-    them once the paper is published); True when the paper got one. A change function for
-    ``Library.update``; fields the user edited are left alone."""
+    them once the paper is published); a change function for ``Library.update``, leaving
+    fields the user edited alone.
+
+    Returns True when that is news: the paper's metadata had come from arXiv before without
+    them (``published_found`` is set then). A paper known only from a digest just gets them.
+    """
     found = False
     for name in ("doi", "journal_ref"):
         value = getattr(entry, name)
         if value and not getattr(paper, name) and name not in paper.edited:
             setattr(paper, name, value)
             found = True
-    if found and not paper.published_found:
-        paper.published_found = now_iso()
-    return found
+    if not found or paper.metadata_state is not FetchState.DONE:
+        return False
+    paper.published_found = paper.published_found or now_iso()
+    return True
 
 
 def pdf_name(aid: ArxivId) -> str:

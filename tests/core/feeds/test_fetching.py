@@ -279,3 +279,16 @@ def test_inbox_counts_per_feed(library: Library, arxiv_server: ArxivServer, run:
     library.set_status("2612.00002", Status.UNREAD)
     feeds = specs.load(library)
     assert fetching.inbox_counts(library.papers(), feeds) == {"cs.IR": 1, "cs.CL": 1, "cs.AI": 0}
+
+
+def test_a_doi_a_digest_did_not_give_is_filled_but_is_no_news(
+    library: Library, arxiv_server: ArxivServer, run: Run
+) -> None:
+    from desktop_app.core.interop.digest import import_digest
+
+    ref = submit(arxiv_server, 1, 1, doi="10.1145/1.1")
+    import_digest(library, f"# A paper\n\n**Link**: https://arxiv.org/abs/{ref}\n")
+    client = ArxivClient(arxiv_server.settings(), clock=run.clock, sleep=run.clock.sleep)
+    assert check_updates(library, client).published == []
+    paper = library.get(ref)
+    assert paper.doi == "10.1145/1.1" and paper.published_found is None
