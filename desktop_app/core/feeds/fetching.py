@@ -6,7 +6,9 @@ request, so the same gate keeps requests one at a time and 3 s apart, passing fa
 retried with backoff and a 403 stops all fetching. It asks only for what is newer than the
 newest submission the feed has seen (``newest`` in feeds.json; the first fetch goes back
 ``Settings.feeds_first_days``), page after page, and stops at the first page holding anything
-older (the rest is older still) or a short one.
+older (the rest is older still) or a short one. A paper on those pages submitted up to
+:data:`LATE_DAYS` before the newest seen but not known yet (announced late, after
+moderation) is brought too.
 
 Each new paper lands in the Inbox (``new``) with the feed and the day as its ``source``, as a
 digest's papers do. A paper dismissed before never comes back; a paper in the library already
@@ -42,7 +44,7 @@ from desktop_app.core.errors import (
 from desktop_app.core.feeds import specs
 from desktop_app.core.feeds.specs import Feed
 from desktop_app.core.library import Library
-from desktop_app.core.paper import FetchState, Paper, Status, now_iso
+from desktop_app.core.paper import FetchState, Paper, Status, now_iso, parse_time
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 
@@ -53,6 +55,8 @@ PAGE_SIZE = 100
 #: A feed brings at most this many papers per fetch (a mistyped query such as ``all:the``
 #: would otherwise page through arXiv for hours).
 MAX_PER_FETCH = 2000
+#: Days before a feed's newest submission within which a paper seen late is still brought.
+LATE_DAYS = 3
 #: Papers written under one hold of the library's lock.
 WRITE_BATCH = 50
 
@@ -205,6 +209,11 @@ def submitted(entry: ArxivEntry) -> str:
     return f"{entry.published or '0000-00-00'}T00:00:00Z"
 
 
+def _time(iso: str) -> dt.datetime:
+    when = parse_time(iso)
+    return when if when is not None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _iso(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -220,7 +229,12 @@ def _fetch_one(
     """Fetch one feed; raises AccessDenied, Unreachable or Cancelled after landing what came."""
     result = FeedResult(feed.name)
     cutoff = feed.newest or _iso(now - dt.timedelta(days=settings.feeds_first_days))
+    # A paper held in moderation is announced after papers submitted later: the pages asked
+    # for anyway bring it if it is at most LATE_DAYS older than the newest seen (papers
+    # known already are not added twice).
+    late = _iso(_time(feed.newest) - dt.timedelta(days=LATE_DAYS)) if feed.newest else cutoff
     fresh: list[ArxivEntry] = []
+    stragglers: list[ArxivEntry] = []
     complete = False
     try:
         start = 0
@@ -231,6 +245,7 @@ def _fetch_one(
             result.requests += 1
             new = [e for e in page.entries if submitted(e) >= cutoff]
             fresh += new
+            stragglers += [e for e in page.entries if late <= submitted(e) < cutoff]
             start += len(page.entries)
             if not page.entries or len(new) < len(page.entries) or len(page.entries) < PAGE_SIZE:
                 break
@@ -247,7 +262,7 @@ def _fetch_one(
         result.error = str(e)
         log.warning("feed %s: %s", feed.name, e)
     finally:
-        _land(library, feed, fresh, result, now)
+        _land(library, feed, fresh + stragglers, result, now)
     if complete:
         newest = max([cutoff, *(submitted(e) for e in fresh)])
         specs.record(library, feed.name, newest=newest, fetched=_iso(now), queued=None)

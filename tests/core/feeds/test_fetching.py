@@ -292,3 +292,20 @@ def test_a_doi_a_digest_did_not_give_is_filled_but_is_no_news(
     assert check_updates(library, client).published == []
     paper = library.get(ref)
     assert paper.doi == "10.1145/1.1" and paper.published_found is None
+
+
+def test_a_paper_announced_late_is_still_brought(
+    library: Library, arxiv_server: ArxivServer, run: Run
+) -> None:
+    submit(arxiv_server, 1, 1)
+    specs.add(library, "cs.IR")
+    run()
+    # Submitted two days ago but announced only now (held in moderation), with a new one.
+    late = submit(arxiv_server, 2, 2)
+    fresh = submit(arxiv_server, 3, 0)
+    report = run(now=NOW + dt.timedelta(hours=1))
+    assert sorted(report.added) == [late, fresh]
+    assert len(arxiv_server.requests_of("api")) == 2
+    # Older than that is left to the first fetch's window: not brought again.
+    submit(arxiv_server, 4, 6)
+    assert run(now=NOW + dt.timedelta(hours=2)).added == []
