@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="never contact arXiv: fetches wait in the queue (as the offline setting does)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=options.CommandParser
+    )
     for register in GROUPS:
         register(sub)  # each command sets ``func`` to its Command
     return parser

@@ -2,13 +2,42 @@
 
 A command's parser calls these where it declares its arguments, so the same option reads
 and behaves the same everywhere (the order of the calls is the order of ``--help``).
+Every command's parser is a :class:`CommandParser`: options may come after positional
+arguments, as with any Unix tool (``export bibtex tag:algo -o f.bib``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, TypeAlias
+
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser that takes its options anywhere among its positional arguments.
+
+    Plain argparse stops filling a ``nargs="*"``/``"+"`` positional at the first option, so
+    ``search dense --limit 1 retrieval`` was "unrecognized arguments: retrieval". The
+    subparsers action calls ``parse_known_args``; here that runs
+    ``parse_known_intermixed_args``, which itself calls ``parse_known_args`` (twice): the
+    flag sends those inner calls to argparse's own.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
 
 if TYPE_CHECKING:
     #: The type ``add_subparsers()`` returns (argparse keeps its name private).
