@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    ctx = Context(args.library)
+    ctx = Context(args.library, creates=getattr(args, "creates_library", False))
     if args.command is None:
         return _open_gui(ctx.library_path, parser)
     func: Command = args.func

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from desktop_app.cli.output import ProgressLine
 from desktop_app.core import paths
-from desktop_app.core.errors import PapershelfError
-from desktop_app.core.library import Library
+from desktop_app.core.errors import LibraryError, PapershelfError
+from desktop_app.core.library import LIBRARY_FILE, Library
 from desktop_app.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,10 +31,19 @@ EXIT_USAGE = 2  # argparse's status for bad usage
 
 
 class Context:
-    """What a command works on, built lazily from the global options."""
+    """What a command works on, built lazily from the global options.
 
-    def __init__(self, library_arg: Path | None) -> None:
+    Only a command that brings papers in (``creates``: ``add``, the imports, ``init``)
+    creates a missing library, saying so in one line; any other command on a folder that
+    holds no library fails with one line naming it, so a mistyped ``--library`` creates
+    nothing (and ``list`` never creates ``~/Documents/Papershelf``). Papis and git work
+    the same way (``papis init``, ``git init``); Zotero creates its data folder only when
+    the app first starts, as the desktop app here does.
+    """
+
+    def __init__(self, library_arg: Path | None, *, creates: bool = False) -> None:
         self.library_arg = library_arg
+        self.creates = creates
 
     @cached_property
     def library_path(self) -> Path:
@@ -45,7 +54,14 @@ class Context:
 
     @cached_property
     def library(self) -> Library:
-        library = Library.open(self.library_path)
+        root = self.library_path.expanduser()
+        if not (root / LIBRARY_FILE).is_file():
+            if not self.creates:
+                raise LibraryError(no_library_message(root))
+            library = Library.open(root)
+            print(f"papershelf: created a new library in {root}", file=sys.stderr)
+        else:
+            library = Library.open(root, create=False)
         # Every change a command makes goes to the search index at once.
         library.observers.append(_IndexObserver(self))
         return library
@@ -77,6 +93,18 @@ class Context:
         for notice in notices:
             print(f"papershelf: warning: {notice}", file=sys.stderr)
         return settings
+
+
+def no_library_message(root: Path) -> str:
+    """Why a command cannot run on ``root``, and how to make a library there."""
+    if not root.exists():
+        what = "no such folder"
+    elif not root.is_dir():
+        what = "not a folder"
+    else:
+        what = f"no Papershelf library in this folder (no {LIBRARY_FILE})"
+    hint = f"; 'papershelf init {root}' creates one" if not root.is_file() else ""
+    return f"{root}: {what}{hint}"
 
 
 class _IndexObserver:

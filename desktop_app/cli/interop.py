@@ -85,6 +85,7 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
 def _add_import_options(p: argparse.ArgumentParser, func: Command) -> None:
     p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
     options.add_json(p, "what was done")
+    options.creates_library(p)
     p.set_defaults(func=func)
 
 

@@ -1,5 +1,5 @@
-"""Bringing papers in and looking at them: ``import-digest``, ``add``, ``list``, ``inbox`` and
-``show``.
+"""Making a library, bringing papers in and looking at them: ``init``, ``import-digest``,
+``add``, ``list``, ``inbox`` and ``show``.
 
 Each command's parser is declared right above its handler. The commands that change papers
 (tags, status, notes, the trash) are in :mod:`desktop_app.cli.edit`.
@@ -19,18 +19,47 @@ from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import DigestError, InvalidArxivId
-from desktop_app.core.library import AddOutcome, Library
+from desktop_app.core.library import LIBRARY_FILE, AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper, Status, tag_filter
 from desktop_app.core.words import plural, title_sort_key
 
 
 def register(sub: options.Subparsers) -> None:
     """Add this group's commands to the ``papershelf`` parser."""
+    _add_init(sub)
     _add_import_digest(sub)
     _add_add(sub)
     _add_list(sub)
     _add_inbox(sub)
     _add_show(sub)
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+def _add_init(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "init",
+        help="create a library (the first 'add' or import creates one too)",
+        description="Create an empty library in PATH (default: --library, else the default "
+        "library). Commands that only read ('list', 'search', 'export' ...) never create one, "
+        "so a mistyped --library is an error rather than a new, empty library; 'add' and the "
+        "imports create a missing library and say so.",
+    )
+    p.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the library folder")
+    p.set_defaults(func=_init)
+
+
+def _init(ctx: Context, args: argparse.Namespace) -> int:
+    root = (args.path or ctx.library_path).expanduser()
+    if (root / LIBRARY_FILE).is_file():
+        library = Library.open(root, create=False)
+        print(f"{root} is a Papershelf library already ({plural(len(library), 'paper')}).")
+        return EXIT_OK
+    Library.open(root)
+    print(f"Created an empty Papershelf library in {root}.")
+    print(f"Add papers with 'papershelf --library {root} add ID' or 'import-digest FILE'.")
+    return EXIT_OK
 
 
 # -- import-digest --------------------------------------------------------------------------
@@ -53,6 +82,7 @@ def _add_import_digest(sub: options.Subparsers) -> None:
         action="store_true",
         help="queue the PDF of every paper of the digests, and fetch them (unless offline)",
     )
+    options.creates_library(p)
     p.set_defaults(func=_import_digest)
 
 
@@ -102,6 +132,7 @@ def _add_add(sub: options.Subparsers) -> None:
     options.add_refs(p, metavar="ID-OR-URL")
     options.add_json(p, "the papers")
     p.add_argument("--no-pdf", action="store_true", help="fetch the metadata only")
+    options.creates_library(p)
     p.set_defaults(func=_add)
 
 

@@ -44,6 +44,11 @@ if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
+def creates_library(parser: argparse.ArgumentParser) -> None:
+    """The command brings papers in: it creates a missing library (see ``cli/context.py``)."""
+    parser.set_defaults(creates_library=True)
+
+
 def add_json(parser: argparse.ArgumentParser, what: str) -> None:
     """``--json``: print ``what`` (``"the papers"``) as JSON (shapes: cli/output.py)."""
     parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")

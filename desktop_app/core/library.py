@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 LIBRARY_FORMAT = "papershelf-library"
 LIBRARY_VERSION = 1
+LIBRARY_FILE = "library.json"
 PAPER_FILE = "paper.json"
 NOTES_FILE = "notes.md"
 DISMISSED_DIR = ".dismissed"  # inside trash/
@@ -102,7 +103,7 @@ class Library:
                 library.json), or was written by a newer version.
         """
         root = Path(root).expanduser()
-        marker = root / "library.json"
+        marker = root / LIBRARY_FILE
         if marker.exists():
             try:
                 info = json.loads(marker.read_text(encoding="utf-8"))
@@ -126,8 +127,9 @@ class Library:
             root.mkdir(parents=True, exist_ok=True)
             atomic_write_json(marker, {"format": LIBRARY_FORMAT, "version": LIBRARY_VERSION})
         lib = cls(root)
-        lib.papers_dir.mkdir(exist_ok=True)
-        lib.trash_dir.mkdir(exist_ok=True)
+        for folder in (lib.papers_dir, lib.trash_dir):
+            if not folder.is_dir():  # a read-only library that has them opens all the same
+                folder.mkdir(exist_ok=True)
         return lib
 
     @property

@@ -100,7 +100,7 @@ def test_add_without_network_says_the_papers_were_queued(
     Settings(api_interval_s=0, download_interval_s=0, max_retries=0).save()
     assert run(library_path, "add", "2504.05220") == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert err == f"papershelf: created a new library in {library_path}\n"
     assert "Queued: arXiv cannot be reached: cannot connect to 127.0.0.1" in out
     assert "the rest waits in the queue" in out
     paper = Library.open(library_path).get("2504.05220")
@@ -111,6 +111,7 @@ def test_fetch_reports_failures_with_their_reason(
     server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(library_path, "--offline", "add", "2504.05220")
+    capsys.readouterr()
     server.fail_next("pdf", Fault.html())
     assert run(library_path, "fetch") == 1
     _, err = capsys.readouterr()
