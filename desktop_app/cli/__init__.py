@@ -16,15 +16,25 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import logging.handlers
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import __version__
 from desktop_app.cli import conflicts, edit, fetch, interop, library, options, search
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context
-from desktop_app.core import paths
+from desktop_app.cli.context import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    BatchStopped,
+    Command,
+    Context,
+    cache_message,
+    in_cache,
+)
+from desktop_app.core import errors, paths
 from desktop_app.core.errors import PapershelfError
 
 __all__ = ["GROUPS", "build_parser", "main"]
@@ -72,19 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _setup_logging(args.verbose)
     ctx = Context(args.library, creates=getattr(args, "creates_library", False))
-    if args.command is None:
-        return _open_gui(ctx.library_path, parser)
-    func: Command = args.func
     try:
+        if args.command is None:
+            return _open_gui(ctx.library_path, parser)
+        func: Command = args.func
         return func(ctx, args)
-    except PapershelfError as e:
-        print(f"papershelf: error: {e}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("papershelf: interrupted", file=sys.stderr)
         return 130
@@ -94,8 +98,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as e:
+        return _report(e, verbose=args.verbose)
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as e:  # closing the index after a failed command may fail too
+            log.info("closing: %s", e)
+
+
+def _setup_logging(verbose: bool) -> None:
+    """Warnings on stderr as ``papershelf: warning: …``; ``-v`` logs everything with its origin."""
+    handler = logging.StreamHandler()
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(_OneLine())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"papershelf: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _report(error: Exception, *, verbose: bool) -> int:
+    """Any error of a command as one line on stderr (``-v``: with its traceback).
+
+    The project's own errors are a user's to fix and say all there is to say. Any other
+    (a full disk, a read-only folder, a bug) also gets one line naming what and where,
+    and its traceback goes to the log file (and to stderr with ``-v``) for a bug report.
+    """
+    line = f"papershelf: error: {errors.describe(error)}"
+    if isinstance(error, OSError) and in_cache(error):
+        line = f"papershelf: error: {cache_message(error)}"
+    unexpected = error.__cause__ if isinstance(error, BatchStopped) else error
+    if unexpected is not None and not isinstance(unexpected, PapershelfError):
+        logged = _log_traceback(error)
+        if verbose:
+            traceback.print_exception(error, file=sys.stderr)
+        elif not isinstance(unexpected, OSError) and logged is not None:
+            line += f" (a bug? the details are in {logged}; -v shows them)"
+    print(line, file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def _log_traceback(error: Exception) -> Path | None:
+    """Append the error's traceback to the log file; its path, or None when it cannot be."""
+    path = paths.log_dir() / paths.LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    try:
+        record = log.makeRecord(
+            log.name,
+            logging.ERROR,
+            __file__,
+            0,
+            "command %s failed",
+            (" ".join(sys.argv[1:]),),
+            (type(error), error, error.__traceback__),
+        )
+        handler.handle(record)
+    finally:
+        handler.close()
+    return path
 
 
 def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app.cli import fetch, options, output
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context
+from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, stops_with_count
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import DigestError, InvalidArxivId
@@ -94,11 +94,13 @@ def _import_digest(ctx: Context, args: argparse.Namespace) -> int:
     exit_status = EXIT_OK
     for path in args.files:
         try:
-            report = digest.import_digest(ctx.library, path, status)
+            parsed = digest.parse_digest(digest.read_digest_text(path), source=path.name)
         except DigestError as e:
             print(f"papershelf: error: {e}", file=sys.stderr)
             exit_status = EXIT_USER_ERROR
             continue
+        with stops_with_count(ctx.library, str(path), len(parsed.entries)):
+            report = digest.import_digest(ctx.library, parsed, status)
         reports.append(report)
         if not args.json:
             print(f"{path.name}: {report.summary()}")

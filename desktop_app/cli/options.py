@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 
-
 class CommandParser(argparse.ArgumentParser):
     """A command's parser that takes its options anywhere among its positional arguments.
 

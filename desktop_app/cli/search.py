@@ -197,13 +197,17 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.core.pdf.attach import attach_pdf
 
     library = ctx.library
-    ctx.index.sync()  # so the change below is indexed at once
+    try:
+        ctx.index.sync()  # so the change below is indexed at once
+    except OSError as e:  # the cache is disposable: attach all the same
+        ctx.without_index(e)
     done = attach_pdf(library, args.ref, args.file)
     paper = done.paper
+    indexed = "indexed" if ctx.index_error is None else "read; indexed by the next search"
     if done.text.ok:
         print(
             f"Attached {args.file} to {paper.display_id} as {done.path.name} "
-            f"({plural(done.text.page_count, 'page')}, text indexed)."
+            f"({plural(done.text.page_count, 'page')}, text {indexed})."
         )
         return EXIT_OK
     print(f"Attached {args.file} to {paper.display_id} as {done.path.name}.")

@@ -305,7 +305,13 @@ class Library:
         with self.locked():
             if self.exists(paper.key):
                 raise DuplicatePaper(f"{paper.display_id} is already in the library")
-            self._write(paper)
+            try:
+                self._write(paper)
+            except OSError:
+                # A full disk: no empty folder left behind to be reported as damaged.
+                with contextlib.suppress(OSError):
+                    self.paper_dir(paper.key).rmdir()
+                raise
         self._changed(paper.key)
         return paper
 

@@ -19,6 +19,9 @@ ENV_CACHE = "PAPERSHELF_CACHE_DIR"
 ENV_CONFIG = "PAPERSHELF_CONFIG_DIR"
 ENV_LOG = "PAPERSHELF_LOG_DIR"
 
+#: The log file in :func:`log_dir`: the app's log, and the tracebacks of failed commands.
+LOG_FILE = "papershelf.log"
+
 
 def default_library(configured: str | None = None) -> Path:
     """``$PAPERSHELF_LIBRARY``, else ``configured`` (the library chosen in Preferences,

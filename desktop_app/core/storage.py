@@ -37,9 +37,11 @@ def atomic_write_bytes(
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(path)  # a failed write() names no file; the user needs it
         raise
     if sync_dir and durable:
         fsync_dir(path.parent)

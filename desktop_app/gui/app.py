@@ -42,7 +42,7 @@ from desktop_app.gui.window.main_window import MainWindow
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
-LOG_FILE = "papershelf.log"
+LOG_FILE = paths.LOG_FILE
 GIL_SWITCH_INTERVAL_S = 0.0001
 STATE_FILE = "window-state.ini"
 #: Set to a number of milliseconds, the app closes its window that long after showing it

@@ -122,10 +122,23 @@ def assign_citation_keys(library: Library, papers: Sequence[Paper]) -> list[Pape
     everything = library.papers() + library.trash()
     taken = {p.citation_key for p in everything if p.citation_key}
     result: list[Paper] = []
-    for start in range(0, len(papers), BATCH_SIZE):
-        with library.batch():  # the keys of many papers are saved with few folder syncs
-            for paper in papers[start : start + BATCH_SIZE]:
-                result.append(_keyed(library, paper, taken))
+    try:
+        for start in range(0, len(papers), BATCH_SIZE):
+            with library.batch():  # the keys of many papers are saved with few folder syncs
+                for paper in papers[start : start + BATCH_SIZE]:
+                    result.append(_keyed(library, paper, taken))
+    except OSError as e:
+        # A read-only library (a CD, a synced copy without write access) still exports:
+        # the remaining papers are keyed in memory only, which the export says.
+        log.warning(
+            "citation keys not saved in %s (%s): they may differ next time",
+            library.root,
+            e.strerror or e,
+        )
+        for paper in papers[len(result) :]:
+            paper.citation_key = paper.citation_key or unique_key(citation_key_base(paper), taken)
+            taken.add(paper.citation_key)
+            result.append(paper)
     return result
 
 
