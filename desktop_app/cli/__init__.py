@@ -144,13 +144,12 @@ def _report(error: Exception, *, verbose: bool) -> int:
 
 
 def _log_traceback(error: Exception) -> Path | None:
-    """Append the error's traceback to the log file; its path, or None when it cannot be."""
+    """Append the error's traceback to the log file; its path, or None when it cannot be
+    (the disk that is full may hold the log folder too)."""
     path = paths.log_dir() / paths.LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
+        handler = _LogFile(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -166,8 +165,20 @@ def _log_traceback(error: Exception) -> Path | None:
         )
         handler.handle(record)
     finally:
-        handler.close()
-    return path
+        try:
+            handler.close()
+        except OSError:  # the buffered end of the traceback could not be written
+            handler.failed = True
+    return None if handler.failed else path
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file, failing quietly (logging would print its own traceback on stderr)."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.failed = True
 
 
 def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:

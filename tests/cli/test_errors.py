@@ -1,0 +1,184 @@
+"""Every failure is one clear line, never a traceback: a full disk, a read-only library, an
+unusable cache, a bug; and a batch stopped part-way says how far it got.
+
+These run the real program in a subprocess: the full disk is a file-size limit
+(``RLIMIT_FSIZE``, which holds for root too), the read-only library a read-only mount or
+cleared write bits (tests/helpers/readonly.py).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import paths
+from tests.helpers.files import ROOT
+from tests.helpers.pdfgen import write_pdf
+from tests.helpers.readonly import run_read_only
+from tests.helpers.shelf import Shelf
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX limits and mounts")
+
+
+def _digest(tmp_path: Path, abstracts: list[str]) -> Path:
+    """A digest of one entry per abstract (IDs 2504.00001, 2504.00002, ...)."""
+    blocks = [
+        f"# Paper number {n}\n\n**Authors**: Ada Lovelace\n\n"
+        f"**Link**: [PDF](https://arxiv.org/pdf/2504.{n:05d})\n\n**Abstract**: {abstract}\n"
+        for n, abstract in enumerate(abstracts, 1)
+    ]
+    path = tmp_path / "digest.md"
+    path.write_text("\n---\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def _run_with_file_limit(shelf: Shelf, limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """The program, unable to write a file bigger than ``limit`` bytes (a disk that is full
+    for any bigger file): writes fail with EFBIG as they would with ENOSPC."""
+
+    def limit_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run(
+        shelf.command(*args),
+        env=shelf.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_files,
+    )
+
+
+def test_a_full_disk_stops_an_import_with_one_line_saying_how_far(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """The 5th paper's record is too big to write: four are in, the line says so, and the
+    library holds exactly those four, whole (it was a traceback after 4 papers)."""
+    digest = _digest(tmp_path, ["Short."] * 4 + ["Long. " * 1000] + ["Short."] * 28)
+    result = _run_with_file_limit(shelf, 3000, "import-digest", str(digest))
+    assert result.returncode == 1
+    paper_json = shelf.library / "papers" / "2504.00005" / "paper.json"
+    assert result.stderr == (
+        f"papershelf: error: {digest}: added 4 of 33 papers before: "
+        f"{paper_json}: File too large (EFBIG)\n"
+    )
+    papers = shelf.json("list")
+    assert [p["key"] for p in papers] == [f"2504.{n:05d}" for n in range(1, 5)]  # type: ignore[union-attr,index]
+    assert shelf("list").stderr == ""  # no half-made paper folder to warn about
+    log = (paths.log_dir() / paths.LOG_FILE).read_text(encoding="utf-8")
+    assert "Traceback" in log and "EFBIG" not in result.stdout
+    # Importing again, with room, adds the rest.
+    assert shelf("import-digest", str(digest)).stdout.startswith("digest.md: 29 added, 4 already")
+
+
+def test_a_full_disk_on_a_single_write_names_the_file(shelf: Shelf) -> None:
+    shelf("add", "2504.05220")
+    result = _run_with_file_limit(shelf, 10, "note", "2504.05220", "--set", "A long note. " * 5)
+    notes = shelf.library / "papers" / "2504.05220" / "notes.md"
+    assert result.returncode == 1
+    assert result.stderr == f"papershelf: error: {notes}: File too large (EFBIG)\n"
+    assert not notes.exists()
+
+
+def test_verbose_shows_the_traceback(shelf: Shelf) -> None:
+    shelf("add", "2504.05220")
+    result = _run_with_file_limit(shelf, 10, "-v", "note", "2504.05220", "--set", "x" * 100)
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("papershelf: error: ")
+
+
+def _read_only(shelf: Shelf, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_read_only(shelf.library, shelf.command(*args), shelf.env, ROOT)
+
+
+def test_a_read_only_library_can_be_read_searched_and_exported(
+    imported: Shelf, tmp_path: Path
+) -> None:
+    """Reading needs no lock (it was `[Errno 30] … .papershelf.lock` for export), and a
+    change says in one line why it cannot be made."""
+    shelf = imported
+    shelf("tag", "2504.05220", "--add", "algo")
+    out = tmp_path / "out"
+    out.mkdir()
+    for command in (
+        ("list",),
+        ("inbox",),
+        ("show", "2504.05220"),
+        ("search", "dense", "retrieval"),
+        ("tags",),
+        ("stats",),
+        ("export", "bibtex"),
+        ("export", "csv", "-o", str(out / "papers.csv")),
+        ("export", "bibtex", "tag:algo", "-o", str(out / "refs.bib")),
+        ("duplicates",),
+        ("trash",),
+    ):
+        result = _read_only(shelf, *command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert (out / "refs.bib").read_text(encoding="utf-8").startswith("@misc{zhang2025")
+    assert "citation keys not saved" in _read_only(shelf, "export", "bibtex").stderr
+    result = _read_only(shelf, "tag", "2504.05220", "--add", "x")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"papershelf: error: {shelf.library}/.papershelf.lock: ")
+    assert result.stderr.endswith(("Read-only file system (EROFS)\n", "Permission denied (EACCES)\n"))
+
+
+def test_an_unusable_cache_is_one_line_and_attach_works_without_it(
+    imported: Shelf, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    env = {paths.ENV_CACHE: str(blocked / "cache")}
+    for command in (("search", "dense"), ("stats",), ("reindex",)):
+        result = imported(*command, code=1, env=env)
+        assert result.stderr.startswith(
+            "papershelf: error: the search index cannot be kept in the cache folder: "
+        ), result.stderr
+        assert "Not a directory (ENOTDIR)" in result.stderr
+    pdf = write_pdf(tmp_path / "paper.pdf", ["Attached without a cache."])
+    result = imported("attach", "2504.05220", str(pdf), env=env)
+    assert "Attached " in result.stdout and "indexed by the next search" in result.stdout
+    assert "the search index cannot be kept in the cache folder" in result.stderr
+    assert (imported.library / "papers" / "2504.05220" / "2504.05220.pdf").exists()
+    # With a cache again, the search finds the PDF's text.
+    hits = imported.json("search", "attached", "without")
+    assert [h["key"] for h in hits["hits"]] == ["2504.05220"]  # type: ignore[index]
+
+
+def test_a_bug_is_one_line_pointing_at_the_log(
+    shelf: Shelf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error nobody foresaw (here in the standard library's text wrapping) is one line
+    that names it and where its traceback went."""
+    shelf("add", "2504.05220")
+
+    def broken(*args: object, **kwargs: object) -> list[str]:
+        raise ValueError("the terminal lied")
+
+    monkeypatch.setattr(textwrap, "wrap", broken)
+    result = shelf("show", "2504.05220", code=1)
+    log_file = paths.log_dir() / paths.LOG_FILE
+    assert result.stderr == (
+        "papershelf: error: ValueError: the terminal lied "
+        f"(a bug? the details are in {log_file}; -v shows them)\n"
+    )
+    assert "ValueError: the terminal lied" in log_file.read_text(encoding="utf-8")
+
+
+def test_json_output_is_not_mixed_with_the_error(shelf: Shelf, tmp_path: Path) -> None:
+    digest = _digest(tmp_path, ["Short."] * 2 + ["Long. " * 1000])
+    result = _run_with_file_limit(shelf, 3000, "import-digest", "--json", str(digest))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"papershelf: error: {digest}: added 2 of 3 papers before: ")
+    assert json.loads(shelf("list", "--json").stdout)[0]["key"] == "2504.00001"
