@@ -177,7 +177,7 @@ class _LogFile(logging.handlers.RotatingFileHandler):
 
     failed = False
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    def handleError(self, record: logging.LogRecord) -> None:
         self.failed = True
 
 

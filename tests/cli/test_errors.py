@@ -131,7 +131,8 @@ def test_a_read_only_library_can_be_read_searched_and_exported(
     result = _read_only(shelf, "tag", "2504.05220", "--add", "x")
     assert result.returncode == 1
     assert result.stderr.startswith(f"papershelf: error: {shelf.library}/.papershelf.lock: ")
-    assert result.stderr.endswith(("Read-only file system (EROFS)\n", "Permission denied (EACCES)\n"))
+    read_only = ("Read-only file system (EROFS)\n", "Permission denied (EACCES)\n")
+    assert result.stderr.endswith(read_only)
 
 
 def test_an_unusable_cache_is_one_line_and_attach_works_without_it(
