@@ -52,6 +52,11 @@ GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
 )
 
 
+def _needs_a_display() -> bool:
+    """An X11 or Wayland desktop (Linux, the BSDs); Windows and macOS always have one."""
+    return os.name == "posix" and sys.platform != "darwin"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="papershelf",
@@ -181,7 +186,20 @@ class _LogFile(logging.handlers.RotatingFileHandler):
         self.failed = True
 
 
+#: Any of these set tells Qt where to draw (QT_QPA_PLATFORM=offscreen draws nowhere).
+DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+
+
 def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:
+    if _needs_a_display() and not any(os.environ.get(name) for name in DISPLAY_VARIABLES):
+        # Qt would abort the process (SIGABRT, exit 134) on finding no display.
+        print(
+            "papershelf: error: no display found ($DISPLAY and $WAYLAND_DISPLAY are not "
+            "set), so the desktop app cannot open; the command line works anywhere: "
+            "'papershelf --help' lists its commands",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     try:
         from desktop_app.gui.app import run_app  # type: ignore[import-not-found,unused-ignore]
     except ImportError as e:

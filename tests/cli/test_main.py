@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.files import ROOT, SAMPLE_DIGEST
 from tests.helpers.shelf import Shelf
 
@@ -199,3 +201,27 @@ def test_init_creates_a_library_once(tmp_path: Path, shelf: Shelf) -> None:
     (occupied / "chapter1.tex").write_text("x", encoding="utf-8")
     shelf("init", str(occupied), code=1)
     assert not (occupied / "library.json").exists()
+
+
+def test_no_command_without_a_display_says_how_to_use_the_cli(tmp_path: Path) -> None:
+    """It was SIGABRT (exit 134) from Qt; now one line, exit 1, before Qt is loaded."""
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("Windows and macOS always have a display")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--library", str(tmp_path / "lib")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "papershelf: error: no display found ($DISPLAY and $WAYLAND_DISPLAY are not set), "
+        "so the desktop app cannot open; the command line works anywhere: "
+        "'papershelf --help' lists its commands\n"
+    )
+    assert not (tmp_path / "lib").exists()
