@@ -54,6 +54,9 @@ PAPER_FILE = "paper.json"
 NOTES_FILE = "notes.md"
 DISMISSED_DIR = ".dismissed"  # inside trash/
 LOCK_TIMEOUT = 30.0
+#: The longest paper reference (ID, link or key): a key is a folder name, and file systems
+#: allow 255 bytes; an arXiv link is far shorter.
+MAX_REF_BYTES = 255
 _READ_ERRORS = (DamagedFile, PaperNotFound)
 
 
@@ -165,6 +168,7 @@ class Library:
         Raises:
             PaperNotFound: no such paper in the library.
         """
+        _check_length(ref)
         key = arxiv_id.key_of(ref)
         if _is_key(key) and self.exists(key):
             return key
@@ -473,6 +477,7 @@ class Library:
 
     def restore(self, ref: str) -> Paper:
         """Bring a paper back from the trash (as it was, status included)."""
+        _check_length(ref)
         with self.locked():
             key = arxiv_id.key_of(ref)
             src = self.trash_dir / key
@@ -546,5 +551,22 @@ def _write_notes_file(path: Path, text: str) -> None:
 
 
 def _is_key(key: str) -> bool:
-    """A folder name a paper can have (nothing that climbs out of papers/)."""
-    return bool(key) and not key.startswith(".") and "/" not in key and "\\" not in key
+    """A folder name a paper can have (nothing that climbs out of papers/, nothing longer
+    than a file name may be)."""
+    return (
+        bool(key)
+        and not key.startswith(".")
+        and "/" not in key
+        and "\\" not in key
+        and len(key.encode("utf-8", "surrogateescape")) <= MAX_REF_BYTES
+    )
+
+
+def _check_length(ref: str) -> None:
+    """Raise PaperNotFound, in a short line, for a reference longer than any key or link."""
+    size = len(ref.strip().encode("utf-8", "surrogateescape"))
+    if size > MAX_REF_BYTES:
+        raise PaperNotFound(
+            f"{ref.strip()[:40]!r}…: not a paper's ID, link or key "
+            f"({size} bytes; at most {MAX_REF_BYTES})"
+        )

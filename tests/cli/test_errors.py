@@ -183,3 +183,37 @@ def test_json_output_is_not_mixed_with_the_error(shelf: Shelf, tmp_path: Path) -
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith(f"papershelf: error: {digest}: added 2 of 3 papers before: ")
     assert json.loads(shelf("list", "--json").stdout)[0]["key"] == "2504.00001"
+
+
+def _commands_taking_a_paper() -> list[list[str]]:
+    """Each command with a paper reference argument, as argv with a 300-byte reference."""
+    from tests.cli.test_parser import _commands, _value
+
+    long_ref = "x" * 150 + "é" * 75  # 300 bytes in UTF-8, 225 characters
+    commands = []
+    for name, parser in sorted(_commands().items()):
+        positionals = [a for a in parser._actions if not a.option_strings]
+        if not any(a.dest in ("ref", "refs") for a in positionals) or name == "add":
+            continue  # add takes IDs and links to parse, not papers of the library
+        argv = [name]
+        for action in positionals:
+            argv.append(long_ref if action.dest in ("ref", "refs") else _value(action))
+        argv += {"note": ["--set", "x"], "tag": ["--add", "x"]}.get(name, [])
+        commands.append(argv)
+    return commands
+
+
+@pytest.mark.parametrize("argv", _commands_taking_a_paper(), ids=lambda argv: argv[0])
+def test_a_reference_over_255_bytes_is_one_short_line(imported: Shelf, argv: list[str]) -> None:
+    """It was "File name too long" with a traceback in 10 commands."""
+    result = imported(*argv, code=1)
+    assert result.stderr == (
+        "papershelf: error: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'…: not a paper's ID, "
+        "link or key (300 bytes; at most 255)\n"
+    )
+
+
+def test_the_reference_commands_are_all_checked() -> None:
+    names = {argv[0] for argv in _commands_taking_a_paper()}
+    assert {"show", "tag", "status", "keep", "dismiss", "rate", "note", "rm", "restore"} <= names
+    assert {"fetch", "attach"} <= names
