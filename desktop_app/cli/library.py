@@ -21,7 +21,7 @@ from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import DigestError, InvalidArxivId
 from desktop_app.core.library import LIBRARY_FILE, AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper, Status, tag_filter
-from desktop_app.core.words import plural, title_sort_key
+from desktop_app.core.words import plural, printable, title_sort_key
 
 
 def register(sub: options.Subparsers) -> None:
@@ -273,8 +273,8 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
         output.print_json(output.paper_json(library, paper))
         return EXIT_OK
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
-    print(paper.title or "(title not fetched yet)")
-    lines = _details(library, paper)
+    print(printable(paper.title, one_line=True) or "(title not fetched yet)")
+    lines = [(label, printable(value, one_line=True)) for label, value in _details(library, paper)]
     label_width = max(len(label) for label, _ in lines) + 2
     for label, value in lines:
         wrapped = textwrap.wrap(
@@ -285,7 +285,7 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
             print(" " * (label_width + 2) + more)
     if paper.abstract:
         print("\nAbstract")
-        for paragraph in paper.abstract.split("\n"):
+        for paragraph in printable(paper.abstract).split("\n"):
             print(
                 textwrap.fill(
                     paragraph,
@@ -298,7 +298,7 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
     notes = library.read_notes(paper.key)
     if notes.strip():
         print("\nNotes")
-        print(textwrap.indent(notes.rstrip("\n"), "  "))
+        print(textwrap.indent(printable(notes).rstrip("\n"), "  "))
     return EXIT_OK
 
 

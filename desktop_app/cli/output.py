@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import sys
 import unicodedata
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
+from desktop_app.core.words import printable
 
 if TYPE_CHECKING:
     from desktop_app.core.interop.digest import DigestReport
@@ -61,6 +63,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
     Headers that are all empty are not printed (a report rather than a table).
     """
+    rows = [[printable(cell, one_line=True) for cell in row] for row in rows]
     lines = [headers, *rows] if any(headers) else list(rows)
     if not lines:
         return
@@ -187,10 +190,14 @@ def describe_fetch(state: FetchState, error: str | None) -> str:
 
 
 def plain_snippet(text: str, color: bool) -> str:
-    """A snippet's text, with the matched words in bold when ``color``."""
-    if color:
-        return text
-    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+    """A snippet's text, with the matched words in bold when ``color`` (the PDF's own
+    control characters are never passed on to the terminal)."""
+    marks = (HIGHLIGHT_START, HIGHLIGHT_END)
+    parts = re.split(f"({re.escape(HIGHLIGHT_START)}|{re.escape(HIGHLIGHT_END)})", text)
+    return "".join(
+        (part if color else "") if part in marks else printable(part, one_line=True)
+        for part in parts
+    )
 
 
 # -- JSON -----------------------------------------------------------------------------------

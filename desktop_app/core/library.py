@@ -44,6 +44,7 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
+from desktop_app.core.words import printable
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +347,7 @@ class Library:
         self._changed(paper.key)
 
     def _write(self, paper: Paper) -> None:
+        _strip_control_characters(paper)  # text from outside (digests, .bib, arXiv) included
         folder = self.paper_dir(paper.key)
         atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._in_batch())
 
@@ -543,6 +545,16 @@ class Library:
     def _removed(self, key: str) -> None:
         for obs in self.observers:
             obs.paper_removed(self, key)
+
+
+def _strip_control_characters(paper: Paper) -> None:
+    """No terminal escape sequence or control character is stored in a paper's metadata
+    (notes are the user's own file and are left as written)."""
+    for name in ("title", "abstract", "doi", "journal_ref", "comment"):
+        value = getattr(paper, name)
+        if value:
+            setattr(paper, name, printable(value, one_line=name != "abstract"))
+    paper.authors = [printable(a, one_line=True) for a in paper.authors]
 
 
 def _write_notes_file(path: Path, text: str) -> None:
