@@ -208,7 +208,9 @@ def print_json(data: object) -> None:
 
 
 def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> JsonObject:
-    """The stable JSON form of a paper: paper.json's fields plus ``notes``.
+    """The stable JSON form of a paper: paper.json's fields plus ``notes``, and the fields a
+    search hit has that paper.json has not (``year``, ``has_notes``), so a script reads
+    ``list``, ``show`` and ``search`` output alike.
 
     ``folder`` is the paper's folder when it is not in the library's papers (the trash).
     """
@@ -218,6 +220,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
         data["notes"] = notes.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         data["notes"] = ""
+    data["year"] = paper.year
+    data["has_notes"] = bool(data["notes"].strip())
     return data
 
 
