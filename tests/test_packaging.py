@@ -378,6 +378,7 @@ def _run_frozen(
         "PAPERSHELF_CACHE_DIR": str(home / "cache"),
         "PAPERSHELF_CONFIG_DIR": str(home / "config"),
         "PAPERSHELF_LOG_DIR": str(home / "log"),
+        "PAPERSHELF_STATE_DIR": str(home / "state"),
         **extra_env,
     }
     return subprocess.run(
@@ -407,7 +408,7 @@ def _open_and_quit(program: Path, library: Path, home: Path, after_ms: int) -> l
     assert result.returncode == 0, result.stderr
     log = (home / "log" / "papershelf.log").read_text(encoding="utf-8")
     assert f"Papershelf {__version__} on {library}" in log
-    assert (home / "config" / "window-state.ini").is_file()  # saved as the window closed
+    assert (home / "state" / "window-state.ini").is_file()  # saved as the window closed
     return [
         line
         for line in log.splitlines()

@@ -123,8 +123,10 @@ class ExceptHook:
 
 
 def window_state() -> QSettings:
-    """Window geometry, splitters and columns: an INI file in the config folder."""
-    return QSettings(str(paths.config_dir() / STATE_FILE), QSettings.Format.IniFormat)
+    """Window geometry, splitters and columns: an INI file in the state folder (moved
+    there from the config folder, where older versions kept it)."""
+    path = paths.state_file(STATE_FILE, formerly_in=paths.config_dir())
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def build_window(

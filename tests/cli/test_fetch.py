@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli import main
+from desktop_app.core import paths
 from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
@@ -133,6 +135,11 @@ def test_403_stops_fetching_until_fetch_resume(
     assert "arXiv denied access (HTTP 403" in capsys.readouterr().err
     assert run(library_path, "fetch") == 1
     assert "papershelf fetch --resume" in capsys.readouterr().err
+    # Clearing the cache (it is disposable) does not lift the block: it is state.
+    shutil.rmtree(paths.cache_dir())
+    assert run(library_path, "fetch") == 1
+    assert "papershelf fetch --resume" in capsys.readouterr().err
+    assert (paths.state_dir() / "access-denied.json").is_file()
     assert len(server.requests) == 1
     assert run(library_path, "fetch", "--resume") == 0
     assert "Fetching resumed." in capsys.readouterr().out
