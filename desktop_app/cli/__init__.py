@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.cli import conflicts, edit, fetch, interop, library, options, search
+from desktop_app.cli import completion, conflicts, edit, fetch, interop, library, options, search
 from desktop_app.cli.context import (
     EXIT_OK,
     EXIT_USER_ERROR,
@@ -49,6 +49,7 @@ GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
     fetch.register,
     search.register,
     interop.register,
+    completion.register,
 )
 
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    completion.complete_if_asked(parser)  # a shell asking for completions: answers, exits
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     ctx = Context(args.library, creates=getattr(args, "creates_library", False))

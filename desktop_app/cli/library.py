@@ -195,7 +195,9 @@ def _add_list(sub: options.Subparsers) -> None:
     statuses = [s.value for s in Status]
     p = sub.add_parser("list", help="list the papers of the library")
     p.add_argument("--status", choices=statuses, help="only papers with this status")
-    p.add_argument("--tag", help="only papers with this tag (or a tag below it: rag/…)")
+    options.completes_tags(
+        p.add_argument("--tag", help="only papers with this tag (or a tag below it: rag/…)")
+    )
     p.add_argument("--sort", choices=["added", "title", "year"], default="added")
     p.add_argument("--reverse", action="store_true", help="reverse the order")
     options.add_json(p, "the papers")

@@ -55,7 +55,7 @@ def add_json(parser: argparse.ArgumentParser, what: str) -> None:
 
 def add_ref(parser: argparse.ArgumentParser) -> None:
     """``ID``: one paper of the library, by arXiv ID, link or key (``args.ref``)."""
-    parser.add_argument("ref", metavar="ID")
+    completes_papers(parser.add_argument("ref", metavar="ID"))
 
 
 def add_refs(
@@ -66,7 +66,23 @@ def add_refs(
     help: str | None = None,
 ) -> None:
     """``ID…``: papers by arXiv ID, link or key (``args.refs``)."""
-    parser.add_argument("refs", nargs=nargs, metavar=metavar, help=help)
+    action = parser.add_argument("refs", nargs=nargs, metavar=metavar, help=help)
+    if metavar == "ID":  # not add's IDs and links, which are not in the library yet
+        completes_papers(action)
+
+
+def completes_papers(action: argparse.Action) -> None:
+    """Tab completes ``action``'s value with the keys of the library's papers."""
+    from desktop_app.cli.completers import paper_keys
+
+    action.completer = paper_keys  # type: ignore[attr-defined]  # argcomplete's attribute
+
+
+def completes_tags(action: argparse.Action) -> None:
+    """Tab completes ``action``'s value with the library's tags."""
+    from desktop_app.cli.completers import tags
+
+    action.completer = tags  # type: ignore[attr-defined]  # argcomplete's attribute
 
 
 def add_query(parser: argparse.ArgumentParser, help: str) -> None:
