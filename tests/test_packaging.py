@@ -270,9 +270,9 @@ def test_the_manual_page_is_generated_from_the_parser(share: Path, tmp_path: Pat
 
 
 def test_the_shell_completions_are_staged_for_each_shell(share: Path) -> None:
-    for relative in CLI_FILES:
+    for relative in CLI_FILES[1:]:  # the manual page aside
         text = (share / relative).read_text(encoding="utf-8")
-        assert "papershelf" in text and "_ARGCOMPLETE" in text or relative.startswith("man")
+        assert "papershelf" in text and "_ARGCOMPLETE" in text, relative
 
 
 def test_install_desktop_installs_the_manual_and_completions(share: Path, tmp_path: Path) -> None:
