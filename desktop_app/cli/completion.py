@@ -37,9 +37,9 @@ def complete_if_asked(parser: argparse.ArgumentParser) -> None:
 
 def script(shell: str) -> str:
     """The completion script of ``shell`` (what ``papershelf completion SHELL`` prints)."""
-    import argcomplete
+    from argcomplete.shell_integration import shellcode
 
-    return argcomplete.shellcode([PROGRAM], shell=shell)
+    return shellcode([PROGRAM], shell=shell)
 
 
 # -- the command ----------------------------------------------------------------------------

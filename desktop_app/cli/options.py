@@ -40,7 +40,7 @@ class CommandParser(argparse.ArgumentParser):
 
 if TYPE_CHECKING:
     #: The type ``add_subparsers()`` returns (argparse keeps its name private).
-    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+    Subparsers: TypeAlias = argparse._SubParsersAction[CommandParser]
 
 
 def creates_library(parser: argparse.ArgumentParser) -> None:
