@@ -9,7 +9,9 @@ cleared write bits (tests/helpers/readonly.py).
 from __future__ import annotations
 
 import json
+import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core import paths
-from tests.helpers.files import ROOT
+from tests.helpers.files import ROOT, SAMPLE_DIGEST
 from tests.helpers.pdfgen import write_pdf
 from tests.helpers.readonly import run_read_only
 from tests.helpers.shelf import Shelf
@@ -217,3 +219,46 @@ def test_the_reference_commands_are_all_checked() -> None:
     names = {argv[0] for argv in _commands_taking_a_paper()}
     assert {"show", "tag", "status", "keep", "dismiss", "rate", "note", "rm", "restore"} <= names
     assert {"fetch", "attach"} <= names
+
+
+def test_a_really_full_disk_on_a_tiny_tmpfs(tmp_path: Path) -> None:
+    """ENOSPC itself, as root can make it: the library on a 64 KiB tmpfs in a private mount
+    namespace. The import stops with one line; what it added is whole and listed."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a tmpfs needs root and unshare (the RLIMIT_FSIZE tests cover the rest)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    library = disk / "library"
+    program = [sys.executable, "-m", "desktop_app", "--library", str(library), "--offline"]
+    script = (
+        'mount -t tmpfs -o size=64k tmpfs "$1" || exit 97; shift\n'
+        '"$@" import-digest "$DIGEST" 2>"$ERR"; echo "status=$?"\n'
+        '"$@" list --json\n'
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        DIGEST=str(SAMPLE_DIGEST),
+        ERR=str(tmp_path / "stderr.txt"),
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(disk), *program],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode == 97:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    status, listing = result.stdout.split("\n", 1)
+    assert status == "status=1"
+    papers = json.loads(listing)
+    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    lines = stderr.splitlines()
+    assert lines[0] == f"papershelf: created a new library in {library}"
+    assert len(lines) == 2 and lines[1].startswith(
+        f"papershelf: error: {SAMPLE_DIGEST}: added {len(papers)} of 33 papers before: "
+    )
+    assert lines[1].endswith("No space left on device (ENOSPC)")
+    assert 0 < len(papers) < 33
