@@ -49,9 +49,12 @@ def _run_with_file_limit(shelf: Shelf, limit: int, *args: str) -> subprocess.Com
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
+    # No bytecode written under the limit: with SIGXFSZ ignored, a write past the limit is
+    # cut short rather than failed, and Python would leave truncated .pyc files behind.
+    env = dict(shelf.env, PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run(
         shelf.command(*args),
-        env=shelf.env,
+        env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
