@@ -1,7 +1,10 @@
 """The ``papershelf`` command line: a thin layer over ``desktop_app.core``.
 
-Exit status: 0 on success, 1 for a user error (one line on stderr), 2 for bad usage.
-With no command, the desktop app opens.
+Exit status: 0 on success, 1 for any error (one line on stderr naming what and where; the
+traceback, when it is not the project's own error, goes to the log file, and with ``-v`` to
+stderr too), 2 for bad usage. With no command, the desktop app opens (or, without a
+display, says how to use the command line). Options may follow positional arguments
+(:class:`~desktop_app.cli.options.CommandParser`).
 
 One module per group of commands (:data:`GROUPS`); each adds its commands to the parser
 with ``register(subparsers)`` and declares each command's parser right above its handler.
@@ -71,7 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"the library folder (default: ${paths.ENV_LIBRARY} or ~/Documents/Papershelf)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log what happens; an error shows its traceback",
+    )
     parser.add_argument(
         "--offline",
         action="store_true",
