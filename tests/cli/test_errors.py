@@ -265,3 +265,20 @@ def test_a_really_full_disk_on_a_tiny_tmpfs(tmp_path: Path) -> None:
     )
     assert lines[1].endswith("No space left on device (ENOSPC)")
     assert 0 < len(papers) < 33
+
+
+def test_a_full_disk_stops_a_csv_import_saying_how_far(shelf: Shelf, tmp_path: Path) -> None:
+    """The same for the imports of files (BibTeX, CSV, PDFs): the count of papers added."""
+    shelf("import-digest", str(_digest(tmp_path, ["Short."] * 6)))
+    many_tags = [arg for n in range(300) for arg in ("--add", f"topic-{n:03d}")]
+    shelf("tag", "2504.00005", *many_tags)  # its record is now too big for the "disk"
+    csv = tmp_path / "papers.csv"
+    shelf("export", "csv", "-o", str(csv))
+    other = Shelf(tmp_path / "other", shelf.monkeypatch)
+    other("init")
+    result = _run_with_file_limit(other, 3000, "import-csv", "--no-fetch", str(csv))
+    assert result.returncode == 1
+    line = result.stderr.strip()
+    assert line.startswith(f"papershelf: error: {csv}: added 4 papers before: "), line
+    assert line.endswith("File too large (EFBIG)") and "\n" not in line
+    assert len(other.json("list")) == 4  # type: ignore[arg-type]
