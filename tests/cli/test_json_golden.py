@@ -178,9 +178,11 @@ def test_show(shelf: Library) -> None:
 
 def test_list_and_show_carry_every_key_of_a_search_hit(shelf: Library) -> None:
     """A script reads a paper from list, show and search alike (list had no ``year``)."""
-    hit = run(shelf, "search", "--json", "leveraging")[0]["hits"][0]  # type: ignore[index]
-    listed = run(shelf, "list", "--json")[0][0]  # type: ignore[index]
-    shown = run(shelf, "show", "--json", hit["key"])[0]
+    key = "2504.05220"
+    hits = run(shelf, "search", "--json", "leveraging")[0]["hits"]  # type: ignore[index]
+    hit = next(h for h in hits if h["key"] == key)
+    listed = next(p for p in run(shelf, "list", "--json")[0] if p["key"] == key)  # type: ignore[attr-defined]
+    shown = run(shelf, "show", "--json", key)[0]
     only_search = {"score", "snippets"}
     for data in (listed, shown):
         assert set(hit) - only_search <= set(data)  # type: ignore[arg-type]
