@@ -103,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _open_gui(ctx.library_path, parser)
         func: Command = args.func
-        return func(ctx, args)
+        status = func(ctx, args)
+        if ctx.changed_papers:
+            interop.refresh_kept_exports(ctx)
+        return status
     except KeyboardInterrupt:
         print("papershelf: interrupted", file=sys.stderr)
         return 130

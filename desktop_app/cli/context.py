@@ -46,6 +46,8 @@ class Context:
         self.library_arg = library_arg
         self.creates = creates
         self.index_error: OSError | None = None  # set when the index's cache is unusable
+        #: The command changed papers (the kept exports are brought up to date after it).
+        self.changed_papers = False
 
     @cached_property
     def library_path(self) -> Path:
@@ -137,7 +139,8 @@ def cache_message(error: OSError) -> str:
 
 
 class _IndexObserver:
-    """Hands the library's changes to the context's search index, opening it on first use.
+    """Hands the library's changes to the context's search index, opening it on first use,
+    and notes that the command changed papers.
 
     The index skips a change when no index is built yet: the next search builds it, change
     included.
@@ -147,10 +150,12 @@ class _IndexObserver:
         self.ctx = ctx
 
     def paper_changed(self, library: Library, key: str) -> None:
+        self.ctx.changed_papers = True
         if self.ctx.index_error is None:
             self.ctx._engine.paper_changed(library, key)
 
     def paper_removed(self, library: Library, key: str) -> None:
+        self.ctx.changed_papers = True
         if self.ctx.index_error is None:
             self.ctx._engine.paper_removed(library, key)
 
