@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.cli import fetch, options, output
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context, synced_index
+from desktop_app.cli.context import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    BatchStopped,
+    Command,
+    Context,
+    stops_with_count,
+    synced_index,
+)
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.export import ExportFormat
 from desktop_app.core.paper import FetchState
@@ -168,6 +176,7 @@ def _report_refreshed(results: Sequence[kept_exports.Refreshed], every: bool) ->
 def _add_import_options(p: argparse.ArgumentParser, func: Command) -> None:
     p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
     options.add_json(p, "what was done")
+    options.creates_library(p)
     p.set_defaults(func=func)
 
 
@@ -209,7 +218,10 @@ def _import_files(
     exit_status = EXIT_OK
     for path in args.files:
         try:
-            reports.append((str(path), read(path)))
+            with stops_with_count(ctx.library, str(path)):
+                reports.append((str(path), read(path)))
+        except BatchStopped:
+            raise  # the disk is full, say: the next file would fail the same way
         except PapershelfError as e:
             print(f"papershelf: error: {e}", file=sys.stderr)
             exit_status = EXIT_USER_ERROR
@@ -238,7 +250,8 @@ def _add_pdf(ctx: Context, args: argparse.Namespace) -> int:
         print(f"papershelf: error: {path}: no such file or folder", file=sys.stderr)
     with output.ProgressLine("reading PDFs") as show:
         paths = [path for path in args.paths if path.exists()]
-        report = import_pdfs(ctx.library, paths, progress=show)
+        with stops_with_count(ctx.library, "add-pdf"):
+            report = import_pdfs(ctx.library, paths, progress=show)
     exit_status = EXIT_USER_ERROR if missing else EXIT_OK
     return _report_import(ctx, args, [("PDFs", report)], exit_status)
 

@@ -1,4 +1,5 @@
-"""Words for people: counts with their noun, names folded for keys, titles in sort order.
+"""Words for people: counts with their noun, names folded for keys, titles in sort order,
+text safe to show on a terminal.
 
 One definition of each, used by the CLI, the index and the window alike (``list --sort title``
 and the window's title column order "The …" titles the same way).
@@ -13,6 +14,36 @@ from anyascii import anyascii
 
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _ARTICLE = re.compile(r"^[^\w]+|^(?:the|a|an)\s+")
+
+
+# Terminal escape sequences (ECMA-48), each matched whole so no stray "]0;title" is left:
+# CSI (ESC [ … final, or the 8-bit CSI), OSC (ESC ] … BEL or ST: the window title), the
+# DCS/SOS/PM/APC strings, and any other ESC with the character after it. Every branch stops
+# at the next ESC (or its terminator), so matching is linear in the text's length.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"
+    r"|\x1b[\x20-\x7e]?"
+)
+# What is left that a terminal acts on: C0 and C1 controls and DEL (but tab and line
+# break), and the bidirectional overrides that make text read other than it is stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` without terminal escape sequences and control characters.
+
+    A title from a hostile digest or .bib file (``ESC ] 0 ; … BEL`` retitles the terminal
+    window, ``ESC [ 2 J`` clears it) is shown, and stored, as its letters only. Tabs and
+    line breaks stay, unless ``one_line`` (a table cell), which turns them into spaces.
+    """
+    if text.isprintable():  # the usual case: nothing to do
+        return text
+    text = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n")))
+    if one_line:
+        text = " ".join(text.split())
+    return text
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

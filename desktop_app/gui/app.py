@@ -44,7 +44,7 @@ from desktop_app.gui.window.main_window import MainWindow
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
-LOG_FILE = "papershelf.log"
+LOG_FILE = paths.LOG_FILE
 GIL_SWITCH_INTERVAL_S = 0.0001
 STATE_FILE = "window-state.ini"
 #: Set to a number of milliseconds, the app closes its window that long after showing it
@@ -125,8 +125,10 @@ class ExceptHook:
 
 
 def window_state() -> QSettings:
-    """Window geometry, splitters and columns: an INI file in the config folder."""
-    return QSettings(str(paths.config_dir() / STATE_FILE), QSettings.Format.IniFormat)
+    """Window geometry, splitters and columns: an INI file in the state folder (moved
+    there from the config folder, where older versions kept it)."""
+    path = paths.state_file(STATE_FILE, formerly_in=paths.config_dir())
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def build_window(

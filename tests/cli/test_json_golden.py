@@ -101,6 +101,8 @@ def paper(key: str, **values: object) -> dict[str, object]:
         "citation_key": None,
         "edited": [],
         "notes": "",
+        "year": None,
+        "has_notes": False,
     }
     for name, value in values.items():
         assert name in data, name
@@ -117,6 +119,8 @@ LEVERAGING = paper(
     status="reading",
     tags=["rag"],
     notes="Worth a re-read.\n",
+    year=2025,
+    has_notes=True,
 )
 ALIGNMENT = paper(
     "2504.05217",
@@ -126,11 +130,12 @@ ALIGNMENT = paper(
     status="new",
     status_changed=TIMESTAMP,
     tags=["recsys"],
+    year=2025,
 )
 COPY = paper(
     "local-copy-1", title="Leveraging LLMs for utility-focused annotation", authors=["H. Zhang"]
 )
-GRAPHS = paper("2301.00002", title="Graph Neural Networks")
+GRAPHS = paper("2301.00002", title="Graph Neural Networks", year=2023)  # from the arXiv ID
 
 
 @pytest.fixture
@@ -171,6 +176,22 @@ def test_show(shelf: Library) -> None:
     check(run(shelf, "show", "2504.05220", "--json")[0], LEVERAGING)
 
 
+def test_list_and_show_carry_every_key_of_a_search_hit(shelf: Library) -> None:
+    """A script reads a paper from list, show and search alike (list had no ``year``)."""
+    key = "2504.05220"
+    hits = run(shelf, "search", "--json", "leveraging")[0]["hits"]  # type: ignore[index]
+    hit = next(h for h in hits if h["key"] == key)
+    listed = next(p for p in run(shelf, "list", "--json")[0] if p["key"] == key)  # type: ignore[attr-defined]
+    shown = run(shelf, "show", "--json", key)[0]
+    only_search = {"score", "snippets"}
+    for data in (listed, shown):
+        assert set(hit) - only_search <= set(data)  # type: ignore[arg-type]
+        for key in set(hit) - only_search:
+            assert type(data[key]) is type(hit[key]) or key in ("authors", "tags", "categories")  # type: ignore[index]
+    assert shown["year"] == hit["year"] == 2025  # type: ignore[index]
+    assert shown["has_notes"] == hit["has_notes"]  # type: ignore[index]
+
+
 def test_trash(shelf: Library) -> None:
     check(run(shelf, "trash", "--json")[0], [GRAPHS])
 
@@ -183,7 +204,7 @@ def test_tags(shelf: Library) -> None:
 
 def test_add(shelf: Library) -> None:
     data, err = run(shelf, "add", "--json", "2504.05224")
-    added = paper("2504.05224", arxiv_version=None, metadata_state="pending")
+    added = paper("2504.05224", arxiv_version=None, metadata_state="pending", year=2025)
     check(data, [added])
     assert err == "Offline: 1 paper queued; 'papershelf fetch' fetches them when online.\n"
 
