@@ -20,6 +20,7 @@ from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import collate_by_user_locale
 
 if TYPE_CHECKING:
     from desktop_app.core.search.api import SearchIndex
@@ -35,6 +36,7 @@ class Context:
 
     def __init__(self, library_arg: Path | None) -> None:
         self.library_arg = library_arg
+        collate_by_user_locale()  # titles sort as the user's locale and the window sort them
 
     @cached_property
     def library_path(self) -> Path:

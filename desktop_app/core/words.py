@@ -1,13 +1,18 @@
 """Words for people: counts with their noun, names folded for keys, titles in sort order.
 
 One definition of each, used by the CLI, the index and the window alike (``list --sort title``
-and the window's title column order "The …" titles the same way).
+and the window's title column order "The …" titles the same way, and Ångström, Éclair,
+Ødegaard with A, E and O: see :func:`collation_key`).
 """
 
 from __future__ import annotations
 
+import locale
 import re
 import unicodedata
+from collections.abc import Callable
+
+from anyascii import anyascii
 
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _ARTICLE = re.compile(r"^[^\w]+|^(?:the|a|an)\s+")
@@ -18,10 +23,61 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
+def sortable_title(title: str) -> str:
+    """A title as it is sorted by: a leading article (The, A, An) or mark dropped."""
+    text = unicodedata.normalize("NFKC", title)
+    dropped = _ARTICLE.match(text.casefold())
+    while dropped and dropped.end():
+        text = text[dropped.end() :]
+        dropped = _ARTICLE.match(text.casefold())
+    return text
+
+
 def title_sort_key(title: str) -> str:
-    """The key titles sort by: case and accents folded, a leading article or mark dropped."""
-    text = unicodedata.normalize("NFKD", title).casefold()
-    return _ARTICLE.sub("", text)
+    """The key titles sort by: a leading article or mark dropped, then :func:`collation_key`."""
+    return collation_key(sortable_title(title))
+
+
+def collation_key(text: str) -> str:
+    """A key that orders texts as the user's locale does, as Qt's QCollator does in the
+    window (tests/gui/widgets/test_models.py checks that they agree).
+
+    Under a locale of the user's (:func:`collate_by_user_locale`, other than C/POSIX) it is
+    the C library's ``strxfrm`` of that locale (Danish puts Ø and Å after Z, as Danes
+    expect). Otherwise it is the Unicode collation's order (ICU's root locale: English,
+    German, French...) in three levels, as ICU compares: letters transliterated to ASCII
+    (anyascii: Ångström with A, Ødegaard with O, Æ as AE), with punctuation in ICU's order;
+    then accents (``eclair`` before ``éclair``); then case (lower case first).
+    """
+    if _strxfrm is not None:
+        return _strxfrm(text)
+    folded = text.casefold()
+    letters = anyascii(text).casefold().translate(_PUNCTUATION_ORDER)
+    return f"{letters}\x00{folded}\x00{text.swapcase()}"
+
+
+#: ASCII space and punctuation in ICU's root order, put before the digits and letters.
+_PUNCTUATION_ORDER = str.maketrans(
+    {c: chr(1 + i) for i, c in enumerate(" _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$")}
+)
+_strxfrm: Callable[[str], str] | None = None
+
+
+def collate_by_user_locale() -> str | None:
+    """Sort titles by the collation of the user's locale (``LC_ALL``/``LC_COLLATE``/``LANG``)
+    from now on in this process; the CLI and the app call it once at start-up (Qt sets the
+    locale itself, the CLI must ask). Returns the locale's name, None for C/POSIX or a
+    locale the system lacks (the Unicode order then)."""
+    global _strxfrm  # the C library's collation is process-wide too
+    try:
+        name = locale.setlocale(locale.LC_COLLATE, "")
+    except locale.Error:
+        name = "C"
+    if name.split(".")[0] in ("C", "POSIX", ""):
+        _strxfrm = None
+        return None
+    _strxfrm = locale.strxfrm
+    return name
 
 
 def ascii_fold(text: str) -> str:

@@ -37,6 +37,37 @@ def test_stemming_finds_other_forms(shared_ix: WhooshIndex) -> None:
     assert keys(shared_ix, "title:retrieving") == ["2504.00001"]
 
 
+def test_the_word_as_typed_outranks_other_forms_of_its_stem(
+    library: Library, extractor: TextExtractor
+) -> None:
+    """Stemming finds every form, but a paper holding the form typed ranks first, in a
+    field and over all fields, whichever form is typed (issue #14)."""
+    add_paper(library, "2501.00001", title="MSL: Not All Tokens Are What You Need")
+    add_paper(library, "2501.00002", title="Tokenization Matters for Retrieval Models")
+    add_paper(library, "2501.00003", title="Token Budgets", abstract="We count tokens.")
+    with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        assert keys(index, "title:tokenization")[0] == "2501.00002"
+        assert keys(index, "tokenization")[0] == "2501.00002"
+        assert keys(index, "title:tokens")[0] == "2501.00001"
+        assert keys(index, "title:token")[0] == "2501.00003"
+        assert set(keys(index, "title:token")) == {"2501.00001", "2501.00002", "2501.00003"}
+
+
+def test_phrases_are_exact_across_stop_words(library: Library, extractor: TextExtractor) -> None:
+    """A stop word keeps its place: "hard negatives" is not "hard of negatives"."""
+    add_paper(library, "2501.00001", title="Mining hard negatives", pages=["x"])
+    add_paper(library, "2501.00002", title="Hard of negatives", pages=["mining hard negatives"])
+    add_paper(library, "2501.00003", title="The bag of words model")
+    add_paper(library, "2501.00004", title="A bag words model")
+    with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        assert sorted(keys(index, '"hard negatives"')) == ["2501.00001", "2501.00002"]
+        assert keys(index, 'title:"hard negatives"') == ["2501.00001"]
+        assert keys(index, 'title:"hard of negatives"') == ["2501.00002"]
+        assert keys(index, '"bag of words"') == ["2501.00003"]
+        assert keys(index, '"bag words"') == ["2501.00004"]
+        assert sorted(keys(index, '"bag words"~2')) == ["2501.00003", "2501.00004"]
+
+
 def test_accents_are_folded(shared_ix: WhooshIndex) -> None:
     assert keys(shared_ix, "godel") == ["1907.00003"]
     assert keys(shared_ix, "Gödel") == ["1907.00003"]
@@ -178,9 +209,13 @@ def test_phrase_snippets_mark_the_phrase_not_its_words_alone(ix: WhooshIndex) ->
         ("abstract", None): "<b>Message passing</b> on large graphs.",
         ("fulltext", 2): "Related work on <b>message passing</b>",
     }
-    # Stop words do not count between the words of a phrase, in the index or the snippet.
-    (hit,) = ix.search('"work message"', snippets=True).hits
-    assert [s.html for s in hit.snippets] == ["Related <b>work on message</b> passing"]
+    # A phrase is exact: a stop word between its words keeps its place, in the index and
+    # in the snippet ("work message" is not "work on message"; "work of message" is: any
+    # one stop word stands there, as in Lucene).
+    assert ix.search('"work message"').total == 0
+    for phrase in ('"work on message"', '"work of message"', '"work message"~2'):
+        (hit,) = ix.search(phrase, snippets=True).hits
+        assert [s.html for s in hit.snippets] == ["Related <b>work on message</b> passing"]
     (hit,) = ix.search('"neural networks" scale', snippets=True).hits
     assert hit.snippets[0].html == "Graph <b>Neural Networks</b> at <b>Scale</b>"
     # Pages: only those holding the phrase (page 3 has "graphs" alone).
@@ -198,7 +233,9 @@ def test_snippets_escape_html(lib: Library, ix: WhooshIndex) -> None:
 def test_fulltext_hits_name_their_pages(ix: WhooshIndex) -> None:
     hits = ix.fulltext_hits("2301.00002", "passing OR citation")
     assert [h.page for h in hits] == [2, 3]
-    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=2)] == [1, 3]
+    # The pages holding the word as typed first: "graphs" stands on page 3 only.
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=2)] == [3, 1]
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=1)] == [3]
     assert ix.fulltext_hits("2504.00001", "retrieval") == []  # no PDF
     assert ix.fulltext_hits("2301.00002", "") == []
 
