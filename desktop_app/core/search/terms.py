@@ -211,6 +211,15 @@ def exact_term(word: str) -> str:
     return plain_term(word) if stem_term(word) else ""
 
 
+def other_form(word: str) -> str:
+    """The exact form of a word where it differs from its stem (``tokens``); "" otherwise."""
+    stem = stem_term(word)
+    if not stem:
+        return ""
+    form = plain_term(word)
+    return form if form != stem else ""
+
+
 def phrase_offsets(text: str, stem: bool = True) -> tuple[tuple[int, str], ...]:
     """A phrase's terms with their places counted from its first kept word: ``bag of
     words`` -> ``((0, "bag"), (2, "word"))``."""

@@ -275,7 +275,9 @@ class PaperTableModel(QAbstractTableModel):
         reverse = self._sort_order == Qt.SortOrder.DescendingOrder
         if col == Column.TITLE:
             key = _collator().sortKey
-            return sorted(rows, key=lambda s: key(sortable_title(s.title or s.key)), reverse=reverse)
+            return sorted(
+                rows, key=lambda s: key(sortable_title(s.title or s.key)), reverse=reverse
+            )
         return sorted(rows, key=lambda s: _sort_key(s, col), reverse=reverse)
 
     def _apply(self, rows: list[PaperSummary]) -> None:

@@ -27,6 +27,7 @@ from desktop_app.core.search.terms import (
     WORD,
     exact_term,
     fold,
+    other_form,
     placed_terms,
     plain_term,
     stem_term,
@@ -163,15 +164,17 @@ class TermPositions(Positions):  # type: ignore[misc]
 
 
 class ExactAnalyzer(Analyzer):  # type: ignore[misc]
-    """Words -> their exact forms (folded, not stemmed; stop words dropped): the twin field
-    of a stemmed one, so a paper holding a word as typed outranks one holding only another
-    form of its stem (Lucene's keyword_repeat, as a field of its own)."""
+    """Words -> their exact forms where these differ from their stems (``tokens``,
+    ``tokenization``; not ``token``): the twin field of a stemmed one, so a paper holding a
+    word as typed outranks one holding only another form of its stem (Lucene's
+    keyword_repeat, as a field of its own). A form equal to its stem is not repeated: the
+    stem's count less its other forms' counts is its own (:mod:`.scoring`)."""
 
     def __repr__(self) -> str:
         return "ExactAnalyzer()"
 
     def terms(self, text: str) -> list[str]:
-        return [t for t in map(exact_term, WORD.findall(text)) if t]
+        return [t for t in map(other_form, WORD.findall(text)) if t]
 
     def __call__(
         self,
@@ -197,8 +200,14 @@ class ExactAnalyzer(Analyzer):  # type: ignore[misc]
 
 
 class TermFrequency(Frequency):  # type: ignore[misc]
-    """Whoosh's Frequency format (the same postings), fed by the analyzer's ``terms`` in
-    one pass instead of a Token per word."""
+    """Whoosh's Frequency format with each posting's frequency kept in its weight alone
+    (Whoosh's repeats it in a value per posting), fed by the analyzer's ``terms`` in one
+    pass."""
+
+    posting_size = 0
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        raise NotImplementedError("an exact form's frequency is its posting's weight")
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
         if not isinstance(analyzer, ExactAnalyzer) or not isinstance(value, str):
@@ -210,12 +219,14 @@ class TermFrequency(Frequency):  # type: ignore[misc]
             counts[term] = get(term, 0) + 1
         boost = self.field_boost
         for term, freq in counts.items():
-            yield term, freq, freq * boost, pack_uint(freq)
+            yield term, freq, freq * boost, b""
 
 
 def exact_field() -> Any:
-    """A stemmed field's twin of exact forms: frequencies, no positions, nothing stored."""
+    """A stemmed field's twin of exact forms: frequencies, no positions, no lengths (the
+    stemmed field's are the paper's), nothing stored."""
     field = TEXT(analyzer=EXACT, phrase=False)
+    field.scorable = False
     field.format = TermFrequency(field_boost=field.format.field_boost)
     return field
 

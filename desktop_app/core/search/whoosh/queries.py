@@ -99,13 +99,32 @@ def field_query(fieldname: str, term: Term, boost: float) -> wq.Query | None:
     if not placed:
         return None
     if len(placed) == 1:
-        stemmed = wq.Term(fieldname, placed[0][1], boost=boost)
+        stem = placed[0][1]
+        stemmed = wq.Term(fieldname, stem, boost=boost)
         exact = exact_term(term.text) if fieldname in EXACT_TWINS and term.kind == "word" else ""
         if not exact:
             return stemmed
-        return wq.Or([stemmed, wq.Term(exact_name(fieldname), exact, boost=boost * EXACT_WEIGHT)])
+        return wq.Or([stemmed, ExactForm(fieldname, exact, stem, boost * EXACT_WEIGHT)])
     slop = 1 + term.distance if term.kind == "phrase" else 1
     return PlacedPhrase(fieldname, placed, slop=slop, boost=boost)
+
+
+class ExactForm(wq.Term):  # type: ignore[misc]
+    """A word as typed, in a stemmed field: the papers holding that form, scored by its
+    occurrences (BM25 over the stemmed field's lengths). A form that differs from its stem
+    is a term of the field's twin (``title_exact``); one equal to its stem is counted as
+    the stem's occurrences less those of its other forms (:func:`.scoring.exact_counts`)."""
+
+    def __init__(self, fieldname: str, text: str, stem: str, boost: float) -> None:
+        super().__init__(exact_name(fieldname), text, boost=boost)
+        self.base = fieldname
+        self.stem = stem
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.base == getattr(other, "base", None)
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.base))
 
 
 class PlacedPhrase(wq.Phrase):  # type: ignore[misc]

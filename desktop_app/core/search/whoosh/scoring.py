@@ -32,11 +32,13 @@ from whoosh.util.numeric import byte_to_length
 from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
 from desktop_app.core.search.query import FULLTEXT, Range, Term
+from desktop_app.core.search.terms import stem_term
 from desktop_app.core.search.whoosh.analysis import TermPositions
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
 from desktop_app.core.search.whoosh.queries import (
     BOOSTS,
     KEYWORD_FIELDS,
+    ExactForm,
     paper_query,
     text_query,
 )
@@ -174,7 +176,9 @@ def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
             cache.move_to_end(cache_key)
             return found
     found = {}
-    if isinstance(q, wq.Term):
+    if isinstance(q, ExactForm):
+        _score_exact(searcher, q, q.boost * weight, found)
+    elif isinstance(q, wq.Term):
         _score_term(searcher, q.fieldname, q.text, q.boost * weight, found)
     elif isinstance(q, wq.Prefix | wq.Wildcard | wq.FuzzyTerm):
         _score_expanded(searcher, q, q.boost * weight, found)
@@ -296,6 +300,61 @@ def _score_term(
             for d, tf in zip(ids, tfs, strict=True):
                 k = keys[d]
                 scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * lengths[d])
+
+
+def _score_exact(searcher: Searcher, q: ExactForm, boost: float, scores: dict[str, float]) -> None:
+    """BM25 of a word's exact form (:class:`ExactForm`), over its stemmed field's lengths."""
+    found: list[tuple[str, int, int]] = []  # (paper, occurrences of the form, field length)
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        counts = exact_counts(reader, q)
+        if counts:
+            keys = _segment_list(reader, "key")
+            lengths = _segment_list(reader, q.base)
+            found.extend((keys[d], n, lengths[d]) for d, n in counts.items())
+    if not found:
+        return
+    idf = math.log(searcher.doc_count_all() / (len(found) + 1)) + 1
+    avg = searcher.avg_field_length(q.base) or 1.0
+    c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
+    get = scores.get
+    for k, tf, length in found:
+        scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * length)
+
+
+def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
+    """A term's postings in one segment: docnum -> weight (its occurrences)."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return {}
+    found: dict[int, float] = {}
+    for ids, weights in _blocks(matcher):
+        found.update(zip(ids, weights, strict=True))
+    return found
+
+
+def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
+    """How often each document of a segment holds the exact form ``q`` asks for.
+
+    A form that differs from its stem is a term of the twin field. A form equal to its stem
+    (``token``) is not indexed there: its occurrences are the stem's less those of the
+    stem's other forms (``tokens``, ``tokenization``: the twin's words that start as the
+    stem does, less its last letter for stems like happi/happy, and stem to it)."""
+    if q.text != q.stem:
+        return {d: round(w) for d, w in _weights(reader, q.fieldname, q.text).items()}
+    stemmed = _weights(reader, q.base, q.stem)
+    if not stemmed:
+        return {}
+    start = q.stem[:-1] if len(q.stem) > 2 else q.stem
+    for raw in reader.expand_prefix(q.fieldname, start):
+        other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if stem_term(other) != q.stem:
+            continue
+        for d, w in _weights(reader, q.fieldname, other).items():
+            if d in stemmed:
+                stemmed[d] -= w
+    return {d: round(w) for d, w in stemmed.items() if w >= 0.5}
 
 
 def _score_phrase(

@@ -45,7 +45,11 @@ def test_the_word_as_typed_outranks_other_forms_of_its_stem(
     add_paper(library, "2501.00001", title="MSL: Not All Tokens Are What You Need")
     add_paper(library, "2501.00002", title="Tokenization Matters for Retrieval Models")
     add_paper(library, "2501.00003", title="Token Budgets", abstract="We count tokens.")
+    add_paper(library, "2501.00004", title="On style", pages=["jargon and jargon, more jargon"])
+    add_paper(library, "2501.00005", title="On prose", pages=["a jargoned text, long and dull"])
     with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        assert keys(index, "jargoned") == ["2501.00005", "2501.00004"]
+        assert keys(index, "jargon")[0] == "2501.00004"
         assert keys(index, "title:tokenization")[0] == "2501.00002"
         assert keys(index, "tokenization")[0] == "2501.00002"
         assert keys(index, "title:tokens")[0] == "2501.00001"
