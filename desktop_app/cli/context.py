@@ -103,9 +103,13 @@ Command = Callable[[Context, argparse.Namespace], int]
 
 
 def synced_index(ctx: Context) -> SearchIndex:
-    """The index, in step with the library folder (built, with progress, when missing)."""
+    """The index, in step with the library folder (built, with progress, when missing).
+
+    A quick sync: the changes Papershelf made (its journal) and paper folders added or
+    removed are indexed, without a look at every folder; an edit made outside Papershelf
+    inside a paper folder is found by the app's scan or ``papershelf reindex --check``."""
     with ProgressLine("indexing") as show:
-        report = ctx.index.sync(show)
+        report = ctx.index.sync(show, quick=True)
     if report.rebuilt_for_a_reason:
         print(f"papershelf: the search index was rebuilt ({report.reason})", file=sys.stderr)
     return ctx.index

@@ -163,13 +163,30 @@ def tag_paper(con: sqlite3.Connection, key: str, tag: str) -> None:
         con.execute("UPDATE fts SET tags_text = ? WHERE rowid = ?", (f"{words} {tag}", rowid))
 
 
-def process_code(db: Path, query: str, sort: SortOrder) -> list[str]:
-    """The command line of a Python process that opens the FTS5 database and prints the
-    first 20 hits of ``query`` with snippets (what ``papershelf search`` shows)."""
+def process_sql(args: list[str]) -> str:
+    """The FTS5 query of a ``papershelf`` command line (search QUERY, list --status S,
+    show KEY): what it prints, as SQL."""
+    if args[0] == "search":
+        return sql(args[1], SortOrder.RELEVANCE, limit=20, snippets=True)
+    if args[0] == "list":
+        status = args[args.index("--status") + 1] if "--status" in args else None
+        where = f"WHERE status = '{status}'" if status else ""
+        return f"SELECT key, title_sort, year, added, status FROM meta {where} ORDER BY added"
+    if args[0] == "show":
+        return (
+            "SELECT m.*, f.id, f.title, f.author, f.tags_text, f.abstract, f.note "
+            f"FROM meta m JOIN fts f ON f.rowid = m.rowid WHERE m.key = '{args[1]}'"
+        )
+    raise ValueError(f"no FTS5 form of {args}")
+
+
+def process_command(db: Path, query: str) -> list[str]:
+    """The command line of a Python process that opens the FTS5 database, runs ``query``
+    and prints its rows."""
     code = (
         "import sqlite3, sys\n"
         "con = sqlite3.connect(sys.argv[1])\n"
         "for row in con.execute(sys.argv[2]):\n"
         "    print(*row)\n"
     )
-    return [sys.executable, "-c", code, str(db), sql(query, sort, limit=20, snippets=True)]
+    return [sys.executable, "-c", code, str(db), query]

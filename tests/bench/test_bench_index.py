@@ -68,15 +68,16 @@ CLASSES = {
         "tag:rag",
         "author:gomez",
         "title:graph year:2020..2025",
-        "status:unread has:notes",
+        "status:unread has:notes by added",
     ],
     "sorted": ["retrieval by year", "colbert -tag:survey by title", " by added"],
 }
-#: The commands timed as processes, with the FTS5 process's query (and sort).
-PROCESSES: list[tuple[list[str], str, SortOrder]] = [
-    (["search", "dense retrieval"], "dense retrieval", SortOrder.RELEVANCE),
-    (["search", '"hard negatives"'], '"hard negatives"', SortOrder.RELEVANCE),
-    (["list", "--status", "unread"], "status:unread has:notes", SortOrder.ADDED),
+#: The commands timed as processes ("KEY": a paper's key).
+PROCESSES = [
+    ["search", "dense retrieval"],
+    ["search", '"hard negatives"'],
+    ["list", "--status", "unread"],
+    ["show", "KEY"],
 ]
 
 
@@ -119,15 +120,17 @@ def _name(query: str, sort: SortOrder) -> str:
 
 
 def _process_times(
-    library: Path, db: Path, rounds: int
+    library: Path, db: Path, key: str, rounds: int
 ) -> list[tuple[str, list[float], list[float]]]:
     """``papershelf COMMAND`` as a process, and a Python process running the same query on
-    the FTS5 copy, alternating: each command's times, ours and FTS5's."""
+    the FTS5 copy (:func:`fts5.process_sql`), alternating: each command's times, ours and
+    FTS5's."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out: list[tuple[str, list[float], list[float]]] = []
-    for args, query, sort in PROCESSES:
+    for command in PROCESSES:
+        args = [key if a == "KEY" else a for a in command]
         ours_cmd = [sys.executable, "-m", "desktop_app.cli", "--library", str(library), *args]
-        theirs_cmd = fts5.process_code(db, query, sort)
+        theirs_cmd = fts5.process_command(db, fts5.process_sql(args))
         ours: list[float] = []
         theirs: list[float] = []
         for _ in range(rounds):
@@ -137,7 +140,7 @@ def _process_times(
             t0 = time.perf_counter()
             subprocess.run(theirs_cmd, env=env, check=True, capture_output=True)
             theirs.append(time.perf_counter() - t0)
-        out.append(("papershelf " + " ".join(args), ours, theirs))
+        out.append(("papershelf " + " ".join(command), ours, theirs))
     return out
 
 
@@ -230,7 +233,7 @@ def test_bench_index(tmp_path: Path) -> None:
     index.close()
     con.close()
 
-    processes = _process_times(library.root, db, rounds=5)
+    processes = _process_times(library.root, db, keys[0], rounds=5)
 
     # Rounds 2-5 repeat each query: the index keeps each word's scores per searcher (until
     # the next commit), as when the GUI runs a query again (another sort, another view).

@@ -340,6 +340,39 @@ def test_edits_by_another_process_are_found_on_sync(lib: Library, ix: WhooshInde
     assert ix.sync() == type(report)()  # nothing left to do
 
 
+def test_a_quick_sync_reads_the_journal_and_the_papers_folder_only(
+    lib: Library, ix: WhooshIndex
+) -> None:
+    """What the command line does before a search (issue #18): no look at every folder.
+    Papershelf's own changes (the journal) and folders added or removed are indexed; an
+    edit made outside Papershelf inside a paper folder waits for a full sync."""
+    assert ix.sync(quick=True) == type(ix.sync())()  # in step: nothing to do
+    other = Library(lib.root)  # another process's library: it does not tell this index
+    other.add_tags("2301.00002", ["quickly"])
+    other.add(Paper(key="2502.00009", arxiv_id="2502.00009", title="Added elsewhere"))
+    shutil.rmtree(lib.paper_dir("2504.00001"))  # a sync tool removing a folder
+    (lib.paper_dir("1907.00003") / "notes.md").write_text("edited in vim: transformers\n")
+    report = ix.sync(quick=True)
+    assert (report.added, report.updated, report.removed) == (1, 1, 1)
+    assert keys(ix, "tag:quickly") == ["2301.00002"]
+    assert keys(ix, "elsewhere") == ["2502.00009"]
+    assert keys(ix, "dense") == []
+    assert keys(ix, "transformers") == []  # not seen by a quick sync
+    assert ix.sync(quick=True) == type(report)()
+    report = ix.sync()  # the full scan (the app's, or reindex --check) finds it
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert keys(ix, "transformers") == ["1907.00003"]
+
+
+def test_a_quick_sync_without_a_full_one_before_is_a_full_one(lib: Library) -> None:
+    with WhooshIndex(lib, observe=False) as index:
+        index.sync()
+        (index.dir / "synced.json").unlink()
+        (lib.paper_dir("1907.00003") / "notes.md").write_text("edited in vim: transformers\n")
+        assert index.sync(quick=True).updated == 1
+        assert keys(index, "transformers") == ["1907.00003"]
+
+
 def test_another_index_on_the_same_library_sees_commits(lib: Library, ix: WhooshIndex) -> None:
     with WhooshIndex(Library(lib.root), observe=False) as second:
         assert keys(second, "tag:logic") == ["1907.00003"]
