@@ -196,6 +196,7 @@ class WhooshIndex:
         if opened is None and stale_ok:
             _, opened = self._usable(READABLE_SCHEMAS)
         if opened is not None:
+            opened.checked = False  # another process may have committed since the last call
             return opened, None
         reason = self._rebuild_if_needed(progress)
         problem, opened = self._usable()

@@ -102,6 +102,7 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
                 views = None
         opened.entries_gen = base_gen + 1
         opened.views = views  # None: derived anew on the next search
+    opened.checked = False
     searchers_of(opened)
 
 
@@ -117,4 +118,5 @@ def merge_small(opened: Opened, timeout: float) -> None:
     record_files(opened.folder)
     if opened.entries is not None and opened.entries_gen == pw.generation - 1:
         opened.entries_gen = pw.generation  # the same papers, merged
+    opened.checked = False
     searchers_of(opened)
