@@ -50,7 +50,7 @@ def collation_key(text: str) -> str:
     then accents (``eclair`` before ``éclair``); then case (lower case first).
     """
     if _strxfrm is not None:
-        return _strxfrm(text)
+        return _locale_key(text, _strxfrm)
     folded = text.casefold()
     letters = anyascii(text).casefold().translate(_PUNCTUATION_ORDER)
     return f"{letters}\x00{folded}\x00{text.swapcase()}"
@@ -61,6 +61,24 @@ _PUNCTUATION_ORDER = str.maketrans(
     {c: chr(1 + i) for i, c in enumerate(" _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$")}
 )
 _strxfrm: Callable[[str], str] | None = None
+_RUNS = re.compile(r"[^\W_]+|[\W_]")  # runs of letters and digits; every other character
+
+
+def _locale_key(text: str, xfrm: Callable[[str], str]) -> str:
+    """The C library's collation of each run of letters (case first ignored, then not),
+    with spaces and punctuation between them in ICU's order: the C library ignores
+    punctuation where ICU (the window's QCollator) sorts it before letters."""
+
+    def level(fold: bool) -> str:
+        parts = []
+        for run in _RUNS.findall(text):
+            if run[0].isalnum():
+                parts.append("\x02" + xfrm(run.casefold() if fold else run))
+            else:
+                parts.append("\x01" + run.translate(_PUNCTUATION_ORDER))
+        return "".join(parts)
+
+    return f"{level(True)}\x00{level(False)}"
 
 
 def collate_by_user_locale() -> str | None:
