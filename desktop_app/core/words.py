@@ -44,8 +44,9 @@ def collation_key(text: str) -> str:
 
     Under a locale of the user's (:func:`collate_by_user_locale`, other than C/POSIX) it is
     the C library's ``strxfrm`` of that locale for each run of letters (Danish puts Ø and Å
-    after Z, as Danes expect), with punctuation between the runs in ICU's order. Otherwise it is the Unicode collation's order (ICU's root locale: English,
-    German, French...) in three levels, as ICU compares: letters transliterated to ASCII
+    after Z, as Danes expect), with punctuation between the runs in ICU's order. Otherwise
+    it is the Unicode collation's order (ICU's root locale: English, German, French...) in
+    three levels, as ICU compares: letters transliterated to ASCII
     (anyascii: Ångström with A, Ødegaard with O, Æ as AE), with punctuation in ICU's order;
     then accents (``eclair`` before ``éclair``); then case (lower case first).
     """
@@ -61,9 +62,7 @@ _PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 _PUNCTUATION_ORDER = str.maketrans({c: chr(1 + i) for i, c in enumerate(_PUNCTUATION)})
 #: An ASCII text's primary level, byte for byte: letters in lower case, punctuation so.
 _PRIMARY = bytes(
-    (_PUNCTUATION.index(chr(b)) + 1)
-    if chr(b) in _PUNCTUATION
-    else (b + 32 if 65 <= b <= 90 else b)
+    (_PUNCTUATION.index(chr(b)) + 1) if chr(b) in _PUNCTUATION else (b + 32 if 65 <= b <= 90 else b)
     for b in range(256)
 )
 _strxfrm: Callable[[str], str] | None = None
