@@ -125,12 +125,17 @@ def _process_times(
     """``papershelf COMMAND`` as a process, and a Python process running the same query on
     the FTS5 copy (:func:`fts5.process_sql`), alternating: each command's times, ours and
     FTS5's."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # Both with their modules' bytecode, as an installed app has it (this machine's
+    # environment may say PYTHONDONTWRITEBYTECODE: every process would compile ours anew).
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=str(db.parent / "pyc"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out: list[tuple[str, list[float], list[float]]] = []
     for command in PROCESSES:
         args = [key if a == "KEY" else a for a in command]
         ours_cmd = [sys.executable, "-m", "desktop_app.cli", "--library", str(library), *args]
         theirs_cmd = fts5.process_command(db, fts5.process_sql(args))
+        for cmd in (ours_cmd, theirs_cmd):  # a first run writes the bytecode
+            subprocess.run(cmd, env=env, check=True, capture_output=True)
         ours: list[float] = []
         theirs: list[float] = []
         for _ in range(rounds):
