@@ -211,13 +211,21 @@ def exact_term(word: str) -> str:
     return plain_term(word) if stem_term(word) else ""
 
 
+_other_memo: dict[str, str] = {}
+
+
 def other_form(word: str) -> str:
     """The exact form of a word where it differs from its stem (``tokens``); "" otherwise."""
-    stem = stem_term(word)
-    if not stem:
-        return ""
-    form = plain_term(word)
-    return form if form != stem else ""
+    form = _other_memo.get(word)
+    if form is None:
+        stem = stem_term(word)
+        form = plain_term(word) if stem else ""
+        if form == stem:
+            form = ""
+        if len(_other_memo) >= _MEMO_LIMIT:
+            _other_memo.clear()
+        _other_memo[word] = form
+    return form
 
 
 def phrase_offsets(text: str, stem: bool = True) -> tuple[tuple[int, str], ...]:
