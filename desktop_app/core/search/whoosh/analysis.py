@@ -210,7 +210,7 @@ class TermFrequency(Frequency):  # type: ignore[misc]
         raise NotImplementedError("an exact form's frequency is its posting's weight")
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, ExactAnalyzer) or not isinstance(value, str):
+        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         counts: dict[str, int] = {}
@@ -222,12 +222,18 @@ class TermFrequency(Frequency):  # type: ignore[misc]
             yield term, freq, freq * boost, b""
 
 
+def frequency_field(analyzer: TextAnalyzer | ExactAnalyzer) -> Any:
+    """A TEXT field without positions, fed in one pass (:class:`TermFrequency`)."""
+    field = TEXT(analyzer=analyzer, phrase=False)
+    field.format = TermFrequency(field_boost=field.format.field_boost)
+    return field
+
+
 def exact_field() -> Any:
     """A stemmed field's twin of exact forms: frequencies, no positions, no lengths (the
     stemmed field's are the paper's), nothing stored."""
-    field = TEXT(analyzer=EXACT, phrase=False)
+    field = frequency_field(EXACT)
     field.scorable = False
-    field.format = TermFrequency(field_boost=field.format.field_boost)
     return field
 
 

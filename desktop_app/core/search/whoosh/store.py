@@ -39,6 +39,7 @@ from desktop_app.core.search.whoosh.analysis import (
     KeywordAnalyzer,
     exact_field,
     exact_name,
+    frequency_field,
     text_field_format,
 )
 from desktop_app.core.storage import atomic_write_json
@@ -94,7 +95,7 @@ def papers_schema() -> Schema:
         year=NUMERIC(int, bits=32),
         rating=NUMERIC(int, bits=32),
         added=NUMERIC(int, bits=64),
-        words=TEXT(analyzer=PLAIN, phrase=False),  # the vocabulary for "did you mean"
+        words=frequency_field(PLAIN),  # the vocabulary for "did you mean"
         record=COLUMN(VarBytesColumn()),
         **{exact_name(f): exact_field() for f in EXACT_FIELDS},
     )
