@@ -14,8 +14,6 @@ from collections.abc import Callable
 
 from anyascii import anyascii
 
-from anyascii import anyascii
-
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _ARTICLE = re.compile(r"^[^\w]+|^(?:the|a|an)\s+")
 
