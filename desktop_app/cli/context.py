@@ -21,6 +21,7 @@ from desktop_app.core import errors, paths
 from desktop_app.core.errors import LibraryError, PapershelfError
 from desktop_app.core.library import LIBRARY_FILE, Library
 from desktop_app.core.settings import Settings
+from desktop_app.core.words import collate_by_user_locale
 
 if TYPE_CHECKING:
     from desktop_app.core.search.api import SearchIndex
@@ -46,6 +47,7 @@ class Context:
         self.library_arg = library_arg
         self.creates = creates
         self.index_error: OSError | None = None  # set when the index's cache is unusable
+        collate_by_user_locale()  # titles sort as the user's locale and the window sort them
         #: The command changed papers (the kept exports are brought up to date after it).
         self.changed_papers = False
 
@@ -165,9 +167,13 @@ Command = Callable[[Context, argparse.Namespace], int]
 
 
 def synced_index(ctx: Context) -> SearchIndex:
-    """The index, in step with the library folder (built, with progress, when missing)."""
+    """The index, in step with the library folder (built, with progress, when missing).
+
+    A quick sync: the changes Papershelf made (its journal) and paper folders added or
+    removed are indexed, without a look at every folder; an edit made outside Papershelf
+    inside a paper folder is found by the app's scan or ``papershelf reindex --check``."""
     with ProgressLine("indexing") as show:
-        report = ctx.index.sync(show)
+        report = ctx.index.sync(show, quick=True)
     if report.rebuilt_for_a_reason:
         print(f"papershelf: the search index was rebuilt ({report.reason})", file=sys.stderr)
     return ctx.index

@@ -135,10 +135,26 @@ def _add_reindex(sub: options.Subparsers) -> None:
         action="store_true",
         help="read the PDFs whose text could not be read again",
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="do not rebuild: look at every paper folder and index what changed outside "
+        "Papershelf (an edit of notes.md, a sync tool's changes); searches find those only "
+        "after this or the app's start",
+    )
     p.set_defaults(func=_reindex)
 
 
 def _reindex(ctx: Context, args: argparse.Namespace) -> int:
+    if args.check:
+        with output.ProgressLine("indexing", always=True) as show:
+            found = ctx.index.sync(show)
+        changed = found.added + found.updated + found.removed
+        print(
+            f"Checked every paper folder: {plural(changed, 'paper')} indexed anew "
+            f"({found.added} added, {found.updated} changed, {found.removed} removed)."
+        )
+        return EXIT_OK
     with output.ProgressLine("indexing", always=True) as show:
         report = ctx.index.rebuild(show, retry_failed=args.retry_failed)
     stats = ctx.index.stats()

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from desktop_app.core import jsonfiles, textfiles
+from desktop_app.core import journal, jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
@@ -95,6 +95,7 @@ class Library:
         self.observers: list[LibraryObserver] = []
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
+        self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -569,10 +570,12 @@ class Library:
     # -- notification ---------------------------------------------------------------------
 
     def _changed(self, key: str) -> None:
+        journal.append(self._journal, key)
         for obs in self.observers:
             obs.paper_changed(self, key)
 
     def _removed(self, key: str) -> None:
+        journal.append(self._journal, key)
         for obs in self.observers:
             obs.paper_removed(self, key)
 

@@ -32,6 +32,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Appearance, Settings
+from desktop_app.core.words import collate_by_user_locale
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import find, install
@@ -200,6 +201,7 @@ def run_app(library_path: Path) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    collate_by_user_locale()  # the index sorts titles as the list's QCollator does
     app.setWindowIcon(icons.app_icon())
     hook = ExceptHook()
     sys.excepthook = hook

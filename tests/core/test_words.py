@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.core import words
 from desktop_app.core.words import ascii_fold, family_name, plural, printable, title_sort_key
 
 
@@ -68,3 +69,41 @@ def test_printable_on_one_line_and_in_linear_time() -> None:
     for hostile in ("\x1b]" * 200_000, "\x1b[" * 200_000, "\x1bP" * 200_000):
         assert printable(hostile) == ""
     assert printable("\x1b]" * 200_000 + "\x07end") == "end"
+
+
+def test_titles_sort_as_the_unicode_collation_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a locale of the user's: the Unicode collation's order (English's), letters
+    with marks among their base letters, accents then case breaking ties (issue #14)."""
+    monkeypatch.setenv("LC_ALL", "C")
+    words.collate_by_user_locale()
+    titles = ["Zebra", "Ødegaard's lemma", "Éclair", "Ångström units", "apple", "Ecz", "Oz"]
+    titles += ["eclair", "Eclair", "Ærø", "The Über model", "uber", "BERT: Pre", "BERT-based"]
+    titles += ["BERT based", "10 things", "2 things"]
+    assert sorted(titles, key=title_sort_key) == [
+        "10 things",
+        "2 things",
+        "Ærø",
+        "Ångström units",
+        "apple",
+        "BERT based",
+        "BERT-based",
+        "BERT: Pre",
+        "eclair",
+        "Eclair",
+        "Éclair",
+        "Ecz",
+        "Ødegaard's lemma",
+        "Oz",
+        "uber",
+        "The Über model",
+        "Zebra",
+    ]
+
+
+def test_collation_follows_the_locale_only_when_one_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LC_ALL", "LC_COLLATE", "LANG"):
+        monkeypatch.setenv(name, "C")
+    assert words.collate_by_user_locale() is None
+    assert title_sort_key("Ødegaard") < title_sort_key("Zebra")

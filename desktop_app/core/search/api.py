@@ -219,8 +219,10 @@ class SearchIndex(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Bring the index in step with the library folder (rebuilding it when needed)."""
+    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+        """Bring the index in step with the library folder (rebuilding it when needed);
+        ``quick``: from cheap signals only (the change journal, the papers folder's mtime),
+        not a look at every paper folder."""
         ...
 
     def rebuild(

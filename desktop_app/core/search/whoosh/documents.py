@@ -28,7 +28,8 @@ from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
 from desktop_app.core.paper import Paper, parse_time
 from desktop_app.core.pdf.text import PdfText, file_sha256, load_cached
 from desktop_app.core.search.api import PaperSummary, SortOrder
-from desktop_app.core.search.whoosh.analysis import join_keywords
+from desktop_app.core.search.whoosh.analysis import exact_name, join_keywords
+from desktop_app.core.search.whoosh.store import EXACT_FIELDS
 from desktop_app.core.words import title_sort_key
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,8 @@ def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
         "words": "\n".join([paper.title, *paper.authors, paper.abstract, tag_words, notes]),
         "record": entry.to_bytes(),
     }
+    for name in EXACT_FIELDS:
+        doc[exact_name(name)] = doc[name]
     if paper.year is not None:
         doc["year"] = paper.year
     added = _epoch(paper.added)

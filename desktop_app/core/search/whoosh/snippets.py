@@ -6,6 +6,8 @@ indexed words a fuzzy word reaches, which it marks.
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,7 +52,30 @@ def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Sni
 
 def text_snippets(entry: Entry, marks: Marks, limit: int) -> list[Snippet]:
     """The snippets of the first ``limit`` pages of a paper's PDF text with a match."""
-    cached = load_cached(entry.text_sha)
+    pages = _pages(entry.text_sha)
+    return page_snippets(pages, marks, limit) if pages else []
+
+
+#: The page texts of the PDFs whose snippets were cut last (a PDF's text, keyed by its
+#: hash, never changes): a query typed on, sorted anew or paged through cuts snippets from
+#: the same texts again, and each read of the text cache gunzips and decodes JSON.
+_page_memo: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_page_memo_lock = threading.Lock()
+PAGE_MEMO_SIZE = 64  # PDFs
+
+
+def _pages(sha: str) -> tuple[str, ...] | None:
+    with _page_memo_lock:
+        pages = _page_memo.get(sha)
+        if pages is not None:
+            _page_memo.move_to_end(sha)
+            return pages
+    cached = load_cached(sha)
     if cached is None or not cached.ok:
-        return []
-    return page_snippets(cached.pages, marks, limit)
+        return None
+    pages = tuple(cached.pages)
+    with _page_memo_lock:
+        _page_memo[sha] = pages
+        while len(_page_memo) > PAGE_MEMO_SIZE:
+            _page_memo.popitem(last=False)
+    return pages
