@@ -12,7 +12,8 @@
 
 Every write is atomic and happens under the library's lock after re-reading the paper, so
 the GUI and the CLI can work on one library at once without losing each other's changes.
-Observers (the search index) are told about every change.
+Observers (the search index) are told about every change, and so are other processes,
+through the change journal (:mod:`desktop_app.core.journal`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from desktop_app.core.errors import (
     LibraryError,
     PaperNotFound,
 )
+from desktop_app.core.journal import Change, Journal
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
 
@@ -90,6 +92,14 @@ class Library:
         self.observers: list[LibraryObserver] = []
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
+        self._journal: Journal | None = None
+
+    @property
+    def journal(self) -> Journal:
+        """The change journal other processes follow (:mod:`desktop_app.core.journal`)."""
+        if self._journal is None:
+            self._journal = Journal.of(self.root)
+        return self._journal
 
     # -- opening --------------------------------------------------------------------------
 
@@ -523,11 +533,18 @@ class Library:
 
     # -- notification ---------------------------------------------------------------------
 
+    def announce(self, key: str) -> None:
+        """Tell the observers and other processes that a paper changed (for code that
+        wrote its files itself, such as the merge of conflict copies)."""
+        self._changed(key)
+
     def _changed(self, key: str) -> None:
+        self.journal.append(Change.CHANGED, [key])
         for obs in self.observers:
             obs.paper_changed(self, key)
 
     def _removed(self, key: str) -> None:
+        self.journal.append(Change.REMOVED, [key])
         for obs in self.observers:
             obs.paper_removed(self, key)
 

@@ -431,6 +431,10 @@ class Bridge(QObject):
             work, lane=lane, title=title, on_done=on_done, on_error=on_error, on_cancel=on_cancel
         )
 
+    def follow_changes(self, changed: Sequence[str], removed: Sequence[str]) -> None:
+        """Papers another program wrote or removed: indexed, then the views are told."""
+        self._follower.changed_elsewhere(changed, removed)
+
     def notify_changed(self, keys: Sequence[str]) -> None:
         """Papers changed in a way the index does not see (written elsewhere, merged): the
         views re-read them (:attr:`papers_changed`)."""

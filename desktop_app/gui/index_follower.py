@@ -17,7 +17,7 @@ The bridge runs the tasks (the only door to background work) and emits the signa
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex, SyncReport
@@ -84,6 +84,13 @@ class IndexFollower:
             return False
         self._update_queued = True
         return True
+
+    def changed_elsewhere(self, changed: Iterable[str], removed: Iterable[str]) -> None:
+        """Papers another program wrote or removed: index them like this process's own."""
+        for key in removed:
+            self.collector.paper_removed(self.library, key)
+        for key in changed:
+            self.collector.paper_changed(self.library, key)
 
     def update(self) -> tuple[list[str], list[str]]:
         """The worker's side: index what was collected; returns (changed, removed)."""
