@@ -100,6 +100,7 @@ def paper(key: str, **values: object) -> dict[str, object]:
         "latest_version": None,
         "citation_key": None,
         "edited": [],
+        "digest_position": 0,
         "notes": "",
     }
     for name, value in values.items():

@@ -90,3 +90,26 @@ def test_a_paper_json_edited_by_hand_shows_in_the_list(
 
     qtbot.waitUntil(lambda: title() == "Retitled by hand", timeout=SHOWN_WITHIN_MS)
     qtbot.waitUntil(lambda: count(window, "view:read") == 1, timeout=SHOWN_WITHIN_MS)
+
+
+def test_papers_of_one_second_keep_their_digest_order_and_the_selection_stays(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    # 12 papers of one digest, added in one second, written in another order than the
+    # digest's (as a sync tool or an import of several batches leaves them).
+    keys = [f"2504.{i:05d}" for i in range(1, 13)]
+    for position, key in sorted(enumerate(keys, 1), key=lambda p: p[1][::-1]):
+        paper = Paper(key=key, arxiv_id=key, title=f"Entry {position}", status=Status.NEW)
+        paper.added = "2025-04-07T09:30:00Z"
+        paper.digest_position = position
+        library.add(paper)
+    window = make_window()
+    window.sidebar.select_node(INBOX_ID)
+    qtbot.waitUntil(lambda: listed(window) == keys, timeout=WAIT_MS)
+    assert window.select_key(keys[4])
+    # The CLI tags a few and indexes them again: its index puts them after the others.
+    cli(library, "tag", keys[0], keys[4], keys[7], "--add", "cli")
+    qtbot.waitUntil(lambda: count(window, "tag:cli") == 3, timeout=SHOWN_WITHIN_MS)
+    assert listed(window) == keys
+    assert window.detail.key == keys[4]
+    assert window.selected_keys() == [keys[4]]
