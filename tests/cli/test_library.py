@@ -10,9 +10,9 @@ from tests.helpers.shelf import Shelf
 PAPER_FIELDS = {
     "format", "format_version", "key", "arxiv_id", "arxiv_version", "title", "authors",
     "abstract", "categories", "published", "updated", "doi", "journal_ref", "comment",
-    "source", "added", "digest_position", "status", "status_changed", "started", "finished", "tags", "rating",
+    "source", "added", "status", "status_changed", "started", "finished", "tags", "rating",
     "last_page", "page_count", "pdf_file", "pdf_state", "pdf_error", "metadata_state",
-    "metadata_error", "latest_version", "citation_key", "edited", "notes",
+    "metadata_error", "latest_version", "citation_key", "edited", "digest_position", "notes",
 }  # fmt: skip
 
 
