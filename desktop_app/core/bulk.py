@@ -7,7 +7,8 @@ library paper by paper, so each write is atomic and locked as usual, and returns
 Undo is a three-way restore: for each field the operation changed, the value before is put
 back only where the field still holds the value the operation wrote. A change made meanwhile
 by someone else (another field, or the same field set again from the CLI or another machine)
-is kept.
+is kept. A status and its dates go back together or not at all (:data:`TOGETHER`), so an
+undo never makes a state the app could not make itself, such as Reading without a start.
 
 Operations run in a worker thread in the GUI: they report ``progress(done, total)`` and stop
 between two papers when ``should_stop()`` turns true; what was done by then is in the result
@@ -66,14 +67,23 @@ class UndoRecord:
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
     ) -> BulkResult:
-        """Restore every paper this step changed or trashed; errors are collected, not raised."""
+        """Restore every paper this step changed or trashed; errors are collected, not raised.
+
+        A step no longer possible is skipped (:attr:`BulkResult.skipped`): a paper restored
+        from the trash meanwhile, or one no longer in the library to change back.
+        """
         result = BulkResult(UndoRecord(f"Undo: {self.description}"))
-        steps: list[tuple[str, Callable[[], object]]] = [
-            (key, partial(library.restore, key)) for key in self.trashed
-        ]
-        steps += [
-            (c.key, partial(library.update, c.key, _restorer(c))) for c in reversed(self.changes)
-        ]
+        steps: list[tuple[str, Callable[[], object]]] = []
+        for key in self.trashed:
+            if library.in_trash(key):
+                steps.append((key, partial(library.restore, key)))
+            else:
+                result.skipped.append(key)
+        for c in reversed(self.changes):
+            if library.exists(c.key):
+                steps.append((c.key, partial(library.update, c.key, _restorer(c))))
+            else:
+                result.skipped.append(c.key)
         for key, step in _each(steps, result, progress, should_stop):
             try:
                 step()
@@ -91,24 +101,34 @@ class BulkResult:
     done: list[str] = field(default_factory=list)
     errors: list[PapershelfError] = field(default_factory=list)
     cancelled: bool = False
+    #: Papers an undo left alone: its step was no longer possible (restored meanwhile).
+    skipped: list[str] = field(default_factory=list)
 
 
 def _restorer(change: RecordChange) -> Callable[[Paper], None]:
     return lambda paper: _restore(paper, change)
 
 
+#: Fields restored together or not at all: a status and its dates are one state (Reading
+#: has a start date, Read a finish date), so undo never mixes an old status with new dates.
+TOGETHER = (frozenset({"status", "status_changed", "started", "finished"}),)
+
+
 def _restore(paper: Paper, change: RecordChange) -> None:
     now = paper.to_dict()
     restored = dict(now)
-    for name in set(change.before) | set(change.after):
-        if change.before.get(name) == change.after.get(name):
+    names = set(change.before) | set(change.after)
+    groups = [g & names for g in TOGETHER] + [{n} for n in names - set().union(*TOGETHER)]
+    for group in groups:
+        if all(change.before.get(n) == change.after.get(n) for n in group):
             continue
-        if now.get(name) != change.after.get(name):
+        if any(now.get(n) != change.after.get(n) for n in group):
             continue  # changed again since: that newer change stays
-        if name in change.before:
-            restored[name] = change.before[name]
-        else:
-            restored.pop(name, None)
+        for name in group:
+            if name in change.before:
+                restored[name] = change.before[name]
+            else:
+                restored.pop(name, None)
     _assign(paper, Paper.from_dict(restored))
 
 

@@ -42,7 +42,7 @@ from desktop_app.gui import jobs
 from desktop_app.gui.fetch_queue import FetchQueueState, drain_work
 from desktop_app.gui.index_follower import IndexFollower, rebuild_note
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
-from desktop_app.gui.undo import UndoStack
+from desktop_app.gui.undo import UndoStack, undo_message
 
 log = logging.getLogger(__name__)
 
@@ -326,9 +326,15 @@ class Bridge(QObject):
         def done(result: bulk.BulkResult) -> None:
             for e in result.errors:
                 self.error.emit(f"Could not undo all of “{record.description}”: {e}", "")
-            self.info.emit(f"Undone: {record.description}.")
+            if message := undo_message(record.description, result):
+                self.info.emit(message)
 
         self.runner.submit(work, on_done=done, on_error=lambda e, tb: self._report("Undo", e, tb))
+
+    def forget_restored(self, keys: Sequence[str]) -> None:
+        """Papers restored from the trash by hand: Undo no longer offers to restore them."""
+        if self._undo.forget_restored(keys):
+            self.undo_changed.emit(self.undo_text)
 
     # -- changes without undo ---------------------------------------------------------------
 

@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -16,18 +12,11 @@ from desktop_app.core.paper import Paper, Status
 from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
 from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
+from tests.helpers.shelf import Shelf
 from tests.helpers.window import WAIT_MS, Factory
 
 #: What the issue asks: a change made elsewhere shows within 2 s of the write.
 SHOWN_WITHIN_MS = 2_000
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def cli(library: Library, *args: str) -> None:
-    """Run ``papershelf`` in another process, as a user in a terminal would."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "desktop_app.cli", "--library", str(library.root), *args]
-    subprocess.run(command, check=True, env=env, capture_output=True, timeout=120)
 
 
 def count(window: MainWindow, node: str) -> int | None:
@@ -49,12 +38,12 @@ def opened(qtbot: QtBot, make_window: Factory, library: Library, n: int) -> Main
 
 
 def test_a_digest_imported_from_the_cli_shows_in_the_inbox(
-    qtbot: QtBot, make_window: Factory, library: Library
+    qtbot: QtBot, make_window: Factory, library: Library, terminal: Shelf
 ) -> None:
     window = opened(qtbot, make_window, library, 2)
     window.sidebar.select_node(INBOX_ID)
     qtbot.waitUntil(lambda: listed(window) == [], timeout=WAIT_MS)
-    cli(library, "import-digest", str(SAMPLE_DIGEST))
+    terminal.sub("import-digest", str(SAMPLE_DIGEST))
     qtbot.waitUntil(lambda: count(window, INBOX_ID) == 33, timeout=SHOWN_WITHIN_MS)
     qtbot.waitUntil(lambda: len(listed(window)) == 33, timeout=SHOWN_WITHIN_MS)
     assert count(window, ALL_ID) == 2  # "All" is the kept papers, not the inbox
@@ -93,7 +82,7 @@ def test_a_paper_json_edited_by_hand_shows_in_the_list(
 
 
 def test_papers_of_one_second_keep_their_digest_order_and_the_selection_stays(
-    qtbot: QtBot, make_window: Factory, library: Library
+    qtbot: QtBot, make_window: Factory, library: Library, terminal: Shelf
 ) -> None:
     # 12 papers of one digest, added in one second, written in another order than the
     # digest's (as a sync tool or an import of several batches leaves them).
@@ -108,7 +97,7 @@ def test_papers_of_one_second_keep_their_digest_order_and_the_selection_stays(
     qtbot.waitUntil(lambda: listed(window) == keys, timeout=WAIT_MS)
     assert window.select_key(keys[4])
     # The CLI tags a few and indexes them again: its index puts them after the others.
-    cli(library, "tag", keys[0], keys[4], keys[7], "--add", "cli")
+    terminal.sub("tag", keys[0], keys[4], keys[7], "--add", "cli")
     qtbot.waitUntil(lambda: count(window, "tag:cli") == 3, timeout=SHOWN_WITHIN_MS)
     assert listed(window) == keys
     assert window.detail.key == keys[4]
