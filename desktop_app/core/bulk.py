@@ -12,7 +12,9 @@ undo never makes a state the app could not make itself, such as Reading without 
 
 Operations run in a worker thread in the GUI: they report ``progress(done, total)`` and stop
 between two papers when ``should_stop()`` turns true; what was done by then is in the result
-and in its undo record.
+and in its undo record. ``written(keys)`` hears the papers written as the operation goes,
+every :data:`WRITTEN_EVERY` papers and at the end, so a window indexes and shows a change
+of 1,000 papers as it is written, not after.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ from desktop_app.core.words import plural
 log = logging.getLogger(__name__)
 
 ShouldStop = Callable[[], bool]
+#: Told the papers written so far, as an operation goes (the GUI indexes and shows them).
+Written = Callable[[list[str]], None]
+#: How many papers an operation writes between two calls of its ``written``.
+WRITTEN_EVERY = 100
 _T = TypeVar("_T")
 
 
@@ -66,6 +72,7 @@ class UndoRecord:
         library: Library,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
+        written: Written | None = None,
     ) -> BulkResult:
         """Restore every paper this step changed or trashed; errors are collected, not raised.
 
@@ -84,7 +91,7 @@ class UndoRecord:
                 steps.append((c.key, partial(library.update, c.key, _restorer(c))))
             else:
                 result.skipped.append(c.key)
-        for key, step in _each(steps, result, progress, should_stop):
+        for key, step in _each(steps, result, progress, should_stop, written):
             try:
                 step()
                 result.done.append(key)
@@ -143,15 +150,30 @@ def _each(
     result: BulkResult,
     progress: Progress | None,
     should_stop: ShouldStop | None,
+    written: Written | None = None,
 ) -> Iterator[_T]:
-    """The items one by one, reporting progress after each; stops (cancelled) when asked."""
-    for i, item in enumerate(items):
-        if should_stop and should_stop():
-            result.cancelled = True
-            return
-        yield item
-        if progress:
-            progress(i + 1, len(items))
+    """The items one by one, reporting progress after each; stops (cancelled) when asked.
+    ``written`` hears the papers done every :data:`WRITTEN_EVERY` and at the end."""
+    told = 0
+
+    def tell() -> None:
+        nonlocal told
+        if written is not None and len(result.done) > told:
+            written(result.done[told:])
+            told = len(result.done)
+
+    try:
+        for i, item in enumerate(items):
+            if should_stop and should_stop():
+                result.cancelled = True
+                return
+            yield item
+            if len(result.done) - told >= WRITTEN_EVERY:
+                tell()
+            if progress:
+                progress(i + 1, len(items))
+    finally:
+        tell()
 
 
 def apply(
@@ -162,11 +184,12 @@ def apply(
     *,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    written: Written | None = None,
 ) -> BulkResult:
     """Apply ``change`` to each paper of ``keys`` (through :meth:`Library.update`)."""
     keys = list(dict.fromkeys(keys))
     result = BulkResult(UndoRecord(description))
-    for key in _each(keys, result, progress, should_stop):
+    for key in _each(keys, result, progress, should_stop, written):
         captured: dict[str, dict[str, Any]] = {}
 
         def recording(paper: Paper, captured: dict[str, dict[str, Any]] = captured) -> None:
@@ -190,6 +213,7 @@ class Options(TypedDict, total=False):
 
     progress: Progress | None
     should_stop: ShouldStop | None
+    written: Written | None
 
 
 #: A change to apply to each paper, and how the undo step is named.
@@ -243,12 +267,13 @@ def delete(
     dismissed: bool = False,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    written: Written | None = None,
 ) -> BulkResult:
     """Move papers to the trash (``dismissed``: from the inbox, for good); undo restores them."""
     keys = list(dict.fromkeys(keys))
     n = plural(len(keys), "paper")
     result = BulkResult(UndoRecord(f"Dismiss {n}" if dismissed else f"Move {n} to the trash"))
-    for key in _each(keys, result, progress, should_stop):
+    for key in _each(keys, result, progress, should_stop, written):
         try:
             result.undo.trashed.append(library.delete(key, dismissed=dismissed))
             result.done.append(key)

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
+from desktop_app.core import journal
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
@@ -43,7 +44,6 @@ from desktop_app.core.errors import (
     LibraryError,
     PaperNotFound,
 )
-from desktop_app.core.journal import Change, Journal
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
 
@@ -92,14 +92,7 @@ class Library:
         self.observers: list[LibraryObserver] = []
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
-        self._journal: Journal | None = None
-
-    @property
-    def journal(self) -> Journal:
-        """The change journal other processes follow (:mod:`desktop_app.core.journal`)."""
-        if self._journal is None:
-            self._journal = Journal.of(self.root)
-        return self._journal
+        self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -539,12 +532,12 @@ class Library:
         self._changed(key)
 
     def _changed(self, key: str) -> None:
-        self.journal.append(Change.CHANGED, [key])
+        journal.append(self._journal, key)
         for obs in self.observers:
             obs.paper_changed(self, key)
 
     def _removed(self, key: str) -> None:
-        self.journal.append(Change.REMOVED, [key])
+        journal.append(self._journal, key)
         for obs in self.observers:
             obs.paper_removed(self, key)
 

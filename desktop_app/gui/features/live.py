@@ -31,18 +31,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.core import conflicts, stamps
-from desktop_app.core.journal import JournalRead
+from desktop_app.core import conflicts, journal, stamps
 from desktop_app.core.library import Library
 from desktop_app.core.words import plural
 from desktop_app.gui.bridge import Bridge
@@ -70,13 +69,22 @@ def check_interval_ms(took_s: float) -> int:
 
 @dataclass
 class Checked:
-    """What one check found: the journal's news and the stamps' changes."""
+    """What one check found: the papers changed or removed (by the journal, whose next
+    offset it gives, and the stamps), and whether the journal was started anew."""
 
-    journal: JournalRead
+    keys: set[str]
+    offset: int
+    restarted: bool
     stamps: stamps.Stamps
-    changed: set[str]
-    removed: set[str]
     took_s: float
+
+
+def _touch(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError as e:
+        log.warning("%s: cannot create the change journal: %s", path, e)
 
 
 class _OwnWrites:
@@ -139,9 +147,9 @@ class LiveUpdates(QObject):
         self.scans = 0  # how many full scans ran (for tests and the log)
         self.checks = 0  # how many checks ran
 
-        self.journal = library.journal
-        self.journal.touch()
-        self._position = self.journal.end()  # news from here on
+        self.journal = journal.journal_path(library.root)
+        _touch(self.journal)  # a file watcher needs a file to watch
+        self._offset = journal.size(self.journal)  # news from here on
         self._stamps: stamps.Stamps | None = None  # taken by the first check
         self._own = _OwnWrites()
         library.observers.append(self._own)
@@ -184,7 +192,7 @@ class LiveUpdates(QObject):
     def _watch_fixed(self) -> None:
         """The papers and trash folders and the journal (again after they were replaced)."""
         watched = set(self.watcher.directories()) | set(self.watcher.files())
-        for path in (self.library.papers_dir, self.library.trash_dir, self.journal.path):
+        for path in (self.library.papers_dir, self.library.trash_dir, self.journal):
             if str(path) not in watched and path.exists():
                 self.watcher.addPath(str(path))
 
@@ -234,38 +242,36 @@ class LiveUpdates(QObject):
             return
         self._checking = True
         self.checks += 1
-        position, before = self._position, self._stamps
+        offset, before = self._offset, self._stamps
         # Small and read-only: beside the downloads, never behind a long write.
         self.bridge.run_task(
-            lambda control: self._check(position, before),
+            lambda control: self._check(offset, before),
             lane=Lane.NETWORK,
             on_done=self._checked,
             on_error=self._check_failed,
         )
 
-    def _check(self, position: Any, before: stamps.Stamps | None) -> Checked:
+    def _check(self, offset: int, before: stamps.Stamps | None) -> Checked:
         started = time.monotonic()
         own = self._own.take()
-        news = self.journal.read(position, skip_pid=os.getpid())
+        restarted = journal.size(self.journal) < offset  # emptied by a full sync
+        named, offset = journal.read_since(self.journal, offset)
         now = stamps.take(self.library.papers_dir)
         changed, removed = stamps.compare(before, now) if before is not None else (set(), set())
         # This process's own writes: the bridge follows them already.
-        changed -= own
-        removed -= own
-        return Checked(news, now, changed, removed, time.monotonic() - started)
+        keys = (set(named) | changed | removed) - own
+        return Checked(keys, offset, restarted, now, time.monotonic() - started)
 
     def _checked(self, found: Checked) -> None:
         self._checking = False
-        self._position = found.journal.position
+        self._offset = found.offset
         self._stamps = found.stamps
         self._watch_fixed()
-        if found.journal.restarted:
-            self.scan_now()  # the journal cannot say what changed: look at everything
-        changed = (found.changed | found.journal.changed) - found.journal.removed
-        removed = (found.removed | found.journal.removed) - changed
-        if changed or removed:
-            log.info("changed elsewhere: %d papers, removed: %d", len(changed), len(removed))
-            self.bridge.follow_changes(sorted(changed), sorted(removed))
+        if found.restarted:
+            self.scan_now()  # the journal cannot say what changed since: look at everything
+        if found.keys:
+            log.info("changed elsewhere: %d papers", len(found.keys))
+            self.bridge.follow_changes(sorted(found.keys))
         self._next_check.setInterval(check_interval_ms(found.took_s))
         if self._check_again:
             self._check_again = False

@@ -318,8 +318,8 @@ class PreferencesFeature(QObject):
         self.settings_notices = []  # the values saved now are all valid
         host.bridge.run("Saving the preferences", lambda: new.save())
         host.refresh()
-        if was_offline and not new.offline:
-            host.bridge.start_fetching()
+        if was_offline != new.offline:
+            host.bridge.start_fetching()  # fetches, or shows what waits while offline
         choice = dialog.library_choice
         if choice is not None:
             try:

@@ -250,6 +250,7 @@ def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
         last_page=paper.last_page,
         page_count=paper.page_count or (text_pages or None),
         categories=tuple(paper.categories),
+        metadata_state=paper.metadata_state.value,
     )
 
 
