@@ -205,6 +205,7 @@ def test_search(shelf: Library) -> None:
         "last_page": 0,
         "page_count": None,
         "categories": [],
+        "metadata_state": "none",
         "score": SCORE,
         "snippets": [],
     }

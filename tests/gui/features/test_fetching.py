@@ -93,11 +93,10 @@ def test_four_failed_papers_make_one_notice_and_the_fetch_failed_view_lists_them
     for key in keys:  # arXiv has no record of them
         library.add(Paper(key=key, arxiv_id=key, title=key, metadata_state=FetchState.PENDING))
     window = make_window(arxiv_server.settings())
-    qtbot.waitUntil(
-        lambda: "4 papers could not be fetched" in errors_shown(window), timeout=WAIT_MS
-    )
+    message = "4 papers could not be fetched"
+    qtbot.waitUntil(lambda: message in errors_shown(window), timeout=WAIT_MS)
     settle(qtbot, window)
-    assert errors_shown(window) == ["4 papers could not be fetched"]
+    assert errors_shown(window) == [message]
     notice = window.notices.notices[0]
     assert all(k in notice.details for k in keys)
     window.grab().save(str(Path("/tmp/i15/four-failed.png")))
