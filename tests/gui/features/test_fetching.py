@@ -3,7 +3,6 @@ quiet state, failures are one notice and a view, the detail pane offers Retry.""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -60,7 +59,6 @@ def test_keeping_papers_with_no_network_shows_one_quiet_indicator_and_no_error(
     settle(qtbot, window)
     assert errors_shown(window) == []
     assert feature(window, FetchingFeature).indicator.button.text() == "Retry"
-    window.grab().save(str(Path("/tmp/i15/offline-network.png")))
 
 
 def test_work_offline_reads_the_same_and_work_online_fetches(
@@ -99,7 +97,6 @@ def test_four_failed_papers_make_one_notice_and_the_fetch_failed_view_lists_them
     assert errors_shown(window) == [message]
     notice = window.notices.notices[0]
     assert all(k in notice.details for k in keys)
-    window.grab().save(str(Path("/tmp/i15/four-failed.png")))
     show = next(b for b in notice.findChildren(QPushButton) if b.text() == "Show")
     show.click()
     qtbot.waitUntil(lambda: window.node_id == "view:failed" and window.model.rowCount() == 4)
@@ -126,7 +123,6 @@ def test_the_detail_pane_says_what_failed_and_retry_fetches_it(
     bar = window.detail.metadata_failure
     assert bar.isVisible()
     assert bar.label.text() == "Metadata could not be fetched: arXiv has no record of 2504.00021"
-    window.detail.grab().save(str(Path("/tmp/i15/detail-metadata-failed.png")))
     arxiv_server.add_paper(key, title="Found at last")
     qtbot.mouseClick(bar.retry, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: library.get(key).title == "Found at last", timeout=WAIT_MS)
