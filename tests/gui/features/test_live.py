@@ -79,7 +79,7 @@ def test_a_hand_edit_nobody_announced_is_found_by_the_stamp_check(
 
 def test_the_check_costs_a_few_per_cent_of_a_core() -> None:
     assert live.check_interval_ms(0.001) == live.MIN_CHECK_MS
-    assert live.check_interval_ms(0.06) == 1500  # 10,000 papers here
+    assert live.check_interval_ms(0.06) == 1200  # 10,000 papers here
     assert live.check_interval_ms(5.0) == live.MAX_CHECK_MS
 
 
