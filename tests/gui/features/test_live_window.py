@@ -9,11 +9,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
+from desktop_app.gui.features.live import LiveFeature
 from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
 from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
 from tests.helpers.shelf import Shelf
-from tests.helpers.window import WAIT_MS, Factory
+from tests.helpers.window import WAIT_MS, Factory, feature
 
 #: What the issue asks: a change made elsewhere shows within 2 s of the write.
 SHOWN_WITHIN_MS = 2_000
@@ -34,6 +35,8 @@ def opened(qtbot: QtBot, make_window: Factory, library: Library, n: int) -> Main
         library.add(Paper(key=key, arxiv_id=key, title=f"Paper {i}", status=Status.UNREAD))
     window = make_window()
     qtbot.waitUntil(lambda: len(listed(window)) == n, timeout=WAIT_MS)
+    live = feature(window, LiveFeature).live
+    qtbot.waitUntil(lambda: live._stamps is not None, timeout=WAIT_MS)  # the first check
     return window
 
 
