@@ -39,14 +39,20 @@ def undo_offered(window: MainWindow) -> bool:
     return window.action_table["undo"].isEnabled()
 
 
-def test_undo_after_a_restore_from_the_trash_is_not_offered_and_shows_no_error(
-    qtbot: QtBot, make_window: Factory, library: Library
-) -> None:
+def first_one_trashed(qtbot: QtBot, make_window: Factory, library: Library) -> MainWindow:
+    """The window, after the first paper was moved to the trash (Undo offers it back)."""
     window = opened(qtbot, make_window, library)
     select(qtbot, window, KEYS[0])
     window.action_table["delete"].trigger()
     qtbot.waitUntil(lambda: library.in_trash(KEYS[0]), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: undo_offered(window))
+    return window
+
+
+def test_undo_after_a_restore_from_the_trash_is_not_offered_and_shows_no_error(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window = first_one_trashed(qtbot, make_window, library)
     dialog = feature(window, TrashFeature).show_trash()
     qtbot.waitUntil(lambda: not dialog.busy and dialog.model.rowCount() == 1, timeout=WAIT_MS)
     dialog.table.selectionModel().select(
@@ -67,11 +73,7 @@ def test_undo_after_a_restore_from_the_trash_is_not_offered_and_shows_no_error(
 def test_an_undo_step_restored_elsewhere_says_nothing_was_done_and_leaves_the_stack(
     qtbot: QtBot, make_window: Factory, library: Library, terminal: Shelf
 ) -> None:
-    window = opened(qtbot, make_window, library)
-    select(qtbot, window, KEYS[0])
-    window.action_table["delete"].trigger()
-    qtbot.waitUntil(lambda: library.in_trash(KEYS[0]), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: undo_offered(window))
+    window = first_one_trashed(qtbot, make_window, library)
     terminal.sub("restore", KEYS[0])  # from a terminal
     window.action_table["undo"].trigger()
     qtbot.waitUntil(lambda: any("Nothing was undone" in m for m in window.notices.messages()))
