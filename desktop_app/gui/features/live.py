@@ -11,7 +11,8 @@ checks the rest cheaply:
   (:mod:`desktop_app.core.journal`: the CLI's ``add``, ``import-digest``, ``status``…);
 - the folders of the papers the user is looking at (the selected one, those in the reader);
 - every :func:`check_interval_ms` (one to a few seconds, so that the check costs at most
-  :data:`CHECK_SHARE` of one core) the stamps of every paper folder
+  :data:`CHECK_SHARE` of one core; every :data:`MAX_CHECK_MS` while another application is
+  active, and at once when the window is back) the stamps of every paper folder
   (:mod:`desktop_app.core.stamps`: one ``stat`` per file, ~65 ms at 10,000 papers), which
   finds what no journal recorded: a paper.json edited by hand, a PDF a sync tool dropped in.
 
@@ -220,7 +221,11 @@ class LiveUpdates(QObject):
         self.request()
 
     def _state_changed(self, state: Qt.ApplicationState) -> None:
-        if state == Qt.ApplicationState.ApplicationActive and not self._focus_gap.isActive():
+        if state != Qt.ApplicationState.ApplicationActive:
+            return
+        if self._focus_gap.isActive():
+            self.check_now()  # back again soon after: the cheap check only
+        else:
             self._focus_gap.start()
             self.scan_soon()
 
@@ -274,7 +279,9 @@ class LiveUpdates(QObject):
         if found.keys:
             log.info("changed elsewhere: %d papers", len(found.keys))
             self.bridge.follow_changes(sorted(found.keys))
-        self._next_check.setInterval(check_interval_ms(found.took_s))
+        active = QGuiApplication.applicationState() == Qt.ApplicationState.ApplicationActive
+        # In the background, every MAX_CHECK_MS: coming back to the window checks at once.
+        self._next_check.setInterval(check_interval_ms(found.took_s) if active else MAX_CHECK_MS)
         if self._check_again:
             self._check_again = False
             self.check_now()
