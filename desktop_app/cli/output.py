@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core import textfiles
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
+    from desktop_app.core.interop.kept_exports import KeptExport
     from desktop_app.core.search.api import Hit, IndexStats, SearchResults
 
 JsonObject = dict[str, Any]
@@ -208,8 +210,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
     data = paper.to_dict()
     notes = (folder or library.paper_dir(paper.key)) / NOTES_FILE
     try:
-        data["notes"] = notes.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data["notes"] = textfiles.read_text(notes)
+    except OSError:
         data["notes"] = ""
     return data
 
@@ -296,3 +298,8 @@ def stats_json(stats: IndexStats) -> JsonObject:
 def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
     """``duplicates``: each group's reason and keys, the one a merge keeps first."""
     return [{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups]
+
+
+def kept_export_json(kept: KeptExport) -> JsonObject:
+    """``kept-exports --json``: one file kept up to date."""
+    return {"path": kept.path, "format": kept.format, "query": kept.query, "notes": kept.notes}

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from desktop_app.gui.features.fetching import FetchingFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
+from desktop_app.gui.features.kept_exports import KeptExportsFeature
 from desktop_app.gui.features.live import LiveFeature
 from desktop_app.gui.features.preferences import PreferencesFeature
 from desktop_app.gui.features.reader import ReaderFeature
@@ -31,6 +32,7 @@ FEATURES: tuple[type[QObject], ...] = (
     PreferencesFeature,  # Edit → Preferences, switching the library
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
+    KeptExportsFeature,  # files kept up to date (export --keep-updated)
     FetchingFeature,  # the offline indicator, failed fetches and Retry
 )
 
