@@ -26,12 +26,14 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core import stamps
 from desktop_app.core.settings import Settings
 from desktop_app.gui.app import build_window
 from desktop_app.gui.features.live import LiveFeature
+from desktop_app.gui.tasks import TaskInfo
 from desktop_app.gui.window.main_window import MainWindow
 from tests.bench.genlib import generate_records
 from tests.bench.results import write_section
@@ -42,6 +44,12 @@ SECTION = "Live updates"
 COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_live.py"
 WAIT_MS = 900_000
 ROUNDS = 3
+BULK = 1271  # the bulk change
+
+
+def _view_count(window: MainWindow, node_id: str) -> int:
+    node = window.sidebar_model.find(node_id)
+    return node.count if node is not None else 0
 
 
 def _tag_count(window: MainWindow, tag: str) -> int:
@@ -101,6 +109,32 @@ def test_bench_live_updates(qtbot: QtBot, tmp_path: Path) -> None:
         return node is not None and node.count == before + 33
 
     digest_shown = shown_after(done, imported)
+
+    # A bulk change of 1,271 papers: how long after its progress bar ends the view is right.
+    window.sidebar.select_node("view:all")
+    qtbot.waitUntil(lambda: window.node_id == "view:all", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 1000 + BULK, timeout=WAIT_MS)
+    bulk = window.model.keys()[1000 : 1000 + BULK]
+    read_before = _view_count(window, "view:read")
+    read_in_bulk = sum(1 for k in bulk if library.get(k).status.value == "read")
+    model = window.model
+    rows = QItemSelection(model.index(1000, 0), model.index(999 + BULK, model.columnCount() - 1))
+    window.table.selectionModel().select(rows, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    qtbot.waitUntil(lambda: len(window.selected_keys()) == BULK, timeout=WAIT_MS)
+    bar_ended: list[float] = []
+
+    def ended(info: TaskInfo) -> None:
+        if info.title.startswith("Mark"):
+            bar_ended.append(time.perf_counter())
+
+    window.runner.task_ended.connect(ended)
+    started = time.perf_counter()
+    window.action_table["mark_read"].trigger()
+    qtbot.waitUntil(lambda: bool(bar_ended), timeout=WAIT_MS)
+    want = read_before + BULK - read_in_bulk
+    qtbot.waitUntil(lambda: _view_count(window, "view:read") == want, timeout=WAIT_MS)
+    bulk_shown = time.perf_counter() - bar_ended[0]
+    bulk_bar = bar_ended[0] - started
     window.close()
 
     def ms(values: list[float]) -> str:
@@ -119,6 +153,8 @@ def test_bench_live_updates(qtbot: QtBot, tmp_path: Path) -> None:
         f"{statistics.median(hand_shown) / reference:.2f} |",
         f"| `papershelf import-digest` (33 papers) | {ms([digest_shown])} | "
         f"{digest_shown / reference:.2f} |",
+        f"| Mark Read on {BULK:,} papers, after its progress bar ended "
+        f"(the bar: {bulk_bar:.1f} s) | {ms([bulk_shown])} | {bulk_shown / reference:.2f} |",
         "",
         f"Reference: the `papershelf tag` process itself, median {reference * 1000:.0f} ms. "
         f"One stamp check of {n:,} folders: {statistics.median(cpu) * 1000:.0f} ms of "
