@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 ShouldStop = Callable[[], bool]
 #: Told the papers written so far, as an operation goes (the GUI indexes and shows them).
 Written = Callable[[list[str]], None]
-#: How many papers an operation writes between two calls of its ``written``.
-WRITTEN_EVERY = 100
+#: How many papers an operation writes between two calls of its ``written``: the search
+#: index's batch, so indexing as it goes costs what indexing at the end does (1,271 papers
+#: of 10,000: 12.1 s in batches of 250, 11.7 s in one call, 21.5 s in batches of 100).
+WRITTEN_EVERY = 250
 _T = TypeVar("_T")
 
 

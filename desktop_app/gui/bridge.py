@@ -10,7 +10,7 @@ Keeping the index in step: the bridge observes the library (the index is made wi
 lane), the changed keys are collected and one write-lane task updates the index for all of
 them, then :attr:`papers_changed` tells the views, which refresh only those papers. So a
 1,000-paper import writes its files at full speed and is indexed in a few batched commits.
-A bulk change (status, tags, trash, undo) indexes its papers itself as it writes them, 100 at
+A bulk change (status, tags, trash, undo) indexes its papers itself as it writes them, 250 at
 a time, so the views follow it and are right when its progress bar ends. Papers written by
 other programs come in through :meth:`follow_changes` (``features/live.py`` finds them).
 

@@ -10,7 +10,7 @@ from desktop_app.core.paper import Paper, Status
 from desktop_app.gui.tasks import TaskInfo
 from tests.helpers.window import WAIT_MS, Factory
 
-PAPERS = 250  # more than one batch of bulk.WRITTEN_EVERY
+PAPERS = 300  # more than one batch of bulk.WRITTEN_EVERY
 
 
 def test_the_view_is_right_when_the_progress_bar_of_a_bulk_change_ends(
