@@ -46,7 +46,9 @@ class OfflineIndicator(QWidget):
     def show_status(self, status: FetchStatus) -> None:
         self.setVisible(status.offline)
         self.label.setText(status.text)
+        # The reason's own tail ("; the rest waits in the queue") is said below.
         why = "Work offline is on (Preferences)" if status.by_choice else status.reason
+        why = why.split(";")[0].rstrip(". ") or "arXiv cannot be reached"
         self.setToolTip(f"{why}. The fetches wait in the queue; nothing is lost.")
         if status.by_choice:
             self.button.setText("Work Online")
