@@ -58,8 +58,7 @@ def test_new_paper_folder_is_followed(
     qtbot.waitUntil(lambda: updates._stamps is not None)  # the first stamps are taken
     changed: list[str] = []
     bridge.papers_changed.connect(changed.extend)
-    # Another Library object in this process: its journal lines are this process's, which
-    # the window skips; the new folder is found all the same.
+    # Another Library object in this process, as a script using the core API would.
     Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
     qtbot.waitUntil(lambda: "2301.00002" in changed, timeout=5000)
 

@@ -52,17 +52,25 @@ def test_a_digest_imported_from_the_cli_shows_in_the_inbox(
     assert count(window, ALL_ID) == 2  # "All" is the kept papers, not the inbox
 
 
-def test_a_paper_added_and_removed_by_another_program_shows_and_goes(
+def test_a_paper_added_and_removed_from_the_cli_shows_and_goes(
+    qtbot: QtBot, make_window: Factory, library: Library, terminal: Shelf
+) -> None:
+    window = opened(qtbot, make_window, library, 2)
+    terminal.sub("add", "2301.00009")  # offline: made from its ID, the fetch queued
+    qtbot.waitUntil(lambda: "2301.00009" in listed(window), timeout=SHOWN_WITHIN_MS)
+    qtbot.waitUntil(lambda: count(window, ALL_ID) == 3, timeout=SHOWN_WITHIN_MS)
+    terminal.sub("rm", "2301.00001")
+    qtbot.waitUntil(lambda: "2301.00001" not in listed(window), timeout=SHOWN_WITHIN_MS)
+    qtbot.waitUntil(lambda: count(window, ALL_ID) == 2, timeout=SHOWN_WITHIN_MS)
+
+
+def test_a_paper_added_by_another_library_object_shows(
     qtbot: QtBot, make_window: Factory, library: Library
 ) -> None:
     window = opened(qtbot, make_window, library, 2)
-    other = Library.open(library.root)  # another process's view of the folder
-    other.add(Paper(key="2301.00009", arxiv_id="2301.00009", title="From elsewhere"))
+    # The core API used by a script (another Library object), not the window's.
+    Library.open(library.root).add(Paper(key="2301.00009", arxiv_id="2301.00009"))
     qtbot.waitUntil(lambda: "2301.00009" in listed(window), timeout=SHOWN_WITHIN_MS)
-    qtbot.waitUntil(lambda: count(window, ALL_ID) == 3, timeout=SHOWN_WITHIN_MS)
-    other.delete("2301.00001")
-    qtbot.waitUntil(lambda: "2301.00001" not in listed(window), timeout=SHOWN_WITHIN_MS)
-    qtbot.waitUntil(lambda: count(window, ALL_ID) == 2, timeout=SHOWN_WITHIN_MS)
 
 
 def test_a_paper_json_edited_by_hand_shows_in_the_list(
