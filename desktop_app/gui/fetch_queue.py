@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Event
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
@@ -26,6 +26,9 @@ from desktop_app.core.library import Library
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane, Task, TaskControl
+
+#: With Work offline on, what waits is counted this long after the last request.
+OFFLINE_COUNT_MS = 1_000
 
 
 class FetchQueueState:
@@ -123,6 +126,8 @@ class FetchQueue(QObject):
         self.settings = settings
         self.state = FetchQueueState()
         self.status = FetchStatus()
+        self._count_later = QTimer(self, singleShot=True, interval=OFFLINE_COUNT_MS)
+        self._count_later.timeout.connect(self._drain)
 
     @property
     def running(self) -> bool:
@@ -130,7 +135,16 @@ class FetchQueue(QObject):
 
     def start(self) -> None:
         """Drain the queue in the network lane. With Work offline on, the drain only counts
-        what waits (for the status bar)."""
+        what waits (for the status bar), once the requests pause (:data:`OFFLINE_COUNT_MS`:
+        triage presses K many times, and counting reads every paper)."""
+        if self.fetcher is None:
+            return
+        if self.settings.offline:
+            self._count_later.start()
+            return
+        self._drain()
+
+    def _drain(self) -> None:
         if self.fetcher is None or not self.state.request():
             return
         task = self._run_task(
