@@ -269,7 +269,8 @@ def merged_dir(library: Library, key: str) -> Path:
 def merge_conflicts(library: Library, key: str) -> MergeResult:
     """Merge every conflict copy of one paper into its files and move the copies aside.
 
-    Runs under the library's lock, and tells the library's observers (the index) once.
+    Runs under the library's lock, and tells the library's observers (the index) and other
+    processes once.
     """
     result = MergeResult(key)
     with library.locked():
@@ -299,8 +300,7 @@ def merge_conflicts(library: Library, key: str) -> MergeResult:
         if result.merged:
             log.info("merged %d conflict copies in %s", len(result.merged), folder)
     if result.merged:
-        for obs in library.observers:
-            obs.paper_changed(library, key)
+        library.announce(key)
     return result
 
 

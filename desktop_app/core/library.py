@@ -12,7 +12,8 @@
 
 Every write is atomic and happens under the library's lock after re-reading the paper, so
 the GUI and the CLI can work on one library at once without losing each other's changes.
-Observers (the search index) are told about every change.
+Observers (the search index) are told about every change, and so are other processes,
+through the change journal (:mod:`desktop_app.core.journal`).
 """
 
 from __future__ import annotations
@@ -568,6 +569,11 @@ class Library:
             self._dismissal_path(key).unlink()
 
     # -- notification ---------------------------------------------------------------------
+
+    def announce(self, key: str) -> None:
+        """Tell the observers and other processes that a paper changed (for code that
+        wrote its files itself, such as the merge of conflict copies)."""
+        self._changed(key)
 
     def _changed(self, key: str) -> None:
         journal.append(self._journal, key)

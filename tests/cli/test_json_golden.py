@@ -100,6 +100,7 @@ def paper(key: str, **values: object) -> dict[str, object]:
         "latest_version": None,
         "citation_key": None,
         "edited": [],
+        "digest_position": 0,
         "notes": "",
         "year": None,
         "has_notes": False,
@@ -226,6 +227,7 @@ def test_search(shelf: Library) -> None:
         "last_page": 0,
         "page_count": None,
         "categories": [],
+        "metadata_state": "none",
         "score": SCORE,
         "snippets": [],
     }

@@ -13,7 +13,8 @@ PAPER_FIELDS = {
     "abstract", "categories", "published", "updated", "doi", "journal_ref", "comment",
     "source", "added", "status", "status_changed", "started", "finished", "tags", "rating",
     "last_page", "page_count", "pdf_file", "pdf_state", "pdf_error", "metadata_state",
-    "metadata_error", "latest_version", "citation_key", "edited", "notes", "year", "has_notes",
+    "metadata_error", "latest_version", "citation_key", "edited", "digest_position", "notes",
+    "year", "has_notes",
 }  # fmt: skip
 
 

@@ -97,6 +97,9 @@ class FetchReport:
         stopped: why the run stopped early (no network, access denied, cancelled, offline
             mode), or None when it drained the queue.
         denied: arXiv denied access (HTTP 403): no fetch runs until the user resumes.
+        offline: arXiv could not be asked: offline mode is on, or it cannot be reached
+            (a state to show, not an error: the fetches wait in the queue).
+        waiting: papers with a fetch still waiting after the run.
     """
 
     metadata: list[str] = field(default_factory=list)
@@ -105,6 +108,8 @@ class FetchReport:
     pending: int = 0
     stopped: str | None = None
     denied: bool = False
+    offline: bool = False
+    waiting: int = 0
 
     def summary(self) -> str:
         parts = [f"{len(self.metadata)} metadata", f"{len(self.pdfs)} PDFs fetched"]
@@ -251,7 +256,7 @@ class Fetcher:
         wanted = list(keys) if keys is not None else None
         report = FetchReport()
         if self.settings.offline:
-            report.stopped = "offline mode is on: nothing was fetched"
+            report.stopped, report.offline = "offline mode is on: nothing was fetched", True
         else:
             with _only_fetcher() as alone:
                 if alone:
@@ -260,6 +265,7 @@ class Fetcher:
                     report.stopped = ANOTHER_FETCHER
         meta, pdfs = pending(self.library, wanted)
         report.pending = len(meta) + len(pdfs)
+        report.waiting = len({p.key for p in meta + pdfs})
         return report
 
     def _run(
@@ -277,6 +283,7 @@ class Fetcher:
             report.stopped, report.denied = str(e), True
         except Unreachable as e:
             report.stopped = f"arXiv cannot be reached: {e}; the rest waits in the queue"
+            report.offline = True
         except Cancelled:
             report.stopped = "cancelled; the rest waits in the queue"
 

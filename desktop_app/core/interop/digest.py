@@ -558,7 +558,7 @@ def import_digest(
     for start in range(0, total, BATCH_SIZE):
         with library.batch():
             for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
-                _import_entry(library, entry, status, source, report)
+                _import_entry(library, entry, status, source, report, done)
                 if progress is not None:
                     progress(done, total)
     report.skipped.sort(key=lambda s: s.line)
@@ -586,6 +586,7 @@ def _import_entry(
     status: Status,
     source: str | None,
     report: DigestReport,
+    position: int,
 ) -> None:
     aid = entry.arxiv
     key = aid.key
@@ -599,6 +600,7 @@ def _import_entry(
             source=source,
             status=status,
             pdf_state=FetchState.NONE,
+            digest_position=position,
         )
         try:
             library.add(paper)

@@ -51,6 +51,12 @@ class PaperSummary:
     last_page: int
     page_count: int | None
     categories: tuple[str, ...] = ()
+    metadata_state: str = "none"  # FetchState of the paper's arXiv metadata
+
+    @property
+    def fetch_failed(self) -> bool:
+        """Its metadata or its PDF could not be fetched (the "Fetch failed" view)."""
+        return "failed" in (self.pdf_state, self.metadata_state)
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,11 @@ class SearchIndex(Protocol):
 
     def update(self, key: str) -> None:
         """Re-read one paper from the library and index it (its PDF text only if changed)."""
+        ...
+
+    def update_many(self, keys: Sequence[str], progress: Progress | None = None) -> None:
+        """Bring these papers in step with their folders (gone ones leave the index), in a
+        few batched commits."""
         ...
 
     def delete(self, key: str) -> None: ...

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.gui.features.fetching import FetchingFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
 from desktop_app.gui.features.kept_exports import KeptExportsFeature
@@ -32,6 +33,7 @@ FEATURES: tuple[type[QObject], ...] = (
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
     KeptExportsFeature,  # files kept up to date (export --keep-updated)
+    FetchingFeature,  # the offline indicator, failed fetches and Retry
 )
 
 F = TypeVar("F", bound=QObject)

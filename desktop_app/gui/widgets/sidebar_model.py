@@ -122,7 +122,7 @@ LIBRARY_VIEWS: tuple[tuple[str, str, str, RowFilter], ...] = (
     ("view:read", "Read", "status-read", _status_is(Status.READ)),
     ("view:recent", "Recently added", "recent", _recent),
     ("view:notes", "With notes", "notes", lambda s: _kept(s) and s.has_notes),
-    ("view:failed", "Fetch failed", "pdf-failed", lambda s: s.pdf_state == _FAILED),
+    ("view:failed", "Fetch failed", "pdf-failed", lambda s: s.fetch_failed),
 )
 
 
@@ -161,7 +161,7 @@ def count_views(rows: Iterable[PaperSummary]) -> ViewCounts:
                 notes += 1
             if _is_recent(s, since):
                 recent += 1
-        if s.pdf_state == _FAILED:
+        if s.fetch_failed:  # the PDF or the metadata
             failed += 1
         if s.tags:
             names.update(s.tags)

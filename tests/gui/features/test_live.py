@@ -37,24 +37,49 @@ def watched(
     updates.stop()
 
 
-def test_edit_by_another_program_triggers_a_scan(
-    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+def test_edit_by_another_program_is_followed(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
 ) -> None:
-    updates, calls = watched
+    updates, _ = watched
     updates.watch_papers([KEY])
     assert updates.watched_papers == {KEY}
     other = Library.open(library.root)  # as the CLI would
-    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
-        other.set_status(KEY, "read")
-    assert calls
+    qtbot.waitUntil(lambda: not bridge.runner.busy)
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    other.set_status(KEY, "read")
+    qtbot.waitUntil(lambda: KEY in changed, timeout=5000)
 
 
-def test_new_paper_folder_triggers_a_scan(
-    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+def test_new_paper_folder_is_followed(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
 ) -> None:
     updates, _ = watched
-    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
-        Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
+    qtbot.waitUntil(lambda: updates._stamps is not None)  # the first stamps are taken
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    # Another Library object in this process, as a script using the core API would.
+    Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
+    qtbot.waitUntil(lambda: "2301.00002" in changed, timeout=5000)
+
+
+def test_a_hand_edit_nobody_announced_is_found_by_the_stamp_check(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, _ = watched
+    qtbot.waitUntil(lambda: updates._stamps is not None)  # the first stamps are taken
+    qtbot.waitUntil(lambda: not bridge.runner.busy)
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    path = library.paper_dir(KEY) / "paper.json"
+    path.write_text(path.read_text().replace("Watched", "Edited"))
+    qtbot.waitUntil(lambda: KEY in changed, timeout=5000)
+
+
+def test_the_check_costs_a_few_per_cent_of_a_core() -> None:
+    assert live.check_interval_ms(0.001) == live.MIN_CHECK_MS
+    assert live.check_interval_ms(0.06) == 1200  # 10,000 papers here
+    assert live.check_interval_ms(5.0) == live.MAX_CHECK_MS
 
 
 def test_focus_triggers_a_scan_not_too_often(

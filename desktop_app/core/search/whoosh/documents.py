@@ -49,6 +49,8 @@ class Entry:
     text_state: str = "none"  # none | ok | failed
     text_error: str | None = None
     text_pages: int = 0
+    #: Its place in the digest that brought it (0: none): ties of ``added`` break by it.
+    digest_position: int = 0
 
     def to_bytes(self) -> bytes:
         data = {
@@ -59,6 +61,7 @@ class Entry:
             "text": self.text_state,
             "err": self.text_error,
             "pages": self.text_pages,
+            "pos": self.digest_position,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -76,6 +79,7 @@ class Entry:
             text_state=data["text"],
             text_error=data["err"],
             text_pages=data["pages"],
+            digest_position=data.get("pos", 0),
         )
 
 
@@ -108,7 +112,7 @@ class Views:
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> Views:
-        by_added = sorted(entries, key=lambda k: entries[k].summary.added, reverse=True)
+        by_added = newest_order(entries)
         tags = {k: e.summary.tags for k, e in entries.items()}
         status = {k: e.summary.status for k, e in entries.items()}
         return cls(
@@ -248,6 +252,7 @@ def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
         last_page=paper.last_page,
         page_count=paper.page_count or (text_pages or None),
         categories=tuple(paper.categories),
+        metadata_state=paper.metadata_state.value,
     )
 
 
@@ -344,8 +349,18 @@ def prepare(
         text_state=state,
         text_error=error,
         text_pages=pages,
+        digest_position=paper.digest_position,
     )
     return Prepared(key, entry, _paper_doc(paper, notes, entry), text_from)
+
+
+def newest_order(entries: dict[str, Entry]) -> list[str]:
+    """Every paper, the one added last first; papers added in the same second (a digest's)
+    in the digest's order, then by key: the same order every time, whatever order the index
+    holds them in (it moves a paper to its end when it is indexed again)."""
+    ordered = sorted(entries, key=lambda k: (entries[k].digest_position, k))
+    ordered.sort(key=lambda k: entries[k].summary.added, reverse=True)  # stable
+    return ordered
 
 
 def newest_first(scores: dict[str, float], views: Views) -> list[str]:

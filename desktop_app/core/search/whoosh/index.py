@@ -334,6 +334,13 @@ class WhooshIndex:
             self._ready()
             self._apply([key], None)
 
+    def update_many(self, keys: Sequence[str], progress: Progress | None = None) -> None:
+        """Bring these papers in step with their folders (gone ones leave the index), in a
+        few batched commits rather than one commit each."""
+        with self._lock:
+            self._ready()
+            self._apply(list(dict.fromkeys(keys)), progress)
+
     def delete(self, key: str) -> None:
         """Remove one paper from the index (whatever its folder holds)."""
         with self._lock:
