@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.cli import conflicts, edit, fetch, interop, library, options, search
+from desktop_app.cli import annotate, conflicts, edit, fetch, interop, library, options, search
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context
 from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError
@@ -39,6 +39,7 @@ GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
     fetch.register,
     search.register,
     interop.register,
+    annotate.register,
 )
 
 

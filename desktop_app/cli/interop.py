@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.cli import fetch, options, output
+from desktop_app.cli.annotate import ANNOTATED_PDF, export_annotated_pdf
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context, synced_index
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.export import ExportFormat
@@ -44,9 +45,10 @@ def _add_export(sub: options.Subparsers) -> None:
         "or a file. Citation keys (zhang2025leveraging) are assigned on the first export and "
         "never change after. 'markdown' is the daily-digest format (import-digest reads it "
         "back); 'reading-list' is Markdown grouped by status, with notes; CSV opens in "
-        "spreadsheets (and import-csv reads it back).",
+        "spreadsheets (and import-csv reads it back). 'annotated-pdf ID -o FILE.pdf' writes a "
+        "copy of one paper's PDF with its annotations embedded, for other PDF readers.",
     )
-    p.add_argument("format", choices=[f.value for f in ExportFormat])
+    p.add_argument("format", choices=[f.value for f in ExportFormat] + [ANNOTATED_PDF])
     options.add_query(p, "a search query (default: every paper)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     p.add_argument(
@@ -56,6 +58,8 @@ def _add_export(sub: options.Subparsers) -> None:
 
 
 def _export(ctx: Context, args: argparse.Namespace) -> int:
+    if args.format == ANNOTATED_PDF:
+        return export_annotated_pdf(ctx, args)
     from desktop_app.core.interop import export
 
     library = ctx.library
