@@ -121,14 +121,16 @@ def add_many(
     change(library, key, put)
 
 
-def edit(library: Library, ref: str, ann_id: str, **changes: object) -> Annotation:
-    """Change fields of one annotation (colour, comment …); returns it as it is now."""
+def edit(
+    library: Library, ref: str, ann_id: str, **changes: object
+) -> tuple[Annotation, Annotation]:
+    """Change fields of one annotation (colour, comment …); returns it before and after."""
 
-    def apply(content: AnnotationFile) -> Annotation:
+    def apply(content: AnnotationFile) -> tuple[Annotation, Annotation]:
         old = _live(content, ann_id, library, ref)
         new = old.edited(**changes)
         content.put(new)
-        return new
+        return old, new
 
     return change(library, ref, apply)
 

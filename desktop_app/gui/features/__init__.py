@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
 from desktop_app.gui.features.live import LiveFeature
@@ -30,6 +31,7 @@ FEATURES: tuple[type[QObject], ...] = (
     PreferencesFeature,  # Edit → Preferences, switching the library
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
+    AnnotationsFeature,  # highlights, notes and areas in the reader; Paper → Annotate
 )
 
 F = TypeVar("F", bound=QObject)

@@ -64,8 +64,8 @@ def test_edit_and_delete_leave_a_tombstone(lib: Library) -> None:
     a, b = _highlight(), _highlight(page=1, text="first")
     store.add_many(lib, "2503.01234", [a, b])
     assert [x.text for x in store.live(lib, "2503.01234")] == ["first", "some words"]
-    edited = store.edit(lib, "2503.01234", a.id, color=Color.RED, comment="note")
-    assert edited.color is Color.RED and edited.modified >= a.modified
+    before, edited = store.edit(lib, "2503.01234", a.id, color=Color.RED, comment="note")
+    assert before == a and edited.color is Color.RED and edited.modified >= a.modified
     (gone,) = store.delete(lib, "2503.01234", [b.id])
     assert gone.text == "first"
     content = store.load(lib, "2503.01234")

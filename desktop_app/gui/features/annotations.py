@@ -1,0 +1,547 @@
+"""The annotations feature: highlight, underline, comment, notes and areas in the reader.
+
+Each reader tab gets an :class:`~desktop_app.gui.widgets.annotation_layer.AnnotationLayer`
+over its pages and an "Annotations" tab in its side panel
+(:class:`~desktop_app.gui.widgets.annotation_panel.AnnotationPanel`). The actions sit in
+Paper → Annotate with their shortcuts and work while a reader has the focus:
+
+====================  ==================  ===========================================
+1 … 5                 Highlight …         highlight the selection (or the current find
+                                          match) in yellow, red, green, blue, purple;
+                                          on a selected annotation: change its colour
+U                     Underline           underline the selection
+C                     Comment…            comment the selection (a yellow highlight) or
+                                          edit the comment of the selected annotation
+N                     Sticky Note         the next click pins a note there
+A                     Area                the next drag draws a rectangle, saved with
+                                          its image (annotations/<id>.png)
+Delete                Delete Annotation   the selected one (Undo brings it back)
+Shift+→ / Shift+←     Extend Selection    by a character (Ctrl: by a word)
+Ctrl+Alt+A            Annotations Panel   show the side panel's list
+Ctrl+Alt+I            Import from PDF     the annotations other readers left in it
+Ctrl+Alt+E            Export Annotated PDF…
+Ctrl+Alt+N            Add Annotations to Notes
+====================  ==================  ===========================================
+
+Selecting text: drag over it, or find it (Ctrl+F) and press a colour key. Clicking an
+annotation selects it; hovering shows its comment. Every change is written off the UI thread
+through the bridge and is one Undo step (``core.annotations.undo``); the layer shows it at
+once and re-reads the file after the write, so a change made elsewhere (the CLI, a sync)
+shows too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from desktop_app.core.annotations import markdown, ops, store
+from desktop_app.core.annotations.model import (
+    CONTEXT_CHARS,
+    Annotation,
+    Color,
+    Kind,
+    quad_of,
+    reading_order,
+)
+from desktop_app.core.annotations.undo import AnnotationUndo
+from desktop_app.core.pdf.annotations import normalise_words, text_in_rect
+from desktop_app.core.pdf.text import file_sha256
+from desktop_app.core.words import plural
+from desktop_app.gui.features.host import Host
+from desktop_app.gui.tasks import Lane
+from desktop_app.gui.widgets.annotation_layer import (
+    NOTE_SIZE,
+    AnnotationLayer,
+    Tool,
+    pdf_rect_of,
+)
+from desktop_app.gui.widgets.annotation_panel import AnnotationPanel
+from desktop_app.gui.widgets.reader import ReaderView
+
+log = logging.getLogger(__name__)
+
+MENU = "paper/annotate"
+#: Pixels per point of an area's image (144 dpi: sharp on a high-DPI screen).
+AREA_IMAGE_SCALE = 2.0
+
+
+class ReaderAnnotations(QObject):
+    """The annotations of one reader tab: its layer, its panel and what they show."""
+
+    def __init__(self, view: ReaderView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.key = view.key
+        self.items: list[Annotation] = []
+        self.sha256: str | None = None
+        #: Changes shown but not written yet: a re-read meanwhile would show the file without
+        #: them, so re-reads wait for the last one.
+        self.pending = 0
+        self.layer = AnnotationLayer(view.view)
+        self.panel = AnnotationPanel()
+        self.panel_index = view.side_panel.addTab(self.panel, "Annotations")
+
+    def set_items(self, items: list[Annotation]) -> None:
+        self.items = [a for a in items if not a.deleted]
+        self.layer.set_annotations(self.items)
+        self.panel.set_annotations(self.items)
+
+    def put(self, ann: Annotation) -> None:
+        self.set_items([a for a in self.items if a.id != ann.id] + ([] if ann.deleted else [ann]))
+
+    def get(self, ann_id: str | None) -> Annotation | None:
+        return next((a for a in self.items if a.id == ann_id), None)
+
+    def show(self, ann_id: str) -> None:
+        """Scroll the reader to an annotation and select it."""
+        ann = self.get(ann_id)
+        if ann is None:
+            return
+        doc = self.view.document
+        height = doc.pagePointSize(ann.page - 1).height()
+        bounds = ann.bounds
+        where = QPointF(bounds[0], max(0.0, height - bounds[3] - 24)) if bounds else QPointF()
+        self.view.navigator.jump(ann.page - 1, where, self.view.navigator.currentZoom())
+        self.layer.clear_selection()
+        self.layer.select_annotation(ann_id)
+        self.panel.select(ann_id)
+
+
+class AnnotationsFeature(QObject):
+    """Annotations in every reader tab (see the module docstring)."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.host = host
+        self.library = host.library
+        self.bridge = host.bridge
+        self.readers: dict[str, ReaderAnnotations] = {}
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        host.tabs.paper_opened.connect(self._paper_opened)
+        self.bridge.papers_changed.connect(self._papers_changed)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def add(name: str, text: str, keys: str, slot: Callable[[], object]) -> QAction:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys.split(";") if k])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _checked=False: slot())
+            self.actions[name] = action
+            self.host.add_action(MENU, action)
+            # In the menu, but its keys work only in a reader (each tab adds the action):
+            # 1–5 and Delete mean rating and trash in the paper list.
+            self.host.widget.removeAction(action)
+            return action
+
+        for n, color in enumerate(Color, start=1):
+            label = f"Highlight {color.value.capitalize()}"
+            add(f"highlight_{color.value}", label, str(n), partial(self.highlight, color))
+        add("underline", "&Underline", "U", lambda: self.highlight(Color.YELLOW, Kind.UNDERLINE))
+        add("comment", "&Comment…", "C", self.ask_comment)
+        add("note", "Sticky &Note", "N", lambda: self.set_tool(Tool.NOTE))
+        add("area", "&Area (Figure, Equation)", "A", lambda: self.set_tool(Tool.AREA))
+        add("delete", "&Delete Annotation", "Delete", self.delete_selected)
+        add("extend", "E&xtend Selection", "Shift+Right", lambda: self.extend(1))
+        add("shrink", "Shrin&k Selection", "Shift+Left", lambda: self.extend(-1))
+        add(
+            "extend_word", "Extend Selection by a &Word", "Ctrl+Shift+Right", lambda: self.extend(0)
+        )
+        add("panel", "Show Annotations &Panel", "Ctrl+Alt+A", self.show_panel)
+        add("import", "&Import Annotations from PDF", "Ctrl+Alt+I", self.import_from_pdf)
+        add("export", "&Export Annotated PDF…", "Ctrl+Alt+E", self.ask_export)
+        add("to_notes", "Add Annotations to &Notes", "Ctrl+Alt+N", self.add_to_notes)
+
+    def current(self) -> ReaderAnnotations | None:
+        view = self.host.tabs.currentWidget()
+        if isinstance(view, ReaderView):
+            return self.readers.get(view.key)
+        return None
+
+    # -- reader tabs ---------------------------------------------------------------------
+
+    def _paper_opened(self, key: str) -> None:
+        view = self.host.tabs.view_for(key)
+        known = self.readers.get(key)
+        if view is None or (known is not None and known.view is view):
+            return
+        ra = ReaderAnnotations(view)
+        self.readers[key] = ra
+        for action in self.actions.values():
+            view.addAction(action)
+        ra.layer.annotation_clicked.connect(lambda ann_id, r=ra: self._clicked(r, ann_id))
+        ra.layer.area_drawn.connect(lambda page, rect, r=ra: self.add_area(r, page, rect))
+        ra.layer.note_placed.connect(lambda page, point, r=ra: self.ask_note(r, page, point))
+        ra.panel.activated.connect(ra.show)
+        view.destroyed.connect(partial(self._forget, key, ra))
+        self.reload(key)
+        path = view.path
+        self.bridge.run(
+            f"Reading {path.name}",
+            lambda: file_sha256(path),
+            partial(setattr, ra, "sha256"),
+            lane=Lane.READ,
+        )
+
+    def _forget(self, key: str, ra: ReaderAnnotations, *_: object) -> None:
+        if self.readers.get(key) is ra:  # not a newer tab of the same paper
+            del self.readers[key]
+
+    def reload(self, key: str) -> None:
+        """Read the paper's annotations again (off the UI thread) and show them."""
+
+        def done(items: list[Annotation]) -> None:
+            ra = self.readers.get(key)
+            if ra is not None and ra.pending == 0 and shiboken6.isValid(ra.layer):
+                ra.set_items(items)
+
+        self.bridge.run(
+            f"Reading the annotations of {key}",
+            lambda: store.load(self.library, key).annotations,
+            done,
+            lane=Lane.READ,
+        )
+
+    def _papers_changed(self, keys: list[str]) -> None:
+        for key in keys:
+            if key in self.readers:
+                self.reload(key)
+
+    def _clicked(self, ra: ReaderAnnotations, ann_id: str) -> None:
+        if ann_id:
+            ra.panel.select(ann_id)
+
+    def show_panel(self) -> None:
+        ra = self.current()
+        if ra is None:
+            return
+        ra.view.sidebar_action.setChecked(True)
+        ra.view.side_panel.setCurrentIndex(ra.panel_index)
+        ra.panel.filter_field.setFocus()
+
+    def set_tool(self, tool: Tool) -> None:
+        ra = self.current()
+        if ra is None:
+            return
+        ra.layer.tool = Tool.SELECT if ra.layer.tool is tool else tool
+        cursor = (
+            Qt.CursorShape.IBeamCursor
+            if ra.layer.tool is Tool.SELECT
+            else Qt.CursorShape.CrossCursor
+        )
+        ra.layer.setCursor(cursor)
+        if ra.layer.tool is not Tool.SELECT:
+            what = "click where the note goes" if tool is Tool.NOTE else "drag around the area"
+            self.host.show_info(f"{'Note' if tool is Tool.NOTE else 'Area'}: {what}.")
+
+    # -- selection -----------------------------------------------------------------------
+
+    def _select_find_match(self, ra: ReaderAnnotations) -> bool:
+        """Select the reader's current find match, if any (keyboard selection)."""
+        view = ra.view
+        i = view.view.currentSearchResultIndex()
+        if i < 0:
+            return False
+        link = view.search_model.resultAtIndex(i)
+        text = view.find_bar.field.text().strip()
+        page_text = view.document.getAllText(link.page()).text()
+        # The match's index: the occurrence nearest the link's place on its page.
+        starts = [s for s in _occurrences(page_text.casefold(), text.casefold())]
+        if not starts:
+            return False
+        best = min(starts, key=lambda s: _distance(view, link.page(), s, len(text), link))
+        ra.layer.select_chars(link.page(), best, len(text))
+        return ra.layer.selection is not None
+
+    def extend(self, chars: int) -> None:
+        """Grow the selection by ``chars`` characters (0: to the end of the next word)."""
+        ra = self.current()
+        if ra is None:
+            return
+        if ra.layer.selection is None and not self._select_find_match(ra):
+            return
+        sel = ra.layer.selection
+        if sel is None:
+            return
+        if chars == 0:
+            text = ra.view.document.getAllText(sel.page).text()
+            end = sel.start + sel.length
+            while end < len(text) and text[end].isspace():
+                end += 1
+            while end < len(text) and not text[end].isspace():
+                end += 1
+            chars = end - sel.start - sel.length
+        ra.layer.extend_selection(chars)
+
+    def _from_selection(self, ra: ReaderAnnotations, kind: Kind, color: Color) -> Annotation | None:
+        sel = ra.layer.selection
+        if sel is None:
+            return None
+        doc = ra.view.document
+        page_text = doc.getAllText(sel.page).text()
+        start, end = sel.start, sel.start + sel.length
+        while start < end and (start >= len(page_text) or page_text[start].isspace()):
+            start += 1
+        while end > start and (end > len(page_text) or page_text[end - 1].isspace()):
+            end -= 1
+        if (start, end) != (sel.start, sel.start + sel.length) and end > start:
+            ra.layer.select_chars(sel.page, start, end - start)  # white space at the ends: off
+            sel = ra.layer.selection or sel
+        height = doc.pagePointSize(sel.page).height()
+        quads = [quad_of(tuple(round(v, 2) for v in r)) for r in pdf_rect_of(sel.polygons, height)]  # type: ignore[arg-type]
+        before = normalise_words(page_text[max(0, sel.start - 3 * CONTEXT_CHARS) : sel.start])
+        after_at = sel.start + sel.length
+        after = normalise_words(page_text[after_at : after_at + 3 * CONTEXT_CHARS])
+        return Annotation.new(
+            kind,
+            sel.page + 1,
+            color=color,
+            quads=quads,
+            text=normalise_words(sel.text),
+            before=before[-CONTEXT_CHARS:],
+            after=after[:CONTEXT_CHARS],
+            pdf_file=ra.view.path.name,
+            pdf_sha256=ra.sha256,
+        )
+
+    # -- changes -------------------------------------------------------------------------
+
+    def highlight(self, color: Color, kind: Kind = Kind.HIGHLIGHT, comment: str = "") -> None:
+        """1–5, U: highlight/underline the selection, or recolour the selected annotation."""
+        ra = self.current()
+        if ra is None:
+            return
+        selected = ra.get(ra.layer.selected_id)
+        if selected is not None and kind is Kind.HIGHLIGHT:
+            self.edit(ra, selected, color=color)
+            return
+        if ra.layer.selection is None and not self._select_find_match(ra):
+            self.host.show_info(
+                "Select text first: drag over it, or find it (Ctrl+F) and press 1–5."
+            )
+            return
+        ann = self._from_selection(ra, kind, color)
+        if ann is None:
+            return
+        ann.comment = comment
+        ra.layer.clear_selection()
+        self.add(ra, ann)
+
+    def add(self, ra: ReaderAnnotations, ann: Annotation, image: bytes | None = None) -> None:
+        ra.put(ann)
+        what = f"Add a {ann.kind.value}"
+
+        def work() -> AnnotationUndo:
+            if ann.kind is Kind.AREA and ann.rect is not None and not ann.text:
+                # The words inside the area, so a search finds it (pdfium: write lane only).
+                ann.text = text_in_rect(ra.view.path, ann.page, ann.rect)[:500]
+            store.add(self.library, ra.key, ann, image=image)
+            return AnnotationUndo(what, key=ra.key, after=[ann])
+
+        self._write(ra, what, work)
+
+    def edit(self, ra: ReaderAnnotations, ann: Annotation, **changes: object) -> None:
+        ra.put(ann.edited(**changes))
+        what = "Change the comment" if "comment" in changes else f"Change a {ann.kind.value}"
+
+        def work() -> AnnotationUndo:
+            before, after = store.edit(self.library, ra.key, ann.id, **changes)
+            return AnnotationUndo(what, key=ra.key, before=[before], after=[after])
+
+        self._write(ra, what, work)
+
+    def delete_selected(self) -> None:
+        ra = self.current()
+        ann = ra.get(ra.layer.selected_id) if ra is not None else None
+        if ra is None or ann is None:
+            return
+        ra.put(ann.tombstone())
+        what = f"Delete a {ann.kind.value}"
+
+        def work() -> AnnotationUndo:
+            gone = store.delete(self.library, ra.key, [ann.id])  # as the file held them
+            return AnnotationUndo(what, key=ra.key, before=gone)
+
+        self._write(ra, what, work)
+
+    def _write(self, ra: ReaderAnnotations, what: str, work: Callable[[], AnnotationUndo]) -> None:
+        """Run a change in the write lane; once written it is an Undo step."""
+        key = ra.key
+        ra.pending += 1
+
+        def settled() -> None:
+            ra.pending -= 1
+            self.reload(key)
+
+        def done(undo: AnnotationUndo) -> None:
+            self.bridge.push_undo(undo)
+            settled()
+
+        def failed(error: BaseException, tb: str) -> None:
+            self.host.show_error(f"{what} in {key} failed: {error}")
+            settled()  # show what the file holds
+
+        self.bridge.run_task(lambda control: work(), on_done=done, on_error=failed)
+
+    # -- comments, notes, areas ----------------------------------------------------------
+
+    def ask_comment(self) -> None:
+        """C: comment the selection, or edit the selected annotation's comment."""
+        ra = self.current()
+        if ra is None:
+            return
+        ann = ra.get(ra.layer.selected_id)
+        if ann is None and ra.layer.selection is None and not self._select_find_match(ra):
+            self.host.show_info("Select text or an annotation first.")
+            return
+        text, ok = QInputDialog.getMultiLineText(
+            self.host.widget, "Comment", "Comment (Markdown):", ann.comment if ann else ""
+        )
+        if ok:
+            self.set_comment(text)
+
+    def set_comment(self, text: str) -> None:
+        """The comment of the selected annotation, or a new highlight of the selection."""
+        ra = self.current()
+        if ra is None:
+            return
+        ann = ra.get(ra.layer.selected_id)
+        if ann is not None:
+            if text != ann.comment:
+                self.edit(ra, ann, comment=text)
+        elif ra.layer.selection is not None:
+            self.highlight(Color.YELLOW, comment=text)
+
+    def ask_note(self, ra: ReaderAnnotations, page: int, point: QPointF) -> None:
+        text, ok = QInputDialog.getMultiLineText(self.host.widget, "Sticky Note", "Note:")
+        if ok:
+            self.add_note(ra, page, point, text)
+        self.set_tool(Tool.NOTE)  # back to selecting text
+
+    def add_note(self, ra: ReaderAnnotations, page: int, point: QPointF, text: str) -> None:
+        """Pin a note at ``point`` (PDF points, bottom-left origin) of ``page`` (0-based)."""
+        x, y = round(point.x(), 2), round(point.y(), 2)
+        ann = Annotation.new(
+            Kind.NOTE,
+            page + 1,
+            rect=(x, y - NOTE_SIZE, x + NOTE_SIZE, y),
+            comment=text,
+            pdf_file=ra.view.path.name,
+            pdf_sha256=ra.sha256,
+        )
+        self.add(ra, ann)
+
+    def add_area(self, ra: ReaderAnnotations, page: int, rect: QRectF) -> None:
+        """An area drawn on ``page`` (0-based), ``rect`` in PDF points: saved with its image."""
+        ra.layer.tool = Tool.SELECT
+        ra.layer.setCursor(Qt.CursorShape.IBeamCursor)
+        doc = ra.view.document
+        size = doc.pagePointSize(page)
+        left, bottom = rect.left(), rect.top()  # rect holds PDF points: top() is the bottom
+        right, top = left + rect.width(), bottom + rect.height()
+        scale = AREA_IMAGE_SCALE
+        full = doc.render(page, QSize(round(size.width() * scale), round(size.height() * scale)))
+        crop = full.copy(
+            round(left * scale),
+            round((size.height() - top) * scale),
+            round(rect.width() * scale),
+            round(rect.height() * scale),
+        )
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        crop.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes
+        buffer.close()
+        ann = Annotation.new(
+            Kind.AREA,
+            page + 1,
+            rect=(round(left, 2), round(bottom, 2), round(right, 2), round(top, 2)),
+            pdf_file=ra.view.path.name,
+            pdf_sha256=ra.sha256,
+        )
+        self.add(ra, ann, image=bytes(data.data()))
+
+    # -- the PDF and the notes -----------------------------------------------------------
+
+    def import_from_pdf(self) -> None:
+        ra = self.current()
+        if ra is None:
+            return
+        key = ra.key
+
+        def done(report: ops.ImportReport) -> None:
+            known = f" ({report.known} imported before)" if report.known else ""
+            self.host.show_info(f"Imported {plural(len(report.added), 'annotation')}{known}.")
+            self.reload(key)
+
+        self.bridge.run(
+            f"Importing the annotations of {key}",
+            lambda: ops.import_from_pdf(self.library, key),
+            done,
+        )
+
+    def ask_export(self) -> None:
+        ra = self.current()
+        if ra is None:
+            return
+        start = str(Path.home() / f"{ra.key}-annotated.pdf")
+        name, _ = QFileDialog.getSaveFileName(
+            self.host.widget, "Export Annotated PDF", start, "PDF (*.pdf)"
+        )
+        if name:
+            self.export_to(Path(name))
+
+    def export_to(self, dest: Path) -> None:
+        ra = self.current()
+        if ra is None:
+            return
+        key = ra.key
+        self.bridge.run(
+            f"Exporting {key} with its annotations",
+            lambda: ops.export_annotated_pdf(self.library, key, dest),
+            lambda n: self.host.show_info(f"Wrote {dest.name} with {plural(n, 'annotation')}."),
+        )
+
+    def add_to_notes(self) -> None:
+        """Append the paper's annotations to its notes, as Markdown quotes with links."""
+        ra = self.current()
+        if ra is None:
+            return
+        key = ra.key
+        found = [a for a in ra.items if not a.not_found_in]
+        text = markdown.annotations_markdown(key, sorted(found, key=reading_order), "Annotations")
+        if not text:
+            self.host.show_info("This paper has no annotations to add to its notes.")
+            return
+        self.bridge.run(
+            f"Adding the annotations of {key} to its notes",
+            lambda: self.library.append_notes(key, text),
+            lambda _: self.host.show_info(
+                f"Added {plural(len(found), 'annotation')} to the notes."
+            ),
+        )
+
+
+def _occurrences(hay: str, needle: str) -> list[int]:
+    out, i = [], hay.find(needle)
+    while needle and i >= 0:
+        out.append(i)
+        i = hay.find(needle, i + 1)
+    return out
+
+
+def _distance(view: ReaderView, page: int, start: int, length: int, link: object) -> float:
+    sel = view.document.getSelectionAtIndex(page, start, length)
+    bounds = sel.boundingRectangle()
+    location = link.location()  # type: ignore[attr-defined]
+    return float(abs(bounds.top() - location.y()) + abs(bounds.left() - location.x()))
