@@ -204,6 +204,7 @@ def test_search(shelf: Library) -> None:
         "last_page": 0,
         "page_count": None,
         "categories": [],
+        "annotations": 0,
         "score": SCORE,
         "snippets": [],
     }

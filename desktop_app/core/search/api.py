@@ -51,6 +51,7 @@ class PaperSummary:
     last_page: int
     page_count: int | None
     categories: tuple[str, ...] = ()
+    annotations: int = 0  # highlights, notes and areas (annotations.json)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Snippet:
 
     ``html`` is escaped HTML with matches in ``<b>`` (for Qt widgets); ``text`` is plain
     with matches between HIGHLIGHT_START and HIGHLIGHT_END. ``page`` (1-based) is set for
-    full-text snippets.
+    full-text and annotation snippets.
     """
 
     field: str

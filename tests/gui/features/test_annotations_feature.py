@@ -321,3 +321,28 @@ def test_highlight_on_a_real_arxiv_pdf(
     qtbot.waitUntil(lambda: _tinted(view, ra, 1, ann.quads[0], Color.RED) > 20, timeout=WAIT_MS)
     data = json.loads(store.annotations_path(library, key).read_text())
     assert data["annotations"][0]["quads"] == [list(q) for q in ann.quads]
+
+
+def test_found_again_in_the_library_and_opened_on_it(
+    make_window: Factory, qtbot: QtBot, library: Library, paper: Path
+) -> None:
+    from desktop_app.core.annotations import ops
+
+    ann = ops.highlight_words(library, KEY, 3, "every benchmark", comment="which ones? zeugma")
+    window = make_window()
+    node = window.sidebar_model.find("view:annotations")
+    assert node is not None and node.label == "With annotations"
+    qtbot.waitUntil(lambda: node.count == 1, timeout=WAIT_MS)
+    # The comment's word is found; the paper's matches show the annotation with its page.
+    window.search.set_text("annotation:zeugma")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
+    assert window.select_key(KEY)
+    window.table.setFocus()
+    qtbot.waitUntil(lambda: "zeugma" in window.detail.hits.text(), timeout=WAIT_MS)
+    assert "p.&nbsp;3" in window.detail.hits.text()
+    window.detail.hits.linkActivated.emit("page:3")
+    view = window.host.tabs.view_for(KEY)
+    assert view is not None
+    qtbot.waitUntil(lambda: view.loaded and view.current_page == 3, timeout=WAIT_MS)
+    ra = feature(window, AnnotationsFeature).readers[KEY]
+    qtbot.waitUntil(lambda: [a.id for a in ra.items] == [ann.id], timeout=WAIT_MS)

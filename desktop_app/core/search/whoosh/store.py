@@ -28,7 +28,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
@@ -41,12 +41,13 @@ from desktop_app.core.search.whoosh.analysis import (
 from desktop_app.core.storage import atomic_write_json
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
-SCHEMA_VERSION = 3  # 2: postings blocks keep their positions apart (the own codec); 3: the
-#                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec
+SCHEMA_VERSION = 4  # 2: postings blocks keep their positions apart (the own codec); 3: the
+#                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec;
+#                     4: "annotation" (annotations' text and comments, by page)
 #: Schemas whose indexes this code can still search while their replacement is built
 #: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
 #: own; schema 2's segments name the codec by its old module path, which no longer exists).
-READABLE_SCHEMAS = frozenset({1, SCHEMA_VERSION})
+READABLE_SCHEMAS = frozenset({1, 3, SCHEMA_VERSION})  # 3 lacks "annotation" only
 #: The two Whoosh indexes: the papers' records, and the PDFs' text (``query.FULLTEXT``, the
 #: name of its one field too, as of the query field it serves).
 PAPERS = "papers"
@@ -77,6 +78,10 @@ def papers_schema() -> Schema:
         tags_text=text_field_format(TEXT(analyzer=STEMMED)),
         abstract=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
         note=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        # One block per annotation (its text, then its comment), blocks separated by form
+        # feeds; annotation_pages holds each block's page, so a snippet names its page.
+        annotation=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        annotation_pages=STORED(),
         tag=KEYWORD(analyzer=kw),
         cat=KEYWORD(analyzer=kw),
         status=KEYWORD(analyzer=kw),
