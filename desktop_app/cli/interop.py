@@ -54,6 +54,11 @@ def _add_export(sub: options.Subparsers) -> None:
     p.add_argument(
         "--notes", action="store_true", help="BibTeX/BibLaTeX: put the notes in 'annote' too"
     )
+    p.add_argument(
+        "--annotations",
+        action="store_true",
+        help="markdown/reading-list: add each paper's highlights and comments",
+    )
     p.set_defaults(func=_export)
 
 
@@ -68,7 +73,9 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
         papers = export.papers_for_query(library, synced_index(ctx), query)
     else:
         papers = sorted(library.papers(), key=lambda p: p.added)
-    text = export.export_papers(library, papers, args.format, with_notes=args.notes)
+    text = export.export_papers(
+        library, papers, args.format, with_notes=args.notes, with_annotations=args.annotations
+    )
     if args.output is None:
         sys.stdout.write(text)
     else:

@@ -134,3 +134,25 @@ def test_export_annotated_pdf_then_import_it_back(
     (imported_quad,) = got["highlight"].quads
     (original_quad,) = original["highlight"].quads
     assert imported_quad == pytest.approx(original_quad, abs=0.01)
+
+
+def test_exports_carry_the_annotations_when_asked(
+    shelf: Shelf, library: Library, paper: Path
+) -> None:
+    ann_id = shelf("annotate", KEY, "--page", "2", "--text", "improves recall", "--comment",
+                   "by how much?").stdout.strip()  # fmt: skip
+    link = f"papershelf://open/{KEY}?page=2&annotation={ann_id}"
+    plain = shelf("export", "reading-list").stdout
+    assert "improves recall" not in plain
+    listed = shelf("export", "reading-list", "--annotations").stdout
+    assert "#### Annotations" in listed and "> improves recall" in listed
+    assert "by how much?" in listed and link in listed
+    digest = shelf("export", "markdown", "--annotations").stdout
+    assert "**Annotations**:" in digest and link in digest
+    # The digest with annotations still reads back as the same paper.
+    out = library.root.parent / "digest.md"
+    out.write_text(digest, encoding="utf-8")
+    from desktop_app.core.interop.digest import parse_digest
+
+    (entry,) = parse_digest(out.read_text(encoding="utf-8")).entries
+    assert entry.arxiv.id == KEY and entry.title == "Dense"

@@ -15,7 +15,8 @@ Zotero's "Add Note from Annotations" writes the same shape (quote, comment, cita
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import quote
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from desktop_app.core.annotations.model import Annotation
 
@@ -26,6 +27,30 @@ def open_link(key: str, page: int, ann_id: str | None = None) -> str:
     """``papershelf://open/<key>?page=N&annotation=<id>``: opens the reader there."""
     link = f"{SCHEME}://open/{quote(key, safe='')}?page={page}"
     return f"{link}&annotation={quote(ann_id, safe='')}" if ann_id else link
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    """What a ``papershelf://open/…`` link asks for."""
+
+    key: str
+    page: int | None = None
+    annotation: str | None = None
+
+
+def parse_open_link(url: str) -> OpenLink | None:
+    """The paper, page and annotation of an :func:`open_link` link; None for another URL."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != SCHEME or parts.netloc != "open":
+        return None
+    key = unquote(parts.path.lstrip("/"))
+    if not key or "/" in key:
+        return None
+    query = parse_qs(parts.query)
+    page_text = (query.get("page") or [""])[0]
+    page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else None
+    ann_id = (query.get("annotation") or [""])[0] or None
+    return OpenLink(key, page, ann_id)
 
 
 def annotation_markdown(key: str, ann: Annotation) -> str:

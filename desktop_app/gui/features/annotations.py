@@ -23,6 +23,10 @@ Ctrl+Alt+E            Export Annotated PDF…
 Ctrl+Alt+N            Add Annotations to Notes
 ====================  ==================  ===========================================
 
+Links ``papershelf://open/<key>?page=N&annotation=<id>`` (written by "Add Annotations to
+Notes") open the reader there when clicked in the notes' preview, or anywhere the app opens
+a URL: the feature is Qt's handler of the ``papershelf`` scheme while its window is open.
+
 Selecting text: drag over it, or find it (Ctrl+F) and press a colour key. Clicking an
 annotation selects it; hovering shows its comment. Every change is written off the UI thread
 through the bridge and is one Undo step (``core.annotations.undo``); the layer shows it at
@@ -38,8 +42,19 @@ from functools import partial
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+    Slot,
+)
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from desktop_app.core.annotations import markdown, ops, store
@@ -52,6 +67,7 @@ from desktop_app.core.annotations.model import (
     reading_order,
 )
 from desktop_app.core.annotations.undo import AnnotationUndo
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.pdf.annotations import normalise_words, text_in_rect
 from desktop_app.core.pdf.text import file_sha256
 from desktop_app.core.words import plural
@@ -125,9 +141,13 @@ class AnnotationsFeature(QObject):
         self.bridge = host.bridge
         self.readers: dict[str, ReaderAnnotations] = {}
         self.actions: dict[str, QAction] = {}
+        #: An annotation to show once its reader has read the annotations: key -> id.
+        self._to_show: dict[str, str] = {}
         self._build_actions()
         host.tabs.paper_opened.connect(self._paper_opened)
         self.bridge.papers_changed.connect(self._papers_changed)
+        QDesktopServices.setUrlHandler(markdown.SCHEME, self, "open_link")  # type: ignore[arg-type]  # PySide 6.12 wants str
+        host.closing.connect(lambda: QDesktopServices.unsetUrlHandler(markdown.SCHEME))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -204,6 +224,8 @@ class AnnotationsFeature(QObject):
             ra = self.readers.get(key)
             if ra is not None and ra.pending == 0 and shiboken6.isValid(ra.layer):
                 ra.set_items(items)
+                if (ann_id := self._to_show.pop(key, None)) is not None:
+                    ra.show(ann_id)
 
         self.bridge.run(
             f"Reading the annotations of {key}",
@@ -211,6 +233,39 @@ class AnnotationsFeature(QObject):
             done,
             lane=Lane.READ,
         )
+
+    @Slot(QUrl)
+    def open_link(self, url: QUrl) -> None:
+        """Open ``papershelf://open/<key>?page=N&annotation=<id>`` in the reader."""
+        link = markdown.parse_open_link(url.toString())
+        if link is None:
+            self.host.show_error(f"Not a link Papershelf can open: {url.toString()}")
+            return
+        try:
+            paper = self.library.get(link.key)
+        except PapershelfError as e:
+            self.host.show_error(str(e))
+            return
+        path = self.library.pdf_path(paper)
+        if path is None:
+            self.host.show_info(f"{paper.display_id} has no PDF here yet.")
+            return
+        view = self.host.tabs.open_paper(
+            paper.key,
+            path,
+            paper.title or paper.display_id,
+            last_page=paper.last_page,
+            page_count=paper.page_count,
+            status=paper.status.value,
+            page=link.page,
+        )
+        if view is None or not link.annotation:
+            return
+        ra = self.readers.get(paper.key)
+        if ra is not None and ra.get(link.annotation) is not None:
+            ra.show(link.annotation)
+        else:
+            self._to_show[paper.key] = link.annotation  # once the annotations are read
 
     def _papers_changed(self, keys: list[str]) -> None:
         for key in keys:

@@ -169,3 +169,14 @@ def test_a_damaged_annotations_copy_is_left_and_reported(lib: Library) -> None:
     result = conflicts.merge_conflicts(lib, key)
     assert result.merged == [] and [e.path for e in result.skipped] == [copy]
     assert copy.exists() and len(store.live(lib, key)) == 1
+
+
+def test_open_links_round_trip() -> None:
+    from desktop_app.core.annotations.markdown import OpenLink, open_link, parse_open_link
+
+    link = open_link("hep-th_9901001", 3, "3f0c-11")
+    assert link == "papershelf://open/hep-th_9901001?page=3&annotation=3f0c-11"
+    assert parse_open_link(link) == OpenLink("hep-th_9901001", 3, "3f0c-11")
+    assert parse_open_link("papershelf://open/2503.01234") == OpenLink("2503.01234")
+    assert parse_open_link("https://arxiv.org/abs/2503.01234") is None
+    assert parse_open_link("papershelf://open/a/b?page=x") is None

@@ -215,7 +215,7 @@ def test_keyboard_find_then_highlight_then_edit_delete_and_undo(
     )
     qtbot.keyClick(view.view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: store.live(library, KEY) == [], timeout=WAIT_MS)
-    assert window.bridge.undo_text == "Delete a highlight"
+    qtbot.waitUntil(lambda: window.bridge.undo_text == "Delete a highlight", timeout=WAIT_MS)
     window.bridge.undo()
     qtbot.waitUntil(lambda: len(store.live(library, KEY)) == 1, timeout=WAIT_MS)
     (back,) = store.live(library, KEY)
@@ -346,3 +346,23 @@ def test_found_again_in_the_library_and_opened_on_it(
     qtbot.waitUntil(lambda: view.loaded and view.current_page == 3, timeout=WAIT_MS)
     ra = feature(window, AnnotationsFeature).readers[KEY]
     qtbot.waitUntil(lambda: [a.id for a in ra.items] == [ann.id], timeout=WAIT_MS)
+
+
+def test_a_link_in_the_notes_opens_the_reader_on_the_annotation(
+    make_window: Factory, qtbot: QtBot, library: Library, paper: Path
+) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from desktop_app.core.annotations import ops
+    from desktop_app.core.annotations.markdown import open_link
+
+    ann = ops.highlight_words(library, KEY, 3, "every benchmark")
+    window = make_window()
+    assert QDesktopServices.openUrl(QUrl(open_link(KEY, 3, ann.id)))
+    view = window.host.tabs.view_for(KEY)
+    assert view is not None
+    qtbot.waitUntil(lambda: view.loaded and view.current_page == 3, timeout=WAIT_MS)
+    ra = feature(window, AnnotationsFeature).readers[KEY]
+    qtbot.waitUntil(lambda: ra.layer.selected_id == ann.id, timeout=WAIT_MS)
+    assert ra.panel.current_id() == ann.id
