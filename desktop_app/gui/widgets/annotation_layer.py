@@ -19,7 +19,7 @@ left; :meth:`PageLayout.to_view` and :meth:`PageLayout.from_view` convert.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -155,9 +155,18 @@ class PageLayout:
 
     def to_view(self, page: int, x: float, y: float) -> QPointF:
         """A point of the page in PDF points (origin bottom left) → viewport pixels."""
+        return self.mapper(page)(x, y)
+
+    def mapper(self, page: int) -> Callable[[float, float], QPointF]:
+        """:meth:`to_view` for many points of one page (the page's place looked up once)."""
         rect = self.page_rect(page)
         scale, height = self._scale(page, rect)
-        return QPointF(rect.x() + x * scale, rect.y() + (height - y) * scale)
+        left, top = rect.x(), rect.y() + height * scale
+
+        def to_view(x: float, y: float) -> QPointF:
+            return QPointF(left + x * scale, top - y * scale)
+
+        return to_view
 
     def qt_to_view(self, page: int, point: QPointF) -> QPointF:
         """A point in QtPdf's page points (origin top left) → viewport pixels."""
@@ -276,23 +285,25 @@ class AnnotationLayer(QWidget):
                 return ann
         return None
 
-    def shape_of(self, ann: Annotation) -> QPainterPath:
-        """Where ``ann`` is drawn, in viewport pixels."""
+    def shape_of(
+        self, ann: Annotation, to_view: Callable[[float, float], QPointF] | None = None
+    ) -> QPainterPath:
+        """Where ``ann`` is drawn, in viewport pixels (``to_view``: its page's mapper)."""
         path = QPainterPath()
         page = ann.page - 1
-        to_view = self.layout_.to_view
+        to_view = to_view or self.layout_.mapper(page)
         if ann.kind is Kind.NOTE and ann.rect is not None:
-            corner = to_view(page, ann.rect[0], ann.rect[3])
+            corner = to_view(ann.rect[0], ann.rect[3])
             size = NOTE_SIZE * self._zoom(page)
             path.addRect(QRectF(corner.x(), corner.y(), size, size))
         elif ann.rect is not None:
-            a = to_view(page, ann.rect[0], ann.rect[3])
-            b = to_view(page, ann.rect[2], ann.rect[1])
+            a = to_view(ann.rect[0], ann.rect[3])
+            b = to_view(ann.rect[2], ann.rect[1])
             path.addRect(QRectF(a, b).normalized())
         for q in ann.quads:
             poly = QPolygonF(
-                [to_view(page, q[0], q[1]), to_view(page, q[2], q[3]),
-                 to_view(page, q[6], q[7]), to_view(page, q[4], q[5])]
+                [to_view(q[0], q[1]), to_view(q[2], q[3]), to_view(q[6], q[7]),
+                 to_view(q[4], q[5])]
             )  # fmt: skip
             path.addPolygon(poly)
             path.closeSubpath()
@@ -311,8 +322,12 @@ class AnnotationLayer(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         clip = QRectF(event.rect())
         for page in self.layout_.visible_pages():
-            for ann in self._by_page.get(page, ()):
-                self._paint(painter, ann, clip)
+            marks = self._by_page.get(page)
+            if marks:
+                to_view = self.layout_.mapper(page)
+                zoom = self._zoom(page)
+                for ann in marks:
+                    self._paint(painter, ann, clip, to_view, zoom)
         if self.selection is not None:
             color = self.palette().color(QPalette.ColorRole.Highlight)
             color.setAlpha(SELECTION_ALPHA)
@@ -332,8 +347,15 @@ class AnnotationLayer(QWidget):
             painter.drawRect(self._drag_rect)
         painter.end()
 
-    def _paint(self, painter: QPainter, ann: Annotation, clip: QRectF) -> None:
-        shape = self.shape_of(ann)
+    def _paint(
+        self,
+        painter: QPainter,
+        ann: Annotation,
+        clip: QRectF,
+        to_view: Callable[[float, float], QPointF],
+        zoom: float,
+    ) -> None:
+        shape = self.shape_of(ann, to_view)
         bounds = shape.boundingRect()
         if not bounds.intersects(clip):
             return
@@ -342,15 +364,18 @@ class AnnotationLayer(QWidget):
         if ann.kind is Kind.HIGHLIGHT:
             # Multiplied onto the page: the text stays as dark as it was, on any palette.
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.fillPath(shape, color)
+            upright = all(q[1] == q[3] and q[0] == q[4] for q in ann.quads)
+            if upright:  # lines of text as they nearly always are: plain rectangles, fast
+                for q in ann.quads:
+                    painter.fillRect(QRectF(to_view(q[0], q[1]), to_view(q[6], q[7])), color)
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.fillPath(shape, color)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
         elif ann.kind is Kind.UNDERLINE:
-            painter.setPen(QPen(color, max(1.5, 1.5 * self._zoom(ann.page - 1))))
+            painter.setPen(QPen(color, max(1.5, 1.5 * zoom)))
             for q in ann.quads:
-                a = self.layout_.to_view(ann.page - 1, q[4], q[5])
-                b = self.layout_.to_view(ann.page - 1, q[6], q[7])
-                painter.drawLine(a, b)
+                painter.drawLine(to_view(q[4], q[5]), to_view(q[6], q[7]))
         elif ann.kind is Kind.NOTE:
             painter.setPen(QPen(color.darker(160), 1))
             painter.setBrush(color)
