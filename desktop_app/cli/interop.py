@@ -118,13 +118,13 @@ def _add_import_files(sub: options.Subparsers) -> None:
 
 
 def _import_bibtex(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.interop.bibtex import import_bibtex
+    from desktop_app.core.interop.bibtex_import import import_bibtex
 
     return _import_files(ctx, args, lambda path: import_bibtex(ctx.library, path))
 
 
 def _import_csv(ctx: Context, args: argparse.Namespace) -> int:
-    from desktop_app.core.interop.export import import_csv
+    from desktop_app.core.interop.spreadsheet import import_csv
 
     return _import_files(ctx, args, lambda path: import_csv(ctx.library, path))
 

@@ -243,13 +243,18 @@ def digest_report_json(report: DigestReport) -> JsonObject:
 
 
 def import_report_json(source: str, report: ImportReport) -> JsonObject:
-    """``import-bibtex``, ``import-csv``, ``add-pdf``: what one source brought."""
+    """``import-bibtex``, ``import-csv``, ``add-pdf``: what one source brought: entries
+    read (null for PDFs), added, updated and present keys (the digest's names), and each
+    problem with whether its entry was skipped."""
     return {
         "source": source,
+        "read": report.read,
         "added": report.added,
         "updated": report.joined,
         "present": report.unchanged,
-        "problems": [{"where": p.where, "message": p.message} for p in report.problems],
+        "problems": [
+            {"where": p.where, "message": p.message, "skipped": p.skipped} for p in report.problems
+        ],
     }
 
 

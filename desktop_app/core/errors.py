@@ -85,3 +85,8 @@ class Cancelled(PapershelfError):
 
 class ImportFileError(PapershelfError):
     """A file to import (BibTeX, CSV, PDF) cannot be read."""
+
+
+class UnusableEntry(PapershelfError, ValueError):
+    """One entry of an import file is beyond what is read (nested too deep, too big); the
+    entry is skipped with this reason and the rest of the file imported."""

@@ -30,7 +30,7 @@ from desktop_app.core import bulk, saved_searches
 from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchReport
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import PapershelfError
+from desktop_app.core.errors import ImportFileError, PapershelfError
 from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
@@ -467,9 +467,13 @@ class Bridge(QObject):
         :attr:`papers_added` reports, each file's problems come as :attr:`error`."""
         paths = list(paths)
 
-        def done(reports: list[tuple[Path, ImportReport]]) -> None:
+        def done(results: list[tuple[Path, ImportReport | ImportFileError]]) -> None:
+            reports = [(p, r) for p, r in results if isinstance(r, ImportReport)]
+            for path, failed in results:
+                if isinstance(failed, ImportFileError):
+                    self.error.emit(f"{path.name} cannot be imported", str(failed))
             added = [k for _, r in reports for k in r.added]
-            present = [k for _, r in reports for k in r.joined + r.unchanged]
+            present = [k for _, r in reports for k in r.present]
             for path, report in reports:
                 if report.problems:
                     details = "\n".join(str(p) for p in report.problems)

@@ -14,10 +14,10 @@ from typing import Any
 from desktop_app.core import bulk
 from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import PapershelfError
-from desktop_app.core.interop.bibtex import import_bibtex
-from desktop_app.core.interop.export import import_csv
+from desktop_app.core.errors import ImportFileError, PapershelfError
+from desktop_app.core.interop.bibtex_import import import_bibtex
 from desktop_app.core.interop.importing import ImportReport
+from desktop_app.core.interop.spreadsheet import import_csv
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.search.api import SearchIndex, SyncReport
@@ -104,12 +104,22 @@ def add_ids(
     return work
 
 
-def import_files(library: Library, paths: Sequence[Path]) -> list[tuple[Path, ImportReport]]:
-    """Import .bib files (or .csv files as Export writes them): each file's report."""
-    return [
-        (p, import_csv(library, p) if p.suffix.lower() == ".csv" else import_bibtex(library, p))
-        for p in paths
-    ]
+def import_files(
+    library: Library, paths: Sequence[Path]
+) -> list[tuple[Path, ImportReport | ImportFileError]]:
+    """Import .bib files (or .csv files, this app's or Zotero's): each file's report, or the
+    error that kept a file from being read (the other files are imported all the same)."""
+    results: list[tuple[Path, ImportReport | ImportFileError]] = []
+    for p in paths:
+        try:
+            report = (
+                import_csv(library, p) if p.suffix.lower() == ".csv" else import_bibtex(library, p)
+            )
+        except ImportFileError as e:
+            results.append((p, e))
+        else:
+            results.append((p, report))
+    return results
 
 
 def import_digest(

@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_app.core.interop.bibtex import Dialect, export_bibtex, import_bibtex
+from desktop_app.core.interop.bibtex import Dialect, export_bibtex
+from desktop_app.core.interop.bibtex_import import import_bibtex
 from desktop_app.core.interop.duplicates import find_duplicates
-from desktop_app.core.interop.export import ExportFormat, export_papers, import_csv
+from desktop_app.core.interop.export import ExportFormat, export_papers
+from desktop_app.core.interop.spreadsheet import import_csv
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.importer import import_pdfs
 from tests.bench.genlib import generate_records

@@ -47,7 +47,9 @@ def test_export_csv_opens_in_excel(
     assert target.read_bytes().startswith(b"\xef\xbb\xbfkey,arxiv_id,")  # BOM: UTF-8 in Excel
     other = Library.open(tmp_path / "other")
     code, out, _ = run(capsys, other, "import-csv", str(target))
-    assert code == 0 and out.startswith(f"{target}: 2 added")
+    assert code == 0 and out.startswith(
+        f"{target}: 2 entries read: 2 added, 0 already present, 0 skipped"
+    )
     assert other.get("2504.05220").status is Status.READING
 
 
@@ -61,7 +63,7 @@ def test_import_bibtex_reports_problems_with_lines(
     code, out, _ = run(capsys, library, "import-bibtex", str(bib), str(tmp_path / "gone.bib"))
     assert code == 1
     assert out.splitlines() == [
-        f"{bib}: 1 added, 1 problem",
+        f"{bib}: 2 entries read: 1 added, 0 already present, 1 skipped",
         "  refs.bib:2: @misc{b} has no arXiv ID, arXiv link or DOI; not imported",
         "Offline: 1 paper queued; 'papershelf fetch' fetches them when online.",
     ]

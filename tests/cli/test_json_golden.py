@@ -330,6 +330,7 @@ def test_import_bibtex(shelf: Library, tmp_path: Path) -> None:
         [
             {
                 "source": str(bib),
+                "read": 2,
                 "added": ["2504.05222"],
                 "updated": [],
                 "present": [],
@@ -337,6 +338,7 @@ def test_import_bibtex(shelf: Library, tmp_path: Path) -> None:
                     {
                         "where": "refs.bib:2",
                         "message": "@misc{b} has no arXiv ID, arXiv link or DOI; not imported",
+                        "skipped": True,
                     }
                 ],
             }
@@ -355,6 +357,7 @@ def test_import_csv(shelf: Library, tmp_path: Path) -> None:
         [
             {
                 "source": str(table),
+                "read": 1,
                 "added": ["2504.05220"],
                 "updated": [],
                 "present": [],
@@ -369,5 +372,14 @@ def test_add_pdf(shelf: Library, tmp_path: Path) -> None:
     data, _ = run(shelf, "add-pdf", "--json", str(pdf))
     check(
         data,
-        [{"source": "PDFs", "added": ["2504.05223"], "updated": [], "present": [], "problems": []}],
+        [
+            {
+                "source": "PDFs",
+                "read": None,
+                "added": ["2504.05223"],
+                "updated": [],
+                "present": [],
+                "problems": [],
+            }
+        ],
     )

@@ -19,6 +19,12 @@ from dataclasses import dataclass
 
 from desktop_app.core.errors import InvalidArxivId
 
+#: Text longer than this is no arXiv reference (the longest link form is ~80 characters).
+MAX_REF_CHARS = 2048
+#: Versions have at most this many digits (arXiv's highest are in the dozens): a longer
+#: one is refused here, before int() meets 4,301 digits or a PDF name outgrows the disk's.
+MAX_VERSION_DIGITS = 4
+
 DEFAULT_ABS_URL = "https://arxiv.org/abs/"
 DEFAULT_PDF_URL = "https://arxiv.org/pdf/"
 
@@ -122,6 +128,10 @@ def parse(text: str) -> ArxivId:
         InvalidArxivId: naming the input and what is wrong with it.
     """
     original = text
+    if len(text) > MAX_REF_CHARS:
+        raise InvalidArxivId(
+            f"{_shown(text)} is not an arXiv identifier: {len(text):,} characters is too long"
+        )
     text = text.strip().strip("<>\"'")
     if not text:
         raise InvalidArxivId("empty arXiv identifier")
@@ -141,53 +151,79 @@ def _parse_bare(text: str, original: str) -> ArxivId:
     if m := _NEW.fullmatch(text):
         yy, mm, num = int(m["yy"]), int(m["mm"]), m["num"]
         if not 1 <= mm <= 12:
-            raise InvalidArxivId(f"{original!r} is not an arXiv identifier: month {mm:02d}")
+            raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: month {mm:02d}")
         yymm = yy * 100 + mm
         if yymm < 704:
             raise InvalidArxivId(
-                f"{original!r} is not an arXiv identifier: new-style IDs start in April 2007 (0704)"
+                f"{_shown(original)} is not an arXiv identifier: "
+                "new-style IDs start in April 2007 (0704)"
             )
         want = 4 if yymm <= 1412 else 5
         if len(num) != want:
             raise InvalidArxivId(
-                f"{original!r} is not an arXiv identifier: IDs of {m['yy']}{m['mm']} have "
+                f"{_shown(original)} is not an arXiv identifier: IDs of {m['yy']}{m['mm']} have "
                 f"{want} digits after the dot, not {len(num)}"
             )
         if int(num) == 0:
-            raise InvalidArxivId(f"{original!r} is not an arXiv identifier: number 0")
+            raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: number 0")
         return ArxivId(f"{m['yy']}{m['mm']}.{num}", _version(m["version"], original))
     if m := _OLD.fullmatch(text):
         archive = m["archive"].lower()
         if archive not in OLD_ARCHIVES:
             raise InvalidArxivId(
-                f"{original!r} is not an arXiv identifier: unknown archive {archive!r}"
+                f"{_shown(original)} is not an arXiv identifier: unknown archive {archive!r}"
             )
         yy, mm, num = int(m["yy"]), int(m["mm"]), m["num"]
         if len(num) != 3:
             raise InvalidArxivId(
-                f"{original!r} is not an arXiv identifier: old-style IDs have 7 digits"
+                f"{_shown(original)} is not an arXiv identifier: old-style IDs have 7 digits"
             )
         if not 1 <= mm <= 12:
-            raise InvalidArxivId(f"{original!r} is not an arXiv identifier: month {mm:02d}")
+            raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: month {mm:02d}")
         if not (yy >= 91 or yy * 100 + mm <= 703) or (yy == 91 and mm < 7):
             raise InvalidArxivId(
-                f"{original!r} is not an arXiv identifier: old-style IDs run from 9107 to 0703"
+                f"{_shown(original)} is not an arXiv identifier: "
+                "old-style IDs run from 9107 to 0703"
             )
         if int(num) == 0:
-            raise InvalidArxivId(f"{original!r} is not an arXiv identifier: number 000")
+            raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: number 000")
         return ArxivId(f"{archive}/{m['yy']}{m['mm']}{num}", _version(m["version"], original))
     raise InvalidArxivId(
-        f"{original!r} is not an arXiv identifier (expected e.g. 2504.05220, "
+        f"{_shown(original)} is not an arXiv identifier (expected e.g. 2504.05220, "
         "hep-th/9901001 or an arxiv.org link)"
     )
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut short when long."""
+    return repr(text) if len(text) <= 80 else repr(text[:60]) + f"… ({len(text):,} characters)"
 
 
 def _version(text: str | None, original: str) -> int | None:
     if text is None:
         return None
+    if len(text) > MAX_VERSION_DIGITS:
+        raise InvalidArxivId(
+            f"{_shown(original)} is not an arXiv identifier: a version of {len(text):,} digits "
+            f"(at most {MAX_VERSION_DIGITS})"
+        )
     if int(text) < 1:
-        raise InvalidArxivId(f"{original!r} is not an arXiv identifier: versions start at v1")
+        raise InvalidArxivId(f"{_shown(original)} is not an arXiv identifier: versions start at v1")
     return int(text)
+
+
+def parse_version(text: str) -> int:
+    """A version number as written alone (``2``, ``v2``), within :data:`MAX_VERSION_DIGITS`.
+
+    Raises:
+        InvalidArxivId: not a version.
+    """
+    digits = text.strip().removeprefix("v").removeprefix("V")
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidArxivId(f"{_shown(text)} is not a version number")
+    version = _version(digits, text)
+    assert version is not None
+    return version
 
 
 def try_parse(text: str) -> ArxivId | None:

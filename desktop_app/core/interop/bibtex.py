@@ -1,4 +1,4 @@
-"""BibTeX and BibLaTeX: export papers with readable, stable citation keys; import .bib files.
+"""BibTeX and BibLaTeX: export papers with readable, stable citation keys.
 
 Export (see ../shared/testdata/bibtex-conventions.md for what other tools write):
 
@@ -16,49 +16,24 @@ Export (see ../shared/testdata/bibtex-conventions.md for what other tools write)
   as ``annote``. Titles keep arXiv's TeX (math, commands); acronyms are braced so styles do
   not lower-case them (``{LLMs}``).
 
-Import: entries with an arXiv ``eprint`` (or ``arxivid``), an arXiv link in ``url``, an
-arXiv ID in ``journal``/``note`` (Google Scholar writes ``arXiv preprint arXiv:...``), or a
-DOI become papers; arXiv's DOI ``10.48550/arXiv.<id>`` means that arXiv paper, another DOI
-makes a paper without arXiv ID that carries it. ``keywords`` become tags, ``note`` and
-``annote`` notes. ``@string`` macros, ``#`` concatenation, month macros, TeX accents and
-braces are resolved. A malformed entry is reported with its line and the rest is imported;
-a key used twice is reported and both entries are imported.
+Import: :mod:`desktop_app.core.interop.bibtex_import`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
-
-from bibtexparser import model as bibmodel
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.exceptions import BlockAbortedException
-from bibtexparser.middlewares.names import (
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
 
 from desktop_app.core.arxiv import ids as arxiv_id
-from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import ImportFileError
 from desktop_app.core.interop.importing import (
     BATCH_SIZE,
-    Importer,
-    ImportProblem,
-    ImportReport,
-    Incoming,
     normalize_doi,
 )
-from desktop_app.core.interop.latex import from_latex, plain_to_latex, protect_case, tex_to_latex
+from desktop_app.core.interop.latex import plain_to_latex, protect_case, tex_to_latex
 from desktop_app.core.library import Library
-from desktop_app.core.paper import FetchState, Paper, local_key
-from desktop_app.core.progress import Progress
+from desktop_app.core.paper import Paper
 from desktop_app.core.words import ascii_fold, family_name
 
 log = logging.getLogger(__name__)
@@ -72,10 +47,6 @@ _STOP = """a an the and or but nor of on in at to for from by with without into 
     where which who whom whose we our you your their his her not no yes than then so if"""
 STOP_WORDS = frozenset(_STOP.split())
 
-_VERBATIM = frozenset({"doi", "url", "eprint", "file", "arxivid", "urldate", "pdf"})
-#: Name lists stay LaTeX until split: braces decide where one name ends ({Simon and Schuster}).
-_NAME_FIELDS = frozenset({"author", "editor"})
-_ARXIV_IN_TEXT = re.compile(r"arxiv(?:\s*preprint)?\s*(?::|\s)\s*(\S+)", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -239,259 +210,3 @@ def export_bibtex(
     papers = assign_citation_keys(library, papers)
     notes = {p.key: library.read_notes(p.key) for p in papers} if with_notes else {}
     return format_bibliography(papers, dialect, notes)
-
-
-# -- import ---------------------------------------------------------------------------------
-
-
-@dataclass
-class BibEntry:
-    """An entry as read: its type, key, first line (1-based) and fields.
-
-    Field names are lower case; values are Unicode, but for name lists (``author``,
-    ``editor``), kept as LaTeX for :func:`_names` to split.
-    """
-
-    entry_type: str
-    key: str
-    line: int
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def get(self, *names: str) -> str:
-        return next((self.fields[n] for n in names if self.fields.get(n)), "")
-
-
-def parse_bibtex(text: str) -> tuple[list[BibEntry], list[ImportProblem]]:
-    """Read every entry of a .bib text; malformed ones are reported by line (``where``)."""
-    with _quiet_splitter():
-        library = parse_string(text, parse_stack=[])
-    strings: dict[str, str] = {}
-    entries: list[BibEntry] = []
-    problems: list[ImportProblem] = []
-    seen_keys: dict[str, int] = {}
-    for block in library.blocks:
-        line = (block.start_line or 0) + 1
-        if isinstance(block, bibmodel.String):
-            strings[block.key.lower()] = _resolve(str(block.value), strings)
-            continue
-        entry: bibmodel.Block | None = block
-        if isinstance(block, bibmodel.DuplicateBlockKeyBlock):
-            entry = block.ignore_error_block
-        elif isinstance(block, bibmodel.ParsingFailedBlock):
-            problems.append(ImportProblem(f"line {line}", _failure(block, text)))
-            continue
-        if not isinstance(entry, bibmodel.Entry):
-            continue
-        key = entry.key
-        if key.lower() in seen_keys:
-            problems.append(
-                ImportProblem(
-                    f"line {line}",
-                    f"the key {key!r} was used before (line {seen_keys[key.lower()]}); "
-                    "both entries are imported",
-                )
-            )
-        seen_keys.setdefault(key.lower(), line)
-        fields: dict[str, str] = {}
-        for f in entry.fields:
-            name = f.key.lower()
-            value = _resolve(str(f.value), strings)
-            if name in _NAME_FIELDS:
-                pass
-            elif name not in _VERBATIM:
-                value = from_latex(value)
-            else:
-                value = value.replace("\\_", "_").replace("\\%", "%").strip("{} \n\t")
-            fields[name] = value.strip()
-        entries.append(BibEntry(entry.entry_type.lower(), key, line, fields))
-    return entries, problems
-
-
-@contextlib.contextmanager
-def _quiet_splitter() -> Iterator[None]:
-    """bibtexparser logs each malformed block; the import reports them itself, by line."""
-    splitter_log = logging.getLogger("bibtexparser.splitter")
-    quiet = logging.Filter("nothing")  # passes no record of another logger's name
-    splitter_log.addFilter(quiet)
-    try:
-        yield
-    finally:
-        splitter_log.removeFilter(quiet)
-
-
-def _failure(block: bibmodel.ParsingFailedBlock, text: str) -> str:
-    error = block.error
-    head = (block.raw or "").split(",", 1)[0].split("\n", 1)[0].strip()[:60]
-    what = f"the entry {head}}}" if head.startswith("@") and "{" in head else "an entry"
-    if isinstance(error, BlockAbortedException):
-        reason = " ".join(error.abort_reason.split())
-        reason = reason[:1].lower() + reason[1:]
-        if error.end_index is not None:
-            end_line = text.count("\n", 0, error.end_index) + 1
-            reason += f" (at line {end_line})"
-        return f"{what} is malformed: {reason}; not imported"
-    return f"{what} is malformed: {error}; not imported"
-
-
-def _split_top(value: str, sep: str) -> list[str]:
-    """Split at ``sep`` outside braces and quotes."""
-    parts: list[str] = []
-    depth, quoted, start = 0, False, 0
-    for i, ch in enumerate(value):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == '"' and depth == 0 and (i == 0 or value[i - 1] != "\\"):
-            quoted = not quoted
-        elif ch == sep and depth == 0 and not quoted:
-            parts.append(value[start:i])
-            start = i + 1
-    parts.append(value[start:])
-    return parts
-
-
-def _resolve(raw: str, strings: Mapping[str, str]) -> str:
-    """A raw field value with its enclosing removed, macros expanded and ``#`` joined."""
-    out: list[str] = []
-    for part in _split_top(raw.strip(), "#"):
-        part = part.strip()
-        if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
-            out.append(part[1:-1])
-        else:
-            out.append(strings.get(part.lower(), part))
-    return "".join(out)
-
-
-def _names(raw: str) -> list[str]:
-    """``author`` field -> names written ``Given Family`` (the way arXiv writes them)."""
-    names: list[str] = []
-    for name in split_multiple_persons_names(raw):
-        parts = parse_single_name_into_parts(name, strict=False)
-        words = [*parts.first, *parts.von, *parts.last, *parts.jr]
-        full = " ".join(from_latex(" ".join(words)).split())
-        if full and full.lower() != "others":  # "and others" means "et al."
-            names.append(full)
-    return names
-
-
-def _month(value: str) -> int | None:
-    value = value.strip().lower()
-    if value.isdigit() and 1 <= int(value) <= 12:
-        return int(value)
-    return MONTHS.index(value[:3]) + 1 if value[:3] in MONTHS else None
-
-
-def _published(entry: BibEntry) -> str | None:
-    """``date`` (BibLaTeX) or ``year``/``month``, as much of YYYY-MM-DD as is known."""
-    if m := _DATE.match(entry.get("date")):
-        return m.group()
-    year = entry.get("year").strip()
-    if not re.fullmatch(r"\d{4}", year):
-        return None
-    month = _month(entry.get("month"))
-    return f"{year}-{month:02d}" if month else year
-
-
-def _arxiv_of(entry: BibEntry) -> ArxivId | None:
-    kind = entry.get("eprinttype", "archiveprefix").lower()
-    if kind in ("", "arxiv"):
-        for name in ("eprint", "arxivid"):
-            if entry.get(name) and (aid := arxiv_id.try_parse(entry.get(name))):
-                return aid
-    if (doi := normalize_doi(entry.get("doi"))) and (aid := arxiv_id.try_parse(doi)):
-        return aid
-    for url in entry.get("url").split():
-        if aid := arxiv_id.try_parse(url):
-            return aid
-    for name in ("journal", "journaltitle", "note", "howpublished", "booktitle", "eprint"):
-        for m in _ARXIV_IN_TEXT.finditer(entry.get(name)):
-            if aid := arxiv_id.try_parse(m.group(1)):
-                return aid
-    return None
-
-
-def _categories(entry: BibEntry) -> list[str]:
-    raw = entry.get("eprintclass", "primaryclass")
-    return [c for c in re.split(r"[,;\s]+", raw) if c and arxiv_id.is_category(c)]
-
-
-def entry_to_incoming(entry: BibEntry, source: str = "bibtex") -> Incoming | str:
-    """The paper an entry describes, or why it cannot become one."""
-    title = " ".join(entry.get("title").split())
-    aid = _arxiv_of(entry)
-    doi = normalize_doi(entry.get("doi"))
-    journal = entry.get("journal", "journaltitle", "booktitle")
-    if "arxiv" in journal.lower():
-        journal = ""  # "arXiv preprint arXiv:2201.03176" is no journal
-    journal_ref = ", ".join(p for p in (journal, entry.get("volume"), entry.get("pages")) if p)
-    values: dict[str, Any] = {
-        "title": title,
-        "authors": _names(entry.get("author")),
-        "abstract": " ".join(entry.get("abstract").split()),
-        "categories": _categories(entry),
-        "published": _published(entry),
-        "journal_ref": journal_ref or None,
-        "citation_key": entry.key or None,
-        "source": source,
-    }
-    if aid is not None:
-        if doi and arxiv_id.try_parse(doi):
-            doi = None  # arXiv's own DOI says no more than the ID
-        paper = Paper.from_arxiv(aid, doi=doi, metadata_state=FetchState.PENDING, **values)
-    elif doi:
-        paper = Paper(key=local_key(title or doi, doi), doi=doi, **values)
-    else:
-        return f"{_what(entry)} has no arXiv ID, arXiv link or DOI; not imported"
-    paper.add_tags([t for t in re.split(r"[,;]", entry.get("keywords")) if t.strip()])
-    notes = "\n\n".join(n.strip() for n in (entry.get("annote"), entry.get("note")) if n.strip())
-    return Incoming(paper, notes, f"line {entry.line}")
-
-
-def _what(entry: BibEntry) -> str:
-    return f"@{entry.entry_type}{{{entry.key}}}"
-
-
-def import_bibtex_text(
-    library: Library, text: str, source: str = "BibTeX", progress: Progress | None = None
-) -> ImportReport:
-    """Import every usable entry of ``text``; the report lists problems by line."""
-    importer = Importer(library)
-    report = importer.report
-    entries, problems = parse_bibtex(text)
-    for problem in problems:
-        report.problem(f"{source}:{problem.where.removeprefix('line ')}", problem.message)
-    incoming: list[Incoming] = []
-    for entry in entries:
-        where = f"{source}:{entry.line}"
-        item = entry_to_incoming(entry, f"bibtex:{source}")
-        if isinstance(item, str):
-            report.problem(where, item)
-        else:
-            item.where = where
-            incoming.append(item)
-    importer.add_all(incoming, progress)
-    report.problems.sort(key=lambda p: _line_of(p.where))
-    return report
-
-
-def _line_of(where: str) -> int:
-    tail = where.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
-
-
-def import_bibtex(library: Library, path: Path, progress: Progress | None = None) -> ImportReport:
-    """Import a .bib file (UTF-8, or Latin-1 as older files are).
-
-    Raises:
-        ImportFileError: the file cannot be read.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ImportFileError(f"{path}: cannot read the BibTeX file: {e.strerror or e}") from e
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return import_bibtex_text(library, text, path.name, progress)

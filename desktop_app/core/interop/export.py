@@ -1,14 +1,11 @@
-"""Export papers as BibTeX, CSV, a Markdown digest or a Markdown reading list; import CSV.
+"""Export papers as BibTeX, CSV, a Markdown digest or a Markdown reading list.
 
 One entry point, :func:`export_papers`, serves the CLI and the GUI:
 
 - ``bibtex`` / ``biblatex``: see :mod:`desktop_app.core.interop.bibtex` (citation keys assigned
   and saved on the way);
-- ``csv``: one row per paper, for spreadsheets: UTF-8 with a byte-order mark (so Excel
-  reads accents right), lists joined by ``"; "``, notes in a (multi-line) cell, and a cell
-  that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) starts with ``'``.
-  :func:`import_csv` reads such a file back (status, tags, rating and notes included), so
-  a library can travel through a spreadsheet;
+- ``csv``: one row per paper, for spreadsheets (see
+  :mod:`desktop_app.core.interop.spreadsheet`, which imports such a file, or Zotero's, back);
 - ``markdown``: the daily-digest format of :mod:`desktop_app.core.interop.digest`, which imports
   back as the same papers;
 - ``reading-list``: Markdown grouped by status (reading, to read, read, inbox), each paper
@@ -20,22 +17,16 @@ index) or a selection (keys, from the GUI).
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
-from desktop_app.core.arxiv import ids as arxiv_id
-from desktop_app.core.errors import ImportFileError, InvalidValue, PapershelfError
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.digest import write_digest
-from desktop_app.core.interop.importing import Importer, ImportReport, Incoming, normalize_doi
+from desktop_app.core.interop.spreadsheet import export_csv, paper_link
 from desktop_app.core.library import Library
-from desktop_app.core.paper import FetchState, Paper, Status, local_key, now_iso
-from desktop_app.core.progress import Progress
+from desktop_app.core.paper import Paper, Status, now_iso
 from desktop_app.core.search.api import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -117,138 +108,6 @@ def _annotations_of(library: Library) -> Callable[[Paper], str]:
     return of
 
 
-# -- CSV ----------------------------------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "key", "arxiv_id", "version", "title", "authors", "year", "published", "categories",
-    "doi", "journal_ref", "status", "tags", "rating", "added", "citation_key", "url", "notes",
-)  # fmt: skip
-_LIST_SEP = "; "
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _uncell(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
-
-
-def export_csv(library: Library, papers: Iterable[Paper]) -> str:
-    """The papers as CSV text (write it with ``encoding="utf-8-sig"`` for Excel)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for p in papers:
-        row = {
-            "key": p.key,
-            "arxiv_id": p.arxiv_id,
-            "version": p.arxiv_version,
-            "title": " ".join(p.title.split()),
-            "authors": _LIST_SEP.join(p.authors),
-            "year": p.year,
-            "published": p.published,
-            "categories": _LIST_SEP.join(p.categories),
-            "doi": p.doi,
-            "journal_ref": p.journal_ref,
-            "status": p.status.value,
-            "tags": _LIST_SEP.join(p.tags),
-            "rating": p.rating or "",
-            "added": p.added,
-            "citation_key": p.citation_key,
-            "url": _link(p),
-            "notes": library.read_notes(p.key).rstrip("\n"),
-        }
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-    return out.getvalue()
-
-
-def _link(paper: Paper) -> str:
-    """The paper's arXiv page, else its DOI's, else empty."""
-    aid = paper.arxiv
-    if aid is not None:
-        return aid.abs_url()
-    return f"https://doi.org/{paper.doi}" if paper.doi else ""
-
-
-def _split_list(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"\s*;\s*", text) if part.strip()]
-
-
-def _csv_incoming(row: dict[str, str], source: str) -> Incoming | str:
-    """A CSV row as an incoming paper, or why it cannot be one."""
-    ref = row.get("arxiv_id") or row.get("url") or ""
-    aid = arxiv_id.try_parse(ref) if ref else None
-    if aid is not None and row.get("version", "").isdigit():
-        aid = aid.with_version(int(row["version"]))
-    doi = normalize_doi(row.get("doi"))
-    title = " ".join(row.get("title", "").split())
-    try:
-        status = Status.parse(row["status"]) if row.get("status") else Status.UNREAD
-        rating = int(row["rating"]) if row.get("rating", "").strip() else 0
-    except ValueError as e:  # InvalidValue included
-        return f"{e}; row not imported"
-    values: dict[str, Any] = {
-        "title": title,
-        "authors": _split_list(row.get("authors", "")),
-        "categories": _split_list(row.get("categories", "")),
-        "published": row.get("published") or None,
-        "journal_ref": row.get("journal_ref") or None,
-        "citation_key": row.get("citation_key") or None,
-        "source": source,
-        "status": status,
-    }
-    if aid is not None:
-        paper = Paper.from_arxiv(aid, doi=doi, metadata_state=FetchState.PENDING, **values)
-    elif doi or title:
-        key = row.get("key", "")
-        if not re.fullmatch(r"local-[a-z0-9-]+", key):
-            key = local_key(title or str(doi), doi or now_iso())
-        paper = Paper(key=key, doi=doi, **values)
-    else:
-        return "no arXiv ID, DOI or title; row not imported"
-    if row.get("added"):
-        paper.added = row["added"]
-    try:
-        paper.set_rating(rating)
-    except InvalidValue as e:
-        return f"{e}; row not imported"
-    paper.add_tags(_split_list(row.get("tags", "")))
-    return Incoming(paper, row.get("notes", ""))
-
-
-def import_csv(library: Library, path: Path, progress: Progress | None = None) -> ImportReport:
-    """Import a CSV file such as :func:`export_csv` writes (columns by their header).
-
-    A row needs an ``arxiv_id`` (or an arXiv ``url``), a ``doi`` or a ``title``; a row that
-    cannot be used is reported with its line and the rest is imported.
-
-    Raises:
-        ImportFileError: the file cannot be read, or has no header row.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ImportFileError(f"{path}: cannot read the CSV file: {e}") from e
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise ImportFileError(f"{path}: the CSV file is empty (it needs a header row)")
-    importer = Importer(library)
-    items: list[Incoming] = []
-    for row in reader:
-        where = f"{path.name}:{reader.line_num}"
-        cleaned = {(k or "").strip().lower(): _uncell(v or "") for k, v in row.items()}
-        incoming = _csv_incoming(cleaned, f"csv:{path.name}")
-        if isinstance(incoming, str):
-            importer.report.problem(where, incoming)
-            continue
-        incoming.where = where
-        items.append(incoming)
-    return importer.add_all(items, progress)
-
-
 # -- the reading list -----------------------------------------------------------------------------
 
 _GROUPS = (
@@ -297,7 +156,7 @@ def reading_list(
 def _reading_item(library: Library, paper: Paper) -> list[str]:
     aid = paper.arxiv
     name = _md_escape(paper.title or paper.display_id)
-    link = _link(paper)
+    link = paper_link(paper)
     lines = [f"### [{name}]({link})" if link else f"### {name}", ""]
     facts = [_md_escape(_authors_short(paper.authors))] if paper.authors else []
     if paper.year:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,16 +26,27 @@ log = logging.getLogger(__name__)
 #: Papers written under one hold of the library's lock: an import is fast, and other
 #: programs (the app, the CLI) wait for the lock a moment at most.
 BATCH_SIZE = 50
+#: DOIs are short (Crossref's longest are ~300 characters); longer text is no DOI.
+MAX_DOI_CHARS = 1000
 
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+#: Every way a DOI is written in the wild: ``doi:10.…``, ``DOI 10.…``, the resolver links of
+#: doi.org (``dx.``, ``www.``, ``http``), ACM's old ``doi.acm.org`` and ``dl.acm.org/doi/``.
+_DOI_PREFIX = re.compile(
+    r"^(?:(?:https?://)?(?:(?:www\.|dx\.)?doi\.org|doi\.acm\.org"
+    r"|dl\.acm\.org/doi(?:/(?:abs|full|pdf|epdf))?)/|doi:?\s*)",
+    re.IGNORECASE,
+)
 
 
 def normalize_doi(doi: str | None) -> str | None:
-    """A DOI without its ``https://doi.org/`` or ``doi:`` prefix, or None when not a DOI."""
+    """A DOI without its ``https://doi.org/`` or ``doi:`` prefix (link escapes such as
+    ``%2F`` undone), or None when not a DOI."""
     if not doi:
         return None
     doi = _DOI_PREFIX.sub("", doi.strip()).strip()
-    return doi if doi.startswith("10.") and "/" in doi else None
+    if "%" in doi:
+        doi = urllib.parse.unquote(doi)
+    return doi if doi.startswith("10.") and "/" in doi and len(doi) <= MAX_DOI_CHARS else None
 
 
 def identity_doi(paper: Paper) -> str | None:
@@ -66,10 +78,12 @@ class Incoming:
 
 @dataclass(frozen=True)
 class ImportProblem:
-    """Something an import could not use, with where it was (``refs.bib:12``, a path)."""
+    """Something an import could not use, with where it was (``refs.bib:12``, a path);
+    ``skipped``: an entry was left out for it (else a warning: the entry was imported)."""
 
     where: str
     message: str
+    skipped: bool = True
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -77,12 +91,20 @@ class ImportProblem:
 
 @dataclass
 class ImportReport:
-    """What an import did: keys added, keys joined, and the problems met on the way."""
+    """What an import of one file did: entries read, keys added, keys already present
+    (``joined``: the import added to the paper; ``unchanged``: it had everything), and the
+    problems met on the way (each entry skipped, with its reason, and warnings).
+
+    ``read`` is None where there are no entries to count (PDFs); ``encoding`` is the one
+    the file was read in, when it was a text file.
+    """
 
     added: list[str] = field(default_factory=list)
     joined: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    read: int | None = None
+    encoding: str | None = None
 
     def record(self, outcome: Outcome, key: str) -> None:
         {
@@ -91,8 +113,18 @@ class ImportReport:
             Outcome.UNCHANGED: self.unchanged,
         }[outcome].append(key)
 
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(ImportProblem(where, message))
+    def problem(self, where: str, message: str, *, skipped: bool = True) -> None:
+        self.problems.append(ImportProblem(where, message, skipped))
+
+    @property
+    def present(self) -> list[str]:
+        """Papers that were in the library already (updated or not)."""
+        return self.joined + self.unchanged
+
+    @property
+    def skipped(self) -> list[ImportProblem]:
+        """The entries left out, each with where and why."""
+        return [p for p in self.problems if p.skipped]
 
     @property
     def keys(self) -> list[str]:
@@ -100,14 +132,19 @@ class ImportReport:
         return list(dict.fromkeys(self.added + self.joined + self.unchanged))
 
     def summary(self) -> str:
+        """``12 entries read: 9 added, 2 already present (1 updated), 1 skipped`` (for a
+        file of entries, every count; for PDFs, those that are not 0)."""
         parts = [f"{len(self.added)} added"]
-        if self.joined:
-            parts.append(f"{len(self.joined)} already there (updated)")
-        if self.unchanged:
-            parts.append(f"{len(self.unchanged)} already there")
-        if self.problems:
-            parts.append(plural(len(self.problems), "problem"))
-        return ", ".join(parts)
+        if self.present or self.read is not None:
+            updated = f" ({len(self.joined)} updated)" if self.joined else ""
+            parts.append(f"{len(self.present)} already present{updated}")
+        skipped = len(self.skipped)
+        if skipped or self.read is not None:
+            parts.append(f"{skipped} skipped")
+        if warnings := len(self.problems) - skipped:
+            parts.append(plural(warnings, "warning"))
+        head = "" if self.read is None else plural(self.read, "entry", "entries") + " read: "
+        return head + ", ".join(parts)
 
 
 class Importer:
@@ -123,11 +160,13 @@ class Importer:
         """The key of the library's copy of ``paper`` (restored from the trash if there).
 
         An arXiv paper is found by its key (any version, any ID form); a paper without arXiv
-        ID by its DOI, which may be arXiv's own or the journal DOI of an arXiv paper.
+        ID by its key, else its DOI, which may be arXiv's own or the journal DOI of an arXiv
+        paper.
         """
         lib = self.library
         key: str | None = paper.key
-        if not paper.arxiv_id:
+        if not paper.arxiv_id and not lib.exists(paper.key) and not lib.in_trash(paper.key):
+            # A local paper is found by its key (the library's own CSV names it), else its DOI.
             doi = identity_doi(paper)
             aid = arxiv_id.try_parse(doi) if doi else None
             key = aid.key if aid else self._doi_index().get(doi or "")

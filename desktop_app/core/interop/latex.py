@@ -11,15 +11,16 @@ Two kinds of text go into a BibTeX file:
 With ``ascii_only`` (classic BibTeX, whose 8-bit world sorts and hyphenates raw UTF-8
 badly), accented letters become accent commands (``{\\"u}``) and the few letters TeX
 spells as commands (``{\\ss}``, ``{\\L}``) become those; other characters (CJK, Greek) stay
-Unicode, which biber and ``inputenc`` read. :func:`from_latex` understands these and the
-common commands other tools write (``\\emph``, ``\\url``, ``\\&``, ``--`` is left as is), and
-leaves commands it does not know as they are, so nothing is silently dropped.
+Unicode, which biber and ``inputenc`` read. :func:`from_latex` reads them back (with pylatexenc, see
+:mod:`desktop_app.core.interop.texdecode`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from desktop_app.core.interop.texdecode import latex_to_text
 
 #: Accent commands and the combining character each stands for.
 ACCENTS = {
@@ -46,21 +47,6 @@ _SYMBOLS = {
 _SYMBOL_OF = {
     ch: cmd for cmd, ch in _SYMBOLS.items() if len(ch) == 1 and cmd not in ("dots", "ldots")
 }
-#: Commands whose (last) argument is simply the text they show.
-_TEXT_COMMANDS = frozenset(
-    {
-        "emph", "textit", "textbf", "textsc", "textrm", "textsf", "texttt", "textsl",
-        "textup", "textmd", "textnormal", "mathrm", "url", "href", "mbox", "hbox", "text",
-        "uppercase", "lowercase", "MakeUppercase", "MakeLowercase", "nocase", "NoCaseChange",
-        "enquote", "textsuperscript", "textsubscript",
-    }
-)  # fmt: skip
-#: Escaped characters (``\\&``) and spacing commands (``\\,``, ``\\/``) after a backslash.
-_ESCAPED = {
-    "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}",
-    " ": " ", ",": " ", ";": " ", ":": " ", "!": "", "/": "", "-": "", "@": "",
-}  # fmt: skip
-
 _MATH = re.compile(r"(?<!\\)\$\$?.+?(?<!\\)\$\$?", re.DOTALL)
 _PLAIN_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -197,117 +183,8 @@ def _brace_words(text: str) -> str:
 
 # -- reading ------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"(?P<math>(?<!\\)\$\$?.+?(?<!\\)\$\$?)"
-    r"|\\(?P<cmd>[A-Za-z]+)\s*"
-    r"|\\(?P<sym>[^A-Za-z])"
-    r"|(?P<open>\{)|(?P<close>\})"
-    r"|(?P<tilde>~)",
-    re.DOTALL,
-)
-
 
 def from_latex(text: str) -> str:
-    """LaTeX from a BibTeX field as Unicode text.
-
-    Accents and letter commands become letters, escapes their characters, text commands
-    (``\\emph{x}``) their text and grouping braces go; math and unknown commands are kept
-    as they are.
-    """
-    out, _ = _decode(text, 0, top=True)
-    return unicodedata.normalize("NFC", out)
-
-
-def _decode(text: str, pos: int, *, top: bool) -> tuple[str, int]:
-    """Decode from ``pos`` to the end (or to the brace closing this group)."""
-    out: list[str] = []
-    while pos < len(text):
-        m = _TOKEN.search(text, pos)
-        if m is None:
-            out.append(text[pos:])
-            return "".join(out), len(text)
-        out.append(text[pos : m.start()])
-        pos = m.end()
-        if m["math"]:
-            out.append(m["math"])
-        elif m["open"]:
-            inner, pos = _decode(text, pos, top=False)
-            out.append(inner)
-        elif m["close"]:
-            if not top:
-                return "".join(out), pos
-            # A stray closing brace at the top level: keep it rather than lose text.
-            out.append("}")
-        elif m["tilde"]:
-            out.append(" ")
-        elif m["sym"] is not None:
-            sym = m["sym"]
-            if sym in ACCENTS:
-                arg, pos = _argument(text, pos)
-                out.append(_accented(arg, sym))
-            elif sym in _ESCAPED:
-                out.append(_ESCAPED[sym])
-            elif sym == "\\":
-                out.append("\n")
-            else:
-                out.append("\\" + sym)
-        else:
-            cmd = m["cmd"]
-            if cmd in ACCENTS:  # \v{S}, \c c, \u{g}
-                arg, pos = _argument(text, pos)
-                out.append(_accented(arg, cmd))
-            elif cmd in _SYMBOLS:
-                out.append(_SYMBOLS[cmd])
-                if text.startswith("{}", pos):
-                    pos += 2
-            elif cmd in _TEXT_COMMANDS:
-                arg, pos = _argument(text, pos)
-                if cmd == "href":  # \href{url}{text}: the text
-                    arg, pos = _argument(text, pos)
-                out.append(arg)
-            else:
-                # Unknown (\LaTeX, \cite{x}): kept with its arguments, so nothing is lost.
-                end = pos
-                while end < len(text) and text[end] == "{":
-                    end = _group_end(text, end)
-                out.append(m.group() + text[pos:end])
-                pos = end
-    return "".join(out), pos
-
-
-def _group_end(text: str, pos: int) -> int:
-    """The index after the brace group that opens at ``pos``."""
-    depth = 0
-    for i in range(pos, len(text)):
-        if text[i] == "\\":
-            continue
-        if text[i] == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif text[i] == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return len(text)
-
-
-def _argument(text: str, pos: int) -> tuple[str, int]:
-    """The next argument of a command: a braced group (decoded), a command or one character."""
-    while pos < len(text) and text[pos] == " ":
-        pos += 1
-    if pos >= len(text):
-        return "", pos
-    if text[pos] == "{":
-        return _decode(text, pos + 1, top=False)
-    if text[pos] == "\\":
-        m = re.match(r"\\([A-Za-z]+)", text[pos:])
-        if m and m.group(1) in _SYMBOLS:
-            return _SYMBOLS[m.group(1)], pos + m.end()
-    return text[pos], pos + 1
-
-
-def _accented(base: str, accent: str) -> str:
-    if not base:
-        return accent if accent not in ACCENTS else ""
-    if base in "ıȷ":
-        base = {"ı": "i", "ȷ": "j"}[base]
-    return unicodedata.normalize("NFC", base[0] + ACCENTS[accent] + base[1:])
+    """LaTeX from a BibTeX field as Unicode text (math and unknown commands kept); one
+    reader for every import: :func:`desktop_app.core.interop.texdecode.latex_to_text`."""
+    return latex_to_text(text)

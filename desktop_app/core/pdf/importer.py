@@ -377,7 +377,7 @@ def _import_one(
         report.problem(str(path), f"{text.error}; not added")
         return
     if text.error and not text.error.startswith(NO_TEXT_LAYER):
-        report.problem(str(path), f"{text.error}; added without its text")
+        report.problem(str(path), f"{text.error}; added without its text", skipped=False)
     first_page = text.pages[0] if text.pages else ""
     sha256 = text.sha256 or file_sha256(path)
     info = read_info(path)
@@ -407,7 +407,9 @@ def _import_one(
     existing = library.get(key)
     if library.pdf_path(existing) is not None:
         if known.key_of(path, sha256) != key and outcome is not Outcome.ADDED:
-            report.problem(str(path), f"{existing.display_id} has a PDF already; it is kept")
+            report.problem(
+                str(path), f"{existing.display_id} has a PDF already; it is kept", skipped=False
+            )
         return
     version = aid.version or existing.arxiv_version
     _attach(library, known, key, path, sha256, pdf_name(aid.with_version(version)), version)

@@ -16,10 +16,8 @@ from desktop_app.core.interop.bibtex import (
     assign_citation_keys,
     citation_key_base,
     export_bibtex,
-    import_bibtex,
-    import_bibtex_text,
-    parse_bibtex,
 )
+from desktop_app.core.interop.bibtex_import import import_bibtex, import_bibtex_text, parse_bibtex
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from tests.helpers.files import testdata as shared_file
@@ -137,7 +135,7 @@ def test_non_ascii_names_and_special_characters_survive(library: Library) -> Non
     assert "Jörg Müller and Łukasz Kaiser" in biblatex  # biber reads Unicode
     for text in (bibtex, biblatex):
         assert _failed(text) == []
-        entry = parse_bibtex(text)[0][0]
+        entry = parse_bibtex(text).entries[0]
         assert entry.fields["title"] == "Über BERT: 100% of Müller's x_1 & #tags   fine"
 
 

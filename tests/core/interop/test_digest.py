@@ -397,3 +397,47 @@ def test_write_digest_looks_like_the_format() -> None:
         "**Abstract**: Abs.\n\n---\n"
     )
     assert write_digest([]) == ""
+
+
+# -- hostile digests (issue #19) ----------------------------------------------------------------
+
+GOOD_ENTRY = "# Kept\n\n**Link**: https://arxiv.org/abs/2504.05220\n\n---\n"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "title",
+    [
+        "[" * 20_000 + "](" * 20_000,  # D8: 53 s before
+        "[](" * 20_000,
+        "<https://" * 20_000,
+        "<i" * 20_000,
+        "*a " * 20_000,
+        "$$\\$" * 20_000,
+        "#" + " " * 50_000 + "x",
+        "**a*" * 20_000,
+    ],
+)
+def test_regex_worst_cases_finish(title: str) -> None:
+    text = f"# {title}\n\n**Link**: [PDF]({title[:5000]})\n\n**Authors**: {title}\n\n---\n"
+    parsed = parse_digest(text + GOOD_ENTRY)
+    assert [e.arxiv.id for e in parsed.entries] == ["2504.05220"]
+    assert len(parsed.skipped) == 1
+
+
+def test_tex_too_deep_or_a_version_too_long_costs_its_entry() -> None:
+    deep = "{" * 2000 + "x" + "}" * 2000
+    text = (
+        f"# A {deep} title\n\n**Link**: https://arxiv.org/abs/2504.05217\n\n---\n"
+        f"# Long version\n\n**Link**: https://arxiv.org/abs/2504.05216v{'9' * 5000}\n\n---\n"
+        + GOOD_ENTRY
+    )
+    parsed = parse_digest(text)
+    assert [e.arxiv.id for e in parsed.entries] == ["2504.05220"]
+    reasons = [s.reason for s in parsed.skipped]
+    assert "braces nested 2000 deep" in reasons[0]
+    assert "too long" in reasons[1]  # 4,301+ digits rejected the whole file before
+
+
+def test_tex_in_titles_is_read_by_the_one_decoder() -> None:
+    assert clean_title(r"\relax Deep \textasciimacron{} {\"U}ber $\alpha$") == "Deep ¯ Über α"

@@ -12,14 +12,12 @@ from desktop_app.core.arxiv.ids import parse
 from desktop_app.core.errors import ImportFileError
 from desktop_app.core.interop.digest import import_digest
 from desktop_app.core.interop.export import (
-    CSV_COLUMNS,
     ExportFormat,
-    export_csv,
     export_papers,
-    import_csv,
     papers_for_keys,
     reading_list,
 )
+from desktop_app.core.interop.spreadsheet import CSV_COLUMNS, export_csv, import_csv
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 
@@ -70,7 +68,7 @@ def test_csv_is_spreadsheet_friendly(filled: Library) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS and len(rows) == 3
     row = next(r for r in rows if r["key"] == "2504.05220")
-    assert row["authors"] == "Hengran Zhang; Minghao Tang; Keping Bi; Jiafeng Guo"
+    assert row["authors"] == "Zhang, Hengran; Tang, Minghao; Bi, Keping; Guo, Jiafeng"  # as Zotero
     assert row["tags"] == "rag; llm/eval" and row["status"] == "reading" and row["rating"] == "4"
     assert row["url"] == "https://arxiv.org/abs/2504.05220v1"
     assert row["notes"] == "Key idea: utility labels.\n\n- check table 3"

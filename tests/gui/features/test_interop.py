@@ -110,6 +110,25 @@ def test_import_bibtex_adds_the_papers(
     assert library.get("2504.05217").title == "Another"
 
 
+def test_a_file_that_is_no_bibtex_is_a_notice_and_the_others_import(
+    qtbot: QtBot, window: MainWindow, library: Library, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    pdf = tmp_path / "paper.bib"
+    pdf.write_bytes(b"%PDF-1.5\n%\xd0\xd4\xc5\xd8\n1 0 obj\n<<>>\nstream\n\x00")
+    bib = tmp_path / "refs.bib"
+    bib.write_bytes("@misc{x, eprint={2504.05217}, title={Another}}\n".encode("utf-16"))
+    chosen = [str(pdf), str(bib)]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (chosen, ""))
+    feature(window, InteropFeature).import_bibtex_action.trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    assert library.get("2504.05217").title == "Another"  # UTF-16: "0 added" before
+    qtbot.waitUntil(
+        lambda: any("paper.bib cannot be imported" in m for m in window.notices.messages()),
+        timeout=WAIT_MS,
+    )
+
+
 def test_merge_duplicates_asks_then_merges(
     qtbot: QtBot, window: MainWindow, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
