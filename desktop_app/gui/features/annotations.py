@@ -67,11 +67,11 @@ from desktop_app.core.annotations.model import (
     reading_order,
 )
 from desktop_app.core.annotations.undo import AnnotationUndo
-from desktop_app.core.errors import PapershelfError
 from desktop_app.core.pdf.annotations import normalise_words, text_in_rect
 from desktop_app.core.pdf.text import file_sha256
 from desktop_app.core.words import plural
 from desktop_app.gui.features.host import Host
+from desktop_app.gui.features.reader import ReaderFeature
 from desktop_app.gui.tasks import Lane
 from desktop_app.gui.widgets.annotation_layer import (
     NOTE_SIZE,
@@ -241,31 +241,15 @@ class AnnotationsFeature(QObject):
         if link is None:
             self.host.show_error(f"Not a link Papershelf can open: {url.toString()}")
             return
-        try:
-            paper = self.library.get(link.key)
-        except PapershelfError as e:
-            self.host.show_error(str(e))
-            return
-        path = self.library.pdf_path(paper)
-        if path is None:
-            self.host.show_info(f"{paper.display_id} has no PDF here yet.")
-            return
-        view = self.host.tabs.open_paper(
-            paper.key,
-            path,
-            paper.title or paper.display_id,
-            last_page=paper.last_page,
-            page_count=paper.page_count,
-            status=paper.status.value,
-            page=link.page,
-        )
+        reader = next(f for f in self.host.features if isinstance(f, ReaderFeature))
+        view = reader.open_paper(link.key, page=link.page)
         if view is None or not link.annotation:
             return
-        ra = self.readers.get(paper.key)
+        ra = self.readers.get(view.key)
         if ra is not None and ra.get(link.annotation) is not None:
             ra.show(link.annotation)
         else:
-            self._to_show[paper.key] = link.annotation  # once the annotations are read
+            self._to_show[view.key] = link.annotation  # once the annotations are read
 
     def _papers_changed(self, keys: list[str]) -> None:
         for key in keys:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.annotations import store
@@ -176,6 +177,23 @@ def test_drag_highlight_reopen_and_find_it_drawn_in_place(
         image = view.view.viewport().grab().toImage()
         paper_pixel = image.pixelColor(round(above.center().x()), round(above.center().y()))
         assert paper_pixel.lightness() > 240
+
+    # A dark palette: the pages stay paper-white (QtPdf), the highlight the same colour.
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = app.palette()
+    dark = QPalette(light)
+    for role, value in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.Base,
+                        "#2b2b2b"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                        (QPalette.ColorRole.Highlight, "#8ab4f8")):  # fmt: skip
+        dark.setColor(role, QColor(value))
+    app.setPalette(dark)
+    try:
+        ra.layer.update()
+        qtbot.waitUntil(lambda: _tinted(view, ra, 2, quad, Color.GREEN) > 50, timeout=WAIT_MS)
+        assert _dark_pixels(view, ra, 2, quad) > 20
+    finally:
+        app.setPalette(light)
 
 
 def test_keyboard_find_then_highlight_then_edit_delete_and_undo(
