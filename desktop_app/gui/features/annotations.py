@@ -80,6 +80,7 @@ from desktop_app.gui.widgets.annotation_layer import (
     pdf_rect_of,
 )
 from desktop_app.gui.widgets.annotation_panel import AnnotationPanel
+from desktop_app.gui.widgets.annotation_popup import AnnotationPopup
 from desktop_app.gui.widgets.reader import ReaderView
 
 log = logging.getLogger(__name__)
@@ -102,8 +103,16 @@ class ReaderAnnotations(QObject):
         #: them, so re-reads wait for the last one.
         self.pending = 0
         self.layer = AnnotationLayer(view.view)
+        self.popup = AnnotationPopup(self.layer)
+        self.layer.selection_made.connect(self.popup.show_under)
+        self.layer.selection_changed.connect(self._selection_changed)
+        view.view.verticalScrollBar().valueChanged.connect(self.popup.hide)
         self.panel = AnnotationPanel()
         self.panel_index = view.side_panel.addTab(self.panel, "Annotations")
+
+    def _selection_changed(self) -> None:
+        if self.layer.selection is None:
+            self.popup.hide()
 
     def set_items(self, items: list[Annotation]) -> None:
         self.items = [a for a in items if not a.deleted]
@@ -203,6 +212,7 @@ class AnnotationsFeature(QObject):
         ra.layer.area_drawn.connect(lambda page, rect, r=ra: self.add_area(r, page, rect))
         ra.layer.note_placed.connect(lambda page, point, r=ra: self.ask_note(r, page, point))
         ra.panel.activated.connect(ra.show)
+        ra.popup.chosen.connect(self._popup_chosen)
         view.destroyed.connect(partial(self._forget, key, ra))
         self.reload(key)
         path = view.path
@@ -216,6 +226,14 @@ class AnnotationsFeature(QObject):
     def _forget(self, key: str, ra: ReaderAnnotations, *_: object) -> None:
         if self.readers.get(key) is ra:  # not a newer tab of the same paper
             del self.readers[key]
+
+    def _popup_chosen(self, name: str) -> None:
+        if name == "underline":
+            self.highlight(Color.YELLOW, Kind.UNDERLINE)
+        elif name == "comment":
+            self.ask_comment()
+        else:
+            self.highlight(Color(name))
 
     def reload(self, key: str) -> None:
         """Read the paper's annotations again (off the UI thread) and show them."""

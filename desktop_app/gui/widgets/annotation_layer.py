@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -218,6 +218,8 @@ class AnnotationLayer(QWidget):
 
     #: The text selection changed (read :attr:`selection`; None when cleared).
     selection_changed = Signal()
+    #: A drag selected text and the button was released: (the selection's box, a QRect).
+    selection_made = Signal(object)
     #: An annotation was clicked: (id).
     annotation_clicked = Signal(str)
     #: A rectangle was drawn with the area tool: (page 0-based, QRectF in PDF points).
@@ -439,12 +441,13 @@ class AnnotationLayer(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._press is None:
+            # Hovering an annotation: its comment (or text) is the layer's tool tip there.
             hit = self.annotation_at(pos)
-            tip = (hit.comment or hit.text) if hit is not None else ""
-            if tip:
-                QToolTip.showText(event.globalPosition().toPoint(), tip[:500], self)
-            else:
-                QToolTip.hideText()
+            tip = ((hit.comment or hit.text) if hit is not None else "")[:500]
+            if tip != self.toolTip():
+                self.setToolTip(tip)
+                if not tip:
+                    QToolTip.hideText()
             return
         page, start, origin = self._press
         if self.tool is Tool.SELECT:
@@ -471,6 +474,8 @@ class AnnotationLayer(QWidget):
                 self.area_drawn.emit(page, pdf)
         elif self.tool is Tool.NOTE:
             self.note_placed.emit(page, QPointF(start.x(), height - start.y()))
+        elif self.selection is not None:
+            self.selection_made.emit(self.selection_box())
 
     def wheelEvent(self, event: QEvent) -> None:
         event.ignore()  # the view scrolls
@@ -509,6 +514,18 @@ class AnnotationLayer(QWidget):
         sel = doc.getSelectionAtIndex(page, start, length)
         if sel.isValid() and sel.text().strip():
             self.set_selection(TextSelection(page, list(sel.bounds()), sel.text(), start, length))
+
+    def selection_box(self) -> QRect:
+        """The selection's bounding box in this widget's pixels (empty: none)."""
+        sel = self.selection
+        if sel is None:
+            return QRect()
+        points = [
+            self.layout_.qt_to_view(sel.page, poly.at(i))
+            for poly in sel.polygons
+            for i in range(poly.size())
+        ]
+        return QPolygonF(points).boundingRect().toAlignedRect()
 
     def extend_selection(self, chars: int) -> None:
         """Shift+Right/Left: grow or shrink the selection by ``chars`` characters."""

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -31,14 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.annotations.model import Annotation, Color, reading_order
+from desktop_app.gui.widgets.annotation_popup import swatch
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def _swatch(color: Color) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(*color.rgb))
-    return QIcon(pixmap)
 
 
 class AnnotationListModel(QAbstractListModel):
@@ -52,7 +47,7 @@ class AnnotationListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._items: list[Annotation] = []
-        self._icons = {c: _swatch(c) for c in Color}
+        self._icons = {c: swatch(c, 12) for c in Color}
 
     def set_annotations(self, items: Sequence[Annotation]) -> None:
         self.beginResetModel()
@@ -142,7 +137,7 @@ class AnnotationPanel(QWidget):
         self.color_box.setAccessibleName("Colour")
         self.color_box.addItem("All", "")
         for c in Color:
-            self.color_box.addItem(_swatch(c), c.value.capitalize(), c.value)
+            self.color_box.addItem(swatch(c, 12), c.value.capitalize(), c.value)
         self.list = QListView()
         self.list.setModel(self.proxy)
         self.list.setWordWrap(True)

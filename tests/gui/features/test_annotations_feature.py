@@ -120,7 +120,9 @@ def _drag(qtbot: QtBot, ra: ReaderAnnotations, page: int, quad: Quad) -> None:
     qtbot.mouseRelease(ra.layer, Qt.MouseButton.LeftButton, pos=end)
 
 
-def _move_event(ra: ReaderAnnotations, pos: QPointF) -> object:
+def _move_event(
+    ra: ReaderAnnotations, pos: QPointF, buttons: Qt.MouseButton = Qt.MouseButton.LeftButton
+) -> object:
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QMouseEvent
 
@@ -129,7 +131,7 @@ def _move_event(ra: ReaderAnnotations, pos: QPointF) -> object:
         pos,
         ra.layer.mapToGlobal(pos),
         Qt.MouseButton.NoButton,
-        Qt.MouseButton.LeftButton,
+        buttons,
         Qt.KeyboardModifier.NoModifier,
     )
 
@@ -384,3 +386,54 @@ def test_a_link_in_the_notes_opens_the_reader_on_the_annotation(
     ra = feature(window, AnnotationsFeature).readers[KEY]
     qtbot.waitUntil(lambda: ra.layer.selected_id == ann.id, timeout=WAIT_MS)
     assert ra.panel.current_id() == ann.id
+
+
+def test_the_popup_under_a_drag_selection_highlights_and_hover_shows_the_comment(
+    make_window: Factory, qtbot: QtBot, library: Library, paper: Path
+) -> None:
+    window = make_window()
+    view, ra = _open(window, qtbot)
+    (target,) = find_on_page(paper, 2, WORDS).quads
+    _show(qtbot, view, ra, 2, target)
+    _drag(qtbot, ra, 2, target)
+    assert ra.popup.isVisible()
+    box = _box(ra, 2, target)
+    assert ra.popup.y() >= box.bottom()  # just under the selection
+    qtbot.mouseClick(ra.popup.buttons["blue"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(_saved(library)), timeout=WAIT_MS)
+    (ann,) = _saved(library)
+    assert ann.color is Color.BLUE and ann.text == WORDS and not ra.popup.isVisible()
+    store.edit(library, KEY, ann.id, comment="a dense vector per passage")
+    qtbot.waitUntil(
+        lambda: [a.comment for a in ra.items] == ["a dense vector per passage"], timeout=WAIT_MS
+    )
+    qtbot.mouseMove(ra.layer, box.center().toPoint())
+    ra.layer.mouseMoveEvent(_move_event(ra, box.center(), Qt.MouseButton.NoButton))
+    assert ra.layer.toolTip() == "a dense vector per passage"
+    above = box.center() - QPointF(0, box.height() * 3)
+    ra.layer.mouseMoveEvent(_move_event(ra, above, Qt.MouseButton.NoButton))
+    assert ra.layer.toolTip() == ""
+
+
+def test_the_annotation_list_passes_the_model_tester(qtmodeltester: object) -> None:
+    from desktop_app.gui.widgets.annotation_panel import AnnotationFilter, AnnotationListModel
+
+    items = [
+        Annotation.new(Kind.HIGHLIGHT, 2, text="b", quads=[(1, 2, 3, 2, 1, 1, 3, 1)]),
+        Annotation.new(Kind.NOTE, 1, comment="a", rect=(1, 1, 2, 2), color=Color.RED),
+        Annotation.new(Kind.HIGHLIGHT, 1, text="lost", not_found_in="v2"),
+    ]
+    model = AnnotationListModel()
+    model.set_annotations(items)
+    qtmodeltester.check(model, force_py=True)  # type: ignore[attr-defined]
+    rows = [model.index(r, 0).data(AnnotationListModel.PageRole) for r in range(3)]
+    assert rows == [1, 2, 1]  # page order, the one not found on this version last
+    assert "not found in v2" in model.index(2, 0).data()
+    model.set_annotations(items[:1])
+    model.set_annotations(items)
+    proxy = AnnotationFilter()
+    proxy.setSourceModel(model)
+    proxy.set_filter("red", "")
+    assert proxy.rowCount() == 1
+    proxy.set_filter("", "LOST")
+    assert proxy.index(0, 0).data(AnnotationListModel.PageRole) == 1
