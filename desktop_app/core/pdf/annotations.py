@@ -135,8 +135,9 @@ def _match(tp: object, page_no: int, page: _PageText, start: int, length: int) -
     # Rounded as annotations.json keeps them (a hundredth of a point), so a quad made
     # here equals the one read back.
     quads = [quad_of(tuple(round(float(v), 2) for v in r)) for r in rects]  # type: ignore[arg-type]
-    before = page.text[max(0, start - CONTEXT_CHARS) : start]
-    after = page.text[start + length : start + length + CONTEXT_CHARS]
+    # Trimmed, as the reader keeps them: the words around, not the space next to the text.
+    before = page.text[max(0, start - CONTEXT_CHARS) : start].strip()
+    after = page.text[start + length : start + length + CONTEXT_CHARS].strip()
     text = page.text[start : start + length]
     return Match(page_no, quads, text, before, after)
 
