@@ -90,15 +90,16 @@ def export_annotated_pdf(library: Library, ref: str, dest: Path) -> int:
     """Write a copy of the paper's PDF with its annotations embedded; returns how many.
 
     Annotations made on another PDF (an older version, not re-anchored) are left out: their
-    places belong to that other file.
+    places belong to that other file; so are those imported from this PDF (it holds them).
     """
     paper = library.get(ref)
     pdf = pdf_of(library, paper)
     sha = file_sha256(pdf)
+    inside = {a.id for a in pdf_side.read_pdf_annotations(pdf, pdf_sha256=sha)}
     items = [
         a
         for a in store.live(library, paper.key)
-        if a.pdf_sha256 in (None, sha) and not a.not_found_in
+        if a.pdf_sha256 in (None, sha) and not a.not_found_in and a.id not in inside
     ]
     return pdf_side.write_annotated_pdf(pdf, items, dest)
 

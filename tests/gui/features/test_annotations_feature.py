@@ -437,3 +437,34 @@ def test_the_annotation_list_passes_the_model_tester(qtmodeltester: object) -> N
     assert proxy.rowCount() == 1
     proxy.set_filter("", "LOST")
     assert proxy.index(0, 0).data(AnnotationListModel.PageRole) == 1
+
+
+def test_import_from_the_pdf_and_export_an_annotated_copy_from_the_reader(
+    make_window: Factory, qtbot: QtBot, library: Library, paper: Path, tmp_path: Path
+) -> None:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from desktop_app.core.pdf.annotations import write_annotated_pdf
+
+    # Another reader highlighted the PDF: the library's file now holds that highlight.
+    m = find_on_page(paper, 1, "dense retrieval")
+    other = Annotation.new(Kind.HIGHLIGHT, 1, quads=m.quads, comment="from Okular")
+    marked = tmp_path / "marked.pdf"
+    write_annotated_pdf(paper, [other], marked)
+    paper.write_bytes(marked.read_bytes())
+    window = make_window()
+    view, ra = _open(window, qtbot)
+    view.view.setFocus()
+    feat = feature(window, AnnotationsFeature)
+    feat.actions["import"].trigger()
+    qtbot.waitUntil(lambda: len(ra.items) == 1, timeout=WAIT_MS)
+    (got,) = ra.items
+    assert (got.text, got.comment, got.page) == ("dense retrieval", "from Okular", 1)
+    out = tmp_path / "copy.pdf"
+    feat.export_to(out)
+    qtbot.waitUntil(out.exists, timeout=WAIT_MS)
+    pdf = pdfium.PdfDocument(str(out))
+    # The PDF's own highlight once: the imported copy of it is not written again.
+    assert raw.FPDFPage_GetAnnotCount(pdf[0].raw) == 1
+    pdf.close()
