@@ -147,31 +147,8 @@ def delete(library: Library, ref: str, ann_ids: list[str]) -> list[Annotation]:
     return change(library, ref, apply)
 
 
-def restore(library: Library, ref: str, items: list[Annotation]) -> None:
-    """Bring deleted annotations back (Undo), as edits newer than their tombstones."""
-    add_many(library, ref, [a.edited() for a in items])
-
-
 def _live(content: AnnotationFile, ann_id: str, library: Library, ref: str) -> Annotation:
     ann = content.get(ann_id)
     if ann is None or ann.deleted:
         raise InvalidValue(f"no annotation {ann_id!r} on the paper {ref} in {library.root}")
     return ann
-
-
-def keys_with_annotations(library: Library) -> dict[str, int]:
-    """Every paper that has live annotations, with their number (damaged files left out)."""
-    counts: dict[str, int] = {}
-    keys = library.keys()  # iterating the library itself would read every paper.json
-    for key in keys:
-        path = annotations_path(library, key)
-        if not path.exists():
-            continue
-        try:
-            n = len(read_file(path).live)
-        except DamagedFile as e:
-            log.warning("%s", e)
-            continue
-        if n:
-            counts[key] = n
-    return counts

@@ -16,7 +16,9 @@ N                     Sticky Note         the next click pins a note there
 A                     Area                the next drag draws a rectangle, saved with
                                           its image (annotations/<id>.png)
 Delete                Delete Annotation   the selected one (Undo brings it back)
-Shift+→ / Shift+←     Extend Selection    by a character (Ctrl: by a word)
+Shift+→ / Shift+←     Extend Selection    by a character (Ctrl: by a word); without a
+                                          selection, from the current find match, else
+                                          from the first word of the page shown
 Ctrl+Alt+A            Annotations Panel   show the side panel's list
 Ctrl+Alt+I            Import from PDF     the annotations other readers left in it
 Ctrl+Alt+E            Export Annotated PDF…
@@ -326,7 +328,9 @@ class AnnotationsFeature(QObject):
         if ra is None:
             return
         if ra.layer.selection is None and not self._select_find_match(ra):
-            return
+            # No selection, no find match: start at the first word of the page shown.
+            ra.layer.select_chars(ra.view.current_page - 1, 0, 1)
+            chars = 0 if chars >= 0 else chars
         sel = ra.layer.selection
         if sel is None:
             return

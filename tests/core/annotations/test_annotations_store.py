@@ -72,7 +72,10 @@ def test_edit_and_delete_leave_a_tombstone(lib: Library) -> None:
     assert [x.id for x in content.live] == [a.id]
     tomb = content.get(b.id)
     assert tomb is not None and tomb.deleted and not tomb.text
-    store.restore(lib, "2503.01234", [gone])  # Undo
+    from desktop_app.core.annotations.undo import AnnotationUndo
+
+    undone = AnnotationUndo("Delete", key="2503.01234", before=[gone]).undo(lib)
+    assert undone.done == ["2503.01234"] and not undone.errors
     assert {x.text for x in store.live(lib, "2503.01234")} == {"first", "some words"}
 
 

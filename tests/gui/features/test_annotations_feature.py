@@ -468,3 +468,22 @@ def test_import_from_the_pdf_and_export_an_annotated_copy_from_the_reader(
     # The PDF's own highlight once: the imported copy of it is not written again.
     assert raw.FPDFPage_GetAnnotCount(pdf[0].raw) == 1
     pdf.close()
+
+
+def test_keyboard_only_selection_from_the_top_of_the_page(
+    make_window: Factory, qtbot: QtBot, library: Library, paper: Path
+) -> None:
+    window = make_window()
+    view, ra = _open(window, qtbot)
+    view.view.setFocus()
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view.view, Qt.Key.Key_Right, ctrl_shift)
+    assert ra.layer.selection is not None
+    assert normalise_words(ra.layer.selection.text) == "Introduction."
+    qtbot.keyClick(view.view, Qt.Key.Key_Right, ctrl_shift)
+    assert normalise_words(ra.layer.selection.text) == "Introduction. We"
+    qtbot.keyClick(view.view, Qt.Key.Key_5)  # purple
+    qtbot.waitUntil(lambda: bool(_saved(library)), timeout=WAIT_MS)
+    (ann,) = _saved(library)
+    assert (ann.text, ann.color, ann.page) == ("Introduction. We", Color.PURPLE, 1)
+    assert ann.after.startswith("study dense retrieval")
