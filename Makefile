@@ -3,6 +3,7 @@
 #   make test    install the test extras, run ruff, mypy and the whole pytest suite headless
 #   make bench   run the benchmarks of tests/bench and write their figures
 #                (BENCH_ARGS=tests/bench/test_bench_gui.py runs one of them)
+#   make torture the reliability run: kills, concurrent writers, hostile input, fuzzing
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,8 +12,8 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
 	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
 
-.PHONY: run test lint typecheck pytest bench screenshots system-deps package package-test install-desktop \
-	uninstall-desktop clean
+.PHONY: run test lint typecheck pytest bench torture sync-soak screenshots system-deps package \
+	package-test install-desktop uninstall-desktop clean bibtex-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +49,24 @@ test: system-deps $(STAMP) lint typecheck pytest
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -s -o addopts="" $(or $(BENCH_ARGS),tests/bench)
+
+# BibTeX export against the real tools, case by case (not part of `make test`: TeX is large).
+# First: apt-get install --no-install-recommends texlive-binaries texlive-base biber
+bibtex-check: $(STAMP)
+	$(PY) -m tests.helpers.bibcases
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -p no:cacheprovider -ra tests/core/interop/test_bibtex_export.py
+
+# The reliability run of issue #19 (kill -9, concurrent writers, hostile inputs, fuzzing,
+# a full disk when run as root): prints a table whose columns should all be 0.
+torture: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.torture $(TORTURE_ARGS)
+
+# Two real Syncthing instances on loopback share a library edited on both sides at once;
+# prints edits, conflict copies made, merged, lost (issue #19). Installs Debian's syncthing.
+sync-soak: $(STAMP)
+	command -v syncthing >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq syncthing; }
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.torture.sync_soak $(SOAK_ARGS)
 
 # resources/screenshots/{library-light,library-dark,reader}.png: the window on the sample digest, headless.
 screenshots: $(STAMP)

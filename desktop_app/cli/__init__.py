@@ -80,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui(ctx.library_path, parser)
     func: Command = args.func
     try:
-        return func(ctx, args)
+        status = func(ctx, args)
+        if ctx.changed_papers:
+            interop.refresh_kept_exports(ctx)
+        return status
     except PapershelfError as e:
         print(f"papershelf: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR

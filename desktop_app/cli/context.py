@@ -35,6 +35,8 @@ class Context:
 
     def __init__(self, library_arg: Path | None) -> None:
         self.library_arg = library_arg
+        #: The command changed papers (the kept exports are brought up to date after it).
+        self.changed_papers = False
 
     @cached_property
     def library_path(self) -> Path:
@@ -80,7 +82,8 @@ class Context:
 
 
 class _IndexObserver:
-    """Hands the library's changes to the context's search index, opening it on first use.
+    """Hands the library's changes to the context's search index, opening it on first use,
+    and notes that the command changed papers.
 
     The index skips a change when no index is built yet: the next search builds it, change
     included.
@@ -90,9 +93,11 @@ class _IndexObserver:
         self.ctx = ctx
 
     def paper_changed(self, library: Library, key: str) -> None:
+        self.ctx.changed_papers = True
         self.ctx._engine.paper_changed(library, key)
 
     def paper_removed(self, library: Library, key: str) -> None:
+        self.ctx.changed_papers = True
         self.ctx._engine.paper_removed(library, key)
 
 

@@ -23,12 +23,14 @@ from desktop_app.core.paper import FetchState
 from desktop_app.core.words import plural
 
 if TYPE_CHECKING:
+    from desktop_app.core.interop import kept_exports
     from desktop_app.core.interop.importing import ImportReport
 
 
 def register(sub: options.Subparsers) -> None:
     """Add this group's commands to the ``papershelf`` parser."""
     _add_export(sub)
+    _add_kept_exports(sub)
     _add_import_files(sub)
     _add_add_pdf(sub)
     _add_duplicates(sub)
@@ -59,6 +61,12 @@ def _add_export(sub: options.Subparsers) -> None:
         action="store_true",
         help="markdown/reading-list: add each paper's highlights and comments",
     )
+    p.add_argument(
+        "--keep-updated",
+        action="store_true",
+        help="with -o: rewrite FILE by itself whenever its papers change (in the app, or "
+        "after a command that changes papers); 'papershelf kept-exports' lists and stops them",
+    )
     p.set_defaults(func=_export)
 
 
@@ -69,6 +77,9 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
 
     library = ctx.library
     query = options.query_of(args).strip()
+    if args.keep_updated and args.output is None:
+        print("papershelf: error: --keep-updated needs a file: -o FILE", file=sys.stderr)
+        return EXIT_USER_ERROR
     if query:
         papers = export.papers_for_query(library, synced_index(ctx), query)
     else:
@@ -85,9 +96,81 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
         atomic_write_bytes(args.output, text.encode(encoding))
         label = ExportFormat(args.format).label
         print(f"Exported {plural(len(papers), 'paper')} to {args.output} ({label}).")
+    if args.keep_updated:
+        from desktop_app.core.interop import kept_exports
+
+        kept = kept_exports.keep(library, args.output, args.format, query, args.notes)
+        print(
+            f"{kept.path} is kept up to date from now on "
+            "('papershelf kept-exports --stop FILE' stops it)."
+        )
     if not papers:
         print("papershelf: no papers to export", file=sys.stderr)
     return EXIT_OK
+
+
+def _add_kept_exports(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "kept-exports",
+        help="list the files 'export --keep-updated' keeps up to date (--stop FILE stops one)",
+        description="List the exports of this library that are kept up to date: each file is "
+        "rewritten, only when its content changes, whenever one of its papers changes (in "
+        "the app, or after a command that changes papers). They are kept in the settings "
+        "folder of this machine, not in the library.",
+    )
+    p.add_argument("--stop", metavar="FILE", type=Path, help="stop keeping FILE up to date")
+    p.add_argument("--run", action="store_true", help="bring every kept file up to date now")
+    options.add_json(p, "the kept exports")
+    p.set_defaults(func=_kept_exports)
+
+
+def _kept_exports(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.interop import kept_exports
+
+    if args.stop is not None:
+        stopped = kept_exports.stop(args.stop)
+        if stopped is None:
+            print(f"papershelf: error: {args.stop} is not kept up to date", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(f"{stopped.path} is no longer kept up to date (the file stays).")
+        return EXIT_OK
+    if args.run:
+        return _report_refreshed(kept_exports.refresh(ctx.library, synced_index(ctx)), True)
+    kept = kept_exports.kept_exports(ctx.library_path)
+    if args.json:
+        output.print_json([output.kept_export_json(k) for k in kept])
+    elif not kept:
+        print("No kept exports ('papershelf export FORMAT -o FILE --keep-updated' adds one).")
+    else:
+        output.print_table(
+            ["FILE", "FORMAT", "QUERY"],
+            [[k.path, k.format, k.query or "(every paper)"] for k in kept],
+        )
+    return EXIT_OK
+
+
+def refresh_kept_exports(ctx: Context) -> None:
+    """After a command that changed papers: rewrite the kept exports whose content changed."""
+    from desktop_app.core.interop import kept_exports
+
+    _report_refreshed(kept_exports.refresh(ctx.library, ctx.index), False)
+
+
+def _report_refreshed(results: Sequence[kept_exports.Refreshed], every: bool) -> int:
+    """One line on stderr per kept file rewritten (each one with ``every``) or not updated."""
+    status = EXIT_OK
+    for result in results:
+        if result.error:
+            print(f"papershelf: warning: kept export {result.error}", file=sys.stderr)
+            status = EXIT_USER_ERROR
+        elif result.written or every:
+            state = "updated" if result.written else "up to date"
+            print(
+                f"papershelf: kept export {result.export.path} {state} "
+                f"({plural(result.papers, 'paper')})",
+                file=sys.stderr,
+            )
+    return status
 
 
 # -- the importers --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import DigestError, InvalidArxivId
 from desktop_app.core.library import AddOutcome, Library
-from desktop_app.core.paper import FetchState, Paper, Status, tag_filter
+from desktop_app.core.paper import FetchState, Paper, Status, pinned_version, tag_filter
 from desktop_app.core.words import plural, title_sort_key
 
 
@@ -151,8 +151,13 @@ def _parse_refs(refs: Sequence[str]) -> tuple[list[ArxivId], list[InvalidArxivId
 
 
 def _add_offline(library: Library, aids: Sequence[ArxivId]) -> list[tuple[Paper, AddOutcome]]:
-    """Add papers from their IDs alone: their metadata is marked to be fetched."""
-    return [library.add_arxiv(aid, status=Status.UNREAD) for aid in aids]
+    """Add papers from their IDs alone: their metadata is marked to be fetched.
+
+    A version typed by the user (``2504.05220v2``) is pinned: exports cite that version.
+    """
+    return [
+        library.add_arxiv(aid, status=Status.UNREAD, edited=pinned_version(aid)) for aid in aids
+    ]
 
 
 # -- list and inbox -------------------------------------------------------------------------

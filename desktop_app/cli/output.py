@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core import textfiles
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
+    from desktop_app.core.interop.kept_exports import KeptExport
     from desktop_app.core.search.api import Hit, IndexStats, SearchResults
 
 JsonObject = dict[str, Any]
@@ -209,8 +211,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
     data = paper.to_dict()
     notes = (folder or library.paper_dir(paper.key)) / NOTES_FILE
     try:
-        data["notes"] = notes.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data["notes"] = textfiles.read_text(notes)
+    except OSError:
         data["notes"] = ""
     return data
 
@@ -302,3 +304,8 @@ def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
 def annotations_json(key: str, items: Sequence[Annotation]) -> JsonObject:
     """A paper's annotations: each entry as annotations.json stores it."""
     return {"key": key, "annotations": [a.to_dict() for a in items]}
+
+
+def kept_export_json(kept: KeptExport) -> JsonObject:
+    """``kept-exports --json``: one file kept up to date."""
+    return {"path": kept.path, "format": kept.format, "query": kept.query, "notes": kept.notes}

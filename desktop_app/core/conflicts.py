@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -46,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core import jsonfiles, textfiles
 from desktop_app.core.annotations import merge as annotations_merge
 from desktop_app.core.annotations import store as annotations_store
 from desktop_app.core.annotations.store import ANNOTATIONS_FILE
@@ -326,11 +326,11 @@ def merge_all(library: Library) -> list[MergeResult]:
 
 def _read_copy(copy: ConflictCopy) -> Paper:
     try:
-        data = json.loads(copy.path.read_text(encoding="utf-8"))
+        data = jsonfiles.loads(copy.path.read_text(encoding="utf-8"))
         paper = Paper.from_dict(data)
     except (OSError, UnicodeDecodeError) as e:
         raise DamagedFile(copy.path, f"conflict copy cannot be read: {e}") from e
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, OverflowError) as e:
         raise DamagedFile(copy.path, f"conflict copy is not a valid paper record: {e}") from e
     paper.key = copy.key
     return paper
@@ -371,15 +371,15 @@ def _merge_note_copies(
     """Fold the readable note copies into notes.md; returns the copies merged."""
     path = library.notes_path(key)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = textfiles.read_text(path)
     except FileNotFoundError:
         text = ""
     before = text
     merged: list[ConflictCopy] = []
     for copy in notes:
         try:
-            theirs = copy.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+            theirs = textfiles.read_text(copy.path)
+        except OSError as e:
             err = DamagedFile(copy.path, f"conflict copy cannot be read: {e}")
             log.warning("%s", err)
             result.skipped.append(err)

@@ -18,7 +18,6 @@ Observers (the search index) are told about every change.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
+from desktop_app.core import jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
@@ -105,12 +105,17 @@ class Library:
         marker = root / "library.json"
         if marker.exists():
             try:
-                info = json.loads(marker.read_text(encoding="utf-8"))
+                info = jsonfiles.loads(marker.read_text(encoding="utf-8"))
             except (OSError, ValueError) as e:
                 raise LibraryError(f"{marker}: cannot read the library file: {e}") from e
             if not isinstance(info, dict) or info.get("format") != LIBRARY_FORMAT:
                 raise LibraryError(f"{marker}: not a Papershelf library file")
-            if int(info.get("version", 0)) > LIBRARY_VERSION:
+            version = info.get("version", 0)
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise LibraryError(
+                    f"{marker}: the library version must be a whole number, not {version!r:.40}"
+                )
+            if version > LIBRARY_VERSION:
                 raise LibraryError(
                     f"{root}: library format {info.get('version')} is newer than this "
                     f"Papershelf understands ({LIBRARY_VERSION}); please update Papershelf"
@@ -126,8 +131,10 @@ class Library:
             root.mkdir(parents=True, exist_ok=True)
             atomic_write_json(marker, {"format": LIBRARY_FORMAT, "version": LIBRARY_VERSION})
         lib = cls(root)
-        lib.papers_dir.mkdir(exist_ok=True)
-        lib.trash_dir.mkdir(exist_ok=True)
+        for folder in (lib.papers_dir, lib.trash_dir):
+            if folder.exists() and not folder.is_dir():
+                raise LibraryError(f"{folder}: is a file; a library keeps its papers in a folder")
+            folder.mkdir(exist_ok=True)
         return lib
 
     @property
@@ -138,6 +145,23 @@ class Library:
 
     def paper_dir(self, key: str) -> Path:
         return self.papers_dir / key
+
+    def writable_dir(self, key: str) -> Path:
+        """The paper's folder, for a write: refused when it is a link that leads out of the
+        library (a write would change files elsewhere on the disk).
+
+        Raises:
+            LibraryError: naming the folder and where it leads.
+        """
+        folder = self.paper_dir(key)
+        if folder.is_symlink():
+            target = folder.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise LibraryError(
+                    f"{folder}: is a link to {target}, outside the library; "
+                    "Papershelf does not write there (replace the link with the folder)"
+                )
+        return folder
 
     def notes_path(self, key: str) -> Path:
         return self.paper_dir(key) / NOTES_FILE
@@ -227,7 +251,7 @@ class Library:
     def _read(self, key: str, folder: Path | None = None) -> Paper:
         path = (folder or self.paper_dir(key)) / PAPER_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = jsonfiles.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise PaperNotFound(f"no paper {key!r} in the library {self.root}") from None
         except (OSError, UnicodeDecodeError) as e:
@@ -236,7 +260,7 @@ class Library:
             raise DamagedFile(path, f"is not valid JSON: {e}") from e
         try:
             paper = Paper.from_dict(data)
-        except (TypeError, ValueError, KeyError) as e:
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
             raise DamagedFile(path, f"is not a valid paper record: {e}") from e
         if paper.key != key:
             # The folder name is the truth: a copied or renamed folder keeps working.
@@ -246,7 +270,7 @@ class Library:
     def read_notes(self, ref: str) -> str:
         path = self.notes_path(self.resolve(ref))
         try:
-            return path.read_text(encoding="utf-8")
+            return textfiles.read_text(path)
         except FileNotFoundError:
             return ""
 
@@ -334,7 +358,7 @@ class Library:
         self._changed(paper.key)
 
     def _write(self, paper: Paper) -> None:
-        folder = self.paper_dir(paper.key)
+        folder = self.writable_dir(paper.key)
         atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._in_batch())
 
     def set_status(self, ref: str, status: Status | str) -> Paper:
@@ -407,7 +431,7 @@ class Library:
         """
         with self.locked():
             key = self.resolve(ref)
-            path = self.notes_path(key)
+            path = self.writable_dir(key) / NOTES_FILE
             if expected is not None and self.read_notes(key) != expected:
                 raise EditConflict(f"{path}: the notes changed while they were being edited")
             if text.strip():
@@ -422,7 +446,7 @@ class Library:
             key = self.resolve(ref)
             old = self.read_notes(key)
             new = old.rstrip("\n") + "\n\n" + text if old.strip() else text
-            _write_notes_file(self.notes_path(key), new)
+            _write_notes_file(self.writable_dir(key) / NOTES_FILE, new)
         self._changed(key)
 
     # -- trash ----------------------------------------------------------------------------
@@ -489,7 +513,13 @@ class Library:
         with self.locked():
             folders = list(self.trash_dir.iterdir()) if self.trash_dir.is_dir() else []
             for folder in folders:
-                if folder.name.startswith(".") or not folder.is_dir():
+                if folder.name.startswith("."):
+                    continue
+                if folder.is_symlink():  # the link goes, never what it leads to
+                    folder.unlink()
+                    count += 1
+                    continue
+                if not folder.is_dir():
                     continue
                 count += 1
                 try:

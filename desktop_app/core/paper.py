@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from desktop_app.core.arxiv import ids as arxiv_ids
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import InvalidValue
 
@@ -94,6 +95,12 @@ def local_key(title: str, seed: str = "") -> str:
     """The key of a paper without arXiv ID: ``local-<slug>-<8 hex>``."""
     digest = hashlib.sha256(f"{title}\0{seed}".encode()).hexdigest()[:8]
     return f"local-{slugify(title)}-{digest}"
+
+
+def pinned_version(aid: ArxivId) -> list[str]:
+    """The ``edited`` list of a paper the user added as ``aid``: a version typed by hand
+    (``2504.05220v2``) is pinned, and exports cite that version rather than the latest."""
+    return ["arxiv_version"] if aid.version is not None else []
 
 
 @dataclass
@@ -274,11 +281,16 @@ class Paper:
                 raise TypeError(f"{list_field!r} must be a list of strings")
             values[list_field] = list(v)
         for int_field in ("rating", "last_page"):
-            values[int_field] = int(values.get(int_field) or 0)
+            values[int_field] = _whole(int_field, values.get(int_field) or 0)
         values["rating"] = min(max(values["rating"], 0), 5)  # edited by hand out of range
+        for int_field in ("page_count", "arxiv_version", "latest_version"):
+            if values.get(int_field) is not None:
+                values[int_field] = _whole(int_field, values[int_field])
         for name in ("title", "abstract"):
             if values.get(name) is None:
                 values[name] = ""
+        if values.get("arxiv_id") is not None:
+            _arxiv_fields(values)
         for f in fields(cls):
             value = values.get(f.name)
             if value is None or f.name in ("status", "pdf_state", "metadata_state", "extra"):
@@ -287,4 +299,50 @@ class Paper:
                 raise TypeError(f"{f.name!r} must be a string, not {value!r}")
             if f.type == "int | None" and (isinstance(value, bool) or not isinstance(value, int)):
                 raise TypeError(f"{f.name!r} must be a whole number, not {value!r}")
+            if isinstance(value, str) and len(value) > MAX_TEXT:
+                raise ValueError(f"{f.name!r} is longer than {MAX_TEXT:,} characters")
+            if isinstance(value, list) and len(value) > MAX_ITEMS:
+                raise ValueError(f"{f.name!r} holds more than {MAX_ITEMS:,} items")
         return cls(**values, extra=extra)
+
+
+MAX_TEXT = 1_000_000
+"""Characters in one text field of paper.json (an abstract has a few thousand)."""
+MAX_ITEMS = 10_000
+"""Items in one list field (authors of the largest collaborations: about 5,000)."""
+MAX_WHOLE = 1_000_000
+"""Largest page number, page count or arXiv version a record may hold."""
+
+
+def _whole(name: str, value: Any) -> int:
+    """A whole number of paper.json within 0..MAX_WHOLE (4.0 is taken as 4)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name!r} must be a whole number, not {value!r}")
+    if not 0 <= value <= MAX_WHOLE:
+        raise ValueError(f"{name!r} is out of range: {value}")
+    return value
+
+
+_ID_SHAPE = re.compile(
+    r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?/\d{7})\Z"
+)
+
+
+def _arxiv_fields(values: dict[str, Any]) -> None:
+    """The arXiv ID as the rest of the program expects it (``2504.03947``), whatever form
+    a hand or another program wrote (``arXiv:2504.03947v2``, a link); raises ValueError
+    when it is not an arXiv ID."""
+    raw = values["arxiv_id"]
+    if not isinstance(raw, str):
+        raise TypeError(f"'arxiv_id' must be a string, not {raw!r}")
+    if _ID_SHAPE.match(raw):  # as written by this program (tests' own IDs, such as 2402.00000)
+        return
+    try:
+        aid = arxiv_ids.parse(raw)
+    except ValueError as e:
+        raise ValueError(f"'arxiv_id' is not an arXiv ID: {raw[:80]!r}") from e
+    values["arxiv_id"] = aid.id
+    if values.get("arxiv_version") is None and aid.version is not None:
+        values["arxiv_version"] = aid.version

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _ARTICLE = re.compile(r"^[^\w]+|^(?:the|a|an)\s+")
 
@@ -25,9 +27,11 @@ def title_sort_key(title: str) -> str:
 
 
 def ascii_fold(text: str) -> str:
-    """Lower-case ASCII letters and digits of ``text`` (``"Balázs"`` -> ``"balazs"``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "", ascii_text.lower())
+    """Lower-case ASCII letters and digits of ``text``, transliterated by anyascii
+    (``"Balázs"`` -> ``"balazs"``, ``"Łukasiewicz"`` -> ``"lukasiewicz"``, ``"Đorđević"``
+    -> ``"dordevic"``, ``"张伟"`` -> ``"zhangwei"``); symbols (emoji) are dropped."""
+    letters = "".join(c for c in text if not unicodedata.category(c).startswith("S"))
+    return re.sub(r"[^a-z0-9]+", "", anyascii(letters).lower())
 
 
 def family_name(author: str) -> str:

@@ -19,7 +19,7 @@ from desktop_app.core.interop.bibtex_import import import_bibtex
 from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.interop.spreadsheet import import_csv
 from desktop_app.core.library import AddOutcome, Library
-from desktop_app.core.paper import Paper, Status
+from desktop_app.core.paper import Paper, Status, pinned_version
 from desktop_app.core.search.api import SearchIndex, SyncReport
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import TaskControl
@@ -91,7 +91,9 @@ def add_ids(
         added: list[str] = []
         present: list[str] = []
         for i, aid in enumerate(ids):
-            paper, outcome = library.add_arxiv(aid, Status.UNREAD, source="added by hand")
+            paper, outcome = library.add_arxiv(
+                aid, Status.UNREAD, source="added by hand", edited=pinned_version(aid)
+            )
             if outcome is AddOutcome.PRESENT:
                 present.append(paper.key)
             else:

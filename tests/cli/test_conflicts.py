@@ -62,3 +62,24 @@ def test_the_library_chosen_in_preferences_is_used(
     monkeypatch.delenv("PAPERSHELF_LIBRARY")
     assert main(["conflicts"]) == 0
     assert "paper.sync-conflict-20250407-093000-WORKPC1.json" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "hostile", ['"rating": Infinity', '"last_page": 1e400', '"x": ' + "[" * 5000 + "]" * 5000]
+)
+def test_a_hostile_conflict_copy_is_skipped_with_its_name(
+    library_path: Path, capsys: pytest.CaptureFixture[str], hostile: str
+) -> None:
+    # Issue #19, D19: merging crashed (OverflowError, RecursionError) on such a copy.
+    library = _library_with_conflict(library_path)
+    bad = library.paper_dir(KEY) / "paper (Bob's conflicted copy 2025-04-08).json"
+    text = json.dumps(Paper(key=KEY, arxiv_id=KEY, title="A paper", tags=["bad"]).to_dict())
+    bad.write_text(text[:-1] + ", " + hostile + "}", encoding="utf-8")
+
+    # 1: something was left undone; the good copy is merged all the same.
+    assert main(["--library", str(library_path), "conflicts", "--merge"]) == 1
+    _out, err = capsys.readouterr()
+    assert f"not merged: {bad}: conflict copy is not a valid paper record" in err
+    assert "Traceback" not in err
+    assert library.get(KEY).tags == ["home", "work"]  # the good copy merged, the bad one not
+    assert bad.exists()  # left for the user to look at

@@ -290,6 +290,17 @@ def test_duplicates(shelf: Library) -> None:
     assert err == "1 group of duplicates; 'papershelf duplicates --merge' merges them.\n"
 
 
+def test_kept_exports(shelf: Library, tmp_path: Path) -> None:
+    refs = tmp_path / "refs.bib"
+    args = ["--library", str(shelf.root), "export", "bibtex", "tag:rag", "-o", str(refs)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*args, "--keep-updated"]) == 0
+    check(
+        run(shelf, "kept-exports", "--json")[0],
+        [{"path": str(refs.resolve()), "format": "bibtex", "query": "tag:rag", "notes": False}],
+    )
+
+
 def test_import_digest(shelf: Library, tmp_path: Path) -> None:
     digest = tmp_path / "d.md"
     digest.write_text(

@@ -76,6 +76,12 @@ class Fault:
     delay: float = 0.0
     drop_after: int | None = None
     truncate: int | None = None
+    trickle: float = 0.0
+
+    @classmethod
+    def trickling(cls, seconds_per_byte: float) -> Fault:
+        """The whole answer, one byte at a time, ``seconds_per_byte`` apart."""
+        return cls(trickle=seconds_per_byte)
 
     @classmethod
     def http(cls, status: int, **headers: str) -> Fault:
@@ -337,6 +343,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.trickle:
+            for i in range(len(body)):
+                if self.owner._stopping.wait(fault.trickle):
+                    return
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
             return
         self.wfile.write(body)
 

@@ -167,10 +167,12 @@ class ArxivClient(PoliteClient):
                 if self.on_request is not None:
                     self.on_request(url)
                 try:
-                    response = self.session.get(url, params=params, timeout=self.settings.timeout_s)
-                    body = response.content
+                    response = self.session.get(
+                        url, params=params, timeout=self.settings.timeout_s, stream=True
+                    )
                 except requests.RequestException as e:
                     raise classify(e) from e
+                body = self.read_answer(response, what)
             if response.status_code != 400:
                 check_status(response, self.block)
             return response.status_code, parse_feed(body, what)

@@ -159,7 +159,7 @@ class PdfDownloader(PoliteClient):
             done = offset
             with open(part, "ab" if resumed else "wb") as f:
                 try:
-                    for chunk in response.iter_content(CHUNK):
+                    for chunk in self.body_chunks(response):
                         if cancel is not None and cancel.is_set():
                             raise Cancelled(f"download of {url} cancelled")
                         if done == 0 and not chunk.startswith(b"%PDF-"[: len(chunk)]):

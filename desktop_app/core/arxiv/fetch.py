@@ -341,7 +341,7 @@ class Fetcher:
                 self._fail(report, paper.key, Stage.PDF, f"no version to download: {reason}")
                 continue
             aid = ArxivId(paper.arxiv_id, version)
-            dest = self.library.paper_dir(paper.key) / pdf_name(aid)
+            dest = self.library.writable_dir(paper.key) / pdf_name(aid)
 
             def on_bytes(
                 done: int, total: int | None, key: str = paper.key, i: int = index

@@ -31,7 +31,7 @@ import urllib3.exceptions
 
 from desktop_app import HOME_PAGE, __version__
 from desktop_app.core import paths
-from desktop_app.core.errors import AccessDenied, NetworkError, Unreachable
+from desktop_app.core.errors import AccessDenied, BadResponse, NetworkError, Unreachable
 from desktop_app.core.paper import now_iso
 from desktop_app.core.settings import Settings
 from desktop_app.core.storage import atomic_write_json
@@ -144,6 +144,19 @@ class AccessBlock:
         return True
 
 
+#: The largest API answer read, decoded (a page of 200 entries is about 1 MB): a gzip bomb
+#: of 4 MB expanding to 4 GB stops here instead of filling the memory.
+MAX_ANSWER_BYTES = 32 * 2**20
+#: An answer slower than STALL_MIN_BYTES per STALL_WINDOW_S is given up: each read has a
+#: timeout, but a server sending one byte a second never trips it.
+STALL_WINDOW_S = 30.0
+STALL_MIN_BYTES = 16 * 1024
+#: The longest an API answer may take in all, however it trickles.
+ANSWER_DEADLINE_S = 120.0
+#: Bytes read at a time.
+CHUNK = 64 * 1024
+
+
 class PoliteClient:
     """What the API client and the downloader share: settings, session, clock, gate, block.
 
@@ -178,6 +191,72 @@ class PoliteClient:
         self.gate = gate or self.default_gate
         self.block = block or AccessBlock()
         self.backoff_s = backoff_s
+        self.stall_window_s = STALL_WINDOW_S
+        self.stall_min_bytes = STALL_MIN_BYTES
+        self.answer_deadline_s = ANSWER_DEADLINE_S
+        self.max_answer_bytes = MAX_ANSWER_BYTES
+
+    def body_chunks(
+        self, response: requests.Response, *, deadline_s: float | None = None
+    ) -> Iterator[bytes]:
+        """The body of a streamed response, decoded, as it arrives.
+
+        Raises:
+            Stalled: fewer than ``stall_min_bytes`` arrived in a window of
+                ``stall_window_s``, or the whole body took longer than ``deadline_s``.
+            NetworkError: the connection broke (through :func:`classify`).
+        """
+        if getattr(response, "_content_consumed", False):  # a session that read it already
+            if response.content:
+                yield response.content
+            return
+        clock = time.monotonic  # real time, even under a test's fake clock: a stall is real
+        start = window_start = clock()
+        in_window = 0
+        raw = response.raw
+        try:
+            while True:
+                # read1 returns what has arrived (up to CHUNK, decoded); read(CHUNK) would
+                # wait for a whole chunk, one trickled byte at a time, for ever.
+                chunk = raw.read1(CHUNK, decode_content=True)
+                if not chunk:
+                    return
+                yield chunk
+                now = clock()
+                in_window += len(chunk)
+                if deadline_s is not None and now - start > deadline_s:
+                    raise Stalled(f"the answer took longer than {deadline_s:.0f} s")
+                if now - window_start >= self.stall_window_s:
+                    if in_window < self.stall_min_bytes:
+                        raise Stalled(
+                            f"the server sends too slowly ({in_window:,} bytes in "
+                            f"{now - window_start:.0f} s)"
+                        )
+                    window_start, in_window = now, 0
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+            if isinstance(e, requests.RequestException):
+                raise classify(e) from e
+            raise Retryable("connection lost") from e
+
+    def read_answer(self, response: requests.Response, what: str) -> bytes:
+        """A whole (small) answer: at most ``max_answer_bytes`` decoded, within the deadline.
+
+        Raises:
+            BadResponse: the answer is larger than the limit.
+            Stalled: see :meth:`body_chunks`.
+        """
+        parts: list[bytes] = []
+        size = 0
+        with response:
+            for chunk in self.body_chunks(response, deadline_s=self.answer_deadline_s):
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise BadResponse(
+                        f"{what}: the answer is larger than "
+                        f"{self.max_answer_bytes / 2**20:.0f} MB; not read"
+                    )
+                parts.append(chunk)
+        return b"".join(parts)
 
     def retrying(self, attempt: Callable[[], T], what: str) -> T:
         """Run ``attempt`` with this client's retries (see :func:`with_retries`)."""
@@ -206,6 +285,10 @@ class Retryable(NetworkError):
         self.reason = reason
         self.retry_after = retry_after
         self.unreachable = unreachable
+
+
+class Stalled(NetworkError):
+    """The server sends so slowly that the answer is given up (not tried again)."""
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

@@ -1,37 +1,53 @@
 """BibTeX and BibLaTeX: export papers with readable, stable citation keys.
 
-Export (see ../shared/testdata/bibtex-conventions.md for what other tools write):
+Export (see ../shared/testdata/bibtex-conventions.md for what other tools write), read with
+no error by bibtex (plain.bst), biber and pybtex's strict mode:
 
 - citation keys read ``zhang2025leveraging``: the first author's family name, the year and
-  the first significant word of the title, in ASCII. A key is unique in the library (a
-  clash gets ``a``, ``b``, ... appended) and, once assigned, is kept in the paper's record
+  the first significant word of the title, transliterated to ASCII (anyascii). A key is
+  unique in the library whatever its case (a clash gets ``a``, ``b``, ... appended), holds
+  only characters biber accepts and, once assigned, is kept in the paper's record
   (``citation_key``) so it never changes under a manuscript that cites it. A key brought
-  by an import is kept when it is free.
+  by an import is kept when it is free (reduced to the characters biber accepts). An
+  export never needs to save keys: a read-only library is exported all the same.
 - ``bibtex``: ``@misc`` (``@article`` with ``journal`` once published), ``year`` and
-  ``month``, ``eprint`` with the version, ``archivePrefix = {arXiv}``, ``primaryClass``;
-  non-ASCII letters as TeX accents (``M{\\"u}ller``), which classic BibTeX needs.
+  ``month``, ``eprint``, ``archivePrefix = {arXiv}``, ``primaryClass``; non-ASCII letters
+  as TeX accents (``M{\\"u}ller``), which classic BibTeX needs.
 - ``biblatex``: ``@online`` (``@article`` with ``journaltitle``), ``date``, ``eprint``,
   ``eprinttype = {arxiv}``, ``eprintclass``; Unicode kept, as biber reads it.
-- both: ``doi``, ``url``, ``abstract``, the tags as ``keywords`` and, when asked, the notes
-  as ``annote``. Titles keep arXiv's TeX (math, commands); acronyms are braced so styles do
-  not lower-case them (``{LLMs}``).
+- both: ``eprint`` and ``url`` without version unless the user pinned one, the category for
+  new-style IDs only (arXiv's own export); ``doi``, ``url``, ``abstract``, the tags as
+  ``keywords`` and, when asked, the notes as ``annote``. Titles keep arXiv's TeX, with
+  what a style must not lower-case braced (:func:`~.latex.protect_case`); names as BibTeX
+  reads them (:func:`format_name`); braces as bibtex counts them, escaped or dropped where
+  they cannot pair (:func:`~.latex.balance_braces`).
 
 Import: :mod:`desktop_app.core.interop.bibtex_import`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 
+from anyascii import anyascii
+
 from desktop_app.core.arxiv import ids as arxiv_id
+from desktop_app.core.errors import LibraryError
 from desktop_app.core.interop.importing import (
     BATCH_SIZE,
     normalize_doi,
 )
-from desktop_app.core.interop.latex import plain_to_latex, protect_case, tex_to_latex
+from desktop_app.core.interop.latex import (
+    balance_braces,
+    plain_to_latex,
+    protect_case,
+    tex_to_latex,
+)
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
 from desktop_app.core.words import ascii_fold, family_name
@@ -59,12 +75,37 @@ class Dialect(StrEnum):
 
 
 def citation_key_base(paper: Paper) -> str:
-    """The readable key of a paper before it is made unique (``zhang2025leveraging``)."""
-    author = ascii_fold(family_name(paper.authors[0])) if paper.authors else ""
+    """The readable key of a paper before it is made unique (``zhang2025leveraging``).
+
+    Names and words are transliterated to ASCII (anyascii: ``Łukasiewicz`` ->
+    ``lukasiewicz``, ``Đorđević`` -> ``dordevic``, ``张伟`` -> ``zhangwei``), as Better
+    BibTeX does, so no letter is dropped and classic BibTeX reads the key.
+    """
+    author = _key_name(paper.authors[0]) if paper.authors else ""
     year = str(paper.year) if paper.year else ""
     words = re.split(r"\s+", re.sub(r"\$[^$]*\$|\\[A-Za-z]+", " ", paper.title))
     word = next((w for w in (ascii_fold(w) for w in words) if w and w not in STOP_WORDS), "")
     return (author or "anon") + year + word
+
+
+def _key_name(author: str) -> str:
+    """The name a key starts with: the family name of a person, the first significant
+    word of a body (``The ATLAS Collaboration`` -> ``atlas``)."""
+    if _CORPORATE.search(author) and "," not in author:
+        words = (ascii_fold(w) for w in author.split())
+        return next((w for w in words if w and w not in STOP_WORDS), "")
+    return ascii_fold(family_name(author))
+
+
+#: What a key may hold so that bibtex, biber (whose parser stops at ``'``, ``"``, ``#``,
+#: ``%``, ``(``, ``)``, ``=``, ``{``, ``}``, ``,`` and spaces) and pybtex all read it.
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-:./]+")
+
+
+def legal_key(key: str) -> str:
+    """``key`` reduced to the characters every tool accepts (``O'Hara_1999`` ->
+    ``OHara_1999``, ``Müller:2020`` -> ``Muller:2020``); empty when nothing is left."""
+    return _KEY_CHARS.sub("", anyascii(key))
 
 
 def _suffixes() -> Iterable[str]:
@@ -76,43 +117,84 @@ def _suffixes() -> Iterable[str]:
 
 
 def unique_key(base: str, taken: set[str]) -> str:
-    """``base``, or ``base`` with the first free suffix ``a``, ``b``, ... ``aa``, ..."""
-    if base not in taken:
+    """``base``, or ``base`` with the first free suffix ``a``, ``b``, ... ``aa``, ...
+
+    ``taken`` holds keys case-folded: ``Kim_2019`` and ``kim_2019`` are one key to bibtex
+    ("Repeated entry") and to biber.
+    """
+    if base.casefold() not in taken:
         return base
-    return next(base + s for s in _suffixes() if base + s not in taken)
+    return next(base + s for s in _suffixes() if (base + s).casefold() not in taken)
 
 
 def assign_citation_keys(library: Library, papers: Sequence[Paper]) -> list[Paper]:
-    """Give every paper without a citation key one, saved in its record; returns the papers.
+    """The papers, each with a citation key that bibtex and biber accept and that no other
+    paper holds in any case; new keys are saved in the papers' records when the library
+    can be written.
 
-    Keys already assigned never change. Keys are unique across the library and its trash
-    (a restored paper keeps its key).
+    Keys already assigned never change, but for two cases that no tool could read: a key
+    with characters biber rejects (an imported ``O'Hara_1999`` becomes ``OHara_1999``),
+    and a key another paper holds in another case (``kim_2019`` beside ``Kim_2019``: the
+    paper added first keeps it, the other gets ``kim_2019a``). Keys are unique across the
+    library and its trash (a restored paper keeps its key).
+
+    Exporting never needs to write the library: on a read-only library (or one locked by
+    another program) the keys are given in the export only, and saved by a later export.
     """
-    if all(p.citation_key for p in papers):
+    fixes = _key_fixes(library, papers)
+    if not fixes:
         return list(papers)
-    everything = library.papers() + library.trash()
-    taken = {p.citation_key for p in everything if p.citation_key}
-    result: list[Paper] = []
-    for start in range(0, len(papers), BATCH_SIZE):
-        with library.batch():  # the keys of many papers are saved with few folder syncs
-            for paper in papers[start : start + BATCH_SIZE]:
-                result.append(_keyed(library, paper, taken))
-    return result
+    _save_keys(library, fixes)
+    return [
+        dataclasses.replace(p, citation_key=fixes[p.key]) if p.key in fixes else p for p in papers
+    ]
 
 
-def _keyed(library: Library, paper: Paper, taken: set[str]) -> Paper:
-    if paper.citation_key:
-        return paper
-    key = unique_key(citation_key_base(paper), taken)
+def _key_fixes(library: Library, papers: Sequence[Paper]) -> dict[str, str]:
+    """The papers (by key) that need a new citation key, and that key."""
+    folded = Counter(p.citation_key.casefold() for p in papers if p.citation_key)
+    if all(p.citation_key and legal_key(p.citation_key) == p.citation_key for p in papers) and (
+        all(n == 1 for n in folded.values())
+    ):
+        return {}
+    everything = {p.key: p for p in library.trash()}
+    everything.update((p.key, p) for p in library.papers())
+    for paper in papers:  # papers not in the library (a preview) count too
+        everything.setdefault(paper.key, paper)
+    holder: dict[str, str] = {}  # case-folded key -> the paper that keeps it
+    for p in sorted(everything.values(), key=lambda p: (p.added, p.key)):
+        if p.citation_key and legal_key(p.citation_key) == p.citation_key:
+            holder.setdefault(p.citation_key.casefold(), p.key)
+    taken = set(holder)
+    fixes: dict[str, str] = {}
+    for paper in papers:
+        key = paper.citation_key
+        if (key and holder.get(key.casefold()) == paper.key) or paper.key in fixes:
+            continue
+        base = legal_key(key) if key else ""
+        new = unique_key(base or citation_key_base(paper), taken)
+        taken.add(new.casefold())
+        fixes[paper.key] = new
+    return fixes
 
-    def set_key(p: Paper) -> None:
-        p.citation_key = p.citation_key or key
 
-    paper = library.update(paper.key, set_key) if library.exists(paper.key) else paper
-    if not paper.citation_key:  # not in the library (a preview): keyed in memory only
-        paper.citation_key = key
-    taken.add(paper.citation_key)
-    return paper
+def _save_keys(library: Library, fixes: Mapping[str, str]) -> None:
+    """Save new citation keys; on a library that cannot be written, keep them in memory."""
+    keys = [k for k in fixes if library.exists(k)]
+    try:
+        for start in range(0, len(keys), BATCH_SIZE):
+            with library.batch():  # the keys of many papers are saved with few folder syncs
+                for key in keys[start : start + BATCH_SIZE]:
+                    library.update(key, _setter(fixes[key]))
+    except (OSError, LibraryError) as e:
+        log.info("citation keys not saved (the export has them): %s", e)
+
+
+def _setter(citation_key: str) -> Callable[[Paper], None]:
+    def change(paper: Paper) -> None:
+        paper.citation_key = citation_key
+
+    return change
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -134,7 +216,10 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         return "{" + plain_to_latex(text, ascii_only=ascii_only) + "}"
 
     aid = paper.arxiv
-    published = bool(paper.journal_ref)
+    # An article needs an author, a title and a year in both data models (pybtex's plain
+    # style stops at one without): a reference lacking one stays a @misc, the journal in
+    # ``howpublished``.
+    published = bool(paper.journal_ref and paper.authors and paper.title and paper.year)
     if dialect is Dialect.BIBTEX:
         entry_type = "article" if published else "misc"
     else:
@@ -143,7 +228,7 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
     if paper.title:
         fields.append(("title", "{" + protect_case(tex(paper.title)[1:-1]) + "}"))
     if paper.authors:
-        names = (_name(tex_to_latex(a, ascii_only=ascii_only), a) for a in paper.authors)
+        names = (format_name(a, ascii_only=ascii_only) for a in paper.authors)
         fields.append(("author", "{" + " and ".join(names) + "}"))
     date = _DATE.match(paper.published or "")
     if dialect is Dialect.BIBLATEX and date:
@@ -152,12 +237,19 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         fields.append(("year", "{" + str(paper.year) + "}"))
         if date and date.group(2) and 1 <= int(date.group(2)) <= 12:
             fields.append(("month", MONTHS[int(date.group(2)) - 1]))
-    if published and paper.journal_ref:
-        name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
+    if paper.journal_ref:
+        if not published:
+            name = "howpublished"
+        else:
+            name = "journal" if dialect is Dialect.BIBTEX else "journaltitle"
         fields.append((name, tex(paper.journal_ref)))
     if aid is not None:
+        if not version_pinned(paper):
+            aid = aid.with_version(None)
         fields.append(("eprint", "{" + aid.canonical + "}"))
-        primary = paper.categories[0] if paper.categories else None
+        # The category is part of an old-style ID (hep-th/9901001): arXiv and biblatex name
+        # it apart for new-style IDs only.
+        primary = paper.categories[0] if paper.categories and not aid.is_old_style else None
         if dialect is Dialect.BIBTEX:
             fields.append(("archivePrefix", "{arXiv}"))
             if primary:
@@ -177,13 +269,63 @@ def format_entry(paper: Paper, dialect: Dialect = Dialect.BIBTEX, notes: str = "
         fields.append(("keywords", plain(", ".join(paper.tags))))
     if notes.strip():
         fields.append(("annote", plain(notes.strip("\n"))))
-    key = paper.citation_key or citation_key_base(paper)
+    # The last guard: whatever a field holds, bibtex must be able to pair its braces.
+    fields = [(name, balance_braces(value)) for name, value in fields]
+    key = paper.citation_key or legal_key(citation_key_base(paper))
     return f"@{entry_type}{{{key},\n" + (_field_lines(fields) if fields else "") + "}\n"
 
 
-def _name(encoded: str, author: str) -> str:
-    # "Black and Decker" is one (corporate) name: braces keep BibTeX from splitting it.
-    return "{" + encoded + "}" if re.search(r"\band\b", author, re.IGNORECASE) else encoded
+def version_pinned(paper: Paper) -> bool:
+    """Whether the user chose the paper's arXiv version: added as ``2504.05220v2`` (see
+    :func:`~desktop_app.core.paper.pinned_version`), ``arxiv_version`` is in ``edited``.
+    Then ``eprint`` and ``url`` name that version.
+
+    Otherwise they name the paper without version, as arXiv's own BibTeX does: a reader
+    gets the latest version, which is the one to cite.
+    """
+    return paper.arxiv_version is not None and "arxiv_version" in paper.edited
+
+
+#: Words that make an author a body, not a person (Zotero's single-field names).
+_CORPORATE = re.compile(
+    r"(?<![\w-])(?:collaboration|consortium|group|team|committee|council|association|society|"
+    r"organi[sz]ation|institute|university|laboratory|project|initiative|foundation|agency|"
+    r"inc|ltd|corporation|company|contributors|and)(?![\w-])",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"^(?:jr|sr|ii|iii|iv|2nd|3rd)\.?$", re.IGNORECASE)
+
+
+def format_name(author: str, *, ascii_only: bool = False) -> str:
+    """One author as BibTeX reads names.
+
+    - a body (``The ATLAS Collaboration``, ``Black and Decker``) is one braced name, not a
+      family name "Collaboration" with given names "The ATLAS";
+    - a name holding more commas than ``Family, Jr., Given`` has (a braced list of names
+      kept from an import, ``Zhang, W., Li, X.``) is braced whole, as it came (biber
+      skips the entry otherwise: "too many commas");
+    - ``Given Family Jr.`` is written ``Family, Jr., Given`` (BibTeX would read "Jr." as
+      the family name);
+    - ``Given Family`` and ``Family, Given`` are written as they are.
+    """
+    author = " ".join(author.split())
+    encoded = tex_to_latex(author, ascii_only=ascii_only)
+    parts = [p.strip() for p in author.split(",")]
+    odd_commas = len(parts) > 3 or (len(parts) == 3 and not _SUFFIX.match(parts[1]))
+    if odd_commas or "" in parts or _CORPORATE.search(author):
+        return "{" + encoded + "}"
+    words = author.split(" ")
+    if len(parts) == 1 and len(words) > 2 and _SUFFIX.match(words[-1]):
+        given, family = _split_given(words[:-1])
+        return tex_to_latex(f"{family}, {words[-1]}, {given}", ascii_only=ascii_only)
+    return encoded
+
+
+def _split_given(words: list[str]) -> tuple[str, str]:
+    """``Ludwig van Beethoven`` -> (``Ludwig``, ``van Beethoven``): the family name starts
+    at its first lower-case particle, else it is the last word (BibTeX's rule)."""
+    start = next((i for i in range(1, len(words) - 1) if words[i][:1].islower()), len(words) - 1)
+    return " ".join(words[:start]), " ".join(words[start:])
 
 
 def format_bibliography(

@@ -194,8 +194,8 @@ class Importer:
         for p in self.library.papers():
             if doi := identity_doi(p):
                 self._by_doi.setdefault(doi, p.key)
-            if p.citation_key:
-                self._cite_keys.setdefault(p.citation_key, p.key)
+            if p.citation_key:  # one key to bibtex and biber whatever its case
+                self._cite_keys.setdefault(p.citation_key.casefold(), p.key)
 
     def add_all(self, items: Iterable[Incoming], progress: Progress | None = None) -> ImportReport:
         """Add every item, :data:`BATCH_SIZE` at a time under one hold of the library's lock
@@ -214,7 +214,7 @@ class Importer:
         paper = incoming.paper
         key = self.existing_key(paper)
         cite_keys = self._citation_keys()
-        if paper.citation_key and cite_keys.get(paper.citation_key, key) != key:
+        if paper.citation_key and cite_keys.get(paper.citation_key.casefold(), key) != key:
             paper.citation_key = None  # taken by another paper: one is assigned on export
         if key is None:
             self.library.add(paper)
@@ -227,7 +227,7 @@ class Importer:
         if doi := identity_doi(final):
             self._doi_index().setdefault(doi, key)
         if final.citation_key:
-            cite_keys.setdefault(final.citation_key, key)
+            cite_keys.setdefault(final.citation_key.casefold(), key)
         self.report.record(outcome, key)
         return outcome, key
 

@@ -96,82 +96,142 @@ def plain_to_latex(text: str, *, ascii_only: bool = False) -> str:
     return _encode_letters(unicodedata.normalize("NFC", text).translate(_PLAIN_TABLE), ascii_only)
 
 
-def _braces_balanced(text: str) -> bool:
-    depth = 0
-    for ch in re.sub(r"\\[{}]", "", text):
-        depth += (ch == "{") - (ch == "}")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
 def tex_to_latex(text: str, *, ascii_only: bool = False) -> str:
-    """TeX-ish text (a title, a name) as valid LaTeX: its math and commands kept as they are."""
+    r"""TeX-ish text (a title, a name) as valid LaTeX: its math and commands kept as they are.
+
+    Braces are balanced the way bibtex counts them (every raw ``{`` and ``}``, ``\{`` and
+    ``\}`` included): grouping braces and escaped ones that pair up are kept, a stray one is
+    written as ``\textbraceleft{}``/``\textbraceright{}`` (``\lbrace``/``\rbrace`` in math),
+    so the entry always parses and the brace still prints.
+    """
     text = unicodedata.normalize("NFC", text)
     if text.count("$") - text.count(r"\$") & 1:  # an odd dollar is a price, not math
         return plain_to_latex(text, ascii_only=ascii_only)
-    keep_braces = _braces_balanced(text)
-    parts: list[str] = []
+    pieces: list[tuple[bool, list[str]]] = []  # (is math, tokens)
     pos = 0
     for m in _MATH.finditer(text):
-        parts.append(_escape_tex(text[pos : m.start()], keep_braces, ascii_only))
-        parts.append(m.group())
+        pieces.append((False, _tex_tokens(text[pos : m.start()])))
+        pieces.append((True, _tex_tokens(m.group())))
         pos = m.end()
-    parts.append(_escape_tex(text[pos:], keep_braces, ascii_only))
-    return "".join(parts)
+    pieces.append((False, _tex_tokens(text[pos:])))
+    text_tokens = [t for is_math, tokens in pieces if not is_math for t in tokens]
+    stray = _stray(text_tokens, "{", "}") | _stray(text_tokens, r"\{", r"\}")
+    out: list[str] = []
+    for is_math, tokens in pieces:
+        if is_math:
+            math_stray = _stray(tokens, "{", "}") | _stray(tokens, r"\{", r"\}")
+            out += (_MATH_BRACE[t] if id(t) in math_stray else t for t in tokens)
+            continue
+        for token in tokens:
+            if id(token) in stray:
+                out.append(_PLAIN_SPECIAL[token[-1]])
+            elif token in _PLAIN_SPECIAL and token not in "{}":
+                out.append(_PLAIN_SPECIAL[token])  # a lone \, &, %, #, _, ^ or $
+            elif token.startswith("\\") or token in "{}":
+                out.append(token)  # a command or escape the author wrote, a paired brace
+            else:
+                out.append(_encode_letters(token, ascii_only))
+    return "".join(out)
 
 
 #: In TeX-ish text: a command or escape the author wrote (kept), or a character to look at.
 _TEX_TOKEN = re.compile(
     r"\\(?:[A-Za-z]+|[" + re.escape("".join(ACCENTS) + "&%$#_{} \\,;!") + "])"
-    r"|[\\{}&%#_^$]"
+    r"|[\\{}&%#_^$]|[^\\{}&%#_^$]+"
 )
+_MATH_BRACE = {"{": r"\lbrace ", "}": r"\rbrace ", r"\{": r"\lbrace ", r"\}": r"\rbrace "}
 
 
-def _escape_tex(text: str, keep_braces: bool, ascii_only: bool) -> str:
-    def escape(m: re.Match[str]) -> str:
-        token = m.group()
-        if len(token) > 1 or (token in "{}" and keep_braces):
-            return token
-        return _PLAIN_SPECIAL[token]
+class _Token(str):
+    """A token of TeX text; distinct objects, so strays are told apart by ``id``."""
 
-    return _encode_letters(_TEX_TOKEN.sub(escape, text), ascii_only)
+
+def _tex_tokens(text: str) -> list[str]:
+    return [_Token(m.group()) for m in _TEX_TOKEN.finditer(text)]
+
+
+def _stray(tokens: list[str], opening: str, closing: str) -> set[int]:
+    """The ids of the ``opening``/``closing`` tokens that pair with none."""
+    stack: list[int] = []
+    stray: set[int] = set()
+    for token in tokens:
+        if token == opening:
+            stack.append(id(token))
+        elif token == closing:
+            if stack:
+                stack.pop()
+            else:
+                stray.add(id(token))
+    return stray | set(stack)
+
+
+def balance_braces(value: str) -> str:
+    """``value`` with the raw braces bibtex could not pair dropped (with the backslash of an
+    escaped one): the last guard of every field, whatever wrote it.
+
+    bibtex, biber and pybtex count every ``{`` and ``}``, escaped or not; a field where a
+    ``}`` comes before its ``{`` or a ``{`` is never closed ends the entry early or swallows
+    the next one.
+    """
+    depth = 0
+    for ch in value:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            break
+    if depth == 0:
+        return value
+    opened: list[int] = []
+    drop: set[int] = set()
+    for i, ch in enumerate(value):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if opened:
+                opened.pop()
+            else:
+                drop.add(i)
+    drop |= set(opened)
+    drop |= {i - 1 for i in drop if i > 0 and value[i - 1] == "\\"}
+    return "".join(ch for i, ch in enumerate(value) if i not in drop)
 
 
 def protect_case(latex: str) -> str:
-    """Brace the words a BibTeX style must not lower-case (``{LLMs}``, ``{GenIR}``, ``{iPhone}``).
+    r"""Brace what a BibTeX style must not lower-case in a title.
 
-    Words with a capital after their first letter are acronyms or names; plain capitalised
-    words are left to the style, as Better BibTeX does. Math is left alone.
+    What Better BibTeX protects, decided for both dialects (bibtex's ``change.case$`` and
+    biblatex's ``\MakeSentenceCase`` leave a brace group at the top level alone):
+
+    - words with a capital after their first letter: acronyms and names (``{LLMs}``,
+      ``{GenIR}``, ``{iPhone}``); plain capitalised words are left to the style;
+    - math: ``{$O(n^2)$}`` (bibtex would print ``$o(n^2)$``);
+    - commands with a capital in their name, with their arguments: ``{\LaTeX{}}`` (bibtex
+      would write the undefined ``\latex``); ``{\H{O}}`` is a "special character" to bibtex,
+      whose letter still changes case as it should;
+    - what the authors braced themselves (``{Wikipedia}``) stays as they braced it.
     """
-    parts: list[str] = []
-    pos = 0
-    for m in _MATH.finditer(latex):
-        parts.append(_brace_words(latex[pos : m.start()]))
-        parts.append(m.group())
-        pos = m.end()
-    parts.append(_brace_words(latex[pos:]))
-    return "".join(parts)
-
-
-_WORD = re.compile(r"[^\W_]+")
-_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
-
-
-def _brace_words(text: str) -> str:
-    # Only words at brace depth 0 count: braced text is protected already.
     out: list[str] = []
     depth = 0
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and (m := _COMMAND.match(text, i)):
-            out.append(m.group())
+    while i < len(latex):
+        ch = latex[i]
+        if ch == "\\" and (m := _COMMAND.match(latex, i)):
+            end = m.end()
+            name = m.group()[1:]
+            if depth == 0 and name.isalpha() and not name.islower():
+                while latex.startswith("{", end):  # its arguments, as bibtex would take them
+                    end = _group_end(latex, end)
+                out.append("{" + latex[i:end] + "}")
+            else:
+                out.append(m.group())
+            i = end
+            continue
+        if depth == 0 and ch == "$" and (m := _MATH.match(latex, i)):
+            out.append("{" + m.group() + "}")
             i = m.end()
             continue
         if ch in "{}":
             depth += 1 if ch == "{" else -1
-        elif depth == 0 and (m := _WORD.match(text, i)):
+        elif depth == 0 and (m := _WORD.match(latex, i)):
             word = m.group()
             out.append("{" + word + "}" if any(c.isupper() for c in word[1:]) else word)
             i = m.end()
@@ -179,6 +239,26 @@ def _brace_words(text: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+_WORD = re.compile(r"[^\W_]+")
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)", re.DOTALL)
+
+
+def _group_end(text: str, pos: int) -> int:
+    """The index after the brace group that opens at ``pos`` (escaped braces skipped)."""
+    depth = 0
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += (ch == "{") - (ch == "}")
+        i += 1
+        if depth == 0:
+            return i
+    return len(text)
 
 
 # -- reading ------------------------------------------------------------------------------

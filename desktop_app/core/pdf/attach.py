@@ -55,7 +55,7 @@ def attach_pdf(
         raise PdfError(f"{source}: not a PDF file")
     paper = library.get(key)
     name = pdf_name(paper, source)
-    target = library.paper_dir(key) / name
+    target = library.writable_dir(key) / name
     atomic_write_bytes(target, data)
     with nullcontext(extractor) if extractor else TextExtractor() as reader:
         text = reader.extract(target, refresh=True)

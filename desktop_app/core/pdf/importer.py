@@ -428,7 +428,7 @@ def _attach(
     version: int | None,
 ) -> None:
     """Copy the PDF into the paper's folder and record it (with the version it holds)."""
-    dest = library.paper_dir(key) / name
+    dest = library.writable_dir(key) / name
     atomic_write_bytes(dest, src.read_bytes())
 
     def record(p: Paper) -> None:

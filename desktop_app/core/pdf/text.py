@@ -233,25 +233,38 @@ def _read_pages(path: str) -> tuple[str, Any]:
 
 
 def _worker_main(memory_mb: int) -> None:
-    """The worker's loop: a PDF path per line on stdin, one JSON answer per line on stdout."""
+    """The worker's loop: one JSON request per line on stdin (``{"path": …}``), one JSON
+    answer per line on stdout naming the path it is for; an empty line ends it.
+
+    JSON frames the path, so a file name holding a newline (or any byte) cannot shift the
+    answers: a path per raw line did, and every PDF after such a name got the text of the one
+    before it.
+    """
     import pypdfium2  # noqa: F401  (loaded before the cap: the cap is for what a PDF needs)
 
     _limit_memory(memory_mb)
     out = sys.stdout
     for line in sys.stdin:
-        path = line.rstrip("\n")
-        if not path:
+        if not line.strip():
             return
         try:
-            answer = _read_pages(path)
-        except MemoryError:
-            answer = ("error", f"ran out of memory (limit {memory_mb} MB)")
-        except Exception as e:  # a hostile PDF may raise anything; report it, keep serving
-            answer = ("error", f"could not be read: {type(e).__name__}: {e}")
+            path = str(json.loads(line)["path"])
+        except (ValueError, KeyError, TypeError) as e:
+            out.write(json.dumps({"path": None, "status": "error", "value": f"bad request: {e}"}))
+            out.write("\n")
+            out.flush()
+            continue
         try:
-            encoded = json.dumps(answer)
+            status, value = _read_pages(path)
         except MemoryError:
-            encoded = json.dumps(("error", f"ran out of memory (limit {memory_mb} MB)"))
+            status, value = "error", f"ran out of memory (limit {memory_mb} MB)"
+        except Exception as e:  # a hostile PDF may raise anything; report it, keep serving
+            status, value = "error", f"could not be read: {type(e).__name__}: {e}"
+        try:
+            encoded = json.dumps({"path": path, "status": status, "value": value})
+        except MemoryError:
+            value = f"ran out of memory (limit {memory_mb} MB)"
+            encoded = json.dumps({"path": path, "status": "error", "value": value})
         out.write(encoded + "\n")
         out.flush()
 
@@ -282,6 +295,10 @@ def run_worker_if_requested(argv: list[str] | None = None) -> None:
     if len(argv) >= 3 and argv[1] == WORKER_FLAG:
         _worker_main(int(argv[2]))
         sys.exit(0)
+
+
+class _WrongAnswer(ValueError):
+    """The worker's answer names another file than the one asked for."""
 
 
 class _Worker:
@@ -316,10 +333,12 @@ class _Worker:
         return self.process.poll() is None
 
     def ask(self, path: Path, timeout: float) -> tuple[str, Any] | None:
-        """The worker's answer; None on timeout. Raises OSError when the worker is gone."""
+        """The worker's answer; None on timeout. Raises OSError when the worker is gone and
+        :class:`_WrongAnswer` when its answer is not for ``path``."""
         stdin = self.process.stdin
         assert stdin is not None
-        stdin.write(str(path) + "\n")
+        asked = str(path)
+        stdin.write(json.dumps({"path": asked}) + "\n")
         stdin.flush()
         try:
             line = self.answers.get(timeout=timeout)
@@ -327,8 +346,10 @@ class _Worker:
             return None
         if line is None:
             raise BrokenPipeError("the worker stopped")
-        status, value = json.loads(line)
-        return str(status), value
+        answer = json.loads(line)
+        if not isinstance(answer, dict) or answer.get("path") != asked:
+            raise _WrongAnswer("the PDF reader answered for another file")
+        return str(answer["status"]), answer["value"]
 
     def stop(self, *, kill: bool) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -383,7 +404,9 @@ class TextExtractor:
         try:
             digest = sha256 or file_sha256(path)
         except OSError as e:
-            return PdfText(sha256="", error=f"cannot be read: {e.strerror or e}", source=path.name)
+            return PdfText(
+                sha256="", error=f"cannot be read: {e.strerror or e}", source=_shown_name(path)
+            )
         if not refresh:
             cached = load_cached(digest, self.cache_dir)
             if cached is not None:
@@ -396,11 +419,13 @@ class TextExtractor:
                 sha256=digest,
                 pages=() if problem else tuple(pages),
                 error=problem,
-                source=path.name,
+                source=_shown_name(path),
                 extracted=now_iso(),
             )
         else:
-            result = PdfText(sha256=digest, error=str(value), source=path.name, extracted=now_iso())
+            result = PdfText(
+                sha256=digest, error=str(value), source=_shown_name(path), extracted=now_iso()
+            )
         if result.error:
             log.info("%s: %s", path, result.error)
         if not result.error or not result.error.startswith("cannot be read"):
@@ -416,6 +441,11 @@ class TextExtractor:
                 worker = self._worker = _Worker(self.memory_mb)
             try:
                 answer = worker.ask(path, self.timeout)
+            except _WrongAnswer as e:
+                # Never cache a text that may be another file's ("cannot be read" is not cached).
+                worker.stop(kill=True)
+                self._worker = None
+                return "error", f"cannot be read: {e}"
             except (OSError, ValueError):
                 worker.stop(kill=True)
                 self._worker = None
@@ -432,6 +462,11 @@ class TextExtractor:
             if self._worker is not None:
                 self._worker.stop(kill=False)
                 self._worker = None
+
+
+def _shown_name(path: Path) -> str:
+    """The file's name as text (a name that is not UTF-8 gets U+FFFD for its odd bytes)."""
+    return os.fsencode(path.name).decode("utf-8", "replace")
 
 
 def _crash_reason(exitcode: int | None, memory_mb: int) -> str:

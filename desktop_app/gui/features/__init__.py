@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
+from desktop_app.gui.features.kept_exports import KeptExportsFeature
 from desktop_app.gui.features.live import LiveFeature
 from desktop_app.gui.features.preferences import PreferencesFeature
 from desktop_app.gui.features.reader import ReaderFeature
@@ -32,6 +33,7 @@ FEATURES: tuple[type[QObject], ...] = (
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
     AnnotationsFeature,  # highlights, notes and areas in the reader; Paper → Annotate
+    KeptExportsFeature,  # files kept up to date (export --keep-updated)
 )
 
 F = TypeVar("F", bound=QObject)

@@ -3,26 +3,30 @@
 
 It edits what a user expects to set: the library (open another one, or create a new one),
 fetching PDFs automatically, working offline, the list's default order and the arXiv mirror
-URLs. Values are checked with the settings' own rules (``Settings.from_dict``), so the dialog
-accepts exactly what the settings file would; a bad value is named under its field and OK
-stays disabled until it is fixed. The notices of the last load (values that fell back to
-their defaults) are shown at the top.
+URLs, and it lists the files kept up to date (``export --keep-updated``, read in the
+background when the dialog opens), where one can be stopped. Values are checked with the
+settings' own rules (``Settings.from_dict``), so the dialog accepts exactly what the settings
+file would; a bad value is named under its field and OK stays disabled until it is fixed.
+The notices of the last load (values that fell back to their defaults) are shown at the top.
 
-The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy and
-:attr:`PreferencesDialog.library_choice` the library to switch to; :class:`PreferencesFeature`
+The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy,
+:attr:`PreferencesDialog.library_choice` the library to switch to and
+:attr:`PreferencesDialog.stopped_exports` the kept exports to stop; :class:`PreferencesFeature`
 applies and saves them.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,17 +38,21 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.errors import LibraryError
+from desktop_app.core.interop import kept_exports
+from desktop_app.core.interop.kept_exports import KeptExport
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SortOrder
 from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Settings
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
+from desktop_app.gui.tasks import Lane
 
 SORT_LABELS = {
     SortOrder.ADDED: "Date added (newest first)",
@@ -79,6 +87,41 @@ def library_folder_problem(path: Path, action: LibraryAction) -> str | None:
     if path.is_dir() and any(p.name != ".DS_Store" for p in path.iterdir()):
         return f"{path} is not empty; choose an empty or a new folder"
     return None
+
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class KeptExportModel(QAbstractListModel):
+    """The kept exports of the library: one row each, its file and what it holds."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.exports: list[KeptExport] = []
+
+    def set_exports(self, exports: Sequence[KeptExport]) -> None:
+        self.beginResetModel()
+        self.exports = list(exports)
+        self.endResetModel()
+
+    def remove(self, row: int) -> KeptExport:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        export = self.exports.pop(row)
+        self.endRemoveRows()
+        return export
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.exports)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.exports):
+            return None
+        export = self.exports[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return export.label
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{export.path}\nRewritten whenever its papers change."
+        return None
 
 
 class PreferencesDialog(QDialog):
@@ -181,6 +224,31 @@ class PreferencesDialog(QDialog):
         defaults.clicked.connect(self._restore_url_defaults)
         arxiv_form.addRow("", defaults)
         layout.addWidget(arxiv_box)
+
+        # -- kept exports --------------------------------------------------------------
+        kept_box = QGroupBox("Files kept up to date")
+        kept_layout = QVBoxLayout(kept_box)
+        self.kept_model = KeptExportModel(self)
+        #: The kept exports to stop on OK.
+        self.stopped_exports: list[KeptExport] = []
+        self.kept_list = QListView()
+        self.kept_list.setModel(self.kept_model)
+        self.kept_list.setMaximumHeight(110)
+        self.kept_empty = QLabel(
+            "None. <code>papershelf export bibtex -o refs.bib --keep-updated</code> keeps a "
+            ".bib file up to date whenever its papers change."
+        )
+        self.kept_empty.setWordWrap(True)
+        self.stop_kept_button = QPushButton("Stop Keeping Up to Date")
+        self.stop_kept_button.clicked.connect(self._stop_kept)
+        kept_buttons = QHBoxLayout()
+        kept_buttons.addWidget(self.stop_kept_button)
+        kept_buttons.addStretch(1)
+        kept_layout.addWidget(self.kept_list)
+        kept_layout.addWidget(self.kept_empty)
+        kept_layout.addLayout(kept_buttons)
+        layout.addWidget(kept_box)
+        self.set_kept_exports([])
         layout.addStretch(1)
 
         self.buttons = QDialogButtonBox(
@@ -228,6 +296,24 @@ class PreferencesDialog(QDialog):
         self.library_choice = None if same else LibraryChoice(path, action)
         self._show_library()
         return True
+
+    # -- kept exports --------------------------------------------------------------------
+
+    def set_kept_exports(self, exports: Sequence[KeptExport]) -> None:
+        """Show the library's kept exports (read in the background after the dialog opened)."""
+        self.kept_model.set_exports([e for e in exports if e not in self.stopped_exports])
+        has_any = bool(self.kept_model.exports)
+        self.kept_list.setVisible(has_any)
+        self.stop_kept_button.setVisible(has_any)
+        self.kept_empty.setVisible(not has_any)
+
+    def _stop_kept(self) -> None:
+        rows = sorted({i.row() for i in self.kept_list.selectedIndexes()}, reverse=True)
+        if not rows and self.kept_model.exports:
+            rows = [max(self.kept_list.currentIndex().row(), 0)]
+        for row in rows:
+            self.stopped_exports.append(self.kept_model.remove(row))
+        self.set_kept_exports(self.kept_model.exports)
 
     # -- validation ----------------------------------------------------------------------
 
@@ -305,6 +391,13 @@ class PreferencesFeature(QObject):
             parent=self.host.widget,
         )
         dialog.accepted.connect(lambda: self.apply_preferences(dialog))
+        root = self.host.library.root
+        self.host.bridge.run(
+            "Reading the kept exports",
+            lambda: kept_exports.kept_exports(root),
+            dialog.set_kept_exports,
+            lane=Lane.READ,
+        )
         dialog.open()
         return dialog
 
@@ -317,6 +410,9 @@ class PreferencesFeature(QObject):
             setattr(old, f.name, getattr(new, f.name))  # shared with the bridge and fetcher
         self.settings_notices = []  # the values saved now are all valid
         host.bridge.run("Saving the preferences", lambda: new.save())
+        for export in dialog.stopped_exports:
+            what = f"Stopping the kept export {export.path}"
+            host.bridge.run(what, functools.partial(kept_exports.stop, export.path))
         host.refresh()
         if was_offline and not new.offline:
             host.bridge.start_fetching()

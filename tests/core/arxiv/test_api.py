@@ -328,3 +328,38 @@ def test_a_damaged_block_file_still_blocks(tmp_path: Path) -> None:
     block.path.write_text("{", encoding="utf-8")
     with pytest.raises(AccessDenied):
         block.check()
+
+
+def test_a_gzip_bomb_is_stopped_at_the_answer_limit(
+    arxiv_server: ArxivServer, clock: FakeClock
+) -> None:
+    # Issue #19, D10: 4 MB of gzip expanding to 4 GB drove fetch to 4.2 GB of memory. Here
+    # 200 KB expand to 200 MB against a limit of 8 MB: the read stops at the limit.
+    import gzip
+    import resource
+
+    bomb = gzip.compress(b"<" * (200 * 2**20), 9)
+    arxiv_server.fail_next(
+        "api",
+        Fault(status=200, body=bomb, headers={"Content-Encoding": "gzip"}),
+    )
+    client = client_for(arxiv_server, clock)
+    client.max_answer_bytes = 8 * 2**20
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(BadResponse, match="the answer is larger than 8 MB; not read"):
+        client.get("2504.05220")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+    assert grown_mb < 100  # the whole answer would be 200 MB
+
+
+def test_an_answer_trickling_in_is_given_up_with_a_reason(
+    arxiv_server: ArxivServer, clock: FakeClock
+) -> None:
+    # Issue #19, D11: one byte a second never trips a read timeout; the fetch ran for ever.
+    arxiv_server.add_paper("2504.05220")
+    arxiv_server.fail_next("api", Fault.trickling(0.05))
+    client = client_for(arxiv_server, clock)
+    client.stall_window_s, client.stall_min_bytes = 0.5, 1000
+    with pytest.raises(NetworkError, match=r"the server sends too slowly \(\d+ bytes in \d+ s\)"):
+        client.get("2504.05220")
+    assert len(arxiv_server.requests_of("api")) == 1  # given up, not tried again

@@ -194,3 +194,15 @@ def test_downloads_are_spaced_by_the_interval(
     for i in range(3):
         d.download(url(server, "2504.05221v1"), tmp_path / f"{i}.pdf")
     assert clock.sleeps == [1.0, 1.0]
+
+
+def test_a_pdf_trickling_in_fails_with_a_reason(
+    server: ArxivServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    # Issue #19, D11: a stalled paper fails with a reason, so the queue moves on.
+    server.fail_next("pdf", Fault.trickling(0.02))
+    client = downloader(server, clock)
+    client.stall_window_s, client.stall_min_bytes = 0.5, 10_000
+    with pytest.raises(NetworkError, match="the server sends too slowly"):
+        client.download(url(server), tmp_path / "paper.pdf")
+    assert not (tmp_path / "paper.pdf").exists()

@@ -89,10 +89,10 @@ def test_bibtex_entry_has_the_arxiv_fields_bibtex_styles_expect(library: Library
         "author        = {Hengran Zhang and Minghao Tang and Keping Bi},",
         "year          = {2025},",
         "month         = apr,",
-        "eprint        = {2504.05220v1},",
+        "eprint        = {2504.05220},",  # no version: the reader gets the latest
         "archivePrefix = {arXiv},",
         "primaryClass  = {cs.IR},",
-        "url           = {https://arxiv.org/abs/2504.05220v1},",
+        "url           = {https://arxiv.org/abs/2504.05220},",
         "keywords      = {rag, llm/eval},",
     ):
         assert line in out
@@ -319,8 +319,12 @@ def test_export_then_import_gives_the_same_papers(
         (copy,) = [p for p in other.papers() if (p.arxiv_id, p.doi) == (paper.arxiv_id, paper.doi)]
         expected = {k: getattr(paper, k) for k in KEPT}
         expected["title"] = expected["title"].replace("{H}", "H")  # braces only protect case
+        expected["arxiv_version"] = None  # cited without version, as arXiv's export does
         assert {k: getattr(copy, k) for k in KEPT} == expected
-        assert copy.categories == paper.categories[:1]  # BibTeX holds the primary one
+        # BibTeX holds the primary category, of new-style IDs only (an old-style ID holds
+        # it: hep-th/9901001); arXiv's metadata, fetched after an import, brings them all.
+        old_style = paper.arxiv is not None and paper.arxiv.is_old_style
+        assert copy.categories == ([] if old_style else paper.categories[:1])
         assert copy.year == paper.year
         if dialect is Dialect.BIBLATEX:
             assert copy.published == paper.published

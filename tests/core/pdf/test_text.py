@@ -176,3 +176,23 @@ def test_the_worker_finds_the_package_it_belongs_to(tmp_path: Path) -> None:
         cwd=tmp_path,
     ).stdout
     assert Path(out).resolve() == Path(desktop_app.__file__).resolve()
+
+
+def test_a_file_name_holding_a_newline_does_not_shift_other_answers(
+    tmp_path: Path, extractor: TextExtractor
+) -> None:
+    # A path per raw line made the worker read "odd" and "name.pdf" as two requests: every
+    # answer after it was the previous file's, and was cached under the wrong hash.
+    odd = write_pdf(tmp_path / "odd\nname.pdf", ["words of the odd file"])
+    plain = write_pdf(tmp_path / "plain.pdf", ["words of the plain file"])
+    other = write_pdf(tmp_path / "other.pdf", ["words of the other file"])
+    assert "odd file" in extractor.extract(odd).text
+    assert "plain file" in extractor.extract(plain).text
+    assert "other file" in extractor.extract(other).text
+    assert "plain file" in (load_cached(file_sha256(plain)) or pdftext.PdfText("")).text
+
+
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path: Path, extractor: TextExtractor) -> None:
+    name = os.fsdecode(b"caf\xe9.pdf")
+    pdf = write_pdf(tmp_path / name, ["latin one name"])
+    assert "latin one name" in extractor.extract(pdf).text

@@ -66,7 +66,7 @@ def test_copy_citation_puts_the_selection_s_bibtex_on_the_clipboard(
         timeout=WAIT_MS,
     )
     text = QGuiApplication.clipboard().text()
-    assert "eprint        = {2504.05220v1}," in text and "local-copy-1" not in text
+    assert "eprint        = {2504.05220}," in text and "local-copy-1" not in text
     # The key is the paper's from now on.
     assert library.get("2504.05220").citation_key == "zhang2025leveraging"
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core import textfiles
 from desktop_app.core.annotations.model import Annotation
 from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
 from desktop_app.core.errors import DamagedFile, PaperNotFound
@@ -335,10 +336,10 @@ def prepare(
         log.warning("not indexed: %s", e)
         return Prepared(key)
     try:
-        notes = (folder / NOTES_FILE).read_text(encoding="utf-8")
+        notes = textfiles.read_text(folder / NOTES_FILE)
     except FileNotFoundError:
         notes = ""
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
         notes = ""
     marks = _annotations(folder)
