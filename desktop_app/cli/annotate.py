@@ -140,6 +140,8 @@ def export_annotated_pdf(ctx: Context, args: argparse.Namespace) -> int:
     refs: list[str] = args.query
     if len(refs) != 1 or args.output is None:
         raise InvalidValue("export annotated-pdf takes one paper and -o FILE.pdf")
+    if getattr(args, "keep_updated", False):
+        raise InvalidValue("export annotated-pdf cannot be kept updated (--keep-updated)")
     dest: Path = args.output
     n = ops.export_annotated_pdf(ctx.library, refs[0], dest)
     print(f"Wrote {dest} with {plural(n, 'annotation')}.", file=sys.stderr)

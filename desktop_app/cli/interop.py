@@ -80,6 +80,11 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
     if args.keep_updated and args.output is None:
         print("papershelf: error: --keep-updated needs a file: -o FILE", file=sys.stderr)
         return EXIT_USER_ERROR
+    if args.keep_updated and args.annotations:
+        # A kept export is rewritten when its papers' records change; annotations are not
+        # among what it records yet.
+        print("papershelf: error: --annotations cannot be kept updated", file=sys.stderr)
+        return EXIT_USER_ERROR
     if query:
         papers = export.papers_for_query(library, synced_index(ctx), query)
     else:

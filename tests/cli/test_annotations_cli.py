@@ -156,3 +156,13 @@ def test_exports_carry_the_annotations_when_asked(
 
     (entry,) = parse_digest(out.read_text(encoding="utf-8")).entries
     assert entry.arxiv.id == KEY and entry.title == "Dense"
+
+
+def test_exports_with_annotations_are_not_kept_updated(
+    shelf: Shelf, paper: Path, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "list.md")
+    err = shelf("export", "reading-list", "--annotations", "-o", out, "--keep-updated", code=1)
+    assert "--annotations cannot be kept updated" in err.stderr
+    err = shelf("export", "annotated-pdf", KEY, "-o", out, "--keep-updated", code=1)
+    assert "cannot be kept updated" in err.stderr
