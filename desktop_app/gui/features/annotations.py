@@ -152,10 +152,13 @@ class AnnotationsFeature(QObject):
         self.bridge = host.bridge
         self.readers: dict[str, ReaderAnnotations] = {}
         self.actions: dict[str, QAction] = {}
-        #: An annotation to show once its reader has read the annotations: key -> id.
-        self._to_show: dict[str, str] = {}
+        #: What to show once a reader has read its annotations: key -> an annotation's id, or
+        #: (page, words) of a search hit whose annotation to find.
+        self._to_show: dict[str, str | tuple[int, list[str]]] = {}
         self._build_actions()
         host.tabs.paper_opened.connect(self._paper_opened)
+        # After the reader feature opened the page of a hit (it connected first).
+        host.detail.page_activated.connect(self._hit_opened)
         self.bridge.papers_changed.connect(self._papers_changed)
         QDesktopServices.setUrlHandler(markdown.SCHEME, self, "open_link")  # type: ignore[arg-type]  # PySide 6.12 wants str
         host.closing.connect(lambda: QDesktopServices.unsetUrlHandler(markdown.SCHEME))
@@ -244,8 +247,8 @@ class AnnotationsFeature(QObject):
             ra = self.readers.get(key)
             if ra is not None and ra.pending == 0 and shiboken6.isValid(ra.layer):
                 ra.set_items(items)
-                if (ann_id := self._to_show.pop(key, None)) is not None:
-                    ra.show(ann_id)
+                if (wanted := self._to_show.pop(key, None)) is not None:
+                    self._show_wanted(ra, wanted)
 
         self.bridge.run(
             f"Reading the annotations of {key}",
@@ -270,6 +273,26 @@ class AnnotationsFeature(QObject):
             ra.show(link.annotation)
         else:
             self._to_show[view.key] = link.annotation  # once the annotations are read
+
+    def _hit_opened(self, key: str, page: int) -> None:
+        """A search hit's page was opened: select the annotation there that the query found."""
+        wanted = (page, [t.casefold() for t in self.host.query_terms() if t.strip()])
+        ra = self.readers.get(key)
+        if ra is not None and ra.items:
+            self._show_wanted(ra, wanted)
+        else:
+            self._to_show[key] = wanted
+
+    def _show_wanted(self, ra: ReaderAnnotations, wanted: str | tuple[int, list[str]]) -> None:
+        if isinstance(wanted, str):
+            ra.show(wanted)
+            return
+        page, words = wanted
+        for ann in ra.items:
+            said = f"{ann.text}\n{ann.comment}".casefold()
+            if ann.page == page and words and any(w in said for w in words):
+                ra.show(ann.id)
+                return
 
     def _papers_changed(self, keys: list[str]) -> None:
         for key in keys:

@@ -366,6 +366,7 @@ def test_found_again_in_the_library_and_opened_on_it(
     qtbot.waitUntil(lambda: view.loaded and view.current_page == 3, timeout=WAIT_MS)
     ra = feature(window, AnnotationsFeature).readers[KEY]
     qtbot.waitUntil(lambda: [a.id for a in ra.items] == [ann.id], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: ra.layer.selected_id == ann.id, timeout=WAIT_MS)  # opened on it
 
 
 def test_a_link_in_the_notes_opens_the_reader_on_the_annotation(
