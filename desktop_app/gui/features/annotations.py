@@ -23,6 +23,8 @@ Ctrl+Alt+A            Annotations Panel   show the side panel's list
 Ctrl+Alt+I            Import from PDF     the annotations other readers left in it
 Ctrl+Alt+E            Export Annotated PDF…
 Ctrl+Alt+N            Add Annotations to Notes
+Ctrl+Shift+U          Fetch New Version   (Paper menu) the version check-updates found;
+                                          the annotations are re-anchored on its PDF
 ====================  ==================  ===========================================
 
 Links ``papershelf://open/<key>?page=N&annotation=<id>`` (written by "Add Annotations to
@@ -69,6 +71,8 @@ from desktop_app.core.annotations.model import (
     reading_order,
 )
 from desktop_app.core.annotations.undo import AnnotationUndo
+from desktop_app.core.arxiv import fetch
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.pdf.annotations import normalise_words, text_in_rect
 from desktop_app.core.pdf.text import file_sha256
 from desktop_app.core.words import plural
@@ -195,6 +199,40 @@ class AnnotationsFeature(QObject):
         add("import", "&Import Annotations from PDF", "Ctrl+Alt+I", self.import_from_pdf)
         add("export", "&Export Annotated PDF…", "Ctrl+Alt+E", self.ask_export)
         add("to_notes", "Add Annotations to &Notes", "Ctrl+Alt+N", self.add_to_notes)
+        # Paper → Fetch New Version works on the list's selection too: a window action.
+        newer = QAction("Fetch &New Version", self)
+        newer.setShortcut(QKeySequence("Ctrl+Shift+U"))
+        newer.setStatusTip("Fetch the newer arXiv version; the annotations move onto it")
+        newer.triggered.connect(lambda _checked=False: self.fetch_new_version())
+        self.actions["new_version"] = newer
+        self.host.add_action("paper", newer)
+
+    def fetch_new_version(self) -> None:
+        """Take the newer version of the paper read (or the selected ones) and fetch it."""
+        ra = self.current()
+        keys = [ra.key] if ra is not None else self.host.selected_keys()
+        if not keys:
+            return
+
+        def work() -> list[str]:
+            taken = []
+            for key in keys:
+                if self.library.get(key).has_update:
+                    taken.append(fetch.take_new_version(self.library, key).display_id)
+            return taken
+
+        def done(taken: list[str]) -> None:
+            if not taken:
+                self.host.show_info(
+                    "No newer version is known ('papershelf check-updates' asks arXiv)."
+                )
+                return
+            self.host.show_info(
+                f"Fetching the new version of {', '.join(taken)}; its annotations follow it."
+            )
+            self.bridge.start_fetching()
+
+        self.bridge.run("Taking the new version", work, done)
 
     def current(self) -> ReaderAnnotations | None:
         view = self.host.tabs.currentWidget()
@@ -264,8 +302,7 @@ class AnnotationsFeature(QObject):
         if link is None:
             self.host.show_error(f"Not a link Papershelf can open: {url.toString()}")
             return
-        reader = next(f for f in self.host.features if isinstance(f, ReaderFeature))
-        view = reader.open_paper(link.key, page=link.page)
+        view = self._reader().open_paper(link.key, page=link.page)
         if view is None or not link.annotation:
             return
         ra = self.readers.get(view.key)
@@ -296,8 +333,27 @@ class AnnotationsFeature(QObject):
 
     def _papers_changed(self, keys: list[str]) -> None:
         for key in keys:
-            if key in self.readers:
+            ra = self.readers.get(key)
+            if ra is None:
+                continue
+            if self._pdf_replaced(ra):
+                # A new version's PDF arrived: the annotations moved onto it, so the tab
+                # shows it, at the same page.
+                page = ra.view.current_page
+                self.host.tabs.close_paper(key)
+                self._reader().open_paper(key, page=page)
+            else:
                 self.reload(key)
+
+    def _pdf_replaced(self, ra: ReaderAnnotations) -> bool:
+        try:
+            path = self.library.pdf_path(self.library.get(ra.key))
+        except PapershelfError:
+            return False
+        return path is not None and path.name != ra.view.path.name
+
+    def _reader(self) -> ReaderFeature:
+        return next(f for f in self.host.features if isinstance(f, ReaderFeature))
 
     def _clicked(self, ra: ReaderAnnotations, ann_id: str) -> None:
         if ann_id:

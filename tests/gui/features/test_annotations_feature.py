@@ -488,3 +488,38 @@ def test_keyboard_only_selection_from_the_top_of_the_page(
     (ann,) = _saved(library)
     assert (ann.text, ann.color, ann.page) == ("Introduction. We", Color.PURPLE, 1)
     assert ann.after.startswith("study dense retrieval")
+
+
+def test_fetching_the_new_version_moves_the_annotations_and_the_reader(
+    make_window: Factory, qtbot: QtBot, library: Library, arxiv_server: object
+) -> None:
+    from desktop_app.core.annotations import ops
+    from tests.helpers.arxiv_server import ArxivServer
+    from tests.helpers.pdfgen import make_pdf
+
+    assert isinstance(arxiv_server, ArxivServer)
+    v2_pages = ["Preface added in the second version.", *PAGES]
+    served = arxiv_server.add_paper(KEY, versions=2, title="Dense passages")
+    served.pdfs = {1: make_pdf(PAGES), 2: make_pdf(v2_pages)}
+    v1 = library.paper_dir(KEY) / f"{KEY}v1.pdf"
+    v1.parent.mkdir(parents=True)
+    v1.write_bytes(served.pdfs[1])
+    _add_paper(library, v1)
+    library.update(KEY, lambda p: setattr(p, "latest_version", 2))
+    ann = ops.highlight_words(library, KEY, 3, "every benchmark")
+    window = make_window(arxiv_server.settings())
+    _open(window, qtbot)
+    feat = feature(window, AnnotationsFeature)
+    feat.actions["new_version"].trigger()
+    qtbot.waitUntil(lambda: library.get(KEY).pdf_file == f"{KEY}v2.pdf", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: store.live(library, KEY)[0].page == 4, timeout=WAIT_MS)
+    # The tab now shows v2, with the highlight on its new page.
+    qtbot.waitUntil(
+        lambda: (
+            (v := window.host.tabs.view_for(KEY)) is not None and v.path.name.endswith("v2.pdf")
+        ),
+        timeout=WAIT_MS,
+    )
+    ra = feat.readers[KEY]
+    qtbot.waitUntil(lambda: [a.page for a in ra.items] == [4], timeout=WAIT_MS)
+    assert ra.items[0].id == ann.id and v1.exists()
