@@ -47,13 +47,9 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QIODevice,
     QObject,
     QPointF,
     QRectF,
-    QSize,
     Qt,
     QUrl,
     Slot,
@@ -63,87 +59,27 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from desktop_app.core.annotations import markdown, ops, store
 from desktop_app.core.annotations.model import (
-    CONTEXT_CHARS,
     Annotation,
     Color,
     Kind,
-    quad_of,
     reading_order,
 )
 from desktop_app.core.annotations.undo import AnnotationUndo
 from desktop_app.core.arxiv import fetch
 from desktop_app.core.errors import PapershelfError
-from desktop_app.core.pdf.annotations import normalise_words, text_in_rect
+from desktop_app.core.pdf.annotations import text_in_rect
 from desktop_app.core.pdf.text import file_sha256
 from desktop_app.core.words import plural
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.reader import ReaderFeature
 from desktop_app.gui.tasks import Lane
-from desktop_app.gui.widgets.annotation_layer import (
-    NOTE_SIZE,
-    AnnotationLayer,
-    Tool,
-    pdf_rect_of,
-)
-from desktop_app.gui.widgets.annotation_panel import AnnotationPanel
-from desktop_app.gui.widgets.annotation_popup import AnnotationPopup
+from desktop_app.gui.widgets.annotation_layer import NOTE_SIZE, Tool
+from desktop_app.gui.widgets.annotation_tab import ReaderAnnotations
 from desktop_app.gui.widgets.reader import ReaderView
 
 log = logging.getLogger(__name__)
 
 MENU = "paper/annotate"
-#: Pixels per point of an area's image (144 dpi: sharp on a high-DPI screen).
-AREA_IMAGE_SCALE = 2.0
-
-
-class ReaderAnnotations(QObject):
-    """The annotations of one reader tab: its layer, its panel and what they show."""
-
-    def __init__(self, view: ReaderView) -> None:
-        super().__init__(view)
-        self.view = view
-        self.key = view.key
-        self.items: list[Annotation] = []
-        self.sha256: str | None = None
-        #: Changes shown but not written yet: a re-read meanwhile would show the file without
-        #: them, so re-reads wait for the last one.
-        self.pending = 0
-        self.layer = AnnotationLayer(view.view)
-        self.popup = AnnotationPopup(self.layer)
-        self.layer.selection_made.connect(self.popup.show_under)
-        self.layer.selection_changed.connect(self._selection_changed)
-        view.view.verticalScrollBar().valueChanged.connect(self.popup.hide)
-        self.panel = AnnotationPanel()
-        self.panel_index = view.side_panel.addTab(self.panel, "Annotations")
-
-    def _selection_changed(self) -> None:
-        if self.layer.selection is None:
-            self.popup.hide()
-
-    def set_items(self, items: list[Annotation]) -> None:
-        self.items = [a for a in items if not a.deleted]
-        self.layer.set_annotations(self.items)
-        self.panel.set_annotations(self.items)
-
-    def put(self, ann: Annotation) -> None:
-        self.set_items([a for a in self.items if a.id != ann.id] + ([] if ann.deleted else [ann]))
-
-    def get(self, ann_id: str | None) -> Annotation | None:
-        return next((a for a in self.items if a.id == ann_id), None)
-
-    def show(self, ann_id: str) -> None:
-        """Scroll the reader to an annotation and select it."""
-        ann = self.get(ann_id)
-        if ann is None:
-            return
-        doc = self.view.document
-        height = doc.pagePointSize(ann.page - 1).height()
-        bounds = ann.bounds
-        where = QPointF(bounds[0], max(0.0, height - bounds[3] - 24)) if bounds else QPointF()
-        self.view.navigator.jump(ann.page - 1, where, self.view.navigator.currentZoom())
-        self.layer.clear_selection()
-        self.layer.select_annotation(ann_id)
-        self.panel.select(ann_id)
 
 
 class AnnotationsFeature(QObject):
@@ -384,75 +320,11 @@ class AnnotationsFeature(QObject):
 
     # -- selection -----------------------------------------------------------------------
 
-    def _select_find_match(self, ra: ReaderAnnotations) -> bool:
-        """Select the reader's current find match, if any (keyboard selection)."""
-        view = ra.view
-        i = view.view.currentSearchResultIndex()
-        if i < 0:
-            return False
-        link = view.search_model.resultAtIndex(i)
-        text = view.find_bar.field.text().strip()
-        page_text = view.document.getAllText(link.page()).text()
-        # The match's index: the occurrence nearest the link's place on its page.
-        starts = [s for s in _occurrences(page_text.casefold(), text.casefold())]
-        if not starts:
-            return False
-        best = min(starts, key=lambda s: _distance(view, link.page(), s, len(text), link))
-        ra.layer.select_chars(link.page(), best, len(text))
-        return ra.layer.selection is not None
-
     def extend(self, chars: int) -> None:
         """Grow the selection by ``chars`` characters (0: to the end of the next word)."""
         ra = self.current()
-        if ra is None:
-            return
-        if ra.layer.selection is None and not self._select_find_match(ra):
-            # No selection, no find match: start at the first word of the page shown.
-            ra.layer.select_chars(ra.view.current_page - 1, 0, 1)
-            chars = 0 if chars >= 0 else chars
-        sel = ra.layer.selection
-        if sel is None:
-            return
-        if chars == 0:
-            text = ra.view.document.getAllText(sel.page).text()
-            end = sel.start + sel.length
-            while end < len(text) and text[end].isspace():
-                end += 1
-            while end < len(text) and not text[end].isspace():
-                end += 1
-            chars = end - sel.start - sel.length
-        ra.layer.extend_selection(chars)
-
-    def _from_selection(self, ra: ReaderAnnotations, kind: Kind, color: Color) -> Annotation | None:
-        sel = ra.layer.selection
-        if sel is None:
-            return None
-        doc = ra.view.document
-        page_text = doc.getAllText(sel.page).text()
-        start, end = sel.start, sel.start + sel.length
-        while start < end and (start >= len(page_text) or page_text[start].isspace()):
-            start += 1
-        while end > start and (end > len(page_text) or page_text[end - 1].isspace()):
-            end -= 1
-        if (start, end) != (sel.start, sel.start + sel.length) and end > start:
-            ra.layer.select_chars(sel.page, start, end - start)  # white space at the ends: off
-            sel = ra.layer.selection or sel
-        height = doc.pagePointSize(sel.page).height()
-        quads = [quad_of(tuple(round(v, 2) for v in r)) for r in pdf_rect_of(sel.polygons, height)]  # type: ignore[arg-type]
-        before = normalise_words(page_text[max(0, sel.start - 3 * CONTEXT_CHARS) : sel.start])
-        after_at = sel.start + sel.length
-        after = normalise_words(page_text[after_at : after_at + 3 * CONTEXT_CHARS])
-        return Annotation.new(
-            kind,
-            sel.page + 1,
-            color=color,
-            quads=quads,
-            text=normalise_words(sel.text),
-            before=before[-CONTEXT_CHARS:],
-            after=after[:CONTEXT_CHARS],
-            pdf_file=ra.view.path.name,
-            pdf_sha256=ra.sha256,
-        )
+        if ra is not None:
+            ra.extend(chars)
 
     # -- changes -------------------------------------------------------------------------
 
@@ -465,12 +337,12 @@ class AnnotationsFeature(QObject):
         if selected is not None and kind is Kind.HIGHLIGHT:
             self.edit(ra, selected, color=color)
             return
-        if ra.layer.selection is None and not self._select_find_match(ra):
+        if ra.layer.selection is None and not ra.select_find_match():
             self.host.show_info(
                 "Select text first: drag over it, or find it (Ctrl+F) and press 1–5."
             )
             return
-        ann = self._from_selection(ra, kind, color)
+        ann = ra.from_selection(kind, color)
         if ann is None:
             return
         ann.comment = comment
@@ -541,7 +413,7 @@ class AnnotationsFeature(QObject):
         if ra is None:
             return
         ann = ra.get(ra.layer.selected_id)
-        if ann is None and ra.layer.selection is None and not self._select_find_match(ra):
+        if ann is None and ra.layer.selection is None and not ra.select_find_match():
             self.host.show_info("Select text or an annotation first.")
             return
         text, ok = QInputDialog.getMultiLineText(
@@ -585,31 +457,8 @@ class AnnotationsFeature(QObject):
         """An area drawn on ``page`` (0-based), ``rect`` in PDF points: saved with its image."""
         ra.layer.tool = Tool.SELECT
         ra.layer.setCursor(Qt.CursorShape.IBeamCursor)
-        doc = ra.view.document
-        size = doc.pagePointSize(page)
-        left, bottom = rect.left(), rect.top()  # rect holds PDF points: top() is the bottom
-        right, top = left + rect.width(), bottom + rect.height()
-        scale = AREA_IMAGE_SCALE
-        full = doc.render(page, QSize(round(size.width() * scale), round(size.height() * scale)))
-        crop = full.copy(
-            round(left * scale),
-            round((size.height() - top) * scale),
-            round(rect.width() * scale),
-            round(rect.height() * scale),
-        )
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        crop.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes
-        buffer.close()
-        ann = Annotation.new(
-            Kind.AREA,
-            page + 1,
-            rect=(round(left, 2), round(bottom, 2), round(right, 2), round(top, 2)),
-            pdf_file=ra.view.path.name,
-            pdf_sha256=ra.sha256,
-        )
-        self.add(ra, ann, image=bytes(data.data()))
+        ann, image = ra.area(page, rect)
+        self.add(ra, ann, image=image)
 
     # -- the PDF and the notes -----------------------------------------------------------
 
@@ -670,18 +519,3 @@ class AnnotationsFeature(QObject):
                 f"Added {plural(len(found), 'annotation')} to the notes."
             ),
         )
-
-
-def _occurrences(hay: str, needle: str) -> list[int]:
-    out, i = [], hay.find(needle)
-    while needle and i >= 0:
-        out.append(i)
-        i = hay.find(needle, i + 1)
-    return out
-
-
-def _distance(view: ReaderView, page: int, start: int, length: int, link: object) -> float:
-    sel = view.document.getSelectionAtIndex(page, start, length)
-    bounds = sel.boundingRectangle()
-    location = link.location()  # type: ignore[attr-defined]
-    return float(abs(bounds.top() - location.y()) + abs(bounds.left() - location.x()))

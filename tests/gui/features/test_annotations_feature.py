@@ -17,9 +17,10 @@ from desktop_app.core.annotations.model import Annotation, Color, Kind, Quad
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper
 from desktop_app.core.pdf.annotations import find_on_page, normalise_words
-from desktop_app.gui.features.annotations import AnnotationsFeature, ReaderAnnotations
+from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.reader import ReaderFeature
 from desktop_app.gui.widgets.annotation_panel import AnnotationListModel
+from desktop_app.gui.widgets.annotation_tab import ReaderAnnotations
 from desktop_app.gui.widgets.reader import ReaderView
 from tests.helpers.files import testdata as shared_file
 from tests.helpers.pdfgen import write_pdf
