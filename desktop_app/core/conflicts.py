@@ -426,7 +426,7 @@ def _merge_annotation_copies(
     if merged.to_dict() != before:
         if path.exists():
             _copy_aside(path, aside, f"annotations.before-merge-{stamp}.json")
-        annotations_store.write_file(path, merged)
+        annotations_store.write_file(library.writable_dir(key) / path.name, merged)
     return done
 
 

@@ -90,8 +90,8 @@ def change(library: Library, ref: str, apply: Callable[[AnnotationFile], T]) -> 
         before = content.to_dict()
         result = apply(content)
         changed = content.to_dict() != before
-        if changed:
-            write_file(path, content)
+        if changed:  # into the folder itself, never through a link out of the library
+            write_file(library.writable_dir(key) / ANNOTATIONS_FILE, content)
     if changed:
         for obs in library.observers:
             obs.paper_changed(library, key)
@@ -112,7 +112,7 @@ def add_many(
     """Add (or put back, for Undo) annotations in one write."""
     key = library.resolve(ref)
     for ann_id, data in (images or {}).items():
-        atomic_write_bytes(image_path(library, key, ann_id), data)
+        atomic_write_bytes(library.writable_dir(key) / IMAGES_DIR / f"{ann_id}.png", data)
 
     def put(content: AnnotationFile) -> None:
         for item in items:
