@@ -183,3 +183,19 @@ def test_open_links_round_trip() -> None:
     assert parse_open_link("papershelf://open/2503.01234") == OpenLink("2503.01234")
     assert parse_open_link("https://arxiv.org/abs/2503.01234") is None
     assert parse_open_link("papershelf://open/a/b?page=x") is None
+
+
+def test_a_paper_folder_linked_out_of_the_library_is_not_written(
+    library: Library, tmp_path: Path
+) -> None:
+    from desktop_app.core.errors import LibraryError
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (library.papers_dir / "2503.01234").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "paper.json").write_text(
+        json.dumps(Paper(key="2503.01234", arxiv_id="2503.01234").to_dict())
+    )
+    with pytest.raises(LibraryError, match="outside the library"):
+        store.add(library, "2503.01234", _highlight())
+    assert not (elsewhere / "annotations.json").exists()

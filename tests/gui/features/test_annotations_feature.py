@@ -56,8 +56,12 @@ def paper(library: Library) -> Path:
 
 
 def _open(window: object, qtbot: QtBot, key: str = KEY) -> tuple[ReaderView, ReaderAnnotations]:
+    # Room for pages large enough to tell text from paper in their pixels (the window fits
+    # itself to the small offscreen screen when first shown).
+    window.resize(1300, 950)  # type: ignore[attr-defined]
     view = feature(window, ReaderFeature).open_paper(key)  # type: ignore[arg-type]
     assert view is not None
+    view.sidebar_action.setChecked(False)
     qtbot.waitUntil(lambda: view.loaded, timeout=WAIT_MS)
     feat = feature(window, AnnotationsFeature)  # type: ignore[arg-type]
     ra = feat.readers[key]
@@ -74,6 +78,8 @@ def _show(qtbot: QtBot, view: ReaderView, ra: ReaderAnnotations, page: int, quad
     height = view.document.pagePointSize(page - 1).height()
     y = rects[page - 1].top() + (height - quad[1]) * scale
     view.view.verticalScrollBar().setValue(int(y) - 120)
+    x = rects[page - 1].left() + quad[0] * scale
+    view.view.horizontalScrollBar().setValue(max(0, int(x) - 40))
     qtbot.waitUntil(lambda: _dark_pixels(view, ra, page, quad) > 0, timeout=WAIT_MS)
 
 
