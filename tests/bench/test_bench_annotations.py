@@ -165,9 +165,9 @@ def test_bench_reader_with_500_annotations(
     assert len(store.live(library, "2501.00002")) == PAGES * PER_PAGE
     window = build_window(library, Settings(offline=True))
     qtbot.addWidget(window)
-    window.resize(1200, 900)
     window.show()
     qtbot.waitExposed(window)
+    window.resize(1200, 900)  # after showing: a window first fits itself to the screen
     qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
     reader = feature(window, ReaderFeature)
     annotations = feature(window, AnnotationsFeature)
