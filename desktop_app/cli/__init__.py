@@ -27,7 +27,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.cli import completion, conflicts, edit, fetch, interop, library, options, search
+from desktop_app.cli import (
+    annotate,
+    completion,
+    conflicts,
+    edit,
+    fetch,
+    interop,
+    library,
+    options,
+    search,
+)
 from desktop_app.cli.context import (
     EXIT_OK,
     EXIT_USER_ERROR,
@@ -53,6 +63,7 @@ GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
     search.register,
     interop.register,
     completion.register,
+    annotate.register,
 )
 
 

@@ -27,6 +27,7 @@ from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
 from desktop_app.core.words import printable
 
 if TYPE_CHECKING:
+    from desktop_app.core.annotations.model import Annotation
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
@@ -309,6 +310,11 @@ def stats_json(stats: IndexStats) -> JsonObject:
 def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
     """``duplicates``: each group's reason and keys, the one a merge keeps first."""
     return [{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups]
+
+
+def annotations_json(key: str, items: Sequence[Annotation]) -> JsonObject:
+    """A paper's annotations: each entry as annotations.json stores it."""
+    return {"key": key, "annotations": [a.to_dict() for a in items]}
 
 
 def kept_export_json(kept: KeptExport) -> JsonObject:

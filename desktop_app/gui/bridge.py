@@ -283,6 +283,10 @@ class Bridge(QObject):
         if after is not None:
             after(result)
 
+    def push_undo(self, record: bulk.UndoRecord) -> None:
+        """A step done elsewhere (an annotation edit) that Undo takes back like the others."""
+        self._bulk_done(bulk.BulkResult(record))
+
     def set_status(self, keys: Sequence[str], status: Status) -> None:
         self.change(keys, *bulk.status_operation(status, len(keys)))
 

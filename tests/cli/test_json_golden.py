@@ -227,6 +227,7 @@ def test_search(shelf: Library) -> None:
         "last_page": 0,
         "page_count": None,
         "categories": [],
+        "annotations": 0,
         "metadata_state": "none",
         "score": SCORE,
         "snippets": [],
@@ -417,3 +418,41 @@ def test_add_pdf(shelf: Library, tmp_path: Path) -> None:
             }
         ],
     )
+
+
+def test_annotations_and_annotate(shelf: Library, tmp_path: Path) -> None:
+    from desktop_app.core.paper import FetchState
+
+    pdf = write_pdf(shelf.paper_dir("2504.05220") / "2504.05220v1.pdf", ["We rank passages."])
+    shelf.update("2504.05220", lambda p: setattr(p, "pdf_file", pdf.name))
+    shelf.update("2504.05220", lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    uuid = Like(
+        str,
+        re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch,
+        "a UUID",
+    )
+    when = Like(
+        str, re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z").fullmatch, "UTC time, ms"
+    )
+    quad = Like(list, lambda q: len(q) == 8 and all(isinstance(v, float) for v in q), "8 points")
+    sha = Like(str, re.compile(r"[0-9a-f]{64}").fullmatch, "a SHA-256")
+    entry = {
+        "id": uuid,
+        "kind": "highlight",
+        "color": "green",
+        "page": 1,
+        "quads": [quad],
+        "pdf_file": "2504.05220v1.pdf",
+        "pdf_sha256": sha,
+        "text": "rank passages",
+        "before": "We",
+        "after": ".",
+        "comment": "why?",
+        "created": when,
+        "modified": when,
+    }
+    data, _ = run(shelf, "annotate", "2504.05220", "--page", "1", "--text", "rank passages",
+                  "--color", "green", "--comment", "why?", "--json")  # fmt: skip
+    check(data, entry)
+    data, _ = run(shelf, "annotations", "2504.05220", "--json")
+    check(data, {"key": "2504.05220", "annotations": [entry]})

@@ -40,7 +40,7 @@ import html
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -636,10 +636,12 @@ def _import_entry(
 # -- writing ----------------------------------------------------------------------------------
 
 
-def write_digest(papers: Iterable[Paper]) -> str:
+def write_digest(papers: Iterable[Paper], extra: Callable[[Paper], str] | None = None) -> str:
     """The papers as a digest in the format this module parses (round trip safe).
 
     Papers without an arXiv ID are written without a Link field (an import skips them).
+    ``extra`` gives Markdown to end each paper's block with (its annotations), after a
+    ``**Annotations**:`` field.
     """
     blocks: list[str] = []
     for paper in papers:
@@ -665,5 +667,8 @@ def write_digest(papers: Iterable[Paper]) -> str:
                 for line in paper.abstract.strip().split("\n")
             ]
             lines += ["**Abstract**: " + "\n".join(abstract), ""]
+        more = extra(paper) if extra else ""
+        if more:
+            lines += ["**Annotations**:", "", more.rstrip("\n"), ""]
         blocks.append("\n".join(lines))
     return "".join(block + "\n---\n" for block in blocks)

@@ -51,6 +51,7 @@ class PaperSummary:
     last_page: int
     page_count: int | None
     categories: tuple[str, ...] = ()
+    annotations: int = 0  # highlights, notes and areas (annotations.json)
     metadata_state: str = "none"  # FetchState of the paper's arXiv metadata
 
     @property
@@ -65,7 +66,7 @@ class Snippet:
 
     ``html`` is escaped HTML with matches in ``<b>`` (for Qt widgets); ``text`` is plain
     with matches between HIGHLIGHT_START and HIGHLIGHT_END. ``page`` (1-based) is set for
-    full-text snippets.
+    full-text and annotation snippets.
     """
 
     field: str

@@ -34,7 +34,9 @@ from desktop_app.core.search.terms import (
 
 SNIPPET_CHARS = 220
 #: The fields snippets are cut from: a paper's title, abstract, notes, and its PDF's pages.
-SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
+SNIPPET_FIELDS = ("title", "abstract", "note", "annotation", FULLTEXT)
+#: At most this many annotations of a paper are shown as snippets of a hit.
+ANNOTATION_SNIPPETS = 3
 #: An index's indexed words of a field (its name, as in SNIPPET_FIELDS) within an edit
 #: distance of a word (a fuzzy term's stem): what a fuzzy word marks.
 Expand = Callable[[str, str, int], Iterable[str]]
@@ -325,6 +327,24 @@ def field_snippets(marks: Marks, title: str, stored: Mapping[str, Any]) -> list[
             snip = _snippet(name, stored[name], marks.for_field(name))
             if snip:
                 out.append(snip)
+    if marks.covers("annotation") and stored.get("annotation"):
+        out.extend(annotation_snippets(stored["annotation"], stored.get("annotation_pages"), marks))
+    return out
+
+
+def annotation_snippets(text: str, pages: Any, marks: Marks) -> list[Snippet]:
+    """Snippets of the annotations (``text``: one block each, separated by form feeds;
+    ``pages``: each block's page) that hold a match, each naming its page."""
+    match = marks.for_field("annotation")
+    numbers = list(pages) if isinstance(pages, list | tuple) else []
+    out: list[Snippet] = []
+    for i, block in enumerate(text.split("\f")):
+        page = numbers[i] if i < len(numbers) and isinstance(numbers[i], int) else None
+        snip = _snippet("annotation", block, match, page=page)
+        if snip:
+            out.append(snip)
+            if len(out) >= ANNOTATION_SNIPPETS:
+                break
     return out
 
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.fetching import FetchingFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
@@ -32,6 +33,7 @@ FEATURES: tuple[type[QObject], ...] = (
     PreferencesFeature,  # Edit → Preferences, switching the library
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
+    AnnotationsFeature,  # highlights, notes and areas in the reader; Paper → Annotate
     KeptExportsFeature,  # files kept up to date (export --keep-updated)
     FetchingFeature,  # the offline indicator, failed fetches and Retry
 )

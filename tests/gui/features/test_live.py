@@ -120,3 +120,24 @@ def test_report_changed() -> None:
     assert not report_changed(None)
     assert not report_changed(SimpleNamespace(added=0, updated=0, removed=0, rebuilt=False))
     assert report_changed(SimpleNamespace(added=0, updated=0, removed=2, rebuilt=False))
+
+
+def test_annotation_conflict_copies_are_merged_live(
+    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    from desktop_app.core.annotations import store
+    from desktop_app.core.annotations.model import Annotation, AnnotationFile, Kind
+
+    updates, _ = watched
+    here = Annotation.new(Kind.NOTE, 1, comment="made here", rect=(1, 1, 2, 2))
+    there = Annotation.new(Kind.NOTE, 2, comment="made on the laptop", rect=(1, 1, 2, 2))
+    store.add(library, KEY, here)
+    name = "annotations.sync-conflict-20250407-093000-LAPTOP1.json"
+    copy = AnnotationFile([here.tombstone(), there])  # deleted there after syncing, and one new
+    (library.paper_dir(KEY) / name).write_text(json.dumps(copy.to_dict()))
+    with qtbot.waitSignal(updates.conflicts_found, timeout=5000) as found:
+        updates.scan_now()
+    assert [c.name for c in found.args[0]] == [name]
+    with qtbot.waitSignal(updates.conflicts_merged, timeout=5000):
+        updates.merge_conflicts()
+    assert [a.comment for a in store.live(library, KEY)] == ["made on the laptop"]

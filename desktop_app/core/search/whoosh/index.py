@@ -73,7 +73,12 @@ from desktop_app.core.search.whoosh.opened import (
 from desktop_app.core.search.whoosh.queries import suggest
 from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
-from desktop_app.core.search.whoosh.snippets import expander, hit_snippets, text_snippets
+from desktop_app.core.search.whoosh.snippets import (
+    annotation_hits,
+    expander,
+    hit_snippets,
+    text_snippets,
+)
 from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
 from desktop_app.core.search.whoosh.store import (
     DAMAGE,
@@ -496,7 +501,8 @@ class WhooshIndex:
         return evaluate(node, leaf, entries)
 
     def fulltext_hits(self, key: str, query: str, limit: int = 20) -> list[Snippet]:
-        """The full-text matches of ``query`` in one paper's PDF, each with its page."""
+        """The matches of ``query`` in one paper's annotations and PDF, each with its page
+        (the annotations first)."""
         tree = querysyntax.parse(query)
         if tree is None:
             return []
@@ -504,9 +510,13 @@ class WhooshIndex:
 
             def run(o: Opened) -> list[Snippet]:
                 entry = entries_of(o).get(key)
-                if entry is None or entry.text_state != "ok":
+                if entry is None:
                     return []
-                return text_snippets(entry, Marks.of(tree, expander(o)), limit)
+                marks = Marks.of(tree, expander(o))
+                found = annotation_hits(o, entry, marks)
+                if entry.text_state == "ok":
+                    found += text_snippets(entry, marks, limit)
+                return found[:limit]
 
             result: list[Snippet] = self._guarded(run)
             return result

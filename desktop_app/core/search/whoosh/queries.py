@@ -36,15 +36,17 @@ BOOSTS = {
     "tags_text": 3.0,
     "abstract": 2.0,
     "note": 1.5,
+    "annotation": 1.5,  # the reader's own words and the passages marked, as notes
     FULLTEXT: 1.0,
 }
 #: Query field -> index fields it searches (free text: all of them and the full text).
 TEXT_FIELD_MAP: dict[str | None, tuple[str, ...]] = {
-    None: ("id", "title", "author", "tags_text", "abstract", "note"),
+    None: ("id", "title", "author", "tags_text", "abstract", "note", "annotation"),
     "title": ("title",),
     "author": ("author",),
     "abstract": ("abstract",),
     "note": ("note",),
+    "annotation": ("annotation",),
     "fulltext": (),
     "tag": ("tag",),
     "cat": ("cat",),

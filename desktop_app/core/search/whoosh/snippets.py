@@ -13,7 +13,13 @@ from typing import Any
 
 from desktop_app.core.pdf.text import load_cached
 from desktop_app.core.search.api import Snippet
-from desktop_app.core.search.highlight import Expand, Marks, field_snippets, page_snippets
+from desktop_app.core.search.highlight import (
+    Expand,
+    Marks,
+    annotation_snippets,
+    field_snippets,
+    page_snippets,
+)
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh.documents import Entry
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
@@ -35,11 +41,11 @@ def expander(o: Opened) -> Expand:
 
 
 def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Snippet, ...]:
-    """A hit's snippets: its title, abstract and notes, and the first ``pages`` pages of its
-    PDF's text with a match, where the marks cover them."""
+    """A hit's snippets: its title, abstract, notes and annotations, and the first
+    ``pages`` pages of its PDF's text with a match, where the marks cover them."""
     s = entry.summary
     stored: dict[str, Any] = {}
-    if marks.covers("abstract") or marks.covers("note"):
+    if marks.covers("abstract") or marks.covers("note") or marks.covers("annotation"):
         psearcher, _ = searchers_of(o)
         docnum = psearcher.document_number(key=s.key)
         if docnum is not None:
@@ -48,6 +54,20 @@ def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Sni
     if marks.covers(FULLTEXT) and entry.text_state == "ok":
         out.extend(text_snippets(entry, marks, pages))
     return tuple(out)
+
+
+def annotation_hits(o: Opened, entry: Entry, marks: Marks) -> list[Snippet]:
+    """The paper's annotations that match, each a snippet naming its page."""
+    if not marks.covers("annotation") or not entry.summary.annotations:
+        return []
+    psearcher, _ = searchers_of(o)
+    docnum = psearcher.document_number(key=entry.summary.key)
+    if docnum is None:
+        return []
+    stored = psearcher.stored_fields(docnum)
+    return annotation_snippets(
+        stored.get("annotation") or "", stored.get("annotation_pages"), marks
+    )
 
 
 def text_snippets(entry: Entry, marks: Marks, limit: int) -> list[Snippet]:

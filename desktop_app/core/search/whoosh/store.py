@@ -28,7 +28,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
@@ -45,10 +45,11 @@ from desktop_app.core.search.whoosh.analysis import (
 from desktop_app.core.storage import atomic_write_json
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
-SCHEMA_VERSION = 4  # 2: postings blocks keep their positions apart (the own codec); 3: the
+SCHEMA_VERSION = 5  # 2: postings blocks keep their positions apart (the own codec); 3: the
 #                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec;
 #                     4: stop words keep their positions (exact phrases), and each stemmed
 #                     field has a twin of exact forms (``<field>_exact``)
+#                     5: "annotation" (annotations' text and comments, by page)
 #: Schemas whose indexes this code can still search while their replacement is built
 #: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
 #: own; schema 2's segments name the codec by its old module path, which no longer exists;
@@ -87,6 +88,10 @@ def papers_schema() -> Schema:
         tags_text=text_field_format(TEXT(analyzer=STEMMED)),
         abstract=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
         note=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        # One block per annotation (its text, then its comment), blocks separated by form
+        # feeds; annotation_pages holds each block's page, so a snippet names its page.
+        annotation=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        annotation_pages=STORED(),
         tag=KEYWORD(analyzer=kw),
         cat=KEYWORD(analyzer=kw),
         status=KEYWORD(analyzer=kw),
