@@ -40,6 +40,7 @@ def server(arxiv_server: ArxivServer) -> ArxivServer:
 
 
 def run(library_path: Path, *args: str) -> int:
+    Library.open(library_path)  # as 'papershelf init' makes it: feeds follow in a library
     return main(["--library", str(library_path), *args])
 
 

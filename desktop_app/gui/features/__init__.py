@@ -14,7 +14,9 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.feeds import FeedsFeature
+from desktop_app.gui.features.fetching import FetchingFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
 from desktop_app.gui.features.kept_exports import KeptExportsFeature
@@ -32,8 +34,10 @@ FEATURES: tuple[type[QObject], ...] = (
     PreferencesFeature,  # Edit → Preferences, switching the library
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
+    AnnotationsFeature,  # highlights, notes and areas in the reader; Paper → Annotate
     KeptExportsFeature,  # files kept up to date (export --keep-updated)
     FeedsFeature,  # Feeds in the sidebar, Likely to keep, the related-papers panel
+    FetchingFeature,  # the offline indicator, failed fetches and Retry
 )
 
 F = TypeVar("F", bound=QObject)

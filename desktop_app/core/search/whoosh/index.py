@@ -73,7 +73,13 @@ from desktop_app.core.search.whoosh.opened import (
 from desktop_app.core.search.whoosh.queries import suggest
 from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
-from desktop_app.core.search.whoosh.snippets import expander, hit_snippets, text_snippets
+from desktop_app.core.search.whoosh.snippets import (
+    annotation_hits,
+    expander,
+    hit_snippets,
+    text_snippets,
+)
+from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
 from desktop_app.core.search.whoosh.store import (
     DAMAGE,
     PAPERS,
@@ -195,6 +201,7 @@ class WhooshIndex:
         if opened is None and stale_ok:
             _, opened = self._usable(READABLE_SCHEMAS)
         if opened is not None:
+            opened.checked = False  # another process may have committed since the last call
             return opened, None
         reason = self._rebuild_if_needed(progress)
         problem, opened = self._usable()
@@ -264,8 +271,14 @@ class WhooshIndex:
 
     # -- keeping in step -----------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
+    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
         """Rebuild when needed, then apply what changed in the library folder since.
+
+        With ``quick``, what changed is found from cheap signals only (:mod:`.stamp`): the
+        change journal the library appends to, and the papers folder's mtime (papers added
+        or removed by hand or by a sync tool); an edit made outside Papershelf to a paper
+        already indexed waits for the next full sync. A quick sync with no stamp of a
+        full one for this index does a full one.
 
         A rebuild does not keep this object's searches waiting: they go on, with
         ``stale_ok`` on an index of an older schema, until the new index is there.
@@ -273,7 +286,11 @@ class WhooshIndex:
         reason = self._rebuild_if_needed(progress)
         with self._lock:
             opened, again = self._ready(progress)
-            report = self._sync(opened, progress)
+            report = None
+            if quick:
+                report = quick_sync(self.dir, opened, self.library, self._apply, progress)
+            if report is None:
+                report = self._sync(opened, progress)
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
@@ -300,6 +317,7 @@ class WhooshIndex:
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
         entries = entries_of(opened)
+        signals = Signals.now(self.library)  # before the scan: what changes meanwhile shows next
         on_disk = {key: fingerprint(self.library.paper_dir(key)) for key in self.library.keys()}  # noqa: SIM118
         removed = [k for k in entries if k not in on_disk]
         added = [k for k in on_disk if k not in entries]
@@ -307,6 +325,7 @@ class WhooshIndex:
         self._apply(added + updated + removed, progress)
         if len(small_segments(opened.papers._segments())) >= MERGE_AT_SYNC:
             self._merge_small(opened)
+        signals.save(self.dir, opened.name, full=True)
         return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
 
     def _merge_small(self, opened: Opened) -> None:
@@ -319,6 +338,13 @@ class WhooshIndex:
         with self._lock:
             self._ready()
             self._apply([key], None)
+
+    def update_many(self, keys: Sequence[str], progress: Progress | None = None) -> None:
+        """Bring these papers in step with their folders (gone ones leave the index), in a
+        few batched commits rather than one commit each."""
+        with self._lock:
+            self._ready()
+            self._apply(list(dict.fromkeys(keys)), progress)
 
     def delete(self, key: str) -> None:
         """Remove one paper from the index (whatever its folder holds)."""
@@ -475,7 +501,8 @@ class WhooshIndex:
         return evaluate(node, leaf, entries)
 
     def fulltext_hits(self, key: str, query: str, limit: int = 20) -> list[Snippet]:
-        """The full-text matches of ``query`` in one paper's PDF, each with its page."""
+        """The matches of ``query`` in one paper's annotations and PDF, each with its page
+        (the annotations first)."""
         tree = querysyntax.parse(query)
         if tree is None:
             return []
@@ -483,9 +510,13 @@ class WhooshIndex:
 
             def run(o: Opened) -> list[Snippet]:
                 entry = entries_of(o).get(key)
-                if entry is None or entry.text_state != "ok":
+                if entry is None:
                     return []
-                return text_snippets(entry, Marks.of(tree, expander(o)), limit)
+                marks = Marks.of(tree, expander(o))
+                found = annotation_hits(o, entry, marks)
+                if entry.text_state == "ok":
+                    found += text_snippets(entry, marks, limit)
+                return found[:limit]
 
             result: list[Snippet] = self._guarded(run)
             return result
