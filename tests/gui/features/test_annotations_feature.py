@@ -357,6 +357,7 @@ def test_found_again_in_the_library_and_opened_on_it(
 
     ann = ops.highlight_words(library, KEY, 3, "every benchmark", comment="which ones? zeugma")
     window = make_window()
+    window.resize(1300, 950)  # room for the reader beside the panels (see _open)
     node = window.sidebar_model.find("view:annotations")
     assert node is not None and node.label == "With annotations"
     qtbot.waitUntil(lambda: node.count == 1, timeout=WAIT_MS)
