@@ -43,7 +43,7 @@ from desktop_app.core.errors import (
     PaperNotFound,
 )
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
-from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir
+from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir, is_leftover
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +224,40 @@ class Library:
                 log.info("%s", e)  # the caller reports result.errors
                 result.errors.append(e)
             except PaperNotFound:
+                if self._remove_leftover(key):
+                    continue
                 path = self.paper_dir(key) / PAPER_FILE
                 result.errors.append(DamagedFile(path, "is missing: the folder holds no paper"))
         return result
+
+    def _remove_leftover(self, key: str) -> bool:
+        """Remove the folder of ``key`` if a killed import left it: no paper.json, nothing
+        but Papershelf's own temp files. Done under the library's lock, if it is free now
+        (a running import holds it while it writes); a folder holding anything else, the
+        user's files, is never removed (``scan`` reports it)."""
+        folder = self.paper_dir(key)
+
+        def leftover() -> bool:
+            if folder.is_symlink() or (folder / PAPER_FILE).exists():
+                return False
+            try:
+                return all(is_leftover(p) for p in folder.iterdir())
+            except OSError:
+                return False
+
+        if not leftover():
+            return False
+        held = contextlib.nullcontext() if self._in_batch() else self._lock.acquire(timeout=0)
+        try:
+            with held:
+                if not leftover():
+                    return False
+                shutil.rmtree(folder)
+        except (Timeout, OSError) as e:
+            log.info("%s: left by an interrupted import, not removed now (%s)", folder, e)
+            return False
+        log.info("%s: removed, left by an interrupted import", folder)
+        return True
 
     def papers(self, keys: Iterable[str] | None = None) -> list[Paper]:
         """Every paper, or only those of ``keys`` (in key order); damaged ones are left out.

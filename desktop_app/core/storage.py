@@ -5,9 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
+
+#: The temp file of an atomic write (``.<name>.<8 random>.tmp``, see mkstemp) and the partial
+#: download of a PDF (``.<name>.part`` and its ``.part.json``, arxiv/download.py): what a
+#: killed write leaves. A sync tool's own temp files (``.syncthing.*.tmp``) are not ours.
+_LEFTOVER = re.compile(r"\.(?!syncthing\.).+\.(?:[a-z0-9_]{8}\.tmp|part|part\.json)", re.ASCII)
+
+
+def is_leftover(path: Path) -> bool:
+    """``path`` is a temp file a killed write of Papershelf left (never a user's file)."""
+    return _LEFTOVER.fullmatch(path.name) is not None and path.is_file()
 
 
 def atomic_write_bytes(

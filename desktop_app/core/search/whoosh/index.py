@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -63,6 +62,7 @@ from desktop_app.core.search.whoosh.documents import (
     prepare,
     sorted_keys,
 )
+from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.opened import (
     Opened,
     entries_of,
@@ -75,7 +75,6 @@ from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
 from desktop_app.core.search.whoosh.snippets import expander, hit_snippets, text_snippets
 from desktop_app.core.search.whoosh.store import (
-    DAMAGE,
     PAPERS,
     POINTER,
     READABLE_SCHEMAS,
@@ -97,6 +96,7 @@ WRITE_TIMEOUT = 10.0  # seconds a writer waits for another one
 REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giving up
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
+SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
 
 
 class WhooshIndex:
@@ -155,8 +155,18 @@ class WhooshIndex:
         self, schemas: frozenset[int] = frozenset({SCHEMA_VERSION})
     ) -> tuple[str | None, Opened | None]:
         """(why the index cannot be used, None) or (None, the open index); an index of
-        another schema than ``schemas`` cannot be used."""
-        pointer = read_pointer(self.dir)
+        another schema than ``schemas`` cannot be used. An index switched by another
+        process's rebuild while it was being opened is opened anew."""
+        for _ in range(SWITCH_RETRIES):
+            pointer = read_pointer(self.dir)
+            problem, opened = self._open_pointed(pointer, schemas)
+            if problem is None or read_pointer(self.dir) == pointer:
+                return problem, opened
+        return problem, opened
+
+    def _open_pointed(
+        self, pointer: dict[str, Any] | None, schemas: frozenset[int]
+    ) -> tuple[str | None, Opened | None]:
         if pointer is None:
             return FIRST_BUILD if not (self.dir / POINTER).exists() else "damaged", None
         schema = pointer.get("schema")
@@ -168,18 +178,21 @@ class WhooshIndex:
         if self._open is not None and self._open.name == name:
             return None, self._open
         folder = self.dir / name
-        if not name or not folder.is_dir():
+        held = hold(folder) if name else None
+        if held is None:
             return "index folder missing", None
         damage = check_files(folder)
         if damage:
+            held.release()
             return f"damaged: {damage}", None
         try:
             storage = Storage(str(folder))
             papers = storage.open_index(PAPERS)
             fulltext = storage.open_index(FULLTEXT)
-            opened = Opened(name, folder, papers, fulltext)
-            searchers_of(opened)
-        except (*DAMAGE, whoosh_index.EmptyIndexError) as e:
+            opened = Opened(name, folder, papers, fulltext, hold=held)
+            entries_of(opened)  # opens the searchers and reads every record
+        except Exception as e:  # any error reading the index: damaged (Whoosh's are many)
+            held.release()
             return f"damaged: {type(e).__name__}: {e}", None
         return None, opened
 
@@ -217,9 +230,10 @@ class WhooshIndex:
         self._open = opened
         if old is not None and old is not opened:
             old.close()
-            if old.folder.parent == self.dir and old.name != opened.name:
-                # Replaced by a rebuild, which left it for this process's searches.
-                shutil.rmtree(old.folder, ignore_errors=True)
+        if old is None or old.name != opened.name:
+            # At the first open, and once off a replaced folder: those no process holds
+            # (replaced, or left by a killed rebuild) are removed.
+            remove_dead(self.dir, opened.name)
 
     def searchable(self) -> bool:
         """An index is there that can be searched now: usable, or of an older schema that
@@ -242,7 +256,6 @@ class WhooshIndex:
             self.library,
             lambda key: prepare(self.library, key, None, self._extract, retry_failed),
             progress,
-            lambda: self._open.name if self._open is not None else None,
         )
 
     def rebuild(
@@ -362,7 +375,12 @@ class WhooshIndex:
     def _write(self, prepared: list[Prepared]) -> None:
         with self._writing():
             opened, _ = self._ready()
-            write_prepared(opened, prepared, self.write_timeout)
+            try:
+                write_prepared(opened, prepared, self.write_timeout)
+            except (PapershelfError, OSError, whoosh_index.LockError):
+                raise  # a full disk, a busy index: not damage
+            except Exception as e:  # Whoosh reading a damaged file
+                self._rebuild_damaged(e)  # the rebuild reads these papers as they are now
 
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
         """The PDF's text, from the text cache if there (a failure kept there is tried
@@ -403,15 +421,27 @@ class WhooshIndex:
         opened, _ = self._ready(stale_ok=stale_ok)
         try:
             return run(opened)
-        except DAMAGE as e:
-            if isinstance(e, PapershelfError):
-                raise
-            log.exception("%s: the search index is damaged; rebuilding it", self.dir)
-            with self._writing(REBUILD_WAIT):
-                self._build(None)
-            opened, _ = self._ready()
+        except PapershelfError:
+            raise
+        except Exception as e:  # any error reading the index means it is damaged
+            opened = self._rebuild_damaged(e)
             self._sync(opened, None)
             return run(opened)
+
+    def _rebuild_damaged(self, error: Exception) -> Opened:
+        """Rebuild an index found damaged while it was read or written (one line in the
+        log, the traceback at debug level); the new index."""
+        log.warning(
+            "%s: the search index is damaged (%s: %s); rebuilding it",
+            self.dir,
+            type(error).__name__,
+            str(error)[:200],
+        )
+        log.debug("the damage", exc_info=error)
+        with self._writing(REBUILD_WAIT):
+            self._build(None)
+        opened, _ = self._ready()
+        return opened
 
     def _search(
         self,
