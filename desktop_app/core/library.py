@@ -247,9 +247,8 @@ class Library:
 
         if not leftover():
             return False
-        held = contextlib.nullcontext() if self._in_batch() else self._lock.acquire(timeout=0)
         try:
-            with held:
+            with contextlib.nullcontext() if self._in_batch() else self._lock.acquire(timeout=0):
                 if not leftover():
                     return False
                 shutil.rmtree(folder)

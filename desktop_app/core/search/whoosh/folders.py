@@ -1,8 +1,8 @@
 """Which index folders are in use, and removing the dead ones (replaced, or left by a run
 that was killed).
 
-A process that searches an index folder holds a shared lock on ``<folder>.readers`` beside
-it (``index-<hex>.readers``) from opening it until it closes it, and a rebuild holds one on
+A process that searches an index folder holds a shared lock on a file beside it
+(``.index-<hex>.readers``) from opening it until it closes it, and a rebuild holds one on
 the folder it is writing. A folder other than the live one (the one CURRENT names) is
 removed only once that lock can be taken exclusively: a rebuild never pulls a folder from
 under another process's searches (``search`` during ``reindex`` found the folder it had
@@ -35,7 +35,7 @@ READERS = ".readers"
 
 
 def lock_path(folder: Path) -> Path:
-    return folder.with_name(folder.name + READERS)
+    return folder.with_name(f".{folder.name}{READERS}")
 
 
 class Hold:
@@ -78,10 +78,10 @@ def remove_dead(cache_dir: Path, live: str | None) -> list[str]:
     each only when no process holds it; the names of those removed."""
     removed: list[str] = []
     try:
-        found = list(cache_dir.glob(PREFIX + "*"))
+        names = {p.name for p in cache_dir.glob(PREFIX + "*")}
+        names |= {p.name[1:].removesuffix(READERS) for p in cache_dir.glob(f".{PREFIX}*{READERS}")}
     except OSError:
         return removed
-    names = {p.name.removesuffix(READERS) for p in found}
     for name in sorted(names - {live}):
         folder = cache_dir / name
         if fcntl is None:
