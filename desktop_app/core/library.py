@@ -65,7 +65,12 @@ class AddOutcome(StrEnum):
 
 
 class LibraryObserver(Protocol):
-    """Told about every change the library makes (the search index is one)."""
+    """Told about every change the library makes (the search index is one).
+
+    Changes made within :meth:`Library.notices_deferred` are told at its end, all at once
+    to an observer that has ``papers_changed(library, changed, removed)`` (the index: a few
+    commits for an import rather than one per paper), else one by one.
+    """
 
     def paper_changed(self, library: Library, key: str) -> None: ...
 
@@ -90,6 +95,8 @@ class Library:
         self.observers: list[LibraryObserver] = []
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
+        #: The changes each thread inside notices_deferred() made: key -> removed.
+        self._deferred: dict[int, dict[str, bool]] = {}
 
     # -- opening --------------------------------------------------------------------------
 
@@ -341,7 +348,7 @@ class Library:
         if self._in_batch():
             yield
             return
-        with self.locked():
+        with self.notices_deferred(), self.locked():
             self._batch_thread = threading.get_ident()
             try:
                 yield
@@ -351,6 +358,38 @@ class Library:
 
     def _in_batch(self) -> bool:
         return self._batch_thread == threading.get_ident()
+
+    @contextlib.contextmanager
+    def notices_deferred(self) -> Iterator[None]:
+        """Tell the observers of the papers this thread changes meanwhile once, at the end
+        (a batch does too): an import of 1,000 papers is indexed in a few commits, not in
+        1,000 of ~25 ms each. Told even when the block fails: what was written stays."""
+        me = threading.get_ident()
+        if me in self._deferred:
+            yield
+            return
+        pending: dict[str, bool] = {}
+        self._deferred[me] = pending
+        try:
+            yield
+        finally:
+            del self._deferred[me]
+            self._tell(pending)
+
+    def _tell(self, pending: dict[str, bool]) -> None:
+        if not pending:
+            return
+        changed = [key for key, removed in pending.items() if not removed]
+        removed = [key for key, gone in pending.items() if gone]
+        for obs in list(self.observers):
+            many = getattr(obs, "papers_changed", None)
+            if many is not None:
+                many(self, changed, removed)
+                continue
+            for key in changed:
+                obs.paper_changed(self, key)
+            for key in removed:
+                obs.paper_removed(self, key)
 
     def add(self, paper: Paper) -> Paper:
         """Add a new paper. Raises DuplicatePaper when its key is in the library already."""
@@ -584,10 +623,16 @@ class Library:
     # -- notification ---------------------------------------------------------------------
 
     def _changed(self, key: str) -> None:
+        if (pending := self._deferred.get(threading.get_ident())) is not None:
+            pending[key] = False
+            return
         for obs in self.observers:
             obs.paper_changed(self, key)
 
     def _removed(self, key: str) -> None:
+        if (pending := self._deferred.get(threading.get_ident())) is not None:
+            pending[key] = True
+            return
         for obs in self.observers:
             obs.paper_removed(self, key)
 

@@ -47,6 +47,15 @@ class ChangeCollector:
             self._removed.add(key)
         self._notify()
 
+    def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+        """Many changes at once (an import): one notice."""
+        with self._lock:
+            self._removed.difference_update(changed)
+            self._changed.update(changed)
+            self._changed.difference_update(removed)
+            self._removed.update(removed)
+        self._notify()
+
     def take(self) -> tuple[list[str], list[str]]:
         with self._lock:
             changed, removed = sorted(self._changed), sorted(self._removed)

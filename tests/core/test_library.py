@@ -370,3 +370,30 @@ def test_a_leftover_folder_is_not_removed_while_another_program_holds_the_lock(
         holder.wait()
     assert library.scan().errors == []
     assert not library.paper_dir("2504.05221").exists()
+
+
+def test_the_observers_are_told_of_a_batch_once_and_of_every_paper(library: Library) -> None:
+    told: list[tuple[str, ...]] = []
+
+    class OneByOne:  # an observer without papers_changed
+        def paper_changed(self, library: Library, key: str) -> None:
+            told.append(("changed", key))
+
+        def paper_removed(self, library: Library, key: str) -> None:
+            told.append(("removed", key))
+
+    class AllAtOnce(OneByOne):
+        def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+            told.append(("all", *changed, "/", *removed))
+
+    library.observers += [OneByOne(), AllAtOnce()]
+    with library.notices_deferred():
+        for ref in ("2504.05220", "2504.05217"):
+            _add(library, ref)
+        library.delete("2504.05217")
+        assert told == []
+    assert told == [
+        ("changed", "2504.05220"),
+        ("removed", "2504.05217"),
+        ("all", "2504.05220", "/", "2504.05217"),
+    ]

@@ -555,12 +555,13 @@ def import_digest(
     source = source or parsed.source
     report = DigestReport(source=source, skipped=list(parsed.skipped))
     total = len(parsed.entries)
-    for start in range(0, total, BATCH_SIZE):
-        with library.batch():
-            for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
-                _import_entry(library, entry, status, source, report)
-                if progress is not None:
-                    progress(done, total)
+    with library.notices_deferred():  # the index told once: a few commits, not one a paper
+        for start in range(0, total, BATCH_SIZE):
+            with library.batch():
+                for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
+                    _import_entry(library, entry, status, source, report)
+                    if progress is not None:
+                        progress(done, total)
     report.skipped.sort(key=lambda s: s.line)
     log.info("imported %s: %s", source or "a digest", report.summary())
     return report

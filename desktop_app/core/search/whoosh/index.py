@@ -346,14 +346,19 @@ class WhooshIndex:
     def paper_removed(self, library: Library, key: str) -> None:
         self._observed(key)
 
-    def _observed(self, key: str) -> None:
+    def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+        """LibraryObserver: many changes at once (an import), in a commit per BATCH."""
+        self._observed(*changed, *removed)
+
+    def _observed(self, *keys: str) -> None:
         with self._lock:
-            if self._closed or not self.exists():
+            if self._closed or not keys or not self.exists():
                 return
             try:
-                self._apply([key], None)
+                self._apply(list(keys), None)
             except (PapershelfError, OSError) as e:
-                log.warning("%s: not indexed now (%s); the next sync catches up", key, e)
+                what = keys[0] if len(keys) == 1 else f"{len(keys)} papers"
+                log.warning("%s: not indexed now (%s); the next sync catches up", what, e)
 
     def _apply(self, keys: list[str], progress: Progress | None) -> None:
         """Bring these papers' documents in step with their folders, in batches."""
