@@ -198,7 +198,7 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
 
     library = ctx.library
     ctx.index.sync()  # so the change below is indexed at once
-    done = attach_pdf(library, args.ref, args.file)
+    done = attach_pdf(library, args.ref, args.file, max_bytes=ctx.settings.max_pdf_bytes)
     paper = done.paper
     if done.text.ok:
         print(

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,31 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the file at ``path``, checked before they are read: a device
+    (``/dev/zero``), or a file over ``limit`` bytes, would be read until memory runs out.
+    A pipe (``<(...)`` in a shell) is read up to the limit.
+
+    Raises:
+        ValueError: saying why the file is refused (the caller names the file).
+        OSError: it cannot be read (IsADirectoryError, FileNotFoundError ...).
+    """
+    with path.open("rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise ValueError("is not a file (a device or a socket)")
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise ValueError(f"{_megabytes(size)} is over the limit of {_megabytes(limit)}")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"holds more than the limit of {_megabytes(limit)}")
+    return data
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):,.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"

@@ -12,7 +12,8 @@ from desktop_app.core.errors import PdfError
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper
 from desktop_app.core.pdf.text import PdfText, TextExtractor
-from desktop_app.core.storage import atomic_write_bytes
+from desktop_app.core.settings import max_pdf_bytes
+from desktop_app.core.storage import atomic_write_bytes, read_bounded
 
 _UNSAFE = re.compile(r"[^\w.+-]+")
 
@@ -33,7 +34,12 @@ def pdf_name(paper: Paper, source: Path) -> str:
 
 
 def attach_pdf(
-    library: Library, ref: str, source: Path, *, extractor: TextExtractor | None = None
+    library: Library,
+    ref: str,
+    source: Path,
+    *,
+    extractor: TextExtractor | None = None,
+    max_bytes: int | None = None,
 ) -> Attached:
     """Copy ``source`` into the paper's folder, make it the paper's PDF and read its text.
 
@@ -41,13 +47,18 @@ def attach_pdf(
     PDF whose text cannot be read is attached all the same, with the reason in the result.
     A PDF the paper had under another name stays in its folder.
 
+    Args:
+        max_bytes: the largest PDF taken (default: the ``max_pdf_mb`` setting's default).
+
     Raises:
         PaperNotFound: no such paper.
-        PdfError: ``source`` cannot be read or is not a PDF.
+        PdfError: ``source`` cannot be read, is not a PDF, is not a file or is too big.
     """
     key = library.resolve(ref)
     try:
-        data = source.read_bytes()
+        data = read_bounded(source, max_pdf_bytes(max_bytes))
+    except ValueError as e:
+        raise PdfError(f"{source}: {e} (the max_pdf_mb setting); not attached") from None
     except OSError as e:
         raise PdfError(f"{source}: cannot be read: {e.strerror or e}") from e
     if b"%PDF-" not in data[:1024]:
