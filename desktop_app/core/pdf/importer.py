@@ -364,7 +364,10 @@ def import_pdfs(
             name, "is not a file (a device or a socket)" if there else "no such file or folder"
         )
     known = _LibraryPdfs(library, limit=max_pdf_bytes(max_bytes))
-    with nullcontext(extractor) if extractor else TextExtractor() as reader:
+    with (
+        nullcontext(extractor) if extractor else TextExtractor() as reader,
+        library.notices_deferred(),  # the index told once, at the end
+    ):
         for done, path in enumerate(pdfs, start=1):
             _import_one(library, importer, known, reader, path)
             if progress is not None:
