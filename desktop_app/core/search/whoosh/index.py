@@ -318,6 +318,7 @@ class WhooshIndex:
         added = [k for k in on_disk if k not in entries]
         updated = [k for k, stamp in on_disk.items() if k in entries and entries[k].stamp != stamp]
         self._apply(added + updated + removed, progress)
+        opened = self._open or opened  # switched by _apply if another program rebuilt it
         if len(small_segments(opened.papers._segments())) >= MERGE_AT_SYNC:
             self._merge_small(opened)
         return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
