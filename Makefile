@@ -8,9 +8,14 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Debian packages Qt's xcb/offscreen platforms, the fonts and the packaging validators need.
-SYSTEM_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 \
-	libglib2.0-0 libdbus-1-3 libxcb-cursor0 fonts-dejavu-core desktop-file-utils appstream
+# Debian packages: every library Qt's xcb platform plugin links to (`ldd` on PySide6's
+# plugins/platforms/libqxcb.so; tests/gui/test_platform_check.py keeps this list complete),
+# the fonts, and the packaging validators.
+SYSTEM_PACKAGES := libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 \
+	libx11-6 libx11-xcb1 libxau6 libxdmcp6 libxkbcommon0 libxkbcommon-x11-0 libxcb1 libxcb-cursor0 \
+	libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 \
+	libxcb-xkb1 fonts-dejavu-core desktop-file-utils appstream
 
 .PHONY: run test lint typecheck pytest bench torture sync-soak screenshots system-deps package \
 	package-test install-desktop uninstall-desktop clean bibtex-check
@@ -21,8 +26,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# One dpkg-query for all packages (quick when everything is there, as in CI); apt-get only
+# for what is missing.
 system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' $(SYSTEM_PACKAGES) 2>/dev/null \
+		| awk '$$2 == "ii" { ok[$$1] = 1 } END { n = split("$(SYSTEM_PACKAGES)", p, " "); \
+			for (i = 1; i <= n; i++) if (!(p[i] in ok)) printf "%s ", p[i] }'); \
 	if [ -n "$$missing" ]; then \
 		if command -v apt-get >/dev/null 2>&1; then \
 			echo "installing system packages: $$missing"; \

@@ -3,7 +3,11 @@
     .venv/bin/python packaging/screenshots.py          # or: make screenshots
 
 writes ``resources/screenshots/library-light.png``, ``library-dark.png`` and ``reader.png``
-(1280×800). The sample digest is imported into a temporary library and given some life
+(1280×800, shown in the README), and the window as it opens on smaller and scaled screens
+(1024×640, 1280×800, 1600×1000 at QT_SCALE_FACTOR=2; each case in :data:`CASES` runs in its
+own process, on an offscreen screen of that size). Each case prints what
+:func:`measure` finds (tests/gui/test_screens.py asserts it). The sample digest is imported
+into a temporary library and given some life
 (statuses, ratings, tags, notes, PDF states) as a reader's library would have; nothing of the
 user's is touched (temporary cache, config and log folders). The reader shows a sample paper
 typeset here with Qt (title, authors and abstract from the digest, placeholder sections, an
@@ -14,10 +18,13 @@ headless (Qt's offscreen platform) unless ``--show`` is given.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -497,44 +504,78 @@ def attach_sample_paper(library: object, folder: Path) -> None:
     library.update(READER_KEY, reading)
 
 
-def dark_palette() -> object:
-    """A dark palette like the desktops' own dark themes (Fusion's dark colours)."""
-    from PySide6.QtGui import QColor, QPalette
+@dataclass(frozen=True)
+class Case:
+    """One screenshot: the screen it is taken on and what the window shows.
 
-    p = QPalette()
-    role, group = QPalette.ColorRole, QPalette.ColorGroup
-    colours = {
-        role.Window: "#2b2b2e",
-        role.WindowText: "#e6e6e6",
-        role.Base: "#1f1f22",
-        role.AlternateBase: "#27272a",
-        role.ToolTipBase: "#2b2b2e",
-        role.ToolTipText: "#e6e6e6",
-        role.PlaceholderText: "#9a9aa0",
-        role.Text: "#e6e6e6",
-        role.Button: "#333337",
-        role.ButtonText: "#e6e6e6",
-        role.BrightText: "#ff6b6b",
-        role.Light: "#47474c",
-        role.Midlight: "#3c3c41",
-        role.Mid: "#2f2f33",
-        role.Dark: "#1a1a1c",
-        role.Shadow: "#000000",
-        role.Highlight: "#2f6fd0",
-        role.HighlightedText: "#ffffff",
-        role.Link: "#7fb3ff",
-        role.LinkVisited: "#b99cff",
+    ``window`` is the window's size, or None for the size the app opens at on that screen (a
+    first start: 1280×800, made to fit the screen). ``scale`` is QT_SCALE_FACTOR. ``reader``
+    opens the sample paper, on ``page`` (0: its last page).
+    """
+
+    name: str
+    screen: tuple[int, int]
+    window: tuple[int, int] | None = None
+    scale: float = 1.0
+    dark: bool = False
+    query: str = ""
+    reader: bool = False
+    page: int = READER_PAGE
+
+
+CASES = [
+    Case("library-light", (1600, 1000), SIZE),
+    Case("library-dark", (1600, 1000), SIZE, dark=True, query="retrieval"),
+    Case("reader", (1600, 1000), SIZE, reader=True),
+    Case("library-1024x640", (1024, 640)),
+    Case("reader-last-page-1024x640", (1024, 640), reader=True, page=0),
+    Case("library-1600x1000-dark", (1600, 1000), (1600, 1000), dark=True),
+    Case("library-scale-2", (1600, 1000), scale=2),
+    Case("reader-scale-2-dark", (1600, 1000), scale=2, dark=True, reader=True, page=0),
+    Case("reader-last-page-1280x800", (1280, 800), reader=True, page=0),
+]
+
+
+def measure(window: object) -> dict[str, object]:
+    """What a user would notice about the window's fit (tests/test_screens.py checks it)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QWidget
+
+    from desktop_app.gui.window.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    screen = window.screen().availableGeometry()
+    detail = window.detail
+    inside = QRect(QPoint(0, 0), window.size())
+    viewport = detail.viewport()
+    outside: list[str] = []
+    cut: list[str] = []
+    for child in detail.widget().findChildren(QWidget):
+        if not child.isVisibleTo(window) or child.width() <= 0:
+            continue
+        name = child.accessibleName() or child.objectName() or type(child).__name__
+        if hasattr(child, "text") and callable(child.text) and isinstance(child.text(), str):
+            name = f"{name} {child.text()[:30]!r}"
+        # Across: inside the window (below its bottom is reachable by scrolling the pane).
+        box = QRect(child.mapTo(window, QPoint(0, 0)), child.size())
+        if box.left() < 0 or box.right() > inside.right():
+            outside.append(name)
+        seen = QRect(child.mapTo(viewport, QPoint(0, 0)), child.size())
+        if seen.right() > viewport.width() or seen.left() < 0:
+            cut.append(name)
+    return {
+        "screen": [screen.width(), screen.height()],
+        "window": [window.frameGeometry().width(), window.frameGeometry().height()],
+        "window_inside_screen": screen.contains(window.frameGeometry()),
+        "detail_horizontal_scrollbar": detail.horizontalScrollBar().isVisible(),
+        "detail_widgets_outside_window": outside,
+        "detail_widgets_cut_at_the_right": cut,
     }
-    for r, c in colours.items():
-        p.setColor(r, QColor(c))
-    for r in (role.WindowText, role.Text, role.ButtonText):
-        p.setColor(group.Disabled, r, QColor("#7a7a80"))
-    return p
 
 
-def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
-    """Grab the window: the library (light or dark), or with ``reader`` the sample paper open."""
-    from PySide6.QtCore import QEventLoop, QModelIndex, Qt
+def shoot(case: Case, out: Path, show: bool = False) -> dict[str, object]:
+    """Take ``case``'s screenshot into ``out``; returns :func:`measure`'s figures."""
+    from PySide6.QtCore import QEventLoop, QModelIndex
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.core.library import Library
@@ -543,26 +584,23 @@ def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
     from desktop_app.gui.app import build_window
     from desktop_app.gui.features import find
     from desktop_app.gui.features.reader import ReaderFeature
+    from desktop_app.gui.theme import apply_appearance
     from desktop_app.gui.widgets.sidebar_model import ALL_ID
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setStyle("Fusion")
-    if dark:
-        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
-        app.setPalette(dark_palette())  # type: ignore[arg-type]
-    else:
-        app.styleHints().setColorScheme(Qt.ColorScheme.Light)
-        app.setPalette(app.style().standardPalette())
+    apply_appearance(app, "dark" if case.dark else "light")  # as the Appearance setting does
     icons.clear_cache()
 
     base = Path(tempfile.mkdtemp(prefix="papershelf-shot-"))
     library = build_library(base / "Reading list")
     assert isinstance(library, Library)
-    if reader:
+    if case.reader:
         attach_sample_paper(library, base)
     window = build_window(library, Settings(offline=True))
-    window.resize(*SIZE)
+    if case.window:
+        window.resize(*case.window)
     window.show()
 
     def spin(seconds: float, until: object = None) -> None:
@@ -575,42 +613,81 @@ def shoot(dark: bool, out: Path, show: bool, reader: bool = False) -> Path:
 
     spin(30, lambda: window.bridge.index_is_ready and window.results is not None)
     window.sidebar.select_node(ALL_ID)
-    if dark:
-        window.search.set_text("retrieval")
+    if case.query:
+        window.search.set_text(case.query)
     spin(10, lambda: window.model.rowCount() > 0)
     window.select_key(READER_KEY)
     window.table.setFocus()
-    if reader:
+    spin(1)
+    figures = measure(window)
+    if case.reader:
         window.search.set_text("")
         reader_feature = find(window.host.features, ReaderFeature)
-        view = reader_feature.open_paper(READER_KEY, page=READER_PAGE, find=[READER_FIND])
+        page = case.page or 10_000
+        find_words = [READER_FIND] if case.page else None
+        view = reader_feature.open_paper(READER_KEY, page=page, find=find_words)
         assert view is not None, "the sample paper did not open"
-        spin(10, lambda: view.loaded and view.search_model.rowCount(QModelIndex()) > 0)
-        view.outline_view.expand(view.outline_model.index(1, 0))  # "2 Related Work"
+        spin(10, lambda: view.loaded and view.current_page > 1)
+        if find_words:
+            spin(10, lambda: view.search_model.rowCount(QModelIndex()) > 0)
+            view.outline_view.expand(view.outline_model.index(1, 0))  # "2 Related Work"
+        else:
+            spin(10, view.read_bar.isVisible)
+        figures["reader_page"] = [view.current_page, view.page_count]
+        figures["read_bar_shown"] = view.read_bar.isVisible()
     spin(1.5)
+    screen = window.screen().availableGeometry()
+    figures["window_after"] = [window.frameGeometry().width(), window.frameGeometry().height()]
+    figures["window_after_inside_screen"] = screen.contains(window.frameGeometry())
     out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(out))
     if show:
         spin(3600, lambda: not window.isVisible())
     window.close()
-    return out
+    return figures
+
+
+def run_case(case: Case, out_dir: Path, show: bool = False) -> dict[str, object]:
+    """Shoot ``case`` in a child process (the screen and scale are fixed per process)."""
+    config = Path(tempfile.mkdtemp(prefix="papershelf-screen-")) / "screen.json"
+    width, height = case.screen
+    screen = {"name": "screen", "x": 0, "y": 0, "width": width, "height": height}
+    config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96, "dpr": 1}]}))
+    env = dict(os.environ)
+    if not show:
+        env["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    env["QT_SCALE_FACTOR"] = str(case.scale)
+    command = [sys.executable, str(Path(__file__).resolve()), "--case", case.name]
+    command += ["--out", str(out_dir)] + (["--show"] if show else [])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"screenshot {case.name} failed:\n{done.stderr}")
+    figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="open the window on screen")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the PNG files")
+    parser.add_argument(
+        "--case", choices=[c.name for c in CASES], help="take this one screenshot here"
+    )
     args = parser.parse_args()
     if not args.show:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.case is None:
+        for case in CASES:
+            figures = run_case(case, args.out, args.show)
+            print(args.out / f"{case.name}.png", json.dumps(figures))
+        return 0
     scratch = Path(tempfile.mkdtemp(prefix="papershelf-shots-"))
     for name in ("CACHE", "CONFIG", "LOG"):
         os.environ[f"PAPERSHELF_{name}_DIR"] = str(scratch / name.lower())
     sys.path.insert(0, str(ROOT))
-    for dark in (False, True):
-        path = shoot(dark, args.out / f"library-{'dark' if dark else 'light'}.png", args.show)
-        print(path)
-    print(shoot(False, args.out / "reader.png", args.show, reader=True))
+    case = next(c for c in CASES if c.name == args.case)
+    figures = shoot(case, args.out / f"{case.name}.png", args.show)
+    print(json.dumps(figures))
     return 0
 
 

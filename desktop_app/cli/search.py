@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.cli import options, output
-from desktop_app.cli.context import EXIT_OK, Context, synced_index
+from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, synced_index
 from desktop_app.core.search.api import SortOrder
 from desktop_app.core.words import plural
 
@@ -190,15 +190,31 @@ def _add_attach(sub: options.Subparsers) -> None:
     )
     options.add_ref(p)
     p.add_argument("file", metavar="FILE.pdf", type=Path)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="attach it even when its arXiv stamp names another paper",
+    )
     p.set_defaults(func=_attach)
 
 
 def _attach(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.core.errors import PdfStampMismatch
     from desktop_app.core.pdf.attach import attach_pdf
 
     library = ctx.library
     ctx.index.sync()  # so the change below is indexed at once
-    done = attach_pdf(library, args.ref, args.file, max_bytes=ctx.settings.max_pdf_bytes)
+    try:
+        done = attach_pdf(
+            library,
+            args.ref,
+            args.file,
+            force=args.force,
+            max_bytes=ctx.settings.max_pdf_bytes,
+        )
+    except PdfStampMismatch as e:
+        print(f"papershelf: error: {e} (--force attaches it anyway)", file=sys.stderr)
+        return EXIT_USER_ERROR
     paper = done.paper
     if done.text.ok:
         print(

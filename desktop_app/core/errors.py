@@ -63,6 +63,10 @@ class PdfError(PapershelfError):
     """A PDF cannot be read or its text cannot be extracted."""
 
 
+class PdfStampMismatch(PdfError):
+    """A PDF's arXiv stamp names another paper than the one it is attached to."""
+
+
 class NetworkError(PapershelfError):
     """A request to arXiv failed (connection, timeout, HTTP error)."""
 

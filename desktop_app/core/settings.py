@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,14 @@ def _is_arxiv(url: str) -> bool:
     return host == "arxiv.org" or host.endswith(".arxiv.org")
 
 
+class Appearance(StrEnum):
+    """The app's colours: the desktop's scheme, or always light, or always dark."""
+
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
 @dataclass
 class Settings:
     """Everything a user can set (the Preferences dialog edits these fields).
@@ -68,6 +77,8 @@ class Settings:
         timeout_s: seconds to wait for a server to connect or send more bytes.
         max_retries: retries after a first try fails for a passing reason (timeout, lost
             connection, HTTP 429 or 5xx); a request is tried ``max_retries + 1`` times.
+        appearance: ``system`` (follow the desktop's light or dark scheme), ``light`` or
+            ``dark``.
     """
 
     library_path: str | None = None
@@ -81,6 +92,7 @@ class Settings:
     max_pdf_mb: int = 100
     timeout_s: float = 30.0
     max_retries: int = 3
+    appearance: str = "system"
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- effective values -----------------------------------------------------------------
@@ -227,6 +239,11 @@ def _optional_path(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "is not a folder path"
 
 
+def _appearance(value: Any) -> str | None:
+    choices = [a.value for a in Appearance]
+    return None if value in choices else f"is not one of {', '.join(choices)}"
+
+
 def _sort(value: Any) -> str | None:
     choices = [s.value for s in SortOrder]
     return None if value in choices else f"is not one of {', '.join(choices)}"
@@ -244,6 +261,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "max_pdf_mb": _integer(1, 10_000),
     "timeout_s": _number(0.001, 3600),
     "max_retries": _integer(0, 20),
+    "appearance": _appearance,
 }
 _FLOAT_FIELDS = {f.name: f.type == "float" for f in fields(Settings)}
 

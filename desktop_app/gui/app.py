@@ -31,12 +31,14 @@ from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from desktop_app.core.settings import Settings
+from desktop_app.core.settings import Appearance, Settings
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import find, install
 from desktop_app.gui.features.preferences import PreferencesFeature
+from desktop_app.gui.platform_check import missing_platform_libraries
 from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.theme import apply_appearance
 from desktop_app.gui.window.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -181,6 +183,12 @@ def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHo
 def run_app(library_path: Path) -> int:
     """Open the library window on ``library_path``; returns the exit status."""
     log_path = setup_logging()
+    if QApplication.instance() is None and (problem := missing_platform_libraries()):
+        # Qt would abort with a message that names the wrong library (issue #15). One line
+        # on the terminal (the terminal's log handler shows warnings: info goes to the file).
+        log.info("%s", problem)
+        print(f"papershelf: error: {problem}", file=sys.stderr)
+        return 1
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
     )
@@ -196,6 +204,8 @@ def run_app(library_path: Path) -> int:
     log.info("Papershelf %s on %s (log: %s)", __version__, library_path, log_path)
 
     settings, notices = Settings.load()
+    if settings.appearance != Appearance.SYSTEM.value:
+        apply_appearance(app, settings.appearance)
     try:
         library = Library.open(library_path)
     except PapershelfError as e:

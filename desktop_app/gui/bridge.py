@@ -272,14 +272,14 @@ class Bridge(QObject):
 
     def cycle_status(self, keys: Sequence[str]) -> None:
         """Unread → Reading → Read → Unread (Space)."""
-        self.change(keys, lambda p: p.set_status(jobs.CYCLE[p.status]), "Change the status")
+        self.change(keys, lambda p: p.set_status(jobs.CYCLE[p.status]), "Status change")
 
     def set_rating(self, keys: Sequence[str], rating: int) -> None:
         what = jobs.rating_description(len(keys), rating)
         self.change(keys, lambda p: p.set_rating(rating), what)
 
     def set_tags(self, key: str, tags: Sequence[str]) -> None:
-        self.change([key], jobs.replace_tags(tags), "Edit the tags")
+        self.change([key], jobs.replace_tags(tags), "Tag change")
 
     def keep(self, keys: Sequence[str]) -> None:
         """Keep inbox papers: they become unread and, with automatic fetching, get their PDF."""
@@ -293,8 +293,8 @@ class Bridge(QObject):
     def delete(self, keys: Sequence[str], *, dismissed: bool = False) -> None:
         """Move papers to the trash (``dismissed``: digests will not bring them back)."""
         keys = list(keys)
-        verb = "Dismiss" if dismissed else "Move to the trash"
-        description = f"{verb} {plural(len(keys), 'paper')}"
+        papers = plural(len(keys), "paper")
+        description = f"Dismiss {papers}" if dismissed else f"Move {papers} to the trash"
 
         def work(control: TaskControl) -> bulk.BulkResult:
             progress = control.progress if len(keys) > 1 else None

@@ -38,7 +38,7 @@ Added = tuple[list[str], list[str]]
 
 def rating_description(count: int, rating: int) -> str:
     if rating:
-        return f"Rate {plural(count, 'paper')} {rating}"
+        return f"Rate {plural(count, 'paper')} {plural(rating, 'star')}"
     return f"Clear the rating of {plural(count, 'paper')}"
 
 

@@ -177,12 +177,35 @@ def test_attach_refuses_what_is_not_a_pdf(
     assert lib.get("2504.00001").pdf_file is None
 
 
+def test_attach_refuses_a_pdf_whose_stamp_names_another_paper(
+    lib: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = write_pdf(
+        tmp_path / "downloaded.pdf", ["arXiv:2301.00002v1 [cs.IR] 7 Jan 2023 Sparse models", "x"]
+    )
+    assert run(lib, "attach", "2504.00001", str(other)) == 1
+    err = capsys.readouterr().err
+    assert "its arXiv stamp names 2301.00002v1, not 2504.00001" in err
+    assert "--force" in err and len(err.strip().splitlines()) == 1
+    assert lib.get("2504.00001").pdf_file is None  # nothing attached, nothing copied
+    assert not any(lib.paper_dir("2504.00001").glob("*.pdf"))
+    # The user means it: --force attaches it all the same.
+    assert run(lib, "attach", "2504.00001", str(other), "--force") == 0
+    assert lib.get("2504.00001").pdf_file == "2504.00001v2.pdf"
+    # Another version of the same paper is the same paper.
+    same = write_pdf(tmp_path / "v1.pdf", ["arXiv:2504.00001v1 [cs.IR] 7 Apr 2025 Dense", "y"])
+    assert run(lib, "attach", "2504.00001", str(same)) == 0
+
+
 @pytest.mark.testdata
 def test_attach_a_real_arxiv_pdf_and_find_a_page(
     lib: Library, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pdf = shared.testdata("pdfs", "arxiv", "2302.07302v1.pdf")
-    assert run(lib, "attach", "2301.00002", str(pdf)) == 0
+    # Its stamp names 2302.07302: the test paper is another one, so --force.
+    assert run(lib, "attach", "2301.00002", str(pdf)) == 1
+    assert "stamp names 2302.07302v1" in capsys.readouterr().err
+    assert run(lib, "attach", "2301.00002", str(pdf), "--force") == 0
     assert "(15 pages, text indexed)" in capsys.readouterr().out
     assert run(lib, "search", "fulltext:CiteSee", "--json") == 0
     (hit,) = json.loads(capsys.readouterr().out)["hits"]

@@ -158,7 +158,7 @@ def test_undo_takes_the_change_back_and_says_so(
     ):
         ready.undo()
     assert undo.args == [""]
-    assert info.args == ["Undone: Rate 1 paper 4."]
+    assert info.args == ["Undone: Rate 1 paper 4 stars."]
     assert _on_disk(library, papers[0]).get("rating", 0) == 0
     with qtbot.waitSignal(ready.info, timeout=WAIT_MS) as nothing:
         ready.undo()

@@ -70,6 +70,7 @@ def latex_to_text(text: str) -> str:
 #: stood in for by one private-use character and put back after.
 _PLAIN_RUN = re.compile(r"[^\\{}~$%&#^_\n\ue000-\uf8ff]{40,}")
 _STAND_INS = re.compile(r"[\ue000-\uf8ff]")
+_TWO_WORDS = re.compile(r"\s*\S+\s+\S+")
 
 
 def _shortened(text: str) -> tuple[str, dict[int, str]]:
@@ -80,8 +81,10 @@ def _shortened(text: str) -> tuple[str, dict[int, str]]:
 
     def stand_in(m: re.Match[str]) -> str:
         run = m.group()
-        first = run.find(" ")
-        start = run.find(" ", first + 1) if first >= 0 else -1
+        # The first two words stay, whatever whitespace leads: a command before the run
+        # (``\\'`` then spaces) takes the next word as its argument, spaces skipped.
+        kept = _TWO_WORDS.match(run)
+        start = kept.end() if kept else -1
         end = run.rfind(" ")
         if start < 0 or end - start < 20 or len(runs) >= 6400:
             return run

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.arxiv import fetch
-from desktop_app.core.errors import PdfError
+from desktop_app.core.errors import PdfError, PdfStampMismatch
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper
+from desktop_app.core.pdf.importer import id_from_stamp
 from desktop_app.core.pdf.text import PdfText, TextExtractor
 from desktop_app.core.settings import max_pdf_bytes
 from desktop_app.core.storage import atomic_write_bytes, read_bounded
@@ -39,13 +40,16 @@ def attach_pdf(
     source: Path,
     *,
     extractor: TextExtractor | None = None,
+    force: bool = False,
     max_bytes: int | None = None,
 ) -> Attached:
     """Copy ``source`` into the paper's folder, make it the paper's PDF and read its text.
 
     The text goes to the text cache (so the index, told of the change, finds it there); a
     PDF whose text cannot be read is attached all the same, with the reason in the result.
-    A PDF the paper had under another name stays in its folder.
+    A PDF the paper had under another name stays in its folder. A PDF whose arXiv stamp (in
+    the margin of page 1) names another paper is refused unless ``force``: it is most likely
+    the wrong file (another version of the same paper is fine).
 
     Args:
         max_bytes: the largest PDF taken (default: the ``max_pdf_mb`` setting's default).
@@ -53,6 +57,7 @@ def attach_pdf(
     Raises:
         PaperNotFound: no such paper.
         PdfError: ``source`` cannot be read, is not a PDF, is not a file or is too big.
+        PdfStampMismatch: its stamp names another paper (and not ``force``).
     """
     key = library.resolve(ref)
     try:
@@ -66,9 +71,16 @@ def attach_pdf(
     paper = library.get(key)
     name = pdf_name(paper, source)
     target = library.writable_dir(key) / name
-    atomic_write_bytes(target, data)
     with nullcontext(extractor) if extractor else TextExtractor() as reader:
-        text = reader.extract(target, refresh=True)
+        text = reader.extract(source, refresh=True)
+        stamped = id_from_stamp(text.pages[0]).arxiv if text.pages else None
+        if not force and stamped is not None and stamped.key != key:
+            raise PdfStampMismatch(
+                f"{source}: its arXiv stamp names {stamped.canonical}, not {paper.display_id} "
+                f"(“{paper.title}”); nothing was attached"
+            )
+        atomic_write_bytes(target, data)
+        text = reader.extract(target, sha256=text.sha256 or None)
 
     def change(p: Paper) -> None:
         p.pdf_file = name

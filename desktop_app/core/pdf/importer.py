@@ -415,6 +415,15 @@ def _import_one(
         _attach(library, known, paper.key, path, sha256, f"{slugify(path.stem)}.pdf", None)
         return
     aid = found.arxiv
+    named = id_from_file_name(path.name)
+    if found.how == "stamp" and named is not None and named.key != aid.key:
+        # The stamp is trusted, but the user who named the file meant another paper.
+        report.problem(
+            str(path),
+            f"its file name names {named.canonical} but its arXiv stamp {aid.canonical}: "
+            f"it went to {aid.canonical}",
+            skipped=False,
+        )
     paper = Paper.from_arxiv(
         aid,
         title=title_from_metadata(info) or title_from_text(first_page) or "",

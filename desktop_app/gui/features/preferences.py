@@ -2,12 +2,13 @@
 ``core/settings.py``.
 
 It edits what a user expects to set: the library (open another one, or create a new one),
-fetching PDFs automatically, working offline, the list's default order and the arXiv mirror
-URLs, and it lists the files kept up to date (``export --keep-updated``, read in the
-background when the dialog opens), where one can be stopped. Values are checked with the
-settings' own rules (``Settings.from_dict``), so the dialog accepts exactly what the settings
-file would; a bad value is named under its field and OK stays disabled until it is fixed.
-The notices of the last load (values that fell back to their defaults) are shown at the top.
+fetching PDFs automatically, working offline, the list's default order, the appearance
+(System / Light / Dark) and the arXiv mirror URLs, and it lists the files kept up to date
+(``export --keep-updated``, read in the background when the dialog opens), where one can be
+stopped. Values are checked with the settings' own rules (``Settings.from_dict``), so the
+dialog accepts exactly what the settings file would; a bad value is named under its field and
+OK stays disabled until it is fixed. The notices of the last load (values that fell back to
+their defaults) are shown at the top.
 
 The dialog writes nothing: :meth:`PreferencesDialog.settings` is the edited copy,
 :attr:`PreferencesDialog.library_choice` the library to switch to and
@@ -28,6 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -49,11 +51,17 @@ from desktop_app.core.interop import kept_exports
 from desktop_app.core.interop.kept_exports import KeptExport
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SortOrder
-from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Settings
+from desktop_app.core.settings import DEFAULT_API_URL, DEFAULT_PDF_URL, Appearance, Settings
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
 from desktop_app.gui.tasks import Lane
+from desktop_app.gui.theme import apply_appearance
 
+APPEARANCE_LABELS = {
+    Appearance.SYSTEM: "System",
+    Appearance.LIGHT: "Light",
+    Appearance.DARK: "Dark",
+}
 SORT_LABELS = {
     SortOrder.ADDED: "Date added (newest first)",
     SortOrder.RELEVANCE: "Relevance to the search",
@@ -191,7 +199,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(fetch_box)
 
         # -- list ----------------------------------------------------------------------
-        list_box = QGroupBox("Paper list")
+        list_box = QGroupBox("Window")
         list_form = QFormLayout(list_box)
         self.sort = QComboBox()
         for order, label in SORT_LABELS.items():
@@ -199,6 +207,12 @@ class PreferencesDialog(QDialog):
         found = self.sort.findData(settings.default_sort)
         self.sort.setCurrentIndex(max(0, found))
         list_form.addRow("Default order:", self.sort)
+        self.appearance = QComboBox()
+        for value, label in APPEARANCE_LABELS.items():
+            self.appearance.addItem(label, value.value)
+        self.appearance.setCurrentIndex(max(0, self.appearance.findData(settings.appearance)))
+        self.appearance.setToolTip("System follows the desktop's light or dark colours")
+        list_form.addRow("Appearance:", self.appearance)
         layout.addWidget(list_box)
 
         # -- arXiv ---------------------------------------------------------------------
@@ -349,6 +363,7 @@ class PreferencesDialog(QDialog):
         result.fetch_pdfs_automatically = self.auto_fetch.isChecked()
         result.offline = self.offline.isChecked()
         result.default_sort = str(self.sort.currentData())
+        result.appearance = str(self.appearance.currentData())
         if self.api_url.isEnabled():
             result.arxiv_api_url = self.api_url.text().strip()
         if self.pdf_url.isEnabled():
@@ -405,11 +420,15 @@ class PreferencesFeature(QObject):
         host = self.host
         new = dialog.settings()
         old = host.settings
-        was_offline = old.offline
+        was_offline, appearance = old.offline, old.appearance
         for f in fields(Settings):
             setattr(old, f.name, getattr(new, f.name))  # shared with the bridge and fetcher
         self.settings_notices = []  # the values saved now are all valid
         host.bridge.run("Saving the preferences", lambda: new.save())
+        if new.appearance != appearance:
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_appearance(app, new.appearance)
         for export in dialog.stopped_exports:
             what = f"Stopping the kept export {export.path}"
             host.bridge.run(what, functools.partial(kept_exports.stop, export.path))

@@ -12,8 +12,9 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QCompleter,
     QFormLayout,
@@ -32,12 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core import tex
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.highlight import match_spans
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
+from desktop_app.gui.theme import status_switch_style
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
+from desktop_app.gui.widgets.shrinking_row import ShrinkingRow
 
 NOTES_SAVE_DELAY_MS = 600
 HIGHLIGHT_STYLE = "background-color: #ffe58a; color: #1a1a1a;"
@@ -54,6 +58,13 @@ def highlight(text: str, query: str, fieldname: str = "abstract") -> str:
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
+
+
+def _tex_source(text: str) -> str:
+    """The tooltip of a title or abstract shown with its TeX as Unicode: the TeX typed."""
+    if not tex.has_tex(text):
+        return ""
+    return f"<p style='white-space:pre-wrap'><b>As typed (TeX):</b> {html.escape(text)}</p>"
 
 
 def _date(value: str | None) -> str:
@@ -95,8 +106,9 @@ class RatingWidget(QWidget):
             button.setIcon(icons.icon("star" if n <= self.rating else "star-empty"))
 
 
-class StatusSwitch(QWidget):
-    """Unread / Reading / Read as one segmented switch; Keep / Dismiss for inbox papers."""
+class StatusSwitch(ShrinkingRow):
+    """Unread / Reading / Read as one segmented switch; Keep / Dismiss for inbox papers.
+    In a narrow pane the buttons show their icons only (the label in the tooltip)."""
 
     status_chosen = Signal(str)
     keep_clicked = Signal()
@@ -104,8 +116,7 @@ class StatusSwitch(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = self.row
         layout.setSpacing(0)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
@@ -121,25 +132,38 @@ class StatusSwitch(QWidget):
             button.clicked.connect(lambda _=False, s=status.value: self.status_chosen.emit(s))
             self.group.addButton(button)
             self.buttons[status.value] = button
-            layout.addWidget(button)
+            self.add_button(button)
         self.keep = QPushButton(icons.icon("keep"), "Keep")
         self.keep.setToolTip("Keep this paper: it becomes unread and its PDF is fetched (K)")
         self.keep.clicked.connect(self.keep_clicked)
         self.dismiss = QPushButton(icons.icon("dismiss"), "Dismiss")
         self.dismiss.setToolTip("Dismiss: to the trash; later digests will not bring it back (D)")
         self.dismiss.clicked.connect(self.dismiss_clicked)
-        layout.addWidget(self.keep)
-        layout.addSpacing(6)
-        layout.addWidget(self.dismiss)
+        self.add_button(self.keep)
+        self.add_button(self.dismiss)
         layout.addStretch(1)
+        self.restyle()
+
+    def keeps_label(self, button: QAbstractButton) -> bool:
+        # In a narrow pane the chosen status still says its name: "Reading" beside two icons.
+        return button.isChecked()
+
+    def restyle(self) -> None:
+        """Colour the buttons after the palette (the chosen one clearly stands out)."""
+        # The app's palette: the window hears of a new one before its children do.
+        self.setStyleSheet(status_switch_style(QGuiApplication.palette()))
+        self.measure()
 
     def set_status(self, status: str) -> None:
         inbox = status == Status.NEW.value
         for value, button in self.buttons.items():
             button.setVisible(not inbox)
             button.setChecked(value == status)
+        self.updateGeometry()  # the chosen button's label counts in the narrowest width
         self.keep.setVisible(inbox)
         self.dismiss.setVisible(inbox)
+        self.fit()
+        self.updateGeometry()
 
 
 class TagsEdit(QLineEdit):
@@ -243,6 +267,9 @@ class NotesEditor(QTabWidget):
             return
         if key != self.key:
             self.flush()
+        if key != self.key and not text.strip():
+            # Nothing to preview: an empty Preview tab would hide where notes are written.
+            self.setCurrentWidget(self.editor)
         self.key = key
         self._saved = text
         if self.editor.toPlainText() != text:
@@ -349,12 +376,14 @@ class DetailPane(QScrollArea):
         self.tags.tags_edited.connect(self._tags_edited)
         form.addRow("Tags", self.tags)
 
-        pdf_row = QHBoxLayout()
-        pdf_row.setSpacing(4)
+        self.pdf_row = pdf_row = ShrinkingRow()
+        pdf_row.row.setSpacing(4)
         self.pdf_state = QLabel()
         self.pdf_state.setWordWrap(True)
-        self.pdf_state.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        pdf_row.addWidget(self.pdf_state, 1)
+        # A long error wraps in the room left; the full text is in the tooltip.
+        self.pdf_state.setMinimumWidth(60)
+        self.pdf_state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        pdf_row.row.addWidget(self.pdf_state, 1)
         self.download = self._tool("download", "Download", "Download the PDF from arXiv")
         self.download.clicked.connect(lambda: self._emit_key(self.download_clicked))
         self.open_pdf = self._tool("open", "Open", "Open the PDF (Enter)")
@@ -362,7 +391,7 @@ class DetailPane(QScrollArea):
         self.show_folder = self._tool("folder", "Show in folder", "Show the paper's folder")
         self.show_folder.clicked.connect(lambda: self._emit_key(self.show_in_folder_clicked))
         for button in (self.download, self.open_pdf, self.show_folder):
-            pdf_row.addWidget(button)
+            pdf_row.add_button(button)
         form.addRow("PDF", pdf_row)
         content.addLayout(form)
 
@@ -422,6 +451,7 @@ class DetailPane(QScrollArea):
         self.show_folder.setIcon(icons.icon("folder"))
         for value, button in self.status.buttons.items():
             button.setIcon(icons.icon(f"status-{value}"))
+        self.status.restyle()
         self.status.keep.setIcon(icons.icon("keep"))
         self.status.dismiss.setIcon(icons.icon("dismiss"))
 
@@ -448,7 +478,9 @@ class DetailPane(QScrollArea):
         if paper is None:
             self.notes.load(None, "")
             return
-        self.title.setText(paper.title or paper.display_id)
+        title = paper.title or paper.display_id
+        self.title.setText(tex.readable(title))
+        self.title.setToolTip(_tex_source(title))
         self.authors.setText(", ".join(paper.authors) or "Authors not known yet")
         self.facts.setText(self._facts_html(paper))
         self.status.set_status(paper.status.value)
@@ -462,7 +494,9 @@ class DetailPane(QScrollArea):
         self.rating.set_rating(paper.rating)
         self.tags.set_tags(paper.tags)
         self.set_pdf_state(paper, has_pdf)
-        self.abstract.setText(highlight(paper.abstract, query) if paper.abstract else "")
+        abstract = tex.readable(paper.abstract)  # what the query's words are marked in
+        self.abstract.setText(highlight(abstract, query) if abstract else "")
+        self.abstract.setToolTip(_tex_source(paper.abstract))
         self.abstract_heading.setVisible(bool(paper.abstract))
         self.abstract.setVisible(bool(paper.abstract))
         self.notes.load(paper.key, notes)
@@ -501,10 +535,14 @@ class DetailPane(QScrollArea):
         elif not has_pdf and state == FetchState.NONE.value:
             text = "Not downloaded"
         self.pdf_state.setText(text)
+        self.pdf_state.setToolTip(text if text.startswith("Download failed") else "")
         self.download.setVisible(paper.arxiv is not None and not has_pdf)
         self.download.setEnabled(paper.pdf_state != FetchState.PENDING)
-        self.download.setText("Retry" if paper.pdf_state == FetchState.FAILED else "Download")
+        label = "Retry" if paper.pdf_state == FetchState.FAILED else "Download"
+        self.pdf_row.set_label(self.download, label)
         self.open_pdf.setVisible(has_pdf)
+        self.pdf_row.fit()
+        self.pdf_row.updateGeometry()
 
     def show_fulltext_hits(self, key: str, hits: Sequence[Snippet]) -> None:
         """The current query's matches in the PDF, each with a link to its page."""
@@ -526,15 +564,27 @@ class DetailPane(QScrollArea):
 
     def marked_on_page(self, page: int) -> list[str]:
         """The text marked in the shown full-text hits of ``page`` (a phrase as it is
-        written there, a word in the form it has there), in order, each once."""
-        found: list[str] = []
+        written there, a word in the form it has there), in order, each once. Words marked
+        side by side ("semantic scholar" searched without quotes) come first as one phrase,
+        so the reader finds them together rather than the first word alone."""
+        runs: list[str] = []
+        words: list[str] = []
         for hit in self._hits:
-            if hit.page == page:
-                for piece in hit.text.split(HIGHLIGHT_START)[1:]:
-                    marked = " ".join(piece.split(HIGHLIGHT_END, 1)[0].split())
-                    if marked and marked not in found:
-                        found.append(marked)
-        return found
+            if hit.page != page:
+                continue
+            run: list[str] = []
+            pieces = hit.text.split(HIGHLIGHT_START)[1:]
+            for i, piece in enumerate(pieces):
+                marked, _, after = piece.partition(HIGHLIGHT_END)
+                marked = " ".join(marked.split())
+                if marked:
+                    run.append(marked)
+                    words.append(marked)
+                if after.strip() or i == len(pieces) - 1:  # the run of marked words ends
+                    if len(run) > 1:
+                        runs.append(" ".join(run))
+                    run = []
+        return list(dict.fromkeys(runs + words))
 
     def clear_fulltext_hits(self) -> None:
         self._hits = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 
 from PySide6.QtCore import Qt
@@ -26,18 +27,22 @@ MAX_LISTED = 12
 
 
 class AddDialog(QDialog):
-    """Paste any text holding arXiv IDs or links; the dialog shows what it recognised."""
+    """Paste any text holding arXiv IDs or links; the dialog shows what it recognised.
+
+    ``known`` says whether a key is in the library already: such papers are listed as
+    "in the library" and neither counted nor added ("Add 2 papers", not 3).
+    """
 
     def __init__(
         self,
         parent: QWidget | None = None,
         text: str | None = None,
-        known: AbstractSet[str] = frozenset(),
+        known: Callable[[str], bool] | AbstractSet[str] = frozenset(),
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add papers")
-        self.setMinimumWidth(520)
-        self._known = known
+        self.setMinimumWidth(min(520, _screen_width(parent) - 40))
+        self._known = known.__contains__ if isinstance(known, AbstractSet) else known
         layout = QVBoxLayout(self)
         intro = QLabel(
             "Paste arXiv IDs or links — one or many, in any text "
@@ -69,24 +74,46 @@ class AddDialog(QDialog):
         self._update()
 
     @property
+    def recognised_ids(self) -> list[ArxivId]:
+        """Every ID or link recognised in the text, each paper once."""
+        seen: dict[str, ArxivId] = {}
+        for aid in arxiv_id.find_all(self.editor.toPlainText()):
+            seen.setdefault(aid.key, aid)
+        return list(seen.values())
+
+    @property
     def ids(self) -> list[ArxivId]:
-        return arxiv_id.find_all(self.editor.toPlainText())
+        """The papers to add: those recognised that are not in the library yet (when all
+        are, all of them: OK then shows them in the library)."""
+        found = self.recognised_ids
+        return [aid for aid in found if not self._known(aid.key)] or found
 
     def _update(self) -> None:
-        ids = self.ids
+        found = self.recognised_ids
+        new = {aid.key for aid in found if not self._known(aid.key)}
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(ids))
-        ok.setText(f"Add {plural(len(ids), 'paper')}" if ids else "Add")
-        if not ids:
+        ok.setEnabled(bool(found))
+        ok.setText(
+            f"Add {plural(len(new), 'paper')}" if new else "Show in the library" if found else "Add"
+        )
+        if not found:
             shown = "Nothing recognised yet." if self.editor.toPlainText().strip() else ""
             self.recognised.setText(shown)
             return
         names = []
-        for aid in ids[:MAX_LISTED]:
-            note = " <i>(in the library)</i>" if aid.key in self._known else ""
+        for aid in found[:MAX_LISTED]:
+            note = "" if aid.key in new else " <i>(in the library)</i>"
             names.append(f"<code>{aid.canonical}</code>{note}")
-        more = f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
-        self.recognised.setText("Recognised: " + ", ".join(names) + more)
+        more = f" and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
+        text = "Recognised: " + ", ".join(names) + more
+        if len(new) < len(found):
+            text += f". {plural(len(found) - len(new), 'paper')} already in the library."
+        self.recognised.setText(text)
+
+
+def _screen_width(widget: QWidget | None) -> int:
+    screen = widget.screen() if widget is not None else QGuiApplication.primaryScreen()
+    return screen.availableGeometry().width() if screen is not None else 1024
 
 
 def show_about(parent: QWidget | None) -> None:

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -60,6 +61,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.gui.icons import icon
+from desktop_app.gui.widgets.reader_pages import PageTracker
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +190,10 @@ class ReadBar(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         self.label = QLabel("You reached the last page.")
+        # A long title wraps in the room there is: the bar never widens the window.
+        self.label.setWordWrap(True)
+        self.label.setMinimumWidth(40)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.mark_button = QPushButton(icon("status-read"), "Mark as read")
         self.mark_button.clicked.connect(self._accept)
         close = QToolButton()
@@ -272,6 +278,7 @@ class ReaderView(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setPageSpacing(8)
         self.navigator = self.view.pageNavigator()
+        self.pages = PageTracker(self.view, self.document)
         self.search_model = QPdfSearchModel(self)
         self.search_model.setDocument(self.document)
         self.view.setSearchModel(self.search_model)
@@ -285,7 +292,7 @@ class ReaderView(QWidget):
         self._find_timer.timeout.connect(self._start_search)
 
         self._build()
-        self.navigator.currentPageChanged.connect(self._page_changed)
+        self.pages.page_changed.connect(self._page_changed)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.search_model.countChanged.connect(self._search_results_changed)
         self.view.currentSearchResultIndexChanged.connect(self._update_find_count)
@@ -470,7 +477,7 @@ class ReaderView(QWidget):
     @property
     def current_page(self) -> int:
         """The page shown, 1-based (0 when nothing is loaded)."""
-        return self.navigator.currentPage() + 1 if self.loaded else 0
+        return self.pages.page + 1 if self.loaded else 0
 
     # -- navigation ----------------------------------------------------------------------
 
@@ -481,7 +488,11 @@ class ReaderView(QWidget):
         page = min(max(1, page), self.page_count)
         if page == self.current_page and location is None:
             return
-        self.navigator.jump(page - 1, location or QPointF(), self.navigator.currentZoom())
+        self._jump(page - 1, location or QPointF())
+
+    def _jump(self, page0: int, location: QPointF) -> None:
+        self.navigator.jump(page0, location, self.navigator.currentZoom())
+        self.pages.jumped(page0)
 
     def next_page(self) -> None:
         self.go_to_page(self.current_page + 1)
@@ -518,6 +529,7 @@ class ReaderView(QWidget):
             return
         self._offered_read = True
         self.read_bar.label.setText(f"You reached the last page of “{self.title}”.")
+        self.read_bar.label.setToolTip(self.title)
         self.read_bar.show()
 
     def set_status(self, status: str) -> None:
@@ -624,8 +636,8 @@ class ReaderView(QWidget):
             return
         chosen = words[0]
         if page is not None and self.loaded and 1 <= page <= self.page_count:
-            text = self.document.getAllText(page - 1).text().casefold()
-            chosen = next((w for w in words if w.casefold() in text), chosen)
+            text = " ".join(self.document.getAllText(page - 1).text().casefold().split())
+            chosen = next((w for w in words if " ".join(w.casefold().split()) in text), chosen)
         self._find_target_page = page
         self.find_bar.show()
         self.find_bar.field.blockSignals(True)
@@ -657,7 +669,7 @@ class ReaderView(QWidget):
     def _select_result(self, i: int) -> None:
         self.view.setCurrentSearchResultIndex(i)
         link = self.search_model.resultAtIndex(i)
-        self.navigator.jump(link.page(), link.location(), self.navigator.currentZoom())
+        self._jump(link.page(), link.location())
 
     def find_next(self) -> None:
         self._step_result(+1)
@@ -672,7 +684,17 @@ class ReaderView(QWidget):
                 self.show_find()
             return
         current = self.view.currentSearchResultIndex()
-        self._select_result(step if current < 0 and step > 0 else (current + step) % count)
+        here = self.current_page - 1
+        if current >= 0 and self.search_model.resultAtIndex(current).page() == here:
+            self._select_result((current + step) % count)
+            return
+        # Nothing chosen yet, or the reader moved on: go on from the page shown.
+        pages = [self.search_model.resultAtIndex(i).page() for i in range(count)]
+        if step > 0:
+            self._select_result(next((i for i, p in enumerate(pages) if p >= here), 0))
+        else:
+            before = [i for i, p in enumerate(pages) if p <= here]
+            self._select_result(before[-1] if before else count - 1)
 
     def _update_find_count(self, *_: object) -> None:
         text = self.find_bar.field.text().strip()

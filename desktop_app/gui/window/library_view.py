@@ -238,6 +238,7 @@ class LibraryView(QObject):
 
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self.paper_list.model.set_rows([])
+        self.detail.show_paper(None)  # the list shows no paper: neither does the pane
         self.paper_list.show_message(html.escape(message))
         self.count_label.setText("The query cannot be read")
 
@@ -310,7 +311,8 @@ class LibraryView(QObject):
             self._library_empty = False
             self._show_page()
             ids = ", ".join(added[:5]) + (" …" if len(added) > 5 else "")
-            self.show_info(f"Added {plural(len(added), 'paper')}: {ids}.")
+            there = f" ({len(present)} already in the library)" if present else ""
+            self.show_info(f"Added {plural(len(added), 'paper')}: {ids}{there}.")
             if self.node_id == INBOX_ID or self.node_id.startswith("saved:"):
                 self.sidebar.select_node(ALL_ID)
             self.paper_list.pending_select = added[0]

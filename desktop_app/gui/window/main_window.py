@@ -15,6 +15,7 @@ menu with its shortcut shown.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from functools import partial
 from importlib import resources
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -71,6 +73,7 @@ from desktop_app.gui.widgets.task_status import TaskStatus
 from desktop_app.gui.widgets.welcome import WelcomeView
 from desktop_app.gui.window.actions import Scope, build_actions, column_action_name
 from desktop_app.gui.window.drops import droppable, handle_drop
+from desktop_app.gui.window.geometry import fit_to_screen
 from desktop_app.gui.window.library_view import LibraryView
 from desktop_app.gui.window.paper_commands import PaperCommands
 from desktop_app.gui.window.paper_list import PaperList
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
         self.host = WindowHost(self)
         self._connect()
         self._restore_state()
+        fit_to_screen(self)
+        self._fitted = False  # once more when first shown, with its frame
         self.view.start()
         self._update_actions()
 
@@ -341,10 +346,18 @@ class MainWindow(QMainWindow):
         self.action_table["show_sidebar"].setChecked(shown)
         shown = s.value("window/detail", True) not in (False, "false")
         self.action_table["show_details"].setChecked(shown)
-        node = str(s.value("list/view", ALL_ID))
+        # The view and the search are each library's own (another library's search would
+        # hide its papers behind a query typed elsewhere).
+        node = str(s.value(f"{self._library_group}/view", ALL_ID))
         if node != ALL_ID and self.sidebar_model.find(node) is not None:
             self.view.node_id = node
-        self.search.field.setText(str(s.value("list/query", "")))
+        self.search.field.setText(str(s.value(f"{self._library_group}/query", "")))
+
+    @property
+    def _library_group(self) -> str:
+        """The state's group of this library's own keys (its view and search)."""
+        digest = hashlib.sha1(str(self.library.root).encode(), usedforsecurity=False)
+        return f"library-{digest.hexdigest()[:12]}"
 
     def save_state(self) -> None:
         s = self.state
@@ -355,9 +368,15 @@ class MainWindow(QMainWindow):
         s.setValue("window/sidebar", self.action_table["show_sidebar"].isChecked())
         s.setValue("window/detail", self.action_table["show_details"].isChecked())
         s.setValue("list/header", self.table.horizontalHeader().saveState())
-        s.setValue("list/view", self.node_id)
-        s.setValue("list/query", self.search.text)
+        s.setValue(f"{self._library_group}/view", self.node_id)
+        s.setValue(f"{self._library_group}/query", self.search.text)
         s.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            fit_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.host.closing.emit()
@@ -428,8 +447,8 @@ class MainWindow(QMainWindow):
             self.show_error(f"Could not open {url.toDisplayString()}")
 
     def show_add_dialog(self, text: str | None = None) -> None:
-        known = set(self.model.keys())
-        dialog = AddDialog(self, text, known)
+        # The whole library, not only the papers listed (a stat per ID recognised).
+        dialog = AddDialog(self, text, self.library.exists)
         if dialog.exec() and dialog.ids:
             self.bridge.add_ids(dialog.ids)
 
@@ -473,7 +492,12 @@ class MainWindow(QMainWindow):
     def _undo_changed(self, description: str) -> None:
         undo = self.action_table["undo"]
         undo.setEnabled(bool(description))
-        undo.setText(f"&Undo {description}" if description else "&Undo")
+        # The menu says what is undone ("Undo tag change"); the toolbar button keeps its
+        # one word, so a longer label never pushes the search field aside.
+        what = description[:1].lower() + description[1:]
+        undo.setText(f"&Undo {what}" if description else "&Undo")
+        undo.setIconText("Undo")
+        undo.setToolTip(f"Undo {what} (Ctrl+Z)" if description else "Undo (Ctrl+Z)")
 
     def sort_by_relevance(self) -> None:
         self.paper_list.sort_by_relevance()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,10 @@ from PySide6.QtWidgets import (
 from desktop_app.core.search.api import PaperSummary
 from desktop_app.gui import icons
 from desktop_app.gui.widgets.paper_model import STATUS_LABELS, Column, PaperTableModel
+
+#: The title's room before the Authors column narrows, and the narrowest Authors column.
+TITLE_ROOM = 260
+AUTHORS_MIN = 70
 
 
 class PaperList(QStackedWidget):
@@ -77,8 +81,13 @@ class PaperList(QStackedWidget):
         header.customContextMenuRequested.connect(self._header_menu)
         for col in Column:
             header.resizeSection(col, col.default_width)
-        # The title takes the room the other columns leave (they keep their set widths).
+        # The title takes the room the other columns leave (they keep their set widths);
+        # in a narrow list the authors give up their room first (_fit_columns).
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.authors_width = Column.AUTHORS.default_width
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
+        table.viewport().installEventFilter(self)
         table.setSortingEnabled(True)
 
         self.empty_label = QLabel()
@@ -117,9 +126,36 @@ class PaperList(QStackedWidget):
         if action is not None and action.isChecked() != shown:
             action.setChecked(shown)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Narrow the Authors column (down to AUTHORS_MIN) before the title gets less than
+        TITLE_ROOM: at 1024 px wide the title showed 6 letters next to 140 px of authors."""
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(c)
+            for c in Column
+            if c not in (Column.TITLE, Column.AUTHORS) and not header.isSectionHidden(c)
+        )
+        room = self.table.viewport().width() - others - TITLE_ROOM
+        width = max(AUTHORS_MIN, min(self.authors_width, room))
+        if header.sectionSize(Column.AUTHORS) != width:
+            self._fitting = True
+            header.resizeSection(Column.AUTHORS, width)
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, new: int) -> None:
+        if column == Column.AUTHORS and not self._fitting:
+            self.authors_width = max(AUTHORS_MIN, new)  # the user's width, when there is room
+
     def columns_restored(self) -> None:
         """The header's state was restored: tick the column actions as it says."""
         header = self.table.horizontalHeader()
+        # A width saved from a narrow window is not the user's choice: it grows back.
+        self.authors_width = max(Column.AUTHORS.default_width, header.sectionSize(Column.AUTHORS))
         for col, action in self.column_actions.items():
             action.setChecked(not header.isSectionHidden(col))
 

@@ -73,3 +73,9 @@ def test_a_long_abstract_reads_whole() -> None:
     text = prose + r"\c c and \' e then " + prose + r"\emph{utility} \$5 $\alpha$ 50% done"
     expected = prose + "ç and é then " + prose + "utility $5 $\\alpha$ 50% done"
     assert latex_to_text(text) == expected
+
+
+def test_an_accent_before_spaces_takes_the_next_word_as_pylatexenc_does() -> None:
+    # Found by the property test above: the stand-in swallowed the accent's argument.
+    text = "\\'         longer words here0000000000000 and more words to make a long run"
+    assert latex_to_text(text).startswith("ĺonger words here")

@@ -190,3 +190,14 @@ def test_pdfs_inside_the_library_are_not_imported_again(library: Library, tmp_pa
     import_pdfs(library, [write_pdf(tmp_path / "2504.05220v1.pdf", ["x"])])
     report = import_pdfs(library, [library.root])
     assert report.added == [] and report.unchanged == [] and len(library) == 1
+
+
+def test_a_file_name_naming_another_paper_than_the_stamp_is_a_warning(
+    library: Library, tmp_path: Path
+) -> None:
+    pdf = write_pdf(tmp_path / "2504.05220.pdf", ["arXiv:2301.00002v1 [cs.IR] 7 Jan 2023 Sparse"])
+    report = import_pdfs(library, [pdf])
+    assert report.added == ["2301.00002"]  # the stamp decides
+    (problem,) = report.problems
+    assert problem.where == str(pdf) and not problem.skipped
+    assert "file name names 2504.05220 but its arXiv stamp 2301.00002v1" in problem.message

@@ -145,16 +145,24 @@ def test_last_page_offers_read_and_marks_it(
     qtbot.waitUntil(lambda: on_disk(library, key)["status"] == "reading", timeout=WAIT_MS)
 
 
-@pytest.mark.parametrize(("query", "found"), [("zebra", "zebra"), ('"zebra index"', "zebra index")])
+@pytest.mark.parametrize(
+    ("query", "marked", "found"),
+    [
+        ("zebra", "<b>zebra</b>", "zebra"),
+        ('"zebra index"', "<b>zebra index</b>", "zebra index"),
+        # Two words marked side by side are found together, not the first one alone.
+        ("zebra index", "<b>zebra</b> <b>index</b>", "zebra index"),
+    ],
+)
 def test_a_hit_page_opens_the_reader_there_with_what_it_marks_found(
-    qtbot: QtBot, make_window: Factory, library: Library, query: str, found: str
+    qtbot: QtBot, make_window: Factory, library: Library, query: str, marked: str, found: str
 ) -> None:
     key = add_paper(library, 1)
     window = make_window(fetch=False)
     window.search.set_text(query)
     select(qtbot, window, key)
     qtbot.waitUntil(window.detail.hits.isVisible, timeout=WAIT_MS)
-    assert f"<b>{found}</b>" in window.detail.hits.text()
+    assert marked in window.detail.hits.text()
     window.detail._hit_link("page:3")  # the "p. 3" link of a full-text hit
     view = current_reader(window)
     qtbot.waitUntil(lambda: view.find_bar.count.text() == "1 of 1", timeout=WAIT_MS)
@@ -229,18 +237,21 @@ def test_bulk_tags_land_in_every_file_and_one_undo_restores_them(
         """Wait for every file to hold these tags and Undo to offer ``undo_text``."""
         tags = lambda: [on_disk(library, k)["tags"] for k in keys]  # noqa: E731
         qtbot.waitUntil(lambda: tags() == expected_tags, timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: undo_text in window.action_table["undo"].text(), timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: undo_text in window.action_table["undo"].text().replace("&", ""),
+            timeout=WAIT_MS,
+        )
 
     select(qtbot, window, *keys[:2])
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("to-read/soon", True))
     feature(window, ReadingFeature).add_tag_action.trigger()
     tagged = [["ml", "to-read/soon"], ["ml", "to-read/soon"], ["ml"]]
-    step(tagged, "Tag 2 papers")
+    step(tagged, "Undo tag 2 papers")
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("ml", True))
     feature(window, ReadingFeature).remove_tag_action.trigger()
-    step([["to-read/soon"], ["to-read/soon"], ["ml"]], "Remove the tag “ml”")
+    step([["to-read/soon"], ["to-read/soon"], ["ml"]], "Undo remove the tag “ml”")
     window.action_table["undo"].trigger()  # the removal
-    step(tagged, "Tag 2 papers")
+    step(tagged, "Undo tag 2 papers")
     window.action_table["undo"].trigger()  # the tagging
     step([["ml"], ["ml"], ["ml"]], "")
 
@@ -419,3 +430,18 @@ def test_reader_keys_inside_the_window(
     qtbot.keyClick(view.find_bar.field, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.count() == 1
     assert window.action_table["find"].isEnabled()
+
+
+def test_the_abstract_shows_tex_as_text_with_the_source_in_a_tooltip(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    typed = r"Ranking in $\mathcal{O}(n^2)$ time with the $\alpha$-divergence."
+    key = add_paper(library, 1, abstract=typed)
+    window = make_window(fetch=False)
+    window.search.set_text("ranking")
+    select(qtbot, window, key)
+    abstract = window.detail.abstract
+    qtbot.waitUntil(lambda: "O(n²)" in abstract.text(), timeout=WAIT_MS)
+    assert "α-divergence" in abstract.text() and "mathcal" not in abstract.text()
+    qtbot.waitUntil(lambda: "Ranking</span>" in abstract.text(), timeout=WAIT_MS)  # marked
+    assert "\\mathcal{O}(n^2)" in abstract.toolTip()

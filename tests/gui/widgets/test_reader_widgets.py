@@ -232,3 +232,95 @@ def test_thumbnails(qtbot: QtBot, qtmodeltester: object, pdf: Path) -> None:
     assert image.height() == round(reader.THUMBNAIL_WIDTH * 792 / 612)
     document.close()
     assert model.rowCount() == 0
+
+
+@pytest.mark.parametrize("zoom", [0.25, 0.5, 1.0])
+def test_the_last_page_is_the_page_shown_and_stored(
+    tabs: ReaderTabs, qtbot: QtBot, tmp_path: Path, zoom: float
+) -> None:
+    # Zoomed out, the end of a 15-page paper shows its last pages together: the page box said
+    # "13 of 15" there and 13 was stored as the last page read.
+    path = write_pdf(tmp_path / "long.pdf", [f"Section {n}." for n in range(1, 16)])
+    reported: list[int] = []
+    tabs.page_read.connect(lambda key, page, count: reported.append(page))
+    view = _open(tabs, qtbot, "k", path)
+    qtbot.waitUntil(lambda: reported == [1])  # opened and recorded on its first page
+    view.set_zoom(zoom)
+    view.go_to_page(15)
+    qtbot.waitUntil(lambda: view.page_box.value() == 15)
+    qtbot.waitUntil(lambda: reported[-1:] == [15])
+    # Scrolled to the very bottom by hand, from the top, it is the last page too.
+    bar = view.view.verticalScrollBar()
+    bar.setValue(0)
+    qtbot.waitUntil(lambda: view.page_box.value() == 1)
+    shown = []
+    while bar.value() < bar.maximum():
+        bar.setValue(bar.value() + bar.pageStep() // 3)
+        shown.append(view.page_box.value())
+    assert shown[-1] == 15
+    assert shown == sorted(shown), "scrolling down never goes back (the gaps between pages)"
+    view.close_document()
+    assert reported[-1] == 15
+
+
+def test_a_page_jumped_to_stays_shown_near_the_end(
+    tabs: ReaderTabs, qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = write_pdf(tmp_path / "long.pdf", [f"Section {n}." for n in range(1, 16)])
+    view = _open(tabs, qtbot, "k", path)
+    with qtbot.waitSignal(tabs.page_read):  # opened and recorded on its first page
+        pass
+    view.set_zoom(0.25)  # pages 12-15 fit in the view at once
+    with qtbot.waitSignal(tabs.page_read) as blocker:
+        view.go_to_page(13)
+    assert blocker.args[1] == 13
+    assert (view.current_page, view.page_box.value()) == (13, 13)
+
+
+@pytest.mark.parametrize("enter", [False, True])
+def test_find_starts_from_the_current_page(
+    tabs: ReaderTabs, qtbot: QtBot, pdf: Path, enter: bool
+) -> None:
+    # "zebra" is on pages 1 and 3: read on page 2, the next one is on page 3.
+    view = _open(tabs, qtbot, "k", pdf)
+    with qtbot.waitSignal(tabs.page_read):
+        pass
+    view.go_to_page(2)
+    qtbot.waitUntil(lambda: view.current_page == 2)
+    view.show_find()
+    qtbot.keyClicks(view.find_bar.field, "zebra")
+    if enter:  # at once, before the search has run
+        qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.find_bar.count.text() == "2 of 2")
+    assert view.current_page == 3
+    # After the last match, the next one wraps to the first.
+    qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.current_page == 1)
+    assert view.find_bar.count.text() == "1 of 2"
+
+
+def test_find_starts_from_the_page_scrolled_to(tabs: ReaderTabs, qtbot: QtBot, pdf: Path) -> None:
+    view = _open(tabs, qtbot, "k", pdf)
+    with qtbot.waitSignal(tabs.page_read):
+        pass
+    view.set_zoom(0.5)
+    # Scrolled by hand to where the line 40 % down the view falls between pages 2 and 3
+    # (QPdfView took that for page 1): page 3's top is in the upper half of the view.
+    bar = view.view.verticalScrollBar()
+    height = view.view.viewport().height()
+    qtbot.waitUntil(lambda: bar.maximum() + height > 6 * 500)
+    # Six pages of one size, stacked with a spacing after each inside the margins.
+    margins, spacing = view.view.documentMargins(), view.view.pageSpacing()
+    page = (bar.maximum() + height - margins.top() - margins.bottom()) / 6 - spacing
+    bar.setValue(round(margins.top() + 2 * (page + spacing) - 0.4 * height - spacing / 2))
+    qtbot.waitUntil(lambda: view.page_box.value() == 3)
+    view.show_find()
+    qtbot.keyClicks(view.find_bar.field, "zebra")
+    qtbot.waitUntil(lambda: view.find_bar.count.text() == "2 of 2")
+    # Found again later, from a page further on, Enter goes on from there (wrapping).
+    view.go_to_page(5)
+    qtbot.waitUntil(lambda: view.current_page == 5)
+    view.show_find()
+    qtbot.keyClick(view.find_bar.field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.current_page == 1)
+    assert view.find_bar.count.text() == "1 of 2"

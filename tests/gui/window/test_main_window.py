@@ -223,7 +223,8 @@ def test_keys_cycle_the_status_rate_and_undo(
     qtbot.waitUntil(lambda: library.get(key).status is Status.READING, timeout=WAIT_MS)
     qtbot.keyClick(window.table, Qt.Key.Key_3)
     qtbot.waitUntil(lambda: library.get(key).rating == 3, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "Rate 1 paper 3" in window.action_table["undo"].text())  # Edit menu
+    # The Edit menu says what Undo takes back.
+    qtbot.waitUntil(lambda: window.action_table["undo"].text() == "&Undo rate 1 paper 3 stars")
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: library.get(key).rating == 0, timeout=WAIT_MS)
     window.action_table["undo"].trigger()
@@ -577,3 +578,119 @@ def test_papers_are_listed_from_an_older_index_while_it_is_rebuilt(
     qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
     wait_rows(qtbot, window, 3)
     window.close()
+
+
+def test_the_undo_label_reads_naturally_and_never_moves_the_search_field(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    window, key = one_paper_selected(qtbot, make_window, library)
+    window.resize(1024, 640)
+    qtbot.wait(50)
+    search_x = window.search.mapTo(window, window.search.rect().topLeft()).x()
+    window.detail.tags.setText("to-read, long-tag-name")
+    window.detail.tags.editingFinished.emit()
+    qtbot.waitUntil(lambda: library.get(key).tags == ["to-read", "long-tag-name"], timeout=WAIT_MS)
+    undo = window.action_table["undo"]
+    qtbot.waitUntil(lambda: undo.text() == "&Undo tag change")  # not "Undo Edit the tags"
+    button = window.toolbar.widgetForAction(undo)
+    assert button is not None and button.text() == "Undo"
+    qtbot.wait(50)
+    assert window.search.mapTo(window, window.search.rect().topLeft()).x() == search_x
+
+
+def test_the_last_search_belongs_to_its_library(
+    qtbot: QtBot, make_window: Factory, library: Library, tmp_path: Path
+) -> None:
+    add_papers(library, 2)
+    window = make_window()
+    window.search.set_text("retrieval")
+    window.sidebar.select_node("view:unread")
+    window.close()
+    other = build_window(Library.open(tmp_path / "other library"), Settings(offline=True))
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitUntil(lambda: other.bridge.index_is_ready, timeout=WAIT_MS)
+    assert other.search.text == ""  # not the first library's search
+    assert other.node_id == ALL_ID
+    other.close()
+    qtbot.waitUntil(lambda: not other.runner.busy, timeout=WAIT_MS)
+    again = make_window()
+    assert again.search.text == "retrieval"
+    assert again.node_id == "view:unread"
+
+
+@pytest.mark.parametrize("how", ["search", "bad-query", "status", "cli-status", "cli-trash"])
+def test_the_detail_pane_never_shows_a_paper_the_list_no_longer_has(
+    qtbot: QtBot, make_window: Factory, library: Library, how: str
+) -> None:
+    keys = add_papers(library, 3)
+    window = make_window()
+    window.sidebar.select_node("view:unread")
+    wait_rows(qtbot, window, 3)
+    select(qtbot, window, keys[1])  # "Paper 2 about recommendation"
+    if how == "search":
+        window.search.set_text("retrieval")  # papers 1 and 3
+    elif how == "bad-query":  # the list says the query cannot be read, and shows no paper
+        window.search.set_text('"unclosed quote')
+        qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT_MS)
+        qtbot.wait(100)
+        assert window.detail.key is None
+        return
+    elif how == "status":  # read in the reader: it leaves the Unread view
+        window.bridge.set_status([keys[1]], Status.READ)
+    elif how == "cli-status":  # the CLI or another machine
+        library.update(keys[1], lambda p: p.set_status(Status.READ))
+    else:
+        library.delete(keys[1])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert keys[1] not in keys_of(window)
+    shown = window.detail.key
+    assert shown is None or shown in keys_of(window)
+    if shown is not None:
+        assert window.table.currentIndex().isValid()
+
+
+def test_a_paper_without_notes_opens_them_for_writing(
+    qtbot: QtBot, make_window: Factory, library: Library
+) -> None:
+    keys = add_papers(library, 2)
+    library.write_notes(keys[0], "# Read again\n\nSection 3.")
+    window = make_window()
+    wait_rows(qtbot, window, 2)
+    notes = window.detail.notes
+    select(qtbot, window, keys[0])
+    notes.setCurrentWidget(notes.preview)
+    assert "Read again" in notes.preview.toPlainText()
+    select(qtbot, window, keys[1])  # no notes: an empty Preview would stay selected
+    assert notes.currentWidget() is notes.editor
+
+
+def test_the_add_dialog_counts_only_papers_not_in_the_library(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.gui.widgets.dialogs import AddDialog
+
+    (present,) = add_papers(library, 1, status=Status.READ)
+    window = make_window()
+    window.sidebar.select_node("view:unread")  # the paper in the library is not listed here
+    text = f"{present} 2504.05216 https://arxiv.org/abs/2504.05181 and again 2504.05216v2"
+    dialog = AddDialog(window, text, library.exists)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert ok.text() == "Add 2 papers"
+    assert [a.key for a in dialog.ids] == ["2504.05216", "2504.05181"]
+    assert "1 paper already in the library" in dialog.recognised.text()
+    dialog.editor.setPlainText(present)
+    assert ok.text() == "Show in the library" and ok.isEnabled()
+
+    infos: list[str] = []
+    monkeypatch.setattr(window, "show_info", lambda text, *a: infos.append(text))
+    window.view.show_info = window.show_info  # type: ignore[method-assign]
+    monkeypatch.setattr(AddDialog, "exec", lambda self: 1)
+    window.show_add_dialog(text)
+    qtbot.waitUntil(lambda: any(t.startswith("Added") for t in infos), timeout=WAIT_MS)
+    # As many as the button said (it said "Add 3 papers", then "Added 2").
+    assert [t for t in infos if t.startswith("Added")] == [
+        "Added 2 papers: 2504.05216, 2504.05181."
+    ]
