@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from filelock import FileLock, Timeout
 
@@ -85,18 +85,73 @@ class ScanResult:
     errors: list[DamagedFile] = field(default_factory=list)
 
 
-class Library:
+class _Observed:
+    """Telling a library's observers of its changes: at once, or all at once at the end of
+    :meth:`notices_deferred`."""
+
+    def __init__(self) -> None:
+        self.observers: list[LibraryObserver] = []
+        #: The changes each thread inside notices_deferred() made: key -> removed.
+        self._deferred: dict[int, dict[str, bool]] = {}
+
+    @contextlib.contextmanager
+    def notices_deferred(self) -> Iterator[None]:
+        """Tell the observers of the papers this thread changes meanwhile once, at the end
+        (a batch does too): an import of 1,000 papers is indexed in a few commits, not in
+        1,000 of ~25 ms each. Told even when the block fails: what was written stays."""
+        me = threading.get_ident()
+        if me in self._deferred:
+            yield
+            return
+        pending: dict[str, bool] = {}
+        self._deferred[me] = pending
+        try:
+            yield
+        finally:
+            del self._deferred[me]
+            self._tell(pending)
+
+    def _tell(self, pending: dict[str, bool]) -> None:
+        if not pending:
+            return
+        lib = cast("Library", self)
+        changed = [key for key, removed in pending.items() if not removed]
+        removed = [key for key, gone in pending.items() if gone]
+        for obs in list(self.observers):
+            many = getattr(obs, "papers_changed", None)
+            if many is not None:
+                many(lib, changed, removed)
+                continue
+            for key in changed:
+                obs.paper_changed(lib, key)
+            for key in removed:
+                obs.paper_removed(lib, key)
+
+    def _changed(self, key: str) -> None:
+        if (pending := self._deferred.get(threading.get_ident())) is not None:
+            pending[key] = False
+            return
+        for obs in self.observers:
+            obs.paper_changed(cast("Library", self), key)
+
+    def _removed(self, key: str) -> None:
+        if (pending := self._deferred.get(threading.get_ident())) is not None:
+            pending[key] = True
+            return
+        for obs in self.observers:
+            obs.paper_removed(cast("Library", self), key)
+
+
+class Library(_Observed):
     """One library folder. Use :meth:`open` to get one."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.papers_dir = root / "papers"
         self.trash_dir = root / "trash"
-        self.observers: list[LibraryObserver] = []
+        super().__init__()
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
-        #: The changes each thread inside notices_deferred() made: key -> removed.
-        self._deferred: dict[int, dict[str, bool]] = {}
 
     # -- opening --------------------------------------------------------------------------
 
@@ -359,38 +414,6 @@ class Library:
     def _in_batch(self) -> bool:
         return self._batch_thread == threading.get_ident()
 
-    @contextlib.contextmanager
-    def notices_deferred(self) -> Iterator[None]:
-        """Tell the observers of the papers this thread changes meanwhile once, at the end
-        (a batch does too): an import of 1,000 papers is indexed in a few commits, not in
-        1,000 of ~25 ms each. Told even when the block fails: what was written stays."""
-        me = threading.get_ident()
-        if me in self._deferred:
-            yield
-            return
-        pending: dict[str, bool] = {}
-        self._deferred[me] = pending
-        try:
-            yield
-        finally:
-            del self._deferred[me]
-            self._tell(pending)
-
-    def _tell(self, pending: dict[str, bool]) -> None:
-        if not pending:
-            return
-        changed = [key for key, removed in pending.items() if not removed]
-        removed = [key for key, gone in pending.items() if gone]
-        for obs in list(self.observers):
-            many = getattr(obs, "papers_changed", None)
-            if many is not None:
-                many(self, changed, removed)
-                continue
-            for key in changed:
-                obs.paper_changed(self, key)
-            for key in removed:
-                obs.paper_removed(self, key)
-
     def add(self, paper: Paper) -> Paper:
         """Add a new paper. Raises DuplicatePaper when its key is in the library already."""
         with self.locked():
@@ -619,22 +642,6 @@ class Library:
     def _forget_dismissal(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._dismissal_path(key).unlink()
-
-    # -- notification ---------------------------------------------------------------------
-
-    def _changed(self, key: str) -> None:
-        if (pending := self._deferred.get(threading.get_ident())) is not None:
-            pending[key] = False
-            return
-        for obs in self.observers:
-            obs.paper_changed(self, key)
-
-    def _removed(self, key: str) -> None:
-        if (pending := self._deferred.get(threading.get_ident())) is not None:
-            pending[key] = True
-            return
-        for obs in self.observers:
-            obs.paper_removed(self, key)
 
 
 def _write_notes_file(path: Path, text: str) -> None:
