@@ -78,7 +78,7 @@ def remove_dead(cache_dir: Path, live: str | None) -> list[str]:
     each only when no process holds it; the names of those removed."""
     removed: list[str] = []
     try:
-        names = {p.name for p in cache_dir.glob(PREFIX + "*")}
+        names = {p.name for p in cache_dir.glob(PREFIX + "*") if p.is_dir()}
         names |= {p.name[1:].removesuffix(READERS) for p in cache_dir.glob(f".{PREFIX}*{READERS}")}
     except OSError:
         return removed
