@@ -128,18 +128,18 @@ class _Observed:
                 obs.paper_removed(lib, key)
 
     def _changed(self, key: str) -> None:
-        if (pending := self._deferred.get(threading.get_ident())) is not None:
-            pending[key] = False
-            return
-        for obs in self.observers:
-            obs.paper_changed(cast("Library", self), key)
+        self._notify(key, removed=False)
 
     def _removed(self, key: str) -> None:
+        self._notify(key, removed=True)
+
+    def _notify(self, key: str, *, removed: bool) -> None:
         if (pending := self._deferred.get(threading.get_ident())) is not None:
-            pending[key] = True
+            pending[key] = removed
             return
+        lib = cast("Library", self)
         for obs in self.observers:
-            obs.paper_removed(cast("Library", self), key)
+            (obs.paper_removed if removed else obs.paper_changed)(lib, key)
 
 
 class Library(_Observed):
