@@ -127,12 +127,6 @@ class _Observed:
             for key in removed:
                 obs.paper_removed(lib, key)
 
-    def _changed(self, key: str) -> None:
-        self._notify(key, removed=False)
-
-    def _removed(self, key: str) -> None:
-        self._notify(key, removed=True)
-
     def _notify(self, key: str, *, removed: bool) -> None:
         if (pending := self._deferred.get(threading.get_ident())) is not None:
             pending[key] = removed
@@ -642,6 +636,14 @@ class Library(_Observed):
     def _forget_dismissal(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._dismissal_path(key).unlink()
+
+    # -- notification ---------------------------------------------------------------------
+
+    def _changed(self, key: str) -> None:
+        self._notify(key, removed=False)
+
+    def _removed(self, key: str) -> None:
+        self._notify(key, removed=True)
 
 
 def _write_notes_file(path: Path, text: str) -> None:
