@@ -280,39 +280,11 @@ class Library(_Observed):
                 log.info("%s", e)  # the caller reports result.errors
                 result.errors.append(e)
             except PaperNotFound:
-                if self._remove_leftover(key):
+                if _remove_leftover(self, key):
                     continue
                 path = self.paper_dir(key) / PAPER_FILE
                 result.errors.append(DamagedFile(path, "is missing: the folder holds no paper"))
         return result
-
-    def _remove_leftover(self, key: str) -> bool:
-        """Remove the folder of ``key`` if a killed import left it: no paper.json, nothing
-        but Papershelf's own temp files. Done under the library's lock, if it is free now
-        (a running import holds it while it writes); a folder holding anything else, the
-        user's files, is never removed (``scan`` reports it)."""
-        folder = self.paper_dir(key)
-
-        def leftover() -> bool:
-            if folder.is_symlink() or (folder / PAPER_FILE).exists():
-                return False
-            try:
-                return all(is_leftover(p) for p in folder.iterdir())
-            except OSError:
-                return False
-
-        if not leftover():
-            return False
-        try:
-            with contextlib.nullcontext() if self._in_batch() else self._lock.acquire(timeout=0):
-                if not leftover():
-                    return False
-                shutil.rmtree(folder)
-        except (Timeout, OSError) as e:
-            log.info("%s: left by an interrupted import, not removed now (%s)", folder, e)
-            return False
-        log.info("%s: removed, left by an interrupted import", folder)
-        return True
 
     def papers(self, keys: Iterable[str] | None = None) -> list[Paper]:
         """Every paper, or only those of ``keys`` (in key order); damaged ones are left out.
@@ -644,6 +616,35 @@ class Library(_Observed):
 
     def _removed(self, key: str) -> None:
         self._notify(key, removed=True)
+
+
+def _remove_leftover(library: Library, key: str) -> bool:
+    """Remove the folder of ``key`` if a killed import left it: no paper.json, nothing
+    but Papershelf's own temp files. Done under the library's lock, if it is free now
+    (a running import holds it while it writes); a folder holding anything else, the
+    user's files, is never removed (``scan`` reports it)."""
+    folder = library.paper_dir(key)
+
+    def leftover() -> bool:
+        if folder.is_symlink() or (folder / PAPER_FILE).exists():
+            return False
+        try:
+            return all(is_leftover(p) for p in folder.iterdir())
+        except OSError:
+            return False
+
+    if not leftover():
+        return False
+    try:
+        with contextlib.nullcontext() if library._in_batch() else library._lock.acquire(timeout=0):
+            if not leftover():
+                return False
+            shutil.rmtree(folder)
+    except (Timeout, OSError) as e:
+        log.info("%s: left by an interrupted import, not removed now (%s)", folder, e)
+        return False
+    log.info("%s: removed, left by an interrupted import", folder)
+    return True
 
 
 def _write_notes_file(path: Path, text: str) -> None:
