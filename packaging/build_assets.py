@@ -4,7 +4,8 @@ Linux desktop integration staged as it is installed.
 - ``--share DIR``: the XDG data tree under ``DIR``: ``applications/<APP_ID>.desktop``,
   ``metainfo/<APP_ID>.metainfo.xml`` (both from ``packaging/linux/``) and the hicolor icon
   theme, ``icons/hicolor/<N>x<N>/apps/<APP_ID>.png`` for N = 16…512 plus ``scalable/apps``;
-  ``packaging/linux/install-desktop.sh`` copies it into ``~/.local/share``;
+  and the command line's manual page and shell completions (:data:`CLI_FILES`), generated
+  from its parser; ``packaging/linux/install-desktop.sh`` copies it into ``~/.local/share``;
 - ``--ico FILE``: a Windows icon holding 16…256 px images;
 - ``--icns FILE``: a macOS icon holding 16…1024 px images.
 
@@ -111,11 +112,68 @@ def write_hicolor(renderer: _Renderer, share: Path, name: str) -> list[Path]:
 
 
 def stage_share(renderer: _Renderer, share: Path, name: str) -> None:
-    """The desktop entry, the AppStream metadata and the hicolor icons under ``share``."""
+    """The desktop entry, the AppStream metadata, the hicolor icons, the manual page and the
+    shell completions under ``share``."""
     for folder, suffix in (("applications", ".desktop"), ("metainfo", ".metainfo.xml")):
         (share / folder).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(LINUX / f"{name}{suffix}", share / folder / f"{name}{suffix}")
     write_hicolor(renderer, share, name)
+    write_cli_files(share)
+
+
+#: Where each shell looks for completions under an XDG data folder (``~/.local/share``),
+#: and where ``man`` looks for the manual page (man-db finds ``~/.local/share/man`` from
+#: ``~/.local/bin`` on the PATH).
+CLI_FILES = {
+    "man": "man/man1/papershelf.1",
+    "bash": "bash-completion/completions/papershelf",
+    "zsh": "zsh/site-functions/_papershelf",
+    "fish": "fish/vendor_completions.d/papershelf.fish",
+}
+
+
+def manual_page() -> str:
+    """``papershelf(1)`` in roff, generated from the command line's parser.
+
+    argparse-manpage (maintained, used by pipx and Fedora's tools) walks the parser, its
+    commands included; the date is the source's (``SOURCE_DATE_EPOCH``) for reproducible
+    builds.
+    """
+    from argparse_manpage.manpage import Manpage
+
+    from desktop_app import __version__
+    from desktop_app.cli import build_parser
+
+    page = Manpage(
+        build_parser(),
+        _data={
+            "project_name": "papershelf",
+            "version": __version__,
+            "description": "keep a reading list of arXiv papers offline",
+            "manual_title": "Papershelf Manual",
+            "url": "https://github.com/papershelf/papershelf",
+        },
+    )
+    return str(page)
+
+
+def write_cli_files(share: Path) -> list[Path]:
+    """The manual page and the bash, zsh and fish completion scripts under ``share``."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from desktop_app.cli import completion
+
+        texts = {"man": manual_page()}
+        texts |= {shell: completion.script(shell) for shell in completion.SHELLS}
+    finally:
+        sys.path.remove(str(ROOT))
+    written = []
+    for what, relative in CLI_FILES.items():
+        path = share / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(texts[what], encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def ico_bytes(images: Iterable[tuple[int, bytes]]) -> bytes:

@@ -44,6 +44,7 @@ def _private_dirs(
     monkeypatch.setenv("PAPERSHELF_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("PAPERSHELF_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("PAPERSHELF_LOG_DIR", str(base / "log"))
+    monkeypatch.setenv("PAPERSHELF_STATE_DIR", str(base / "state"))
     monkeypatch.setenv("PAPERSHELF_LIBRARY", str(base / "default-library"))
     # Never the real arXiv, even if a test forgets to point the client at its server.
     monkeypatch.setenv("PAPERSHELF_ARXIV_API_URL", "http://127.0.0.1:9/api/query")

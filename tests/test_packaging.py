@@ -237,6 +237,54 @@ def test_uninstall_desktop_removes_what_install_put_there(share: Path, tmp_path:
     assert (data / "applications" / "other.desktop").exists()
 
 
+CLI_FILES = (
+    "man/man1/papershelf.1",
+    "bash-completion/completions/papershelf",
+    "zsh/site-functions/_papershelf",
+    "fish/vendor_completions.d/papershelf.fish",
+)
+
+
+def test_the_manual_page_is_generated_from_the_parser(share: Path, tmp_path: Path) -> None:
+    """Every command of the parser has its section; man renders it without a warning."""
+    from desktop_app.cli import build_parser
+
+    page = (share / "man" / "man1" / "papershelf.1").read_text(encoding="utf-8")
+    assert page.startswith('.TH PAPERSHELF "1"') and f"papershelf {__version__}" in page
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    assert commands
+    for name in commands:
+        assert f"'papershelf {name}'".replace("-", "\\-") in page, name
+    if shutil.which("man") is None or shutil.which("groff") is None:
+        return
+    rendered = subprocess.run(
+        ["man", "--warnings", "-l", str(share / "man" / "man1" / "papershelf.1")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MANWIDTH": "80", "MANPAGER": "cat", "PAGER": "cat"},
+        check=True,
+    )
+    assert "papershelf - keep a reading list of arXiv papers offline" in rendered.stdout
+    assert "papershelf import-digest" in rendered.stdout
+    assert rendered.stderr == ""
+
+
+def test_the_shell_completions_are_staged_for_each_shell(share: Path) -> None:
+    for relative in CLI_FILES[1:]:  # the manual page aside
+        text = (share / relative).read_text(encoding="utf-8")
+        assert "papershelf" in text and "_ARGCOMPLETE" in text, relative
+
+
+def test_install_desktop_installs_the_manual_and_completions(share: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = _install(data, "--share", str(share))
+    for relative in CLI_FILES:
+        assert (data / relative).read_bytes() == (share / relative).read_bytes(), relative
+    assert "fpath+=(" in result.stdout  # how to make zsh look there
+    _install(data, "--uninstall")
+    assert not [relative for relative in CLI_FILES if (data / relative).exists()]
+
+
 def test_install_desktop_refuses_an_unstaged_share_folder(tmp_path: Path) -> None:
     with pytest.raises(subprocess.CalledProcessError) as error:
         _install(tmp_path / "data", "--share", str(tmp_path / "nowhere"))
@@ -378,6 +426,7 @@ def _run_frozen(
         "PAPERSHELF_CACHE_DIR": str(home / "cache"),
         "PAPERSHELF_CONFIG_DIR": str(home / "config"),
         "PAPERSHELF_LOG_DIR": str(home / "log"),
+        "PAPERSHELF_STATE_DIR": str(home / "state"),
         **extra_env,
     }
     return subprocess.run(
@@ -407,7 +456,7 @@ def _open_and_quit(program: Path, library: Path, home: Path, after_ms: int) -> l
     assert result.returncode == 0, result.stderr
     log = (home / "log" / "papershelf.log").read_text(encoding="utf-8")
     assert f"Papershelf {__version__} on {library}" in log
-    assert (home / "config" / "window-state.ini").is_file()  # saved as the window closed
+    assert (home / "state" / "window-state.ini").is_file()  # saved as the window closed
     return [
         line
         for line in log.splitlines()
@@ -444,7 +493,11 @@ def test_frozen_app_opens_a_library_with_papers_and_indexes_them(
 def test_frozen_cli_imports_lists_and_searches_a_digest(frozen_app: Path, tmp_path: Path) -> None:
     library = tmp_path / "library"
     _import_sample_digest(frozen_app, library, tmp_path)
-    for command, expected in ((["inbox"], "2504.05220"), (["search", "retrieval"], "2504.")):
+    for command, expected in (
+        (["inbox"], "2504.05220"),
+        (["search", "retrieval"], "2504."),
+        (["completion", "bash"], "_ARGCOMPLETE"),  # argcomplete is bundled
+    ):
         result = _run_frozen(frozen_app, "--library", str(library), *command, home=tmp_path)
         assert result.returncode == 0, result.stderr
         assert expected in result.stdout, command
@@ -458,6 +511,8 @@ def test_frozen_app_carries_its_resources_and_desktop_files(frozen_app: Path) ->
     assert (resources / "papershelf.svg").is_file()
     assert (folder / "share" / "applications" / f"{APP_ID}.desktop").is_file()
     assert (folder / "share" / "icons" / "hicolor" / "256x256" / "apps" / f"{APP_ID}.png").is_file()
+    for relative in CLI_FILES:
+        assert (folder / "share" / relative).is_file(), relative
     qt = folder / "_internal" / "PySide6" / "Qt"
     assert list((qt / "lib").glob("libQt6Pdf.so*")), "QtPdf is missing"
     assert list((qt / "plugins" / "platforms").glob("libqxcb.so"))

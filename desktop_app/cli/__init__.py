@@ -1,7 +1,10 @@
 """The ``papershelf`` command line: a thin layer over ``desktop_app.core``.
 
-Exit status: 0 on success, 1 for a user error (one line on stderr), 2 for bad usage.
-With no command, the desktop app opens.
+Exit status: 0 on success, 1 for any error (one line on stderr naming what and where; the
+traceback, when it is not the project's own error, goes to the log file, and with ``-v`` to
+stderr too), 2 for bad usage. With no command, the desktop app opens (or, without a
+display, says how to use the command line). Options may follow positional arguments
+(:class:`~desktop_app.cli.options.CommandParser`).
 
 One module per group of commands (:data:`GROUPS`); each adds its commands to the parser
 with ``register(subparsers)`` and declares each command's parser right above its handler.
@@ -16,15 +19,35 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import logging.handlers
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.cli import conflicts, edit, fetch, interop, library, options, search
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context
-from desktop_app.core import paths
+from desktop_app.cli import (
+    annotate,
+    completion,
+    conflicts,
+    edit,
+    fetch,
+    interop,
+    library,
+    options,
+    search,
+)
+from desktop_app.cli.context import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    BatchStopped,
+    Command,
+    Context,
+    cache_message,
+    in_cache,
+)
+from desktop_app.core import errors, paths
 from desktop_app.core.errors import PapershelfError
 
 __all__ = ["GROUPS", "build_parser", "main"]
@@ -39,7 +62,14 @@ GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
     fetch.register,
     search.register,
     interop.register,
+    completion.register,
+    annotate.register,
 )
+
+
+def _needs_a_display() -> bool:
+    """An X11 or Wayland desktop (Linux, the BSDs); Windows and macOS always have one."""
+    return os.name == "posix" and sys.platform != "darwin"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,13 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"the library folder (default: ${paths.ENV_LIBRARY} or ~/Documents/Papershelf)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log what happens; an error shows its traceback",
+    )
     parser.add_argument(
         "--offline",
         action="store_true",
         help="never contact arXiv: fetches wait in the queue (as the offline setting does)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=options.CommandParser
+    )
     for register in GROUPS:
         register(sub)  # each command sets ``func`` to its Command
     return parser
@@ -69,23 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    completion.complete_if_asked(parser)  # a shell asking for completions: answers, exits
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    ctx = Context(args.library)
-    if args.command is None:
-        return _open_gui(ctx.library_path, parser)
-    func: Command = args.func
+    _setup_logging(args.verbose)
+    ctx = Context(args.library, creates=getattr(args, "creates_library", False))
     try:
+        if args.command is None:
+            return _open_gui(ctx.library_path, parser)
+        func: Command = args.func
         status = func(ctx, args)
         if ctx.changed_papers:
             interop.refresh_kept_exports(ctx)
         return status
-    except PapershelfError as e:
-        print(f"papershelf: error: {e}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("papershelf: interrupted", file=sys.stderr)
         return 130
@@ -95,11 +127,103 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as e:
+        return _report(e, verbose=args.verbose)
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as e:  # closing the index after a failed command may fail too
+            log.info("closing: %s", e)
+
+
+def _setup_logging(verbose: bool) -> None:
+    """Warnings on stderr as ``papershelf: warning: …``; ``-v`` logs everything with its origin."""
+    handler = logging.StreamHandler()
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(_OneLine())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"papershelf: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _report(error: Exception, *, verbose: bool) -> int:
+    """Any error of a command as one line on stderr (``-v``: with its traceback).
+
+    The project's own errors are a user's to fix and say all there is to say. Any other
+    (a full disk, a read-only folder, a bug) also gets one line naming what and where,
+    and its traceback goes to the log file (and to stderr with ``-v``) for a bug report.
+    """
+    line = f"papershelf: error: {errors.describe(error)}"
+    if isinstance(error, OSError) and in_cache(error):
+        line = f"papershelf: error: {cache_message(error)}"
+    unexpected = error.__cause__ if isinstance(error, BatchStopped) else error
+    if unexpected is not None and not isinstance(unexpected, PapershelfError):
+        logged = _log_traceback(error)
+        if verbose:
+            traceback.print_exception(error, file=sys.stderr)
+        elif not isinstance(unexpected, OSError) and logged is not None:
+            line += f" (a bug? the details are in {logged}; -v shows them)"
+    print(line, file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def _log_traceback(error: Exception) -> Path | None:
+    """Append the error's traceback to the log file; its path, or None when it cannot be
+    (the disk that is full may hold the log folder too)."""
+    path = paths.log_dir() / paths.LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _LogFile(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    try:
+        record = log.makeRecord(
+            log.name,
+            logging.ERROR,
+            __file__,
+            0,
+            "command %s failed",
+            (" ".join(sys.argv[1:]),),
+            (type(error), error, error.__traceback__),
+        )
+        handler.handle(record)
+    finally:
+        try:
+            handler.close()
+        except OSError:  # the buffered end of the traceback could not be written
+            handler.failed = True
+    return None if handler.failed else path
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file, failing quietly (logging would print its own traceback on stderr)."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed = True
+
+
+#: Any of these set tells Qt where to draw (QT_QPA_PLATFORM=offscreen draws nowhere).
+DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
 
 def _open_gui(library_path: Path, parser: argparse.ArgumentParser) -> int:
+    if _needs_a_display() and not any(os.environ.get(name) for name in DISPLAY_VARIABLES):
+        # Qt would abort the process (SIGABRT, exit 134) on finding no display.
+        print(
+            "papershelf: error: no display found ($DISPLAY and $WAYLAND_DISPLAY are not "
+            "set), so the desktop app cannot open; the command line works anywhere: "
+            "'papershelf --help' lists its commands",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     try:
         from desktop_app.gui.app import run_app  # type: ignore[import-not-found,unused-ignore]
     except ImportError as e:

@@ -16,9 +16,10 @@ def register(sub: options.Subparsers) -> None:
         "conflicts",
         help="list the conflict copies of Syncthing, Dropbox or Nextcloud (--merge merges them)",
         description="List the conflict copies that Syncthing, Dropbox or Nextcloud left in the "
-        "library's paper folders. With --merge, fold them into paper.json and notes.md: tags "
-        "united, notes kept from both, the later status wins. Nothing is deleted: the copies "
-        "and the files as they were go to <library>/.merged/<key>/.",
+        "library's paper folders. With --merge, fold them into paper.json, notes.md and "
+        "annotations.json: tags united, notes kept from both, the later status and the later "
+        "edit of each annotation win. Nothing is deleted: the copies and the files as they "
+        "were go to <library>/.merged/<key>/.",
     )
     p.add_argument("--merge", action="store_true", help="merge every conflict copy found")
     p.set_defaults(func=_conflicts)

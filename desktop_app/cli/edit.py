@@ -44,8 +44,12 @@ def register(sub: options.Subparsers) -> None:
 def _add_tag(sub: options.Subparsers) -> None:
     p = sub.add_parser("tag", help="add or remove tags (repeat --add/--remove for several)")
     options.add_refs(p)
-    p.add_argument("--add", action="append", default=[], metavar="TAG", help="add TAG")
-    p.add_argument("--remove", action="append", default=[], metavar="TAG", help="remove TAG")
+    options.completes_tags(
+        p.add_argument("--add", action="append", default=[], metavar="TAG", help="add TAG")
+    )
+    options.completes_tags(
+        p.add_argument("--remove", action="append", default=[], metavar="TAG", help="remove TAG")
+    )
     p.set_defaults(func=_tag, parser=p)
 
 
@@ -95,7 +99,7 @@ def _add_tag_rename(sub: options.Subparsers) -> None:
         description="Rename a tag on every paper; tags below it follow (rag/eval becomes "
         "NEW/eval). Renaming onto a tag that exists merges the two.",
     )
-    p.add_argument("old", metavar="OLD")
+    options.completes_tags(p.add_argument("old", metavar="OLD"))
     p.add_argument("new", metavar="NEW")
     p.set_defaults(func=_tag_rename)
 

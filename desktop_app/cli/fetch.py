@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.cli import options, output
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context
+from desktop_app.core.errors import InvalidValue
 from desktop_app.core.library import AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper
 from desktop_app.core.settings import Settings
@@ -51,6 +52,12 @@ def _add_fetch(sub: options.Subparsers) -> None:
     p.add_argument(
         "--list", action="store_true", help="list the queue and the failed fetches, fetch nothing"
     )
+    p.add_argument(
+        "--new-version",
+        action="store_true",
+        help="take the newer version check-updates found (of the papers given): fetch its "
+        "PDF and move the annotations onto it (the old PDF stays)",
+    )
     p.set_defaults(func=_fetch)
 
 
@@ -64,6 +71,12 @@ def _fetch(ctx: Context, args: argparse.Namespace) -> int:
     keys = [ctx.library.resolve(ref) for ref in args.refs] or None
     if args.list:
         return _print_queue(ctx.library, keys)
+    if args.new_version:
+        if not keys:
+            raise InvalidValue("--new-version needs the papers to update")
+        for key in keys:
+            paper = fetch.take_new_version(ctx.library, key)
+            print(f"{paper.display_id}: fetching v{paper.arxiv_version}")
     if args.retry_failed:
         count = fetch.requeue_failed(ctx.library, keys)
         print(f"{plural(count, 'failed fetch')} queued again.")

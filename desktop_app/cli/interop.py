@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop_app.cli import fetch, options, output
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Command, Context, synced_index
+from desktop_app.cli.annotate import ANNOTATED_PDF, export_annotated_pdf
+from desktop_app.cli.context import (
+    EXIT_OK,
+    EXIT_USER_ERROR,
+    BatchStopped,
+    Command,
+    Context,
+    stops_with_count,
+    synced_index,
+)
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.export import ExportFormat
 from desktop_app.core.paper import FetchState
@@ -46,13 +55,19 @@ def _add_export(sub: options.Subparsers) -> None:
         "or a file. Citation keys (zhang2025leveraging) are assigned on the first export and "
         "never change after. 'markdown' is the daily-digest format (import-digest reads it "
         "back); 'reading-list' is Markdown grouped by status, with notes; CSV opens in "
-        "spreadsheets (and import-csv reads it back).",
+        "spreadsheets (and import-csv reads it back). 'annotated-pdf ID -o FILE.pdf' writes a "
+        "copy of one paper's PDF with its annotations embedded, for other PDF readers.",
     )
-    p.add_argument("format", choices=[f.value for f in ExportFormat])
+    p.add_argument("format", choices=[f.value for f in ExportFormat] + [ANNOTATED_PDF])
     options.add_query(p, "a search query (default: every paper)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE")
     p.add_argument(
         "--notes", action="store_true", help="BibTeX/BibLaTeX: put the notes in 'annote' too"
+    )
+    p.add_argument(
+        "--annotations",
+        action="store_true",
+        help="markdown/reading-list: add each paper's highlights and comments",
     )
     p.add_argument(
         "--keep-updated",
@@ -64,6 +79,8 @@ def _add_export(sub: options.Subparsers) -> None:
 
 
 def _export(ctx: Context, args: argparse.Namespace) -> int:
+    if args.format == ANNOTATED_PDF:
+        return export_annotated_pdf(ctx, args)
     from desktop_app.core.interop import export
 
     library = ctx.library
@@ -71,11 +88,18 @@ def _export(ctx: Context, args: argparse.Namespace) -> int:
     if args.keep_updated and args.output is None:
         print("papershelf: error: --keep-updated needs a file: -o FILE", file=sys.stderr)
         return EXIT_USER_ERROR
+    if args.keep_updated and args.annotations:
+        # A kept export is rewritten when its papers' records change; annotations are not
+        # among what it records yet.
+        print("papershelf: error: --annotations cannot be kept updated", file=sys.stderr)
+        return EXIT_USER_ERROR
     if query:
         papers = export.papers_for_query(library, synced_index(ctx), query)
     else:
         papers = sorted(library.papers(), key=lambda p: p.added)
-    text = export.export_papers(library, papers, args.format, with_notes=args.notes)
+    text = export.export_papers(
+        library, papers, args.format, with_notes=args.notes, with_annotations=args.annotations
+    )
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -168,6 +192,7 @@ def _report_refreshed(results: Sequence[kept_exports.Refreshed], every: bool) ->
 def _add_import_options(p: argparse.ArgumentParser, func: Command) -> None:
     p.add_argument("--no-fetch", action="store_true", help="queue metadata, fetch later")
     options.add_json(p, "what was done")
+    options.creates_library(p)
     p.set_defaults(func=func)
 
 
@@ -209,7 +234,10 @@ def _import_files(
     exit_status = EXIT_OK
     for path in args.files:
         try:
-            reports.append((str(path), read(path)))
+            with stops_with_count(ctx.library, str(path)):
+                reports.append((str(path), read(path)))
+        except BatchStopped:
+            raise  # the disk is full, say: the next file would fail the same way
         except PapershelfError as e:
             print(f"papershelf: error: {e}", file=sys.stderr)
             exit_status = EXIT_USER_ERROR
@@ -239,9 +267,10 @@ def _add_pdf(ctx: Context, args: argparse.Namespace) -> int:
         print(f"papershelf: error: {path}: {why}", file=sys.stderr)
     with output.ProgressLine("reading PDFs") as show:
         paths = [path for path in args.paths if path not in missing]
-        report = import_pdfs(
-            ctx.library, paths, progress=show, max_bytes=ctx.settings.max_pdf_bytes
-        )
+        with stops_with_count(ctx.library, "add-pdf"):
+            report = import_pdfs(
+                ctx.library, paths, progress=show, max_bytes=ctx.settings.max_pdf_bytes
+            )
     exit_status = EXIT_USER_ERROR if missing else EXIT_OK
     return _report_import(ctx, args, [("PDFs", report)], exit_status)
 

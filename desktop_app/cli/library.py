@@ -1,5 +1,5 @@
-"""Bringing papers in and looking at them: ``import-digest``, ``add``, ``list``, ``inbox`` and
-``show``.
+"""Making a library, bringing papers in and looking at them: ``init``, ``import-digest``,
+``add``, ``list``, ``inbox`` and ``show``.
 
 Each command's parser is declared right above its handler. The commands that change papers
 (tags, status, notes, the trash) are in :mod:`desktop_app.cli.edit`.
@@ -15,22 +15,51 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app.cli import fetch, options, output
-from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context
+from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, stops_with_count
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import DigestError, InvalidArxivId
-from desktop_app.core.library import AddOutcome, Library
+from desktop_app.core.library import LIBRARY_FILE, AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper, Status, pinned_version, tag_filter
-from desktop_app.core.words import plural, title_sort_key
+from desktop_app.core.words import plural, printable, title_sort_key
 
 
 def register(sub: options.Subparsers) -> None:
     """Add this group's commands to the ``papershelf`` parser."""
+    _add_init(sub)
     _add_import_digest(sub)
     _add_add(sub)
     _add_list(sub)
     _add_inbox(sub)
     _add_show(sub)
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+def _add_init(sub: options.Subparsers) -> None:
+    p = sub.add_parser(
+        "init",
+        help="create a library (the first 'add' or import creates one too)",
+        description="Create an empty library in PATH (default: --library, else the default "
+        "library). Commands that only read ('list', 'search', 'export' ...) never create one, "
+        "so a mistyped --library is an error rather than a new, empty library; 'add' and the "
+        "imports create a missing library and say so.",
+    )
+    p.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the library folder")
+    p.set_defaults(func=_init)
+
+
+def _init(ctx: Context, args: argparse.Namespace) -> int:
+    root = (args.path or ctx.library_path).expanduser()
+    if (root / LIBRARY_FILE).is_file():
+        library = Library.open(root, create=False)
+        print(f"{root} is a Papershelf library already ({plural(len(library), 'paper')}).")
+        return EXIT_OK
+    Library.open(root)
+    print(f"Created an empty Papershelf library in {root}.")
+    print(f"Add papers with 'papershelf --library {root} add ID' or 'import-digest FILE'.")
+    return EXIT_OK
 
 
 # -- import-digest --------------------------------------------------------------------------
@@ -53,6 +82,7 @@ def _add_import_digest(sub: options.Subparsers) -> None:
         action="store_true",
         help="queue the PDF of every paper of the digests, and fetch them (unless offline)",
     )
+    options.creates_library(p)
     p.set_defaults(func=_import_digest)
 
 
@@ -64,11 +94,13 @@ def _import_digest(ctx: Context, args: argparse.Namespace) -> int:
     exit_status = EXIT_OK
     for path in args.files:
         try:
-            report = digest.import_digest(ctx.library, path, status)
+            parsed = digest.parse_digest(digest.read_digest_text(path), source=path.name)
         except DigestError as e:
             print(f"papershelf: error: {e}", file=sys.stderr)
             exit_status = EXIT_USER_ERROR
             continue
+        with stops_with_count(ctx.library, str(path), len(parsed.entries)):
+            report = digest.import_digest(ctx.library, parsed, status)
         reports.append(report)
         if not args.json:
             print(f"{path.name}: {report.summary()}")
@@ -102,6 +134,7 @@ def _add_add(sub: options.Subparsers) -> None:
     options.add_refs(p, metavar="ID-OR-URL")
     options.add_json(p, "the papers")
     p.add_argument("--no-pdf", action="store_true", help="fetch the metadata only")
+    options.creates_library(p)
     p.set_defaults(func=_add)
 
 
@@ -167,7 +200,9 @@ def _add_list(sub: options.Subparsers) -> None:
     statuses = [s.value for s in Status]
     p = sub.add_parser("list", help="list the papers of the library")
     p.add_argument("--status", choices=statuses, help="only papers with this status")
-    p.add_argument("--tag", help="only papers with this tag (or a tag below it: rag/…)")
+    options.completes_tags(
+        p.add_argument("--tag", help="only papers with this tag (or a tag below it: rag/…)")
+    )
     p.add_argument("--sort", choices=["added", "title", "year"], default="added")
     p.add_argument("--reverse", action="store_true", help="reverse the order")
     options.add_json(p, "the papers")
@@ -245,8 +280,8 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
         output.print_json(output.paper_json(library, paper))
         return EXIT_OK
     width = min(shutil.get_terminal_size((100, 24)).columns, 100)
-    print(paper.title or "(title not fetched yet)")
-    lines = _details(library, paper)
+    print(printable(paper.title, one_line=True) or "(title not fetched yet)")
+    lines = [(label, printable(value, one_line=True)) for label, value in _details(library, paper)]
     label_width = max(len(label) for label, _ in lines) + 2
     for label, value in lines:
         wrapped = textwrap.wrap(
@@ -257,7 +292,7 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
             print(" " * (label_width + 2) + more)
     if paper.abstract:
         print("\nAbstract")
-        for paragraph in paper.abstract.split("\n"):
+        for paragraph in printable(paper.abstract).split("\n"):
             print(
                 textwrap.fill(
                     paragraph,
@@ -270,7 +305,7 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
     notes = library.read_notes(paper.key)
     if notes.strip():
         print("\nNotes")
-        print(textwrap.indent(notes.rstrip("\n"), "  "))
+        print(textwrap.indent(printable(notes).rstrip("\n"), "  "))
     return EXIT_OK
 
 

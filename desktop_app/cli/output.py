@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import sys
 import unicodedata
@@ -23,8 +24,10 @@ from desktop_app.core import textfiles
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
+from desktop_app.core.words import printable
 
 if TYPE_CHECKING:
+    from desktop_app.core.annotations.model import Annotation
     from desktop_app.core.interop.digest import DigestReport
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
@@ -63,6 +66,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
     Headers that are all empty are not printed (a report rather than a table).
     """
+    rows = [[printable(cell, one_line=True) for cell in row] for row in rows]
     lines = [headers, *rows] if any(headers) else list(rows)
     if not lines:
         return
@@ -189,10 +193,14 @@ def describe_fetch(state: FetchState, error: str | None) -> str:
 
 
 def plain_snippet(text: str, color: bool) -> str:
-    """A snippet's text, with the matched words in bold when ``color``."""
-    if color:
-        return text
-    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+    """A snippet's text, with the matched words in bold when ``color`` (the PDF's own
+    control characters are never passed on to the terminal)."""
+    marks = (HIGHLIGHT_START, HIGHLIGHT_END)
+    parts = re.split(f"({re.escape(HIGHLIGHT_START)}|{re.escape(HIGHLIGHT_END)})", text)
+    return "".join(
+        (part if color else "") if part in marks else printable(part, one_line=True)
+        for part in parts
+    )
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -203,7 +211,9 @@ def print_json(data: object) -> None:
 
 
 def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> JsonObject:
-    """The stable JSON form of a paper: paper.json's fields plus ``notes``.
+    """The stable JSON form of a paper: paper.json's fields plus ``notes``, and the fields a
+    search hit has that paper.json has not (``year``, ``has_notes``), so a script reads
+    ``list``, ``show`` and ``search`` output alike.
 
     ``folder`` is the paper's folder when it is not in the library's papers (the trash).
     """
@@ -213,6 +223,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
         data["notes"] = textfiles.read_text(notes)
     except OSError:
         data["notes"] = ""
+    data["year"] = paper.year
+    data["has_notes"] = bool(data["notes"].strip())
     return data
 
 
@@ -298,6 +310,11 @@ def stats_json(stats: IndexStats) -> JsonObject:
 def duplicates_json(groups: Sequence[DuplicateGroup]) -> list[JsonObject]:
     """``duplicates``: each group's reason and keys, the one a merge keeps first."""
     return [{"reason": g.reason, "keys": [p.key for p in g.papers]} for g in groups]
+
+
+def annotations_json(key: str, items: Sequence[Annotation]) -> JsonObject:
+    """A paper's annotations: each entry as annotations.json stores it."""
+    return {"key": key, "annotations": [a.to_dict() for a in items]}
 
 
 def kept_export_json(kept: KeptExport) -> JsonObject:

@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop_app.cli import options, output
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, synced_index
 from desktop_app.core.search.api import SortOrder
-from desktop_app.core.words import plural
+from desktop_app.core.words import plural, printable
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _search(ctx: Context, args: argparse.Namespace) -> int:
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for hit in results.hits:
         s = hit.summary
-        line = f"{s.arxiv_id or s.key}  {s.title or '(no title)'}"
+        line = f"{s.arxiv_id or s.key}  {printable(s.title, one_line=True) or '(no title)'}"
         if s.year:
             line += f" ({s.year})"
         print(line)
@@ -102,7 +102,7 @@ def _search(ctx: Context, args: argparse.Namespace) -> int:
             details.append(", ".join(s.authors[:3]) + (" et al." if len(s.authors) > 3 else ""))
         if s.tags:
             details.append("[" + ", ".join(s.tags) + "]")
-        print("    " + " · ".join(details))
+        print("    " + printable(" · ".join(details), one_line=True))
         for snip in hit.snippets:
             where = f"p. {snip.page}" if snip.page else snip.field
             print(f"    {where}: {output.plain_snippet(snip.text, color)}")
@@ -135,10 +135,26 @@ def _add_reindex(sub: options.Subparsers) -> None:
         action="store_true",
         help="read the PDFs whose text could not be read again",
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="do not rebuild: look at every paper folder and index what changed outside "
+        "Papershelf (an edit of notes.md, a sync tool's changes); searches find those only "
+        "after this or the app's start",
+    )
     p.set_defaults(func=_reindex)
 
 
 def _reindex(ctx: Context, args: argparse.Namespace) -> int:
+    if args.check:
+        with output.ProgressLine("indexing", always=True) as show:
+            found = ctx.index.sync(show)
+        changed = found.added + found.updated + found.removed
+        print(
+            f"Checked every paper folder: {plural(changed, 'paper')} indexed anew "
+            f"({found.added} added, {found.updated} changed, {found.removed} removed)."
+        )
+        return EXIT_OK
     with output.ProgressLine("indexing", always=True) as show:
         report = ctx.index.rebuild(show, retry_failed=args.retry_failed)
     stats = ctx.index.stats()
@@ -203,7 +219,10 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.core.pdf.attach import attach_pdf
 
     library = ctx.library
-    ctx.index.sync()  # so the change below is indexed at once
+    try:
+        ctx.index.sync()  # so the change below is indexed at once
+    except OSError as e:  # the cache is disposable: attach all the same
+        ctx.without_index(e)
     try:
         done = attach_pdf(
             library,
@@ -216,10 +235,11 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
         print(f"papershelf: error: {e} (--force attaches it anyway)", file=sys.stderr)
         return EXIT_USER_ERROR
     paper = done.paper
+    indexed = "indexed" if ctx.index_error is None else "read; indexed by the next search"
     if done.text.ok:
         print(
             f"Attached {args.file} to {paper.display_id} as {done.path.name} "
-            f"({plural(done.text.page_count, 'page')}, text indexed)."
+            f"({plural(done.text.page_count, 'page')}, text {indexed})."
         )
         return EXIT_OK
     print(f"Attached {args.file} to {paper.display_id} as {done.path.name}.")

@@ -7,11 +7,14 @@ library paper by paper, so each write is atomic and locked as usual, and returns
 Undo is a three-way restore: for each field the operation changed, the value before is put
 back only where the field still holds the value the operation wrote. A change made meanwhile
 by someone else (another field, or the same field set again from the CLI or another machine)
-is kept.
+is kept. A status and its dates go back together or not at all (:data:`TOGETHER`), so an
+undo never makes a state the app could not make itself, such as Reading without a start.
 
 Operations run in a worker thread in the GUI: they report ``progress(done, total)`` and stop
 between two papers when ``should_stop()`` turns true; what was done by then is in the result
-and in its undo record.
+and in its undo record. ``written(keys)`` hears the papers written as the operation goes,
+every :data:`WRITTEN_EVERY` papers and at the end, so a window indexes and shows a change
+of 1,000 papers as it is written, not after.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from desktop_app.core.words import plural
 log = logging.getLogger(__name__)
 
 ShouldStop = Callable[[], bool]
+#: Told the papers written so far, as an operation goes (the GUI indexes and shows them).
+Written = Callable[[list[str]], None]
+#: How many papers an operation writes between two calls of its ``written``: the search
+#: index's batch, so indexing as it goes costs what indexing at the end does (1,271 papers
+#: of 10,000: 12.1 s in batches of 250, 11.7 s in one call, 21.5 s in batches of 100).
+WRITTEN_EVERY = 250
 _T = TypeVar("_T")
 
 
@@ -65,16 +74,26 @@ class UndoRecord:
         library: Library,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
+        written: Written | None = None,
     ) -> BulkResult:
-        """Restore every paper this step changed or trashed; errors are collected, not raised."""
+        """Restore every paper this step changed or trashed; errors are collected, not raised.
+
+        A step no longer possible is skipped (:attr:`BulkResult.skipped`): a paper restored
+        from the trash meanwhile, or one no longer in the library to change back.
+        """
         result = BulkResult(UndoRecord(f"Undo: {self.description}"))
-        steps: list[tuple[str, Callable[[], object]]] = [
-            (key, partial(library.restore, key)) for key in self.trashed
-        ]
-        steps += [
-            (c.key, partial(library.update, c.key, _restorer(c))) for c in reversed(self.changes)
-        ]
-        for key, step in _each(steps, result, progress, should_stop):
+        steps: list[tuple[str, Callable[[], object]]] = []
+        for key in self.trashed:
+            if library.in_trash(key):
+                steps.append((key, partial(library.restore, key)))
+            else:
+                result.skipped.append(key)
+        for c in reversed(self.changes):
+            if library.exists(c.key):
+                steps.append((c.key, partial(library.update, c.key, _restorer(c))))
+            else:
+                result.skipped.append(c.key)
+        for key, step in _each(steps, result, progress, should_stop, written):
             try:
                 step()
                 result.done.append(key)
@@ -91,24 +110,34 @@ class BulkResult:
     done: list[str] = field(default_factory=list)
     errors: list[PapershelfError] = field(default_factory=list)
     cancelled: bool = False
+    #: Papers an undo left alone: its step was no longer possible (restored meanwhile).
+    skipped: list[str] = field(default_factory=list)
 
 
 def _restorer(change: RecordChange) -> Callable[[Paper], None]:
     return lambda paper: _restore(paper, change)
 
 
+#: Fields restored together or not at all: a status and its dates are one state (Reading
+#: has a start date, Read a finish date), so undo never mixes an old status with new dates.
+TOGETHER = (frozenset({"status", "status_changed", "started", "finished"}),)
+
+
 def _restore(paper: Paper, change: RecordChange) -> None:
     now = paper.to_dict()
     restored = dict(now)
-    for name in set(change.before) | set(change.after):
-        if change.before.get(name) == change.after.get(name):
+    names = set(change.before) | set(change.after)
+    groups = [g & names for g in TOGETHER] + [{n} for n in names - set().union(*TOGETHER)]
+    for group in groups:
+        if all(change.before.get(n) == change.after.get(n) for n in group):
             continue
-        if now.get(name) != change.after.get(name):
+        if any(now.get(n) != change.after.get(n) for n in group):
             continue  # changed again since: that newer change stays
-        if name in change.before:
-            restored[name] = change.before[name]
-        else:
-            restored.pop(name, None)
+        for name in group:
+            if name in change.before:
+                restored[name] = change.before[name]
+            else:
+                restored.pop(name, None)
     _assign(paper, Paper.from_dict(restored))
 
 
@@ -123,15 +152,30 @@ def _each(
     result: BulkResult,
     progress: Progress | None,
     should_stop: ShouldStop | None,
+    written: Written | None = None,
 ) -> Iterator[_T]:
-    """The items one by one, reporting progress after each; stops (cancelled) when asked."""
-    for i, item in enumerate(items):
-        if should_stop and should_stop():
-            result.cancelled = True
-            return
-        yield item
-        if progress:
-            progress(i + 1, len(items))
+    """The items one by one, reporting progress after each; stops (cancelled) when asked.
+    ``written`` hears the papers done every :data:`WRITTEN_EVERY` and at the end."""
+    told = 0
+
+    def tell() -> None:
+        nonlocal told
+        if written is not None and len(result.done) > told:
+            written(result.done[told:])
+            told = len(result.done)
+
+    try:
+        for i, item in enumerate(items):
+            if should_stop and should_stop():
+                result.cancelled = True
+                return
+            yield item
+            if len(result.done) - told >= WRITTEN_EVERY:
+                tell()
+            if progress:
+                progress(i + 1, len(items))
+    finally:
+        tell()
 
 
 def apply(
@@ -142,11 +186,12 @@ def apply(
     *,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    written: Written | None = None,
 ) -> BulkResult:
     """Apply ``change`` to each paper of ``keys`` (through :meth:`Library.update`)."""
     keys = list(dict.fromkeys(keys))
     result = BulkResult(UndoRecord(description))
-    for key in _each(keys, result, progress, should_stop):
+    for key in _each(keys, result, progress, should_stop, written):
         captured: dict[str, dict[str, Any]] = {}
 
         def recording(paper: Paper, captured: dict[str, dict[str, Any]] = captured) -> None:
@@ -170,6 +215,7 @@ class Options(TypedDict, total=False):
 
     progress: Progress | None
     should_stop: ShouldStop | None
+    written: Written | None
 
 
 #: A change to apply to each paper, and how the undo step is named.
@@ -223,12 +269,13 @@ def delete(
     dismissed: bool = False,
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
+    written: Written | None = None,
 ) -> BulkResult:
     """Move papers to the trash (``dismissed``: from the inbox, for good); undo restores them."""
     keys = list(dict.fromkeys(keys))
     n = plural(len(keys), "paper")
     result = BulkResult(UndoRecord(f"Dismiss {n}" if dismissed else f"Move {n} to the trash"))
-    for key in _each(keys, result, progress, should_stop):
+    for key in _each(keys, result, progress, should_stop, written):
         try:
             result.undo.trashed.append(library.delete(key, dismissed=dismissed))
             result.done.append(key)

@@ -9,7 +9,8 @@ file it conflicts with::
     papers/<key>/paper (conflicted copy 2025-04-07 093000).json      Nextcloud
     papers/<key>/paper_conflict-20250407-093000.json                 ownCloud (older clients)
 
-and likewise for ``notes.md`` (``notes.sync-conflict-….md`` and so on).
+and likewise for ``notes.md`` (``notes.sync-conflict-….md`` and so on) and
+``annotations.json`` (``annotations.sync-conflict-….json``).
 
 Merging a paper's copies into its ``paper.json`` and ``notes.md``:
 
@@ -20,6 +21,8 @@ Merging a paper's copies into its ``paper.json`` and ``notes.md``:
 - rating and last page read: the higher value; page count, PDF and metadata fields: filled in
   when one side lacks them, and a field edited by hand on the other side only is taken over;
   unknown keys of a newer version are kept from both;
+- annotations: merged by id (:mod:`desktop_app.core.annotations.merge`): the later
+  modification of each annotation wins, a tombstone wins over older edits;
 - notes: both texts are kept. When one contains the other, the longer one is kept alone;
   otherwise the copy's text is appended after a horizontal rule and a line naming the copy.
 
@@ -43,6 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core import jsonfiles, textfiles
+from desktop_app.core.annotations import merge as annotations_merge
+from desktop_app.core.annotations import store as annotations_store
+from desktop_app.core.annotations.store import ANNOTATIONS_FILE
 from desktop_app.core.errors import DamagedFile, PaperNotFound
 from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
 from desktop_app.core.paper import FetchState, Paper
@@ -66,22 +72,28 @@ class CopyOf(StrEnum):
 
     PAPER = PAPER_FILE
     NOTES = NOTES_FILE
+    ANNOTATIONS = ANNOTATIONS_FILE
 
 
-_STEMS = {"paper": ("json", CopyOf.PAPER), "notes": ("md", CopyOf.NOTES)}
+_STEMS = {
+    "paper": ("json", CopyOf.PAPER),
+    "notes": ("md", CopyOf.NOTES),
+    "annotations": ("json", CopyOf.ANNOTATIONS),
+}
 
 _SYNCTHING = re.compile(
-    r"^(?P<stem>paper|notes)\.sync-conflict-(?P<date>\d{8})-(?P<time>\d{6})"
+    r"^(?P<stem>paper|notes|annotations)\.sync-conflict-(?P<date>\d{8})-(?P<time>\d{6})"
     r"-(?P<device>[A-Za-z0-9]+)\.(?P<ext>json|md)$"
 )
 # Dropbox: "paper (Alice's conflicted copy 2025-04-07).json", "(… 2025-04-07 (1)).json";
 # Nextcloud: "paper (conflicted copy 2025-04-07 093000).json" (newer clients add the user).
 _BRACKETED = re.compile(
-    r"^(?P<stem>paper|notes) \((?:(?P<owner>[^()]*?)'s )?(?P<label>conflicted copy[^()]*?)"
+    r"^(?P<stem>paper|notes|annotations) \((?:(?P<owner>[^()]*?)'s )?"
+    r"(?P<label>conflicted copy[^()]*?)"
     r"(?: \((?P<n>\d+)\))?\)\.(?P<ext>json|md)$"
 )
 _OWNCLOUD = re.compile(
-    r"^(?P<stem>paper|notes)_conflict-(?P<date>\d{8})-(?P<time>\d{6})\.(?P<ext>json|md)$"
+    r"^(?P<stem>paper|notes|annotations)_conflict-(?P<date>\d{8})-(?P<time>\d{6})\.(?P<ext>json|md)$"
 )
 _LABEL_DATE = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})(?:[ _](?P<time>\d{6}))?")
 
@@ -269,7 +281,8 @@ def merged_dir(library: Library, key: str) -> Path:
 def merge_conflicts(library: Library, key: str) -> MergeResult:
     """Merge every conflict copy of one paper into its files and move the copies aside.
 
-    Runs under the library's lock, and tells the library's observers (the index) once.
+    Runs under the library's lock, and tells the library's observers (the index) and other
+    processes once.
     """
     result = MergeResult(key)
     with library.locked():
@@ -287,11 +300,14 @@ def merge_conflicts(library: Library, key: str) -> MergeResult:
                 log.warning("%s", e)
                 result.skipped.append(e)
         notes = [c for c in copies if c.copy_of is CopyOf.NOTES]
+        marks = [c for c in copies if c.copy_of is CopyOf.ANNOTATIONS]
         if records:
             _merge_records(library, key, records, aside, stamp)
         if notes:
             notes = _merge_note_copies(library, key, notes, aside, stamp, result)
-        for copy in [c for c, _ in records] + notes:
+        if marks:
+            marks = _merge_annotation_copies(library, key, marks, aside, stamp, result)
+        for copy in [c for c, _ in records] + notes + marks:
             _move_aside(copy.path, aside)
             result.merged.append(copy)
         result.merged.sort(key=lambda c: (c.when or "", c.name))
@@ -299,8 +315,7 @@ def merge_conflicts(library: Library, key: str) -> MergeResult:
         if result.merged:
             log.info("merged %d conflict copies in %s", len(result.merged), folder)
     if result.merged:
-        for obs in library.observers:
-            obs.paper_changed(library, key)
+        library.announce(key)
     return result
 
 
@@ -376,6 +391,43 @@ def _merge_note_copies(
             _copy_aside(path, aside, f"notes.before-merge-{stamp}.md")
         atomic_write_text(path, text)
     return merged
+
+
+def _merge_annotation_copies(
+    library: Library,
+    key: str,
+    copies: list[ConflictCopy],
+    aside: Path,
+    stamp: str,
+    result: MergeResult,
+) -> list[ConflictCopy]:
+    """Fold readable annotation copies into annotations.json by id; returns those merged.
+
+    A damaged annotations.json is not merged into (nor overwritten): its copies stay.
+    """
+    path = annotations_store.annotations_path(library, key)
+    try:
+        merged = annotations_store.read_file(path)
+    except DamagedFile as e:
+        log.warning("%s", e)
+        result.skipped.append(e)
+        return []
+    before = merged.to_dict()
+    done: list[ConflictCopy] = []
+    for copy in copies:
+        try:
+            theirs = annotations_store.read_file(copy.path)
+        except DamagedFile as e:
+            log.warning("%s", e)
+            result.skipped.append(e)
+            continue
+        merged = annotations_merge.merge_files(merged, theirs)
+        done.append(copy)
+    if merged.to_dict() != before:
+        if path.exists():
+            _copy_aside(path, aside, f"annotations.before-merge-{stamp}.json")
+        annotations_store.write_file(library.writable_dir(key) / path.name, merged)
+    return done
 
 
 def _unique(folder: Path, name: str) -> Path:

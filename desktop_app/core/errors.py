@@ -6,6 +6,10 @@ they are.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+
 
 class PapershelfError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -94,3 +98,37 @@ class ImportFileError(PapershelfError):
 class UnusableEntry(PapershelfError, ValueError):
     """One entry of an import file is beyond what is read (nested too deep, too big); the
     entry is skipped with this reason and the rest of the file imported."""
+
+
+def describe(error: BaseException) -> str:
+    """Any error as one line that names what went wrong and where.
+
+    A :class:`PapershelfError` is its message; an ``OSError`` names its file (an atomic
+    write's temp file by the file it was replacing) and the system's reason with its
+    ``errno`` name (``…/paper.json: No space left on device (ENOSPC)``); anything else is
+    its type and message, so a bug is told apart from a bad input.
+    """
+    if isinstance(error, PapershelfError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.strerror:
+        code = errno.errorcode.get(error.errno or 0)
+        reason = error.strerror + (f" ({code})" if code else "")
+        names = [_shown_path(n) for n in (error.filename, error.filename2) if n is not None]
+        text = f"{' -> '.join(names)}: {reason}" if names else reason
+    else:
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return " ".join(text.split()) or type(error).__name__
+
+
+def _shown_path(name: object) -> str:
+    """A file's name as the user knows it: ``.paper.json.1f2e3d4c.tmp`` is ``paper.json``
+    (see ``storage.atomic_write_bytes``)."""
+    text = os.fsdecode(name) if isinstance(name, str | bytes | os.PathLike) else str(name)
+    head, _, tail = text.rpartition(os.sep)
+    match = _TEMP_NAME.fullmatch(tail)
+    if match:
+        return (head + os.sep if head else "") + match.group(1)
+    return text
+
+
+_TEMP_NAME = re.compile(r"\.(.+)\.[0-9a-f]{8}\.tmp")

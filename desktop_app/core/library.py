@@ -12,7 +12,8 @@
 
 Every write is atomic and happens under the library's lock after re-reading the paper, so
 the GUI and the CLI can work on one library at once without losing each other's changes.
-Observers (the search index) are told about every change.
+Observers (the search index) are told about every change, and so are other processes,
+through the change journal (:mod:`desktop_app.core.journal`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any, Protocol, cast
 
 from filelock import FileLock, Timeout
 
-from desktop_app.core import jsonfiles, textfiles
+from desktop_app.core import journal, jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
@@ -44,15 +45,20 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir, is_leftover
+from desktop_app.core.words import printable
 
 log = logging.getLogger(__name__)
 
 LIBRARY_FORMAT = "papershelf-library"
 LIBRARY_VERSION = 1
+LIBRARY_FILE = "library.json"
 PAPER_FILE = "paper.json"
 NOTES_FILE = "notes.md"
 DISMISSED_DIR = ".dismissed"  # inside trash/
 LOCK_TIMEOUT = 30.0
+#: The longest paper reference (ID, link or key): a key is a folder name, and file systems
+#: allow 255 bytes; an arXiv link is far shorter.
+MAX_REF_BYTES = 255
 _READ_ERRORS = (DamagedFile, PaperNotFound)
 
 
@@ -146,6 +152,7 @@ class Library(_Observed):
         super().__init__()
         self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
+        self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
     # -- opening --------------------------------------------------------------------------
 
@@ -158,7 +165,7 @@ class Library(_Observed):
                 library.json), or was written by a newer version.
         """
         root = Path(root).expanduser()
-        marker = root / "library.json"
+        marker = root / LIBRARY_FILE
         if marker.exists():
             try:
                 info = jsonfiles.loads(marker.read_text(encoding="utf-8"))
@@ -190,7 +197,8 @@ class Library(_Observed):
         for folder in (lib.papers_dir, lib.trash_dir):
             if folder.exists() and not folder.is_dir():
                 raise LibraryError(f"{folder}: is a file; a library keeps its papers in a folder")
-            folder.mkdir(exist_ok=True)
+            if not folder.is_dir():  # a read-only library that has them opens all the same
+                folder.mkdir(exist_ok=True)
         return lib
 
     @property
@@ -243,6 +251,7 @@ class Library(_Observed):
         Raises:
             PaperNotFound: no such paper in the library.
         """
+        _check_length(ref)
         key = arxiv_id.key_of(ref)
         if _is_key(key) and self.exists(key):
             return key
@@ -385,7 +394,13 @@ class Library(_Observed):
         with self.locked():
             if self.exists(paper.key):
                 raise DuplicatePaper(f"{paper.display_id} is already in the library")
-            self._write(paper)
+            try:
+                self._write(paper)
+            except OSError:
+                # A full disk: no empty folder left behind to be reported as damaged.
+                with contextlib.suppress(OSError):
+                    self.paper_dir(paper.key).rmdir()
+                raise
         self._changed(paper.key)
         return paper
 
@@ -416,6 +431,7 @@ class Library(_Observed):
         self._changed(paper.key)
 
     def _write(self, paper: Paper) -> None:
+        _strip_control_characters(paper)  # text from outside (digests, .bib, arXiv) included
         folder = self.writable_dir(paper.key)
         atomic_write_json(folder / PAPER_FILE, paper.to_dict(), sync_dir=not self._in_batch())
 
@@ -547,6 +563,7 @@ class Library(_Observed):
 
     def restore(self, ref: str) -> Paper:
         """Bring a paper back from the trash (as it was, status included)."""
+        _check_length(ref)
         with self.locked():
             key = arxiv_id.key_of(ref)
             src = self.trash_dir / key
@@ -611,10 +628,17 @@ class Library(_Observed):
 
     # -- notification ---------------------------------------------------------------------
 
+    def announce(self, key: str) -> None:
+        """Tell the observers and other processes that a paper changed (for code that
+        wrote its files itself, such as the merge of conflict copies)."""
+        self._changed(key)
+
     def _changed(self, key: str) -> None:
+        journal.append(self._journal, key)  # at once, even within notices_deferred()
         self._notify(key, removed=False)
 
     def _removed(self, key: str) -> None:
+        journal.append(self._journal, key)
         self._notify(key, removed=True)
 
 
@@ -647,11 +671,38 @@ def _remove_leftover(library: Library, key: str) -> bool:
     return True
 
 
+def _strip_control_characters(paper: Paper) -> None:
+    """No terminal escape sequence or control character is stored in a paper's metadata
+    (notes are the user's own file and are left as written)."""
+    for name in ("title", "abstract", "doi", "journal_ref", "comment"):
+        value = getattr(paper, name)
+        if value:
+            setattr(paper, name, printable(value, one_line=name != "abstract"))
+    paper.authors = [printable(a, one_line=True) for a in paper.authors]
+
+
 def _write_notes_file(path: Path, text: str) -> None:
     """notes.md, written atomically and ending with a line break."""
     atomic_write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def _is_key(key: str) -> bool:
-    """A folder name a paper can have (nothing that climbs out of papers/)."""
-    return bool(key) and not key.startswith(".") and "/" not in key and "\\" not in key
+    """A folder name a paper can have (nothing that climbs out of papers/, nothing longer
+    than a file name may be)."""
+    return (
+        bool(key)
+        and not key.startswith(".")
+        and "/" not in key
+        and "\\" not in key
+        and len(key.encode("utf-8", "surrogateescape")) <= MAX_REF_BYTES
+    )
+
+
+def _check_length(ref: str) -> None:
+    """Raise PaperNotFound, in a short line, for a reference longer than any key or link."""
+    size = len(ref.strip().encode("utf-8", "surrogateescape"))
+    if size > MAX_REF_BYTES:
+        raise PaperNotFound(
+            f"{ref.strip()[:40]!r}…: not a paper's ID, link or key "
+            f"({size} bytes; at most {MAX_REF_BYTES})"
+        )

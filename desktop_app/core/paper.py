@@ -142,6 +142,9 @@ class Paper:
     latest_version: int | None = None
     citation_key: str | None = None
     edited: list[str] = field(default_factory=list)
+    #: Its place in the digest that brought it (1: the first entry; 0: not from a digest).
+    #: The papers of one digest share their second added: lists keep the digest's order.
+    digest_position: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     # -- identity -------------------------------------------------------------------------
@@ -280,7 +283,7 @@ class Paper:
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise TypeError(f"{list_field!r} must be a list of strings")
             values[list_field] = list(v)
-        for int_field in ("rating", "last_page"):
+        for int_field in ("rating", "last_page", "digest_position"):
             values[int_field] = _whole(int_field, values.get(int_field) or 0)
         values["rating"] = min(max(values["rating"], 0), 5)  # edited by hand out of range
         for int_field in ("page_count", "arxiv_version", "latest_version"):

@@ -7,10 +7,14 @@ users move every location.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
 from pathlib import Path
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "papershelf"
 
@@ -18,6 +22,10 @@ ENV_LIBRARY = "PAPERSHELF_LIBRARY"
 ENV_CACHE = "PAPERSHELF_CACHE_DIR"
 ENV_CONFIG = "PAPERSHELF_CONFIG_DIR"
 ENV_LOG = "PAPERSHELF_LOG_DIR"
+ENV_STATE = "PAPERSHELF_STATE_DIR"
+
+#: The log file in :func:`log_dir`: the app's log, and the tracebacks of failed commands.
+LOG_FILE = "papershelf.log"
 
 
 def default_library(configured: str | None = None) -> Path:
@@ -40,6 +48,32 @@ def config_dir() -> Path:
     if env := os.environ.get(ENV_CONFIG):
         return Path(env).expanduser()
     return Path(platformdirs.user_config_dir(APP_DIR_NAME))
+
+
+def state_dir() -> Path:
+    """What the app remembers between runs that is neither a setting nor disposable: the
+    arXiv access block, the window's geometry (``~/.local/state/papershelf`` on Linux).
+    Unlike the cache, clearing it changes behaviour (a 403 block must survive a cleared
+    cache); unlike the config, it is not for the user to edit."""
+    if env := os.environ.get(ENV_STATE):
+        return Path(env).expanduser()
+    return Path(platformdirs.user_state_dir(APP_DIR_NAME))
+
+
+def state_file(name: str, *, formerly_in: Path) -> Path:
+    """The file ``name`` of :func:`state_dir`; one an older version kept in the folder
+    ``formerly_in`` is moved there first (once: afterwards there is none to move)."""
+    path = state_dir() / name
+    old = formerly_in / name
+    if old.is_file() and not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(old, path)
+            log.info("moved %s to %s", old, path)
+        except OSError as e:  # read-only, say: keep using the old place
+            log.warning("cannot move %s to %s: %s", old, path, e)
+            return old
+    return path
 
 
 def log_dir() -> Path:

@@ -1,4 +1,10 @@
-"""Safe file writes: atomic replacement, so a crash or a full disk never leaves half a file."""
+"""Safe file writes: atomic replacement, so a crash or a full disk never leaves half a file.
+
+A new file gets the mode the user's umask gives (``0o666 & ~umask``, as ``open()`` does:
+0644 with the usual umask 022, so a synced or shared library stays readable by the other
+programs that should read it); a file rewritten keeps the mode it had (a user's ``chmod
+600 notes.md`` survives the next edit). ``tempfile.mkstemp`` would make every file 0600.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,12 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
-#: The temp file of an atomic write (``.<name>.<8 random>.tmp``, see mkstemp) and the partial
+#: The temp file of an atomic write (``.<name>.<8 hex>.tmp``, _create_temp) and the partial
 #: download of a PDF (``.<name>.part`` and its ``.part.json``, arxiv/download.py): what a
 #: killed write leaves. A sync tool's own temp files (``.syncthing.*.tmp``) are not ours.
 _LEFTOVER = re.compile(r"\.(?!syncthing\.).+\.(?:[a-z0-9_]{8}\.tmp|part|part\.json)", re.ASCII)
@@ -34,7 +40,7 @@ def atomic_write_bytes(
     crash may lose the write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -42,12 +48,42 @@ def atomic_write_bytes(
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = str(path)  # a failed write() names no file; the user needs it
         raise
     if sync_dir and durable:
         fsync_dir(path.parent)
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new temp file beside ``path``, with the mode ``path`` has, or the umask's default.
+
+    Opened with mode 0o666 so the kernel applies the umask (reading the umask would mean
+    setting it, which races with other threads).
+    """
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            try:
+                os.chmod(tmp, mode)  # os.fchmod is not on Windows
+            except OSError:
+                os.close(fd)
+                os.unlink(tmp)
+                raise
+        return fd, tmp
+    raise FileExistsError(f"{path.parent}: no free name for a temporary file")
 
 
 def atomic_write_text(path: Path, text: str, *, sync_dir: bool = True) -> None:

@@ -32,6 +32,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Appearance, Settings
+from desktop_app.core.words import collate_by_user_locale
 from desktop_app.gui import icons
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import find, install
@@ -44,7 +45,7 @@ from desktop_app.gui.window.main_window import MainWindow
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
-LOG_FILE = "papershelf.log"
+LOG_FILE = paths.LOG_FILE
 GIL_SWITCH_INTERVAL_S = 0.0001
 STATE_FILE = "window-state.ini"
 #: Set to a number of milliseconds, the app closes its window that long after showing it
@@ -125,8 +126,10 @@ class ExceptHook:
 
 
 def window_state() -> QSettings:
-    """Window geometry, splitters and columns: an INI file in the config folder."""
-    return QSettings(str(paths.config_dir() / STATE_FILE), QSettings.Format.IniFormat)
+    """Window geometry, splitters and columns: an INI file in the state folder (moved
+    there from the config folder, where older versions kept it)."""
+    path = paths.state_file(STATE_FILE, formerly_in=paths.config_dir())
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def build_window(
@@ -198,6 +201,7 @@ def run_app(library_path: Path) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    collate_by_user_locale()  # the index sorts titles as the list's QCollator does
     app.setWindowIcon(icons.app_icon())
     hook = ExceptHook()
     sys.excepthook = hook

@@ -10,6 +10,9 @@ Keeping the index in step: the bridge observes the library (the index is made wi
 lane), the changed keys are collected and one write-lane task updates the index for all of
 them, then :attr:`papers_changed` tells the views, which refresh only those papers. So a
 1,000-paper import writes its files at full speed and is indexed in a few batched commits.
+A bulk change (status, tags, trash, undo) indexes its papers itself as it writes them, 250 at
+a time, so the views follow it and are right when its progress bar ends. Papers written by
+other programs come in through :meth:`follow_changes` (``features/live.py`` finds them).
 
 Undo: every change made through :meth:`change` (status, rating, tags, trash, keep, dismiss)
 goes through :mod:`desktop_app.core.bulk`, whose undo record restores it (three-way, so a
@@ -28,7 +31,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core import bulk, saved_searches
 from desktop_app.core.arxiv import fetch
-from desktop_app.core.arxiv.fetch import Fetcher, FetchReport
+from desktop_app.core.arxiv.fetch import Fetcher
 from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import ImportFileError, PapershelfError
 from desktop_app.core.interop.importing import ImportReport
@@ -39,10 +42,10 @@ from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder, S
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import jobs
-from desktop_app.gui.fetch_queue import FetchQueueState, drain_work
+from desktop_app.gui.fetch_queue import FetchQueue
 from desktop_app.gui.index_follower import IndexFollower, rebuild_note
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
-from desktop_app.gui.undo import UndoStack
+from desktop_app.gui.undo import UndoStack, undo_message
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,8 @@ class Bridge(QObject):
     _library_touched = Signal()
     # Emitted by the start-up sync's worker; queued into the UI thread.
     _found_searchable = Signal()
+    # Emitted by a bulk change as it goes: papers indexed (changed, removed); queued.
+    _indexed = Signal(list, list)
 
     def __init__(
         self,
@@ -111,9 +116,13 @@ class Bridge(QObject):
         self._follower = IndexFollower(library, index, self._library_touched.emit)
         self._library_touched.connect(self._schedule_index_update)
         self._found_searchable.connect(self._index_found_searchable)
+        self._indexed.connect(self._tell_views)
         self._search_serial = 0
         self._undo = UndoStack()
-        self._fetches = FetchQueueState()
+        #: The drain of the fetch queue: its status (offline, papers waiting), failures.
+        self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
+        self.fetches.error.connect(self.error)
+        self.fetches.info.connect(self.info)
 
     @property
     def index_is_ready(self) -> bool:
@@ -165,12 +174,19 @@ class Bridge(QObject):
 
     def _index_updated(self, result: tuple[list[str], list[str]]) -> None:
         self._follower.update_ended()
-        changed, removed = result
+        self._tell_views(*result)
+        self._schedule_index_update()  # changes that arrived meanwhile
+
+    def _tell_views(self, changed: list[str], removed: list[str]) -> None:
         if removed:
             self.papers_removed.emit(removed)
         if changed:
             self.papers_changed.emit(changed)
-        self._schedule_index_update()  # changes that arrived meanwhile
+
+    def _written(self, keys: list[str]) -> None:
+        """(In the worker of a bulk change) the papers written so far: indexed now and
+        shown, so the view follows the change and is right when its progress bar ends."""
+        self._indexed.emit(*self._follower.index_now(keys))
 
     def _index_update_failed(self, error: BaseException, tb: str) -> None:
         self._follower.update_ended()
@@ -250,7 +266,7 @@ class Bridge(QObject):
             return
 
         self.runner.submit(
-            jobs.apply_change(self.library, keys, change, description),
+            jobs.apply_change(self.library, keys, change, description, self._written),
             title=description if len(keys) > 20 else None,
             on_done=lambda result: self._bulk_done(result, after),
             on_error=lambda e, tb: self._report(description, e, tb),
@@ -266,6 +282,10 @@ class Bridge(QObject):
             self.error.emit(str(e), "")
         if after is not None:
             after(result)
+
+    def push_undo(self, record: bulk.UndoRecord) -> None:
+        """A step done elsewhere (an annotation edit) that Undo takes back like the others."""
+        self._bulk_done(bulk.BulkResult(record))
 
     def set_status(self, keys: Sequence[str], status: Status) -> None:
         self.change(keys, *bulk.status_operation(status, len(keys)))
@@ -298,7 +318,9 @@ class Bridge(QObject):
 
         def work(control: TaskControl) -> bulk.BulkResult:
             progress = control.progress if len(keys) > 1 else None
-            return bulk.delete(self.library, keys, dismissed=dismissed, progress=progress)
+            return bulk.delete(
+                self.library, keys, dismissed=dismissed, progress=progress, written=self._written
+            )
 
         self.runner.submit(
             work,
@@ -321,14 +343,20 @@ class Bridge(QObject):
         self.undo_changed.emit(self.undo_text)
 
         def work(control: TaskControl) -> bulk.BulkResult:
-            return record.undo(self.library, progress=control.progress)
+            return record.undo(self.library, progress=control.progress, written=self._written)
 
         def done(result: bulk.BulkResult) -> None:
             for e in result.errors:
                 self.error.emit(f"Could not undo all of “{record.description}”: {e}", "")
-            self.info.emit(f"Undone: {record.description}.")
+            if message := undo_message(record.description, result):
+                self.info.emit(message)
 
         self.runner.submit(work, on_done=done, on_error=lambda e, tb: self._report("Undo", e, tb))
+
+    def forget_restored(self, keys: Sequence[str]) -> None:
+        """Papers restored from the trash by hand: Undo no longer offers to restore them."""
+        if self._undo.forget_restored(keys):
+            self.undo_changed.emit(self.undo_text)
 
     # -- changes without undo ---------------------------------------------------------------
 
@@ -436,6 +464,10 @@ class Bridge(QObject):
             work, lane=lane, title=title, on_done=on_done, on_error=on_error, on_cancel=on_cancel
         )
 
+    def follow_changes(self, keys: Sequence[str]) -> None:
+        """Papers another program wrote or removed: indexed, then the views are told."""
+        self._follower.changed_elsewhere(keys)
+
     def notify_changed(self, keys: Sequence[str]) -> None:
         """Papers changed in a way the index does not see (written elsewhere, merged): the
         views re-read them (:attr:`papers_changed`)."""
@@ -512,36 +544,11 @@ class Bridge(QObject):
 
     @property
     def fetching(self) -> bool:
-        return self._fetches.running
+        return self.fetches.running
 
     def start_fetching(self) -> None:
-        """Drain the queue of pending fetches in the network lane (unless offline)."""
-        if self.fetcher is None or self.settings.offline or not self._fetches.request():
-            return
-        task = self.runner.submit(
-            drain_work(self.fetcher),
-            lane=Lane.NETWORK,
-            title="Fetching from arXiv",
-            on_done=self._fetch_done,
-            on_error=self._fetch_failed,
-            on_cancel=self._fetch_cancelled,
-        )
-        self._fetches.started(task)
-
-    def _fetch_done(self, report: FetchReport) -> None:
-        errors, again = self._fetches.finished(report)
-        for message in errors:
-            self.error.emit(message, "")
-        if again:
-            self.start_fetching()
-
-    def _fetch_failed(self, error: BaseException, tb: str) -> None:
-        self._fetches.ended()
-        self._report("Fetching from arXiv", error, tb)
-
-    def _fetch_cancelled(self) -> None:
-        self._fetches.ended()
-        self.info.emit("Fetching stopped; what is left waits in the queue.")
+        """Drain the queue of pending fetches in the network lane (:attr:`fetches` reports)."""
+        self.fetches.start()
 
     # -- errors --------------------------------------------------------------------------------
 

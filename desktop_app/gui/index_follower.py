@@ -17,13 +17,10 @@ The bridge runs the tasks (the only door to background work) and emits the signa
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from desktop_app.core.library import Library
 from desktop_app.core.search.api import SearchIndex, SyncReport
-
-#: Above this many changed papers the index catches up with one sync of the folder.
-SYNC_ABOVE = 10
 
 
 class ChangeCollector:
@@ -55,6 +52,12 @@ class ChangeCollector:
             self._changed.difference_update(removed)
             self._removed.update(removed)
         self._notify()
+
+    def discard(self, keys: Iterable[str]) -> None:
+        """Forget these keys (indexed by other means)."""
+        with self._lock:
+            self._changed.difference_update(keys)
+            self._removed.difference_update(keys)
 
     def take(self) -> tuple[list[str], list[str]]:
         with self._lock:
@@ -94,17 +97,32 @@ class IndexFollower:
         self._update_queued = True
         return True
 
+    def changed_elsewhere(self, keys: Iterable[str]) -> None:
+        """Papers another program wrote or removed: index them like this process's own."""
+        for key in keys:
+            self.collector.paper_changed(self.library, key)
+
+    def index_now(self, keys: list[str]) -> tuple[list[str], list[str]]:
+        """The worker's side, for papers a bulk change wrote so far: index them now rather
+        than after the change (taken out of what was collected first, so a change made
+        meanwhile is collected again); returns (changed, removed)."""
+        self.collector.discard(keys)
+        self.index.update_many(keys)
+        changed = [k for k in keys if self.library.paper_dir(k).is_dir()]
+        gone = set(keys) - set(changed)
+        return changed, [k for k in keys if k in gone]
+
     def update(self) -> tuple[list[str], list[str]]:
         """The worker's side: index what was collected; returns (changed, removed)."""
         changed, removed = self.collector.take()
-        if len(changed) + len(removed) > SYNC_ABOVE:
-            # One scan of the folder indexes a whole import in a few commits, not one each.
-            self.index.sync()
-        else:
-            for key in removed:
-                self.index.delete(key)
-            for key in changed:
-                self.index.update(key)
+        # A whole import in a few commits, not one each.
+        self.index.update_many(removed + changed)
+        # A paper another program removed was reported as changed (its journal says which
+        # papers, not what happened to them): the views hear it is gone.
+        gone = [k for k in changed if not self.library.paper_dir(k).is_dir()]
+        if gone:
+            changed = [k for k in changed if k not in set(gone)]
+            removed = sorted({*removed, *gone})
         return changed, removed
 
     def update_ended(self) -> None:

@@ -138,13 +138,18 @@ def import_digest(
 
 
 def apply_change(
-    library: Library, keys: Sequence[str], change: Callable[[Paper], Any], description: str
+    library: Library,
+    keys: Sequence[str],
+    change: Callable[[Paper], Any],
+    description: str,
+    written: bulk.Written | None = None,
 ) -> Callable[[TaskControl], bulk.BulkResult]:
-    """Apply ``change`` to each paper, as one undoable step (progress for more than one)."""
+    """Apply ``change`` to each paper, as one undoable step (progress for more than one;
+    ``written`` hears the papers written as it goes)."""
 
     def work(control: TaskControl) -> bulk.BulkResult:
         progress = control.progress if len(keys) > 1 else None
-        return bulk.apply(library, keys, change, description, progress=progress)
+        return bulk.apply(library, keys, change, description, progress=progress, written=written)
 
     return work
 

@@ -7,7 +7,10 @@ keep, dismiss: one step each, however many papers it touched); the stack keeps t
 
 from __future__ import annotations
 
-from desktop_app.core.bulk import UndoRecord
+from collections.abc import Iterable
+
+from desktop_app.core.bulk import BulkResult, UndoRecord
+from desktop_app.core.words import plural
 
 MAX_UNDO = 50
 
@@ -23,6 +26,16 @@ class UndoStack:
         self._records.append(record)
         del self._records[: -self._limit]
 
+    def forget_restored(self, keys: Iterable[str]) -> bool:
+        """Papers were restored from the trash by hand: their steps of moving them there are
+        no longer possible and leave the stack (a step left empty goes); whether any did."""
+        gone = set(keys)
+        before = len(self._records), sum(len(r.trashed) for r in self._records)
+        for record in self._records:
+            record.trashed = [k for k in record.trashed if k not in gone]
+        self._records = [r for r in self._records if r]
+        return before != (len(self._records), sum(len(r.trashed) for r in self._records))
+
     def pop(self) -> UndoRecord | None:
         """The newest change, taken off the stack (None when there is none)."""
         return self._records.pop() if self._records else None
@@ -34,3 +47,18 @@ class UndoStack:
 
     def __len__(self) -> int:
         return len(self._records)
+
+
+def undo_message(description: str, result: BulkResult) -> str | None:
+    """What to say after undoing ``description`` (None: the errors say it all)."""
+    if not result.done:
+        if result.errors:
+            return None
+        return (
+            f"Nothing was undone: “{description}” no longer applies (the papers were "
+            "restored or removed meanwhile)."
+        )
+    if result.skipped:
+        left = plural(len(result.skipped), "paper")
+        return f"Undone: {description} ({left} left as they are: restored or removed meanwhile)."
+    return f"Undone: {description}."

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Install (or remove) Papershelf's desktop entry, AppStream metadata and icons for the
-# current user, under ${XDG_DATA_HOME:-~/.local/share}. Needs only a POSIX shell, so it also
-# runs from the unpacked release tarball, where it sits beside the `papershelf` program.
+# Install (or remove) Papershelf's desktop entry, AppStream metadata and icons, and the
+# command line's manual page and bash/zsh/fish completions, for the current user, under
+# ${XDG_DATA_HOME:-~/.local/share}. Needs only a POSIX shell, so it also runs from the
+# unpacked release tarball, where it sits beside the `papershelf` program.
 #
 #   install-desktop.sh [--share DIR] [--exec PROGRAM]   install
 #   install-desktop.sh --uninstall                      remove what install put there
@@ -23,12 +24,16 @@ while [ $# -gt 0 ]; do
         --share) share=$2; shift 2 ;;
         --exec) program=$2; shift 2 ;;
         --uninstall) action=uninstall; shift ;;
-        -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "install-desktop.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
 data="${XDG_DATA_HOME:-$HOME/.local/share}"
+# The command line's files, where man, bash-completion (2.x), zsh and fish look for them
+# (packaging/build_assets.py stages them under the same names).
+cli_files="man/man1/papershelf.1 bash-completion/completions/papershelf
+zsh/site-functions/_papershelf fish/vendor_completions.d/papershelf.fish"
 
 refresh_caches() {
     if command -v update-desktop-database >/dev/null 2>&1; then
@@ -43,6 +48,9 @@ if [ "$action" = uninstall ]; then
     rm -f "$data/applications/$APP_ID.desktop" "$data/metainfo/$APP_ID.metainfo.xml"
     for icon in "$data"/icons/hicolor/*/apps/"$APP_ID".png "$data"/icons/hicolor/*/apps/"$APP_ID".svg; do
         rm -f "$icon"
+    done
+    for file in $cli_files; do
+        rm -f "$data/$file"
     done
     refresh_caches
     echo "Removed Papershelf's menu entry and icons from $data"
@@ -88,5 +96,13 @@ cp "$share/metainfo/$APP_ID.metainfo.xml" "$data/metainfo/"
     mkdir -p "$data/$(dirname "$icon")"
     cp "$share/$icon" "$data/$icon"
 done
+for file in $cli_files; do
+    if [ -f "$share/$file" ]; then
+        mkdir -p "$data/$(dirname "$file")"
+        cp "$share/$file" "$data/$file"
+    fi
+done
 refresh_caches
 echo "Installed Papershelf's menu entry ($program) and icons under $data"
+echo "Installed 'man papershelf' and the bash, zsh and fish completions of papershelf;"
+echo "  zsh: add  fpath+=($data/zsh/site-functions)  before compinit in ~/.zshrc"

@@ -80,6 +80,7 @@ def test_startup_of_the_frozen_app_and_the_virtualenv(tmp_path: Path) -> None:
         "PAPERSHELF_CACHE_DIR": str(tmp_path / "cache"),
         "PAPERSHELF_CONFIG_DIR": str(tmp_path / "config"),
         "PAPERSHELF_LOG_DIR": str(tmp_path / "log"),
+        "PAPERSHELF_STATE_DIR": str(tmp_path / "state"),
     }
     venv = Path(sys.executable).with_name("papershelf")
     if not venv.is_file():

@@ -15,7 +15,9 @@ from tests.helpers.shelf import Shelf
 
 @pytest.fixture
 def shelf(library_path: Path, monkeypatch: pytest.MonkeyPatch) -> Shelf:
+    """``papershelf`` on an empty library (made as ``papershelf init`` makes it)."""
     monkeypatch.setenv("COLUMNS", "100")
+    Library.open(library_path)
     return Shelf(library_path, monkeypatch)
 
 

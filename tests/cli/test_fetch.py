@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from desktop_app.cli import main
+from desktop_app.core import paths
 from desktop_app.core.arxiv.net import AccessBlock
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
@@ -100,7 +102,7 @@ def test_add_without_network_says_the_papers_were_queued(
     Settings(api_interval_s=0, download_interval_s=0, max_retries=0).save()
     assert run(library_path, "add", "2504.05220") == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert err == f"papershelf: created a new library in {library_path}\n"
     assert "Queued: arXiv cannot be reached: cannot connect to 127.0.0.1" in out
     assert "the rest waits in the queue" in out
     paper = Library.open(library_path).get("2504.05220")
@@ -111,6 +113,7 @@ def test_fetch_reports_failures_with_their_reason(
     server: ArxivServer, library_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(library_path, "--offline", "add", "2504.05220")
+    capsys.readouterr()
     server.fail_next("pdf", Fault.html())
     assert run(library_path, "fetch") == 1
     _, err = capsys.readouterr()
@@ -132,6 +135,11 @@ def test_403_stops_fetching_until_fetch_resume(
     assert "arXiv denied access (HTTP 403" in capsys.readouterr().err
     assert run(library_path, "fetch") == 1
     assert "papershelf fetch --resume" in capsys.readouterr().err
+    # Clearing the cache (it is disposable) does not lift the block: it is state.
+    shutil.rmtree(paths.cache_dir())
+    assert run(library_path, "fetch") == 1
+    assert "papershelf fetch --resume" in capsys.readouterr().err
+    assert (paths.state_dir() / "access-denied.json").is_file()
     assert len(server.requests) == 1
     assert run(library_path, "fetch", "--resume") == 0
     assert "Fetching resumed." in capsys.readouterr().out

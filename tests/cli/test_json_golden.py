@@ -100,7 +100,10 @@ def paper(key: str, **values: object) -> dict[str, object]:
         "latest_version": None,
         "citation_key": None,
         "edited": [],
+        "digest_position": 0,
         "notes": "",
+        "year": None,
+        "has_notes": False,
     }
     for name, value in values.items():
         assert name in data, name
@@ -117,6 +120,8 @@ LEVERAGING = paper(
     status="reading",
     tags=["rag"],
     notes="Worth a re-read.\n",
+    year=2025,
+    has_notes=True,
 )
 ALIGNMENT = paper(
     "2504.05217",
@@ -126,11 +131,12 @@ ALIGNMENT = paper(
     status="new",
     status_changed=TIMESTAMP,
     tags=["recsys"],
+    year=2025,
 )
 COPY = paper(
     "local-copy-1", title="Leveraging LLMs for utility-focused annotation", authors=["H. Zhang"]
 )
-GRAPHS = paper("2301.00002", title="Graph Neural Networks")
+GRAPHS = paper("2301.00002", title="Graph Neural Networks", year=2023)  # from the arXiv ID
 
 
 @pytest.fixture
@@ -159,8 +165,9 @@ def run(library: Library, *args: str, code: int = 0) -> tuple[object, str]:
 
 
 def test_list(shelf: Library) -> None:
-    # By title: the order of papers added within a second is not the clock's.
-    check(run(shelf, "list", "--sort", "title", "--json")[0], [LEVERAGING, COPY, ALIGNMENT])
+    # By title: the order of papers added within a second is not the clock's. Titles equal
+    # but for case: lower case first, as the window's QCollator orders them.
+    check(run(shelf, "list", "--sort", "title", "--json")[0], [COPY, LEVERAGING, ALIGNMENT])
 
 
 def test_inbox(shelf: Library) -> None:
@@ -169,6 +176,22 @@ def test_inbox(shelf: Library) -> None:
 
 def test_show(shelf: Library) -> None:
     check(run(shelf, "show", "2504.05220", "--json")[0], LEVERAGING)
+
+
+def test_list_and_show_carry_every_key_of_a_search_hit(shelf: Library) -> None:
+    """A script reads a paper from list, show and search alike (list had no ``year``)."""
+    key = "2504.05220"
+    hits = run(shelf, "search", "--json", "leveraging")[0]["hits"]  # type: ignore[index]
+    hit = next(h for h in hits if h["key"] == key)
+    listed = next(p for p in run(shelf, "list", "--json")[0] if p["key"] == key)  # type: ignore[attr-defined]
+    shown = run(shelf, "show", "--json", key)[0]
+    only_search = {"score", "snippets"}
+    for data in (listed, shown):
+        assert set(hit) - only_search <= set(data)  # type: ignore[arg-type]
+        for key in set(hit) - only_search:
+            assert type(data[key]) is type(hit[key]) or key in ("authors", "tags", "categories")  # type: ignore[index]
+    assert shown["year"] == hit["year"] == 2025  # type: ignore[index]
+    assert shown["has_notes"] == hit["has_notes"]  # type: ignore[index]
 
 
 def test_trash(shelf: Library) -> None:
@@ -183,7 +206,7 @@ def test_tags(shelf: Library) -> None:
 
 def test_add(shelf: Library) -> None:
     data, err = run(shelf, "add", "--json", "2504.05224")
-    added = paper("2504.05224", arxiv_version=None, metadata_state="pending")
+    added = paper("2504.05224", arxiv_version=None, metadata_state="pending", year=2025)
     check(data, [added])
     assert err == "Offline: 1 paper queued; 'papershelf fetch' fetches them when online.\n"
 
@@ -204,6 +227,8 @@ def test_search(shelf: Library) -> None:
         "last_page": 0,
         "page_count": None,
         "categories": [],
+        "annotations": 0,
+        "metadata_state": "none",
         "score": SCORE,
         "snippets": [],
     }
@@ -393,3 +418,41 @@ def test_add_pdf(shelf: Library, tmp_path: Path) -> None:
             }
         ],
     )
+
+
+def test_annotations_and_annotate(shelf: Library, tmp_path: Path) -> None:
+    from desktop_app.core.paper import FetchState
+
+    pdf = write_pdf(shelf.paper_dir("2504.05220") / "2504.05220v1.pdf", ["We rank passages."])
+    shelf.update("2504.05220", lambda p: setattr(p, "pdf_file", pdf.name))
+    shelf.update("2504.05220", lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    uuid = Like(
+        str,
+        re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch,
+        "a UUID",
+    )
+    when = Like(
+        str, re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z").fullmatch, "UTC time, ms"
+    )
+    quad = Like(list, lambda q: len(q) == 8 and all(isinstance(v, float) for v in q), "8 points")
+    sha = Like(str, re.compile(r"[0-9a-f]{64}").fullmatch, "a SHA-256")
+    entry = {
+        "id": uuid,
+        "kind": "highlight",
+        "color": "green",
+        "page": 1,
+        "quads": [quad],
+        "pdf_file": "2504.05220v1.pdf",
+        "pdf_sha256": sha,
+        "text": "rank passages",
+        "before": "We",
+        "after": ".",
+        "comment": "why?",
+        "created": when,
+        "modified": when,
+    }
+    data, _ = run(shelf, "annotate", "2504.05220", "--page", "1", "--text", "rank passages",
+                  "--color", "green", "--comment", "why?", "--json")  # fmt: skip
+    check(data, entry)
+    data, _ = run(shelf, "annotations", "2504.05220", "--json")
+    check(data, {"key": "2504.05220", "annotations": [entry]})

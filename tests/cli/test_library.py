@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.helpers.files import SAMPLE_DIGEST
@@ -12,7 +13,8 @@ PAPER_FIELDS = {
     "abstract", "categories", "published", "updated", "doi", "journal_ref", "comment",
     "source", "added", "status", "status_changed", "started", "finished", "tags", "rating",
     "last_page", "page_count", "pdf_file", "pdf_state", "pdf_error", "metadata_state",
-    "metadata_error", "latest_version", "citation_key", "edited", "notes",
+    "metadata_error", "latest_version", "citation_key", "edited", "digest_position", "notes",
+    "year", "has_notes",
 }  # fmt: skip
 
 
@@ -144,3 +146,43 @@ def test_a_damaged_paper_is_reported_while_the_rest_lists(imported: Shelf) -> No
     assert len(imported.json("list")) == 32  # type: ignore[arg-type]
     shown = imported("show", "2504.05220", code=1)
     assert str(broken) in shown.stderr
+
+
+HOSTILE_TITLE = "Dense \x1b]0;you have been pwned\x07Retrieval\x1b[2J\x1b[H for RAG"
+
+
+def test_terminal_escapes_in_a_digest_are_neither_stored_nor_printed(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """A digest's title holding ESC ] 0 ; … BEL (retitles the window) and ESC [ 2 J (clears
+    the screen) was stored and printed raw by list and show."""
+    digest = tmp_path / "hostile.md"
+    digest.write_text(
+        f"# {HOSTILE_TITLE}\n\n**Authors**: Eve \x1b[8mHidden\x1b[0m Adversary\n\n"
+        "**Link**: [PDF](https://arxiv.org/pdf/2504.05220)\n\n"
+        "**Abstract**: First line.\x1b[1A\x1b[2K Second.\n",
+        encoding="utf-8",
+    )
+    shelf("import-digest", str(digest))
+    stored = (shelf.library / "papers" / "2504.05220" / "paper.json").read_text(encoding="utf-8")
+    assert "\\u001b" not in stored and "\\u0007" not in stored
+    for command in (("list",), ("show", "2504.05220"), ("search", "dense"), ("inbox",)):
+        out = shelf(*command).stdout
+        assert "\x1b" not in out and "\x07" not in out, command
+        assert "Dense Retrieval for RAG" in out, command
+    assert "Eve Hidden Adversary" in shelf("show", "2504.05220").stdout
+
+
+def test_escapes_in_a_record_written_elsewhere_are_not_printed(shelf: Shelf) -> None:
+    """A paper.json edited by hand or by an older version still prints safely."""
+    shelf("add", "2504.05220")
+    path = shelf.library / "papers" / "2504.05220" / "paper.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["title"] = HOSTILE_TITLE
+    record["abstract"] = "Line one.\x1b[2J\nLine two."
+    path.write_text(json.dumps(record), encoding="utf-8")
+    for command in (("list",), ("show", "2504.05220"), ("search", "dense")):
+        out = shelf(*command).stdout
+        assert "\x1b" not in out and "\x07" not in out, command
+        assert "Dense Retrieval for RAG" in out
+    assert shelf.json("show", "2504.05220")["title"] == HOSTILE_TITLE  # type: ignore[index]

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.files import ROOT, SAMPLE_DIGEST
 from tests.helpers.shelf import Shelf
 
@@ -61,6 +63,11 @@ def test_errors_and_usage(shelf: Shelf, tmp_path: Path) -> None:
     (not_a_library / "chapter1.tex").write_text("x", encoding="utf-8")
     other = Shelf(not_a_library, shelf.monkeypatch)
     result = other("list", code=1)
+    assert result.stderr == (
+        f"papershelf: error: {not_a_library}: no Papershelf library in this folder (no "
+        f"library.json); 'papershelf init {not_a_library}' creates one\n"
+    )
+    result = other("add", "2504.05220", code=1)
     assert result.stderr == (
         f"papershelf: error: {not_a_library}: folder is not empty and holds no Papershelf library\n"
     )
@@ -123,3 +130,98 @@ def test_python_m_desktop_app_cli_runs_the_command_line(shelf: Shelf) -> None:
         timeout=60,
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "No papers.\n", "")
+
+
+def _home_env(home: Path) -> dict[str, str]:
+    """The environment of a user whose home is ``home``: no library chosen anywhere."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), HOME=str(home))
+    for name in ("PAPERSHELF_LIBRARY", "XDG_DOCUMENTS_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        env.pop(name, None)
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    return env
+
+
+def test_a_reading_command_never_creates_the_default_library(tmp_path: Path) -> None:
+    """`papershelf list` on a new machine says where the library would be and how to make it;
+    ~/Documents/Papershelf appears only with `init` (or the first `add`)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _home_env(home)
+    default = home / "Documents" / "Papershelf"
+    for command in (["list"], ["search", "x"], ["export", "bibtex"], ["tags"], ["show", "1"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "desktop_app", *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert result.returncode == 1, (command, result.stderr)
+        assert result.stderr == (
+            f"papershelf: error: {default}: no such folder; "
+            f"'papershelf init {default}' creates one\n"
+        )
+        assert not (home / "Documents").exists()
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0 and result.stdout.startswith(
+        f"Created an empty Papershelf library in {default}."
+    )
+    assert (default / "library.json").is_file()
+
+
+def test_a_mistyped_library_is_an_error_and_add_creates_one(shelf: Shelf, tmp_path: Path) -> None:
+    typo = Shelf(tmp_path / "libary", shelf.monkeypatch)
+    for command in (("list",), ("inbox",), ("stats",), ("tag", "2504.05220", "--add", "x")):
+        result = typo(*command, code=1)
+        assert "libary: no such folder; 'papershelf init " in result.stderr
+    assert not typo.library.exists()
+    added = typo("add", "2504.05220")
+    assert added.stderr == f"papershelf: created a new library in {typo.library}\n"
+    assert typo("list").stdout.splitlines()[-1] == "1 paper"
+    assert typo("add", "2504.05217").stderr == ""  # said once, when created
+
+
+def test_init_creates_a_library_once(tmp_path: Path, shelf: Shelf) -> None:
+    target = tmp_path / "new shelf"
+    out = shelf("init", str(target)).stdout
+    assert out.splitlines()[0] == f"Created an empty Papershelf library in {target}."
+    assert json.loads((target / "library.json").read_text(encoding="utf-8"))["version"] == 1
+    shelf("add", "2504.05220")
+    assert shelf("init").stdout == f"{shelf.library} is a Papershelf library already (1 paper).\n"
+    occupied = tmp_path / "thesis"
+    occupied.mkdir()
+    (occupied / "chapter1.tex").write_text("x", encoding="utf-8")
+    shelf("init", str(occupied), code=1)
+    assert not (occupied / "library.json").exists()
+
+
+def test_no_command_without_a_display_says_how_to_use_the_cli(tmp_path: Path) -> None:
+    """It was SIGABRT (exit 134) from Qt; now one line, exit 1, before Qt is loaded."""
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("Windows and macOS always have a display")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--library", str(tmp_path / "lib")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "papershelf: error: no display found ($DISPLAY and $WAYLAND_DISPLAY are not set), "
+        "so the desktop app cannot open; the command line works anywhere: "
+        "'papershelf --help' lists its commands\n"
+    )
+    assert not (tmp_path / "lib").exists()

@@ -124,6 +124,25 @@ def test_reindex_reports_progress(lib: Library, capsys: pytest.CaptureFixture[st
     assert "Indexed 2 papers and the text of 0 of 0 PDFs." in captured.out
 
 
+def test_search_sees_papershelf_changes_and_reindex_check_the_rest(
+    lib: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A search finds what Papershelf changed (in any process) without a scan of every
+    paper folder; an edit made outside it is found by ``reindex --check`` (issue #18)."""
+    assert run(lib, "search", "dense") == 0
+    lib.add_tags("2301.00002", ["quickly"])  # a process without the index
+    (lib.paper_dir("2504.00001") / "notes.md").write_text("edited in vim: wavelets\n")
+    capsys.readouterr()
+    assert run(lib, "search", "tag:quickly", "--no-snippets") == 0
+    assert "2301.00002" in capsys.readouterr().out
+    assert run(lib, "search", "wavelets") == 0
+    assert "No paper matches." in capsys.readouterr().err
+    assert run(lib, "reindex", "--check") == 0
+    assert "1 paper indexed anew (0 added, 1 changed, 0 removed)" in capsys.readouterr().out
+    assert run(lib, "search", "wavelets", "--no-snippets") == 0
+    assert "2504.00001" in capsys.readouterr().out
+
+
 def test_stats_lists_failures_with_reasons(
     lib: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -76,6 +76,25 @@ def test_undo_keeps_changes_made_since(filled: Library) -> None:
     assert _on_disk(filled, KEYS[2])["status"] == "unread"
 
 
+def test_a_status_and_its_dates_are_undone_together_or_not_at_all(filled: Library) -> None:
+    result = bulk.set_status(filled, KEYS, Status.READ)
+    filled.set_status(KEYS[0], Status.READING)  # from the CLI: keeps the start date
+    result.undo.undo(filled)
+    reading = filled.get(KEYS[0])
+    assert reading.status is Status.READING and reading.started and not reading.finished
+    unread = filled.get(KEYS[1])
+    assert unread.status is Status.UNREAD and not unread.started and not unread.finished
+
+
+def test_undo_skips_what_is_no_longer_possible(filled: Library) -> None:
+    result = bulk.delete(filled, KEYS[:2])
+    filled.restore(KEYS[0])  # by hand, meanwhile
+    undone = result.undo.undo(filled)
+    assert undone.done == [KEYS[1]] and undone.errors == []
+    assert undone.skipped == [KEYS[0]]
+    assert filled.keys() == KEYS
+
+
 def test_delete_to_trash_and_undo(filled: Library) -> None:
     result = bulk.delete(filled, KEYS[:2])
     assert filled.keys() == [KEYS[2]]

@@ -87,3 +87,30 @@ def test_a_first_write_interrupted_leaves_no_file(
     monkeypatch.undo()
     assert not path.exists()
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_users_umask(tmp_path: Path, umask: int) -> None:
+    """As open() does: 0644 under umask 022 (mkstemp made every file 0600)."""
+    old = os.umask(umask)
+    try:
+        atomic_write_json(tmp_path / "paper.json", {"a": 1})
+        atomic_write_text(tmp_path / "notes.md", "text\n")
+    finally:
+        os.umask(old)
+    for name in ("paper.json", "notes.md"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_rewritten_file_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    atomic_write_text(path, "private\n")
+    path.chmod(0o600)
+    atomic_write_text(path, "still private\n")
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o664)
+    atomic_write_text(path, "shared with the group\n")
+    assert path.stat().st_mode & 0o777 == 0o664
+    assert _leftovers(tmp_path) == []

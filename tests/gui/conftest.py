@@ -17,6 +17,7 @@ from desktop_app.gui.features import live
 from desktop_app.gui.tasks import TaskRunner
 from desktop_app.gui.widgets import reader
 from desktop_app.gui.window.main_window import MainWindow
+from tests.helpers.shelf import Shelf
 from tests.helpers.window import WAIT_MS, Factory, settle
 
 
@@ -74,3 +75,10 @@ def bridge(library: Library, runner: TaskRunner) -> Iterator[Bridge]:
     for pool in runner._pools.values():
         pool.waitForDone(5000)
     index.close()
+
+
+@pytest.fixture
+def terminal(library: Library, monkeypatch: pytest.MonkeyPatch) -> Shelf:
+    """A user at a terminal beside the window: ``terminal.sub("add", ...)`` runs
+    ``papershelf`` on the window's library in another process."""
+    return Shelf(library.root, monkeypatch)

@@ -60,3 +60,37 @@ def test_qt_messages_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="qt"):
         app_module._qt_message(QtMsgType.QtWarningMsg, None, "QPainter::begin: not active")
     assert ("qt", logging.WARNING, "QPainter::begin: not active") in caplog.record_tuples
+
+
+def test_the_window_state_moves_from_the_config_folder_once() -> None:
+    """Older versions kept window-state.ini in the config folder; it is state, not settings."""
+    from desktop_app.core import paths
+
+    old = paths.config_dir() / app_module.STATE_FILE
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text("[window]\nversion=7\n", encoding="utf-8")
+    state = app_module.window_state()
+    assert state.value("window/version") in ("7", 7)
+    assert not old.exists()
+    assert (paths.state_dir() / app_module.STATE_FILE).is_file()
+
+
+def test_the_first_start_of_the_app_creates_the_default_library(tmp_path: Path) -> None:
+    """The command line no longer creates a library for a reading command; the app's
+    first start still creates ~/Documents/Papershelf (as Zotero creates its data folder)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "QT_QPA_PLATFORM": "offscreen",
+        app_module.ENV_QUIT_AFTER_START: "200",
+    }
+    env.pop("PAPERSHELF_LIBRARY", None)
+    env.pop("XDG_DOCUMENTS_DIR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert (home / "Documents" / "Papershelf" / "library.json").is_file()

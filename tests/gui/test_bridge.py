@@ -24,7 +24,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.search.api import FIRST_BUILD, SortOrder, SyncReport
 from desktop_app.gui.bridge import Bridge, SearchRequest
-from desktop_app.gui.fetch_queue import FetchQueueState
+from desktop_app.gui.fetch_queue import FetchQueueState, FetchStatus
 from desktop_app.gui.index_follower import rebuild_note
 from desktop_app.gui.tasks import Task
 from desktop_app.gui.undo import UndoStack
@@ -250,12 +250,19 @@ def test_a_fetch_asked_for_while_one_runs_runs_after_it() -> None:
     assert state.request()
     state.started(Task(lambda control: None))
     assert state.running and not state.request()
-    errors, again = state.finished(FetchReport())
-    assert errors == [] and again and not state.running
+    assert state.finished(FetchReport()) and not state.running
     assert state.request()
     state.started(Task(lambda control: None))
-    errors, again = state.finished(FetchReport(stopped="offline"))
-    assert errors == ["Fetching stopped: offline"] and not again
+    assert not state.request()
+    assert not state.finished(FetchReport(stopped="arXiv cannot be reached", offline=True))
+
+
+def test_offline_reads_alike_whatever_the_cause() -> None:
+    by_choice = FetchStatus(offline=True, by_choice=True, waiting=3)
+    network_down = FetchStatus(offline=True, by_choice=False, waiting=3)
+    assert by_choice.text == network_down.text == "Offline — 3 papers wait to be fetched"
+    assert FetchStatus(offline=True, waiting=1).text == "Offline — 1 paper waits to be fetched"
+    assert FetchStatus().text == ""
 
 
 def test_a_rebuild_is_news_unless_it_is_the_first_build() -> None:

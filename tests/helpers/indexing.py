@@ -102,7 +102,7 @@ def keys(ix: WhooshIndex, query: str, **kw: object) -> list[str]:
 
 # -- full-text indexes written straight through the codec ------------------------------------
 
-WORDS = ["neural", "network", "graph", "dense", "retrieval", "model", "hard", "negative"]
+WORDS = ["neural", "network", "graph", "dense", "retrieval", "model", "hard", "negative", "of"]
 
 
 def random_texts(n: int, seed: int) -> list[tuple[str, str]]:

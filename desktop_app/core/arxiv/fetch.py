@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from filelock import FileLock, Timeout
 
@@ -39,8 +40,10 @@ from desktop_app.core.arxiv.ids import ArxivId
 from desktop_app.core.errors import (
     AccessDenied,
     Cancelled,
+    InvalidValue,
     NetworkError,
     PaperNotFound,
+    PapershelfError,
     Unreachable,
 )
 from desktop_app.core.library import Library
@@ -97,6 +100,9 @@ class FetchReport:
         stopped: why the run stopped early (no network, access denied, cancelled, offline
             mode), or None when it drained the queue.
         denied: arXiv denied access (HTTP 403): no fetch runs until the user resumes.
+        offline: arXiv could not be asked: offline mode is on, or it cannot be reached
+            (a state to show, not an error: the fetches wait in the queue).
+        waiting: papers with a fetch still waiting after the run.
     """
 
     metadata: list[str] = field(default_factory=list)
@@ -105,6 +111,8 @@ class FetchReport:
     pending: int = 0
     stopped: str | None = None
     denied: bool = False
+    offline: bool = False
+    waiting: int = 0
 
     def summary(self) -> str:
         parts = [f"{len(self.metadata)} metadata", f"{len(self.pdfs)} PDFs fetched"]
@@ -251,7 +259,7 @@ class Fetcher:
         wanted = list(keys) if keys is not None else None
         report = FetchReport()
         if self.settings.offline:
-            report.stopped = "offline mode is on: nothing was fetched"
+            report.stopped, report.offline = "offline mode is on: nothing was fetched", True
         else:
             with _only_fetcher() as alone:
                 if alone:
@@ -260,6 +268,7 @@ class Fetcher:
                     report.stopped = ANOTHER_FETCHER
         meta, pdfs = pending(self.library, wanted)
         report.pending = len(meta) + len(pdfs)
+        report.waiting = len({p.key for p in meta + pdfs})
         return report
 
     def _run(
@@ -277,6 +286,7 @@ class Fetcher:
             report.stopped, report.denied = str(e), True
         except Unreachable as e:
             report.stopped = f"arXiv cannot be reached: {e}; the rest waits in the queue"
+            report.offline = True
         except Cancelled:
             report.stopped = "cancelled; the rest waits in the queue"
 
@@ -363,6 +373,8 @@ class Fetcher:
 
             if self._update(paper.key, done):
                 report.pdfs.append(paper.key)
+                if paper.pdf_file and paper.pdf_file != dest.name:  # another version's PDF
+                    carry_annotations(self.library, paper.key, dest, f"v{version}")
             if progress is not None:
                 progress(FetchProgress(Stage.PDF, index + 1, len(todo), paper.key))
 
@@ -384,6 +396,38 @@ class Fetcher:
         log.warning("%s: %s fetch failed: %s", key, stage.value, reason)
         if self._update(key, change):
             report.failed.append(Failure(key, stage, reason))
+
+
+def take_new_version(library: Library, ref: str) -> Paper:
+    """Make the newest known version (``latest_version``) the paper's and queue its PDF.
+
+    The old PDF stays in the folder; when the new one arrives, the annotations follow it
+    (:func:`carry_annotations`). Raises InvalidValue when no newer version is known.
+    """
+
+    def change(p: Paper) -> None:
+        if not p.has_update or p.latest_version is None:
+            raise InvalidValue(f"{p.display_id}: no newer version known (check-updates first)")
+        p.arxiv_version = p.latest_version
+        # pdf_file still names the old PDF (the reader opens it) until the new one is here.
+        p.pdf_state, p.pdf_error = FetchState.PENDING, None
+
+    return library.update(ref, change)
+
+
+def carry_annotations(library: Library, key: str, pdf: Path, label: str) -> None:
+    """Re-anchor the paper's annotations on its new PDF (a fetch never fails for it)."""
+    from desktop_app.core.annotations import ops, store
+
+    try:
+        if not store.live(library, key):
+            return
+        report = ops.reanchor(library, key, pdf, label=label)
+    except PapershelfError as e:
+        log.warning("%s: annotations not moved to %s: %s", key, pdf.name, e)
+        return
+    moved, lost = len(report.moved), len(report.lost)
+    log.info("%s: %d annotations moved to %s, %d not found", key, moved, pdf.name, lost)
 
 
 @contextlib.contextmanager

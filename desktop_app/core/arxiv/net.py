@@ -102,7 +102,9 @@ class AccessBlock:
     FILE = "access-denied.json"
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.cache_dir() / self.FILE
+        # Kept in the state folder: clearing the cache must not lift a block (older
+        # versions kept it in the cache: moved from there once).
+        self.path = path or paths.state_file(self.FILE, formerly_in=paths.cache_dir())
 
     def info(self) -> BlockInfo | None:
         try:

@@ -40,7 +40,7 @@ import html
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -559,7 +559,7 @@ def import_digest(
         for start in range(0, total, BATCH_SIZE):
             with library.batch():
                 for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
-                    _import_entry(library, entry, status, source, report)
+                    _import_entry(library, entry, status, source, report, done)
                     if progress is not None:
                         progress(done, total)
     report.skipped.sort(key=lambda s: s.line)
@@ -587,6 +587,7 @@ def _import_entry(
     status: Status,
     source: str | None,
     report: DigestReport,
+    position: int,
 ) -> None:
     aid = entry.arxiv
     key = aid.key
@@ -600,6 +601,7 @@ def _import_entry(
             source=source,
             status=status,
             pdf_state=FetchState.NONE,
+            digest_position=position,
         )
         try:
             library.add(paper)
@@ -635,10 +637,12 @@ def _import_entry(
 # -- writing ----------------------------------------------------------------------------------
 
 
-def write_digest(papers: Iterable[Paper]) -> str:
+def write_digest(papers: Iterable[Paper], extra: Callable[[Paper], str] | None = None) -> str:
     """The papers as a digest in the format this module parses (round trip safe).
 
     Papers without an arXiv ID are written without a Link field (an import skips them).
+    ``extra`` gives Markdown to end each paper's block with (its annotations), after a
+    ``**Annotations**:`` field.
     """
     blocks: list[str] = []
     for paper in papers:
@@ -664,5 +668,8 @@ def write_digest(papers: Iterable[Paper]) -> str:
                 for line in paper.abstract.strip().split("\n")
             ]
             lines += ["**Abstract**: " + "\n".join(abstract), ""]
+        more = extra(paper) if extra else ""
+        if more:
+            lines += ["**Annotations**:", "", more.rstrip("\n"), ""]
         blocks.append("\n".join(lines))
     return "".join(block + "\n---\n" for block in blocks)

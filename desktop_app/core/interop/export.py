@@ -17,15 +17,19 @@ index) or a selection (keys, from the GUI).
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.interop.digest import write_digest
 from desktop_app.core.interop.spreadsheet import export_csv, paper_link
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status, now_iso
 from desktop_app.core.search.api import SearchIndex
+
+log = logging.getLogger(__name__)
 
 
 class ExportFormat(StrEnum):
@@ -68,9 +72,12 @@ def export_papers(
     fmt: ExportFormat | str,
     *,
     with_notes: bool = False,
+    with_annotations: bool = False,
 ) -> str:
     """The papers in the format (``with_notes``: notes go into BibTeX's ``annote`` too;
-    CSV and the reading list always carry them, the digest format never)."""
+    CSV and the reading list always carry them, the digest format never;
+    ``with_annotations``: the reading list and the digest format carry each paper's
+    annotations, as "Add annotations to notes" writes them)."""
     fmt = ExportFormat(fmt)
     if fmt in (ExportFormat.BIBTEX, ExportFormat.BIBLATEX):
         # Imported here: bibtexparser takes a while to load, and the command line builds its
@@ -80,9 +87,25 @@ def export_papers(
         return export_bibtex(library, papers, Dialect(fmt.value), with_notes=with_notes)
     if fmt is ExportFormat.CSV:
         return export_csv(library, papers)
+    marks = _annotations_of(library) if with_annotations else None
     if fmt is ExportFormat.MARKDOWN:
-        return write_digest(papers)
-    return reading_list(library, papers)
+        return write_digest(papers, extra=marks)
+    return reading_list(library, papers, annotations=marks)
+
+
+def _annotations_of(library: Library) -> Callable[[Paper], str]:
+    """A paper's annotations as Markdown ("" when none, or when its file is damaged)."""
+    from desktop_app.core.annotations import markdown, store
+
+    def of(paper: Paper) -> str:
+        try:
+            items = [a for a in store.live(library, paper.key) if not a.not_found_in]
+        except PapershelfError as e:
+            log.warning("annotations left out: %s", e)
+            return ""
+        return markdown.annotations_markdown(paper.key, items)
+
+    return of
 
 
 # -- the reading list -----------------------------------------------------------------------------
@@ -106,8 +129,14 @@ def _authors_short(authors: Sequence[str]) -> str:
     return ", ".join(authors)
 
 
-def reading_list(library: Library, papers: Iterable[Paper], title: str = "Reading list") -> str:
-    """Markdown grouped by status, most recently changed first, with each paper's notes."""
+def reading_list(
+    library: Library,
+    papers: Iterable[Paper],
+    title: str = "Reading list",
+    annotations: Callable[[Paper], str] | None = None,
+) -> str:
+    """Markdown grouped by status, most recently changed first, with each paper's notes
+    (and its annotations, given ``annotations``)."""
     papers = list(papers)
     lines = [f"# {title}", "", f"*{len(papers)} papers, exported {now_iso()[:10]}*", ""]
     for status, heading in _GROUPS:
@@ -118,6 +147,9 @@ def reading_list(library: Library, papers: Iterable[Paper], title: str = "Readin
         lines += [f"## {heading} ({len(group)})", ""]
         for paper in group:
             lines += _reading_item(library, paper)
+            marked = annotations(paper) if annotations else ""
+            if marked:
+                lines += ["#### Annotations", "", marked.rstrip("\n"), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

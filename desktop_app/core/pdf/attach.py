@@ -47,9 +47,10 @@ def attach_pdf(
 
     The text goes to the text cache (so the index, told of the change, finds it there); a
     PDF whose text cannot be read is attached all the same, with the reason in the result.
-    A PDF the paper had under another name stays in its folder. A PDF whose arXiv stamp (in
-    the margin of page 1) names another paper is refused unless ``force``: it is most likely
-    the wrong file (another version of the same paper is fine).
+    A PDF the paper had under another name stays in its folder; the annotations made on it
+    are re-anchored on the new one. A PDF whose arXiv stamp (in the margin of page 1) names
+    another paper is refused unless ``force``: it is most likely the wrong file (another
+    version of the same paper is fine).
 
     Args:
         max_bytes: the largest PDF taken (default: the ``max_pdf_mb`` setting's default).
@@ -89,5 +90,9 @@ def attach_pdf(
         if text.ok:
             p.page_count = text.page_count
 
+    old = paper.pdf_file
     paper = library.update(key, change)
+    if old and old != name:  # another PDF (a newer version): the annotations follow it
+        label = f"v{paper.arxiv_version}" if paper.arxiv_version else name
+        fetch.carry_annotations(library, key, target, label)
     return Attached(paper, target, text)

@@ -40,6 +40,7 @@ from typing import Any
 
 import desktop_app
 from desktop_app.core import paths
+from desktop_app.core.errors import describe
 from desktop_app.core.paper import now_iso
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,10 @@ def store_cached(result: PdfText, cache_dir: Path | None = None) -> None:
     from desktop_app.core.storage import atomic_write_bytes
 
     data = gzip.compress(json.dumps(result.to_json(), ensure_ascii=False).encode(), 5)
-    atomic_write_bytes(cache_path(result.sha256, cache_dir), data, durable=False)
+    try:
+        atomic_write_bytes(cache_path(result.sha256, cache_dir), data, durable=False)
+    except OSError as e:  # a full or read-only cache: the text is read again next time
+        log.warning("the text of a PDF is not cached: %s", describe(e))
 
 
 # -- the worker process --------------------------------------------------------------------

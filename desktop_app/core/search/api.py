@@ -51,6 +51,13 @@ class PaperSummary:
     last_page: int
     page_count: int | None
     categories: tuple[str, ...] = ()
+    annotations: int = 0  # highlights, notes and areas (annotations.json)
+    metadata_state: str = "none"  # FetchState of the paper's arXiv metadata
+
+    @property
+    def fetch_failed(self) -> bool:
+        """Its metadata or its PDF could not be fetched (the "Fetch failed" view)."""
+        return "failed" in (self.pdf_state, self.metadata_state)
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class Snippet:
 
     ``html`` is escaped HTML with matches in ``<b>`` (for Qt widgets); ``text`` is plain
     with matches between HIGHLIGHT_START and HIGHLIGHT_END. ``page`` (1-based) is set for
-    full-text snippets.
+    full-text and annotation snippets.
     """
 
     field: str
@@ -217,10 +224,17 @@ class SearchIndex(Protocol):
         """Re-read one paper from the library and index it (its PDF text only if changed)."""
         ...
 
+    def update_many(self, keys: Sequence[str], progress: Progress | None = None) -> None:
+        """Bring these papers in step with their folders (gone ones leave the index), in a
+        few batched commits."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
-        """Bring the index in step with the library folder (rebuilding it when needed)."""
+    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+        """Bring the index in step with the library folder (rebuilding it when needed);
+        ``quick``: from cheap signals only (the change journal, the papers folder's mtime),
+        not a look at every paper folder."""
         ...
 
     def rebuild(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,11 +23,20 @@ from desktop_app.core.errors import QueryError
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
 from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
-from desktop_app.core.search.terms import WORD, fold, stem_term, stemmed_terms
+from desktop_app.core.search.terms import (
+    WORD,
+    exact_term,
+    fold,
+    phrase_offsets,
+    plain_term,
+    stem_term,
+)
 
 SNIPPET_CHARS = 220
 #: The fields snippets are cut from: a paper's title, abstract, notes, and its PDF's pages.
-SNIPPET_FIELDS = ("title", "abstract", "note", FULLTEXT)
+SNIPPET_FIELDS = ("title", "abstract", "note", "annotation", FULLTEXT)
+#: At most this many annotations of a paper are shown as snippets of a hit.
+ANNOTATION_SNIPPETS = 3
 #: An index's indexed words of a field (its name, as in SNIPPET_FIELDS) within an edit
 #: distance of a word (a fuzzy term's stem): what a fuzzy word marks.
 Expand = Callable[[str, str, int], Iterable[str]]
@@ -39,8 +49,11 @@ class Match:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     patterns: list[re.Pattern[str]] = field(default_factory=list)
-    #: Phrases: their terms, and how many kept words each may come after the one before.
-    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+    #: Phrases: their terms with their places in the phrase (every word counted), and
+    #: their slop (1: at those places; more: up to ``slop - 1`` words further).
+    phrases: list[tuple[tuple[tuple[int, str], ...], int]] = field(default_factory=list)
+    #: The words as typed (folded): a text holding them shows first (:meth:`exact_spans`).
+    exact: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.prefixes or self.patterns or self.phrases)
@@ -60,6 +73,7 @@ class Match:
         self.prefixes |= other.prefixes
         self.patterns.extend(other.patterns)
         self.phrases.extend(other.phrases)
+        self.exact |= other.exact
         self._probe = None
 
     _probe: re.Pattern[str] | None = None
@@ -71,7 +85,7 @@ class Match:
         if self.patterns:
             return None
         if self._probe is None:
-            stems = self.terms | {words[0] for words, _slop in self.phrases}
+            stems = self.terms | {placed[0][1] for placed, _slop in self.phrases}
             starts = {t[: max(3, len(t) - 1)] for t in stems} | self.prefixes
             alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
             self._probe = re.compile(rf"(?<!\w)(?:{alternatives})")
@@ -97,8 +111,8 @@ class Match:
                     spans.append(word.span())
         if not self.phrases:
             return spans
-        for words, slop in self.phrases:
-            spans.extend(_phrase_spans(text, starts, words, slop))
+        for placed, slop in self.phrases:
+            spans.extend(_phrase_spans(text, starts, placed, slop))
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start < merged[-1][1]:
@@ -107,30 +121,40 @@ class Match:
                 merged.append((start, end))
         return merged
 
+    def exact_spans(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Those of ``spans`` (in ``text``) that hold a word as typed."""
+        if not self.exact:
+            return []
+        exact = self.exact
+        return [
+            (s, e)
+            for s, e in spans
+            if any(plain_term(w) in exact for w in WORD.findall(text, s, e))
+        ]
+
 
 def _phrase_spans(
-    text: str, starts: list[int], words: tuple[str, ...], slop: int
+    text: str, starts: list[int], placed: tuple[tuple[int, str], ...], slop: int
 ) -> list[tuple[int, int]]:
-    """Where ``words`` (stemmed terms) occur in order in ``text``, each at most ``slop``
-    kept words after the one before (as the index counts positions: stop words are not
-    counted), looked for from the word ``starts``; each occurrence one span."""
+    """Where the terms of ``placed`` occur in ``text`` at their places after the first
+    (counting every word, as the index counts positions), or up to ``slop - 1`` words
+    further, looked for from the word ``starts``; each occurrence one span."""
     spans: list[tuple[int, int]] = []
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(placed)]
+    reach = sum(gaps) + (slop - 1) * len(gaps)
     for start in starts:
         if spans and start < spans[-1][1]:
             continue
         first = WORD.match(text, start)
-        if not first or stem_term(first.group()) != words[0]:
+        if not first or stem_term(first.group()) != placed[0][1]:
             continue
-        kept = (
-            (term, m.end())
-            for m in WORD.finditer(text, first.end())
-            if (term := stem_term(m.group()))
-        )
-        end = first.end()
-        for word in words[1:]:
-            for _gap, (term, term_end) in zip(range(slop), kept, strict=False):
-                if term == word:
-                    end = term_end
+        after = list(itertools.islice(WORD.finditer(text, first.end()), reach))
+        pos, end = 0, first.end()  # pos: places after the first word
+        for (_offset, word), least in zip(placed[1:], gaps, strict=True):
+            for gap in range(least, least + slop):
+                i = pos + gap - 1
+                if i < len(after) and stem_term(after[i].group()) == word:
+                    pos, end = pos + gap, after[i].end()
                     break
             else:
                 break
@@ -215,25 +239,37 @@ def _term_match(term: Term, fieldname: str, expand: Expand | None) -> Match:
         if expand is not None:
             m.terms.update(expand(fieldname, base, term.distance))
     else:
-        terms = stemmed_terms(term.text)
-        if len(terms) > 1:  # a phrase, as _field_query searches it
+        placed = phrase_offsets(term.text)
+        if len(placed) > 1:  # a phrase, as the index searches it
             slop = 1 + term.distance if term.kind == "phrase" else 1
-            m.phrases.append((tuple(terms), slop))
+            m.phrases.append((placed, slop))
         else:
-            m.terms.update(terms)
+            m.terms.update(t for _pos, t in placed)
+            if term.kind == "word" and (exact := exact_term(term.text)):
+                m.exact.add(exact)
     return m
 
 
 def _snippet(
     name: str, text: str, match: Match, *, whole: bool = False, page: int | None = None
 ) -> Snippet | None:
+    found = _exact_snippet(name, text, match, whole=whole, page=page)
+    return found[0] if found else None
+
+
+def _exact_snippet(
+    name: str, text: str, match: Match, *, whole: bool = False, page: int | None = None
+) -> tuple[Snippet, bool] | None:
+    """A snippet of ``text`` and whether it holds a word as typed (its window is then
+    placed on those)."""
     flat = text.replace("\n", " ").replace("\f", " ")
     spans = match.spans(flat)
     if not spans:
         return None
+    exact = match.exact_spans(flat, spans)
     start, end = 0, len(flat)
     if not whole and len(flat) > SNIPPET_CHARS:
-        start, end = _window(flat, spans, SNIPPET_CHARS)
+        start, end = _window(flat, exact or spans, SNIPPET_CHARS)
     pieces_html: list[str] = []
     pieces_text: list[str] = []
     pos = start
@@ -251,7 +287,7 @@ def _snippet(
     tail = " …" if end < len(flat) else ""
     text_out = " ".join((lead + "".join(pieces_text) + tail).split())
     html_out = " ".join((html.escape(lead) + "".join(pieces_html) + html.escape(tail)).split())
-    return Snippet(field=name, html=html_out, text=text_out, page=page)
+    return Snippet(field=name, html=html_out, text=text_out, page=page), bool(exact)
 
 
 def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
@@ -291,20 +327,48 @@ def field_snippets(marks: Marks, title: str, stored: Mapping[str, Any]) -> list[
             snip = _snippet(name, stored[name], marks.for_field(name))
             if snip:
                 out.append(snip)
+    if marks.covers("annotation") and stored.get("annotation"):
+        out.extend(annotation_snippets(stored["annotation"], stored.get("annotation_pages"), marks))
+    return out
+
+
+def annotation_snippets(text: str, pages: Any, marks: Marks) -> list[Snippet]:
+    """Snippets of the annotations (``text``: one block each, separated by form feeds;
+    ``pages``: each block's page) that hold a match, each naming its page."""
+    match = marks.for_field("annotation")
+    numbers = list(pages) if isinstance(pages, list | tuple) else []
+    out: list[Snippet] = []
+    for i, block in enumerate(text.split("\f")):
+        page = numbers[i] if i < len(numbers) and isinstance(numbers[i], int) else None
+        snip = _snippet("annotation", block, match, page=page)
+        if snip:
+            out.append(snip)
+            if len(out) >= ANNOTATION_SNIPPETS:
+                break
     return out
 
 
 def page_snippets(pages: Iterable[str], marks: Marks, limit: int) -> list[Snippet]:
-    """The snippets of the first ``limit`` pages (of a PDF's text) with a match, each
-    naming its page (from 1)."""
+    """The snippets of ``limit`` pages (of a PDF's text) with a match, each naming its
+    page (from 1): first the pages holding a word as typed, then those holding only
+    other forms of its stem, each in page order (``jargoned`` shows page 6, where it
+    stands, before pages 2-4 with ``jargon``)."""
     match = marks.for_field(FULLTEXT)
-    out: list[Snippet] = []
+    exact: list[Snippet] = []
+    others: list[Snippet] = []
     for number, page in enumerate(pages, 1):
         if not marks.may_occur(page):
             continue
-        snip = _snippet(FULLTEXT, page, match, page=number)
-        if snip:
-            out.append(snip)
-            if len(out) >= limit:
+        found = _exact_snippet(FULLTEXT, page, match, page=number)
+        if found is None:
+            continue
+        snip, holds_exact = found
+        if holds_exact:
+            exact.append(snip)
+            if len(exact) >= limit:
                 break
-    return out
+        elif len(others) < limit:
+            others.append(snip)
+            if not match.exact and len(others) >= limit:
+                break
+    return (exact + others)[:limit]

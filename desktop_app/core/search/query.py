@@ -38,6 +38,8 @@ FIELD_NAMES = {
     "year": "year",
     "note": "note",
     "notes": "note",
+    "annotation": "annotation",
+    "annotations": "annotation",
     "fulltext": "fulltext",
     "text": "fulltext",
     "id": "id",
@@ -50,10 +52,12 @@ FIELD_NAMES = {
 }
 #: The field of a PDF's text (``fulltext:``, ``text:``).
 FULLTEXT = "fulltext"
-TEXT_FIELDS = ("title", "author", "abstract", "tag", "cat", "note", FULLTEXT, "id")
-HAS_VALUES = ("notes", "pdf", "text", "tags", "rating")
+TEXT_FIELDS = ("title", "author", "abstract", "tag", "cat", "note", "annotation", FULLTEXT, "id")
+HAS_VALUES = ("notes", "pdf", "text", "tags", "rating", "annotations")
 PDF_VALUES = tuple(s.value for s in FetchState)
-_FIELDS_HELP = "title author abstract tag status cat year note fulltext id has pdf added rating"
+_FIELDS_HELP = (
+    "title author abstract tag status cat year note annotation fulltext id has pdf added rating"
+)
 _RANGE = re.compile(r"^(\d*)\.\.(\d*)$")
 _AGE = re.compile(r"^(\d+)([dwmy])$")
 _AGE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}

@@ -194,3 +194,45 @@ def plain_term(word: str) -> str:
 def stemmed_terms(text: str) -> list[str]:
     """The terms of ``text`` in a stemmed field, in order (stop words dropped)."""
     return [t for t in map(stem_term, WORD.findall(text)) if t]
+
+
+def placed_terms(text: str, stem: bool = True) -> list[tuple[int, str]]:
+    """The terms of ``text`` with their positions, counting every word: a dropped stop word
+    (or single letter) keeps its place, so ``hard of negatives`` puts ``negat`` two places
+    after ``hard`` and the phrase ``"hard negatives"`` does not match it (Lucene's stop
+    filter keeps position increments the same way)."""
+    term_of = stem_term if stem else plain_term
+    return [(pos, t) for pos, t in enumerate(map(term_of, WORD.findall(text))) if t]
+
+
+def exact_term(word: str) -> str:
+    """The exact form of a word in a stemmed field (its folded letters, not its stem); ""
+    where the stemmed field drops it (stop words, single letters)."""
+    return plain_term(word) if stem_term(word) else ""
+
+
+_other_memo: dict[str, str] = {}
+
+
+def other_form(word: str) -> str:
+    """The exact form of a word where it differs from its stem (``tokens``); "" otherwise."""
+    form = _other_memo.get(word)
+    if form is None:
+        stem = stem_term(word)
+        form = plain_term(word) if stem else ""
+        if form == stem:
+            form = ""
+        if len(_other_memo) >= _MEMO_LIMIT:
+            _other_memo.clear()
+        _other_memo[word] = form
+    return form
+
+
+def phrase_offsets(text: str, stem: bool = True) -> tuple[tuple[int, str], ...]:
+    """A phrase's terms with their places counted from its first kept word: ``bag of
+    words`` -> ``((0, "bag"), (2, "word"))``."""
+    placed = placed_terms(text, stem)
+    if not placed:
+        return ()
+    first = placed[0][0]
+    return tuple((pos - first, t) for pos, t in placed)

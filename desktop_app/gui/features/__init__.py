@@ -14,6 +14,8 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop_app.gui.features.annotations import AnnotationsFeature
+from desktop_app.gui.features.fetching import FetchingFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
 from desktop_app.gui.features.kept_exports import KeptExportsFeature
@@ -31,7 +33,9 @@ FEATURES: tuple[type[QObject], ...] = (
     PreferencesFeature,  # Edit → Preferences, switching the library
     LiveFeature,  # changes made elsewhere, sync conflicts
     InteropFeature,  # export, import, Copy Citation, Merge Duplicates
+    AnnotationsFeature,  # highlights, notes and areas in the reader; Paper → Annotate
     KeptExportsFeature,  # files kept up to date (export --keep-updated)
+    FetchingFeature,  # the offline indicator, failed fetches and Retry
 )
 
 F = TypeVar("F", bound=QObject)

@@ -99,9 +99,23 @@ class Host(QObject):
         raise NotImplementedError
 
     def show_notice(
-        self, level: Level, message: str, details: str = "", buttons: NoticeButtons = ()
+        self,
+        level: Level,
+        message: str,
+        details: str = "",
+        buttons: NoticeButtons = (),
+        kind: str | None = None,
     ) -> None:
-        """Show a notice of any level, with buttons."""
+        """Show a notice of any level, with buttons; a notice of the same ``kind`` shown
+        already is replaced (one line per kind of problem)."""
+        raise NotImplementedError
+
+    def show_view(self, node_id: str) -> None:
+        """Show a view of the sidebar (``"view:failed"``, ``"tag:rag"`` …) in the list."""
+        raise NotImplementedError
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        """Show a small permanent widget in the status bar (an indicator)."""
         raise NotImplementedError
 
     # -- selection and list ------------------------------------------------------------------

@@ -1,47 +1,111 @@
 """Live updates and sync conflicts: changes made outside the app (the CLI, an editor, a sync
-tool) show up in it.
+tool) show up in it within a second or two.
 
-The library folder is the source of truth and other programs write it too. The window
-re-scans it (``index.sync()``: an mtime and size check of every paper, in the write lane,
-off the UI thread) when:
+The library folder is the source of truth and other programs write it too. Watching every
+paper folder does not scale (10,000 papers would take 10,000 inotify watches; the default
+limit is 8,192 per user, shared by every program), so the window watches a few things and
+checks the rest cheaply:
 
-- the ``papers/`` folder changes: a paper was added or removed elsewhere (watched);
-- a file changes in the folder of a paper the user is looking at: the selected paper and
-  the papers open in the reader (watched; a handful of folders, not 10,000);
-- the window gets the focus back (the user comes back from a terminal or an editor);
-- every :data:`PERIODIC_MS` while the app is active (a sync tool's changes arriving while
-  the user reads).
+- the ``papers/`` and ``trash/`` folders (a paper added or removed elsewhere) and the change
+  journal that every Papershelf process appends to when it writes a paper
+  (:mod:`desktop_app.core.journal`: the CLI's ``add``, ``import-digest``, ``status``…);
+- the folders of the papers the user is looking at (the selected one, those in the reader);
+- every :func:`check_interval_ms` (one to a few seconds, so that the check costs at most
+  :data:`CHECK_SHARE` of one core; every :data:`MAX_CHECK_MS` while another application is
+  active, and at once when the window is back) the stamps of every paper folder
+  (:mod:`desktop_app.core.stamps`: one ``stat`` per file, ~65 ms at 10,000 papers), which
+  finds what no journal recorded: a paper.json edited by hand, a PDF a sync tool dropped in.
 
-Bursts of events are merged (:data:`DEBOUNCE_MS`) and a scan never overlaps another. After a
-scan the conflict copies left by sync tools are looked for; new ones are reported once
-through :attr:`LiveUpdates.conflicts_found`, and :meth:`LiveUpdates.merge_conflicts` merges
-them (``core/conflicts.py``: nothing is lost).
+Any of these runs one *check* in the background (events arriving meanwhile are merged,
+:data:`DEBOUNCE_MS`): the journal's new lines and the stamps that changed name the papers,
+which the bridge indexes and the views then show (:meth:`Bridge.follow_changes`). Writes of
+this process are left out (the bridge follows them already).
+
+A full re-scan of the index (``index.sync()``, in the write lane) still runs when the journal
+cannot be followed (it was started afresh), when the window gets the focus back, and every
+:data:`PERIODIC_MS`. After a full scan the conflict copies left by sync tools are looked for;
+new ones are reported once through :attr:`LiveUpdates.conflicts_found`, and
+:meth:`LiveUpdates.merge_conflicts` merges them (``core/conflicts.py``: nothing is lost).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.core import conflicts
+from desktop_app.core import conflicts, journal, stamps
 from desktop_app.core.library import Library
 from desktop_app.core.words import plural
 from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features.host import Host
-from desktop_app.gui.tasks import TaskControl
+from desktop_app.gui.tasks import Lane, TaskControl
 from desktop_app.gui.widgets.notices import Level
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE_MS = 400
+DEBOUNCE_MS = 200
 PERIODIC_MS = 60_000
+#: The stamps of every folder are checked at most this often, and at least every
+#: MAX_CHECK_MS; in between, as often as keeps the check's processor time below CHECK_SHARE
+#: of one core (10,000 papers: ~60 ms a check, one every ~1.2 s).
+MIN_CHECK_MS = 1_000
+MAX_CHECK_MS = 10_000
+CHECK_SHARE = 0.05
 #: A focus change re-scans at most this often (switching windows back and forth is cheap).
 MIN_FOCUS_GAP_MS = 3_000
+
+
+def check_interval_ms(took_s: float) -> int:
+    """How long to wait before the next stamp check, after one that took ``took_s``."""
+    return int(min(MAX_CHECK_MS, max(MIN_CHECK_MS, 1000 * took_s / CHECK_SHARE)))
+
+
+@dataclass
+class Checked:
+    """What one check found: the papers changed or removed (by the journal, whose next
+    offset it gives, and the stamps), and whether the journal was started anew."""
+
+    keys: set[str]
+    offset: int
+    restarted: bool
+    stamps: stamps.Stamps
+    took_s: float
+
+
+def _touch(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError as e:
+        log.warning("%s: cannot create the change journal: %s", path, e)
+
+
+class _OwnWrites:
+    """A library observer: the papers this process wrote since the last check."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[str] = set()
+
+    def paper_changed(self, library: Library, key: str) -> None:
+        with self._lock:
+            self._keys.add(key)
+
+    paper_removed = paper_changed
+
+    def take(self) -> set[str]:
+        with self._lock:
+            keys, self._keys = self._keys, set()
+        return keys
 
 
 def report_changed(report: Any) -> bool:
@@ -53,7 +117,7 @@ def report_changed(report: Any) -> bool:
 
 
 class LiveUpdates(QObject):
-    """Watches the library folder and re-syncs the index when something changed outside."""
+    """Watches the library folder and follows what other programs change in it."""
 
     #: The scan found changes made elsewhere: (the sync report). Views should refresh.
     changed_elsewhere = Signal(object)
@@ -78,19 +142,29 @@ class LiveUpdates(QObject):
         self._sync = sync
         self._running = False
         self._again = False
+        self._checking = False
+        self._check_again = False
         self._known_conflicts: frozenset[str] = frozenset()
         self._watched_papers: set[str] = set()
-        self.scans = 0  # how many scans ran (for tests and the log)
+        self.scans = 0  # how many full scans ran (for tests and the log)
+        self.checks = 0  # how many checks ran
+
+        self.journal = journal.journal_path(library.root)
+        _touch(self.journal)  # a file watcher needs a file to watch
+        self._offset = journal.size(self.journal)  # news from here on
+        self._stamps: stamps.Stamps | None = None  # taken by the first check
+        self._own = _OwnWrites()
+        library.observers.append(self._own)
 
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._touched)
         self.watcher.fileChanged.connect(self._touched)
-        for folder in (library.papers_dir, library.trash_dir):
-            if folder.is_dir():
-                self.watcher.addPath(str(folder))
+        self._watch_fixed()
 
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.scan_now)
+        self._debounce.timeout.connect(self.check_now)
+        self._next_check = QTimer(self, singleShot=True, interval=MIN_CHECK_MS)
+        self._next_check.timeout.connect(self.check_now)
         self._focus_gap = QTimer(self, singleShot=True, interval=MIN_FOCUS_GAP_MS)
         self._periodic = QTimer(self, interval=PERIODIC_MS)
         self._periodic.timeout.connect(self._periodic_scan)
@@ -98,11 +172,15 @@ class LiveUpdates(QObject):
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.applicationStateChanged.connect(self._state_changed)
+        self.check_now()  # the first stamps
 
     def stop(self) -> None:
         """Stop watching (the window closes)."""
         self._periodic.stop()
         self._debounce.stop()
+        self._next_check.stop()
+        if self._own in self.library.observers:
+            self.library.observers.remove(self._own)
         paths = self.watcher.directories() + self.watcher.files()
         if paths:
             self.watcher.removePaths(paths)
@@ -112,6 +190,13 @@ class LiveUpdates(QObject):
                 app.applicationStateChanged.disconnect(self._state_changed)
 
     # -- what to watch -------------------------------------------------------------------
+
+    def _watch_fixed(self) -> None:
+        """The papers and trash folders and the journal (again after they were replaced)."""
+        watched = set(self.watcher.directories()) | set(self.watcher.files())
+        for path in (self.library.papers_dir, self.library.trash_dir, self.journal):
+            if str(path) not in watched and path.exists():
+                self.watcher.addPath(str(path))
 
     def watch_papers(self, keys: Iterable[str]) -> None:
         """Watch the folders of exactly these papers (the selected one, those being read)."""
@@ -136,23 +221,88 @@ class LiveUpdates(QObject):
         self.request()
 
     def _state_changed(self, state: Qt.ApplicationState) -> None:
-        if state == Qt.ApplicationState.ApplicationActive and not self._focus_gap.isActive():
+        if state != Qt.ApplicationState.ApplicationActive:
+            return
+        if self._focus_gap.isActive():
+            self.check_now()  # back again soon after: the cheap check only
+        else:
             self._focus_gap.start()
-            self.request()
+            self.scan_soon()
 
     def _periodic_scan(self) -> None:
         if QGuiApplication.applicationState() == Qt.ApplicationState.ApplicationActive:
-            self.request()
+            self.scan_soon()
 
     def request(self) -> None:
-        """Scan soon (events arriving meanwhile are merged into one scan)."""
+        """Check soon (events arriving meanwhile are merged into one check)."""
         self._debounce.start()
+
+    # -- the check -----------------------------------------------------------------------
+
+    def check_now(self) -> None:
+        """Read the journal and compare the stamps now (or right after the running check)."""
+        self._debounce.stop()
+        self._next_check.stop()
+        if self._checking:
+            self._check_again = True
+            return
+        self._checking = True
+        self.checks += 1
+        offset, before = self._offset, self._stamps
+        # Small and read-only: beside the downloads, never behind a long write.
+        self.bridge.run_task(
+            lambda control: self._check(offset, before),
+            lane=Lane.NETWORK,
+            on_done=self._checked,
+            on_error=self._check_failed,
+        )
+
+    def _check(self, offset: int, before: stamps.Stamps | None) -> Checked:
+        # The processor time of this thread: what the check costs, whatever else runs.
+        started = time.thread_time()
+        own = self._own.take()
+        restarted = journal.size(self.journal) < offset  # emptied by a full sync
+        named, offset = journal.read_since(self.journal, offset)
+        now = stamps.take(self.library.papers_dir)
+        changed, removed = stamps.compare(before, now) if before is not None else (set(), set())
+        # This process's own writes: the bridge follows them already.
+        keys = (set(named) | changed | removed) - own
+        return Checked(keys, offset, restarted, now, time.thread_time() - started)
+
+    def _checked(self, found: Checked) -> None:
+        self._checking = False
+        self._offset = found.offset
+        self._stamps = found.stamps
+        self._watch_fixed()
+        if found.restarted:
+            self.scan_now()  # the journal cannot say what changed since: look at everything
+        if found.keys:
+            log.info("changed elsewhere: %d papers", len(found.keys))
+            self.bridge.follow_changes(sorted(found.keys))
+        active = QGuiApplication.applicationState() == Qt.ApplicationState.ApplicationActive
+        # In the background, every MAX_CHECK_MS: coming back to the window checks at once.
+        self._next_check.setInterval(check_interval_ms(found.took_s) if active else MAX_CHECK_MS)
+        if self._check_again:
+            self._check_again = False
+            self.check_now()
+        else:
+            self._next_check.start()
+
+    def _check_failed(self, error: BaseException, tb: str) -> None:
+        log.error("checking the library for changes failed: %s\n%s", error, tb)
+        self._checking = False
+        self._next_check.setInterval(MAX_CHECK_MS)
+        self._next_check.start()
 
     # -- the scan ------------------------------------------------------------------------
 
+    def scan_soon(self) -> None:
+        """A full re-scan of the index, after the check (which sees the journal's news)."""
+        self.check_now()
+        self.scan_now()
+
     def scan_now(self) -> None:
         """Re-sync the index with the folder now (or right after the scan running now)."""
-        self._debounce.stop()
         if self._running:
             self._again = True
             return
@@ -187,10 +337,7 @@ class LiveUpdates(QObject):
 
     def _finish(self) -> None:
         self._running = False
-        # Folders that appeared since (a paper restored, a sync tool's new folder).
-        for folder in (self.library.papers_dir, self.library.trash_dir):
-            if folder.is_dir() and str(folder) not in self.watcher.directories():
-                self.watcher.addPath(str(folder))
+        self._watch_fixed()
         self.watch_papers(self._watched_papers)
         if self._again:
             self._again = False

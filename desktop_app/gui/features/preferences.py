@@ -433,8 +433,8 @@ class PreferencesFeature(QObject):
             what = f"Stopping the kept export {export.path}"
             host.bridge.run(what, functools.partial(kept_exports.stop, export.path))
         host.refresh()
-        if was_offline and not new.offline:
-            host.bridge.start_fetching()
+        if was_offline != new.offline:
+            host.bridge.start_fetching()  # fetches, or shows what waits while offline
         choice = dialog.library_choice
         if choice is not None:
             try:

@@ -309,6 +309,7 @@ class TrashFeature(QObject):
             dialog.restored.connect(
                 lambda keys: host.show_info(f"Restored {plural(len(keys), 'paper')}.")
             )
+            dialog.restored.connect(host.bridge.forget_restored)
             dialog.emptied.connect(
                 lambda n: host.show_info(f"Removed {plural(n, 'paper')} for good.")
             )

@@ -40,6 +40,7 @@ from desktop_app.core.search.highlight import match_spans
 from desktop_app.core.words import plural
 from desktop_app.gui import icons
 from desktop_app.gui.theme import status_switch_style
+from desktop_app.gui.widgets.fetch_failure import MetadataFailure
 from desktop_app.gui.widgets.paper_model import PDF_LABELS, format_added
 from desktop_app.gui.widgets.shrinking_row import ShrinkingRow
 
@@ -355,6 +356,8 @@ class DetailPane(QScrollArea):
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.facts.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         content.addWidget(self.facts)
+        self.metadata_failure = MetadataFailure()  # what failed, and Retry
+        content.addWidget(self.metadata_failure)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -476,6 +479,7 @@ class DetailPane(QScrollArea):
         self.placeholder.setVisible(paper is None)
         self.content.setVisible(paper is not None)
         if paper is None:
+            self.metadata_failure.show_for(None)
             self.notes.load(None, "")
             return
         title = paper.title or paper.display_id
@@ -483,6 +487,7 @@ class DetailPane(QScrollArea):
         self.title.setToolTip(_tex_source(title))
         self.authors.setText(", ".join(paper.authors) or "Authors not known yet")
         self.facts.setText(self._facts_html(paper))
+        self.metadata_failure.show_for(paper)
         self.status.set_status(paper.status.value)
         dates = []
         if paper.started:

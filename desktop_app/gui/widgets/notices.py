@@ -3,7 +3,9 @@
 A notice is one line with an icon, an optional "Details" toggle that expands the technical
 text (never a traceback unless the error was unexpected), optional action buttons, and a
 close button. Errors stay until closed; information fades after a few seconds. The same
-message shown twice in a row is counted ("×2") instead of stacked.
+message shown again is counted ("×2") instead of stacked, and a notice of a named ``kind``
+(say, the papers that could not be fetched) replaces the one of that kind shown before: one
+line per kind of problem, at most :data:`MAX_NOTICES` lines over the list.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from desktop_app.gui import icons
 log = logging.getLogger(__name__)
 
 INFO_TIMEOUT_MS = 8000
-MAX_NOTICES = 4
+MAX_NOTICES = 3
 
 
 class Level(Enum):
@@ -69,6 +71,7 @@ class Notice(QFrame):
         self.message = message
         self.details = details
         self.repeat = 1
+        self.kind: str | None = None  # notices of one kind replace each other
         self.setObjectName("notice")
         self.setAccessibleName(f"{level.value}: {message}")
         self.setStyleSheet(
@@ -150,12 +153,16 @@ class NoticeArea(QWidget):
         message: str,
         details: str = "",
         actions: list[tuple[str, Callable[[], None]]] | None = None,
+        kind: str | None = None,
     ) -> Notice:
-        last = self.notices[-1] if self.notices else None
-        if last is not None and last.message == message and last.level == level:
-            last.count_again()
-            return last
+        for shown in list(self.notices):
+            if kind is not None and shown.kind == kind:
+                shown.close_notice()  # replaced by the new one, which says it all
+            elif kind is None and shown.message == message and shown.level == level:
+                shown.count_again()
+                return shown
         notice = Notice(level, message, details, actions, self)
+        notice.kind = kind
         notice.closed.connect(lambda: self._forget(notice))
         self.notices.append(notice)
         self._layout.addWidget(notice)

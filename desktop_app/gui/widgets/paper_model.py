@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCollator,
+    QLocale,
     QModelIndex,
     QModelRoleData,
     QModelRoleDataSpan,
@@ -27,7 +29,7 @@ from PySide6.QtGui import QColor, QFont
 from desktop_app.core.paper import FetchState, Status
 from desktop_app.core.reading import progress_fraction, progress_text
 from desktop_app.core.search.api import PaperSummary
-from desktop_app.core.words import family_name, title_sort_key
+from desktop_app.core.words import family_name, sortable_title, title_sort_key
 from desktop_app.gui import icons
 
 Index = QModelIndex | QPersistentModelIndex
@@ -271,6 +273,11 @@ class PaperTableModel(QAbstractTableModel):
             return rows
         col = Column(self._sort_column)
         reverse = self._sort_order == Qt.SortOrder.DescendingOrder
+        if col == Column.TITLE:
+            key = _collator().sortKey
+            return sorted(
+                rows, key=lambda s: key(sortable_title(s.title or s.key)), reverse=reverse
+            )
         return sorted(rows, key=lambda s: _sort_key(s, col), reverse=reverse)
 
     def _apply(self, rows: list[PaperSummary]) -> None:
@@ -347,6 +354,18 @@ def _bold_font() -> QFont:
 
 
 _STATUS_ORDER = {s.value: s.rank for s in Status}
+
+
+@cache
+def _collator() -> QCollator:
+    """The collation of the user's locale; under C/POSIX (no locale chosen, where Qt
+    compares code points and puts Ångström after Z) the Unicode collation's root order,
+    which English's is. core.words.title_sort_key orders titles the same way (the CLI and
+    the index sort by it; tests/gui/widgets/test_models.py checks that they agree)."""
+    system = QLocale()
+    if system.language() == QLocale.Language.C:
+        system = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    return QCollator(system)
 
 
 def _sort_key(s: PaperSummary, col: Column) -> Any:

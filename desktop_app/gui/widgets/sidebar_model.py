@@ -122,7 +122,8 @@ LIBRARY_VIEWS: tuple[tuple[str, str, str, RowFilter], ...] = (
     ("view:read", "Read", "status-read", _status_is(Status.READ)),
     ("view:recent", "Recently added", "recent", _recent),
     ("view:notes", "With notes", "notes", lambda s: _kept(s) and s.has_notes),
-    ("view:failed", "Fetch failed", "pdf-failed", lambda s: s.pdf_state == _FAILED),
+    ("view:annotations", "With annotations", "highlight", lambda s: _kept(s) and s.annotations > 0),
+    ("view:failed", "Fetch failed", "pdf-failed", lambda s: s.fetch_failed),
 )
 
 
@@ -142,7 +143,7 @@ def count_views(rows: Iterable[PaperSummary]) -> ViewCounts:
     thread only shows the numbers (10,000 results take ~40 ms to count).
     """
     since = _recent_since()
-    new = kept = unread = reading = read = recent = notes = failed = 0
+    new = kept = unread = reading = read = recent = notes = failed = marked = 0
     tag_counter: Counter[str] = Counter()
     names: set[str] = set()
     for s in rows:
@@ -159,9 +160,11 @@ def count_views(rows: Iterable[PaperSummary]) -> ViewCounts:
                 read += 1
             if s.has_notes:
                 notes += 1
+            if s.annotations:
+                marked += 1
             if _is_recent(s, since):
                 recent += 1
-        if s.pdf_state == _FAILED:
+        if s.fetch_failed:  # the PDF or the metadata
             failed += 1
         if s.tags:
             names.update(s.tags)
@@ -181,6 +184,7 @@ def count_views(rows: Iterable[PaperSummary]) -> ViewCounts:
         "view:read": read,
         "view:recent": recent,
         "view:notes": notes,
+        "view:annotations": marked,
         "view:failed": failed,
     }
     return ViewCounts(views, dict(tag_counter), frozenset(names))

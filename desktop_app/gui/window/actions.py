@@ -85,6 +85,7 @@ MENUS: dict[str, str] = {
     "edit": "&Edit",
     "paper": "&Paper",
     "paper/rating": "Ra&ting",
+    "paper/annotate": "&Annotate",
     "view": "&View",
     "view/columns": "&Columns",
     "tools": "&Tools",
@@ -164,6 +165,7 @@ ACTIONS: tuple[Entry, ...] = (
     Separator("paper"),
     _a("close_tab", "&Close Reader Tab", "paper", "Ctrl+W", "Ctrl+F4", icon="close",
        scope=Scope.TABS, enabled=False),
+    Submenu("paper/annotate"),  # the reader's annotation actions (features/annotations.py)
     # -- View
     _a("view_inbox", "&Inbox", "view", "Ctrl+1", icon="inbox"),
     _a("view_all", "&All Papers", "view", "Ctrl+2", icon="all"),

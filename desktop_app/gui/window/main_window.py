@@ -562,9 +562,20 @@ class WindowHost(Host):
         self._window.show_info(message, details)
 
     def show_notice(
-        self, level: Level, message: str, details: str = "", buttons: NoticeButtons = ()
+        self,
+        level: Level,
+        message: str,
+        details: str = "",
+        buttons: NoticeButtons = (),
+        kind: str | None = None,
     ) -> None:
-        self._window.notices.show_notice(level, message, details, list(buttons) or None)
+        self._window.notices.show_notice(level, message, details, list(buttons) or None, kind)
+
+    def show_view(self, node_id: str) -> None:
+        self._window.sidebar.select_node(node_id)
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        self._window.statusBar().addPermanentWidget(widget)
 
     def selected_keys(self) -> list[str]:
         return self._window.paper_list.selected_keys()

@@ -399,6 +399,11 @@ def test_write_digest_looks_like_the_format() -> None:
     assert write_digest([]) == ""
 
 
+def test_each_paper_keeps_its_place_in_the_digest(library: Library) -> None:
+    report = import_digest(library, SAMPLE_DIGEST)
+    assert [library.get(k).digest_position for k in report.added] == list(range(1, 34))
+
+
 # -- hostile digests (issue #19) ----------------------------------------------------------------
 
 GOOD_ENTRY = "# Kept\n\n**Link**: https://arxiv.org/abs/2504.05220\n\n---\n"

@@ -21,7 +21,13 @@ def marks(query: str, expand: highlight.Expand | None = None) -> Marks:
 def test_match_spans_marks_as_the_snippets_do() -> None:
     text = "Related work on message passing; messages pass."
     spans = highlight.match_spans
-    assert [text[s:e] for s, e in spans('"work message"', "abstract", text)] == ["work on message"]
+    assert [text[s:e] for s, e in spans('"work on message"', "abstract", text)] == [
+        "work on message"
+    ]
+    assert spans('"work message"', "abstract", text) == []  # a phrase is exact
+    assert [text[s:e] for s, e in spans('"work message"~2', "abstract", text)] == [
+        "work on message"
+    ]
     assert [text[s:e] for s, e in spans("message", "abstract", text)] == ["message", "messages"]
     assert [text[s:e] for s, e in spans("pass*", "abstract", text)] == ["passing", "pass"]
     assert spans("title:message", "abstract", text) == []  # another field's word
@@ -86,13 +92,24 @@ def test_a_long_text_is_cut_around_its_most_matches_at_spaces() -> None:
 
 def test_page_snippets_name_their_pages_up_to_the_limit() -> None:
     pages = ["graph theory", "no match here", "graphs again", "a graph once more"]
-    found = page_snippets(pages, marks("graph"), limit=2)
+    found = page_snippets(pages, marks("graph*"), limit=2)
     assert [(s.field, s.page, s.html) for s in found] == [
         ("fulltext", 1, "<b>graph</b> theory"),
         ("fulltext", 3, "<b>graphs</b> again"),
     ]
     assert page_snippets(pages, marks("title:graph"), limit=5) == []  # not the full text
     assert [s.page for s in page_snippets(pages, marks('"graph once"'), limit=5)] == [4]
+
+
+def test_pages_holding_the_word_as_typed_come_first() -> None:
+    """A stemmed word finds every form, but the pages holding the form typed show first,
+    each in page order, and a snippet's window is put on that form."""
+    pages = ["jargon here", "more jargon", "jargon again", "nothing", "still none", "jargoned"]
+    assert [s.page for s in page_snippets(pages, marks("jargoned"), limit=3)] == [6, 1, 2]
+    assert [s.page for s in page_snippets(pages, marks("jargon"), limit=3)] == [1, 2, 3]
+    long_page = "jargon " + "filler words " * 40 + "and then jargoned at last"
+    (snip,) = page_snippets([long_page], marks("jargoned"), limit=1)
+    assert "<b>jargoned</b>" in snip.html
 
 
 def test_a_fuzzy_word_marks_the_words_the_index_reaches() -> None:

@@ -37,24 +37,49 @@ def watched(
     updates.stop()
 
 
-def test_edit_by_another_program_triggers_a_scan(
-    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+def test_edit_by_another_program_is_followed(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
 ) -> None:
-    updates, calls = watched
+    updates, _ = watched
     updates.watch_papers([KEY])
     assert updates.watched_papers == {KEY}
     other = Library.open(library.root)  # as the CLI would
-    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
-        other.set_status(KEY, "read")
-    assert calls
+    qtbot.waitUntil(lambda: not bridge.runner.busy)
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    other.set_status(KEY, "read")
+    qtbot.waitUntil(lambda: KEY in changed, timeout=5000)
 
 
-def test_new_paper_folder_triggers_a_scan(
-    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+def test_new_paper_folder_is_followed(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
 ) -> None:
     updates, _ = watched
-    with qtbot.waitSignal(updates.changed_elsewhere, timeout=5000):
-        Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
+    qtbot.waitUntil(lambda: updates._stamps is not None)  # the first stamps are taken
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    # Another Library object in this process, as a script using the core API would.
+    Library.open(library.root).add(Paper(key="2301.00002", arxiv_id="2301.00002"))
+    qtbot.waitUntil(lambda: "2301.00002" in changed, timeout=5000)
+
+
+def test_a_hand_edit_nobody_announced_is_found_by_the_stamp_check(
+    qtbot: QtBot, library: Library, bridge: Bridge, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    updates, _ = watched
+    qtbot.waitUntil(lambda: updates._stamps is not None)  # the first stamps are taken
+    qtbot.waitUntil(lambda: not bridge.runner.busy)
+    changed: list[str] = []
+    bridge.papers_changed.connect(changed.extend)
+    path = library.paper_dir(KEY) / "paper.json"
+    path.write_text(path.read_text().replace("Watched", "Edited"))
+    qtbot.waitUntil(lambda: KEY in changed, timeout=5000)
+
+
+def test_the_check_costs_a_few_per_cent_of_a_core() -> None:
+    assert live.check_interval_ms(0.001) == live.MIN_CHECK_MS
+    assert live.check_interval_ms(0.06) == 1200  # 10,000 papers here
+    assert live.check_interval_ms(5.0) == live.MAX_CHECK_MS
 
 
 def test_focus_triggers_a_scan_not_too_often(
@@ -95,3 +120,24 @@ def test_report_changed() -> None:
     assert not report_changed(None)
     assert not report_changed(SimpleNamespace(added=0, updated=0, removed=0, rebuilt=False))
     assert report_changed(SimpleNamespace(added=0, updated=0, removed=2, rebuilt=False))
+
+
+def test_annotation_conflict_copies_are_merged_live(
+    qtbot: QtBot, library: Library, watched: tuple[LiveUpdates, list[str]]
+) -> None:
+    from desktop_app.core.annotations import store
+    from desktop_app.core.annotations.model import Annotation, AnnotationFile, Kind
+
+    updates, _ = watched
+    here = Annotation.new(Kind.NOTE, 1, comment="made here", rect=(1, 1, 2, 2))
+    there = Annotation.new(Kind.NOTE, 2, comment="made on the laptop", rect=(1, 1, 2, 2))
+    store.add(library, KEY, here)
+    name = "annotations.sync-conflict-20250407-093000-LAPTOP1.json"
+    copy = AnnotationFile([here.tombstone(), there])  # deleted there after syncing, and one new
+    (library.paper_dir(KEY) / name).write_text(json.dumps(copy.to_dict()))
+    with qtbot.waitSignal(updates.conflicts_found, timeout=5000) as found:
+        updates.scan_now()
+    assert [c.name for c in found.args[0]] == [name]
+    with qtbot.waitSignal(updates.conflicts_merged, timeout=5000):
+        updates.merge_conflicts()
+    assert [a.comment for a in store.live(library, KEY)] == ["made on the laptop"]

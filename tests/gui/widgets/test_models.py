@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import locale
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+import pytest
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt
 
+from desktop_app.core import words
 from desktop_app.core.search.api import PaperSummary
 from desktop_app.core.words import title_sort_key
+from desktop_app.gui.widgets import paper_model
 from desktop_app.gui.widgets.paper_model import (
     COUNT_ROLE,
     KEY_ROLE,
@@ -143,11 +147,63 @@ def test_multidata_answers_as_data_does(qapp: Any) -> None:
             assert asked.data() == model.data(index, role)
 
 
-def test_the_title_column_sorts_as_the_command_line_and_the_index_do(qapp: Any) -> None:
-    titles = ["The Zebra", "An Apple", "banana", "Écoles", "A Mango"]
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ["The Zebra", "An Apple", "banana", "Écoles", "A Mango"],
+        [
+            *["Zebra", "Ødegaard's lemma", "Éclair", "Ångström units", "apple", "Ecz", "Oz"],
+            *["eclair", "Eclair", "Ærø", "The Über model", "uber", "BERT: Pre", "BERT-based"],
+            *["BERT based", "10 things", "2 things", "“Quoted” title", "a_b", "a(b", "a.b"],
+            *["Straße", "strasse", "bert x", "BERT x", "bert-y", "BERT-y", "BERTology"],
+        ],
+    ],
+)
+def test_the_title_column_sorts_as_the_command_line_and_the_index_do(
+    qapp: Any, titles: list[str]
+) -> None:
+    """The list sorts with Qt's QCollator, the CLI and the index with core's key: the same
+    order, Ångström, Éclair, Ødegaard with A, E, O (issue #14)."""
     model = PaperTableModel()
     model.set_rows([summary(f"2504.0000{i}", title=t) for i, t in enumerate(titles)])
     model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
     shown = [model.data(model.index(r, Column.TITLE)) for r in range(model.rowCount())]
     assert shown == sorted(titles, key=title_sort_key)
-    assert shown == ["An Apple", "banana", "Écoles", "A Mango", "The Zebra"]
+    if len(titles) == 5:
+        assert shown == ["An Apple", "banana", "Écoles", "A Mango", "The Zebra"]
+
+
+@pytest.mark.parametrize("name", ["en_US.UTF-8", "da_DK.UTF-8"])
+def test_the_title_orders_agree_under_a_users_locale(
+    qapp: Any, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a locale of the user's, core sorts by the C library's collation and the list
+    by ICU's (QCollator): the same order, Danish putting Æ, Ø and Å after Z."""
+    try:
+        locale.setlocale(locale.LC_COLLATE, name)
+    except locale.Error:
+        pytest.skip(f"the locale {name} is not installed here")
+    titles = ["Zebra", "Ødegaard's lemma", "Éclair", "Ångström units", "apple", "Ecz", "Oz"]
+    titles += ["eclair", "Eclair", "Ærø", "The Über model", "uber", "BERT: Pre", "BERT-based"]
+    titles += ["BERT based", "10 things", "2 things", "a_b", "a(b", "a.b", "Aa", "AB"]
+    titles += ["bert x", "BERT x", "bert-y", "BERT-y", "BERTology", "Straße", "strasse"]
+    before = QLocale()
+    try:
+        monkeypatch.setenv("LC_ALL", name)
+        assert words.collate_by_user_locale() is not None
+        QLocale.setDefault(QLocale(name.split(".")[0]))
+        paper_model._collator.cache_clear()
+        model = PaperTableModel()
+        model.set_rows([summary(f"2504.{i:05d}", title=t) for i, t in enumerate(titles)])
+        model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
+        shown = [model.data(model.index(r, Column.TITLE)) for r in range(model.rowCount())]
+        assert shown == sorted(titles, key=title_sort_key)
+        if name.startswith("da"):
+            assert shown[-4:] == ["Ærø", "Ødegaard's lemma", "Aa", "Ångström units"]
+        else:
+            assert shown.index("Ødegaard's lemma") < shown.index("Zebra")
+    finally:
+        monkeypatch.setenv("LC_ALL", "C")
+        words.collate_by_user_locale()
+        QLocale.setDefault(before)
+        paper_model._collator.cache_clear()

@@ -19,10 +19,19 @@ from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import Analyzer, Token
-from whoosh.formats import Positions
+from whoosh.fields import TEXT
+from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
-from desktop_app.core.search.terms import WORD, fold, plain_term, stem_term
+from desktop_app.core.search.terms import (
+    WORD,
+    exact_term,
+    fold,
+    other_form,
+    placed_terms,
+    plain_term,
+    stem_term,
+)
 
 KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may hold commas)
 
@@ -30,8 +39,9 @@ KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may ho
 class TextAnalyzer(Analyzer):  # type: ignore[misc]
     """Words -> folded (and, with ``stem``, stop-word-free English stems) Whoosh tokens.
 
-    Positions count kept words only, so a phrase matches across a dropped stop word
-    (``"x y"`` also finds ``x of y``), as Whoosh's own StopFilter does.
+    Positions count every word, the dropped ones too (stop words, single letters), so a
+    phrase matches adjacent words only: ``"hard negatives"`` does not find ``hard of
+    negatives`` (Whoosh's own StopFilter renumbers the kept words, and would).
     """
 
     def __init__(self, stem: bool = True) -> None:
@@ -44,6 +54,10 @@ class TextAnalyzer(Analyzer):  # type: ignore[misc]
         """The terms of ``text``, in order."""
         term_of = stem_term if self.stem else plain_term
         return [t for t in map(term_of, WORD.findall(text)) if t]
+
+    def placed(self, text: str) -> list[tuple[int, str]]:
+        """The terms of ``text`` with their positions (every word counted)."""
+        return placed_terms(text, self.stem)
 
     def __call__(
         self,
@@ -70,8 +84,7 @@ class TextAnalyzer(Analyzer):  # type: ignore[misc]
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        pos = start_pos
-        for match in WORD.finditer(value):
+        for pos, match in enumerate(WORD.finditer(value), start_pos):
             term = term_of(match.group())
             if not term:
                 continue
@@ -81,7 +94,6 @@ class TextAnalyzer(Analyzer):  # type: ignore[misc]
                 t.original = match.group()
             if positions:
                 t.pos = pos
-            pos += 1
             if chars:
                 t.startchar = start_char + match.start()
                 t.endchar = start_char + match.end()
@@ -133,7 +145,7 @@ class TermPositions(Positions):  # type: ignore[misc]
             yield from super().word_values(value, analyzer, **kwargs)
             return
         places: dict[str, list[int]] = {}
-        for pos, term in enumerate(analyzer.terms(value)):
+        for pos, term in analyzer.placed(value):
             found = places.get(term)
             if found is None:
                 places[term] = [pos]
@@ -149,6 +161,85 @@ class TermPositions(Positions):  # type: ignore[misc]
                 len(poslist) * boost,
                 pack_uint(len(deltas)) + dumps(deltas, 2),
             )
+
+
+class ExactAnalyzer(Analyzer):  # type: ignore[misc]
+    """Words -> their exact forms where these differ from their stems (``tokens``,
+    ``tokenization``; not ``token``): the twin field of a stemmed one, so a paper holding a
+    word as typed outranks one holding only another form of its stem (Lucene's
+    keyword_repeat, as a field of its own). A form equal to its stem is not repeated: the
+    stem's count less its other forms' counts is its own (:mod:`.scoring`)."""
+
+    def __repr__(self) -> str:
+        return "ExactAnalyzer()"
+
+    def terms(self, text: str) -> list[str]:
+        return [t for t in map(other_form, WORD.findall(text)) if t]
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        words = self.terms(value) if tokenize else [exact_term(value) or fold(value)]
+        for pos, term in enumerate(words, start_pos):
+            t.text, t.original = term, term
+            t.boost, t.stopped = 1.0, False
+            if positions:
+                t.pos = pos
+            yield t
+
+
+class TermFrequency(Frequency):  # type: ignore[misc]
+    """Whoosh's Frequency format with each posting's frequency kept in its weight alone
+    (Whoosh's repeats it in a value per posting), fed by the analyzer's ``terms`` in one
+    pass."""
+
+    posting_size = 0
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        raise NotImplementedError("an exact form's frequency is its posting's weight")
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        counts: dict[str, int] = {}
+        get = counts.get
+        for term in analyzer.terms(value):
+            counts[term] = get(term, 0) + 1
+        boost = self.field_boost
+        for term, freq in counts.items():
+            yield term, freq, freq * boost, b""
+
+
+def frequency_field(analyzer: TextAnalyzer | ExactAnalyzer) -> Any:
+    """A TEXT field without positions, fed in one pass (:class:`TermFrequency`)."""
+    field = TEXT(analyzer=analyzer, phrase=False)
+    field.format = TermFrequency(field_boost=field.format.field_boost)
+    return field
+
+
+def exact_field() -> Any:
+    """A stemmed field's twin of exact forms: frequencies, no positions, no lengths (the
+    stemmed field's are the paper's), nothing stored."""
+    field = frequency_field(EXACT)
+    field.scorable = False
+    return field
+
+
+def exact_name(fieldname: str) -> str:
+    """The name of a stemmed field's twin of exact forms."""
+    return f"{fieldname}_exact"
 
 
 def text_field_format(field: Any) -> Any:
@@ -170,3 +261,4 @@ def join_keywords(values: list[str] | tuple[str, ...] | set[str]) -> str:
 #: The analyzers of the schemas' text fields: stemmed, and plain for names.
 STEMMED = TextAnalyzer(stem=True)
 PLAIN = TextAnalyzer(stem=False)
+EXACT = ExactAnalyzer()

@@ -65,6 +65,7 @@ class _Lengths:
         self._reader.close()
 
 
+SMALL_BLOCK = 128  # bytes of pickled postings below which a block is not compressed
 _HEAD = struct.Struct("!I")  # the length of a postings block's documents-and-weights part
 
 
@@ -85,7 +86,10 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         self._terminfo.add_block(self)
         head = pickle.dumps((self._mini_ids(), self._mini_weights()), 2)
         tail = pickle.dumps(self._mini_values(), 2)
-        comp = self._compression
+        # A small block is left uncompressed (its header says so): zlib makes a few dozen
+        # bytes longer, not shorter, and a paper's record alone writes hundreds of one-posting
+        # blocks at each edit (a tag change's commit spent half its time compressing them).
+        comp = self._compression if len(head) + len(tail) >= SMALL_BLOCK else 0
         if comp:
             head, tail = zlib.compress(head, comp), zlib.compress(tail, comp)
         ids = self._ids

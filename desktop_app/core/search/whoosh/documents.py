@@ -1,10 +1,12 @@
 """Per-paper documents: what the index keeps of a paper and how it is made from its folder.
 
-Each paper has a document in the ``papers`` index (metadata, tags, status, notes, filters)
-carrying, in a column, its :class:`Entry`: the record a list row shows
+Each paper has a document in the ``papers`` index (metadata, tags, status, notes,
+annotations, filters) carrying, in a column, its :class:`Entry`: the record a list row shows
 (:class:`PaperSummary`) and the fingerprint of the paper's files (name, size, mtime of
-paper.json, notes.md and the PDF), which a sync compares with the folder. A paper's PDF text
-goes into the ``fulltext`` index, from the text cache (:mod:`desktop_app.core.pdf.text`).
+paper.json, notes.md, annotations.json and the PDF), which a sync compares with the folder.
+An annotation changed is a change of the ``papers`` document only: the PDF is not read. A
+paper's PDF text goes into the ``fulltext`` index, from the text cache
+(:mod:`desktop_app.core.pdf.text`).
 :class:`Views` derives from the entries what sorting and counting look up per paper.
 """
 
@@ -23,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core import textfiles
+from desktop_app.core.annotations.model import Annotation
+from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
 from desktop_app.core.errors import DamagedFile, PaperNotFound
 from desktop_app.core.library import NOTES_FILE, PAPER_FILE, Library
 from desktop_app.core.paper import Paper, parse_time
 from desktop_app.core.pdf.text import PdfText, file_sha256, load_cached
 from desktop_app.core.search.api import PaperSummary, SortOrder
-from desktop_app.core.search.whoosh.analysis import join_keywords
+from desktop_app.core.search.whoosh.analysis import exact_name, join_keywords
+from desktop_app.core.search.whoosh.store import EXACT_FIELDS
 from desktop_app.core.words import title_sort_key
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,8 @@ class Entry:
     text_state: str = "none"  # none | ok | failed
     text_error: str | None = None
     text_pages: int = 0
+    #: Its place in the digest that brought it (0: none): ties of ``added`` break by it.
+    digest_position: int = 0
 
     def to_bytes(self) -> bytes:
         data = {
@@ -58,6 +65,7 @@ class Entry:
             "text": self.text_state,
             "err": self.text_error,
             "pages": self.text_pages,
+            "pos": self.digest_position,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -75,6 +83,7 @@ class Entry:
             text_state=data["text"],
             text_error=data["err"],
             text_pages=data["pages"],
+            digest_position=data.get("pos", 0),
         )
 
 
@@ -107,7 +116,7 @@ class Views:
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> Views:
-        by_added = sorted(entries, key=lambda k: entries[k].summary.added, reverse=True)
+        by_added = newest_order(entries)
         tags = {k: e.summary.tags for k, e in entries.items()}
         status = {k: e.summary.status for k, e in entries.items()}
         return cls(
@@ -191,7 +200,7 @@ def fingerprint(folder: Path) -> str:
         with os.scandir(folder) as entries:
             for e in entries:
                 name = e.name
-                if name in (PAPER_FILE, NOTES_FILE) or name.lower().endswith(".pdf"):
+                if name in _STAMPED or name.lower().endswith(".pdf"):
                     with contextlib.suppress(FileNotFoundError):
                         st = e.stat()
                         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
@@ -199,6 +208,18 @@ def fingerprint(folder: Path) -> str:
         return ""
     parts.sort()
     return "|".join(parts)
+
+
+_STAMPED = (PAPER_FILE, NOTES_FILE, ANNOTATIONS_FILE)
+
+
+def _annotations(folder: Path) -> list[Annotation]:
+    """The paper's annotations (none when the file is damaged: it is reported where used)."""
+    try:
+        return read_file(folder / ANNOTATIONS_FILE).live
+    except DamagedFile as e:
+        log.warning("annotations not indexed: %s", e)
+        return []
 
 
 def _file_stamp(path: Path) -> str:
@@ -231,7 +252,7 @@ def _categories(cats: Iterable[str]) -> set[str]:
     return values
 
 
-def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
+def _summary(paper: Paper, has_notes: bool, text_pages: int, annotations: int) -> PaperSummary:
     return PaperSummary(
         key=paper.key,
         arxiv_id=paper.arxiv_id,
@@ -247,10 +268,12 @@ def _summary(paper: Paper, has_notes: bool, text_pages: int) -> PaperSummary:
         last_page=paper.last_page,
         page_count=paper.page_count or (text_pages or None),
         categories=tuple(paper.categories),
+        metadata_state=paper.metadata_state.value,
+        annotations=annotations,
     )
 
 
-def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
+def _paper_doc(paper: Paper, notes: str, entry: Entry, marks: list[Annotation]) -> dict[str, Any]:
     ids = {paper.key}
     if paper.arxiv_id:
         ids.add(paper.arxiv_id)
@@ -269,6 +292,11 @@ def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
         has.add("tags")
     if paper.rating:
         has.add("rating")
+    if marks:
+        has.add("annotations")
+    # One block per annotation, in page order: its text, then its comment.
+    blocks = [f"{a.text}\n{a.comment}".strip() for a in marks]
+    marked = "\f".join(blocks)
     tag_words = " ".join(t.replace("/", " ") for t in paper.tags)
     doc: dict[str, Any] = {
         "key": paper.key,
@@ -278,15 +306,21 @@ def _paper_doc(paper: Paper, notes: str, entry: Entry) -> dict[str, Any]:
         "tags_text": tag_words,
         "abstract": paper.abstract,
         "note": notes,
+        "annotation": marked,
+        "annotation_pages": [a.page for a in marks],
         "tag": join_keywords(_tag_values(paper.tags)),
         "cat": join_keywords(_categories(paper.categories)),
         "status": paper.status.value,
         "has": join_keywords(has),
         "pdf": paper.pdf_state.value,
         "rating": paper.rating,
-        "words": "\n".join([paper.title, *paper.authors, paper.abstract, tag_words, notes]),
+        "words": "\n".join(
+            [paper.title, *paper.authors, paper.abstract, tag_words, notes, *blocks]
+        ),
         "record": entry.to_bytes(),
     }
+    for name in EXACT_FIELDS:
+        doc[exact_name(name)] = doc[name]
     if paper.year is not None:
         doc["year"] = paper.year
     added = _epoch(paper.added)
@@ -316,6 +350,7 @@ def prepare(
     except OSError as e:
         log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
         notes = ""
+    marks = _annotations(folder)
     text_from: str | None = None
     pdf = library.pdf_path(paper)
     pdf_stamp = _file_stamp(pdf) if pdf else ""
@@ -334,15 +369,25 @@ def prepare(
             error, pages = result.error, result.page_count
             text_from = sha if result.ok else ""
     entry = Entry(
-        summary=_summary(paper, bool(notes.strip()), pages),
+        summary=_summary(paper, bool(notes.strip()), pages, len(marks)),
         stamp=stamp,
         pdf_stamp=pdf_stamp,
         text_sha=sha,
         text_state=state,
         text_error=error,
         text_pages=pages,
+        digest_position=paper.digest_position,
     )
-    return Prepared(key, entry, _paper_doc(paper, notes, entry), text_from)
+    return Prepared(key, entry, _paper_doc(paper, notes, entry, marks), text_from)
+
+
+def newest_order(entries: dict[str, Entry]) -> list[str]:
+    """Every paper, the one added last first; papers added in the same second (a digest's)
+    in the digest's order, then by key: the same order every time, whatever order the index
+    holds them in (it moves a paper to its end when it is indexed again)."""
+    ordered = sorted(entries, key=lambda k: (entries[k].digest_position, k))
+    ordered.sort(key=lambda k: entries[k].summary.added, reverse=True)  # stable
+    return ordered
 
 
 def newest_first(scores: dict[str, float], views: Views) -> list[str]:

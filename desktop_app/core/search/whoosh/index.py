@@ -73,7 +73,13 @@ from desktop_app.core.search.whoosh.opened import (
 from desktop_app.core.search.whoosh.queries import suggest
 from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
-from desktop_app.core.search.whoosh.snippets import expander, hit_snippets, text_snippets
+from desktop_app.core.search.whoosh.snippets import (
+    annotation_hits,
+    expander,
+    hit_snippets,
+    text_snippets,
+)
+from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
 from desktop_app.core.search.whoosh.store import (
     PAPERS,
     POINTER,
@@ -159,42 +165,10 @@ class WhooshIndex:
         process's rebuild while it was being opened is opened anew."""
         for _ in range(SWITCH_RETRIES):
             pointer = read_pointer(self.dir)
-            problem, opened = self._open_pointed(pointer, schemas)
+            problem, opened = _open_pointed(self.dir, pointer, schemas, self._open)
             if problem is None or read_pointer(self.dir) == pointer:
                 return problem, opened
         return problem, opened
-
-    def _open_pointed(
-        self, pointer: dict[str, Any] | None, schemas: frozenset[int]
-    ) -> tuple[str | None, Opened | None]:
-        if pointer is None:
-            return FIRST_BUILD if not (self.dir / POINTER).exists() else "damaged", None
-        schema = pointer.get("schema")
-        if schema not in schemas:
-            age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
-            why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
-            return why, None
-        name = str(pointer.get("dir", ""))
-        if self._open is not None and self._open.name == name:
-            return None, self._open
-        folder = self.dir / name
-        held = hold(folder) if name else None
-        if held is None:
-            return "index folder missing", None
-        damage = check_files(folder)
-        if damage:
-            held.release()
-            return f"damaged: {damage}", None
-        try:
-            storage = Storage(str(folder))
-            papers = storage.open_index(PAPERS)
-            fulltext = storage.open_index(FULLTEXT)
-            opened = Opened(name, folder, papers, fulltext, hold=held)
-            entries_of(opened)  # opens the searchers and reads every record
-        except Exception as e:  # any error reading the index: damaged (Whoosh's are many)
-            held.release()
-            return f"damaged: {type(e).__name__}: {e}", None
-        return None, opened
 
     def _ready(
         self, progress: Progress | None = None, stale_ok: bool = False
@@ -208,6 +182,7 @@ class WhooshIndex:
         if opened is None and stale_ok:
             _, opened = self._usable(READABLE_SCHEMAS)
         if opened is not None:
+            opened.checked = False  # another process may have committed since the last call
             return opened, None
         reason = self._rebuild_if_needed(progress)
         problem, opened = self._usable()
@@ -277,8 +252,14 @@ class WhooshIndex:
 
     # -- keeping in step -----------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None) -> SyncReport:
+    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
         """Rebuild when needed, then apply what changed in the library folder since.
+
+        With ``quick``, what changed is found from cheap signals only (:mod:`.stamp`): the
+        change journal the library appends to, and the papers folder's mtime (papers added
+        or removed by hand or by a sync tool); an edit made outside Papershelf to a paper
+        already indexed waits for the next full sync. A quick sync with no stamp of a
+        full one for this index does a full one.
 
         A rebuild does not keep this object's searches waiting: they go on, with
         ``stale_ok`` on an index of an older schema, until the new index is there.
@@ -286,7 +267,11 @@ class WhooshIndex:
         reason = self._rebuild_if_needed(progress)
         with self._lock:
             opened, again = self._ready(progress)
-            report = self._sync(opened, progress)
+            report = None
+            if quick:
+                report = quick_sync(self.dir, opened, self.library, self._apply, progress)
+            if report is None:
+                report = self._sync(opened, progress)
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
@@ -313,6 +298,7 @@ class WhooshIndex:
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
         entries = entries_of(opened)
+        signals = Signals.now(self.library)  # before the scan: what changes meanwhile shows next
         on_disk = {key: fingerprint(self.library.paper_dir(key)) for key in self.library.keys()}  # noqa: SIM118
         removed = [k for k in entries if k not in on_disk]
         added = [k for k in on_disk if k not in entries]
@@ -321,6 +307,7 @@ class WhooshIndex:
         opened = self._open or opened  # switched by _apply if another program rebuilt it
         if len(small_segments(opened.papers._segments())) >= MERGE_AT_SYNC:
             self._merge_small(opened)
+        signals.save(self.dir, opened.name, full=True)
         return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
 
     def _merge_small(self, opened: Opened) -> None:
@@ -333,6 +320,13 @@ class WhooshIndex:
         with self._lock:
             self._ready()
             self._apply([key], None)
+
+    def update_many(self, keys: Sequence[str], progress: Progress | None = None) -> None:
+        """Bring these papers in step with their folders (gone ones leave the index), in a
+        few batched commits rather than one commit each."""
+        with self._lock:
+            self._ready()
+            self._apply(list(dict.fromkeys(keys)), progress)
 
     def delete(self, key: str) -> None:
         """Remove one paper from the index (whatever its folder holds)."""
@@ -511,7 +505,8 @@ class WhooshIndex:
         return evaluate(node, leaf, entries)
 
     def fulltext_hits(self, key: str, query: str, limit: int = 20) -> list[Snippet]:
-        """The full-text matches of ``query`` in one paper's PDF, each with its page."""
+        """The matches of ``query`` in one paper's annotations and PDF, each with its page
+        (the annotations first)."""
         tree = querysyntax.parse(query)
         if tree is None:
             return []
@@ -519,9 +514,13 @@ class WhooshIndex:
 
             def run(o: Opened) -> list[Snippet]:
                 entry = entries_of(o).get(key)
-                if entry is None or entry.text_state != "ok":
+                if entry is None:
                     return []
-                return text_snippets(entry, Marks.of(tree, expander(o)), limit)
+                marks = Marks.of(tree, expander(o))
+                found = annotation_hits(o, entry, marks)
+                if entry.text_state == "ok":
+                    found += text_snippets(entry, marks, limit)
+                return found[:limit]
 
             result: list[Snippet] = self._guarded(run)
             return result
@@ -583,3 +582,41 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_pointed(
+    cache_dir: Path,
+    pointer: dict[str, Any] | None,
+    schemas: frozenset[int],
+    current: Opened | None,
+) -> tuple[str | None, Opened | None]:
+    """Open the index folder ``pointer`` (CURRENT's contents) names, held against removal
+    (``current`` if it is that one already); or say why it cannot be used."""
+    if pointer is None:
+        return FIRST_BUILD if not (cache_dir / POINTER).exists() else "damaged", None
+    schema = pointer.get("schema")
+    if schema not in schemas:
+        age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
+        why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
+        return why, None
+    name = str(pointer.get("dir", ""))
+    if current is not None and current.name == name:
+        return None, current
+    folder = cache_dir / name
+    held = hold(folder) if name else None
+    if held is None:
+        return "index folder missing", None
+    damage = check_files(folder)
+    if damage:
+        held.release()
+        return f"damaged: {damage}", None
+    try:
+        storage = Storage(str(folder))
+        papers = storage.open_index(PAPERS)
+        fulltext = storage.open_index(FULLTEXT)
+        opened = Opened(name, folder, papers, fulltext, hold=held)
+        entries_of(opened)  # opens the searchers and reads every record
+    except Exception as e:  # any error reading the index: damaged (Whoosh's are many)
+        held.release()
+        return f"damaged: {type(e).__name__}: {e}", None
+    return None, opened

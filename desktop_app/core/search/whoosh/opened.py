@@ -44,6 +44,10 @@ class Opened:
     #: view) is not merged again from its fields' scores.
     term_scores: OrderedDict[Term, dict[str, float]] = field(default_factory=OrderedDict)
     term_scores_of: tuple[Searcher, Searcher] | None = None
+    #: The searchers were checked to be up to date during the current call of the index
+    #: (:meth:`WhooshIndex._ready` clears it): Whoosh's check lists the index folder, and
+    #: a search asks for the searchers dozens of times.
+    checked: bool = False
 
     def close(self) -> None:
         for s in (self.psearcher, self.tsearcher):
@@ -87,9 +91,13 @@ def fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
 
 
 def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
-    """The searchers of the papers and the full-text index, reopened if they changed."""
+    """The searchers of the papers and the full-text index, reopened if they changed
+    (looked at once per call of the index: see ``Opened.checked``)."""
+    if o.checked and o.psearcher is not None and o.tsearcher is not None:
+        return o.psearcher, o.tsearcher
     o.psearcher = fresh(o.psearcher, o.papers)
     o.tsearcher = fresh(o.tsearcher, o.fulltext)
+    o.checked = True
     return o.psearcher, o.tsearcher
 
 

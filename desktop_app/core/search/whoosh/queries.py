@@ -17,8 +17,15 @@ from whoosh.searching import Searcher
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
-from desktop_app.core.search.terms import fold, stem_term
-from desktop_app.core.search.whoosh.analysis import PLAIN, STEMMED, TextAnalyzer, keyword_term
+from desktop_app.core.search.terms import exact_term, fold, phrase_offsets, stem_term
+from desktop_app.core.search.whoosh.analysis import (
+    PLAIN,
+    STEMMED,
+    TextAnalyzer,
+    exact_name,
+    keyword_term,
+)
+from desktop_app.core.search.whoosh.store import EXACT_FIELDS
 
 #: Field boosts of free text (BM25F): title above authors and tags, above abstract, above
 #: notes, above the full text.
@@ -29,15 +36,17 @@ BOOSTS = {
     "tags_text": 3.0,
     "abstract": 2.0,
     "note": 1.5,
+    "annotation": 1.5,  # the reader's own words and the passages marked, as notes
     FULLTEXT: 1.0,
 }
 #: Query field -> index fields it searches (free text: all of them and the full text).
 TEXT_FIELD_MAP: dict[str | None, tuple[str, ...]] = {
-    None: ("id", "title", "author", "tags_text", "abstract", "note"),
+    None: ("id", "title", "author", "tags_text", "abstract", "note", "annotation"),
     "title": ("title",),
     "author": ("author",),
     "abstract": ("abstract",),
     "note": ("note",),
+    "annotation": ("annotation",),
     "fulltext": (),
     "tag": ("tag",),
     "cat": ("cat",),
@@ -47,6 +56,10 @@ TEXT_FIELD_MAP: dict[str | None, tuple[str, ...]] = {
     "pdf": ("pdf",),
 }
 KEYWORD_FIELDS = frozenset({"id", "tag", "cat", "status", "has", "pdf"})
+#: The stemmed fields with a twin of exact forms, and the weight of a word found as typed
+#: there (1.0: a word as typed counts twice, once for its stem and once for its form).
+EXACT_TWINS = frozenset({*EXACT_FIELDS, FULLTEXT})
+EXACT_WEIGHT = 1.0
 
 
 def _analyzer(fieldname: str) -> TextAnalyzer:
@@ -84,13 +97,54 @@ def field_query(fieldname: str, term: Term, boost: float) -> wq.Query | None:
         text = stem_term(term.text) if analyzer.stem else fold(term.text)
         text = text or fold(term.text)
         return wq.FuzzyTerm(fieldname, text, boost=boost, maxdist=term.distance, prefixlength=1)
-    terms = analyzer.terms(term.text)
-    if not terms:
+    placed = phrase_offsets(term.text, analyzer.stem)
+    if not placed:
         return None
-    if len(terms) == 1:
-        return wq.Term(fieldname, terms[0], boost=boost)
+    if len(placed) == 1:
+        stem = placed[0][1]
+        stemmed = wq.Term(fieldname, stem, boost=boost)
+        exact = exact_term(term.text) if fieldname in EXACT_TWINS and term.kind == "word" else ""
+        if not exact:
+            return stemmed
+        return wq.Or([stemmed, ExactForm(fieldname, exact, stem, boost * EXACT_WEIGHT)])
     slop = 1 + term.distance if term.kind == "phrase" else 1
-    return wq.Phrase(fieldname, terms, slop=slop, boost=boost)
+    return PlacedPhrase(fieldname, placed, slop=slop, boost=boost)
+
+
+class ExactForm(wq.Term):  # type: ignore[misc]
+    """A word as typed, in a stemmed field: the papers holding that form, scored by its
+    occurrences (BM25 over the stemmed field's lengths). A form that differs from its stem
+    is a term of the field's twin (``title_exact``); one equal to its stem is counted as
+    the stem's occurrences less those of its other forms (:func:`.scoring.exact_counts`)."""
+
+    def __init__(self, fieldname: str, text: str, stem: str, boost: float) -> None:
+        super().__init__(exact_name(fieldname), text, boost=boost)
+        self.base = fieldname
+        self.stem = stem
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.base == getattr(other, "base", None)
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.base))
+
+
+class PlacedPhrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase whose words keep their places in it, the dropped ones counted: ``"bag of
+    words"`` wants ``word`` two places after ``bag`` (any one stop word between them, as in
+    Lucene), and ``"hard negatives"`` adjacent words."""
+
+    def __init__(
+        self, fieldname: str, placed: tuple[tuple[int, str], ...], slop: int, boost: float
+    ) -> None:
+        super().__init__(fieldname, [t for _pos, t in placed], slop=slop, boost=boost)
+        self.offsets = tuple(pos for pos, _t in placed)
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.offsets))
 
 
 def paper_query(term: Term) -> wq.Query | None:

@@ -42,6 +42,7 @@ from desktop_app.core.search.whoosh.store import (
     fulltext_schema,
     papers_schema,
     record_files,
+    text_doc,
 )
 from desktop_app.core.storage import atomic_write_json
 
@@ -301,7 +302,7 @@ def _text_segments(
         for done, (key, sha) in enumerate(texts, 1):
             text = cached_text(sha)
             if text:
-                segments.add(key=key, fulltext=text)
+                segments.add(**text_doc(key, text))
             if done % 10 == 0:
                 progress(done)
         return segments.finish()

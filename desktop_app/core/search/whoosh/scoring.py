@@ -32,11 +32,13 @@ from whoosh.util.numeric import byte_to_length
 from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
 from desktop_app.core.search.query import FULLTEXT, Range, Term
+from desktop_app.core.search.terms import stem_term
 from desktop_app.core.search.whoosh.analysis import TermPositions
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
 from desktop_app.core.search.whoosh.queries import (
     BOOSTS,
     KEYWORD_FIELDS,
+    ExactForm,
     paper_query,
     text_query,
 )
@@ -174,12 +176,16 @@ def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
             cache.move_to_end(cache_key)
             return found
     found = {}
-    if isinstance(q, wq.Term):
+    if isinstance(q, ExactForm):
+        _score_exact(searcher, q, q.boost * weight, found)
+    elif isinstance(q, wq.Term):
         _score_term(searcher, q.fieldname, q.text, q.boost * weight, found)
     elif isinstance(q, wq.Prefix | wq.Wildcard | wq.FuzzyTerm):
         _score_expanded(searcher, q, q.boost * weight, found)
     elif isinstance(q, wq.Phrase) and searcher.schema[q.fieldname].format.supports("positions"):
-        _score_phrase(searcher, q.fieldname, list(q.words), q.slop, q.boost * weight, found)
+        words = list(q.words)
+        offsets = getattr(q, "offsets", None) or tuple(range(len(words)))
+        _score_phrase(searcher, q.fieldname, words, offsets, q.slop, q.boost * weight, found)
     else:
         keys = searcher.reader().column_reader("key")
         for score, docnum in searcher.search(q, limit=None).top_n:
@@ -296,15 +302,72 @@ def _score_term(
                 scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * lengths[d])
 
 
+def _score_exact(searcher: Searcher, q: ExactForm, boost: float, scores: dict[str, float]) -> None:
+    """BM25 of a word's exact form (:class:`ExactForm`), over its stemmed field's lengths."""
+    found: list[tuple[str, int, int]] = []  # (paper, occurrences of the form, field length)
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        counts = exact_counts(reader, q)
+        if counts:
+            keys = _segment_list(reader, "key")
+            lengths = _segment_list(reader, q.base)
+            found.extend((keys[d], n, lengths[d]) for d, n in counts.items())
+    if not found:
+        return
+    idf = math.log(searcher.doc_count_all() / (len(found) + 1)) + 1
+    avg = searcher.avg_field_length(q.base) or 1.0
+    c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
+    get = scores.get
+    for k, tf, length in found:
+        scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * length)
+
+
+def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
+    """A term's postings in one segment: docnum -> weight (its occurrences)."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return {}
+    found: dict[int, float] = {}
+    for ids, weights in _blocks(matcher):
+        found.update(zip(ids, weights, strict=True))
+    return found
+
+
+def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
+    """How often each document of a segment holds the exact form ``q`` asks for.
+
+    A form that differs from its stem is a term of the twin field. A form equal to its stem
+    (``token``) is not indexed there: its occurrences are the stem's less those of the
+    stem's other forms (``tokens``, ``tokenization``: the twin's words that start as the
+    stem does, less its last letter for stems like happi/happy, and stem to it)."""
+    if q.text != q.stem:
+        return {d: round(w) for d, w in _weights(reader, q.fieldname, q.text).items()}
+    stemmed = _weights(reader, q.base, q.stem)
+    if not stemmed:
+        return {}
+    start = q.stem[:-1] if len(q.stem) > 2 else q.stem
+    for raw in reader.expand_prefix(q.fieldname, start):
+        other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if stem_term(other) != q.stem:
+            continue
+        for d, w in _weights(reader, q.fieldname, other).items():
+            if d in stemmed:
+                stemmed[d] -= w
+    return {d: round(w) for d, w in stemmed.items() if w >= 0.5}
+
+
 def _score_phrase(
     searcher: Searcher,
     fieldname: str,
     words: list[str],
+    offsets: tuple[int, ...],
     slop: int,
     boost: float,
     scores: dict[str, float],
 ) -> None:
-    """Papers holding the words in this order, at most ``slop`` positions apart.
+    """Papers holding the words in this order, each at its offset from the first (``slop``
+    1), or up to ``slop - 1`` positions further.
 
     The papers holding every word are found from the postings' documents alone; then only
     their positions are decoded (Whoosh's phrase matcher decodes every posting of every
@@ -342,7 +405,7 @@ def _score_phrase(
         for word in words:
             blocks = _blocks(reader.postings(fieldname, word), values=True, only=docs)
             encoded.append([v for _ids, values in blocks for v in values])
-        counts = _phrase_counts(fmt, found, encoded, slop)
+        counts = _phrase_counts(fmt, found, encoded, offsets, slop)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
         for d, count in counts.items():
@@ -367,47 +430,53 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
 
 
 def _phrase_counts(
-    fmt: Any, docs: list[int], encoded: list[list[bytes]], slop: int
+    fmt: Any, docs: list[int], encoded: list[list[bytes]], offsets: tuple[int, ...], slop: int
 ) -> dict[int, int]:
-    """How often the words occur in order, each at most ``slop`` positions after the last,
-    in each of ``docs``, which hold them all: ``encoded`` has each word's positions in
-    them, as the format ``fmt`` encodes them."""
+    """How often the words occur in order, each at its offset after the first (up to
+    ``slop - 1`` further), in each of ``docs``, which hold them all: ``encoded`` has each
+    word's positions in them, as the format ``fmt`` encodes them."""
     pickled = type(fmt) in (Positions, TermPositions)
     if slop > 1 or not pickled:
         if pickled:
             decoded = [[list(itertools.accumulate(d)) for d in _delta_lists(e)] for e in encoded]
         else:
             decoded = [[fmt.decode_positions(v) for v in e] for e in encoded]
-        found = (_occurrences(list(per_doc), slop) for per_doc in zip(*decoded, strict=True))
+        found = (
+            _occurrences(list(per_doc), offsets, slop) for per_doc in zip(*decoded, strict=True)
+        )
         return {d: n for d, n in zip(docs, found, strict=True) if n}
-    # Adjacent: word i's positions shifted back by i (accumulate's initial value; the
-    # extra -i it yields first is no position) meet those of the first word. (One set of
+    # Exact places: word i's positions shifted back by its offset (accumulate's initial
+    # value; the extra -offset it yields first is no position) meet the first word's. (One set of
     # every document's positions at once, docnum and position in one int, is no faster:
     # 200,000 distinct ints take ~40 ms to put in a set.)
     # The loops over documents are maps of C functions: no Python code runs per document.
     accumulate = itertools.accumulate
     common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(encoded[0])))
     for i in range(1, len(encoded)):
-        shifted = map(functools.partial(accumulate, initial=-i), _delta_lists(encoded[i]))
+        back = functools.partial(accumulate, initial=-offsets[i])
+        shifted = map(back, _delta_lists(encoded[i]))
         common = map(set.intersection, common, shifted)
     return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
 
 
-def _occurrences(positions: list[list[int]], slop: int) -> int:
-    """How often the words occur in order, each at most ``slop`` positions after the last."""
-    if slop <= 1:  # adjacent: shift each word's positions back by its place in the phrase
+def _occurrences(positions: list[list[int]], offsets: tuple[int, ...], slop: int) -> int:
+    """How often the words occur in order, each at its offset after the one before, or
+    up to ``slop - 1`` positions further."""
+    if slop <= 1:  # exact places: shift each word's positions back by its offset
         common = set(positions[0])
-        for i, places in enumerate(positions[1:], 1):
-            common.intersection_update(p - i for p in places)
+        for places, offset in zip(positions[1:], offsets[1:], strict=True):
+            common.intersection_update(p - offset for p in places)
             if not common:
                 return 0
         return len(common)
     following = [set(p) for p in positions[1:]]
+    gaps = [b - a for a, b in itertools.pairwise(offsets)]
     count = 0
     for start in positions[0]:
         pos = start
-        for allowed in following:
-            nxt = next((pos + gap for gap in range(1, slop + 1) if pos + gap in allowed), None)
+        for allowed, least in zip(following, gaps, strict=True):
+            reach = range(least, least + slop)
+            nxt = next((pos + gap for gap in reach if pos + gap in allowed), None)
             if nxt is None:
                 break
             pos = nxt

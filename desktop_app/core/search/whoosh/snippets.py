@@ -6,12 +6,20 @@ indexed words a fuzzy word reaches, which it marks.
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from desktop_app.core.pdf.text import load_cached
 from desktop_app.core.search.api import Snippet
-from desktop_app.core.search.highlight import Expand, Marks, field_snippets, page_snippets
+from desktop_app.core.search.highlight import (
+    Expand,
+    Marks,
+    annotation_snippets,
+    field_snippets,
+    page_snippets,
+)
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh.documents import Entry
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
@@ -33,11 +41,11 @@ def expander(o: Opened) -> Expand:
 
 
 def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Snippet, ...]:
-    """A hit's snippets: its title, abstract and notes, and the first ``pages`` pages of its
-    PDF's text with a match, where the marks cover them."""
+    """A hit's snippets: its title, abstract, notes and annotations, and the first
+    ``pages`` pages of its PDF's text with a match, where the marks cover them."""
     s = entry.summary
     stored: dict[str, Any] = {}
-    if marks.covers("abstract") or marks.covers("note"):
+    if marks.covers("abstract") or marks.covers("note") or marks.covers("annotation"):
         psearcher, _ = searchers_of(o)
         docnum = psearcher.document_number(key=s.key)
         if docnum is not None:
@@ -48,9 +56,46 @@ def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Sni
     return tuple(out)
 
 
+def annotation_hits(o: Opened, entry: Entry, marks: Marks) -> list[Snippet]:
+    """The paper's annotations that match, each a snippet naming its page."""
+    if not marks.covers("annotation") or not entry.summary.annotations:
+        return []
+    psearcher, _ = searchers_of(o)
+    docnum = psearcher.document_number(key=entry.summary.key)
+    if docnum is None:
+        return []
+    stored = psearcher.stored_fields(docnum)
+    return annotation_snippets(
+        stored.get("annotation") or "", stored.get("annotation_pages"), marks
+    )
+
+
 def text_snippets(entry: Entry, marks: Marks, limit: int) -> list[Snippet]:
     """The snippets of the first ``limit`` pages of a paper's PDF text with a match."""
-    cached = load_cached(entry.text_sha)
+    pages = _pages(entry.text_sha)
+    return page_snippets(pages, marks, limit) if pages else []
+
+
+#: The page texts of the PDFs whose snippets were cut last (a PDF's text, keyed by its
+#: hash, never changes): a query typed on, sorted anew or paged through cuts snippets from
+#: the same texts again, and each read of the text cache gunzips and decodes JSON.
+_page_memo: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+_page_memo_lock = threading.Lock()
+PAGE_MEMO_SIZE = 64  # PDFs
+
+
+def _pages(sha: str) -> tuple[str, ...] | None:
+    with _page_memo_lock:
+        pages = _page_memo.get(sha)
+        if pages is not None:
+            _page_memo.move_to_end(sha)
+            return pages
+    cached = load_cached(sha)
     if cached is None or not cached.ok:
-        return []
-    return page_snippets(cached.pages, marks, limit)
+        return None
+    pages = tuple(cached.pages)
+    with _page_memo_lock:
+        _page_memo[sha] = pages
+        while len(_page_memo) > PAGE_MEMO_SIZE:
+            _page_memo.popitem(last=False)
+    return pages

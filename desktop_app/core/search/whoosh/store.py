@@ -28,25 +28,36 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
+from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh.analysis import (
     PLAIN,
     STEMMED,
     KeywordAnalyzer,
+    exact_field,
+    exact_name,
+    frequency_field,
     text_field_format,
 )
 from desktop_app.core.storage import atomic_write_json
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
-SCHEMA_VERSION = 3  # 2: postings blocks keep their positions apart (the own codec); 3: the
-#                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec
+SCHEMA_VERSION = 5  # 2: postings blocks keep their positions apart (the own codec); 3: the
+#                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec;
+#                     4: stop words keep their positions (exact phrases), and each stemmed
+#                     field has a twin of exact forms (``<field>_exact``)
+#                     5: "annotation" (annotations' text and comments, by page)
 #: Schemas whose indexes this code can still search while their replacement is built
 #: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
-#: own; schema 2's segments name the codec by its old module path, which no longer exists).
-READABLE_SCHEMAS = frozenset({1, SCHEMA_VERSION})
+#: own; schema 2's segments name the codec by its old module path, which no longer exists;
+#: schemas 1 and 3 lack the exact forms, which then add nothing, and their phrases match
+#: across a stop word, as they did).
+READABLE_SCHEMAS = frozenset({1, 3, SCHEMA_VERSION})
+#: The stemmed text fields of the papers index that have a twin of exact forms.
+EXACT_FIELDS = ("title", "tags_text", "abstract", "note")
 #: The two Whoosh indexes: the papers' records, and the PDFs' text (``query.FULLTEXT``, the
 #: name of its one field too, as of the query field it serves).
 PAPERS = "papers"
@@ -77,6 +88,10 @@ def papers_schema() -> Schema:
         tags_text=text_field_format(TEXT(analyzer=STEMMED)),
         abstract=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
         note=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        # One block per annotation (its text, then its comment), blocks separated by form
+        # feeds; annotation_pages holds each block's page, so a snippet names its page.
+        annotation=text_field_format(TEXT(analyzer=STEMMED, stored=True)),
+        annotation_pages=STORED(),
         tag=KEYWORD(analyzer=kw),
         cat=KEYWORD(analyzer=kw),
         status=KEYWORD(analyzer=kw),
@@ -85,8 +100,9 @@ def papers_schema() -> Schema:
         year=NUMERIC(int, bits=32),
         rating=NUMERIC(int, bits=32),
         added=NUMERIC(int, bits=64),
-        words=TEXT(analyzer=PLAIN, phrase=False),  # the vocabulary for "did you mean"
+        words=frequency_field(PLAIN),  # the vocabulary for "did you mean"
         record=COLUMN(VarBytesColumn()),
+        **{exact_name(f): exact_field() for f in EXACT_FIELDS},
     )
 
 
@@ -94,7 +110,13 @@ def fulltext_schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True, sortable=True),
         fulltext=text_field_format(TEXT(analyzer=STEMMED)),
+        fulltext_exact=exact_field(),
     )
+
+
+def text_doc(key: str, text: str) -> dict[str, str]:
+    """The full-text index's document of a paper's PDF text."""
+    return {"key": key, FULLTEXT: text, exact_name(FULLTEXT): text}
 
 
 class Storage(FileStorage):  # type: ignore[misc]

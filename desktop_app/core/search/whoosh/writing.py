@@ -18,7 +18,7 @@ from whoosh.writing import SegmentWriter
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import Prepared, cached_text
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
-from desktop_app.core.search.whoosh.store import record_files
+from desktop_app.core.search.whoosh.store import record_files, text_doc
 
 MERGE_AFTER = 64  # small segments of the papers index (one per edit) before an edit merges
 MERGE_AT_SYNC = 4  # ... before a sync merges them
@@ -68,7 +68,7 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
             for p in text_changes:
                 text = cached_text(p.text_from) if p.entry and p.text_from else None
                 if text:
-                    tw.update_document(key=p.key, fulltext=text)
+                    tw.update_document(**text_doc(p.key, text))
                 else:
                     tw.delete_by_term("key", p.key)
         except BaseException:
@@ -102,6 +102,7 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
                 views = None
         opened.entries_gen = base_gen + 1
         opened.views = views  # None: derived anew on the next search
+    opened.checked = False
     searchers_of(opened)
 
 
@@ -117,4 +118,5 @@ def merge_small(opened: Opened, timeout: float) -> None:
     record_files(opened.folder)
     if opened.entries is not None and opened.entries_gen == pw.generation - 1:
         opened.entries_gen = pw.generation  # the same papers, merged
+    opened.checked = False
     searchers_of(opened)

@@ -37,6 +37,41 @@ def test_stemming_finds_other_forms(shared_ix: WhooshIndex) -> None:
     assert keys(shared_ix, "title:retrieving") == ["2504.00001"]
 
 
+def test_the_word_as_typed_outranks_other_forms_of_its_stem(
+    library: Library, extractor: TextExtractor
+) -> None:
+    """Stemming finds every form, but a paper holding the form typed ranks first, in a
+    field and over all fields, whichever form is typed (issue #14)."""
+    add_paper(library, "2501.00001", title="MSL: Not All Tokens Are What You Need")
+    add_paper(library, "2501.00002", title="Tokenization Matters for Retrieval Models")
+    add_paper(library, "2501.00003", title="Token Budgets", abstract="We count tokens.")
+    add_paper(library, "2501.00004", title="On style", pages=["jargon and jargon, more jargon"])
+    add_paper(library, "2501.00005", title="On prose", pages=["a jargoned text, long and dull"])
+    with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        assert keys(index, "jargoned") == ["2501.00005", "2501.00004"]
+        assert keys(index, "jargon")[0] == "2501.00004"
+        assert keys(index, "title:tokenization")[0] == "2501.00002"
+        assert keys(index, "tokenization")[0] == "2501.00002"
+        assert keys(index, "title:tokens")[0] == "2501.00001"
+        assert keys(index, "title:token")[0] == "2501.00003"
+        assert set(keys(index, "title:token")) == {"2501.00001", "2501.00002", "2501.00003"}
+
+
+def test_phrases_are_exact_across_stop_words(library: Library, extractor: TextExtractor) -> None:
+    """A stop word keeps its place: "hard negatives" is not "hard of negatives"."""
+    add_paper(library, "2501.00001", title="Mining hard negatives", pages=["x"])
+    add_paper(library, "2501.00002", title="Hard of negatives", pages=["mining hard negatives"])
+    add_paper(library, "2501.00003", title="The bag of words model")
+    add_paper(library, "2501.00004", title="A bag words model")
+    with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        assert sorted(keys(index, '"hard negatives"')) == ["2501.00001", "2501.00002"]
+        assert keys(index, 'title:"hard negatives"') == ["2501.00001"]
+        assert keys(index, 'title:"hard of negatives"') == ["2501.00002"]
+        assert keys(index, '"bag of words"') == ["2501.00003"]
+        assert keys(index, '"bag words"') == ["2501.00004"]
+        assert sorted(keys(index, '"bag words"~2')) == ["2501.00003", "2501.00004"]
+
+
 def test_accents_are_folded(shared_ix: WhooshIndex) -> None:
     assert keys(shared_ix, "godel") == ["1907.00003"]
     assert keys(shared_ix, "Gödel") == ["1907.00003"]
@@ -178,9 +213,13 @@ def test_phrase_snippets_mark_the_phrase_not_its_words_alone(ix: WhooshIndex) ->
         ("abstract", None): "<b>Message passing</b> on large graphs.",
         ("fulltext", 2): "Related work on <b>message passing</b>",
     }
-    # Stop words do not count between the words of a phrase, in the index or the snippet.
-    (hit,) = ix.search('"work message"', snippets=True).hits
-    assert [s.html for s in hit.snippets] == ["Related <b>work on message</b> passing"]
+    # A phrase is exact: a stop word between its words keeps its place, in the index and
+    # in the snippet ("work message" is not "work on message"; "work of message" is: any
+    # one stop word stands there, as in Lucene).
+    assert ix.search('"work message"').total == 0
+    for phrase in ('"work on message"', '"work of message"', '"work message"~2'):
+        (hit,) = ix.search(phrase, snippets=True).hits
+        assert [s.html for s in hit.snippets] == ["Related <b>work on message</b> passing"]
     (hit,) = ix.search('"neural networks" scale', snippets=True).hits
     assert hit.snippets[0].html == "Graph <b>Neural Networks</b> at <b>Scale</b>"
     # Pages: only those holding the phrase (page 3 has "graphs" alone).
@@ -198,7 +237,9 @@ def test_snippets_escape_html(lib: Library, ix: WhooshIndex) -> None:
 def test_fulltext_hits_name_their_pages(ix: WhooshIndex) -> None:
     hits = ix.fulltext_hits("2301.00002", "passing OR citation")
     assert [h.page for h in hits] == [2, 3]
-    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=2)] == [1, 3]
+    # The pages holding the word as typed first: "graphs" stands on page 3 only.
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=2)] == [3, 1]
+    assert [h.page for h in ix.fulltext_hits("2301.00002", "graphs", limit=1)] == [3]
     assert ix.fulltext_hits("2504.00001", "retrieval") == []  # no PDF
     assert ix.fulltext_hits("2301.00002", "") == []
 
@@ -297,6 +338,39 @@ def test_edits_by_another_process_are_found_on_sync(lib: Library, ix: WhooshInde
     assert keys(ix, "elsewhere") == ["2502.00009"]
     assert keys(ix, "dense") == []
     assert ix.sync() == type(report)()  # nothing left to do
+
+
+def test_a_quick_sync_reads_the_journal_and_the_papers_folder_only(
+    lib: Library, ix: WhooshIndex
+) -> None:
+    """What the command line does before a search (issue #18): no look at every folder.
+    Papershelf's own changes (the journal) and folders added or removed are indexed; an
+    edit made outside Papershelf inside a paper folder waits for a full sync."""
+    assert ix.sync(quick=True) == type(ix.sync())()  # in step: nothing to do
+    other = Library(lib.root)  # another process's library: it does not tell this index
+    other.add_tags("2301.00002", ["quickly"])
+    other.add(Paper(key="2502.00009", arxiv_id="2502.00009", title="Added elsewhere"))
+    shutil.rmtree(lib.paper_dir("2504.00001"))  # a sync tool removing a folder
+    (lib.paper_dir("1907.00003") / "notes.md").write_text("edited in vim: transformers\n")
+    report = ix.sync(quick=True)
+    assert (report.added, report.updated, report.removed) == (1, 1, 1)
+    assert keys(ix, "tag:quickly") == ["2301.00002"]
+    assert keys(ix, "elsewhere") == ["2502.00009"]
+    assert keys(ix, "dense") == []
+    assert keys(ix, "transformers") == []  # not seen by a quick sync
+    assert ix.sync(quick=True) == type(report)()
+    report = ix.sync()  # the full scan (the app's, or reindex --check) finds it
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert keys(ix, "transformers") == ["1907.00003"]
+
+
+def test_a_quick_sync_without_a_full_one_before_is_a_full_one(lib: Library) -> None:
+    with WhooshIndex(lib, observe=False) as index:
+        index.sync()
+        (index.dir / "synced.json").unlink()
+        (lib.paper_dir("1907.00003") / "notes.md").write_text("edited in vim: transformers\n")
+        assert index.sync(quick=True).updated == 1
+        assert keys(index, "transformers") == ["1907.00003"]
 
 
 def test_another_index_on_the_same_library_sees_commits(lib: Library, ix: WhooshIndex) -> None:

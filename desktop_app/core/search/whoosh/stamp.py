@@ -1,0 +1,115 @@
+"""Cheap change signals: what a quick sync (``sync(quick=True)``, the command line's) reads
+instead of the fingerprint of every paper folder.
+
+A full sync (the app's at start-up, in the background; ``papershelf reindex --check``)
+saves, in ``synced.json`` next to the index, the signals as they were when it began: the
+papers folder's mtime and the length of the change journal (:mod:`desktop_app.core.journal`).
+A quick sync then indexes the papers named in the journal since, and, when the papers
+folder's mtime moved, those whose folders came or went, each only if its folder's
+fingerprint differs from the indexed one: a few stats instead of 10,000. What it cannot
+see is an edit made outside Papershelf inside a paper folder already indexed (a text editor
+on notes.md, a sync tool bringing a change): the next full sync finds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core import journal
+from desktop_app.core.library import Library
+from desktop_app.core.progress import Progress
+from desktop_app.core.search.api import SyncReport
+from desktop_app.core.search.whoosh.documents import fingerprint
+from desktop_app.core.search.whoosh.opened import Opened, entries_of
+from desktop_app.core.storage import atomic_write_json
+
+STAMP = "synced.json"
+
+
+def _mtime(folder: Path) -> int:
+    try:
+        return folder.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The papers folder's mtime and the journal's length, at one moment."""
+
+    papers_mtime: int
+    journal_end: int
+    journal: Path
+
+    @classmethod
+    def now(cls, library: Library) -> Signals:
+        path = journal.journal_path(library.root)
+        return cls(_mtime(library.papers_dir), journal.size(path), path)
+
+    def save(self, cache_dir: Path, index_name: str, full: bool = False) -> None:
+        """Keep these as the signals the index is in step with; after a ``full`` sync a
+        long journal is started anew (unless written to meanwhile)."""
+        end = self.journal_end
+        if full and journal.size(self.journal) == end and end > journal.RESTART_BYTES:
+            journal.restart_if_long(self.journal)
+            end = 0
+        data = {"dir": index_name, "papers_mtime": self.papers_mtime, "journal": end}
+        atomic_write_json(cache_dir / STAMP, data, durable=False)
+
+
+def _load(cache_dir: Path, index_name: str, journal_file: Path) -> Signals | None:
+    try:
+        data = json.loads((cache_dir / STAMP).read_text(encoding="utf-8"))
+        if data["dir"] != index_name:
+            return None
+        return Signals(int(data["papers_mtime"]), int(data["journal"]), journal_file)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _folders(papers_dir: Path) -> set[str]:
+    """The paper folders' names (scandir's entry types: no stat per folder)."""
+    try:
+        with os.scandir(papers_dir) as entries:
+            return {e.name for e in entries if not e.name.startswith(".") and e.is_dir()}
+    except FileNotFoundError:
+        return set()
+
+
+def quick_sync(
+    cache_dir: Path,
+    opened: Opened,
+    library: Library,
+    apply: Callable[[list[str], Progress | None], None],
+    progress: Progress | None,
+) -> SyncReport | None:
+    """Index what the cheap signals say changed since the last sync; None when there is no
+    stamp of a full sync of this index (a full sync is needed)."""
+    stamp = _load(cache_dir, opened.name, journal.journal_path(library.root))
+    if stamp is None:
+        return None
+    entries = entries_of(opened)
+    mtime = _mtime(library.papers_dir)  # before listing: a change meanwhile shows next time
+    named, end = journal.read_since(stamp.journal, stamp.journal_end)
+    added: list[str] = []
+    removed: list[str] = []
+    if mtime != stamp.papers_mtime:
+        on_disk = _folders(library.papers_dir)
+        added = sorted(k for k in on_disk if k not in entries)
+        removed = sorted(k for k in entries if k not in on_disk)
+    moved = set(added) | set(removed)
+    updated = [
+        k
+        for k in named
+        if k not in moved
+        and (k not in entries or entries[k].stamp != fingerprint(library.paper_dir(k)))
+    ]
+    changed = added + removed + updated
+    if changed:
+        apply(changed, progress)
+    Signals(mtime, end, stamp.journal).save(cache_dir, opened.name)
+    return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
