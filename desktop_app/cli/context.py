@@ -161,6 +161,10 @@ class _IndexObserver:
         if self.ctx.index_error is None:
             self.ctx._engine.paper_removed(library, key)
 
+    def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+        self.ctx.changed_papers = True
+        self.ctx._engine.papers_changed(library, changed, removed)
+
 
 #: A command's handler: runs the command and returns the exit status.
 Command = Callable[[Context, argparse.Namespace], int]

@@ -261,13 +261,16 @@ def _add_add_pdf(sub: options.Subparsers) -> None:
 def _add_pdf(ctx: Context, args: argparse.Namespace) -> int:
     from desktop_app.core.pdf.importer import import_pdfs
 
-    missing = [path for path in args.paths if not path.exists()]
+    missing = [path for path in args.paths if not (path.is_file() or path.is_dir())]
     for path in missing:
-        print(f"papershelf: error: {path}: no such file or folder", file=sys.stderr)
+        why = "is not a file (a device or a socket)" if path.exists() else "no such file or folder"
+        print(f"papershelf: error: {path}: {why}", file=sys.stderr)
     with output.ProgressLine("reading PDFs") as show:
-        paths = [path for path in args.paths if path.exists()]
+        paths = [path for path in args.paths if path not in missing]
         with stops_with_count(ctx.library, "add-pdf"):
-            report = import_pdfs(ctx.library, paths, progress=show)
+            report = import_pdfs(
+                ctx.library, paths, progress=show, max_bytes=ctx.settings.max_pdf_bytes
+            )
     exit_status = EXIT_USER_ERROR if missing else EXIT_OK
     return _report_import(ctx, args, [("PDFs", report)], exit_status)
 

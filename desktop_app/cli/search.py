@@ -224,7 +224,13 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
     except OSError as e:  # the cache is disposable: attach all the same
         ctx.without_index(e)
     try:
-        done = attach_pdf(library, args.ref, args.file, force=args.force)
+        done = attach_pdf(
+            library,
+            args.ref,
+            args.file,
+            force=args.force,
+            max_bytes=ctx.settings.max_pdf_bytes,
+        )
     except PdfStampMismatch as e:
         print(f"papershelf: error: {e} (--force attaches it anyway)", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -271,3 +271,9 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "feeds_every_h": _integer(0, 24 * 30),
 }
 _FLOAT_FIELDS = {f.name: f.type == "float" for f in fields(Settings)}
+
+
+def max_pdf_bytes(given: int | None = None) -> int:
+    """``given``, or the default of the ``max_pdf_mb`` setting in bytes: the largest PDF
+    downloaded, attached or imported."""
+    return given if given is not None else Settings().max_pdf_bytes

@@ -11,10 +11,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 from typing import Any
+
+#: The temp file of an atomic write (``.<name>.<8 hex>.tmp``, _create_temp) and the partial
+#: download of a PDF (``.<name>.part`` and its ``.part.json``, arxiv/download.py): what a
+#: killed write leaves. A sync tool's own temp files (``.syncthing.*.tmp``) are not ours.
+_LEFTOVER = re.compile(r"\.(?!syncthing\.).+\.(?:[a-z0-9_]{8}\.tmp|part|part\.json)", re.ASCII)
+
+
+def is_leftover(path: Path) -> bool:
+    """``path`` is a temp file a killed write of Papershelf left (never a user's file)."""
+    return _LEFTOVER.fullmatch(path.name) is not None and path.is_file()
 
 
 def atomic_write_bytes(
@@ -107,3 +118,31 @@ def fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of the file at ``path``, checked before they are read: a device
+    (``/dev/zero``), or a file over ``limit`` bytes, would be read until memory runs out.
+    A pipe (``<(...)`` in a shell) is read up to the limit.
+
+    Raises:
+        ValueError: saying why the file is refused (the caller names the file).
+        OSError: it cannot be read (IsADirectoryError, FileNotFoundError ...).
+    """
+    with path.open("rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise ValueError("is not a file (a device or a socket)")
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise ValueError(f"{_megabytes(size)} is over the limit of {_megabytes(limit)}")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"holds more than the limit of {_megabytes(limit)}")
+    return data
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):,.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"

@@ -390,7 +390,12 @@ class Bridge(QObject):
         paths = list(paths)
 
         def work(control: TaskControl) -> ImportReport:
-            return import_pdfs(self.library, paths, progress=control.progress)
+            return import_pdfs(
+                self.library,
+                paths,
+                progress=control.progress,
+                max_bytes=self.settings.max_pdf_bytes,
+            )
 
         def done(report: ImportReport) -> None:
             for problem in report.problems:

@@ -44,6 +44,15 @@ class ChangeCollector:
             self._removed.add(key)
         self._notify()
 
+    def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+        """Many changes at once (an import): one notice."""
+        with self._lock:
+            self._removed.difference_update(changed)
+            self._changed.update(changed)
+            self._changed.difference_update(removed)
+            self._removed.update(removed)
+        self._notify()
+
     def discard(self, keys: Iterable[str]) -> None:
         """Forget these keys (indexed by other means)."""
         with self._lock:

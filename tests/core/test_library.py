@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -181,6 +182,7 @@ def test_a_damaged_paper_is_reported_with_its_path_and_the_rest_works(
     wrong = library.paper_dir("2504.05216") / "paper.json"
     wrong.write_text('{"key": "2504.05216", "authors": "Ann"}', encoding="utf-8")
     (library.papers_dir / "2504.00001").mkdir()  # a folder without its paper.json
+    (library.papers_dir / "2504.00001" / "notes.md").write_text("mine\n", encoding="utf-8")
 
     scan = library.scan()
     assert [p.key for p in scan.papers] == ["2504.05220"]
@@ -307,3 +309,91 @@ def test_a_writer_killed_mid_write_leaves_a_whole_file(library: Library, tmp_pat
     # The lock of a killed writer does not block the next one.
     library.add_tags("2504.05220", ["after the crash"])
     assert "after the crash" in library.get("2504.05220").tags
+
+
+# -- what a killed run left ----------------------------------------------------------------
+
+
+def _killed_write(folder: Path, name: str) -> Path:
+    """The temp file an atomic write of ``name`` leaves when killed before its rename."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.write(fd, b'{"key": "half')
+    os.close(fd)
+    return Path(tmp)
+
+
+def test_a_folder_left_by_a_killed_import_is_removed_and_the_users_files_never(
+    library: Library,
+) -> None:
+    _add(library, "2504.05220")
+    _killed_write(library.paper_dir("2504.05221"), "paper.json")  # killed mid-import
+    (library.papers_dir / "2504.05222").mkdir()  # killed before its first write
+    part = library.paper_dir("2504.05223") / ".2504.05223v1.pdf.part"
+    part.parent.mkdir()
+    part.write_bytes(b"%PDF-1.4 half")
+    users = library.paper_dir("2504.05224")
+    _killed_write(users, "paper.json")
+    (users / "my-copy.pdf").write_bytes(b"%PDF-1.4 the user's")
+    synced = library.paper_dir("2504.05225")  # a sync tool bringing the folder in
+    synced.mkdir()
+    (synced / ".syncthing.paper.json.tmp").write_bytes(b"{")
+
+    scan = library.scan()
+    assert [p.key for p in scan.papers] == ["2504.05220"]
+    assert sorted(library.keys()) == ["2504.05220", "2504.05224", "2504.05225"]
+    reported = sorted(Path(str(e.path)).parent.name for e in scan.errors)
+    assert reported == ["2504.05224", "2504.05225"]  # reported, never removed
+    assert (users / "my-copy.pdf").read_bytes() == b"%PDF-1.4 the user's"
+    assert len(library.scan().errors) == 2
+
+
+def test_a_leftover_folder_is_not_removed_while_another_program_holds_the_lock(
+    library: Library,
+) -> None:
+    _killed_write(library.paper_dir("2504.05221"), "paper.json")
+    holder = _run(
+        "import sys, time; from filelock import FileLock\n"
+        "with FileLock(sys.argv[1]):\n"
+        "    open(sys.argv[2], 'w').close(); time.sleep(60)\n",
+        str(library.root / ".papershelf.lock"),
+        str(library.root / "held"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (library.root / "held").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(library.scan().errors) == 1  # an import may be writing it: left alone
+        assert library.paper_dir("2504.05221").is_dir()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert library.scan().errors == []
+    assert not library.paper_dir("2504.05221").exists()
+
+
+def test_the_observers_are_told_of_a_batch_once_and_of_every_paper(library: Library) -> None:
+    told: list[tuple[str, ...]] = []
+
+    class OneByOne:  # an observer without papers_changed
+        def paper_changed(self, library: Library, key: str) -> None:
+            told.append(("changed", key))
+
+        def paper_removed(self, library: Library, key: str) -> None:
+            told.append(("removed", key))
+
+    class AllAtOnce(OneByOne):
+        def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+            told.append(("all", *changed, "/", *removed))
+
+    library.observers += [OneByOne(), AllAtOnce()]
+    with library.notices_deferred():
+        for ref in ("2504.05220", "2504.05217"):
+            _add(library, ref)
+        library.delete("2504.05217")
+        assert told == []
+    assert told == [
+        ("changed", "2504.05220"),
+        ("removed", "2504.05217"),
+        ("all", "2504.05220", "/", "2504.05217"),
+    ]

@@ -185,6 +185,7 @@ def _cp1252(shell: Shell, work: Path, lib: Path) -> tuple[list[Result], list[str
     results += [shell.run(lib, "export", f) for f in ("csv", "reading-list")]
     results += [shell.run(lib, "show", key), shell.run(lib, "note", key)]
     wrong = [] if notes.read_bytes() == "Caf\xe9 notes".encode("cp1252") else ["notes rewritten"]
+    notes.write_text("Café notes\n", encoding="utf-8")  # the audit after each case reads UTF-8
     return results, wrong
 
 

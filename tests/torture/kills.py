@@ -2,21 +2,33 @@
 
 A kill -9 may stop a command anywhere; what it had finished must stay, what it was writing
 must be either whole or absent, and the next command must work. Writers running at once
-(each process its own edits on shared papers, with a reindex and searches going on) must
-lose nothing.
+(each process its own edits on shared papers, with a reindex loop in a process of its own
+and searches going on at the same time) must lose nothing, and no search may fail while the
+index is switched under it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-from tests.torture.harness import Row, Shell, Timer, audit, make_papers, write_digest_file
+from tests.torture.harness import (
+    Result,
+    Row,
+    Shell,
+    Timer,
+    audit,
+    make_papers,
+    write_digest_file,
+)
 
 STATUSES = ("unread", "reading", "read")
+MIN_SEARCHES = 30  # searches during the reindex loop, however soon the writers are done
 
 
 def kill_nine(work: Path, trials: int, seed: int) -> Row:
@@ -165,13 +177,38 @@ def concurrent(work: Path, writers: int, edits: int, seed: int) -> Row:
             for n in range(writers)
         ]
         loops = 0
-        while any(p.poll() is None for p in procs):
-            for args in (("reindex",), ("search", "retrieval"), ("list",)):
-                result = shell.run(library, *args)
-                loops += 1
-                if result.returncode != 0 or result.traceback:
-                    row.tracebacks += 1
-                    row.problem(f"{' '.join(args)} during writes: {result.stderr[-300:]}")
+        failed: list[tuple[tuple[str, ...], Result]] = []
+
+        def run(*args: str) -> None:
+            nonlocal loops
+            result = shell.run(library, *args)
+            loops += 1
+            if result.returncode != 0 or result.traceback:
+                failed.append((args, result))
+
+        searching = threading.Event()
+        searching.set()
+
+        def reindexing() -> None:  # in a process of its own, switching the index meanwhile
+            while searching.is_set():
+                run("reindex")
+
+        reindexer = threading.Thread(target=reindexing)
+        reindexer.start()
+        papers = sorted((library / "papers").glob("*/paper.json"))
+        rounds = 0
+        while rounds < MIN_SEARCHES or any(p.poll() is None for p in procs):
+            # A paper touched (as a sync tool does): each search's sync has work to do
+            # while the index may be switched under it.
+            os.utime(rng.choice(papers))
+            for args in (("search", "retrieval"), ("list",)):
+                run(*args)
+            rounds += 1
+        searching.clear()
+        reindexer.join()
+        for args, result in failed:
+            row.tracebacks += 1
+            row.problem(f"{' '.join(args)} during writes: {result.stderr[-300:]}")
         done_tags: dict[str, set[str]] = {}
         done_notes: dict[str, list[str]] = {}
         for p in procs:

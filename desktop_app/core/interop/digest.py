@@ -59,6 +59,7 @@ from desktop_app.core.interop.texdecode import latex_to_text, math_to_text
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.progress import Progress
+from desktop_app.core.storage import read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -214,10 +215,9 @@ def read_digest_text(path: Path) -> str:
         DigestError: the file cannot be read or is not UTF-8 text.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_DIGEST_BYTES:
-            raise DigestError(f"{path}: {size} bytes is too big for a digest")
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_DIGEST_BYTES)
+    except ValueError as e:
+        raise DigestError(f"{path}: {e}; not a digest") from None
     except IsADirectoryError:
         raise DigestError(f"{path}: is a folder, not a digest file") from None
     except FileNotFoundError:
@@ -555,12 +555,13 @@ def import_digest(
     source = source or parsed.source
     report = DigestReport(source=source, skipped=list(parsed.skipped))
     total = len(parsed.entries)
-    for start in range(0, total, BATCH_SIZE):
-        with library.batch():
-            for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
-                _import_entry(library, entry, status, source, report, done)
-                if progress is not None:
-                    progress(done, total)
+    with library.notices_deferred():  # the index told once: a few commits, not one a paper
+        for start in range(0, total, BATCH_SIZE):
+            with library.batch():
+                for done, entry in enumerate(parsed.entries[start : start + BATCH_SIZE], start + 1):
+                    _import_entry(library, entry, status, source, report, done)
+                    if progress is not None:
+                        progress(done, total)
     report.skipped.sort(key=lambda s: s.line)
     log.info("imported %s: %s", source or "a digest", report.summary())
     return report

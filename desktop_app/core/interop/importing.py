@@ -201,12 +201,13 @@ class Importer:
         """Add every item, :data:`BATCH_SIZE` at a time under one hold of the library's lock
         (an import of 1,000 entries syncs the folder 20 times, not 1,000)."""
         items = list(items)
-        for start in range(0, len(items), BATCH_SIZE):
-            with self.library.batch():
-                for done, item in enumerate(items[start : start + BATCH_SIZE], start + 1):
-                    self.add(item)
-                    if progress is not None:
-                        progress(done, len(items))
+        with self.library.notices_deferred():  # the index told once, not once a paper
+            for start in range(0, len(items), BATCH_SIZE):
+                with self.library.batch():
+                    for done, item in enumerate(items[start : start + BATCH_SIZE], start + 1):
+                        self.add(item)
+                        if progress is not None:
+                            progress(done, len(items))
         return self.report
 
     def add(self, incoming: Incoming) -> tuple[Outcome, str]:

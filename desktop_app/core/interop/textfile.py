@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import ImportFileError
+from desktop_app.core.storage import read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,9 @@ def read_text_file(path: Path, what: str) -> DecodedText:
         ImportFileError: the file cannot be read, is too big, or is not text.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_TEXT_FILE_BYTES:
-            raise ImportFileError(f"{path}: {size} bytes is too big for a {what}")
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_TEXT_FILE_BYTES)
+    except ValueError as e:
+        raise ImportFileError(f"{path}: {e}; not a {what}") from None
     except IsADirectoryError:
         raise ImportFileError(f"{path}: is a folder, not a {what}") from None
     except FileNotFoundError:

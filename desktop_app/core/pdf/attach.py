@@ -13,7 +13,8 @@ from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper
 from desktop_app.core.pdf.importer import id_from_stamp
 from desktop_app.core.pdf.text import PdfText, TextExtractor
-from desktop_app.core.storage import atomic_write_bytes
+from desktop_app.core.settings import max_pdf_bytes
+from desktop_app.core.storage import atomic_write_bytes, read_bounded
 
 _UNSAFE = re.compile(r"[^\w.+-]+")
 
@@ -40,6 +41,7 @@ def attach_pdf(
     *,
     extractor: TextExtractor | None = None,
     force: bool = False,
+    max_bytes: int | None = None,
 ) -> Attached:
     """Copy ``source`` into the paper's folder, make it the paper's PDF and read its text.
 
@@ -50,14 +52,19 @@ def attach_pdf(
     another paper is refused unless ``force``: it is most likely the wrong file (another
     version of the same paper is fine).
 
+    Args:
+        max_bytes: the largest PDF taken (default: the ``max_pdf_mb`` setting's default).
+
     Raises:
         PaperNotFound: no such paper.
-        PdfError: ``source`` cannot be read or is not a PDF.
+        PdfError: ``source`` cannot be read, is not a PDF, is not a file or is too big.
         PdfStampMismatch: its stamp names another paper (and not ``force``).
     """
     key = library.resolve(ref)
     try:
-        data = source.read_bytes()
+        data = read_bounded(source, max_pdf_bytes(max_bytes))
+    except ValueError as e:
+        raise PdfError(f"{source}: {e} (the max_pdf_mb setting); not attached") from None
     except OSError as e:
         raise PdfError(f"{source}: cannot be read: {e.strerror or e}") from e
     if b"%PDF-" not in data[:1024]:

@@ -36,12 +36,14 @@ from pathlib import Path
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.fetch import pdf_name
 from desktop_app.core.arxiv.ids import ArxivId
+from desktop_app.core.errors import PdfError
 from desktop_app.core.interop.importing import Importer, ImportReport, Incoming, Outcome
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, local_key, slugify
 from desktop_app.core.pdf.text import NO_TEXT_LAYER, PdfText, TextExtractor, file_sha256
 from desktop_app.core.progress import Progress
-from desktop_app.core.storage import atomic_write_bytes
+from desktop_app.core.settings import max_pdf_bytes
+from desktop_app.core.storage import atomic_write_bytes, read_bounded
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +319,7 @@ class _LibraryPdfs:
     """The PDFs of the library by size, hashed only when a new file has the same size."""
 
     library: Library
+    limit: int  # the largest PDF taken, in bytes
     by_size: dict[int, list[tuple[str, Path]]] | None = None
     hashes: dict[Path, str] = field(default_factory=dict)
 
@@ -345,18 +348,26 @@ def import_pdfs(
     *,
     extractor: TextExtractor | None = None,
     progress: Progress | None = None,
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Add PDFs (files, or folders searched recursively) to the library; see the module doc.
 
-    Files that are not readable PDFs are reported and skipped; the rest is imported.
+    Files that are not readable PDFs are reported and skipped, and so are those over
+    ``max_bytes`` (default: the ``max_pdf_mb`` setting's default); the rest is imported.
     """
     pdfs, missing = find_pdfs(paths, skip=library.root)
     importer = Importer(library)
     report = importer.report
     for name in missing:
-        report.problem(name, "no such file or folder")
-    known = _LibraryPdfs(library)
-    with nullcontext(extractor) if extractor else TextExtractor() as reader:
+        there = os.path.exists(name)
+        report.problem(
+            name, "is not a file (a device or a socket)" if there else "no such file or folder"
+        )
+    known = _LibraryPdfs(library, limit=max_pdf_bytes(max_bytes))
+    with (
+        nullcontext(extractor) if extractor else TextExtractor() as reader,
+        library.notices_deferred(),  # the index told once, at the end
+    ):
         for done, path in enumerate(pdfs, start=1):
             _import_one(library, importer, known, reader, path)
             if progress is not None:
@@ -372,6 +383,16 @@ def _import_one(
     path: Path,
 ) -> None:
     report = importer.report
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        report.problem(str(path), f"cannot be read: {e.strerror or e}; not added")
+        return
+    if size > known.limit:
+        report.problem(
+            str(path), f"{size / 2**20:,.1f} MB is over the max_pdf_mb setting; not added"
+        )
+        return
     text: PdfText = extractor.extract(path)
     if text.error and text.error.startswith(_UNREADABLE):
         report.problem(str(path), f"{text.error}; not added")
@@ -438,7 +459,11 @@ def _attach(
 ) -> None:
     """Copy the PDF into the paper's folder and record it (with the version it holds)."""
     dest = library.writable_dir(key) / name
-    atomic_write_bytes(dest, src.read_bytes())
+    try:
+        data = read_bounded(src, known.limit)  # the file may have grown since
+    except ValueError as e:
+        raise PdfError(f"{src}: {e} (the max_pdf_mb setting); not attached") from None
+    atomic_write_bytes(dest, data)
 
     def record(p: Paper) -> None:
         p.pdf_file, p.pdf_state, p.pdf_error = name, FetchState.DONE, None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import secrets
 import struct
 import zlib
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
 )
 from whoosh.fields import Schema
+from whoosh.util import IDCHARS
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -171,6 +173,14 @@ class Codec(W3Codec):  # type: ignore[misc]
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def new_segment(self, storage: Any, indexname: str) -> Any:
+        """A segment named from the system's randomness: Whoosh names it with ``random``,
+        which a program may have seeded (Hypothesis does, per example): a new segment then
+        takes an older one's name and overwrites its files (found by ``make torture``)."""
+        segment = super().new_segment(storage, indexname)
+        segment.segid = "".join(secrets.choice(IDCHARS) for _ in range(len(segment.segid)))
+        return segment
 
 
 class _GroupedPool(PostingPool):  # type: ignore[misc]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -63,6 +62,7 @@ from desktop_app.core.search.whoosh.documents import (
     prepare,
     sorted_keys,
 )
+from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.opened import (
     Opened,
     entries_of,
@@ -81,7 +81,6 @@ from desktop_app.core.search.whoosh.snippets import (
 )
 from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
 from desktop_app.core.search.whoosh.store import (
-    DAMAGE,
     PAPERS,
     POINTER,
     READABLE_SCHEMAS,
@@ -103,6 +102,7 @@ WRITE_TIMEOUT = 10.0  # seconds a writer waits for another one
 REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giving up
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
+SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
 
 
 class WhooshIndex:
@@ -161,33 +161,14 @@ class WhooshIndex:
         self, schemas: frozenset[int] = frozenset({SCHEMA_VERSION})
     ) -> tuple[str | None, Opened | None]:
         """(why the index cannot be used, None) or (None, the open index); an index of
-        another schema than ``schemas`` cannot be used."""
-        pointer = read_pointer(self.dir)
-        if pointer is None:
-            return FIRST_BUILD if not (self.dir / POINTER).exists() else "damaged", None
-        schema = pointer.get("schema")
-        if schema not in schemas:
-            age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
-            why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
-            return why, None
-        name = str(pointer.get("dir", ""))
-        if self._open is not None and self._open.name == name:
-            return None, self._open
-        folder = self.dir / name
-        if not name or not folder.is_dir():
-            return "index folder missing", None
-        damage = check_files(folder)
-        if damage:
-            return f"damaged: {damage}", None
-        try:
-            storage = Storage(str(folder))
-            papers = storage.open_index(PAPERS)
-            fulltext = storage.open_index(FULLTEXT)
-            opened = Opened(name, folder, papers, fulltext)
-            searchers_of(opened)
-        except (*DAMAGE, whoosh_index.EmptyIndexError) as e:
-            return f"damaged: {type(e).__name__}: {e}", None
-        return None, opened
+        another schema than ``schemas`` cannot be used. An index switched by another
+        process's rebuild while it was being opened is opened anew."""
+        for _ in range(SWITCH_RETRIES):
+            pointer = read_pointer(self.dir)
+            problem, opened = _open_pointed(self.dir, pointer, schemas, self._open)
+            if problem is None or read_pointer(self.dir) == pointer:
+                return problem, opened
+        return problem, opened
 
     def _ready(
         self, progress: Progress | None = None, stale_ok: bool = False
@@ -224,9 +205,10 @@ class WhooshIndex:
         self._open = opened
         if old is not None and old is not opened:
             old.close()
-            if old.folder.parent == self.dir and old.name != opened.name:
-                # Replaced by a rebuild, which left it for this process's searches.
-                shutil.rmtree(old.folder, ignore_errors=True)
+        if old is None or old.name != opened.name:
+            # At the first open, and once off a replaced folder: those no process holds
+            # (replaced, or left by a killed rebuild) are removed.
+            remove_dead(self.dir, opened.name)
 
     def searchable(self) -> bool:
         """An index is there that can be searched now: usable, or of an older schema that
@@ -249,7 +231,6 @@ class WhooshIndex:
             self.library,
             lambda key: prepare(self.library, key, None, self._extract, retry_failed),
             progress,
-            lambda: self._open.name if self._open is not None else None,
         )
 
     def rebuild(
@@ -323,6 +304,7 @@ class WhooshIndex:
         added = [k for k in on_disk if k not in entries]
         updated = [k for k, stamp in on_disk.items() if k in entries and entries[k].stamp != stamp]
         self._apply(added + updated + removed, progress)
+        opened = self._open or opened  # switched by _apply if another program rebuilt it
         if len(small_segments(opened.papers._segments())) >= MERGE_AT_SYNC:
             self._merge_small(opened)
         signals.save(self.dir, opened.name, full=True)
@@ -359,14 +341,19 @@ class WhooshIndex:
     def paper_removed(self, library: Library, key: str) -> None:
         self._observed(key)
 
-    def _observed(self, key: str) -> None:
+    def papers_changed(self, library: Library, changed: list[str], removed: list[str]) -> None:
+        """LibraryObserver: many changes at once (an import), in a commit per BATCH."""
+        self._observed(*changed, *removed)
+
+    def _observed(self, *keys: str) -> None:
         with self._lock:
-            if self._closed or not self.exists():
+            if self._closed or not keys or not self.exists():
                 return
             try:
-                self._apply([key], None)
+                self._apply(list(keys), None)
             except (PapershelfError, OSError) as e:
-                log.warning("%s: not indexed now (%s); the next sync catches up", key, e)
+                what = keys[0] if len(keys) == 1 else f"{len(keys)} papers"
+                log.warning("%s: not indexed now (%s); the next sync catches up", what, e)
 
     def _apply(self, keys: list[str], progress: Progress | None) -> None:
         """Bring these papers' documents in step with their folders, in batches."""
@@ -388,7 +375,12 @@ class WhooshIndex:
     def _write(self, prepared: list[Prepared]) -> None:
         with self._writing():
             opened, _ = self._ready()
-            write_prepared(opened, prepared, self.write_timeout)
+            try:
+                write_prepared(opened, prepared, self.write_timeout)
+            except (PapershelfError, OSError, whoosh_index.LockError):
+                raise  # a full disk, a busy index: not damage
+            except Exception as e:  # Whoosh reading a damaged file
+                self._rebuild_damaged(e)  # the rebuild reads these papers as they are now
 
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
         """The PDF's text, from the text cache if there (a failure kept there is tried
@@ -429,15 +421,27 @@ class WhooshIndex:
         opened, _ = self._ready(stale_ok=stale_ok)
         try:
             return run(opened)
-        except DAMAGE as e:
-            if isinstance(e, PapershelfError):
-                raise
-            log.exception("%s: the search index is damaged; rebuilding it", self.dir)
-            with self._writing(REBUILD_WAIT):
-                self._build(None)
-            opened, _ = self._ready()
+        except PapershelfError:
+            raise
+        except Exception as e:  # any error reading the index means it is damaged
+            opened = self._rebuild_damaged(e)
             self._sync(opened, None)
             return run(opened)
+
+    def _rebuild_damaged(self, error: Exception) -> Opened:
+        """Rebuild an index found damaged while it was read or written (one line in the
+        log, the traceback at debug level); the new index."""
+        log.warning(
+            "%s: the search index is damaged (%s: %s); rebuilding it",
+            self.dir,
+            type(error).__name__,
+            str(error)[:200],
+        )
+        log.debug("the damage", exc_info=error)
+        with self._writing(REBUILD_WAIT):
+            self._build(None)
+        opened, _ = self._ready()
+        return opened
 
     def _search(
         self,
@@ -578,3 +582,41 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_pointed(
+    cache_dir: Path,
+    pointer: dict[str, Any] | None,
+    schemas: frozenset[int],
+    current: Opened | None,
+) -> tuple[str | None, Opened | None]:
+    """Open the index folder ``pointer`` (CURRENT's contents) names, held against removal
+    (``current`` if it is that one already); or say why it cannot be used."""
+    if pointer is None:
+        return FIRST_BUILD if not (cache_dir / POINTER).exists() else "damaged", None
+    schema = pointer.get("schema")
+    if schema not in schemas:
+        age = "an older" if isinstance(schema, int) and schema < SCHEMA_VERSION else "another"
+        why = f"made by {age} version of Papershelf: schema {schema}, now {SCHEMA_VERSION}"
+        return why, None
+    name = str(pointer.get("dir", ""))
+    if current is not None and current.name == name:
+        return None, current
+    folder = cache_dir / name
+    held = hold(folder) if name else None
+    if held is None:
+        return "index folder missing", None
+    damage = check_files(folder)
+    if damage:
+        held.release()
+        return f"damaged: {damage}", None
+    try:
+        storage = Storage(str(folder))
+        papers = storage.open_index(PAPERS)
+        fulltext = storage.open_index(FULLTEXT)
+        opened = Opened(name, folder, papers, fulltext, hold=held)
+        entries_of(opened)  # opens the searchers and reads every record
+    except Exception as e:  # any error reading the index: damaged (Whoosh's are many)
+        held.release()
+        return f"damaged: {type(e).__name__}: {e}", None
+    return None, opened

@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 
 from desktop_app.core.search.query import Term
 from desktop_app.core.search.whoosh.documents import Entry, Views
+from desktop_app.core.search.whoosh.folders import Hold
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Opened:
     folder: Path
     papers: whoosh_index.FileIndex
     fulltext: whoosh_index.FileIndex
+    hold: Hold | None = None  # the folder held against removal while it is open (folders.py)
     psearcher: Searcher | None = None
     tsearcher: Searcher | None = None
     entries: dict[str, Entry] | None = None
@@ -56,6 +58,8 @@ class Opened:
         for ix in (self.papers, self.fulltext):
             with contextlib.suppress(Exception):
                 ix.storage.close()
+        if self.hold is not None:
+            self.hold.release()
 
 
 @contextlib.contextmanager

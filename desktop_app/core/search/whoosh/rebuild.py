@@ -33,6 +33,7 @@ from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.codec import Writer, writer
 from desktop_app.core.search.whoosh.documents import Prepared, cached_text
+from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.store import (
     PAPERS,
     POINTER,
@@ -68,11 +69,10 @@ def build(
     library: Library,
     prepare: Callable[[str], Prepared],
     progress: Progress | None,
-    in_use: Callable[[], str | None],
 ) -> int:
     """Write a whole new index folder of ``library``'s papers (``prepare``: a paper's
     documents) and switch CURRENT to it; the caller holds the writers' lock. Old index
-    folders are removed, but the one ``in_use`` names (searched meanwhile). The number of
+    folders are removed, but those searched meanwhile (:mod:`.folders`). The number of
     papers.
 
     Progress counts each paper twice: once when it is read, once when its text is in.
@@ -81,6 +81,7 @@ def build(
     name = f"index-{secrets.token_hex(4)}"
     folder = cache_dir / name
     folder.mkdir()
+    building = hold(folder)  # not removed as dead by a process starting meanwhile
     storage = Storage(str(folder))
     papers = storage.create_index(papers_schema(), indexname=PAPERS)
     fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
@@ -112,6 +113,8 @@ def build(
         texts.close()
         pw.cancel()
         shutil.rmtree(folder, ignore_errors=True)
+        if building is not None:
+            building.release()
         raise
     log.info(
         "%s: %d papers read in %.1f s, %d texts indexed, in %.1f s in all",
@@ -124,10 +127,9 @@ def build(
     record_files(folder)
     pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
     atomic_write_json(cache_dir / POINTER, pointer, durable=False)
-    searched = in_use()  # searched meanwhile
-    for old in cache_dir.glob("index-*"):
-        if old.name not in (name, searched) and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)  # in use elsewhere on Windows: later
+    if building is not None:
+        building.release()  # live now: never removed as dead
+    remove_dead(cache_dir, name)
     if progress:
         progress(total, total)
     return len(keys)

@@ -12,7 +12,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.search.whoosh import codec, rebuild, store
 from desktop_app.core.search.whoosh.analysis import STEMMED
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from tests.helpers.indexing import add_extras, build_fulltext, random_texts
+from tests.helpers.indexing import add_extras, build_fulltext, keys, random_texts
 
 
 def test_writers_that_spill_postings_to_disk_write_the_same_index(
@@ -110,3 +110,21 @@ def test_the_codec_runs_on_the_whoosh_it_was_written_for() -> None:
     import whoosh
 
     assert tuple(whoosh.__version__[:2]) == codec.WHOOSH_VERSION
+
+
+def test_segments_keep_their_own_files_when_random_is_seeded_again(
+    lib: Library, ix: WhooshIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whoosh names a segment with ``random``: seeded the same way before two commits (as
+    Hypothesis does per example), the second overwrote the first one's files, and every
+    later search failed with "Unknown file header"."""
+    import random
+
+    for n, tag in enumerate(("first", "second", "third")):
+        random.seed(19)
+        lib.add_tags("2504.00001" if n % 2 == 0 else "2301.00002", [tag])
+    with WhooshIndex(lib) as again:
+        assert keys(again, "tag:first") == keys(again, "tag:third") == ["2504.00001"]
+        assert keys(again, "tag:second") == ["2301.00002"]
+        assert again.search("").total == 3
+    assert not [r for r in caplog.records if "damaged" in r.getMessage()]  # nor rebuilt
