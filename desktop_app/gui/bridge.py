@@ -85,8 +85,6 @@ class Bridge(QObject):
     info = Signal(str)
     #: What Undo would take back: (description: str, "" when nothing).
     undo_changed = Signal(str)
-    #: The queued feeds were fetched: (core.feeds.fetching.FeedReport).
-    feeds_fetched = Signal(object)
     #: An index can be searched before the start-up sync is done (maybe an older one): ().
     index_searchable = Signal()
     #: The start-up sync is done: ().
@@ -125,7 +123,6 @@ class Bridge(QObject):
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
         self.fetches.error.connect(self.error)
         self.fetches.info.connect(self.info)
-        self.fetches.feeds_fetched.connect(self.feeds_fetched)
 
     @property
     def index_is_ready(self) -> bool:

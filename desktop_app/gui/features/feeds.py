@@ -145,7 +145,7 @@ class FeedsFeature(QObject):
         b = host.bridge
         b.papers_changed.connect(self._changed)
         b.papers_removed.connect(self._changed)
-        b.feeds_fetched.connect(self._feeds_fetched)
+        b.fetches.feeds_fetched.connect(self._feeds_fetched)
         b.index_ready.connect(self.show_current)
         QTimer.singleShot(0, self._start)
 
