@@ -544,14 +544,16 @@ def test_frozen_app_is_its_own_pdf_text_worker(frozen_app: Path, tmp_path: Path)
     env = {**os.environ, "HOME": str(tmp_path)}
     result = subprocess.run(
         [str(frozen_app), WORKER_FLAG, "1024"],
-        input=f"{pdf}\n\n",
+        input=json.dumps({"path": str(pdf)}) + "\n\n",
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    status, pages = json.loads(result.stdout.splitlines()[0])
+    answer = json.loads(result.stdout.splitlines()[0])
+    assert answer["path"] == str(pdf)  # each answer names the file it is for
+    status, pages = answer["status"], answer["value"]
     assert status == "ok"
     assert "query likelihood" in pages[0]
     assert "Second page" in pages[1]
