@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -44,6 +43,7 @@ from desktop_app.core.interop.importing import normalize_doi
 from desktop_app.core.paper import Paper
 from desktop_app.core.search.api import Hit
 from desktop_app.core.settings import Settings
+from desktop_app.gui.widgets.rows_model import RowsModel
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -64,38 +64,20 @@ _HEADERS = {
 }
 
 
-class FeedsModel(QAbstractTableModel):
+class FeedsModel(RowsModel):
     """The followed feeds, one row each."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._feeds: list[Feed] = []
+        super().__init__([_HEADERS[c] for c in FeedColumn], parent)
         self._counts: dict[str, int] = {}
 
     def set_feeds(self, feeds: Sequence[Feed], counts: dict[str, int]) -> None:
-        self.beginResetModel()
-        self._feeds, self._counts = list(feeds), dict(counts)
-        self.endResetModel()
+        self._counts = dict(counts)
+        self.set_items(feeds)
 
     def feed(self, row: int) -> Feed | None:
-        return self._feeds[row] if 0 <= row < len(self._feeds) else None
-
-    def rowCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._feeds)
-
-    def columnCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(FeedColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(FeedColumn)
-        ):
-            return _HEADERS[FeedColumn(section)]
-        return None
+        feed: Feed | None = self.item(row)
+        return feed
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         feed = self.feed(index.row()) if index.isValid() else None

@@ -15,7 +15,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -44,6 +43,7 @@ from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.icons import icon
 from desktop_app.gui.tasks import Lane, TaskControl
+from desktop_app.gui.widgets.rows_model import RowsModel
 
 log = logging.getLogger(__name__)
 
@@ -73,39 +73,20 @@ def _authors(paper: Paper) -> str:
     return f"{paper.authors[0]} et al."
 
 
-class TrashModel(QAbstractTableModel):
+class TrashModel(RowsModel):
     """The papers in the trash, one row each."""
 
     KeyRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._papers: list[Paper] = []
+        super().__init__([_HEADERS[c] for c in TrashColumn], parent)
 
     def set_papers(self, papers: Sequence[Paper]) -> None:
-        self.beginResetModel()
-        self._papers = sorted(papers, key=lambda p: title_sort_key(p.title))
-        self.endResetModel()
+        self.set_items(sorted(papers, key=lambda p: title_sort_key(p.title)))
 
     def paper(self, row: int) -> Paper | None:
-        return self._papers[row] if 0 <= row < len(self._papers) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._papers)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(TrashColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(TrashColumn)
-        ):
-            return _HEADERS[TrashColumn(section)]
-        return None
+        paper: Paper | None = self.item(row)
+        return paper
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         paper = self.paper(index.row()) if index.isValid() else None
