@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
+
+from desktop_app.core.errors import DamagedFile
 
 MAX_DEPTH = 64
 """Nesting deeper than any file of ours has (paper.json is two levels deep)."""
@@ -41,6 +44,26 @@ def loads(text: str | bytes) -> Any:
     if depth(value) > MAX_DEPTH:
         raise ValueError(f"values are nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def read_list(path: Path, key: str, what: str) -> list[Any]:
+    """The list under ``key`` of a library file such as feeds.json (``{"feeds": [...]}``);
+    empty when the file is absent.
+
+    Raises:
+        DamagedFile: the file exists but cannot be read or holds no such list (``what``:
+            "feeds").
+    """
+    try:
+        data = loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as e:
+        raise DamagedFile(path, f"cannot be read as JSON: {e}") from e
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise DamagedFile(path, f"holds no list of {what}")
+    return items
 
 
 def depth(value: Any) -> int:

@@ -8,11 +8,11 @@ saving over it first keeps a copy as ``saved-searches.json.damaged``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
 
+from desktop_app.core import jsonfiles
 from desktop_app.core.errors import DamagedFile, InvalidValue
 from desktop_app.core.library import Library
 from desktop_app.core.storage import atomic_write_json
@@ -37,17 +37,8 @@ def load(library: Library) -> list[SavedSearch]:
         DamagedFile: the file exists but is not a list of saved searches.
     """
     path = library.root / SAVED_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as e:
-        raise DamagedFile(path, f"cannot be read as JSON: {e}") from e
-    items = data.get("searches") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise DamagedFile(path, "holds no list of saved searches")
     result: list[SavedSearch] = []
-    for item in items:
+    for item in jsonfiles.read_list(path, "searches", "saved searches"):
         if (
             isinstance(item, dict)
             and isinstance(item.get("name"), str)

@@ -144,5 +144,20 @@ def read_bounded(path: Path, limit: int) -> bytes:
     return data
 
 
+def read_input(path: Path, limit: int, what: str, error: type[Exception]) -> bytes:
+    """:func:`read_bounded` for a file the user named (a digest, a .bib): every failure is an
+    ``error`` whose one line names the file and what is wrong (``what``: "BibTeX file")."""
+    try:
+        return read_bounded(path, limit)
+    except ValueError as e:
+        raise error(f"{path}: {e}; not a {what}") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a {what}") from None
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read the {what}: {e.strerror or e}") from e
+
+
 def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"

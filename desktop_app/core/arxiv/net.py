@@ -208,10 +208,6 @@ class PoliteClient:
                 ``stall_window_s``, or the whole body took longer than ``deadline_s``.
             NetworkError: the connection broke (through :func:`classify`).
         """
-        if getattr(response, "_content_consumed", False):  # a session that read it already
-            if response.content:
-                yield response.content
-            return
         clock = time.monotonic  # real time, even under a test's fake clock: a stall is real
         start = window_start = clock()
         in_window = 0

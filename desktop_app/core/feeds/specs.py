@@ -18,7 +18,6 @@ kept as ``feeds.json.damaged`` before it is ever overwritten.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from desktop_app.core import jsonfiles
 from desktop_app.core.errors import DamagedFile, InvalidValue
 from desktop_app.core.library import Library
 from desktop_app.core.paper import now_iso
@@ -173,17 +173,8 @@ def load(library: Library) -> list[Feed]:
         DamagedFile: the file exists but is not a list of feeds.
     """
     path = library.root / FEEDS_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as e:
-        raise DamagedFile(path, f"cannot be read as JSON: {e}") from e
-    items = data.get("feeds") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise DamagedFile(path, "holds no list of feeds")
     feeds: list[Feed] = []
-    for item in items:
+    for item in jsonfiles.read_list(path, "feeds", "feeds"):
         feed = Feed.from_dict(item)
         if feed is None:
             log.warning("%s: ignoring a malformed feed %r", path, item)

@@ -59,7 +59,7 @@ from desktop_app.core.interop.texdecode import latex_to_text, math_to_text
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.progress import Progress
-from desktop_app.core.storage import read_bounded
+from desktop_app.core.storage import read_input
 
 log = logging.getLogger(__name__)
 
@@ -214,16 +214,7 @@ def read_digest_text(path: Path) -> str:
     Raises:
         DigestError: the file cannot be read or is not UTF-8 text.
     """
-    try:
-        data = read_bounded(path, MAX_DIGEST_BYTES)
-    except ValueError as e:
-        raise DigestError(f"{path}: {e}; not a digest") from None
-    except IsADirectoryError:
-        raise DigestError(f"{path}: is a folder, not a digest file") from None
-    except FileNotFoundError:
-        raise DigestError(f"{path}: no such file") from None
-    except OSError as e:
-        raise DigestError(f"{path}: cannot be read: {e.strerror or e}") from e
+    data = read_input(path, MAX_DIGEST_BYTES, "digest file", DigestError)
     if b"\0" in data[:8192]:
         raise DigestError(f"{path}: is a binary file, not a Markdown digest")
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.errors import ImportFileError
-from desktop_app.core.storage import read_bounded
+from desktop_app.core.storage import read_input
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,7 @@ def read_text_file(path: Path, what: str) -> DecodedText:
     Raises:
         ImportFileError: the file cannot be read, is too big, or is not text.
     """
-    try:
-        data = read_bounded(path, MAX_TEXT_FILE_BYTES)
-    except ValueError as e:
-        raise ImportFileError(f"{path}: {e}; not a {what}") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{path}: is a folder, not a {what}") from None
-    except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ImportFileError(f"{path}: cannot read the {what}: {e.strerror or e}") from e
+    data = read_input(path, MAX_TEXT_FILE_BYTES, what, ImportFileError)
     return decode_text(data, str(path), what)
 
 

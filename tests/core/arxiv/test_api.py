@@ -44,16 +44,29 @@ class CountingSession(requests.Session):
         self._lock = threading.Lock()
 
     def get(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """In flight from the request until its answer is closed (read whole, or refused)."""
         with self._lock:
             self.active += 1
             self.most_at_once = max(self.most_at_once, self.active)
         try:
             response = super().get(*args, **kwargs)
-            _ = response.content
-            return response
-        finally:
-            with self._lock:
-                self.active -= 1
+        except BaseException:
+            self._ended()
+            raise
+        close, closed = response.close, threading.Event()
+
+        def close_once() -> None:
+            close()
+            if not closed.is_set():
+                closed.set()
+                self._ended()
+
+        response.close = close_once  # type: ignore[method-assign]
+        return response
+
+    def _ended(self) -> None:
+        with self._lock:
+            self.active -= 1
 
 
 # -- parsing the real answers -------------------------------------------------------------
