@@ -14,7 +14,9 @@ stored indexes unreadable, which the index treats as "old schema" and rebuilds.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -31,6 +33,8 @@ from desktop_app.core.search.terms import (
     placed_terms,
     plain_term,
     stem_term,
+    word_other_forms,
+    word_terms,
 )
 
 KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may hold commas)
@@ -135,32 +139,92 @@ class KeywordAnalyzer(Analyzer):  # type: ignore[misc]
             offset += len(raw) + 1
 
 
+def encode_positions(positions: list[int]) -> bytes:
+    """A :class:`TermPositions` posting's value: the positions of its term in a document
+    (ascending), as Whoosh's Positions format encodes them. Every writer of such postings
+    encodes them here."""
+    if len(positions) == 1:  # most terms of a text
+        return _ONE + dumps(positions, 2)
+    deltas = [positions[0], *map(sub, positions[1:], positions[:-1])]
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+_ONE = pack_uint(1)
+
+
+def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
+    return list(map(encode_positions, positions))
+
+
+#: A field's postings of a value, as columns: terms, frequencies, weights, and values (None:
+#: the format keeps none).
+Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
+
+#: The words of the text cut last (the text, its words): a stemmed field and its twin of
+#: exact forms are given the same text one after the other, which is then cut once.
+_last_cut: tuple[str, list[str]] = ("", [])
+
+
+def words_of(text: str) -> list[str]:
+    """``WORD.findall(text)`` (the list is shared: do not change it)."""
+    global _last_cut
+    last = _last_cut
+    if last[0] is text:
+        return last[1]
+    words = WORD.findall(text)
+    _last_cut = (text, words)
+    return words
+
+
+def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
+    """Each term of ``text`` with its positions (every word counted, as
+    :meth:`TextAnalyzer.placed`), in the order of first appearance."""
+    places: dict[str, list[int]] = {}
+    get = places.get
+    for pos, term in enumerate(word_terms(words_of(text), stem)):
+        found = get(term)
+        if found is None:
+            places[term] = [pos]
+        else:
+            found.append(pos)
+    places.pop("", None)  # the words dropped (stop words, single letters)
+    return places
+
+
+def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, int]:
+    """How often each term of ``analyzer.terms(text)`` occurs, in the order of first
+    appearance."""
+    words = words_of(text)
+    if isinstance(analyzer, ExactAnalyzer):
+        terms = word_other_forms(words)
+    else:
+        terms = word_terms(words, analyzer.stem)
+    counts = Counter(terms)
+    counts.pop("", None)
+    return counts
+
+
 class TermPositions(Positions):  # type: ignore[misc]
-    """Whoosh's Positions format (the same postings), fed by :meth:`TextAnalyzer.terms` in
+    """Whoosh's Positions format (the same postings), fed by :func:`placed_postings` in
     one pass instead of a Token per word: indexing a paper's full text takes a third less.
     """
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+        found = self.columns(value, analyzer)
+        if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
-            return
-        places: dict[str, list[int]] = {}
-        for pos, term in analyzer.placed(value):
-            found = places.get(term)
-            if found is None:
-                places[term] = [pos]
-            else:
-                found.append(pos)
+        else:
+            yield from zip(*found, strict=True)
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        """What :meth:`word_values` yields, as columns (terms, frequencies, weights,
+        values); None for a value or analyzer it does not know."""
+        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+            return None
+        placed = placed_postings(value, analyzer.stem)
+        freqs = list(map(len, placed.values()))
         boost = self.field_boost
-        for term, poslist in places.items():
-            deltas = [poslist[0]]
-            deltas.extend(b - a for a, b in itertools.pairwise(poslist))
-            yield (
-                term,
-                len(poslist),
-                len(poslist) * boost,
-                pack_uint(len(deltas)) + dumps(deltas, 2),
-            )
+        return list(placed), freqs, [f * boost for f in freqs], _encoded(placed.values())
 
 
 class ExactAnalyzer(Analyzer):  # type: ignore[misc]
@@ -210,16 +274,22 @@ class TermFrequency(Frequency):  # type: ignore[misc]
         raise NotImplementedError("an exact form's frequency is its posting's weight")
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
+        found = self.columns(value, analyzer)
+        if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
-            return
-        counts: dict[str, int] = {}
-        get = counts.get
-        for term in analyzer.terms(value):
-            counts[term] = get(term, 0) + 1
+        else:
+            terms, freqs, weights, _values = found
+            yield from zip(terms, freqs, weights, itertools.repeat(b""))
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        """What :meth:`word_values` yields, as columns (terms, frequencies, weights, None:
+        no values); None for a value or analyzer it does not know."""
+        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
+            return None
+        counts = term_counts(value, analyzer)
+        freqs = list(counts.values())
         boost = self.field_boost
-        for term, freq in counts.items():
-            yield term, freq, freq * boost, b""
+        return list(counts), freqs, [f * boost for f in freqs], None
 
 
 def frequency_field(analyzer: TextAnalyzer | ExactAnalyzer) -> Any:

@@ -1,0 +1,97 @@
+"""The analyzers' one-pass postings: exactly the postings Whoosh's own formats make from
+the same analyzer's tokens, over varied text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.formats import Frequency, Positions
+
+from desktop_app.core.search.whoosh.analysis import (
+    EXACT,
+    PLAIN,
+    STEMMED,
+    TermFrequency,
+    TermPositions,
+)
+
+#: Words as papers hold them: stop words, single letters, accents, digits, dotted words,
+#: case, punctuation and page breaks between them.
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "a",
+        "of",
+        "Hard",
+        "negatives",
+        "negative",
+        "retrieval",
+        "Retrieving",
+        "x",
+        "Gödel",
+        "ÆØÅ",
+        "straße",
+        "cs.IR",
+        "e.g.",
+        "2504.01234",
+        "v2",
+        "tokens",
+        "token",
+        "tokenization",
+        "BM25",
+        "naïve",
+        "co-training",
+        "3",
+        "it's",
+        "Ⅻ",
+        "ﬁne",
+        "İstanbul",
+    ]
+)
+_SEPARATORS = st.sampled_from([" ", "  ", ", ", ".\n", "\f", " - ", "(", ") ", "'", "…"])
+_TEXTS = st.one_of(
+    st.lists(st.tuples(_WORDS, _SEPARATORS), max_size=200).map(
+        lambda parts: "".join(w + s for w, s in parts)
+    ),
+    st.text(max_size=300),
+)
+
+
+def _values(fmt: Any, text: str, analyzer: Any) -> list[tuple[Any, ...]]:
+    return sorted(fmt.word_values(text, analyzer, mode="index"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_one_pass_positions_are_whooshs(text: str) -> None:
+    for analyzer in (STEMMED, PLAIN):
+        ours = _values(TermPositions(), text, analyzer)
+        assert ours == _values(Positions(), text, analyzer)
+        # each term's positions are its places among all words (dropped ones counted)
+        placed = analyzer.placed(text)
+        for term, freq, _weight, _value in ours:
+            assert freq == sum(1 for _pos, t in placed if t == term)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_one_pass_frequencies_are_whooshs(text: str) -> None:
+    for analyzer in (STEMMED, PLAIN, EXACT):
+        ours = _values(TermFrequency(), text, analyzer)
+        whooshs = _values(Frequency(), text, analyzer)
+        assert [(t, f, w) for t, f, w, _v in ours] == [(t, f, w) for t, f, w, _v in whooshs]
+        assert all(v == b"" for *_rest, v in ours)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXTS, _TEXTS)
+def test_a_field_and_its_twin_given_the_same_text_cut_it_once_and_right(a: str, b: str) -> None:
+    """The words of the text cut last are kept for its twin field: a different text (even
+    an equal one) is cut anew."""
+    for text in (a, b, a, "".join(a)):
+        assert _values(TermPositions(), text, STEMMED) == _values(Positions(), text, STEMMED)
+        assert _values(TermFrequency(), text, EXACT)[::1] == [
+            (t, f, w, b"") for t, f, w, _v in _values(Frequency(), text, EXACT)
+        ]
