@@ -146,10 +146,11 @@ def encode_positions(positions: list[int]) -> bytes:
     if len(positions) == 1:  # most terms of a text
         return _ONE + dumps(positions, 2)
     deltas = [positions[0], *map(sub, positions[1:], positions[:-1])]
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
+    count: bytes = pack_uint(len(deltas))
+    return count + dumps(deltas, 2)
 
 
-_ONE = pack_uint(1)
+_ONE: bytes = pack_uint(1)
 
 
 def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
@@ -213,8 +214,9 @@ class TermPositions(Positions):  # type: ignore[misc]
         found = self.columns(value, analyzer)
         if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
-        else:
-            yield from zip(*found, strict=True)
+            return
+        terms, freqs, weights, values = found
+        yield from zip(terms, freqs, weights, values or (), strict=True)
 
     def columns(self, value: Any, analyzer: Any) -> Columns | None:
         """What :meth:`word_values` yields, as columns (terms, frequencies, weights,

@@ -24,7 +24,8 @@ from whoosh.writing import PostingPool
 #: value's bytes on top), a term's own entry (its bytes on top).
 POSTING_BYTES = 16
 VALUED_BYTES = 4
-TERM_BYTES = 420
+TERM_BYTES = 300
+VALUED_TERM_BYTES = 440
 
 
 class Postings:
@@ -33,16 +34,16 @@ class Postings:
 
     __slots__ = ("ends", "ids", "values", "weights")
 
-    def __init__(self) -> None:
+    def __init__(self, valued: bool) -> None:
         self.ids = array("I")
         self.weights = array("d")
-        self.values = bytearray()
-        self.ends = array("I")
+        self.values = bytearray() if valued else None
+        self.ends = array("I") if valued else None
 
     def value_list(self, start: int = 0, end: int | None = None) -> list[bytes]:
         """The values of postings ``start:end`` (none if the format keeps none)."""
         ends = self.ends
-        if not ends:
+        if not ends or self.values is None:
             return []
         end = len(ends) if end is None else min(end, len(ends))
         view = memoryview(self.values)
@@ -87,7 +88,7 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
             for tbytes, weight in zip(terms, weights, strict=True):
                 found = get(tbytes)
                 if found is None:
-                    found = postings_of[tbytes] = Postings()
+                    found = postings_of[tbytes] = Postings(False)
                     size += TERM_BYTES + len(tbytes)
                 found.ids.append(docnum)
                 found.weights.append(weight)
@@ -95,12 +96,15 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
             for tbytes, weight, vbytes in zip(terms, weights, values, strict=True):
                 found = get(tbytes)
                 if found is None:
-                    found = postings_of[tbytes] = Postings()
-                    size += TERM_BYTES + len(tbytes)
+                    found = postings_of[tbytes] = Postings(True)
+                    size += VALUED_TERM_BYTES + len(tbytes)
                 found.ids.append(docnum)
                 found.weights.append(weight)
-                found.values += vbytes
-                found.ends.append(len(found.values))
+                kept = found.values
+                if kept is None:  # (a format keeps values for all its postings or none)
+                    raise ValueError(f"{fieldname}: postings with and without values")
+                kept += vbytes
+                found.ends.append(len(kept))  # type: ignore[union-attr]
                 size += VALUED_BYTES + len(vbytes)
         self.currentsize += size
         if self.currentsize > self.limit:

@@ -27,6 +27,7 @@ def test_writers_that_spill_postings_to_disk_write_the_same_index(
     # Posting pools with no room: every posting goes to a run on disk, merged at the end.
     monkeypatch.setattr(rebuild, "REBUILD_LIMIT_MB", 0)
     monkeypatch.setattr(rebuild, "SEGMENT_MB", 0)
+    monkeypatch.setattr(rebuild, "TEXT_SEGMENT_MB", 0)
     ix.rebuild()
     after = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
     assert after == before
