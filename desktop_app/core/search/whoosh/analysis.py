@@ -143,14 +143,24 @@ def encode_positions(positions: list[int]) -> bytes:
     """A :class:`TermPositions` posting's value: the positions of its term in a document
     (ascending), as Whoosh's Positions format encodes them. Every writer of such postings
     encodes them here."""
-    if len(positions) == 1:  # most terms of a text
-        return _ONE + dumps(positions, 2)
+    if len(positions) == 1:  # most terms of a text: the pickles of one place are kept
+        pos = positions[0]
+        pickled = _SINGLE.get(pos)
+        if pickled is None:
+            pickled = dumps(positions, 2)
+            if pos < _SINGLE_LIMIT:
+                _SINGLE[pos] = pickled
+        # (a new bytes object each time: a pickle of a block's values would otherwise
+        # refer back to an equal value, and differ from Whoosh's bytes)
+        return _ONE + pickled
     deltas = [positions[0], *map(sub, positions[1:], positions[:-1])]
     count: bytes = pack_uint(len(deltas))
     return count + dumps(deltas, 2)
 
 
 _ONE: bytes = pack_uint(1)
+_SINGLE: dict[int, bytes] = {}
+_SINGLE_LIMIT = 100_000
 
 
 def _encoded(positions: Iterable[list[int]]) -> list[bytes]:

@@ -3,6 +3,7 @@ the same analyzer's tokens, over varied text."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from desktop_app.core.search.whoosh.analysis import (
     STEMMED,
     TermFrequency,
     TermPositions,
+    encode_positions,
 )
 
 #: Words as papers hold them: stop words, single letters, accents, digits, dotted words,
@@ -95,3 +97,12 @@ def test_a_field_and_its_twin_given_the_same_text_cut_it_once_and_right(a: str, 
         assert _values(TermFrequency(), text, EXACT)[::1] == [
             (t, f, w, b"") for t, f, w, _v in _values(Frequency(), text, EXACT)
         ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**31 - 1), min_size=1, max_size=40))
+def test_positions_are_encoded_as_whooshs_positions_format(gaps: list[int]) -> None:
+    positions = list(itertools.accumulate(gaps))
+    assert encode_positions(positions) == Positions().encode(positions)
+    assert encode_positions(positions[:1]) == Positions().encode(positions[:1])  # (kept)
+    assert Positions().decode_positions(encode_positions(positions)) == positions
