@@ -160,7 +160,7 @@ def encode_positions(positions: list[int]) -> bytes:
 
 _ONE: bytes = pack_uint(1)
 _SINGLE: dict[int, bytes] = {}
-_SINGLE_LIMIT = 100_000
+_SINGLE_LIMIT = 20_000  # (places beyond are pickled each time)
 
 
 def _encoded(positions: Iterable[list[int]]) -> list[bytes]:

@@ -64,9 +64,31 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
         self._terms: dict[str, dict[bytes, Postings]] = {}
 
     def add(self, item: tuple[Any, ...]) -> None:
-        # item = (fieldname, tbytes, docnum, weight, vbytes)
-        vbytes = item[4]
-        self.add_field(item[0], item[2], (item[1],), (item[3],), (vbytes,) if vbytes else None)
+        """Add one posting: (fieldname, term, docnum, weight, value bytes), as Whoosh's
+        pool takes them (segments merged, spelling words)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        postings_of = self._terms.get(fieldname)
+        if postings_of is None:
+            postings_of = self._terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        found = postings_of.get(tbytes)
+        size = POSTING_BYTES
+        if found is None:
+            found = postings_of[tbytes] = Postings(bool(vbytes))
+            size += (VALUED_TERM_BYTES if vbytes else TERM_BYTES) + len(tbytes)
+        found.ids.append(docnum)
+        found.weights.append(weight)
+        if found.values is not None:
+            if not vbytes:
+                raise ValueError(f"{fieldname}: postings with and without values")
+            found.values += vbytes
+            found.ends.append(len(found.values))  # type: ignore[union-attr]
+            size += VALUED_BYTES + len(vbytes)
+        elif vbytes:
+            raise ValueError(f"{fieldname}: postings with and without values")
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self.save()
 
     def add_field(
         self,
