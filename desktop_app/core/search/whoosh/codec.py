@@ -15,6 +15,7 @@ the Whoosh version :data:`WHOOSH_VERSION`, which pyproject.toml pins, and
 from __future__ import annotations
 
 import itertools
+import operator
 import pickle
 import secrets
 import struct
@@ -97,6 +98,22 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     compressed pickle of (ids, weights), then the compressed pickle of the values; the
     block's header is Whoosh's.
     """
+
+    def _mini_ids(self) -> tuple[int, ...]:
+        """Whoosh's (the gaps between the document numbers), in C rather than a generator."""
+        ids = self._ids
+        if self._byteids or not ids:
+            return tuple(ids)
+        return (ids[0], *map(operator.sub, ids[1:], ids[:-1]))
+
+    def _mini_weights(self) -> Any:
+        """Whoosh's (None: all 1.0; one weight: all the same; else each), counted in C."""
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            return weights[0]
+        return tuple(weights)
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
