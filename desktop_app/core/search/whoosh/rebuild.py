@@ -54,12 +54,12 @@ REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
 #: count as small): a pool over its limit would spill to runs on disk, merged at the end
 #: (twice as slow). The papers index has a segment per ~20,000 papers.
 SEGMENT_MB = 200
-#: The same for each full-text writer (a worker process each): a segment per ~1,100 papers
-#: of 6,000 words, whose pool then takes ~80 MB. A segment costs mostly per term (the
+#: The same for each full-text writer (a worker process each): a segment per ~900 papers
+#: of 6,000 words, whose pool then takes ~70 MB. A segment costs mostly per term (the
 #: vocabulary of ~1,000 papers is about that of 10,000), so larger ones cost less per
 #: paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of 1,000); this
 #: size keeps a rebuild's processes under 400 MB together.
-TEXT_SEGMENT_MB = 80
+TEXT_SEGMENT_MB = 64
 
 WORKER_FLAG = "--papershelf-index-worker"
 PARALLEL_MIN = 200  # texts below which one process indexes them all
