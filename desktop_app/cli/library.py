@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from desktop_app.cli import fetch, options, output
+from desktop_app.cli import options, output
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, stops_with_count
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
@@ -114,6 +114,8 @@ def _import_digest(ctx: Context, args: argparse.Namespace) -> int:
             "keep or dismiss them with 'papershelf keep|dismiss ID…'."
         )
     if args.fetch and reports:
+        from desktop_app.cli import fetch
+
         keys = [k for r in reports for k in (*r.added, *r.updated, *r.present)]
         exit_status = max(exit_status, fetch.fetch_pdfs_of(ctx, args, keys))
     return exit_status
@@ -139,6 +141,8 @@ def _add_add(sub: options.Subparsers) -> None:
 
 
 def _add(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.cli import fetch
+
     aids, errors = _parse_refs(args.refs)
     for error in errors:
         print(f"papershelf: error: {error}", file=sys.stderr)

@@ -21,7 +21,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core import textfiles
-from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
 from desktop_app.core.errors import DamagedFile
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
@@ -229,6 +228,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
         data["notes"] = ""
     data["year"] = paper.year
     data["has_notes"] = bool(data["notes"].strip())
+    from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
+
     marks = (folder or library.paper_dir(paper.key)) / ANNOTATIONS_FILE
     try:
         data["annotations"] = len(read_file(marks).live)

@@ -28,9 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, cast
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from desktop_app.core import journal, jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
@@ -46,6 +44,9 @@ from desktop_app.core.errors import (
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir, is_leftover
 from desktop_app.core.words import printable
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,8 @@ class Library(_Observed):
         self.papers_dir = root / "papers"
         self.trash_dir = root / "trash"
         super().__init__()
-        self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
+        self._file_lock: FileLock | None = None  # made on the first write (see _lock)
+        self._file_lock_made = threading.Lock()
         self._batch_thread: int | None = None  # the thread inside batch(), if any
         self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
@@ -350,12 +352,27 @@ class Library(_Observed):
 
     # -- writing --------------------------------------------------------------------------
 
+    @property
+    def _lock(self) -> FileLock:
+        """The lock file's lock, made when first needed: a command that only reads (``list``,
+        ``show``, ``search``) never loads filelock (a tenth of its start-up)."""
+        with self._file_lock_made:
+            if self._file_lock is None:
+                from filelock import FileLock
+
+                self._file_lock = FileLock(
+                    str(self.root / ".papershelf.lock"), timeout=LOCK_TIMEOUT
+                )
+            return self._file_lock
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the library's lock (shared by every process that writes this library)."""
         if self._in_batch():  # held already, by batch() in this thread
             yield
             return
+        from filelock import Timeout
+
         try:
             with self._lock:
                 yield
@@ -659,6 +676,8 @@ def _remove_leftover(library: Library, key: str) -> bool:
 
     if not leftover():
         return False
+    from filelock import Timeout
+
     try:
         with contextlib.nullcontext() if library._in_batch() else library._lock.acquire(timeout=0):
             if not leftover():
