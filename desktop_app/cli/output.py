@@ -88,18 +88,27 @@ def print_papers(library: Library, papers: Sequence[Paper], *, as_json: bool) ->
     if as_json:
         print_json(papers_json(library, papers))
         return
+    print_rows([(p.display_id, p.status.value, p.year, p.title, p.tags) for p in papers])
+
+
+#: A paper as a table row shows it: ID, status, year, title, tags.
+PaperRow = tuple[str, str, "int | None", str, "Sequence[str]"]
+
+
+def print_rows(papers: Sequence[PaperRow]) -> None:
+    """Papers as a table: ID, status, year, title and tags."""
     rows = []
-    for p in papers:
-        title = p.title or "(title not fetched yet)"
-        if p.tags:
-            title += "  [" + ", ".join(p.tags) + "]"
-        rows.append([p.display_id, p.status.value, str(p.year or ""), title])
+    for display_id, status, year, title, tags in papers:
+        title = title or "(title not fetched yet)"
+        if tags:
+            title += "  [" + ", ".join(tags) + "]"
+        rows.append([display_id, status, str(year or ""), title])
     print_table(["ID", "STATUS", "YEAR", "TITLE"], rows)
 
 
-def report_damaged(scan: ScanResult) -> None:
+def report_damaged(scan: ScanResult | Sequence[DamagedFile]) -> None:
     """A warning on stderr for each paper folder a scan could not read."""
-    for error in scan.errors:
+    for error in scan.errors if isinstance(scan, ScanResult) else scan:
         print(f"papershelf: warning: {error} (skipped)", file=sys.stderr)
 
 

@@ -277,14 +277,18 @@ class Library(_Observed):
             p.name for p in self.papers_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
         )
 
-    def scan(self) -> ScanResult:
+    def scan(self, keys: Iterable[str] | None = None) -> ScanResult:
         """Read every paper; damaged ones are reported with their path, the rest is usable.
 
         A paper folder without paper.json (deleted by hand, or not synced yet) is reported
-        as damaged too.
+        as damaged too. With ``keys``, only the folders of those that are there are read.
         """
         result = ScanResult()
-        for key in self.keys():
+        if keys is None:
+            keys = self.keys()
+        else:
+            keys = [k for k in keys if _is_key(k) and self.paper_dir(k).is_dir()]
+        for key in keys:
             try:
                 result.papers.append(self._read(key))
             except DamagedFile as e:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core import journal
+from desktop_app.core import journal, listing
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SyncReport
@@ -52,8 +52,12 @@ class Signals:
 
     def save(self, cache_dir: Path, index_name: str, full: bool = False) -> None:
         """Keep these as the signals the index is in step with; after a ``full`` sync a
-        long journal is started anew (unless written to meanwhile)."""
+        long journal is started anew (unless written to meanwhile), and the list rows'
+        snapshot is dropped (the sync may have found edits made by hand, which the
+        snapshot's signals cannot see: :mod:`desktop_app.core.listing`)."""
         end = self.journal_end
+        if full:
+            listing.forget(self.journal.parent)
         if full and journal.size(self.journal) == end and end > journal.RESTART_BYTES:
             journal.restart_if_long(self.journal)
             end = 0
