@@ -21,6 +21,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from desktop_app.core.search.query import Term
+from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.folders import Hold
 
@@ -116,7 +117,10 @@ def entries_of(o: Opened) -> dict[str, Entry]:
             live_set = set(live)
             records = (r for d, r in enumerate(records) if d in live_set)  # type: ignore[assignment]
         with gc_paused():
-            loaded = {key: Entry.from_bytes(raw) for key, raw in records}
+            loaded = records_file.load(o.folder, gen)  # ~5x faster, when there
+            if loaded is None:
+                loaded = {key: Entry.from_bytes(raw) for key, raw in records}
+                records_file.save(o.folder, gen, loaded)
         o.entries, o.entries_gen, o.views = loaded, gen, None
         # The records live until the index changes: out of the collector's way. A full
         # collection walks every object it tracks (60 ms with 10,000 records), and

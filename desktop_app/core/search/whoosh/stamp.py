@@ -23,6 +23,7 @@ from desktop_app.core import journal, listing
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SyncReport
+from desktop_app.core.search.whoosh import records
 from desktop_app.core.search.whoosh.documents import fingerprint
 from desktop_app.core.search.whoosh.opened import Opened, entries_of
 from desktop_app.core.storage import atomic_write_json
@@ -115,5 +116,7 @@ def quick_sync(
     changed = added + removed + updated
     if changed:
         apply(changed, progress)
+        if opened.entries is not None:  # kept in step in memory: saved for the next process
+            records.save(opened.folder, opened.entries_gen, opened.entries)
     Signals(mtime, end, stamp.journal).save(cache_dir, opened.name)
     return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
