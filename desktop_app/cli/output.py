@@ -24,7 +24,6 @@ from desktop_app.core import textfiles
 from desktop_app.core.errors import DamagedFile
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
-from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
 from desktop_app.core.words import printable
 
 if TYPE_CHECKING:
@@ -207,6 +206,8 @@ def describe_fetch(state: FetchState, error: str | None) -> str:
 def plain_snippet(text: str, color: bool) -> str:
     """A snippet's text, with the matched words in bold when ``color`` (the PDF's own
     control characters are never passed on to the terminal)."""
+    from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
+
     marks = (HIGHLIGHT_START, HIGHLIGHT_END)
     parts = re.split(f"({re.escape(HIGHLIGHT_START)}|{re.escape(HIGHLIGHT_END)})", text)
     return "".join(
