@@ -234,7 +234,7 @@ def _list(ctx: Context, args: argparse.Namespace) -> int:
     elif not rows:
         print("No papers." if not found.rows else "No papers match.")
     else:
-        output.print_rows([(r.display_id, r.status, r.year, r.title, r.tags) for r in rows])
+        output.print_rows(rows)
         print(plural(len(rows), "paper"))
     return EXIT_OK
 
@@ -283,17 +283,19 @@ def _add_inbox(sub: options.Subparsers) -> None:
 def _inbox(ctx: Context, args: argparse.Namespace) -> int:
     if args.sort == "likely":
         return _inbox_likely(ctx, args)
-    scan = ctx.library.scan()
-    output.report_damaged(scan)
-    papers = _sorted([p for p in scan.papers if p.status is Status.NEW], "added")
+    from desktop_app.core import listing
+
+    found = listing.rows(ctx.library)  # as list
+    output.report_damaged(found.errors)
+    rows = _sorted([r for r in found.rows.values() if r.status == Status.NEW.value], "added")
     if args.json:
-        output.print_papers(ctx.library, papers, as_json=True)
-    elif not papers:
+        output.print_papers(ctx.library, _read_each(ctx.library, rows), as_json=True)
+    elif not rows:
         print("The inbox is empty.")
     else:
-        output.print_papers(ctx.library, papers, as_json=False)
+        output.print_rows(rows)
         print(
-            f"{plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
+            f"{plural(len(rows), 'paper')} to triage: 'papershelf keep ID…' keeps, "
             "'papershelf dismiss ID…' dismisses."
         )
     return EXIT_OK

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
     from desktop_app.core.interop.kept_exports import KeptExport
+    from desktop_app.core.listing import Row
     from desktop_app.core.search.api import Hit, IndexStats, SearchResults
 
 JsonObject = dict[str, Any]
@@ -87,21 +88,17 @@ def print_papers(library: Library, papers: Sequence[Paper], *, as_json: bool) ->
     if as_json:
         print_json(papers_json(library, papers))
         return
-    print_rows([(p.display_id, p.status.value, p.year, p.title, p.tags) for p in papers])
+    print_rows(papers)
 
 
-#: A paper as a table row shows it: ID, status, year, title, tags.
-PaperRow = tuple[str, str, "int | None", str, "Sequence[str]"]
-
-
-def print_rows(papers: Sequence[PaperRow]) -> None:
-    """Papers as a table: ID, status, year, title and tags."""
+def print_rows(papers: Sequence[Paper | Row]) -> None:
+    """Papers (or their list rows) as a table: ID, status, year, title and tags."""
     rows = []
-    for display_id, status, year, title, tags in papers:
-        title = title or "(title not fetched yet)"
-        if tags:
-            title += "  [" + ", ".join(tags) + "]"
-        rows.append([display_id, status, str(year or ""), title])
+    for p in papers:
+        title = p.title or "(title not fetched yet)"
+        if p.tags:
+            title += "  [" + ", ".join(p.tags) + "]"
+        rows.append([p.display_id, str(p.status), str(p.year or ""), title])
     print_table(["ID", "STATUS", "YEAR", "TITLE"], rows)
 
 

@@ -151,8 +151,7 @@ class Library(_Observed):
         self.papers_dir = root / "papers"
         self.trash_dir = root / "trash"
         super().__init__()
-        self._file_lock: FileLock | None = None  # made on the first write (see _lock)
-        self._file_lock_made = threading.Lock()
+        self._lock = _LockFile(root)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
         self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
@@ -269,6 +268,9 @@ class Library(_Observed):
         resolves to); raises PaperNotFound or DamagedFile."""
         return self._read(key)
 
+    def _has_folder(self, key: str) -> bool:
+        return _is_key(key) and self.paper_dir(key).is_dir()
+
     def keys(self) -> list[str]:
         """The keys of the paper folders (a folder may lack its paper.json: see scan())."""
         if not self.papers_dir.is_dir():
@@ -284,11 +286,7 @@ class Library(_Observed):
         as damaged too. With ``keys``, only the folders of those that are there are read.
         """
         result = ScanResult()
-        if keys is None:
-            keys = self.keys()
-        else:
-            keys = [k for k in keys if _is_key(k) and self.paper_dir(k).is_dir()]
-        for key in keys:
+        for key in self.keys() if keys is None else filter(self._has_folder, keys):
             try:
                 result.papers.append(self._read(key))
             except DamagedFile as e:
@@ -356,34 +354,14 @@ class Library(_Observed):
 
     # -- writing --------------------------------------------------------------------------
 
-    @property
-    def _lock(self) -> FileLock:
-        """The lock file's lock, made when first needed: a command that only reads (``list``,
-        ``show``, ``search``) never loads filelock (a tenth of its start-up)."""
-        with self._file_lock_made:
-            if self._file_lock is None:
-                from filelock import FileLock
-
-                self._file_lock = FileLock(
-                    str(self.root / ".papershelf.lock"), timeout=LOCK_TIMEOUT
-                )
-            return self._file_lock
-
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the library's lock (shared by every process that writes this library)."""
         if self._in_batch():  # held already, by batch() in this thread
             yield
             return
-        from filelock import Timeout
-
-        try:
-            with self._lock:
-                yield
-        except Timeout:
-            raise LibraryError(
-                f"{self.root}: the library is locked by another program; try again"
-            ) from None
+        with self._lock.held():
+            yield
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -663,6 +641,37 @@ class Library(_Observed):
         self._notify(key, removed=True)
 
 
+class _LockFile:
+    """The library's lock file (shared by every process that writes the library), its
+    lock made when first needed: a command that only reads (``list``, ``show``,
+    ``search``) never loads filelock (a tenth of its start-up)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock: FileLock | None = None
+        self._made = threading.Lock()
+
+    def get(self) -> FileLock:
+        with self._made:
+            if self._lock is None:
+                from filelock import FileLock
+
+                self._lock = FileLock(str(self.root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
+            return self._lock
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        from filelock import Timeout
+
+        try:
+            with self.get():
+                yield
+        except Timeout:
+            raise LibraryError(
+                f"{self.root}: the library is locked by another program; try again"
+            ) from None
+
+
 def _remove_leftover(library: Library, key: str) -> bool:
     """Remove the folder of ``key`` if a killed import left it: no paper.json, nothing
     but Papershelf's own temp files. Done under the library's lock, if it is free now
@@ -683,7 +692,11 @@ def _remove_leftover(library: Library, key: str) -> bool:
     from filelock import Timeout
 
     try:
-        with contextlib.nullcontext() if library._in_batch() else library._lock.acquire(timeout=0):
+        with (
+            contextlib.nullcontext()
+            if library._in_batch()
+            else library._lock.get().acquire(timeout=0)
+        ):
             if not leftover():
                 return False
             shutil.rmtree(folder)
