@@ -272,12 +272,12 @@ class Library(_Observed):
         return _is_key(key) and self.paper_dir(key).is_dir()
 
     def keys(self) -> list[str]:
-        """The keys of the paper folders (a folder may lack its paper.json: see scan())."""
+        """The keys of the paper folders (a folder may lack its paper.json: see scan()).
+        The entries' types come with the listing: no stat per folder but for links."""
         if not self.papers_dir.is_dir():
             return []
-        return sorted(
-            p.name for p in self.papers_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
+        with os.scandir(self.papers_dir) as entries:
+            return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
 
     def scan(self, keys: Iterable[str] | None = None) -> ScanResult:
         """Read every paper; damaged ones are reported with their path, the rest is usable.
