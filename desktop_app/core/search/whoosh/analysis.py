@@ -172,17 +172,20 @@ def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
 Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
 
 #: The words of the text cut last (the text, its words): a stemmed field and its twin of
-#: exact forms are given the same text one after the other, which is then cut once.
-_last_cut: tuple[str, list[str]] = ("", [])
+#: exact forms are given the same text one after the other, which is then cut once (and
+#: forgotten then: a long-lived process does not keep a long text's words).
+_NOTHING_CUT: tuple[str, list[str]] = ("", [])
+_last_cut = _NOTHING_CUT
 
 
 def words_of(text: str) -> list[str]:
-    """``WORD.findall(text)`` (the list is shared: do not change it)."""
+    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
     global _last_cut
     last = _last_cut
     if last[0] is text:
+        _last_cut = _NOTHING_CUT
         return last[1]
-    words = WORD.findall(text)
+    words: list[str] = WORD.findall(text)
     _last_cut = (text, words)
     return words
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.formats import Frequency, Positions
 
+from desktop_app.core.search.whoosh import analysis
 from desktop_app.core.search.whoosh.analysis import (
     EXACT,
     PLAIN,
@@ -106,3 +107,10 @@ def test_positions_are_encoded_as_whooshs_positions_format(gaps: list[int]) -> N
     assert encode_positions(positions) == Positions().encode(positions)
     assert encode_positions(positions[:1]) == Positions().encode(positions[:1])  # (kept)
     assert Positions().decode_positions(encode_positions(positions)) == positions
+
+
+def test_the_words_of_a_text_are_forgotten_once_its_twin_has_them() -> None:
+    """A long-lived process (the window) keeps no long text's words after indexing it."""
+    text = "hard negatives " * 1000
+    assert analysis.words_of(text) is analysis.words_of(text)  # cut once for the twin
+    assert analysis._last_cut[0] == ""
