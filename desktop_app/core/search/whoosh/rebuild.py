@@ -52,8 +52,10 @@ REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
 #: A rebuild's writer of the papers index ends a segment once its posting pool (by the
 #: pool's own estimate, ``pool.GroupedPool``) holds this much (and enough papers not to
 #: count as small): a pool over its limit would spill to runs on disk, merged at the end
-#: (twice as slow). The papers index has a segment per ~20,000 papers.
-SEGMENT_MB = 200
+#: (twice as slow). The papers index has a segment per ~5,500 papers (a pool of ~18 KB a
+#: paper by the estimate, ~12 KB measured), which keeps the rebuild of 10,000 papers under
+#: 400 MB for all its processes (measured with 200: one segment, the main process 201 MB).
+SEGMENT_MB = 100
 #: The same for each full-text writer (a worker process each): a segment per ~900 papers
 #: of 6,000 words, whose pool then takes ~70 MB. A segment costs mostly per term (the
 #: vocabulary of ~1,000 papers is about that of 10,000), so larger ones cost less per
