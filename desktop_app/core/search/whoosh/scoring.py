@@ -13,11 +13,15 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import pickle
+import sys
 import threading
 import weakref
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from whoosh import query as wq
@@ -33,7 +37,14 @@ from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
 from desktop_app.core.search.query import FULLTEXT, Range, Term
 from desktop_app.core.search.terms import stem_term
-from desktop_app.core.search.whoosh.analysis import TermPositions
+from desktop_app.core.search.whoosh.analysis import (
+    LINKED,
+    LinkedPositions,
+    TermPositions,
+    follow_mark,
+    follow_marks,
+    position_deltas,
+)
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
 from desktop_app.core.search.whoosh.queries import (
     BOOSTS,
@@ -369,9 +380,10 @@ def _score_phrase(
     """Papers holding the words in this order, each at its offset from the first (``slop``
     1), or up to ``slop - 1`` positions further.
 
-    The papers holding every word are found from the postings' documents alone; then only
-    their positions are decoded (Whoosh's phrase matcher decodes every posting of every
-    word). Scored by BM25 with the number of occurrences as the frequency.
+    Each word's postings are read once, the rarest word's first, then the others' only in
+    the papers found so far (a block holding none of them is skipped undecoded); positions
+    are decoded only in the papers holding every word. Scored by BM25 with the number of
+    occurrences as the frequency.
     """
     dfs = [searcher.doc_frequency(fieldname, w) for w in words]
     if not all(dfs):
@@ -381,36 +393,100 @@ def _score_phrase(
     avg = searcher.avg_field_length(fieldname) or 1.0
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     fmt = searcher.schema[fieldname].format
-    order = sorted(range(len(words)), key=lambda i: dfs[i])  # the rarest word first
+    linked = _linked_pair(fmt, offsets, slop)
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
-        docs: set[int] = set()
-        for rank, i in enumerate(order):
-            try:
-                matcher = reader.postings(fieldname, words[i])
-            except TermNotFound:
-                docs = set()
-                break
-            held: set[int] = set()
-            for ids, _tfs in _blocks(matcher, only=docs if rank else None):
-                held.update(ids)
-            docs = held
-            if not docs:
-                break
-        if not docs:
+        found = _phrase_postings(reader, fieldname, words, dfs, linked)
+        if found is None:
             continue
-        # Each word's encoded positions in those documents, in docnum order (as postings go).
-        found = sorted(docs)
-        encoded: list[list[bytes]] = []
-        for word in words:
-            blocks = _blocks(reader.postings(fieldname, word), values=True, only=docs)
-            encoded.append([v for _ids, values in blocks for v in values])
-        counts = _phrase_counts(fmt, found, encoded, offsets, slop)
+        docs, encoded = found
+        counts = _phrase_counts(fmt, docs, encoded, offsets, slop)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
         for d, count in counts.items():
             k = keys[d]
             scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
+
+
+def _linked_pair(fmt: Any, offsets: tuple[int, ...], slop: int) -> int | None:
+    """The first of two words of an exact phrase that must be adjacent, when the format
+    marks the term after each position (:class:`LinkedPositions`); else None."""
+    if slop > 1 or not isinstance(fmt, LinkedPositions):
+        return None
+    for i in range(len(offsets) - 1):
+        if offsets[i + 1] == offsets[i] + 1:
+            return i
+    return None
+
+
+def _postings(
+    reader: Any, fieldname: str, word: str, only: set[int] | None, values: bool
+) -> tuple[list[int], list[Any]]:
+    """A word's documents in a segment (only those of ``only``), with their values (else
+    their weights)."""
+    try:
+        matcher = reader.postings(fieldname, word)
+    except TermNotFound:
+        return [], []
+    ids: list[int] = []
+    found: list[Any] = []
+    for block_ids, block_found in _blocks(matcher, values=values, only=only):
+        ids.extend(block_ids)
+        found.extend(block_found)
+    return ids, found
+
+
+def _phrase_postings(
+    reader: Any, fieldname: str, words: list[str], dfs: list[int], linked: int | None
+) -> tuple[list[int], list[list[bytes]]] | None:
+    """The documents of a segment holding every word (in docnum order) and each word's
+    encoded positions in them; None if none does.
+
+    With ``linked`` (:func:`_linked_pair`), word ``linked`` is read in the documents of the
+    rarest word and kept only where one of its positions is followed by the mark of word
+    ``linked + 1`` (:func:`.analysis.follow_mark`): most documents holding two common words
+    are left out before any position is decoded."""
+    order = sorted(range(len(words)), key=dfs.__getitem__)  # the rarest word first
+    docs: set[int] | None = None
+    values_of: dict[int, dict[int, bytes]] = {}
+    if linked is not None:
+        if order[0] != linked:
+            ids, _weights = _postings(reader, fieldname, words[order[0]], None, values=False)
+            docs = set(ids)
+            if not docs:
+                return None
+        ids, values = _postings(reader, fieldname, words[linked], docs, values=True)
+        mark = bytes((follow_mark(words[linked + 1]),))
+        kept = dict(itertools.compress(zip(ids, values, strict=True), _marked(values, mark)))
+        if not kept:
+            return None
+        values_of[linked] = kept
+        docs = set(kept)
+    for i in order:
+        if i in values_of:
+            continue
+        ids, values = _postings(reader, fieldname, words[i], docs, values=True)
+        if not ids:
+            return None
+        values_of[i] = dict(zip(ids, values, strict=True))
+        docs = set(ids)
+    assert docs is not None
+    found = sorted(docs)
+    return found, [[held[d] for d in found] for _i, held in sorted(values_of.items())]
+
+
+def _marked(values: list[bytes], mark: bytes) -> Iterator[bool]:
+    """Whether each :class:`LinkedPositions` value has a position followed by ``mark``
+    (or has no marks to tell)."""
+    if all(map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))):
+        # Every value [flags][n marks][n 16-bit deltas]: its marks end at len // 3 + 1;
+        # maps of C functions, no Python code per document.
+        ends = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+        return map((-1).__lt__, map(bytes.find, values, repeat(mark), repeat(1), ends))
+    return (not (marks := follow_marks(v)) or mark in marks for v in values)
+
+
+_LINKED_16 = LINKED  # the flags of a linked value with 16-bit deltas
 
 
 #: How Whoosh's Positions format pickles a value's position deltas (after the count), up
@@ -429,16 +505,37 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
     return [pickle.loads(v[_UINT_SIZE:] + (b"" if v.endswith(b".") else b".")) for v in values]
 
 
+def _linked_deltas(values: list[bytes]) -> Iterable[Iterable[int]]:
+    """The position deltas of many :class:`LinkedPositions` values."""
+    if sys.byteorder == "little" and all(
+        map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))
+    ):
+        # [flags][n marks][n 16-bit deltas]: the deltas start at len // 3 + 1.
+        starts = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+        tails = map(bytes.__getitem__, values, map(slice, starts, repeat(None)))
+        return map(array, repeat("H"), tails)
+    return map(position_deltas, values)
+
+
+def _delta_form(fmt: Any, values: list[bytes]) -> Iterable[Iterable[int]] | None:
+    """The position deltas of many values of the format ``fmt`` (None: it has no deltas)."""
+    if isinstance(fmt, LinkedPositions):
+        return _linked_deltas(values)
+    if type(fmt) in (Positions, TermPositions):
+        return _delta_lists(values)
+    return None
+
+
 def _phrase_counts(
     fmt: Any, docs: list[int], encoded: list[list[bytes]], offsets: tuple[int, ...], slop: int
 ) -> dict[int, int]:
     """How often the words occur in order, each at its offset after the first (up to
     ``slop - 1`` further), in each of ``docs``, which hold them all: ``encoded`` has each
     word's positions in them, as the format ``fmt`` encodes them."""
-    pickled = type(fmt) in (Positions, TermPositions)
-    if slop > 1 or not pickled:
-        if pickled:
-            decoded = [[list(itertools.accumulate(d)) for d in _delta_lists(e)] for e in encoded]
+    deltas = [_delta_form(fmt, e) for e in encoded]
+    if slop > 1 or deltas[0] is None:
+        if deltas[0] is not None:
+            decoded = [[list(itertools.accumulate(d)) for d in each or ()] for each in deltas]
         else:
             decoded = [[fmt.decode_positions(v) for v in e] for e in encoded]
         found = (
@@ -451,10 +548,10 @@ def _phrase_counts(
     # 200,000 distinct ints take ~40 ms to put in a set.)
     # The loops over documents are maps of C functions: no Python code runs per document.
     accumulate = itertools.accumulate
-    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(encoded[0])))
+    common: Iterator[set[int]] = map(set, map(accumulate, deltas[0]))
     for i in range(1, len(encoded)):
         back = functools.partial(accumulate, initial=-offsets[i])
-        shifted = map(back, _delta_lists(encoded[i]))
+        shifted = map(back, deltas[i] or ())
         common = map(set.intersection, common, shifted)
     return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
 
