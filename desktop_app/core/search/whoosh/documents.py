@@ -113,6 +113,9 @@ class Views:
     all_status: Counter[str]
     #: range field -> paper -> value (None: none indexed), made when a range asks
     numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    #: sort order -> every paper in that order, newest first among equals; made when a
+    #: sort asks (sorting 5,000 titles anew cost each query sorted by title ~4 ms)
+    orders: dict[SortOrder, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> Views:
@@ -143,6 +146,7 @@ class Views:
         self.status[key] = after.status
         self.summary[key] = after
         self.numbers.clear()
+        self.orders.clear()
         for counter, gone, come in (
             (self.all_tags, before.tags, after.tags),
             (self.all_status, (before.status,), (after.status,)),
@@ -168,6 +172,19 @@ class Views:
             else:
                 return None
             self.numbers[name] = found
+        return found
+
+    def in_order(self, sort: SortOrder) -> list[str]:
+        """Every paper, in the order asked for (newest first among equals)."""
+        found = self.orders.get(sort)
+        if found is None:
+            if sort == SortOrder.YEAR:
+                found = sorted(self.by_newest, key=self.year.__getitem__, reverse=True)
+            elif sort == SortOrder.TITLE:
+                found = sorted(self.by_newest, key=self.title.__getitem__)
+            else:
+                found = self.by_newest
+            self.orders[sort] = found
         return found
 
     def counts(self, keys: list[str]) -> tuple[Counter[str], Counter[str]]:
@@ -398,10 +415,13 @@ def newest_first(scores: dict[str, float], views: Views) -> list[str]:
     return sorted(filter(views.newest.__contains__, scores), key=views.newest.__getitem__)
 
 
-def sorted_keys(
-    keys: list[str], scores: dict[str, float], views: Views, sort: SortOrder
-) -> list[str]:
-    """``keys``, newest first, in the order asked for."""
+def sorted_keys(scores: dict[str, float], views: Views, sort: SortOrder) -> list[str]:
+    """The papers of ``scores`` (those in the index) in the order asked for, newest first
+    among equals."""
+    if sort != SortOrder.RELEVANCE and 4 * len(scores) >= len(views.by_newest):
+        # Most papers: one pass over every paper in that order beats a sort.
+        return [k for k in views.in_order(sort) if k in scores]
+    keys = newest_first(scores, views)
     if sort == SortOrder.RELEVANCE:
         keys.sort(key=scores.__getitem__, reverse=True)
     elif sort == SortOrder.YEAR:
