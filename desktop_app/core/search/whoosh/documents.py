@@ -12,6 +12,7 @@ paper's PDF text goes into the ``fulltext`` index, from the text cache
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import itertools
@@ -146,7 +147,10 @@ class Views:
         self.status[key] = after.status
         self.summary[key] = after
         self.numbers.clear()
-        self.orders.clear()
+        for sort, order in self.orders.items():
+            if sort in _ORDER_KEYS:  # the paper moves to its new place
+                order.remove(key)
+                bisect.insort(order, key, key=_ORDER_KEYS[sort](self))
         for counter, gone, come in (
             (self.all_tags, before.tags, after.tags),
             (self.all_status, (before.status,), (after.status,)),
@@ -178,6 +182,7 @@ class Views:
         """Every paper, in the order asked for (newest first among equals)."""
         found = self.orders.get(sort)
         if found is None:
+            # Stable sorts of the newest-first list (the order of _ORDER_KEYS, twice faster).
             if sort == SortOrder.YEAR:
                 found = sorted(self.by_newest, key=self.year.__getitem__, reverse=True)
             elif sort == SortOrder.TITLE:
@@ -405,6 +410,14 @@ def newest_order(entries: dict[str, Entry]) -> list[str]:
     ordered = sorted(entries, key=lambda k: (entries[k].digest_position, k))
     ordered.sort(key=lambda k: entries[k].summary.added, reverse=True)  # stable
     return ordered
+
+
+#: The sort orders kept by :meth:`Views.in_order`: each one's key of a paper (the newest
+#: first among equals).
+_ORDER_KEYS: dict[SortOrder, Callable[[Views], Callable[[str], tuple[Any, int]]]] = {
+    SortOrder.YEAR: lambda v: lambda k: (-v.year[k], v.newest[k]),
+    SortOrder.TITLE: lambda v: lambda k: (v.title[k], v.newest[k]),
+}
 
 
 def newest_first(scores: dict[str, float], views: Views) -> list[str]:

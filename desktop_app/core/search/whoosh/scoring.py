@@ -89,6 +89,9 @@ def _merged(both: tuple[Searcher, Searcher], term: Term) -> Scores | None:
         if term.field in KEYWORD_FIELDS:
             if psearcher.doc_count_all() == 0:
                 return scores
+            if isinstance(pq, wq.Term):  # a whole value (tag:rag): its postings' documents
+                scores.update(dict.fromkeys(_keys_holding(psearcher, pq.fieldname, pq.text), 0.0))
+                return scores
             keys = psearcher.reader().column_reader("key")
             for docnum in psearcher.docs_for_query(pq):
                 scores[keys[docnum]] = 0.0
@@ -97,6 +100,20 @@ def _merged(both: tuple[Searcher, Searcher], term: Term) -> Scores | None:
     if tq is not None:
         _collect(tsearcher, tq, scores, BOOSTS[FULLTEXT])
     return scores
+
+
+def _keys_holding(searcher: Searcher, fieldname: str, text: str) -> Iterator[str]:
+    """The papers whose field holds the term (from the postings; Whoosh's docs_for_query
+    reads each one's key from its column, 3 microseconds a paper)."""
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        keys = _segment_list(reader, "key")
+        for ids, _weights in _blocks(matcher):
+            yield from map(keys.__getitem__, ids)
 
 
 def range_scores(o: Opened, node: Range) -> Scores:
@@ -315,22 +332,24 @@ def _score_term(
 
 def _score_exact(searcher: Searcher, q: ExactForm, boost: float, scores: dict[str, float]) -> None:
     """BM25 of a word's exact form (:class:`ExactForm`), over its stemmed field's lengths."""
-    found: list[tuple[str, int, int]] = []  # (paper, occurrences of the form, field length)
+    found: list[tuple[list[str], list[int], dict[int, float]]] = []  # per segment
+    df = 0
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         counts = exact_counts(reader, q)
         if counts:
-            keys = _segment_list(reader, "key")
-            lengths = _segment_list(reader, q.base)
-            found.extend((keys[d], n, lengths[d]) for d, n in counts.items())
+            found.append((_segment_list(reader, "key"), _segment_list(reader, q.base), counts))
+            df += len(counts)
     if not found:
         return
-    idf = math.log(searcher.doc_count_all() / (len(found) + 1)) + 1
+    idf = math.log(searcher.doc_count_all() / (df + 1)) + 1
     avg = searcher.avg_field_length(q.base) or 1.0
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     get = scores.get
-    for k, tf, length in found:
-        scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * length)
+    for keys, lengths, counts in found:
+        for d, tf in counts.items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * lengths[d])
 
 
 def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
@@ -345,7 +364,7 @@ def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
     return found
 
 
-def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
+def exact_counts(reader: Any, q: ExactForm) -> dict[int, float]:
     """How often each document of a segment holds the exact form ``q`` asks for.
 
     A form that differs from its stem is a term of the twin field. A form equal to its stem
@@ -353,11 +372,12 @@ def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
     stem's other forms (``tokens``, ``tokenization``: the twin's words that start as the
     stem does, less its last letter for stems like happi/happy, and stem to it)."""
     if q.text != q.stem:
-        return {d: round(w) for d, w in _weights(reader, q.fieldname, q.text).items()}
+        return _weights(reader, q.fieldname, q.text)  # weights: whole counts, as floats
     stemmed = _weights(reader, q.base, q.stem)
     if not stemmed:
         return {}
     start = q.stem[:-1] if len(q.stem) > 2 else q.stem
+    less = False
     for raw in reader.expand_prefix(q.fieldname, start):
         other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if stem_term(other) != q.stem:
@@ -365,7 +385,10 @@ def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
         for d, w in _weights(reader, q.fieldname, other).items():
             if d in stemmed:
                 stemmed[d] -= w
-    return {d: round(w) for d, w in stemmed.items() if w >= 0.5}
+                less = True
+    if not less:  # (most words: no other form of the stem, or not in these documents)
+        return stemmed
+    return {d: float(round(w)) for d, w in stemmed.items() if w >= 0.5}
 
 
 def _score_phrase(
