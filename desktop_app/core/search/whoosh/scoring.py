@@ -20,7 +20,7 @@ import threading
 import weakref
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -166,7 +166,7 @@ def _collect(searcher: Searcher, q: wq.Query, scores: dict[str, float], weight: 
     """
     if searcher.doc_count_all() == 0:  # an empty index has no columns
         return
-    if isinstance(q, wq.Or):
+    if isinstance(q, wq.Or) and _word_and_form(q) is None:
         for part in q.subqueries:
             _collect(searcher, part, scores, weight)
         return
@@ -204,7 +204,9 @@ def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
             cache.move_to_end(cache_key)
             return found
     found = {}
-    if isinstance(q, ExactForm):
+    if (word := _word_and_form(q)) is not None:
+        _score_word(searcher, *word, weight, found)
+    elif isinstance(q, ExactForm):
         _score_exact(searcher, q, q.boost * weight, found)
     elif isinstance(q, wq.Term):
         _score_term(searcher, q.fieldname, q.text, q.boost * weight, found)
@@ -271,8 +273,8 @@ def _blocks(
             ids = matcher._ids[start:]
             wanted = None
             if only is not None:
-                wanted = [i for i, d in enumerate(ids) if d in only]
-                if not wanted:
+                wanted = list(map(only.__contains__, ids))
+                if not any(wanted):
                     matcher._next_block()
                     continue
             if values:
@@ -280,8 +282,9 @@ def _blocks(
             else:
                 matcher._read_weights()
             found = (matcher._values if values else matcher._weights)[start:]
-            if wanted is not None and len(wanted) < len(ids):
-                ids, found = [ids[i] for i in wanted], [found[i] for i in wanted]
+            if wanted is not None and not all(wanted):
+                ids = list(itertools.compress(ids, wanted))
+                found = list(itertools.compress(found, wanted))
             if deleted:
                 pairs = [(d, x) for d, x in zip(ids, found, strict=True) if d not in deleted]
                 ids, found = [d for d, _ in pairs], [x for _, x in pairs]
@@ -369,26 +372,97 @@ def exact_counts(reader: Any, q: ExactForm) -> dict[int, float]:
 
     A form that differs from its stem is a term of the twin field. A form equal to its stem
     (``token``) is not indexed there: its occurrences are the stem's less those of the
-    stem's other forms (``tokens``, ``tokenization``: the twin's words that start as the
-    stem does, less its last letter for stems like happi/happy, and stem to it)."""
+    stem's other forms (:func:`_other_forms`)."""
     if q.text != q.stem:
         return _weights(reader, q.fieldname, q.text)  # weights: whole counts, as floats
     stemmed = _weights(reader, q.base, q.stem)
     if not stemmed:
         return {}
+    less = _other_forms(reader, q, stemmed)
+    if not less:  # (most words: no other form of the stem, or not in these documents)
+        return stemmed
+    return _less(stemmed, less)
+
+
+def _other_forms(reader: Any, q: ExactForm, docs: Container[int]) -> dict[int, float]:
+    """How often each of ``docs`` holds other forms of the stem of ``q`` (a form equal to
+    its stem): ``tokens``, ``tokenization`` for ``token``, the twin's words that start as the
+    stem does (less its last letter, for stems like happi/happy) and stem to it."""
     start = q.stem[:-1] if len(q.stem) > 2 else q.stem
-    less = False
+    less: dict[int, float] = {}
     for raw in reader.expand_prefix(q.fieldname, start):
         other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if stem_term(other) != q.stem:
             continue
         for d, w in _weights(reader, q.fieldname, other).items():
-            if d in stemmed:
-                stemmed[d] -= w
-                less = True
-    if not less:  # (most words: no other form of the stem, or not in these documents)
-        return stemmed
-    return {d: float(round(w)) for d, w in stemmed.items() if w >= 0.5}
+            if d in docs:
+                less[d] = less.get(d, 0.0) + w
+    return less
+
+
+def _less(counts: dict[int, float], less: dict[int, float]) -> dict[int, float]:
+    """``counts`` less ``less``, the documents left with none left out."""
+    get = less.get
+    return {d: float(round(w - get(d, 0.0))) for d, w in counts.items() if w - get(d, 0.0) >= 0.5}
+
+
+def _word_and_form(q: wq.Query) -> tuple[wq.Term, ExactForm] | None:
+    """A word's stem in a field and the word as typed, equal to its stem (the OR of the two
+    that :func:`.queries.field_query` makes), to be scored in one pass (:func:`_score_word`)."""
+    if isinstance(q, wq.Or) and len(q.subqueries) == 2:
+        term, form = q.subqueries
+        if (
+            type(term) is wq.Term
+            and isinstance(form, ExactForm)
+            and form.base == term.fieldname
+            and form.text == form.stem == term.text
+        ):
+            return term, form
+    return None
+
+
+def _score_word(
+    searcher: Searcher, term: wq.Term, form: ExactForm, weight: float, scores: dict[str, float]
+) -> None:
+    """What :func:`_score_term` and :func:`_score_exact` add for a word and its form equal
+    to its stem, from one read of the stem's postings: where no other form of the stem is
+    found (most words), the form's occurrences are the stem's, and one BM25 sum with both
+    weights gives both scores."""
+    fieldname, stem = term.fieldname, term.text
+    if not searcher.schema[fieldname].scorable:
+        _score_term(searcher, fieldname, stem, term.boost * weight, scores)
+        _score_exact(searcher, form, form.boost * weight, scores)
+        return
+    df = searcher.doc_frequency(fieldname, stem)
+    if not df:
+        return
+    n = searcher.doc_count_all()
+    segments: list[tuple[Any, dict[int, float], dict[int, float] | None]] = []
+    form_df = 0
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        counts = _weights(reader, fieldname, stem)
+        if not counts:
+            continue
+        less = _other_forms(reader, form, counts)
+        forms = _less(counts, less) if less else None
+        form_df += len(counts if forms is None else forms)
+        segments.append((reader, counts, forms))
+    avg = searcher.avg_field_length(fieldname) or 1.0
+    c2, c3 = _K1 * (1 - _B), _K1 * _B / avg
+    c_term = (math.log(n / (df + 1)) + 1) * term.boost * weight * (_K1 + 1)
+    c_form = (math.log(n / (form_df + 1)) + 1) * form.boost * weight * (_K1 + 1)
+    get = scores.get
+    for reader, counts, forms in segments:
+        keys = _segment_list(reader, "key")
+        lengths = _segment_list(reader, fieldname)
+        both = c_term + c_form if forms is None else c_term
+        for d, tf in counts.items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + both * tf / (tf + c2 + c3 * lengths[d])
+        for d, tf in (forms or {}).items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + c_form * tf / (tf + c2 + c3 * lengths[d])
 
 
 def _score_phrase(
@@ -495,7 +569,7 @@ def _phrase_postings(
         docs = set(ids)
     assert docs is not None
     found = sorted(docs)
-    return found, [[held[d] for d in found] for _i, held in sorted(values_of.items())]
+    return found, [list(map(held.__getitem__, found)) for _i, held in sorted(values_of.items())]
 
 
 def _marked(values: list[bytes], mark: bytes) -> Iterator[bool]:
