@@ -168,9 +168,14 @@ class TermPositions(Positions):  # type: ignore[misc]
             )
 
 
+#: A field's postings of a value, as columns: terms, frequencies, weights, and values (None:
+#: the format keeps none).
+Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
+
 #: The first byte of a :class:`LinkedPositions` value: its flags.
 DELTAS_32 = 1  # the position deltas are 32-bit (else 16-bit: every gap under 65,536 words)
 LINKED = 2  # a byte per position marks the term at the next position (:func:`follow_mark`)
+_LINKED_FLAGS = bytes((LINKED,))
 _follow_marks: dict[str, int] = {}
 _MARKS_LIMIT = 200_000  # terms whose marks are remembered before the memo starts over
 
@@ -192,6 +197,10 @@ def encode_positions(positions: Sequence[int], following: bytes | None = None) -
     as an array of 16-bit (or, with a gap of 65,536 words or more, 32-bit) unsigned ints,
     little-endian. Decoded in C (``array.frombytes``, ``itertools.accumulate``), not
     unpickled; a phrase first looks its second word's mark up with ``bytes.find``."""
+    if len(positions) == 1 and 0 <= positions[0] < 65536:  # most terms of a text
+        if following is None:
+            return b"\x00" + positions[0].to_bytes(2, "little")
+        return _LINKED_FLAGS + following + positions[0].to_bytes(2, "little")
     flags = 0
     try:
         deltas = array("H", map(sub, positions, itertools.chain((0,), positions)))
@@ -237,16 +246,20 @@ def linked_postings(placed: list[tuple[int, str]]) -> Iterator[tuple[str, list[i
     positions and the :func:`follow_mark` of the term at each next position."""
     places: dict[str, list[int]] = {}
     marks: dict[str, bytearray] = {}
-    following = itertools.chain(itertools.islice(placed, 1, None), ((-1, ""),))
-    for (pos, term), (after, follower) in zip(placed, following, strict=False):
-        mark = follow_mark(follower) if after == pos + 1 else 0
+    memo = _follow_marks
+    last_pos, last_marks = -2, bytearray(1)
+    for pos, term in placed:
+        if pos == last_pos + 1:  # the term before is followed by this one
+            last_marks[-1] = memo.get(term) or follow_mark(term)
         found = places.get(term)
         if found is None:
             places[term] = [pos]
-            marks[term] = bytearray((mark,))
+            last_marks = marks[term] = bytearray(1)
         else:
             found.append(pos)
-            marks[term].append(mark)
+            last_marks = marks[term]
+            last_marks.append(0)
+        last_pos = pos
     for term, poslist in places.items():
         yield term, poslist, bytes(marks[term])
 
@@ -262,12 +275,27 @@ class LinkedPositions(Positions):  # type: ignore[misc]
     """
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+        found = self.columns(value, analyzer)
+        if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        boost = self.field_boost
+        terms, freqs, weights, values = found
+        yield from zip(terms, freqs, weights, values or (), strict=True)
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        """What :meth:`word_values` yields, as columns (terms, frequencies, weights,
+        values); None for a value or analyzer it does not know."""
+        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+            return None
+        terms: list[str] = []
+        freqs: list[int] = []
+        values: list[bytes] = []
         for term, poslist, following in linked_postings(analyzer.placed(value)):
-            yield term, len(poslist), len(poslist) * boost, encode_positions(poslist, following)
+            terms.append(term)
+            freqs.append(len(poslist))
+            values.append(encode_positions(poslist, following))
+        boost = self.field_boost
+        return terms, freqs, [f * boost for f in freqs], values
 
     def encode(self, poslist: list[int]) -> bytes:
         return encode_positions(poslist)

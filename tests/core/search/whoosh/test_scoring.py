@@ -13,7 +13,9 @@ from desktop_app.core.search.whoosh.analysis import (
     STEMMED,
     LinkedPositions,
     TermPositions,
+    encode_positions,
     follow_mark,
+    follow_marks,
 )
 from tests.helpers.indexing import build_fulltext, random_texts
 
@@ -127,3 +129,18 @@ def test_phrases_are_found_across_long_gaps(tmp_path: Path) -> None:
     scores = _phrase_keys(tmp_path, texts, "hard negatives")
     assert set(scores) == {"long", "short"}
     assert scores["long"] > 0 and scores["short"] > 0
+
+
+@pytest.mark.parametrize(
+    "positions", [[0], [5], [65_535], [70_000], [3, 9, 12], [1, 2, 70_000, 70_001], [0, 1, 2]]
+)
+def test_positions_read_back_as_written(positions: list[int]) -> None:
+    """What Whoosh's own phrase matcher reads (the format's decode_positions), with or
+    without the marks of the next terms."""
+    fmt = LinkedPositions()
+    marks = bytes(range(1, len(positions) + 1))
+    for value in (encode_positions(positions, marks), encode_positions(positions)):
+        assert fmt.decode_positions(value) == positions
+        assert fmt.decode_frequency(value) == len(positions)
+    assert follow_marks(encode_positions(positions, marks)) == marks
+    assert follow_marks(encode_positions(positions)) == b""
