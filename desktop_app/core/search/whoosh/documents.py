@@ -424,7 +424,7 @@ def newest_first(scores: dict[str, float], views: Views) -> list[str]:
     """The papers of ``scores`` (those in the index), the one added last first: newest first
     breaks every tie of the sorts after (they are stable)."""
     if 4 * len(scores) >= len(views.by_newest):  # most papers: one pass beats a sort
-        return [k for k in views.by_newest if k in scores]
+        return list(filter(scores.__contains__, views.by_newest))
     return sorted(filter(views.newest.__contains__, scores), key=views.newest.__getitem__)
 
 
@@ -433,7 +433,7 @@ def sorted_keys(scores: dict[str, float], views: Views, sort: SortOrder) -> list
     among equals."""
     if sort != SortOrder.RELEVANCE and 4 * len(scores) >= len(views.by_newest):
         # Most papers: one pass over every paper in that order beats a sort.
-        return [k for k in views.in_order(sort) if k in scores]
+        return list(filter(scores.__contains__, views.in_order(sort)))
     keys = newest_first(scores, views)
     if sort == SortOrder.RELEVANCE:
         keys.sort(key=scores.__getitem__, reverse=True)
