@@ -87,18 +87,24 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     decompressing them took most of a phrase's time.
     """
 
+    #: False: blocks as schema 5's indexes have them (the values compressed with the ids,
+    #: pickled with protocol 2), which :class:`LeafMatcher` still reads.
+    raw_values = True
+
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         head = pickle.dumps((self._mini_ids(), self._mini_weights()), 2)
-        tail = pickle.dumps(self._mini_values(), VALUES_PROTOCOL)
+        raw = self.raw_values
+        tail = pickle.dumps(self._mini_values(), VALUES_PROTOCOL if raw else 2)
         # A small block is left uncompressed (its header says so): zlib makes a few dozen
         # bytes longer, not shorter, and a paper's record alone writes hundreds of one-posting
         # blocks at each edit (a tag change's commit spent half its time compressing them).
-        comp = self._compression if len(head) >= SMALL_BLOCK else 0
+        comp = self._compression if len(head) + (0 if raw else len(tail)) >= SMALL_BLOCK else 0
         if comp:
             head = zlib.compress(head, comp)
+            tail = tail if raw else zlib.compress(tail, comp)
         ids = self._ids
         info = pickle.dumps(
             (
@@ -115,7 +121,7 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         postfile = self._postfile
         postfile.write_int(-length if last else length)
         postfile.write(info)
-        postfile.write(_HEAD.pack(len(head) | RAW_VALUES))
+        postfile.write(_HEAD.pack(len(head) | (RAW_VALUES if raw else 0)))
         postfile.write(head)
         postfile.write(tail)
         self._blockcount += 1
