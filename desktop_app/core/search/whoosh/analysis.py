@@ -267,8 +267,8 @@ def linked_postings(placed: list[tuple[int, str]]) -> Iterator[tuple[str, list[i
 class LinkedPositions(Positions):  # type: ignore[misc]
     """Positions stored as arrays (:func:`encode_positions`), with the mark of the term
     that follows each occurrence: a phrase reads two arrays per paper, and only in the
-    papers where its first word is followed by a term marked as its second (a twelfth of
-    the papers holding two common words, for the phrase they hold in a few).
+    papers where its first word is followed by a term marked as its second (for two words
+    each in all 5,000 papers 20 times, and together in 8% of them: a seventh of them).
 
     The postings stay Whoosh's (its own phrase matcher reads them through
     :meth:`decode_positions`); fed by :meth:`TextAnalyzer.placed` in one pass.
