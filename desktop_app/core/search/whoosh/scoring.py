@@ -10,6 +10,7 @@ a field's word in ``_score_cache``, a query word over all its fields in
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -256,6 +257,9 @@ def _segment_list(reader: Any, what: str) -> list[Any]:
     return values
 
 
+_FEW = 2048  # documents wanted up to which the blocks holding none are found from headers
+
+
 def _blocks(
     matcher: Any, values: bool = False, only: set[int] | None = None
 ) -> Iterator[tuple[Any, Any]]:
@@ -267,7 +271,19 @@ def _blocks(
         deleted = matcher._ids  # Whoosh filters out a segment's deleted documents so
         matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
+        # A few documents wanted: a block whose range of docnums (from its header) holds
+        # none of them is skipped before its docnums are decompressed.
+        few = sorted(only) if only is not None and len(only) <= _FEW else None
+        last = -1  # the last docnum of the block before
         while matcher.is_active():
+            if few is not None:
+                at = bisect.bisect_right(few, last)
+                if at == len(few):
+                    break  # none left
+                last = matcher._maxid
+                if few[at] > last:
+                    matcher._next_block()
+                    continue
             matcher._read_ids()
             start = matcher._i
             ids = matcher._ids[start:]
