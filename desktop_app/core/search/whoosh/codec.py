@@ -1,8 +1,8 @@
 """The own postings layout and segment writer, on Whoosh 3's codec internals.
 
 Whoosh pickles and compresses a postings block's document numbers, weights and positions
-together; :class:`PostingsWriter` compresses the positions apart, so scoring a word does not
-decompress them (:class:`LeafMatcher` reads them only for a phrase or a snippet). Each
+together; :class:`PostingsWriter` stores the positions apart, uncompressed, so scoring a
+word does not read them (:class:`LeafMatcher` reads them only for a phrase). Each
 segment records its codec (:class:`Codec`, by its class path: moving it is a schema change,
 see ``store.SCHEMA_VERSION``), so an index keeps being read the way it was written.
 :class:`Writer` writes segments with postings grouped by term as they come.

@@ -1,7 +1,8 @@
 """Scoring: the papers a query's words match and their BM25F scores, with their caches.
 
 Words, prefixes, wildcards and fuzzy words are scored block by block straight from the
-postings, phrases from the positions of the papers holding all their words: Whoosh's own
+postings, phrases from the positions of the papers holding all their words (and, for two
+adjacent words, whose first word is marked as followed by the second): Whoosh's own
 collector spends several microseconds per matching document, too slow when a common word
 matches all 10,000 papers. What is scored is kept per searcher (an index as of one commit):
 a field's word in ``_score_cache``, a query word over all its fields in
