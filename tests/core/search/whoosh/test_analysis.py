@@ -15,9 +15,12 @@ from desktop_app.core.search.whoosh.analysis import (
     EXACT,
     PLAIN,
     STEMMED,
+    LinkedPositions,
     TermFrequency,
     TermPositions,
     encode_positions,
+    linked_postings,
+    whoosh_positions,
 )
 
 #: Words as papers hold them: stop words, single letters, accents, digits, dotted words,
@@ -102,11 +105,11 @@ def test_a_field_and_its_twin_given_the_same_text_cut_it_once_and_right(a: str, 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=2**31 - 1), min_size=1, max_size=40))
-def test_positions_are_encoded_as_whooshs_positions_format(gaps: list[int]) -> None:
+def test_schema_5_positions_are_encoded_as_whooshs_positions_format(gaps: list[int]) -> None:
     positions = list(itertools.accumulate(gaps))
-    assert encode_positions(positions) == Positions().encode(positions)
-    assert encode_positions(positions[:1]) == Positions().encode(positions[:1])  # (kept)
-    assert Positions().decode_positions(encode_positions(positions)) == positions
+    assert whoosh_positions(positions) == Positions().encode(positions)
+    assert whoosh_positions(positions[:1]) == Positions().encode(positions[:1])  # (kept)
+    assert Positions().decode_positions(whoosh_positions(positions)) == positions
 
 
 def test_the_words_of_a_text_are_forgotten_once_its_twin_has_them() -> None:
@@ -114,3 +117,20 @@ def test_the_words_of_a_text_are_forgotten_once_its_twin_has_them() -> None:
     text = "hard negatives " * 1000
     assert analysis.words_of(text) is analysis.words_of(text)  # cut once for the twin
     assert analysis._last_cut[0] == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_linked_positions_of_a_text_cut_once_are_those_of_its_placed_terms(text: str) -> None:
+    """The writer's columns (the words cut once for the field and its twin) hold what the
+    analyzer's placed terms make, and read back as those positions."""
+    for analyzer in (STEMMED, PLAIN):
+        found = LinkedPositions().columns(text, analyzer)
+        assert found is not None
+        terms, freqs, weights, values = found
+        expected = list(linked_postings(analyzer.placed(text)))
+        assert terms == [t for t, _p, _f in expected]
+        assert values == [encode_positions(p, f) for _t, p, f in expected]
+        assert freqs == [len(p) for _t, p, _f in expected] and weights == freqs
+        for value, (_t, poslist, _f) in zip(values or [], expected, strict=True):
+            assert LinkedPositions().decode_positions(value) == poslist

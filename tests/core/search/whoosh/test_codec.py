@@ -175,3 +175,17 @@ def test_a_blocks_ids_and_weights_are_minified_as_whoosh_does(
     assert ours._mini_ids() == whooshs._mini_ids()
     assert ours._mini_weights() == whooshs._mini_weights()
     assert pickle.dumps(ours._mini_weights(), 2) == pickle.dumps(whooshs._mini_weights(), 2)
+
+
+def test_blocks_of_schema_5_indexes_are_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their values compressed with the ids and pickled with protocol 2: an index of the
+    schema before is searched as it is while its replacement is built."""
+    texts = random_texts(300, seed=4)
+    ours = build_fulltext(tmp_path / "ours", texts, ours=True)
+    monkeypatch.setattr(codec.PostingsWriter, "raw_values", False)
+    older = build_fulltext(tmp_path / "older", texts, ours=True)
+    monkeypatch.undo()
+    assert _postings(older) == _postings(ours)
+    assert max(len(p) for p in _postings(older).values()) > 128  # blocks of 128
