@@ -337,6 +337,31 @@ def linked_postings(placed: list[tuple[int, str]]) -> Iterator[tuple[str, list[i
         yield term, poslist, bytes(marks[term])
 
 
+def _linked_cut(terms: list[str]) -> Iterator[tuple[str, list[int], bytes]]:
+    """:func:`linked_postings` of a text's terms one per word (``""`` for a word dropped),
+    without making the (position, term) pairs first."""
+    places: dict[str, list[int]] = {}
+    marks: dict[str, bytearray] = {}
+    memo = _follow_marks
+    before: bytearray | None = None  # the marks of the term at the position before
+    for pos, term in enumerate(terms):
+        if not term:
+            before = None
+            continue
+        if before is not None:  # the term before is followed by this one
+            before[-1] = memo.get(term) or follow_mark(term)
+        found = places.get(term)
+        if found is None:
+            places[term] = [pos]
+            before = marks[term] = bytearray(1)
+        else:
+            found.append(pos)
+            before = marks[term]
+            before.append(0)
+    for term, poslist in places.items():
+        yield term, poslist, bytes(marks[term])
+
+
 class LinkedPositions(Positions):  # type: ignore[misc]
     """Positions stored as arrays (:func:`encode_positions`), with the mark of the term
     that follows each occurrence: a phrase reads two arrays per paper, and only in the
@@ -364,8 +389,7 @@ class LinkedPositions(Positions):  # type: ignore[misc]
         freqs: list[int] = []
         values: list[bytes] = []
         cut = word_terms(words_of(value), analyzer.stem)  # (cut once for the twin field too)
-        placed = [(pos, t) for pos, t in enumerate(cut) if t]
-        for term, poslist, following in linked_postings(placed):
+        for term, poslist, following in _linked_cut(cut):
             terms.append(term)
             freqs.append(len(poslist))
             values.append(encode_positions(poslist, following))
