@@ -56,11 +56,11 @@ REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
 #: paper by the estimate, ~12 KB measured), which keeps the rebuild of 10,000 papers under
 #: 400 MB for all its processes (measured with 200: one segment, the main process 201 MB).
 SEGMENT_MB = 100
-#: The same for each full-text writer (a worker process each): a segment per ~900 papers
-#: of 6,000 words, whose pool then takes ~70 MB. A segment costs mostly per term (the
-#: vocabulary of ~1,000 papers is about that of 10,000), so larger ones cost less per
-#: paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of 1,000); this
-#: size keeps a rebuild's processes under 400 MB together.
+#: The same for each full-text writer (a worker process each): a segment per ~600 papers
+#: of 6,000 words (8 segments at 5,000), whose pool then takes ~65 MB. A segment costs
+#: mostly per term (the vocabulary of ~1,000 papers is about that of 10,000), so larger ones
+#: cost less per paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of
+#: 1,000); this size keeps a rebuild's processes under 400 MB together.
 TEXT_SEGMENT_MB = 64
 
 WORKER_FLAG = "--papershelf-index-worker"
