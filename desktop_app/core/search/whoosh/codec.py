@@ -114,6 +114,7 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     #: False: blocks as schema 5's indexes have them (the values compressed with the ids,
     #: pickled with protocol 2), which :class:`LeafMatcher` still reads.
     raw_values = True
+    _terminfo: Any  # Whoosh's: the term info of the term being written, None between terms
 
     def finish_postings(self) -> Any:
         """End a term: a term of at most :data:`INLINE_LIMIT` postings keeps them in its
