@@ -152,6 +152,9 @@ class SearchResults:
     status_counts: dict[str, int] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", set when nothing matched
     terms: tuple[str, ...] = ()  # the words the query matched on, for highlighting
+    #: Papers whose PDF text (and abstract) is not indexed yet, when the query reads them
+    #: (a build's second phase is under way): more hits may come.
+    texts_pending: int = 0
 
     @property
     def summaries(self) -> Sequence[PaperSummary]:
@@ -174,6 +177,9 @@ class SyncReport:
     removed: int = 0
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened (missing, corrupt, old schema)
+    #: Papers whose PDF text (and abstract) is still to be indexed: a build's second phase
+    #: (``SearchIndex.index_texts``) was left to the background or is under way elsewhere.
+    texts_pending: int = 0
 
     @property
     def rebuilt_for_a_reason(self) -> bool:
@@ -243,6 +249,11 @@ class SearchIndex(Protocol):
 
     def stats(self) -> IndexStats:
         """Papers, PDFs, PDFs indexed and the reasons of the failures (``papershelf stats``)."""
+        ...
+
+    def index_texts(self, progress: Progress | None = None) -> int:
+        """A build's second phase: index the PDF text of the papers a first build left
+        pending, in batches searchable as they come; the papers still pending."""
         ...
 
     def close(self) -> None: ...

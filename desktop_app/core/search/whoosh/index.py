@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -53,8 +54,10 @@ from desktop_app.core.search.api import (
 )
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
-from desktop_app.core.search.query import FULLTEXT, Node, Range, Term
+from desktop_app.core.search.query import FULLTEXT, And, Node, Not, Or, Range, Term
+from desktop_app.core.search.whoosh import texts
 from desktop_app.core.search.whoosh.documents import (
+    PENDING,
     Entry,
     Prepared,
     fingerprint,
@@ -85,6 +88,7 @@ from desktop_app.core.search.whoosh.store import (
     POINTER,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
+    TEXTS_PENDING,
     Storage,
     check_files,
     read_pointer,
@@ -103,6 +107,7 @@ REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giv
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
 SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
+TEXTS_LOCK = "texts.lock"  # held by the one program doing a build's second phase
 
 
 class WhooshIndex:
@@ -117,6 +122,9 @@ class WhooshIndex:
         cache_dir: where its files go (default :func:`paths.library_cache_dir`).
         extractor: reads PDF text (default: its own, started when a PDF needs reading).
         observe: update on every change the library reports.
+        texts_in_background: a build's second phase (the PDFs' text) is left to
+            :meth:`index_texts`, called by the app in the background; without it, a sync
+            or a rebuild does it too before it returns (the command line).
     """
 
     def __init__(
@@ -127,16 +135,19 @@ class WhooshIndex:
         extractor: TextExtractor | None = None,
         observe: bool = True,
         write_timeout: float = WRITE_TIMEOUT,
+        texts_in_background: bool = False,
     ) -> None:
         self.library = library
         self.dir = cache_dir or paths.library_cache_dir(library.root)
         self.write_timeout = write_timeout
+        self.texts_in_background = texts_in_background
         self._extractor = extractor
         self._own_extractor = extractor is None
         self._lock = threading.RLock()
         self._open: Opened | None = None
         self._file_lock: FileLock | None = None
         self._closed = False
+        self._retry_failed = False  # the second phase reads failed PDFs again (reindex)
         if observe:
             library.observers.append(self)
 
@@ -222,14 +233,14 @@ class WhooshIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    # -- building ------------------------------------------------------------------------
-
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
-        """Write a whole new index folder and switch to it (the caller holds the lock)."""
+        """Write a whole new index folder of the papers' records and switch to it (the
+        caller holds the lock); their texts are pending (:meth:`index_texts`)."""
+        self._retry_failed = retry_failed
         return build(
             self.dir,
             self.library,
-            lambda key: prepare(self.library, key, None, self._extract, retry_failed),
+            lambda key: prepare(self.library, key, None, self._extract, defer_text=True),
             progress,
         )
 
@@ -248,7 +259,104 @@ class WhooshIndex:
             opened, _ = self._ready()
             # Changes made while it was built (by other processes) are caught up here.
             report = self._sync(opened, None)
-        return SyncReport(added=total + report.added, rebuilt=True, reason="asked for")
+        pending = self._texts_now(progress)
+        return SyncReport(
+            added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
+        )
+
+    # -- the second phase: the texts -------------------------------------------------------
+
+    def _texts_now(self, progress: Progress | None) -> int:
+        """The second phase, now unless the app does it in the background; the papers still
+        pending."""
+        if self.texts_in_background:
+            return self.texts_pending()
+        return self.index_texts(progress)
+
+    def texts_pending(self) -> int:
+        """Papers whose PDF text (and abstract) a build left to its second phase."""
+        with self._lock:
+            opened, _ = self._ready()
+            if not (opened.folder / TEXTS_PENDING).exists():
+                return 0
+            return views_of(opened).pending
+
+    def index_texts(self, progress: Progress | None = None) -> int:
+        """The second phase of a build (:mod:`.texts`): the papers its first phase left
+        pending get their PDF text and their whole record, newest first, in batches that
+        are searchable as they are committed. ``progress`` hears the papers done, and may
+        raise to stop (what was committed stays; the next call does the rest). Returns at
+        once when another program is doing it. The papers still pending."""
+        lock = FileLock(str(self.dir / TEXTS_LOCK))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.info("%s: another program is indexing the full text", self.dir)
+            return self.texts_pending()
+        try:
+            self._complete_texts(progress)
+        finally:
+            lock.release()
+        return self.texts_pending()
+
+    def _complete_texts(self, progress: Progress | None) -> None:
+        with self._lock:
+            opened, _ = self._ready()
+            if not (opened.folder / TEXTS_PENDING).exists():
+                return
+            entries = entries_of(opened)
+            keys = [k for k in views_of(opened).by_newest if entries[k].text_state == PENDING]
+            before = {k: entries[k] for k in keys}
+            name = opened.name
+            scratch = texts.scratch_index(opened.folder)
+        retry = self._retry_failed
+
+        def read(key: str) -> Prepared:
+            return prepare(self.library, key, None, self._extract, retry)
+
+        def commit(batch: list[Prepared], segments: list[Any]) -> None:
+            self._commit_texts(name, scratch, before, batch, segments)
+
+        try:
+            if keys:
+                texts.complete(
+                    keys, scratch, read, commit, progress or _no_progress, texts.workers()
+                )
+        except _Replaced:
+            log.info("%s: the index was replaced while its texts were indexed", self.dir)
+            return
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        with self._lock, self._writing():
+            opened, _ = self._ready()
+            if opened.name == name and not views_of(opened).pending:
+                texts.reclaim(opened, self.write_timeout)
+                (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
+        self._retry_failed = False
+
+    def _commit_texts(
+        self,
+        name: str,
+        scratch: Path,
+        before: dict[str, Entry],
+        batch: list[Prepared],
+        segments: list[Any],
+    ) -> None:
+        """Commit one batch of the second phase: its texts' segments, then its papers'
+        records. A paper whose record changed since the phase began is read again and
+        written as it is now (its text replacing the batch's)."""
+        with self._lock, self._writing():
+            opened, _ = self._ready()
+            if opened.name != name:
+                raise _Replaced
+            entries = entries_of(opened)
+            again = [p.key for p in batch if entries.get(p.key) != before.get(p.key)]
+            fresh = [p for p in batch if p.key not in set(again)]
+            for p in fresh:
+                p.text_from = None  # in the segments
+            texts.add_segments(opened, scratch, segments, self.write_timeout)
+            redo = [prepare(self.library, k, None, self._extract) for k in again]
+            self._write(fresh + redo)
 
     # -- keeping in step -----------------------------------------------------------------
 
@@ -275,7 +383,8 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-            return report
+        report.texts_pending = self._texts_now(progress)
+        return report
 
     def _rebuild_if_needed(self, progress: Progress | None) -> str | None:
         """Build the index anew if it cannot be used, holding the writers' lock only; the
@@ -294,6 +403,7 @@ class WhooshIndex:
                 return None
             log.info("%s: rebuilding the search index (%s)", self.dir, why)
             self._build(progress)
+        self._texts_now(progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
@@ -440,6 +550,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
+        self._texts_now(None)
         opened, _ = self._ready()
         return opened
 
@@ -485,6 +596,7 @@ class WhooshIndex:
 
             suggestion = suggest(searchers_of(o), query, tree, finds)
         return SearchResults(
+            texts_pending=views.pending if _reads_texts(tree) else 0,
             query=query,
             hits=hits,
             total=len(keys),
@@ -582,6 +694,26 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Replaced(Exception):
+    """The index was replaced (rebuilt by another program) during a second phase."""
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def _reads_texts(node: Node | None) -> bool:
+    """Whether a query reads a field that a build's second phase completes (free words, the
+    full text, the abstract)."""
+    if isinstance(node, Term):
+        return node.field in (None, FULLTEXT, "abstract")
+    if isinstance(node, And | Or):
+        return any(_reads_texts(item) for item in node.items)
+    if isinstance(node, Not):
+        return _reads_texts(node.item)
+    return False
 
 
 def _open_pointed(

@@ -62,6 +62,10 @@ EXACT_FIELDS = ("title", "tags_text", "abstract", "note")
 #: name of its one field too, as of the query field it serves).
 PAPERS = "papers"
 POINTER = "CURRENT"
+#: In an index folder: the first phase of its build left papers to complete (their PDF
+#: text, their abstract); removed once the second phase is done. (A name starting with a
+#: dot: not an index file, see :func:`record_files`.)
+TEXTS_PENDING = ".texts-pending"
 FILES = "files.json"
 #: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
 DAMAGE = (
