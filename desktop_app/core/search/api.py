@@ -13,7 +13,7 @@ free text; ``title:`` ``author:`` ``abstract:`` ``tag:`` ``status:`` ``cat:`` ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -237,10 +237,17 @@ class SearchIndex(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+    def sync(
+        self,
+        progress: Progress | None = None,
+        *,
+        quick: bool = False,
+        built: Callable[[], None] | None = None,
+    ) -> SyncReport:
         """Bring the index in step with the library folder (rebuilding it when needed);
         ``quick``: from cheap signals only (the change journal, the papers folder's mtime),
-        not a look at every paper folder."""
+        not a look at every paper folder; ``built``: called once a rebuild's first phase
+        is live (the index can be searched), before the rest."""
         ...
 
     def rebuild(

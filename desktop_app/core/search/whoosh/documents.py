@@ -13,7 +13,6 @@ paper's PDF text goes into the ``fulltext`` index, from the text cache
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import json
 import logging
@@ -60,7 +59,7 @@ class Entry:
 
     def to_bytes(self) -> bytes:
         data = {
-            "s": dataclasses.asdict(self.summary),
+            "s": dict(vars(self.summary)),  # its fields are flat: asdict's deep copy is slow
             "stamp": self.stamp,
             "pdf": self.pdf_stamp,
             "sha": self.text_sha,
@@ -284,8 +283,9 @@ def _paper_doc(
     paper: Paper, notes: str, entry: Entry, marks: list[Annotation], slim: bool = False
 ) -> dict[str, Any]:
     """The papers index's document; ``slim`` (a first build's first phase) leaves out the
-    abstract and the vocabulary of "did you mean", most of a record's indexing time (the
-    second phase writes the whole document)."""
+    abstract and the vocabulary of "did you mean", most of a record's indexing time, and
+    the numeric fields (ranges are looked up in the records: ``Views.values``); the second
+    phase writes the whole document."""
     ids = {paper.key}
     if paper.arxiv_id:
         ids.add(paper.arxiv_id)
@@ -332,14 +332,14 @@ def _paper_doc(
         "record": entry.to_bytes(),
     }
     if slim:
-        del doc["abstract"], doc["words"]
+        del doc["abstract"], doc["words"], doc["rating"]
     for name in EXACT_FIELDS:
         if name in doc:
             doc[exact_name(name)] = doc[name]
-    if paper.year is not None:
+    if paper.year is not None and not slim:
         doc["year"] = paper.year
     added = _epoch(paper.added)
-    if added is not None:
+    if added is not None and not slim:
         doc["added"] = added
     return doc
 

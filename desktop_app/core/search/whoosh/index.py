@@ -360,7 +360,13 @@ class WhooshIndex:
 
     # -- keeping in step -----------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+    def sync(
+        self,
+        progress: Progress | None = None,
+        *,
+        quick: bool = False,
+        built: Callable[[], None] | None = None,
+    ) -> SyncReport:
         """Rebuild when needed, then apply what changed in the library folder since.
 
         With ``quick``, what changed is found from cheap signals only (:mod:`.stamp`): the
@@ -370,9 +376,11 @@ class WhooshIndex:
         full one for this index does a full one.
 
         A rebuild does not keep this object's searches waiting: they go on, with
-        ``stale_ok`` on an index of an older schema, until the new index is there.
+        ``stale_ok`` on an index of an older schema, until the new index is there; and
+        ``built`` is called as soon as its first phase is live (the list can be shown),
+        before the look at every folder.
         """
-        reason = self._rebuild_if_needed(progress)
+        reason = self._rebuild_if_needed(progress, built)
         with self._lock:
             opened, again = self._ready(progress)
             report = None
@@ -386,7 +394,9 @@ class WhooshIndex:
         report.texts_pending = self._texts_now(progress)
         return report
 
-    def _rebuild_if_needed(self, progress: Progress | None) -> str | None:
+    def _rebuild_if_needed(
+        self, progress: Progress | None, built: Callable[[], None] | None = None
+    ) -> str | None:
         """Build the index anew if it cannot be used, holding the writers' lock only; the
         reason of the rebuild, or None."""
 
@@ -403,6 +413,8 @@ class WhooshIndex:
                 return None
             log.info("%s: rebuilding the search index (%s)", self.dir, why)
             self._build(progress)
+        if built is not None:
+            built()
         self._texts_now(progress)
         return why
 

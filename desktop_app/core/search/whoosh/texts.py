@@ -115,9 +115,10 @@ def complete(
     def commit_oldest() -> None:
         nonlocal done, texts_committed
         batch = in_flight.popleft()
+        texts = sum(1 for p in batch if p.text_from)
         commit(batch, pool.segments(tick))
         done += len(batch)
-        texts_committed += sum(1 for p in batch if p.text_from)
+        texts_committed += texts
         progress(done, total)
 
     progress(0, total)
