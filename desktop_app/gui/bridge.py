@@ -89,6 +89,8 @@ class Bridge(QObject):
     index_searchable = Signal()
     #: The start-up sync is done: ().
     index_ready = Signal()
+    #: A batch of a new index's full text is searchable: (papers done: int, of: int).
+    texts_indexed = Signal(int, int)
 
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()
@@ -150,6 +152,8 @@ class Bridge(QObject):
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()
+            if report is not None and report.texts_pending:
+                self.index_texts()
 
         def failed(error: BaseException, tb: str) -> None:
             self._report("Updating the search index", error, tb)
@@ -158,6 +162,21 @@ class Bridge(QObject):
         # Percent: a rebuild counts each paper twice (read, then its PDF text indexed).
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
+        )
+
+    def index_texts(self) -> None:
+        """Index a new index's full text in the background lane (the list and the searches
+        of metadata work meanwhile; full-text hits come as batches are committed). Stopped
+        by Cancel or by closing the window, it goes on at the next start."""
+
+        def failed(error: BaseException, tb: str) -> None:
+            self._report("Indexing the full text", error, tb)
+
+        self.runner.submit(
+            jobs.index_texts(self.index, self.texts_indexed.emit),
+            lane=Lane.BACKGROUND,
+            title="Indexing full text",
+            on_error=failed,
         )
 
     def _index_found_searchable(self) -> None:

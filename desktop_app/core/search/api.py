@@ -258,9 +258,14 @@ class SearchIndex(Protocol):
         """Papers, PDFs, PDFs indexed and the reasons of the failures (``papershelf stats``)."""
         ...
 
-    def index_texts(self, progress: Progress | None = None) -> int:
+    def index_texts(
+        self,
+        progress: Progress | None = None,
+        committed: Callable[[int, int], None] | None = None,
+    ) -> int:
         """A build's second phase: index the PDF text of the papers a first build left
-        pending, in batches searchable as they come; the papers still pending."""
+        pending, in batches searchable as they come (``committed`` hears each: papers done,
+        of how many); the papers still pending."""
         ...
 
     def close(self) -> None: ...

@@ -111,6 +111,7 @@ class LibraryView(QObject):
         b.saved_searches_changed.connect(self._saved_searches_changed)
         b.index_searchable.connect(self.refresh)
         b.index_ready.connect(self.refresh)
+        b.texts_indexed.connect(self._texts_indexed)
         search.query_changed.connect(lambda _: self.refresh())
         sidebar.node_selected.connect(self._node_selected)
         paper_list.current_changed.connect(self._current_changed)
@@ -177,7 +178,13 @@ class LibraryView(QObject):
         view = node.label if node is not None else "Library"
         query = self.search.text
         if query:
-            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view} match “{query}”")
+            text = f"{plural(len(rows), 'paper')} in {view} match “{query}”"
+            if results.texts_pending:
+                text += (
+                    f" (the full text of {plural(results.texts_pending, 'paper')} is still "
+                    "being indexed: more may match)"
+                )
+            self.count_label.setText(text)
         else:
             self.count_label.setText(f"{plural(len(rows), 'paper')} in {view}")
         self._show_empty_state(len(rows), node)
@@ -214,6 +221,11 @@ class LibraryView(QObject):
             self._show_rows()
         elif link == "import":
             self.import_requested.emit()
+
+    def _texts_indexed(self, done: int, total: int) -> None:
+        """A batch of full text is searchable: a query that reads it runs again."""
+        if self.results is not None and self.results.texts_pending:
+            self.schedule_refresh()
 
     def _note_index_building(self) -> None:
         """Still no search index after a moment (the first one of a big library, or one

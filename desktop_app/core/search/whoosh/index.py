@@ -281,12 +281,17 @@ class WhooshIndex:
                 return 0
             return views_of(opened).pending
 
-    def index_texts(self, progress: Progress | None = None) -> int:
+    def index_texts(
+        self,
+        progress: Progress | None = None,
+        committed: Callable[[int, int], None] | None = None,
+    ) -> int:
         """The second phase of a build (:mod:`.texts`): the papers its first phase left
         pending get their PDF text and their whole record, newest first, in batches that
-        are searchable as they are committed. ``progress`` hears the papers done, and may
-        raise to stop (what was committed stays; the next call does the rest). Returns at
-        once when another program is doing it. The papers still pending."""
+        are searchable as they are committed (``committed`` hears each: papers done, of how
+        many). ``progress`` hears the papers done, and may raise to stop (what was
+        committed stays; the next call does the rest). Returns at once when another
+        program is doing it. The papers still pending."""
         lock = FileLock(str(self.dir / TEXTS_LOCK))
         try:
             lock.acquire(timeout=0)
@@ -294,12 +299,14 @@ class WhooshIndex:
             log.info("%s: another program is indexing the full text", self.dir)
             return self.texts_pending()
         try:
-            self._complete_texts(progress)
+            self._complete_texts(progress, committed)
         finally:
             lock.release()
         return self.texts_pending()
 
-    def _complete_texts(self, progress: Progress | None) -> None:
+    def _complete_texts(
+        self, progress: Progress | None, committed: Callable[[int, int], None] | None
+    ) -> None:
         with self._lock:
             opened, _ = self._ready()
             if not (opened.folder / TEXTS_PENDING).exists():
@@ -320,7 +327,13 @@ class WhooshIndex:
         try:
             if keys:
                 texts.complete(
-                    keys, scratch, read, commit, progress or _no_progress, texts.workers()
+                    keys,
+                    scratch,
+                    read,
+                    commit,
+                    progress or _no_progress,
+                    texts.workers(),
+                    committed,
                 )
         except _Replaced:
             log.info("%s: the index was replaced while its texts were indexed", self.dir)

@@ -98,11 +98,13 @@ def complete(
     commit: Commit,
     progress: Callable[[int, int], None],
     workers: int,
+    committed: Callable[[int, int], None] | None = None,
 ) -> None:
     """Complete the papers ``keys`` (pending) in batches: each read again (``prepare``),
     its text written into segments of the ``scratch`` index, committed by ``commit``.
     While the workers write one batch the next one is read. ``progress`` hears the papers
-    done (and may raise to stop: the batch in flight is dropped)."""
+    done (and may raise to stop: the batch in flight is dropped), ``committed`` the papers
+    searchable after each batch."""
     total = len(keys)
     pool = _Workers(scratch, workers if total >= PARALLEL_MIN else 0)
     done = 0  # papers committed
@@ -119,15 +121,19 @@ def complete(
         commit(batch, pool.segments(tick))
         done += len(batch)
         texts_committed += texts
+        if committed is not None:
+            committed(done, total)
         progress(done, total)
 
     progress(0, total)
     try:
         for keys_of_batch in batches(keys, pool.count):
-            batch = [prepare(key) for key in keys_of_batch]
+            batch = []
+            for key in keys_of_batch:
+                batch.append(prepare(key))  # a PDF's text read now if not in the cache
+                tick(pool.done())  # (sees a Cancel)
             pool.send([(p.key, p.text_from) for p in batch if p.text_from])
             in_flight.append(batch)
-            tick(pool.done())
             if len(in_flight) > 1:
                 commit_oldest()
         while in_flight:
