@@ -14,7 +14,7 @@ first, the documents' text after, in the background, searchable as it comes. Her
   a Cancel loses at most the batch in flight: the next run does the papers still pending;
 - a paper changed meanwhile (an edit, another program's) is read and written again at its
   batch's commit, so nothing a batch holds overwrites a newer change;
-- a scratch index lives in the live index folder (``.texts-<pid>``: Whoosh lists neither
+- a scratch index lives in the live index folder (``.scratch-<pid>``: Whoosh lists neither
   it nor its files as the index's), and goes with it when the index is replaced.
 """
 
@@ -38,17 +38,10 @@ from whoosh.writing import SegmentWriter
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.search.query import FULLTEXT
+from desktop_app.core.search.whoosh import rebuild
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import Prepared
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
-from desktop_app.core.search.whoosh.rebuild import (
-    PARALLEL_MIN,
-    SEGMENTS,
-    _text_segments,
-    _worker_command,
-    _worker_env,
-    _workers,
-)
 from desktop_app.core.search.whoosh.store import Storage, fulltext_schema, record_files
 
 log = logging.getLogger(__name__)
@@ -58,7 +51,7 @@ log = logging.getLogger(__name__)
 BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
-SCRATCH_PREFIX = ".texts-"
+SCRATCH_PREFIX = ".scratch-"
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
 
 
@@ -75,7 +68,7 @@ def scratch_index(folder: Path) -> Path:
 
 def workers() -> int:
     """Worker processes of the second phase (one per core, at most MAX_WORKERS)."""
-    return _workers()
+    return rebuild._workers()
 
 
 def batches(keys: list[str], workers: int) -> Iterator[list[str]]:
@@ -106,7 +99,7 @@ def complete(
     done (and may raise to stop: the batch in flight is dropped), ``committed`` the papers
     searchable after each batch."""
     total = len(keys)
-    pool = _Workers(scratch, workers if total >= PARALLEL_MIN else 0)
+    pool = _Workers(scratch, workers if total >= rebuild.PARALLEL_MIN else 0)
     done = 0  # papers committed
     texts_committed = 0
     in_flight: deque[list[Prepared]] = deque()
@@ -159,12 +152,12 @@ class _Workers:
             errfile = scratch / f"worker-{n}.log"
             with errfile.open("w", encoding="utf-8") as err:
                 proc = subprocess.Popen(
-                    _worker_command(scratch, scratch / f"segments-{n}"),
+                    rebuild._worker_command(scratch, scratch / f"segments-{n}"),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=err,
                     text=True,
-                    env=_worker_env(),
+                    env=rebuild._worker_env(),
                 )
             self.procs.append(proc)
             self.errfiles.append(errfile)
@@ -178,8 +171,8 @@ class _Workers:
         assert stdout is not None
         with contextlib.suppress(OSError, ValueError):
             for line in stdout:
-                if line.startswith(SEGMENTS + " "):
-                    self.found[n].put(Path(line[len(SEGMENTS) + 1 :].rstrip("\n")))
+                if line.startswith(rebuild.SEGMENTS + " "):
+                    self.found[n].put(Path(line[len(rebuild.SEGMENTS) + 1 :].rstrip("\n")))
                 else:
                     with contextlib.suppress(ValueError):
                         self.counts[n] = int(line)
@@ -210,7 +203,7 @@ class _Workers:
             texts = self.waiting.popleft()
             ix = Storage(str(self.scratch)).open_index(FULLTEXT)
             base = self._here_done
-            written = _text_segments(ix, texts, lambda n: tick(base + n))
+            written = rebuild._text_segments(ix, texts, lambda n: tick(base + n))
             self._here_done += len(texts)
             return written
         found: list[Any] = []
