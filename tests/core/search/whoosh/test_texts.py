@@ -15,9 +15,9 @@ import pytest
 from desktop_app.core.errors import Cancelled
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import TextExtractor
+from desktop_app.core.search.api import SortOrder
 from desktop_app.core.search.whoosh import rebuild, texts
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from desktop_app.core.search.api import SortOrder
 from tests.helpers.indexing import add_extras, keys
 
 EXTRAS = 8  # papers 2402.0000<i>, a PDF each: "wavelet number<i>", "end"
