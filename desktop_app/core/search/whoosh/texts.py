@@ -125,6 +125,8 @@ def complete(
             for key in keys_of_batch:
                 batch.append(prepare(key))  # a PDF's text read now if not in the cache
                 tick(pool.done())  # (sees a Cancel)
+                if in_flight and pool.ready():
+                    commit_oldest()  # searchable now, not after this batch is read
             pool.send([(p.key, p.text_from) for p in batch if p.text_from])
             in_flight.append(batch)
             if len(in_flight) > 1:
@@ -195,6 +197,10 @@ class _Workers:
                 proc.stdin.flush()
             except OSError:
                 self._failed(n)
+
+    def ready(self) -> bool:
+        """Whether the oldest batch sent is written (this process: it writes it when asked)."""
+        return not self.procs or all(not found.empty() for found in self.found)
 
     def segments(self, tick: Callable[[int], None]) -> list[Any]:
         """The segments of the oldest batch sent, once written (``tick`` hears the texts
