@@ -340,11 +340,17 @@ class WhooshIndex:
             return
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        with self._lock, self._writing():
-            opened, _ = self._ready()
-            if opened.name == name and not views_of(opened).pending:
-                texts.reclaim(opened, self.write_timeout)
+        with self._writing():
+            with self._lock:
+                opened, _ = self._ready()
+                if opened.name != name or views_of(opened).pending:
+                    return
+            generation = texts.reclaim(opened, self.write_timeout)
+            with self._lock:
                 (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
+                if opened.entries is not None and opened.entries_gen == generation - 1:
+                    opened.entries_gen = generation  # the same records, merged
+                opened.checked = False
         self._retry_failed = False
 
     def _commit_texts(

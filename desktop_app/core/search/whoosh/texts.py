@@ -41,7 +41,7 @@ from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import rebuild
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import Prepared
-from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from desktop_app.core.search.whoosh.opened import Opened
 from desktop_app.core.search.whoosh.store import Storage, fulltext_schema, record_files
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
 SCRATCH_PREFIX = ".scratch-"
+#: The second phase writes the papers' records in a segment per batch; at its end those
+#: with fewer records than this are merged (a one-phase rebuild wrote one per ~3,000).
+MERGED_PAPERS = 3000
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
 
 
@@ -277,9 +280,11 @@ def add_segments(opened: Opened, scratch: Path, segments: list[Any], timeout: fl
     opened.checked = False
 
 
-def reclaim(opened: Opened, timeout: float) -> None:
-    """Merge away the papers index's segments that the second phase emptied (most of their
-    records written again): queries no longer read past their deleted records."""
+def reclaim(opened: Opened, timeout: float) -> int:
+    """At the end of the second phase, merge the papers index's segments it emptied (most
+    of their records written again: queries no longer read past them) and those of its
+    batches (into segments of the size a one-phase rebuild wrote: fewer to search). Searches
+    go on meanwhile (the caller holds the writers' lock only); the new generation."""
     pw = writer(opened.papers, timeout=timeout)
     try:
         pw.commit(mergetype=_reclaiming)
@@ -288,18 +293,16 @@ def reclaim(opened: Opened, timeout: float) -> None:
             pw.cancel()
         raise
     record_files(opened.folder)
-    if opened.entries is not None and opened.entries_gen == pw.generation - 1:
-        opened.entries_gen = pw.generation  # the same records, merged
-    opened.checked = False
-    searchers_of(opened)
+    return int(pw.generation)
 
 
 def _reclaiming(w: SegmentWriter, segments: list[Any]) -> list[Any]:
     kept = []
+    small = [s for s in segments if s.doc_count() < MERGED_PAPERS]
     for seg in segments:
         if seg.doc_count() == 0:
             continue  # every record written again elsewhere: dropped as it is
-        if 2 * seg.deleted_count() > seg.doc_count_all():
+        if 2 * seg.deleted_count() > seg.doc_count_all() or (len(small) > 1 and seg in small):
             reader = SegmentReader(w.storage, w.schema, seg)
             w.add_reader(reader)
             reader.close()
