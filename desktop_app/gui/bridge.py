@@ -89,7 +89,7 @@ class Bridge(QObject):
     index_searchable = Signal()
     #: The start-up sync is done: ().
     index_ready = Signal()
-    #: A batch of a new index's full text is searchable: (papers done: int, of: int).
+    #: A batch of a new index's full text is searchable (features/fulltext.py): (done, of).
     texts_indexed = Signal(int, int)
 
     # Emitted from any thread by the observer; queued into the UI thread.
@@ -144,7 +144,6 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
-
         work = jobs.sync_at_start(self.index, self._found_searchable.emit)
 
         def done(report: SyncReport | None) -> None:
@@ -152,31 +151,13 @@ class Bridge(QObject):
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()
-            if report is not None and report.texts_pending:
-                self.index_texts()
 
         def failed(error: BaseException, tb: str) -> None:
             self._report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
-        # Percent: a rebuild counts each paper twice (read, then its PDF text indexed).
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
-        )
-
-    def index_texts(self) -> None:
-        """Index a new index's full text in the background lane (the list and the searches
-        of metadata work meanwhile; full-text hits come as batches are committed). Stopped
-        by Cancel or by closing the window, it goes on at the next start."""
-
-        def failed(error: BaseException, tb: str) -> None:
-            self._report("Indexing the full text", error, tb)
-
-        self.runner.submit(
-            jobs.index_texts(self.index, self.texts_indexed.emit),
-            lane=Lane.BACKGROUND,
-            title="Indexing full text",
-            on_error=failed,
         )
 
     def _index_found_searchable(self) -> None:

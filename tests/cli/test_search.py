@@ -304,14 +304,14 @@ def test_search_while_the_app_indexes_the_full_text_says_more_may_match(
 ) -> None:
     from filelock import FileLock
 
-    from desktop_app.core.search.whoosh import index as index_module
+    from desktop_app.core.search.whoosh import store
 
     pdf = write_pdf(tmp_path / "g.pdf", ["graphs", "the zeppelin experiment"])
     assert run(lib, "attach", "2301.00002", str(pdf)) == 0
     with WhooshIndex(lib) as ix:
         shutil.rmtree(ix.dir)
         ix.dir.mkdir(parents=True)
-        texts_lock = FileLock(str(ix.dir / index_module.TEXTS_LOCK))
+        texts_lock = FileLock(str(ix.dir / store.TEXTS_LOCK))
     capsys.readouterr()
     with texts_lock:  # the app, in its second phase
         assert run(lib, "search", "author:gomez") == 0

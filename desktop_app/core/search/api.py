@@ -258,6 +258,10 @@ class SearchIndex(Protocol):
         """Papers, PDFs, PDFs indexed and the reasons of the failures (``papershelf stats``)."""
         ...
 
+    def texts_pending(self) -> int:
+        """Papers whose PDF text (and abstract) a build left to its second phase."""
+        ...
+
     def index_texts(
         self,
         progress: Progress | None = None,

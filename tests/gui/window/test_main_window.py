@@ -707,9 +707,10 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
 
     from filelock import FileLock
 
-    from desktop_app.core.search.whoosh import index as index_module
-    from desktop_app.core.search.whoosh import texts
+    from desktop_app.core.search.whoosh import store, texts
     from desktop_app.core.search.whoosh.index import WhooshIndex
+    from desktop_app.gui.features import find
+    from desktop_app.gui.features.fulltext import FullTextFeature
     from tests.helpers.pdfgen import make_pdf
 
     monkeypatch.setattr(texts, "FIRST_BATCH_PER_WORKER", 1)
@@ -723,7 +724,7 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
         index_dir = probe.dir
     index_dir.mkdir(parents=True, exist_ok=True)
     # Another program (the command line) is indexing the full text when the window opens.
-    other = FileLock(str(index_dir / index_module.TEXTS_LOCK))
+    other = FileLock(str(index_dir / store.TEXTS_LOCK))
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -756,7 +757,7 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
     window.runner.task_started.connect(lambda info: titles.append(info.title))
     batches: list[tuple[int, int]] = []
     window.bridge.texts_indexed.connect(lambda done, total: batches.append((done, total)))
-    window.bridge.index_texts()  # as the next start does
+    find(window.host.features, FullTextFeature).start()  # as the next start does
     wait_rows(qtbot, window, 4)  # the hits came by themselves
     qtbot.waitUntil(lambda: "indexed" not in window.count_label.text(), timeout=WAIT_MS)
     assert titles == ["Indexing full text"]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -57,7 +56,6 @@ from desktop_app.core.search.highlight import Marks
 from desktop_app.core.search.query import FULLTEXT, And, Node, Not, Or, Range, Term
 from desktop_app.core.search.whoosh import texts
 from desktop_app.core.search.whoosh.documents import (
-    PENDING,
     Entry,
     Prepared,
     fingerprint,
@@ -88,7 +86,6 @@ from desktop_app.core.search.whoosh.store import (
     POINTER,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
-    TEXTS_PENDING,
     Storage,
     check_files,
     read_pointer,
@@ -107,7 +104,6 @@ REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giv
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
 SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
-TEXTS_LOCK = "texts.lock"  # held by the one program doing a build's second phase
 
 
 class WhooshIndex:
@@ -267,115 +263,22 @@ class WhooshIndex:
     # -- the second phase: the texts -------------------------------------------------------
 
     def _texts_now(self, progress: Progress | None) -> int:
-        """The second phase, now unless the app does it in the background; the papers still
-        pending."""
+        """The second phase, now unless the app does it in the background; papers left."""
         if self.texts_in_background:
             return self.texts_pending()
         return self.index_texts(progress)
 
     def texts_pending(self) -> int:
         """Papers whose PDF text (and abstract) a build left to its second phase."""
-        with self._lock:
-            opened, _ = self._ready()
-            if not (opened.folder / TEXTS_PENDING).exists():
-                return 0
-            return views_of(opened).pending
+        return texts.pending(self)
 
     def index_texts(
         self,
         progress: Progress | None = None,
         committed: Callable[[int, int], None] | None = None,
     ) -> int:
-        """The second phase of a build (:mod:`.texts`): the papers its first phase left
-        pending get their PDF text and their whole record, newest first, in batches that
-        are searchable as they are committed (``committed`` hears each: papers done, of how
-        many). ``progress`` hears the papers done, and may raise to stop (what was
-        committed stays; the next call does the rest). Returns at once when another
-        program is doing it. The papers still pending."""
-        lock = FileLock(str(self.dir / TEXTS_LOCK))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            log.info("%s: another program is indexing the full text", self.dir)
-            return self.texts_pending()
-        try:
-            self._complete_texts(progress, committed)
-        finally:
-            lock.release()
-        return self.texts_pending()
-
-    def _complete_texts(
-        self, progress: Progress | None, committed: Callable[[int, int], None] | None
-    ) -> None:
-        with self._lock:
-            opened, _ = self._ready()
-            if not (opened.folder / TEXTS_PENDING).exists():
-                return
-            entries = entries_of(opened)
-            keys = [k for k in views_of(opened).by_newest if entries[k].text_state == PENDING]
-            before = {k: entries[k] for k in keys}
-            name = opened.name
-            scratch = texts.scratch_index(opened.folder)
-        retry = self._retry_failed
-
-        def read(key: str) -> Prepared:
-            return prepare(self.library, key, None, self._extract, retry)
-
-        def commit(batch: list[Prepared], segments: list[Any]) -> None:
-            self._commit_texts(name, scratch, before, batch, segments)
-
-        try:
-            if keys:
-                texts.complete(
-                    keys,
-                    scratch,
-                    read,
-                    commit,
-                    progress or _no_progress,
-                    texts.workers(),
-                    committed,
-                )
-        except _Replaced:
-            log.info("%s: the index was replaced while its texts were indexed", self.dir)
-            return
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        with self._writing():
-            with self._lock:
-                opened, _ = self._ready()
-                if opened.name != name or views_of(opened).pending:
-                    return
-            generation = texts.reclaim(opened, self.write_timeout)
-            with self._lock:
-                (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
-                if opened.entries is not None and opened.entries_gen == generation - 1:
-                    opened.entries_gen = generation  # the same records, merged
-                opened.checked = False
-        self._retry_failed = False
-
-    def _commit_texts(
-        self,
-        name: str,
-        scratch: Path,
-        before: dict[str, Entry],
-        batch: list[Prepared],
-        segments: list[Any],
-    ) -> None:
-        """Commit one batch of the second phase: its texts' segments, then its papers'
-        records. A paper whose record changed since the phase began is read again and
-        written as it is now (its text replacing the batch's)."""
-        with self._lock, self._writing():
-            opened, _ = self._ready()
-            if opened.name != name:
-                raise _Replaced
-            entries = entries_of(opened)
-            again = [p.key for p in batch if entries.get(p.key) != before.get(p.key)]
-            fresh = [p for p in batch if p.key not in set(again)]
-            for p in fresh:
-                p.text_from = None  # in the segments
-            texts.add_segments(opened, scratch, segments, self.write_timeout)
-            redo = [prepare(self.library, k, None, self._extract) for k in again]
-            self._write(fresh + redo)
+        """A build's second phase (:func:`texts.index_pending`); the papers still pending."""
+        return texts.index_pending(self, progress, committed)
 
     # -- keeping in step -----------------------------------------------------------------
 
@@ -725,14 +628,6 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _Replaced(Exception):
-    """The index was replaced (rebuilt by another program) during a second phase."""
-
-
-def _no_progress(done: int, total: int) -> None:
-    pass
 
 
 def _reads_texts(node: Node | None) -> bool:

@@ -66,6 +66,8 @@ POINTER = "CURRENT"
 #: text, their abstract); removed once the second phase is done. (A name starting with a
 #: dot: not an index file, see :func:`record_files`.)
 TEXTS_PENDING = ".texts-pending"
+#: In the cache folder: held by the one program doing a build's second phase.
+TEXTS_LOCK = "texts.lock"
 FILES = "files.json"
 #: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
 DAMAGE = (

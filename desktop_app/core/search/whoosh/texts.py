@@ -31,18 +31,28 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
+from filelock import FileLock, Timeout
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from desktop_app.core.errors import SearchIndexError
+from desktop_app.core.library import Library
+from desktop_app.core.pdf.text import PdfText
+from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import rebuild
 from desktop_app.core.search.whoosh.codec import writer
-from desktop_app.core.search.whoosh.documents import Prepared
-from desktop_app.core.search.whoosh.opened import Opened
-from desktop_app.core.search.whoosh.store import Storage, fulltext_schema, record_files
+from desktop_app.core.search.whoosh.documents import PENDING, Entry, Prepared, prepare
+from desktop_app.core.search.whoosh.opened import Opened, entries_of, views_of
+from desktop_app.core.search.whoosh.store import (
+    TEXTS_LOCK,
+    TEXTS_PENDING,
+    Storage,
+    fulltext_schema,
+    record_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +62,6 @@ BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
 SCRATCH_PREFIX = ".scratch-"
-#: The second phase writes the papers' records in a segment per batch; at its end those
-#: with fewer records than this are merged (a one-phase rebuild wrote one per ~3,000).
-MERGED_PAPERS = 3000
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
 
 
@@ -281,10 +288,11 @@ def add_segments(opened: Opened, scratch: Path, segments: list[Any], timeout: fl
 
 
 def reclaim(opened: Opened, timeout: float) -> int:
-    """At the end of the second phase, merge the papers index's segments it emptied (most
-    of their records written again: queries no longer read past them) and those of its
-    batches (into segments of the size a one-phase rebuild wrote: fewer to search). Searches
-    go on meanwhile (the caller holds the writers' lock only); the new generation."""
+    """At the end of the second phase, drop the papers index's segments it emptied and
+    merge those it left mostly deleted (the first phase's, holding the records of papers
+    without a PDF): queries no longer read past their deleted records. The new
+    generation. (Its batch segments, of BATCH_PER_WORKER records per worker, are kept:
+    merging 10,000 records would keep edits waiting for the writers' lock.)"""
     pw = writer(opened.papers, timeout=timeout)
     try:
         pw.commit(mergetype=_reclaiming)
@@ -298,14 +306,166 @@ def reclaim(opened: Opened, timeout: float) -> int:
 
 def _reclaiming(w: SegmentWriter, segments: list[Any]) -> list[Any]:
     kept = []
-    small = [s for s in segments if s.doc_count() < MERGED_PAPERS]
     for seg in segments:
         if seg.doc_count() == 0:
             continue  # every record written again elsewhere: dropped as it is
-        if 2 * seg.deleted_count() > seg.doc_count_all() or (len(small) > 1 and seg in small):
+        if 2 * seg.deleted_count() > seg.doc_count_all():
             reader = SegmentReader(w.storage, w.schema, seg)
             w.add_reader(reader)
             reader.close()
         else:
             kept.append(seg)
     return kept
+
+
+# -- the second phase, for the index facade -----------------------------------------------
+
+
+class Index(Protocol):
+    """What the second phase uses of :class:`~.index.WhooshIndex`."""
+
+    library: Library
+    dir: Path
+    write_timeout: float
+    _lock: threading.RLock
+    _retry_failed: bool
+
+    def _ready(
+        self, progress: Progress | None = None, stale_ok: bool = False
+    ) -> tuple[Opened, str | None]: ...
+
+    def _writing(self, timeout: float | None = None) -> contextlib.AbstractContextManager[None]: ...
+
+    def _write(self, prepared: list[Prepared]) -> None: ...
+
+    def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText: ...
+
+
+def pending(index: Index) -> int:
+    """Papers whose PDF text (and abstract) a build left to its second phase."""
+    with index._lock:
+        opened, _ = index._ready()
+        if not (opened.folder / TEXTS_PENDING).exists():
+            return 0
+        return views_of(opened).pending
+
+
+def index_pending(
+    index: Index,
+    progress: Progress | None = None,
+    committed: Callable[[int, int], None] | None = None,
+) -> int:
+    """The second phase of a build: the papers its first phase left pending get their PDF
+    text and their whole record, newest first, in batches that are searchable as they are
+    committed (``committed`` hears each: papers done, of how many). ``progress`` hears the
+    papers done, and may raise to stop (what was committed stays; the next call does the
+    rest). Returns at once when another program is doing it. The papers still pending."""
+    lock = FileLock(str(index.dir / TEXTS_LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("%s: another program is indexing the full text", index.dir)
+        return pending(index)
+    try:
+        _complete_pending(index, progress, committed)
+    finally:
+        lock.release()
+    return pending(index)
+
+
+class _Replaced(Exception):
+    """The index was replaced (rebuilt by another program) during a second phase."""
+
+
+def _complete_pending(
+    index: Index, progress: Progress | None, committed: Callable[[int, int], None] | None
+) -> None:
+    with index._lock:
+        opened, _ = index._ready()
+        if not (opened.folder / TEXTS_PENDING).exists():
+            return
+        entries = entries_of(opened)
+        keys = [k for k in views_of(opened).by_newest if entries[k].text_state == PENDING]
+        before = {k: entries[k] for k in keys}
+        name = opened.name
+        with index._writing():
+            _drop_texts(opened, keys, index.write_timeout)
+        scratch = scratch_index(opened.folder)
+    retry = index._retry_failed
+
+    def read(key: str) -> Prepared:
+        return prepare(index.library, key, None, index._extract, retry)
+
+    def commit(batch: list[Prepared], segments: list[Any]) -> None:
+        _commit_batch(index, name, scratch, before, batch, segments)
+
+    try:
+        if keys:
+            complete(keys, scratch, read, commit, progress or _no_progress, workers(), committed)
+    except _Replaced:
+        log.info("%s: the index was replaced while its texts were indexed", index.dir)
+        return
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    # The index's lock before the writers' (the order of every write), held throughout.
+    with index._lock, index._writing():
+        opened, _ = index._ready()
+        if opened.name != name or views_of(opened).pending:
+            return
+        generation = reclaim(opened, index.write_timeout)
+        (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
+        if opened.entries is not None and opened.entries_gen == generation - 1:
+            opened.entries_gen = generation  # the same records, merged
+        opened.checked = False
+    index._retry_failed = False
+
+
+def _commit_batch(
+    index: Index,
+    name: str,
+    scratch: Path,
+    before: dict[str, Entry],
+    batch: list[Prepared],
+    segments: list[Any],
+) -> None:
+    """Commit one batch of the second phase: its texts' segments, then its papers'
+    records. A paper whose record changed since the phase began is read again and
+    written as it is now (its text replacing the batch's)."""
+    with index._lock, index._writing():
+        opened, _ = index._ready()
+        if opened.name != name:
+            raise _Replaced
+        entries = entries_of(opened)
+        again = {p.key for p in batch if entries.get(p.key) != before.get(p.key)}
+        fresh = [p for p in batch if p.key not in again]
+        for p in fresh:
+            p.text_from = None  # in the segments
+        add_segments(opened, scratch, segments, index.write_timeout)
+        redo = [prepare(index.library, k, None, index._extract) for k in sorted(again)]
+        index._write(fresh + redo)
+
+
+def _drop_texts(opened: Opened, keys: list[str], timeout: float) -> None:
+    """Remove the texts of pending papers that the full-text index holds: those of a
+    batch whose texts were committed, but not its records (a crash in between), which
+    are indexed again."""
+    if not keys or not opened.fulltext.doc_count():
+        return
+    with opened.fulltext.reader() as reader:
+        there = [k for k in keys if ("key", k) in reader]
+    if not there:
+        return
+    tw = writer(opened.fulltext, timeout=timeout)
+    try:
+        for key in there:
+            tw.delete_by_term("key", key)
+    except BaseException:
+        tw.cancel()
+        raise
+    tw.commit(merge=False)
+    record_files(opened.folder)
+    opened.checked = False
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass

@@ -16,7 +16,7 @@ from desktop_app.core.errors import Cancelled
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.api import SortOrder
-from desktop_app.core.search.whoosh import rebuild, texts
+from desktop_app.core.search.whoosh import codec, rebuild, store, texts
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.indexing import add_extras, keys
 
@@ -198,3 +198,21 @@ def test_the_command_line_index_waits_for_the_full_text(
         report = ix.sync()
         assert report.rebuilt and report.texts_pending == 0
         assert len(keys(ix, "wavelet")) == EXTRAS
+
+
+def test_texts_committed_without_their_records_are_not_indexed_twice(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """A crash between a batch's two commits (its texts, then its records) leaves texts of
+    papers still pending: the next run indexes those papers again, each text once."""
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        opened = ix._open
+        assert opened is not None
+        tw = codec.writer(opened.fulltext)
+        tw.add_document(**store.text_doc("2402.00000", "wavelet number0\fend"))
+        tw.commit()
+        assert ix.texts_pending() == EXTRAS + 3
+        assert ix.index_texts() == 0
+        assert texts_indexed(ix) == EXTRAS + 1
+        assert keys(ix, "fulltext:number0") == ["2402.00000"]
