@@ -75,9 +75,13 @@ def test_bench_first_open(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.waitExposed(window)
     probe.start()  # the window's first showing aside: stalls of the window shown
     batches: list[tuple[float, int, int]] = []
-    window.bridge.texts_indexed.connect(
-        lambda done, total: batches.append((time.perf_counter() - start, done, total))
-    )
+    memory: list[float] = []
+
+    def batch(done: int, total: int) -> None:
+        batches.append((time.perf_counter() - start, done, total))
+        memory.append(_rss_mb())
+
+    window.bridge.texts_indexed.connect(batch)
     shown: list[float] = []
 
     def results(request: object, found: SearchResults, *_: object) -> None:
@@ -135,7 +139,9 @@ def test_bench_first_open(qtbot: QtBot, tmp_path: Path) -> None:
             f"{rss:.0f} MB ({before:.0f} MB) / {peak:.0f} MB; {workers_peak:.0f} MB | "
             "goal: 200 MB |",
             "",
-            f"Batches committed: {len(batches)}.",
+            f"Batches committed: {len(batches)}; the app's memory after each: "
+            + ", ".join(f"{m:.0f}" for m in memory)
+            + " MB.",
         ],
     )
     assert listed > 0 and texts_done >= listed  # figures, not a pass/fail on speed
