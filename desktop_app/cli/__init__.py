@@ -18,27 +18,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
-import logging.handlers
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.cli import (
-    annotate,
-    completion,
-    conflicts,
-    discover,
-    edit,
-    fetch,
-    interop,
-    library,
-    options,
-    search,
-)
+from desktop_app.cli import completion, options
 from desktop_app.cli.context import (
     EXIT_OK,
     EXIT_USER_ERROR,
@@ -55,18 +44,35 @@ __all__ = ["GROUPS", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
-#: Each group's ``register``, in the order ``papershelf --help`` lists their commands.
-GROUPS: tuple[Callable[[options.Subparsers], None], ...] = (
-    library.register,
-    edit.register,
-    conflicts.register,
-    fetch.register,
-    search.register,
-    interop.register,
-    completion.register,
-    annotate.register,
-    discover.register,
+#: Each group's module (in ``desktop_app.cli``) with the commands its ``register`` adds, in
+#: the order ``papershelf --help`` lists them. A run imports only the module of its command
+#: (as git and Mercurial load a command's code only when it runs): the other groups' code
+#: and the libraries they need stay unread (tests/cli/test_parser.py checks this table
+#: against what each module registers).
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("library", ("init", "import-digest", "add", "list", "inbox", "show")),
+    (
+        "edit",
+        (
+            *("tag", "tags", "tag-rename", "status", "keep", "dismiss", "rate", "note"),
+            *("rm", "restore", "trash"),
+        ),
+    ),
+    ("conflicts", ("conflicts",)),
+    ("fetch", ("fetch", "check-updates")),
+    ("search", ("search", "reindex", "stats", "attach")),
+    (
+        "interop",
+        ("export", "kept-exports", "import-bibtex", "import-csv", "add-pdf", "duplicates"),
+    ),
+    ("completion", ("completion",)),
+    ("annotate", ("annotations", "annotate")),
+    ("discover", ("feed", "related")),
 )
+
+#: The global options that take a value (``--library PATH``), and those that take none.
+_VALUED = ("--library",)
+_FLAGS = ("-v", "--verbose", "--offline")
 
 
 def _needs_a_display() -> bool:
@@ -74,7 +80,9 @@ def _needs_a_display() -> bool:
     return os.name == "posix" and sys.platform != "darwin"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``papershelf`` parser: with every command, or, for a command line ``argv`` that
+    names its command plainly, only with the commands of that command's group."""
     parser = argparse.ArgumentParser(
         prog="papershelf",
         description="Keep your reading list of arXiv papers offline. "
@@ -101,13 +109,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=options.CommandParser
     )
-    for register in GROUPS:
-        register(sub)  # each command sets ``func`` to its Command
+    named = None if argv is None else _command_of(argv)
+    for module, commands in GROUPS:
+        if named is None or named in commands:
+            group = importlib.import_module(f"desktop_app.cli.{module}")
+            group.register(sub)  # each command sets ``func`` to its Command
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, when plain to see: the first word after the global
+    options. None for anything else (``--help``, an abbreviated option, no command, a
+    mistyped one), which the parser with every command answers."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif word.startswith(tuple(f"{option}=" for option in _VALUED)) or word in _FLAGS:
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            return word if any(word in commands for _, commands in GROUPS) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    # A shell asking for completions needs every command; a run, only its own.
+    parser = build_parser(None if completion.asked() else argv)
     completion.complete_if_asked(parser)  # a shell asking for completions: answers, exits
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
@@ -118,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         func: Command = args.func
         status = func(ctx, args)
         if ctx.changed_papers:
-            interop.refresh_kept_exports(ctx)
+            from desktop_app.cli.interop import refresh_kept_exports
+
+            refresh_kept_exports(ctx)
         return status
     except KeyboardInterrupt:
         print("papershelf: interrupted", file=sys.stderr)
@@ -177,6 +210,16 @@ def _report(error: Exception, *, verbose: bool) -> int:
 def _log_traceback(error: Exception) -> Path | None:
     """Append the error's traceback to the log file; its path, or None when it cannot be
     (the disk that is full may hold the log folder too)."""
+    import logging.handlers
+
+    class _LogFile(logging.handlers.RotatingFileHandler):
+        """The log file, failing quietly (logging would print its own traceback on stderr)."""
+
+        failed = False
+
+        def handleError(self, record: logging.LogRecord) -> None:
+            self.failed = True
+
     path = paths.log_dir() / paths.LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,15 +244,6 @@ def _log_traceback(error: Exception) -> Path | None:
         except OSError:  # the buffered end of the traceback could not be written
             handler.failed = True
     return None if handler.failed else path
-
-
-class _LogFile(logging.handlers.RotatingFileHandler):
-    """The log file, failing quietly (logging would print its own traceback on stderr)."""
-
-    failed = False
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        self.failed = True
 
 
 #: Any of these set tells Qt where to draw (QT_QPA_PLATFORM=offscreen draws nowhere).

@@ -26,9 +26,14 @@ SHELLS = ("bash", "zsh", "fish")
 PROGRAM = "papershelf"
 
 
+def asked() -> bool:
+    """A shell asks for completions (argcomplete's script sets ``_ARGCOMPLETE``)."""
+    return "_ARGCOMPLETE" in os.environ
+
+
 def complete_if_asked(parser: argparse.ArgumentParser) -> None:
     """When a shell asks for completions, print them and exit; otherwise return at once."""
-    if "_ARGCOMPLETE" not in os.environ:
+    if not asked():
         return
     import argcomplete  # only when completing: a plain run never loads it
 

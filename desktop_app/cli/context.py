@@ -20,12 +20,12 @@ from desktop_app.cli.output import ProgressLine
 from desktop_app.core import errors, paths
 from desktop_app.core.errors import LibraryError, PapershelfError
 from desktop_app.core.library import LIBRARY_FILE, Library
-from desktop_app.core.settings import Settings
 from desktop_app.core.words import collate_by_user_locale
 
 if TYPE_CHECKING:
     from desktop_app.core.search.api import SearchIndex
     from desktop_app.core.search.whoosh.index import WhooshIndex
+    from desktop_app.core.settings import Settings
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1  # one line on stderr says what was wrong
@@ -96,6 +96,8 @@ class Context:
 
     @cached_property
     def _loaded_settings(self) -> tuple[Settings, list[str]]:
+        from desktop_app.core.settings import Settings  # not needed with --library
+
         return Settings.load()  # read once, whether for the library's path or a command
 
     @cached_property

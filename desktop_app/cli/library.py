@@ -13,15 +13,19 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from desktop_app.cli import fetch, options, output
+from desktop_app.cli import options, output
 from desktop_app.cli.context import EXIT_OK, EXIT_USER_ERROR, Context, stops_with_count
 from desktop_app.core.arxiv import ids as arxiv_id
 from desktop_app.core.arxiv.ids import ArxivId
-from desktop_app.core.errors import DigestError, InvalidArxivId
+from desktop_app.core.errors import DamagedFile, DigestError, InvalidArxivId, PaperNotFound
 from desktop_app.core.library import LIBRARY_FILE, AddOutcome, Library
 from desktop_app.core.paper import FetchState, Paper, Status, pinned_version, tag_filter
 from desktop_app.core.words import plural, printable, title_sort_key
+
+if TYPE_CHECKING:
+    from desktop_app.core.listing import Row
 
 
 def register(sub: options.Subparsers) -> None:
@@ -114,6 +118,8 @@ def _import_digest(ctx: Context, args: argparse.Namespace) -> int:
             "keep or dismiss them with 'papershelf keep|dismiss ID…'."
         )
     if args.fetch and reports:
+        from desktop_app.cli import fetch
+
         keys = [k for r in reports for k in (*r.added, *r.updated, *r.present)]
         exit_status = max(exit_status, fetch.fetch_pdfs_of(ctx, args, keys))
     return exit_status
@@ -139,6 +145,8 @@ def _add_add(sub: options.Subparsers) -> None:
 
 
 def _add(ctx: Context, args: argparse.Namespace) -> int:
+    from desktop_app.cli import fetch
+
     aids, errors = _parse_refs(args.refs)
     for error in errors:
         print(f"papershelf: error: {error}", file=sys.stderr)
@@ -210,26 +218,45 @@ def _add_list(sub: options.Subparsers) -> None:
 
 
 def _list(ctx: Context, args: argparse.Namespace) -> int:
-    scan = ctx.library.scan()
-    output.report_damaged(scan)
-    papers = scan.papers
+    from desktop_app.core import listing
+
+    found = listing.rows(ctx.library)  # not every paper.json: see core/listing.py
+    output.report_damaged(found.errors)
+    rows = list(found.rows.values())
     if args.status:
-        papers = [p for p in papers if p.status.value == args.status]
+        rows = [r for r in rows if r.status == args.status]
     if args.tag:
         holds = tag_filter(args.tag)
-        papers = [p for p in papers if holds(p.tags)]
-    papers = _sorted(papers, args.sort, args.reverse)
+        rows = [r for r in rows if holds(r.tags)]
+    rows = _sorted(rows, args.sort, args.reverse)
     if args.json:
-        output.print_papers(ctx.library, papers, as_json=True)
-    elif not papers:
-        print("No papers." if not scan.papers else "No papers match.")
+        output.print_papers(ctx.library, _read_each(ctx.library, rows), as_json=True)
+    elif not rows:
+        print("No papers." if not found.rows else "No papers match.")
     else:
-        output.print_papers(ctx.library, papers, as_json=False)
-        print(plural(len(papers), "paper"))
+        output.print_rows(rows)
+        print(plural(len(rows), "paper"))
     return EXIT_OK
 
 
-def _sorted(papers: Sequence[Paper], order: str, reverse: bool = False) -> list[Paper]:
+def _read_each(library: Library, rows: Sequence[Row]) -> list[Paper]:
+    """The papers of ``rows``, each read whole (``--json`` shows every field); one removed
+    or damaged meanwhile is left out (a damaged one with a warning)."""
+    papers = []
+    for row in rows:
+        try:
+            papers.append(library.read(row.key))
+        except PaperNotFound:
+            continue
+        except DamagedFile as e:
+            output.report_damaged([e])
+    return papers
+
+
+_Listed = TypeVar("_Listed", Paper, "Row")
+
+
+def _sorted(papers: Sequence[_Listed], order: str, reverse: bool = False) -> list[_Listed]:
     """Papers by date added (oldest first), title (A to Z) or year (oldest first)."""
     if order == "title":
         return sorted(papers, key=lambda p: (title_sort_key(p.title), p.key), reverse=reverse)
@@ -256,17 +283,19 @@ def _add_inbox(sub: options.Subparsers) -> None:
 def _inbox(ctx: Context, args: argparse.Namespace) -> int:
     if args.sort == "likely":
         return _inbox_likely(ctx, args)
-    scan = ctx.library.scan()
-    output.report_damaged(scan)
-    papers = _sorted([p for p in scan.papers if p.status is Status.NEW], "added")
+    from desktop_app.core import listing
+
+    found = listing.rows(ctx.library)  # as list
+    output.report_damaged(found.errors)
+    rows = _sorted([r for r in found.rows.values() if r.status == Status.NEW.value], "added")
     if args.json:
-        output.print_papers(ctx.library, papers, as_json=True)
-    elif not papers:
+        output.print_papers(ctx.library, _read_each(ctx.library, rows), as_json=True)
+    elif not rows:
         print("The inbox is empty.")
     else:
-        output.print_papers(ctx.library, papers, as_json=False)
+        output.print_rows(rows)
         print(
-            f"{plural(len(papers), 'paper')} to triage: 'papershelf keep ID…' keeps, "
+            f"{plural(len(rows), 'paper')} to triage: 'papershelf keep ID…' keeps, "
             "'papershelf dismiss ID…' dismisses."
         )
     return EXIT_OK

@@ -21,11 +21,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core import textfiles
-from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
 from desktop_app.core.errors import DamagedFile
 from desktop_app.core.library import NOTES_FILE, Library, ScanResult
 from desktop_app.core.paper import FetchState, Paper, Status
-from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
 from desktop_app.core.words import printable
 
 if TYPE_CHECKING:
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
     from desktop_app.core.interop.duplicates import DuplicateGroup
     from desktop_app.core.interop.importing import ImportReport
     from desktop_app.core.interop.kept_exports import KeptExport
+    from desktop_app.core.listing import Row
     from desktop_app.core.search.api import Hit, IndexStats, SearchResults
 
 JsonObject = dict[str, Any]
@@ -89,18 +88,23 @@ def print_papers(library: Library, papers: Sequence[Paper], *, as_json: bool) ->
     if as_json:
         print_json(papers_json(library, papers))
         return
+    print_rows(papers)
+
+
+def print_rows(papers: Sequence[Paper | Row]) -> None:
+    """Papers (or their list rows) as a table: ID, status, year, title and tags."""
     rows = []
     for p in papers:
         title = p.title or "(title not fetched yet)"
         if p.tags:
             title += "  [" + ", ".join(p.tags) + "]"
-        rows.append([p.display_id, p.status.value, str(p.year or ""), title])
+        rows.append([p.display_id, str(p.status), str(p.year or ""), title])
     print_table(["ID", "STATUS", "YEAR", "TITLE"], rows)
 
 
-def report_damaged(scan: ScanResult) -> None:
+def report_damaged(scan: ScanResult | Sequence[DamagedFile]) -> None:
     """A warning on stderr for each paper folder a scan could not read."""
-    for error in scan.errors:
+    for error in scan.errors if isinstance(scan, ScanResult) else scan:
         print(f"papershelf: warning: {error} (skipped)", file=sys.stderr)
 
 
@@ -199,6 +203,8 @@ def describe_fetch(state: FetchState, error: str | None) -> str:
 def plain_snippet(text: str, color: bool) -> str:
     """A snippet's text, with the matched words in bold when ``color`` (the PDF's own
     control characters are never passed on to the terminal)."""
+    from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
+
     marks = (HIGHLIGHT_START, HIGHLIGHT_END)
     parts = re.split(f"({re.escape(HIGHLIGHT_START)}|{re.escape(HIGHLIGHT_END)})", text)
     return "".join(
@@ -229,6 +235,8 @@ def paper_json(library: Library, paper: Paper, folder: Path | None = None) -> Js
         data["notes"] = ""
     data["year"] = paper.year
     data["has_notes"] = bool(data["notes"].strip())
+    from desktop_app.core.annotations.store import ANNOTATIONS_FILE, read_file
+
     marks = (folder or library.paper_dir(paper.key)) / ANNOTATIONS_FILE
     try:
         data["annotations"] = len(read_file(marks).live)

@@ -28,9 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, cast
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from desktop_app.core import journal, jsonfiles, textfiles
 from desktop_app.core.arxiv import ids as arxiv_id
@@ -46,6 +44,9 @@ from desktop_app.core.errors import (
 from desktop_app.core.paper import FetchState, Paper, Status, normalize_tag, now_iso, tag_filter
 from desktop_app.core.storage import atomic_write_json, atomic_write_text, fsync_dir, is_leftover
 from desktop_app.core.words import printable
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class Library(_Observed):
         self.papers_dir = root / "papers"
         self.trash_dir = root / "trash"
         super().__init__()
-        self._lock = FileLock(str(root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
+        self._lock = _LockFile(root)
         self._batch_thread: int | None = None  # the thread inside batch(), if any
         self._journal = journal.journal_path(root)  # every change's key (core.journal)
 
@@ -267,22 +268,25 @@ class Library(_Observed):
         resolves to); raises PaperNotFound or DamagedFile."""
         return self._read(key)
 
+    def _has_folder(self, key: str) -> bool:
+        return _is_key(key) and self.paper_dir(key).is_dir()
+
     def keys(self) -> list[str]:
-        """The keys of the paper folders (a folder may lack its paper.json: see scan())."""
+        """The keys of the paper folders (a folder may lack its paper.json: see scan()).
+        The entries' types come with the listing: no stat per folder but for links."""
         if not self.papers_dir.is_dir():
             return []
-        return sorted(
-            p.name for p in self.papers_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
+        with os.scandir(self.papers_dir) as entries:
+            return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
 
-    def scan(self) -> ScanResult:
+    def scan(self, keys: Iterable[str] | None = None) -> ScanResult:
         """Read every paper; damaged ones are reported with their path, the rest is usable.
 
         A paper folder without paper.json (deleted by hand, or not synced yet) is reported
-        as damaged too.
+        as damaged too. With ``keys``, only the folders of those that are there are read.
         """
         result = ScanResult()
-        for key in self.keys():
+        for key in self.keys() if keys is None else filter(self._has_folder, keys):
             try:
                 result.papers.append(self._read(key))
             except DamagedFile as e:
@@ -356,13 +360,8 @@ class Library(_Observed):
         if self._in_batch():  # held already, by batch() in this thread
             yield
             return
-        try:
-            with self._lock:
-                yield
-        except Timeout:
-            raise LibraryError(
-                f"{self.root}: the library is locked by another program; try again"
-            ) from None
+        with self._lock.held():
+            yield
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -642,6 +641,37 @@ class Library(_Observed):
         self._notify(key, removed=True)
 
 
+class _LockFile:
+    """The library's lock file (shared by every process that writes the library), its
+    lock made when first needed: a command that only reads (``list``, ``show``,
+    ``search``) never loads filelock (a tenth of its start-up)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock: FileLock | None = None
+        self._made = threading.Lock()
+
+    def get(self) -> FileLock:
+        with self._made:
+            if self._lock is None:
+                from filelock import FileLock
+
+                self._lock = FileLock(str(self.root / ".papershelf.lock"), timeout=LOCK_TIMEOUT)
+            return self._lock
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        from filelock import Timeout
+
+        try:
+            with self.get():
+                yield
+        except Timeout:
+            raise LibraryError(
+                f"{self.root}: the library is locked by another program; try again"
+            ) from None
+
+
 def _remove_leftover(library: Library, key: str) -> bool:
     """Remove the folder of ``key`` if a killed import left it: no paper.json, nothing
     but Papershelf's own temp files. Done under the library's lock, if it is free now
@@ -659,8 +689,14 @@ def _remove_leftover(library: Library, key: str) -> bool:
 
     if not leftover():
         return False
+    from filelock import Timeout
+
     try:
-        with contextlib.nullcontext() if library._in_batch() else library._lock.acquire(timeout=0):
+        with (
+            contextlib.nullcontext()
+            if library._in_batch()
+            else library._lock.get().acquire(timeout=0)
+        ):
             if not leftover():
                 return False
             shutil.rmtree(folder)

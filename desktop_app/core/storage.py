@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,8 @@ def _create_temp(path: Path) -> tuple[int, str]:
         mode = None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        # os.urandom, as secrets.token_hex, without importing secrets (hmac, random).
+        tmp = str(path.parent / f".{path.name}.{os.urandom(4).hex()}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:

@@ -190,3 +190,9 @@ def process_command(db: Path, query: str) -> list[str]:
         "    print(*row)\n"
     )
     return [sys.executable, "-c", code, str(db), query]
+
+
+if __name__ == "__main__":
+    # python -m tests.bench.fts5 LIBRARY DB: build the FTS5 copy as a process of its own
+    # (the benchmark measures its time and memory as it does a `papershelf reindex`).
+    build(Library.open(Path(sys.argv[1])), Path(sys.argv[2]))

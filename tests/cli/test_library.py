@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from tests.helpers.files import SAMPLE_DIGEST
@@ -146,6 +147,32 @@ def test_a_damaged_paper_is_reported_while_the_rest_lists(imported: Shelf) -> No
     assert len(imported.json("list")) == 32  # type: ignore[arg-type]
     shown = imported("show", "2504.05220", code=1)
     assert str(broken) in shown.stderr
+
+
+def test_list_stays_right_as_the_library_changes(imported: Shelf) -> None:
+    """``list`` reads a snapshot of the rows, not every paper.json: it follows changes made
+    by another process, folders brought by a sync tool, and (after ``reindex --check``, as
+    ``search``) an edit made by hand."""
+    assert imported("list", "--status", "read").stdout == "No papers match.\n"
+    imported.sub("status", "2504.05220", "2504.05181", "read")  # another process
+    out = imported("list", "--status", "read").stdout
+    assert sorted(line.split()[0] for line in out.splitlines()[1:-1]) == [
+        "2504.05181",
+        "2504.05220",
+    ]
+    brought = imported.library / "papers" / "2504.99999"
+    shutil.copytree(imported.library / "papers" / "2504.05220", brought)
+    paper = brought / "paper.json"
+    data = json.loads(paper.read_text(encoding="utf-8"))
+    data.update(arxiv_id="2504.99999", title="Brought by a sync tool")
+    paper.write_text(json.dumps(data), encoding="utf-8")
+    listed = imported.json("list", "--status", "read")
+    assert sorted(p["key"] for p in listed) == ["2504.05181", "2504.05220", "2504.99999"]  # type: ignore[attr-defined]
+    data["status"] = "reading"  # an edit by hand, inside a listed folder
+    paper.write_text(json.dumps(data), encoding="utf-8")
+    imported("reindex", "--check")
+    assert "2504.99999" not in imported("list", "--status", "read").stdout
+    assert "Brought by a sync tool" in imported("list", "--status", "reading").stdout
 
 
 HOSTILE_TITLE = "Dense \x1b]0;you have been pwned\x07Retrieval\x1b[2J\x1b[H for RAG"

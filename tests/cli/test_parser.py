@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 
-from desktop_app.cli import build_parser
+from desktop_app.cli import GROUPS, build_parser
+from tests.helpers.files import ROOT
 from tests.helpers.shelf import Shelf
 
 
@@ -65,3 +70,59 @@ def test_options_after_arguments_in_real_commands(imported: Shelf) -> None:
     ]
     tagged = imported("tag", "2504.05220", "--add", "x", "2504.05217", "--remove", "nothing")
     assert tagged.stdout.splitlines() == ["2504.05220  tags: algo, x", "2504.05217  tags: x"]
+
+
+def test_the_command_table_names_what_each_group_registers() -> None:
+    """GROUPS (what a run reads to import only its command's module) lists each group's
+    commands exactly, in ``--help``'s order."""
+    listed = [name for _, commands in GROUPS for name in commands]
+    assert listed == list(_commands())
+    for module, commands in GROUPS:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(f"desktop_app.cli.{module}").register(sub)
+        assert tuple(sub.choices) == commands, module
+
+
+@pytest.mark.parametrize(
+    ("argv", "groups"),
+    [
+        (["show", "x"], ["library"]),
+        (["--library", "/l", "-v", "search", "a"], ["search"]),
+        (["--library=/l", "--offline", "feed", "list"], ["discover"]),
+        (["--lib", "/l", "show", "x"], None),  # an abbreviation: every command
+        (["--help"], None),
+        (["frobnicate"], None),
+        ([], None),
+    ],
+)
+def test_a_run_builds_the_parser_of_its_command_group(
+    argv: list[str], groups: list[str] | None
+) -> None:
+    action = next(
+        a for a in build_parser(argv)._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    wanted = [m for m, _ in GROUPS] if groups is None else groups
+    assert list(action.choices) == [c for m, cs in GROUPS if m in wanted for c in cs]
+
+
+def test_a_command_loads_no_other_group() -> None:
+    """``papershelf show`` imports the library group's module and not, say, the exports'."""
+    code = (
+        "import sys\n"
+        "from desktop_app.cli import main\n"
+        "main(['--library', sys.argv[1], 'show', 'x'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('desktop_app.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "/nonexistent-library"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
+    loaded = result.stdout
+    assert "'desktop_app.cli.library'" in loaded, result.stderr
+    for other in ("interop", "edit", "fetch", "discover", "annotate", "search"):
+        assert f"'desktop_app.cli.{other}'" not in loaded
+    assert "desktop_app.core.interop.export" not in loaded

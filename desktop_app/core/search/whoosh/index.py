@@ -30,9 +30,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 
 from desktop_app.core import paths
@@ -97,6 +96,9 @@ from desktop_app.core.search.whoosh.writing import (
     write_prepared,
 )
 
+if TYPE_CHECKING:
+    from filelock import FileLock
+
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another one
@@ -152,6 +154,8 @@ class WhooshIndex:
     @contextlib.contextmanager
     def _writing(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the writers' lock (re-entrant in this process, shared with other processes)."""
+        from filelock import FileLock, Timeout  # a search that writes nothing never loads it
+
         if self._file_lock is None:
             self.dir.mkdir(parents=True, exist_ok=True)
             self._file_lock = FileLock(str(self.dir / "index.lock"))

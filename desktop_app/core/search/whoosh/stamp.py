@@ -19,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core import journal
+from desktop_app.core import journal, listing
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SyncReport
+from desktop_app.core.search.whoosh import records
 from desktop_app.core.search.whoosh.documents import fingerprint
 from desktop_app.core.search.whoosh.opened import Opened, entries_of
 from desktop_app.core.storage import atomic_write_json
@@ -52,8 +53,12 @@ class Signals:
 
     def save(self, cache_dir: Path, index_name: str, full: bool = False) -> None:
         """Keep these as the signals the index is in step with; after a ``full`` sync a
-        long journal is started anew (unless written to meanwhile)."""
+        long journal is started anew (unless written to meanwhile), and the list rows'
+        snapshot is dropped (the sync may have found edits made by hand, which the
+        snapshot's signals cannot see: :mod:`desktop_app.core.listing`)."""
         end = self.journal_end
+        if full:
+            listing.forget(self.journal.parent)
         if full and journal.size(self.journal) == end and end > journal.RESTART_BYTES:
             journal.restart_if_long(self.journal)
             end = 0
@@ -111,5 +116,7 @@ def quick_sync(
     changed = added + removed + updated
     if changed:
         apply(changed, progress)
+        if opened.entries is not None:  # kept in step in memory: saved for the next process
+            records.save(opened.folder, opened.entries_gen, opened.entries)
     Signals(mtime, end, stamp.journal).save(cache_dir, opened.name)
     return SyncReport(added=len(added), updated=len(updated), removed=len(removed))

@@ -1,0 +1,36 @@
+"""Whoosh loads without ``urllib.request`` and ``asyncio`` (half its import time), and the
+rest of the process still gets those modules whole."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.helpers.files import ROOT
+
+
+def test_whoosh_loads_without_urllib_request_and_asyncio() -> None:
+    code = (
+        "import sys\n"
+        "from desktop_app.core.search.whoosh.index import WhooshIndex\n"
+        "print(sorted(m for m in ('urllib.request', 'asyncio', 'cached_property')"
+        " if m in sys.modules))\n"
+        "import urllib.request, cached_property, whoosh.compat\n"
+        "print(callable(urllib.request.urlopen),"
+        " hasattr(cached_property, 'threaded_cached_property'))\n"
+        "print(whoosh.compat.urlretrieve.__module__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "[]",
+        "True True",
+        "desktop_app.core.search.whoosh",
+    ]

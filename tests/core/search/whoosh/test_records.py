@@ -1,0 +1,95 @@
+"""The records file: a new process reads every paper's record from it, exactly as the
+index's column holds them, and only for the commit it was written for (after a change by
+another process, a damaged file, a quick sync that indexed a change)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from desktop_app.core.library import Library
+from desktop_app.core.paper import Status
+from desktop_app.core.pdf.text import TextExtractor
+from desktop_app.core.search.whoosh import records
+from desktop_app.core.search.whoosh.documents import Entry
+from desktop_app.core.search.whoosh.index import WhooshIndex
+from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from tests.helpers.files import ROOT
+
+
+def _decoded(opened: Opened) -> tuple[int, dict[str, Entry]]:
+    """The latest commit's generation and every record, decoded from the index's column."""
+    opened.checked = False
+    reader = searchers_of(opened)[0].reader()
+    live = set(reader.all_doc_ids())
+    pairs = zip(reader.column_reader("key"), reader.column_reader("record"), strict=True)
+    entries = {k: Entry.from_bytes(raw) for d, (k, raw) in enumerate(pairs) if d in live}
+    return reader.generation(), entries
+
+
+def _opened(index: WhooshIndex) -> Opened:
+    index.search("")
+    assert index._open is not None
+    return index._open
+
+
+def test_a_new_process_reads_the_records_of_the_latest_commit(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    with WhooshIndex(lib, extractor=extractor, observe=False) as first:
+        first.sync()
+        opened = _opened(first)
+        gen, decoded = _decoded(opened)
+        assert records.load(opened.folder, gen) == decoded  # written when first read
+        # Another process changes a paper: the file is of an older commit, not used.
+        with WhooshIndex(lib, extractor=extractor) as other:
+            lib.set_status("2301.00002", Status.READ)
+            other.update("2301.00002")
+        gen2, decoded2 = _decoded(opened)
+        assert gen2 > gen and records.load(opened.folder, gen2) is None
+    with WhooshIndex(lib, extractor=extractor, observe=False) as fresh:
+        opened = _opened(fresh)
+        assert fresh.entry("2301.00002").summary.status == "read"  # type: ignore[union-attr]
+        assert records.load(opened.folder, gen2) == decoded2  # written anew
+
+
+def test_a_damaged_records_file_is_not_used(lib: Library, extractor: TextExtractor) -> None:
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    for damage in (b"", b"\x00garbage", (folder / records.RECORDS).read_bytes()[:-100]):
+        (folder / records.RECORDS).write_bytes(damage)
+        with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+            opened = _opened(index)
+            gen, decoded = _decoded(opened)
+            assert opened.entries == decoded and records.load(folder, gen) == decoded
+
+
+def test_search_in_a_new_process_after_a_change_by_another(lib: Library) -> None:
+    """``papershelf search`` as processes: another process, without the index, tags a
+    paper; the next search's quick sync indexes it and keeps the records it updated in
+    memory for the process after it, which finds the tag."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def run(*command: str) -> str:
+        done = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def search(query: str) -> str:
+        return run("-m", "desktop_app", "--library", str(lib.root), "search", query)
+
+    assert "2301.00002" not in search("tag:later")
+    tag = "from desktop_app.core.library import Library; import sys\n"
+    tag += "Library.open(sys.argv[1], create=False).add_tags('2301.00002', ['later'])"
+    run("-c", tag, str(lib.root))
+    assert "2301.00002" in search("tag:later")
+    with WhooshIndex(lib, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+        assert records.load(opened.folder, gen) == decoded
+        assert decoded["2301.00002"].summary.tags == ("later",)
+    assert "2301.00002" in search("tag:later")
