@@ -62,7 +62,9 @@ BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
 SCRATCH_PREFIX = ".scratch-"
+RECORDS = 250  # papers' records per commit (as a sync's, index.BATCH)
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
+WORKER_NICENESS = 10  # the workers' scheduling priority (Unix nice: 19 is the lowest)
 
 
 def scratch_index(folder: Path) -> Path:
@@ -171,6 +173,9 @@ class _Workers:
                     text=True,
                     env=rebuild._worker_env(),
                 )
+            with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
+                # Background work: the app (and the rest of the machine) come first.
+                os.setpriority(os.PRIO_PROCESS, proc.pid, WORKER_NICENESS)
             self.procs.append(proc)
             self.errfiles.append(errfile)
             self.found.append(queue.Queue())
@@ -442,7 +447,10 @@ def _commit_batch(
             p.text_from = None  # in the segments
         add_segments(opened, scratch, segments, index.write_timeout)
         redo = [prepare(index.library, k, None, index._extract) for k in sorted(again)]
-        index._write(fresh + redo)
+        records = fresh + redo
+        # A commit per RECORDS papers: a writer holds their postings in memory until then.
+        for start in range(0, len(records), RECORDS):
+            index._write(records[start : start + RECORDS])
 
 
 def _drop_texts(opened: Opened, keys: list[str], timeout: float) -> None:
