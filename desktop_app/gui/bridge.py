@@ -89,8 +89,6 @@ class Bridge(QObject):
     index_searchable = Signal()
     #: The start-up sync is done: ().
     index_ready = Signal()
-    #: A batch of a new index's full text is searchable (features/fulltext.py): (done, of).
-    texts_indexed = Signal(int, int)
 
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()

@@ -82,13 +82,11 @@ def sync_at_start(
     return work
 
 
-def index_texts(
-    index: SearchIndex, committed: Callable[[int, int], None]
-) -> Callable[[TaskControl], int]:
-    """A new index's second phase: the full text, in batches (``committed`` hears each)."""
+def index_texts(index: SearchIndex) -> Callable[[TaskControl], int]:
+    """A new index's second phase: the full text, in batches searchable as they come."""
 
     def work(control: TaskControl) -> int:
-        return index.index_texts(control.progress, committed)
+        return index.index_texts(control.progress)
 
     return work
 

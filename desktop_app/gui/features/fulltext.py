@@ -5,9 +5,9 @@ damage) is built in two phases (:mod:`desktop_app.core.search.whoosh.texts`): th
 sync writes the papers' records, and the list and the searches of metadata work from then
 on. Once it is done, this feature runs the second phase, the abstracts and the PDFs' text,
 in the background lane (edits in the write lane never wait for it), shown in the status bar
-as "Indexing full text — 1,234 of 10,000". Each batch committed is told through the
-bridge's ``texts_indexed``: the list runs a query that reads the text again. Cancel or
-closing the window stops it, keeping what was committed; the next start goes on.
+as "Indexing full text — 1,234 of 10,000"; the list runs a query that reads the text again
+now and then meanwhile (``LibraryView``). Cancel or closing the window stops it, keeping
+what was committed; the next start goes on.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class FullTextFeature(QObject):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
+        self.host = host
         self.bridge = host.bridge
         self.bridge.index_ready.connect(self.start)
 
@@ -49,7 +50,7 @@ class FullTextFeature(QObject):
         if not count:
             return
         self.bridge.run_task(
-            jobs.index_texts(self.bridge.index, self.bridge.texts_indexed.emit),
+            jobs.index_texts(self.bridge.index),
             lane=Lane.BACKGROUND,
             title=TITLE,
             on_error=self._failed,
@@ -57,7 +58,7 @@ class FullTextFeature(QObject):
 
     def _failed(self, error: BaseException, tb: str) -> None:
         if isinstance(error, PapershelfError):
-            self.bridge.error.emit(str(error), "")
+            self.host.show_error(str(error))
         else:
             log.error("indexing the full text failed: %s\n%s", error, tb)
-            self.bridge.error.emit(f"Indexing the full text failed unexpectedly: {error}", tb)
+            self.host.show_error(f"Indexing the full text failed unexpectedly: {error}", tb)

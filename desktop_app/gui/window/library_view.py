@@ -42,6 +42,7 @@ from desktop_app.gui.window.paper_list import PaperList
 log = logging.getLogger(__name__)
 
 REFRESH_DELAY_MS = 60
+TEXTS_REFRESH_MS = 10_000
 #: How long the search index may take to open at start-up before the list says why it is empty.
 INDEX_NOTE_DELAY_MS = 500
 
@@ -99,6 +100,12 @@ class LibraryView(QObject):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self.refresh)
+        #: While a new index's full text is indexed, a query that reads it runs again now
+        #: and then: its hits come as the batches are committed.
+        self.texts_timer = QTimer(self)
+        self.texts_timer.setSingleShot(True)
+        self.texts_timer.setInterval(TEXTS_REFRESH_MS)
+        self.texts_timer.timeout.connect(self.refresh)
 
         b = bridge
         b.results_ready.connect(self._results_ready)
@@ -111,7 +118,6 @@ class LibraryView(QObject):
         b.saved_searches_changed.connect(self._saved_searches_changed)
         b.index_searchable.connect(self.refresh)
         b.index_ready.connect(self.refresh)
-        b.texts_indexed.connect(self._texts_indexed)
         search.query_changed.connect(lambda _: self.refresh())
         sidebar.node_selected.connect(self._node_selected)
         paper_list.current_changed.connect(self._current_changed)
@@ -149,6 +155,8 @@ class LibraryView(QObject):
         self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
     ) -> None:
         self.results = results
+        if results.texts_pending:
+            self.texts_timer.start()
         if not request.query:
             self._library_empty = results.total == 0
         node = self.sidebar_model.find(self.node_id)
@@ -221,11 +229,6 @@ class LibraryView(QObject):
             self._show_rows()
         elif link == "import":
             self.import_requested.emit()
-
-    def _texts_indexed(self, done: int, total: int) -> None:
-        """A batch of full text is searchable: a query that reads it runs again."""
-        if self.results is not None and self.results.texts_pending:
-            self.schedule_refresh()
 
     def _note_index_building(self) -> None:
         """Still no search index after a moment (the first one of a big library, or one

@@ -106,6 +106,8 @@ REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giv
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
 SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
+#: Called once a build's first phase is live (:meth:`WhooshIndex.sync`).
+Built = Callable[[], None] | None
 
 
 class WhooshIndex:
@@ -120,9 +122,8 @@ class WhooshIndex:
         cache_dir: where its files go (default :func:`paths.library_cache_dir`).
         extractor: reads PDF text (default: its own, started when a PDF needs reading).
         observe: update on every change the library reports.
-        texts_in_background: a build's second phase (the PDFs' text) is left to
-            :meth:`index_texts`, called by the app in the background; without it, a sync
-            or a rebuild does it too before it returns (the command line).
+        texts_in_background: a build's second phase (the PDFs' text) is left to the app's
+            :meth:`index_texts`; else a sync or rebuild does it before it returns (the CLI).
     """
 
     def __init__(
@@ -234,8 +235,7 @@ class WhooshIndex:
     # -- building ------------------------------------------------------------------------
 
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
-        """Write a whole new index folder of the papers' records and switch to it (the
-        caller holds the lock); their texts are pending (:meth:`index_texts`)."""
+        """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
         self._retry_failed = retry_failed
         return build(
             self.dir,
@@ -259,39 +259,19 @@ class WhooshIndex:
             opened, _ = self._ready()
             # Changes made while it was built (by other processes) are caught up here.
             report = self._sync(opened, None)
-        pending = self._texts_now(progress)
+        pending = texts.now(self, progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
         )
 
-    # -- the second phase: the texts -------------------------------------------------------
-
-    def _texts_now(self, progress: Progress | None) -> int:
-        """The second phase, now unless the app does it in the background; papers left."""
-        if self.texts_in_background:
-            return self.texts_pending()
-        return self.index_texts(progress)
-
-    def texts_pending(self) -> int:
-        """Papers whose PDF text (and abstract) a build left to its second phase."""
-        return texts.pending(self)
-
-    def index_texts(
-        self,
-        progress: Progress | None = None,
-        committed: Callable[[int, int], None] | None = None,
-    ) -> int:
-        """A build's second phase (:func:`texts.index_pending`); the papers still pending."""
-        return texts.index_pending(self, progress, committed)
+    # The second phase of a build, the texts (:mod:`.texts`).
+    texts_pending = texts.pending
+    index_texts = texts.index_pending
 
     # -- keeping in step -----------------------------------------------------------------
 
     def sync(
-        self,
-        progress: Progress | None = None,
-        *,
-        quick: bool = False,
-        built: Callable[[], None] | None = None,
+        self, progress: Progress | None = None, *, quick: bool = False, built: Built = None
     ) -> SyncReport:
         """Rebuild when needed, then apply what changed in the library folder since.
 
@@ -317,12 +297,10 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-        report.texts_pending = self._texts_now(progress)
+        report.texts_pending = texts.now(self, progress)
         return report
 
-    def _rebuild_if_needed(
-        self, progress: Progress | None, built: Callable[[], None] | None = None
-    ) -> str | None:
+    def _rebuild_if_needed(self, progress: Progress | None, built: Built = None) -> str | None:
         """Build the index anew if it cannot be used, holding the writers' lock only; the
         reason of the rebuild, or None."""
 
@@ -339,9 +317,9 @@ class WhooshIndex:
                 return None
             log.info("%s: rebuilding the search index (%s)", self.dir, why)
             self._build(progress)
-        if built is not None:
+        if built:
             built()
-        self._texts_now(progress)
+        texts.now(self, progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
@@ -488,7 +466,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
-        self._texts_now(None)
+        texts.now(self, None)
         opened, _ = self._ready()
         return opened
 

@@ -292,12 +292,14 @@ def add_segments(opened: Opened, scratch: Path, segments: list[Any], timeout: fl
     opened.checked = False
 
 
-def reclaim(opened: Opened, timeout: float) -> int:
+def reclaim(opened: Opened, timeout: float) -> bool:
     """At the end of the second phase, drop the papers index's segments it emptied and
     merge those it left mostly deleted (the first phase's, holding the records of papers
-    without a PDF): queries no longer read past their deleted records. The new
-    generation. (Its batch segments, of BATCH_PER_WORKER records per worker, are kept:
+    without a PDF): queries no longer read past their deleted records. Whether it
+    committed. (Its batch segments, of BATCH_PER_WORKER records per worker, are kept:
     merging 10,000 records would keep edits waiting for the writers' lock.)"""
+    if not any(_emptied(seg) for seg in opened.papers._segments()):
+        return False
     pw = writer(opened.papers, timeout=timeout)
     try:
         pw.commit(mergetype=_reclaiming)
@@ -306,7 +308,11 @@ def reclaim(opened: Opened, timeout: float) -> int:
             pw.cancel()
         raise
     record_files(opened.folder)
-    return int(pw.generation)
+    return True
+
+
+def _emptied(seg: Any) -> bool:
+    return bool(2 * seg.deleted_count() > seg.doc_count_all())
 
 
 def _reclaiming(w: SegmentWriter, segments: list[Any]) -> list[Any]:
@@ -314,7 +320,7 @@ def _reclaiming(w: SegmentWriter, segments: list[Any]) -> list[Any]:
     for seg in segments:
         if seg.doc_count() == 0:
             continue  # every record written again elsewhere: dropped as it is
-        if 2 * seg.deleted_count() > seg.doc_count_all():
+        if _emptied(seg):
             reader = SegmentReader(w.storage, w.schema, seg)
             w.add_reader(reader)
             reader.close()
@@ -332,6 +338,7 @@ class Index(Protocol):
     library: Library
     dir: Path
     write_timeout: float
+    texts_in_background: bool
     _lock: threading.RLock
     _retry_failed: bool
 
@@ -344,6 +351,13 @@ class Index(Protocol):
     def _write(self, prepared: list[Prepared]) -> None: ...
 
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText: ...
+
+
+def now(index: Index, progress: Progress | None) -> int:
+    """The second phase, now unless the app does it in the background; papers left."""
+    if index.texts_in_background:
+        return pending(index)
+    return index_pending(index, progress)
 
 
 def pending(index: Index) -> int:
@@ -365,6 +379,8 @@ def index_pending(
     committed (``committed`` hears each: papers done, of how many). ``progress`` hears the
     papers done, and may raise to stop (what was committed stays; the next call does the
     rest). Returns at once when another program is doing it. The papers still pending."""
+    if not pending(index):
+        return 0  # (the marker's absence: a command line's every call looks no further)
     lock = FileLock(str(index.dir / TEXTS_LOCK))
     try:
         lock.acquire(timeout=0)
@@ -417,11 +433,9 @@ def _complete_pending(
         opened, _ = index._ready()
         if opened.name != name or views_of(opened).pending:
             return
-        generation = reclaim(opened, index.write_timeout)
+        if reclaim(opened, index.write_timeout):
+            opened.checked = False  # (the records are read again, and saved: records.py)
         (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
-        if opened.entries is not None and opened.entries_gen == generation - 1:
-            opened.entries_gen = generation  # the same records, merged
-        opened.checked = False
     index._retry_failed = False
 
 
