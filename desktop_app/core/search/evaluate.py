@@ -67,7 +67,11 @@ def all_of(
     for other in positive[1:]:
         result = {k: v + other[k] for k, v in result.items() if k in other}
     for other in negative:
-        result = {k: v for k, v in result.items() if k not in other}
+        if len(other) < len(result):  # (NOT tag:survey: a few papers out of most)
+            for k in other:  # (result is a copy: the maps may be shared)
+                result.pop(k, None)
+        else:
+            result = {k: v for k, v in result.items() if k not in other}
     return result
 
 

@@ -1,8 +1,8 @@
 """The own postings layout and segment writer, on Whoosh 3's codec internals.
 
 Whoosh pickles and compresses a postings block's document numbers, weights and positions
-together; :class:`PostingsWriter` compresses the positions apart, so scoring a word does not
-decompress them (:class:`LeafMatcher` reads them only for a phrase or a snippet). Each
+together; :class:`PostingsWriter` stores the positions apart, uncompressed, so scoring a
+word does not read them (:class:`LeafMatcher` reads them only for a phrase). Each
 segment records its codec (:class:`Codec`, by its class path: moving it is a schema change,
 see ``store.SCHEMA_VERSION``), so an index keeps being read the way it was written.
 :class:`Writer` writes segments with postings grouped by term as they come.
@@ -67,31 +67,44 @@ class _Lengths:
 
 SMALL_BLOCK = 128  # bytes of pickled postings below which a block is not compressed
 _HEAD = struct.Struct("!I")  # the length of a postings block's documents-and-weights part
+#: In the head length: the block's values are stored as they are (not compressed).
+RAW_VALUES = 0x8000_0000
+#: The pickle protocol of a block's values: 5 stores each value's bytes as they are (Whoosh's
+#: protocol 2 stores each one as a call of codecs.encode, ten times slower to load).
+VALUES_PROTOCOL = 5
 
 
 class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """Whoosh 3's postings writer, with each block's values (the positions, most of its
-    bytes) compressed apart from its document numbers and weights.
+    bytes) stored apart from its document numbers and weights, and not compressed.
 
     Whoosh pickles and compresses a block's ids, weights and values together, so scoring
     a word decompresses its positions too: for a word common in the full text of 10,000
-    papers, 9 ms of 10. Here a block's data is the length of its first part, the
-    compressed pickle of (ids, weights), then the compressed pickle of the values; the
-    block's header is Whoosh's.
+    papers, 9 ms of 10. Here a block's data is the length of its first part (with
+    :data:`RAW_VALUES`), the compressed pickle of (ids, weights), then the pickle of the
+    values; the block's header is Whoosh's. Positions (arrays of small deltas and a mark
+    per position, :class:`.analysis.LinkedPositions`) shrink by a fifth in zlib, and
+    decompressing them took most of a phrase's time.
     """
+
+    #: False: blocks as schema 5's indexes have them (the values compressed with the ids,
+    #: pickled with protocol 2), which :class:`LeafMatcher` still reads.
+    raw_values = True
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         head = pickle.dumps((self._mini_ids(), self._mini_weights()), 2)
-        tail = pickle.dumps(self._mini_values(), 2)
+        raw = self.raw_values
+        tail = pickle.dumps(self._mini_values(), VALUES_PROTOCOL if raw else 2)
         # A small block is left uncompressed (its header says so): zlib makes a few dozen
         # bytes longer, not shorter, and a paper's record alone writes hundreds of one-posting
         # blocks at each edit (a tag change's commit spent half its time compressing them).
-        comp = self._compression if len(head) + len(tail) >= SMALL_BLOCK else 0
+        comp = self._compression if len(head) + (0 if raw else len(tail)) >= SMALL_BLOCK else 0
         if comp:
-            head, tail = zlib.compress(head, comp), zlib.compress(tail, comp)
+            head = zlib.compress(head, comp)
+            tail = tail if raw else zlib.compress(tail, comp)
         ids = self._ids
         info = pickle.dumps(
             (
@@ -108,7 +121,7 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         postfile = self._postfile
         postfile.write_int(-length if last else length)
         postfile.write(info)
-        postfile.write(_HEAD.pack(len(head)))
+        postfile.write(_HEAD.pack(len(head) | (RAW_VALUES if raw else 0)))
         postfile.write(head)
         postfile.write(tail)
         self._blockcount += 1
@@ -116,20 +129,27 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
 
 
 class LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Reads the blocks of :class:`PostingsWriter`: a block's values are decompressed
-    only when asked for (a phrase, a snippet), not to score it."""
+    """Reads the blocks of :class:`PostingsWriter`: a block's values are read only when
+    asked for (a phrase, a snippet), not to score it. (Blocks written before
+    :data:`RAW_VALUES` have their values compressed as their ids are.)"""
 
-    def _part(self, start: int, end: int) -> Any:
+    def _part(self, start: int, end: int, compressed: bool) -> Any:
         raw = self._postfile.get(start, end - start)
-        return pickle.loads(zlib.decompress(raw) if self._compression else raw)
+        return pickle.loads(zlib.decompress(raw) if compressed else raw)
+
+    def _head(self) -> tuple[int, bool]:
+        """Where the block's values begin (its ids and weights end), and whether they are
+        compressed."""
+        (head,) = _HEAD.unpack(self._postfile.get(self._dataoffset, _HEAD.size))
+        start = self._dataoffset + _HEAD.size + (head & ~RAW_VALUES)
+        return int(start), bool(self._compression) and not head & RAW_VALUES
 
     def _values_start(self) -> int:
-        """Where the block's values begin (its ids and weights end)."""
-        (headlen,) = _HEAD.unpack(self._postfile.get(self._dataoffset, _HEAD.size))
-        return int(self._dataoffset + _HEAD.size + headlen)
+        return self._head()[0]
 
     def _read_data(self) -> None:
-        self._data = self._part(self._dataoffset + _HEAD.size, self._values_start())
+        start = self._dataoffset + _HEAD.size
+        self._data = self._part(start, self._values_start(), bool(self._compression))
 
     def _read_ids(self) -> None:
         if self._data is None:
@@ -139,7 +159,8 @@ class LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         self._ids = ids if self._byteids else tuple(itertools.accumulate(ids))
 
     def _read_values(self) -> None:
-        values = self._part(self._values_start(), self._nextoffset)
+        start, compressed = self._head()
+        values = self._part(start, self._nextoffset, compressed)
         fixedsize = self._fixedsize
         if fixedsize is None or fixedsize < 0:
             self._values = values

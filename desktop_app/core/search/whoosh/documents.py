@@ -12,6 +12,7 @@ paper's PDF text goes into the ``fulltext`` index, from the text cache
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import json
@@ -115,6 +116,9 @@ class Views:
     pending: int  # papers whose document is not whole yet (their PDF text is indexed next)
     #: range field -> paper -> value (None: none indexed), made when a range asks
     numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    #: sort order -> every paper in that order, newest first among equals; made when a
+    #: sort asks (sorting 5,000 titles anew cost each query sorted by title ~4 ms)
+    orders: dict[SortOrder, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: dict[str, Entry]) -> Views:
@@ -147,6 +151,10 @@ class Views:
         self.summary[key] = after
         self.numbers.clear()
         self.pending += (new.text_state == PENDING) - (old.text_state == PENDING)
+        for sort, order in self.orders.items():
+            if sort in _ORDER_KEYS:  # the paper moves to its new place
+                order.remove(key)
+                bisect.insort(order, key, key=_ORDER_KEYS[sort](self))
         for counter, gone, come in (
             (self.all_tags, before.tags, after.tags),
             (self.all_status, (before.status,), (after.status,)),
@@ -172,6 +180,20 @@ class Views:
             else:
                 return None
             self.numbers[name] = found
+        return found
+
+    def in_order(self, sort: SortOrder) -> list[str]:
+        """Every paper, in the order asked for (newest first among equals)."""
+        found = self.orders.get(sort)
+        if found is None:
+            # Stable sorts of the newest-first list (the order of _ORDER_KEYS, twice faster).
+            if sort == SortOrder.YEAR:
+                found = sorted(self.by_newest, key=self.year.__getitem__, reverse=True)
+            elif sort == SortOrder.TITLE:
+                found = sorted(self.by_newest, key=self.title.__getitem__)
+            else:
+                found = self.by_newest
+            self.orders[sort] = found
         return found
 
     def counts(self, keys: list[str]) -> tuple[Counter[str], Counter[str]]:
@@ -416,18 +438,29 @@ def newest_order(entries: dict[str, Entry]) -> list[str]:
     return ordered
 
 
+#: The sort orders kept by :meth:`Views.in_order`: each one's key of a paper (the newest
+#: first among equals).
+_ORDER_KEYS: dict[SortOrder, Callable[[Views], Callable[[str], tuple[Any, int]]]] = {
+    SortOrder.YEAR: lambda v: lambda k: (-v.year[k], v.newest[k]),
+    SortOrder.TITLE: lambda v: lambda k: (v.title[k], v.newest[k]),
+}
+
+
 def newest_first(scores: dict[str, float], views: Views) -> list[str]:
     """The papers of ``scores`` (those in the index), the one added last first: newest first
     breaks every tie of the sorts after (they are stable)."""
     if 4 * len(scores) >= len(views.by_newest):  # most papers: one pass beats a sort
-        return [k for k in views.by_newest if k in scores]
+        return list(filter(scores.__contains__, views.by_newest))
     return sorted(filter(views.newest.__contains__, scores), key=views.newest.__getitem__)
 
 
-def sorted_keys(
-    keys: list[str], scores: dict[str, float], views: Views, sort: SortOrder
-) -> list[str]:
-    """``keys``, newest first, in the order asked for."""
+def sorted_keys(scores: dict[str, float], views: Views, sort: SortOrder) -> list[str]:
+    """The papers of ``scores`` (those in the index) in the order asked for, newest first
+    among equals."""
+    if sort != SortOrder.RELEVANCE and 4 * len(scores) >= len(views.by_newest):
+        # Most papers: one pass over every paper in that order beats a sort.
+        return list(filter(scores.__contains__, views.in_order(sort)))
+    keys = newest_first(scores, views)
     if sort == SortOrder.RELEVANCE:
         keys.sort(key=scores.__getitem__, reverse=True)
     elif sort == SortOrder.YEAR:

@@ -58,7 +58,6 @@ from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
     fingerprint,
-    newest_first,
     prepare,
     sorted_keys,
 )
@@ -485,9 +484,8 @@ class WhooshIndex:
         else:
             scores = self._eval(o, tree, entries) or {}
         views = views_of(o)
-        keys = newest_first(scores, views)
+        keys = sorted_keys(scores, views, sort)
         tag_counts, status_counts = views.counts(keys)
-        keys = sorted_keys(keys, scores, views, sort)
         shown = keys if limit is None else keys[: max(limit, 0)]
         marks = Marks.of(tree, expander(o)) if snippets and tree is not None else None
         hits: Sequence[Hit]

@@ -1,7 +1,8 @@
 """Scoring: the papers a query's words match and their BM25F scores, with their caches.
 
 Words, prefixes, wildcards and fuzzy words are scored block by block straight from the
-postings, phrases from the positions of the papers holding all their words: Whoosh's own
+postings, phrases from the positions of the papers holding all their words (and, for two
+adjacent words, whose first word is marked as followed by the second): Whoosh's own
 collector spends several microseconds per matching document, too slow when a common word
 matches all 10,000 papers. What is scored is kept per searcher (an index as of one commit):
 a field's word in ``_score_cache``, a query word over all its fields in
@@ -10,14 +11,19 @@ a field's word in ``_score_cache``, a query word over all its fields in
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
+import operator
 import pickle
+import sys
 import threading
 import weakref
+from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 from whoosh import query as wq
@@ -33,7 +39,14 @@ from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
 from desktop_app.core.search.query import FULLTEXT, Range, Term
 from desktop_app.core.search.terms import stem_term
-from desktop_app.core.search.whoosh.analysis import TermPositions
+from desktop_app.core.search.whoosh.analysis import (
+    LINKED,
+    LinkedPositions,
+    TermPositions,
+    follow_mark,
+    follow_marks,
+    position_deltas,
+)
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, searchers_of, views_of
 from desktop_app.core.search.whoosh.queries import (
     BOOSTS,
@@ -78,6 +91,9 @@ def _merged(both: tuple[Searcher, Searcher], term: Term) -> Scores | None:
         if term.field in KEYWORD_FIELDS:
             if psearcher.doc_count_all() == 0:
                 return scores
+            if isinstance(pq, wq.Term):  # a whole value (tag:rag): its postings' documents
+                scores.update(dict.fromkeys(_keys_holding(psearcher, pq.fieldname, pq.text), 0.0))
+                return scores
             keys = psearcher.reader().column_reader("key")
             for docnum in psearcher.docs_for_query(pq):
                 scores[keys[docnum]] = 0.0
@@ -86,6 +102,20 @@ def _merged(both: tuple[Searcher, Searcher], term: Term) -> Scores | None:
     if tq is not None:
         _collect(tsearcher, tq, scores, BOOSTS[FULLTEXT])
     return scores
+
+
+def _keys_holding(searcher: Searcher, fieldname: str, text: str) -> Iterator[str]:
+    """The papers whose field holds the term (from the postings; Whoosh's docs_for_query
+    reads each one's key from its column, 3 microseconds a paper)."""
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        try:
+            matcher = reader.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        keys = _segment_list(reader, "key")
+        for ids, _weights in _blocks(matcher):
+            yield from map(keys.__getitem__, ids)
 
 
 def range_scores(o: Opened, node: Range) -> Scores:
@@ -138,7 +168,7 @@ def _collect(searcher: Searcher, q: wq.Query, scores: dict[str, float], weight: 
     """
     if searcher.doc_count_all() == 0:  # an empty index has no columns
         return
-    if isinstance(q, wq.Or):
+    if isinstance(q, wq.Or) and _word_and_form(q) is None:
         for part in q.subqueries:
             _collect(searcher, part, scores, weight)
         return
@@ -176,7 +206,9 @@ def _scored(searcher: Searcher, q: wq.Query, weight: float) -> dict[str, float]:
             cache.move_to_end(cache_key)
             return found
     found = {}
-    if isinstance(q, ExactForm):
+    if (word := _word_and_form(q)) is not None:
+        _score_word(searcher, *word, weight, found)
+    elif isinstance(q, ExactForm):
         _score_exact(searcher, q, q.boost * weight, found)
     elif isinstance(q, wq.Term):
         _score_term(searcher, q.fieldname, q.text, q.boost * weight, found)
@@ -226,6 +258,9 @@ def _segment_list(reader: Any, what: str) -> list[Any]:
     return values
 
 
+_FEW = 2048  # documents wanted up to which the blocks holding none are found from headers
+
+
 def _blocks(
     matcher: Any, values: bool = False, only: set[int] | None = None
 ) -> Iterator[tuple[Any, Any]]:
@@ -237,14 +272,26 @@ def _blocks(
         deleted = matcher._ids  # Whoosh filters out a segment's deleted documents so
         matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
+        # A few documents wanted: a block whose range of docnums (from its header) holds
+        # none of them is skipped before its docnums are decompressed.
+        few = sorted(only) if only is not None and len(only) <= _FEW else None
+        last = -1  # the last docnum of the block before
         while matcher.is_active():
+            if few is not None:
+                at = bisect.bisect_right(few, last)
+                if at == len(few):
+                    break  # none left
+                last = matcher._maxid
+                if few[at] > last:
+                    matcher._next_block()
+                    continue
             matcher._read_ids()
             start = matcher._i
             ids = matcher._ids[start:]
             wanted = None
             if only is not None:
-                wanted = [i for i, d in enumerate(ids) if d in only]
-                if not wanted:
+                wanted = list(map(only.__contains__, ids))
+                if not any(wanted):
                     matcher._next_block()
                     continue
             if values:
@@ -252,8 +299,9 @@ def _blocks(
             else:
                 matcher._read_weights()
             found = (matcher._values if values else matcher._weights)[start:]
-            if wanted is not None and len(wanted) < len(ids):
-                ids, found = [ids[i] for i in wanted], [found[i] for i in wanted]
+            if wanted is not None and not all(wanted):
+                ids = list(itertools.compress(ids, wanted))
+                found = list(itertools.compress(found, wanted))
             if deleted:
                 pairs = [(d, x) for d, x in zip(ids, found, strict=True) if d not in deleted]
                 ids, found = [d for d, _ in pairs], [x for _, x in pairs]
@@ -304,22 +352,24 @@ def _score_term(
 
 def _score_exact(searcher: Searcher, q: ExactForm, boost: float, scores: dict[str, float]) -> None:
     """BM25 of a word's exact form (:class:`ExactForm`), over its stemmed field's lengths."""
-    found: list[tuple[str, int, int]] = []  # (paper, occurrences of the form, field length)
+    found: list[tuple[list[str], list[int], dict[int, float]]] = []  # per segment
+    df = 0
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         counts = exact_counts(reader, q)
         if counts:
-            keys = _segment_list(reader, "key")
-            lengths = _segment_list(reader, q.base)
-            found.extend((keys[d], n, lengths[d]) for d, n in counts.items())
+            found.append((_segment_list(reader, "key"), _segment_list(reader, q.base), counts))
+            df += len(counts)
     if not found:
         return
-    idf = math.log(searcher.doc_count_all() / (len(found) + 1)) + 1
+    idf = math.log(searcher.doc_count_all() / (df + 1)) + 1
     avg = searcher.avg_field_length(q.base) or 1.0
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     get = scores.get
-    for k, tf, length in found:
-        scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * length)
+    for keys, lengths, counts in found:
+        for d, tf in counts.items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + c1 * tf / (tf + c2 + c3 * lengths[d])
 
 
 def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
@@ -334,27 +384,102 @@ def _weights(reader: Any, fieldname: str, text: str) -> dict[int, float]:
     return found
 
 
-def exact_counts(reader: Any, q: ExactForm) -> dict[int, int]:
+def exact_counts(reader: Any, q: ExactForm) -> dict[int, float]:
     """How often each document of a segment holds the exact form ``q`` asks for.
 
     A form that differs from its stem is a term of the twin field. A form equal to its stem
     (``token``) is not indexed there: its occurrences are the stem's less those of the
-    stem's other forms (``tokens``, ``tokenization``: the twin's words that start as the
-    stem does, less its last letter for stems like happi/happy, and stem to it)."""
+    stem's other forms (:func:`_other_forms`)."""
     if q.text != q.stem:
-        return {d: round(w) for d, w in _weights(reader, q.fieldname, q.text).items()}
+        return _weights(reader, q.fieldname, q.text)  # weights: whole counts, as floats
     stemmed = _weights(reader, q.base, q.stem)
     if not stemmed:
         return {}
+    less = _other_forms(reader, q, stemmed)
+    if not less:  # (most words: no other form of the stem, or not in these documents)
+        return stemmed
+    return _less(stemmed, less)
+
+
+def _other_forms(reader: Any, q: ExactForm, docs: Container[int]) -> dict[int, float]:
+    """How often each of ``docs`` holds other forms of the stem of ``q`` (a form equal to
+    its stem): ``tokens``, ``tokenization`` for ``token``, the twin's words that start as the
+    stem does (less its last letter, for stems like happi/happy) and stem to it."""
     start = q.stem[:-1] if len(q.stem) > 2 else q.stem
+    less: dict[int, float] = {}
     for raw in reader.expand_prefix(q.fieldname, start):
         other = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if stem_term(other) != q.stem:
             continue
         for d, w in _weights(reader, q.fieldname, other).items():
-            if d in stemmed:
-                stemmed[d] -= w
-    return {d: round(w) for d, w in stemmed.items() if w >= 0.5}
+            if d in docs:
+                less[d] = less.get(d, 0.0) + w
+    return less
+
+
+def _less(counts: dict[int, float], less: dict[int, float]) -> dict[int, float]:
+    """``counts`` less ``less``, the documents left with none left out."""
+    get = less.get
+    return {d: float(round(w - get(d, 0.0))) for d, w in counts.items() if w - get(d, 0.0) >= 0.5}
+
+
+def _word_and_form(q: wq.Query) -> tuple[wq.Term, ExactForm] | None:
+    """A word's stem in a field and the word as typed, equal to its stem (the OR of the two
+    that :func:`.queries.field_query` makes), to be scored in one pass (:func:`_score_word`)."""
+    if isinstance(q, wq.Or) and len(q.subqueries) == 2:
+        term, form = q.subqueries
+        if (
+            type(term) is wq.Term
+            and isinstance(form, ExactForm)
+            and form.base == term.fieldname
+            and form.text == form.stem == term.text
+        ):
+            return term, form
+    return None
+
+
+def _score_word(
+    searcher: Searcher, term: wq.Term, form: ExactForm, weight: float, scores: dict[str, float]
+) -> None:
+    """What :func:`_score_term` and :func:`_score_exact` add for a word and its form equal
+    to its stem, from one read of the stem's postings: where no other form of the stem is
+    found (most words), the form's occurrences are the stem's, and one BM25 sum with both
+    weights gives both scores."""
+    fieldname, stem = term.fieldname, term.text
+    if not searcher.schema[fieldname].scorable:
+        _score_term(searcher, fieldname, stem, term.boost * weight, scores)
+        _score_exact(searcher, form, form.boost * weight, scores)
+        return
+    df = searcher.doc_frequency(fieldname, stem)
+    if not df:
+        return
+    n = searcher.doc_count_all()
+    segments: list[tuple[Any, dict[int, float], dict[int, float] | None]] = []
+    form_df = 0
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        counts = _weights(reader, fieldname, stem)
+        if not counts:
+            continue
+        less = _other_forms(reader, form, counts)
+        forms = _less(counts, less) if less else None
+        form_df += len(counts if forms is None else forms)
+        segments.append((reader, counts, forms))
+    avg = searcher.avg_field_length(fieldname) or 1.0
+    c2, c3 = _K1 * (1 - _B), _K1 * _B / avg
+    c_term = (math.log(n / (df + 1)) + 1) * term.boost * weight * (_K1 + 1)
+    c_form = (math.log(n / (form_df + 1)) + 1) * form.boost * weight * (_K1 + 1)
+    get = scores.get
+    for reader, counts, forms in segments:
+        keys = _segment_list(reader, "key")
+        lengths = _segment_list(reader, fieldname)
+        both = c_term + c_form if forms is None else c_term
+        for d, tf in counts.items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + both * tf / (tf + c2 + c3 * lengths[d])
+        for d, tf in (forms or {}).items():
+            k = keys[d]
+            scores[k] = get(k, 0.0) + c_form * tf / (tf + c2 + c3 * lengths[d])
 
 
 def _score_phrase(
@@ -369,9 +494,10 @@ def _score_phrase(
     """Papers holding the words in this order, each at its offset from the first (``slop``
     1), or up to ``slop - 1`` positions further.
 
-    The papers holding every word are found from the postings' documents alone; then only
-    their positions are decoded (Whoosh's phrase matcher decodes every posting of every
-    word). Scored by BM25 with the number of occurrences as the frequency.
+    Each word's postings are read once, the rarest word's first, then the others' only in
+    the papers found so far (a block holding none of them is skipped undecoded); positions
+    are decoded only in the papers holding every word. Scored by BM25 with the number of
+    occurrences as the frequency.
     """
     dfs = [searcher.doc_frequency(fieldname, w) for w in words]
     if not all(dfs):
@@ -381,36 +507,100 @@ def _score_phrase(
     avg = searcher.avg_field_length(fieldname) or 1.0
     c1, c2, c3 = idf * boost * (_K1 + 1), _K1 * (1 - _B), _K1 * _B / avg
     fmt = searcher.schema[fieldname].format
-    order = sorted(range(len(words)), key=lambda i: dfs[i])  # the rarest word first
+    linked = _linked_pair(fmt, offsets, slop)
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
-        docs: set[int] = set()
-        for rank, i in enumerate(order):
-            try:
-                matcher = reader.postings(fieldname, words[i])
-            except TermNotFound:
-                docs = set()
-                break
-            held: set[int] = set()
-            for ids, _tfs in _blocks(matcher, only=docs if rank else None):
-                held.update(ids)
-            docs = held
-            if not docs:
-                break
-        if not docs:
+        found = _phrase_postings(reader, fieldname, words, dfs, linked)
+        if found is None:
             continue
-        # Each word's encoded positions in those documents, in docnum order (as postings go).
-        found = sorted(docs)
-        encoded: list[list[bytes]] = []
-        for word in words:
-            blocks = _blocks(reader.postings(fieldname, word), values=True, only=docs)
-            encoded.append([v for _ids, values in blocks for v in values])
-        counts = _phrase_counts(fmt, found, encoded, offsets, slop)
+        docs, encoded = found
+        counts = _phrase_counts(fmt, docs, encoded, offsets, slop)
         keys = _segment_list(reader, "key")
         lengths = _segment_list(reader, fieldname)
         for d, count in counts.items():
             k = keys[d]
             scores[k] = scores.get(k, 0.0) + c1 * count / (count + c2 + c3 * lengths[d])
+
+
+def _linked_pair(fmt: Any, offsets: tuple[int, ...], slop: int) -> int | None:
+    """The first of two words of an exact phrase that must be adjacent, when the format
+    marks the term after each position (:class:`LinkedPositions`); else None."""
+    if slop > 1 or not isinstance(fmt, LinkedPositions):
+        return None
+    for i in range(len(offsets) - 1):
+        if offsets[i + 1] == offsets[i] + 1:
+            return i
+    return None
+
+
+def _postings(
+    reader: Any, fieldname: str, word: str, only: set[int] | None, values: bool
+) -> tuple[list[int], list[Any]]:
+    """A word's documents in a segment (only those of ``only``), with their values (else
+    their weights)."""
+    try:
+        matcher = reader.postings(fieldname, word)
+    except TermNotFound:
+        return [], []
+    ids: list[int] = []
+    found: list[Any] = []
+    for block_ids, block_found in _blocks(matcher, values=values, only=only):
+        ids.extend(block_ids)
+        found.extend(block_found)
+    return ids, found
+
+
+def _phrase_postings(
+    reader: Any, fieldname: str, words: list[str], dfs: list[int], linked: int | None
+) -> tuple[list[int], list[list[bytes]]] | None:
+    """The documents of a segment holding every word (in docnum order) and each word's
+    encoded positions in them; None if none does.
+
+    With ``linked`` (:func:`_linked_pair`), word ``linked`` is read in the documents of the
+    rarest word and kept only where one of its positions is followed by the mark of word
+    ``linked + 1`` (:func:`.analysis.follow_mark`): most documents holding two common words
+    are left out before any position is decoded."""
+    order = sorted(range(len(words)), key=dfs.__getitem__)  # the rarest word first
+    docs: set[int] | None = None
+    values_of: dict[int, dict[int, bytes]] = {}
+    if linked is not None:
+        if order[0] != linked:
+            ids, _weights = _postings(reader, fieldname, words[order[0]], None, values=False)
+            docs = set(ids)
+            if not docs:
+                return None
+        ids, values = _postings(reader, fieldname, words[linked], docs, values=True)
+        mark = bytes((follow_mark(words[linked + 1]),))
+        kept = dict(itertools.compress(zip(ids, values, strict=True), _marked(values, mark)))
+        if not kept:
+            return None
+        values_of[linked] = kept
+        docs = set(kept)
+    for i in order:
+        if i in values_of:
+            continue
+        ids, values = _postings(reader, fieldname, words[i], docs, values=True)
+        if not ids:
+            return None
+        values_of[i] = dict(zip(ids, values, strict=True))
+        docs = set(ids)
+    assert docs is not None
+    found = sorted(docs)
+    return found, [list(map(held.__getitem__, found)) for _i, held in sorted(values_of.items())]
+
+
+def _marked(values: list[bytes], mark: bytes) -> Iterator[bool]:
+    """Whether each :class:`LinkedPositions` value has a position followed by ``mark``
+    (or has no marks to tell)."""
+    if all(map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))):
+        # Every value [flags][n marks][n 16-bit deltas]: its marks end at len // 3 + 1;
+        # maps of C functions, no Python code per document.
+        ends = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+        return map((-1).__lt__, map(bytes.find, values, repeat(mark), repeat(1), ends))
+    return (not (marks := follow_marks(v)) or mark in marks for v in values)
+
+
+_LINKED_16 = LINKED  # the flags of a linked value with 16-bit deltas
 
 
 #: How Whoosh's Positions format pickles a value's position deltas (after the count), up
@@ -429,16 +619,37 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
     return [pickle.loads(v[_UINT_SIZE:] + (b"" if v.endswith(b".") else b".")) for v in values]
 
 
+def _linked_deltas(values: list[bytes]) -> Iterable[Iterable[int]]:
+    """The position deltas of many :class:`LinkedPositions` values."""
+    if sys.byteorder == "little" and all(
+        map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))
+    ):
+        # [flags][n marks][n 16-bit deltas]: the deltas start at len // 3 + 1.
+        starts = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+        tails = map(bytes.__getitem__, values, map(slice, starts, repeat(None)))
+        return map(array, repeat("H"), tails)
+    return map(position_deltas, values)
+
+
+def _delta_form(fmt: Any, values: list[bytes]) -> Iterable[Iterable[int]] | None:
+    """The position deltas of many values of the format ``fmt`` (None: it has no deltas)."""
+    if isinstance(fmt, LinkedPositions):
+        return _linked_deltas(values)
+    if type(fmt) in (Positions, TermPositions):
+        return _delta_lists(values)
+    return None
+
+
 def _phrase_counts(
     fmt: Any, docs: list[int], encoded: list[list[bytes]], offsets: tuple[int, ...], slop: int
 ) -> dict[int, int]:
     """How often the words occur in order, each at its offset after the first (up to
     ``slop - 1`` further), in each of ``docs``, which hold them all: ``encoded`` has each
     word's positions in them, as the format ``fmt`` encodes them."""
-    pickled = type(fmt) in (Positions, TermPositions)
-    if slop > 1 or not pickled:
-        if pickled:
-            decoded = [[list(itertools.accumulate(d)) for d in _delta_lists(e)] for e in encoded]
+    deltas = [_delta_form(fmt, e) for e in encoded]
+    if slop > 1 or deltas[0] is None:
+        if deltas[0] is not None:
+            decoded = [[list(itertools.accumulate(d)) for d in each or ()] for each in deltas]
         else:
             decoded = [[fmt.decode_positions(v) for v in e] for e in encoded]
         found = (
@@ -451,10 +662,10 @@ def _phrase_counts(
     # 200,000 distinct ints take ~40 ms to put in a set.)
     # The loops over documents are maps of C functions: no Python code runs per document.
     accumulate = itertools.accumulate
-    common: Iterator[set[int]] = map(set, map(accumulate, _delta_lists(encoded[0])))
+    common: Iterator[set[int]] = map(set, map(accumulate, deltas[0]))
     for i in range(1, len(encoded)):
         back = functools.partial(accumulate, initial=-offsets[i])
-        shifted = map(back, _delta_lists(encoded[i]))
+        shifted = map(back, deltas[i] or ())
         common = map(set.intersection, common, shifted)
     return {d: n for d, n in zip(docs, map(len, common), strict=True) if n}
 

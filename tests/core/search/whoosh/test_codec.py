@@ -128,3 +128,17 @@ def test_segments_keep_their_own_files_when_random_is_seeded_again(
         assert keys(again, "tag:second") == ["2301.00002"]
         assert again.search("").total == 3
     assert not [r for r in caplog.records if "damaged" in r.getMessage()]  # nor rebuilt
+
+
+def test_blocks_of_schema_5_indexes_are_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their values compressed with the ids and pickled with protocol 2: an index of the
+    schema before is searched as it is while its replacement is built."""
+    texts = random_texts(300, seed=4)
+    ours = build_fulltext(tmp_path / "ours", texts, ours=True)
+    monkeypatch.setattr(codec.PostingsWriter, "raw_values", False)
+    older = build_fulltext(tmp_path / "older", texts, ours=True)
+    monkeypatch.undo()
+    assert _postings(older) == _postings(ours)
+    assert max(len(p) for p in _postings(older).values()) > 128  # blocks of 128

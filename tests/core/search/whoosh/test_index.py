@@ -281,7 +281,9 @@ def test_library_changes_are_searchable_at_once(lib: Library, ix: WhooshIndex) -
 
 
 def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> None:
-    ix.search("")  # the per-paper views exist before the edits
+    ix.search("")  # the per-paper views exist before the edits, and the orders they keep
+    assert keys(ix, "", sort=SortOrder.TITLE) == ["2504.00001", "2301.00002", "1907.00003"]
+    assert keys(ix, "", sort=SortOrder.YEAR) == ["2504.00001", "2301.00002", "1907.00003"]
     lib.add_tags("2301.00002", ["gnn", "rag/eval"])
     lib.remove_tags("2504.00001", ["to read"])
     lib.set_status("1907.00003", "unread")
@@ -292,6 +294,9 @@ def test_counts_sorting_and_rows_follow_edits(lib: Library, ix: WhooshIndex) -> 
     rows = {h.key: h.summary for h in results.hits}
     assert rows["2301.00002"].tags == ("gnn", "rag/eval")
     assert rows["1907.00003"].status == "unread"
+    assert keys(ix, "", sort=SortOrder.TITLE) == ["1907.00003", "2504.00001", "2301.00002"]
+    lib.update("1907.00003", lambda p: setattr(p, "published", "2024-05-01"))
+    assert keys(ix, "", sort=SortOrder.YEAR) == ["2504.00001", "1907.00003", "2301.00002"]
     assert keys(ix, "", sort=SortOrder.TITLE) == ["1907.00003", "2504.00001", "2301.00002"]
     lib.delete("2504.00001")
     assert ix.search("").tag_counts == {"gnn": 1, "rag/eval": 1, "logic": 1}

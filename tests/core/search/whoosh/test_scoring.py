@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.search.terms import WORD, phrase_offsets, stem_term
-from desktop_app.core.search.whoosh import scoring
-from desktop_app.core.search.whoosh.analysis import STEMMED
+from desktop_app.core.search.whoosh import scoring, store
+from desktop_app.core.search.whoosh.analysis import (
+    STEMMED,
+    LinkedPositions,
+    TermPositions,
+    encode_positions,
+    follow_mark,
+    follow_marks,
+)
 from tests.helpers.indexing import build_fulltext, random_texts
 
 
@@ -44,7 +51,15 @@ def _occurrences_in(text: str, placed: tuple[tuple[int, str], ...], slop: int) -
         ("neural of model", 2),
     ],
 )
-def test_phrases_find_every_occurrence(tmp_path: Path, phrase: str, slop: int) -> None:
+@pytest.mark.parametrize("fmt", [LinkedPositions, TermPositions])
+def test_phrases_find_every_occurrence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, phrase: str, slop: int, fmt: type
+) -> None:
+    """In the positions' format of new indexes, and in schema 5's (searched as it is while
+    its replacement is built)."""
+    schema = store.fulltext_schema()
+    schema["fulltext"].format = fmt(field_boost=schema["fulltext"].format.field_boost)
+    monkeypatch.setattr(store, "fulltext_schema", lambda: schema)
     written = random_texts(400, seed=2)
     ix = build_fulltext(tmp_path / "ix", written, ours=True)
     texts = dict(written)
@@ -70,3 +85,62 @@ def test_phrases_find_every_occurrence(tmp_path: Path, phrase: str, slop: int) -
     assert pairs
     for a, b in pairs:
         assert scores[a] > scores[b], (a, b)
+
+
+def _phrase_keys(tmp_path: Path, texts: list[tuple[str, str]], phrase: str) -> dict[str, float]:
+    ix = build_fulltext(tmp_path / "ix", texts, ours=True, batches=1)
+    placed = phrase_offsets(phrase)
+    scores: dict[str, float] = {}
+    with ix.searcher() as searcher:
+        words = [t for _pos, t in placed]
+        offsets = tuple(pos for pos, _t in placed)
+        scoring._score_phrase(searcher, "fulltext", words, offsets, 1, 1.0, scores)
+    return scores
+
+
+def test_a_phrase_is_not_found_where_another_word_bears_its_second_words_mark(
+    tmp_path: Path,
+) -> None:
+    """A phrase first keeps the papers where its first word is followed by a word marked
+    as its second one (a byte from a hash): another word with the same mark must not make
+    a paper match."""
+    second = stem_term("negatives")
+    twin = next(
+        w
+        for w in (f"zq{i}x" for i in range(10_000))
+        if stem_term(w) != second and follow_mark(stem_term(w)) == follow_mark(second)
+    )
+    texts = [
+        ("twin", f"hard {twin} and hard of negatives, negatives hard"),
+        ("both", f"hard {twin} then hard negatives"),
+        ("none", "negatives hard"),
+    ]
+    assert set(_phrase_keys(tmp_path, texts, "hard negatives")) == {"both"}
+
+
+def test_phrases_are_found_across_long_gaps(tmp_path: Path) -> None:
+    """Positions more than 65,535 words apart (a long book's text) are stored wider."""
+    filler = " ".join(["retrieval"] * 70_000)
+    texts = [
+        ("long", f"hard negatives {filler} hard negatives"),
+        ("gap", f"hard {filler} negatives"),
+        ("short", "hard negatives"),
+    ]
+    scores = _phrase_keys(tmp_path, texts, "hard negatives")
+    assert set(scores) == {"long", "short"}
+    assert scores["long"] > 0 and scores["short"] > 0
+
+
+@pytest.mark.parametrize(
+    "positions", [[0], [5], [65_535], [70_000], [3, 9, 12], [1, 2, 70_000, 70_001], [0, 1, 2]]
+)
+def test_positions_read_back_as_written(positions: list[int]) -> None:
+    """What Whoosh's own phrase matcher reads (the format's decode_positions), with or
+    without the marks of the next terms."""
+    fmt = LinkedPositions()
+    marks = bytes(range(1, len(positions) + 1))
+    for value in (encode_positions(positions, marks), encode_positions(positions)):
+        assert fmt.decode_positions(value) == positions
+        assert fmt.decode_frequency(value) == len(positions)
+    assert follow_marks(encode_positions(positions, marks)) == marks
+    assert follow_marks(encode_positions(positions)) == b""
