@@ -191,6 +191,34 @@ def plain_term(word: str) -> str:
     return term
 
 
+def word_terms(words: list[str], stem: bool = True) -> list[str]:
+    """The index terms of ``words`` (from ``WORD.findall``), one per word, ``""`` for each one
+    dropped: ``map(stem_term, words)``, with the remembered words looked up in one pass
+    (the others remembered first; if the memo starts over meanwhile, one word at a time)."""
+    memo, term_of = (_stem_memo, stem_term) if stem else (_fold_memo, plain_term)
+    terms = list(map(memo.get, words))
+    if None in terms:
+        # (fills the memo, unless it starts over meanwhile: then one word at a time)
+        for word in set(words).difference(memo):
+            term_of(word)
+        terms = list(map(memo.get, words))
+        if None in terms:
+            terms = list(map(term_of, words))
+    return terms  # type: ignore[return-value]
+
+
+def word_other_forms(words: list[str]) -> list[str]:
+    """``map(other_form, words)``, with the remembered words looked up in one pass."""
+    forms = list(map(_other_memo.get, words))
+    if None in forms:
+        for word in set(words).difference(_other_memo):
+            other_form(word)
+        forms = list(map(_other_memo.get, words))
+        if None in forms:
+            forms = list(map(other_form, words))
+    return forms  # type: ignore[return-value]
+
+
 def stemmed_terms(text: str) -> list[str]:
     """The terms of ``text`` in a stemmed field, in order (stop words dropped)."""
     return [t for t in map(stem_term, WORD.findall(text)) if t]

@@ -17,7 +17,8 @@ import itertools
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from operator import sub
 from pickle import dumps
 from typing import Any
@@ -35,6 +36,8 @@ from desktop_app.core.search.terms import (
     placed_terms,
     plain_term,
     stem_term,
+    word_other_forms,
+    word_terms,
 )
 
 KEYWORD_SEPARATOR = "\x1f"  # between the values of a keyword field (tags may hold commas)
@@ -139,38 +142,108 @@ class KeywordAnalyzer(Analyzer):  # type: ignore[misc]
             offset += len(raw) + 1
 
 
-class TermPositions(Positions):  # type: ignore[misc]
-    """Whoosh's Positions format (the same postings), fed by :meth:`TextAnalyzer.terms` in
-    one pass instead of a Token per word: the format of schema 5's indexes (searched as
-    they are while their replacement is built); new ones have :class:`LinkedPositions`.
-    """
+def whoosh_positions(positions: list[int]) -> bytes:
+    """A :class:`TermPositions` posting's value: the positions of its term in a document
+    (ascending), as Whoosh's Positions format encodes them (schema 5's indexes)."""
+    if len(positions) == 1:  # most terms of a text: the pickles of one place are kept
+        pos = positions[0]
+        pickled = _SINGLE.get(pos)
+        if pickled is None:
+            pickled = dumps(positions, 2)
+            if pos < _SINGLE_LIMIT:
+                _SINGLE[pos] = pickled
+        # (a new bytes object each time: a pickle of a block's values would otherwise
+        # refer back to an equal value, and differ from Whoosh's bytes)
+        return _ONE + pickled
+    deltas = [positions[0], *map(sub, positions[1:], positions[:-1])]
+    count: bytes = pack_uint(len(deltas))
+    return count + dumps(deltas, 2)
 
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        places: dict[str, list[int]] = {}
-        for pos, term in analyzer.placed(value):
-            found = places.get(term)
-            if found is None:
-                places[term] = [pos]
-            else:
-                found.append(pos)
-        boost = self.field_boost
-        for term, poslist in places.items():
-            deltas = [poslist[0]]
-            deltas.extend(b - a for a, b in itertools.pairwise(poslist))
-            yield (
-                term,
-                len(poslist),
-                len(poslist) * boost,
-                pack_uint(len(deltas)) + dumps(deltas, 2),
-            )
+
+_ONE: bytes = pack_uint(1)
+_SINGLE: dict[int, bytes] = {}
+_SINGLE_LIMIT = 20_000  # (places beyond are pickled each time)
+
+
+def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
+    return list(map(whoosh_positions, positions))
 
 
 #: A field's postings of a value, as columns: terms, frequencies, weights, and values (None:
 #: the format keeps none).
 Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
+
+#: The words of the text cut last (the text, its words): a stemmed field and its twin of
+#: exact forms are given the same text one after the other, which is then cut once (and
+#: forgotten then: a long-lived process does not keep a long text's words).
+_NOTHING_CUT: tuple[str, list[str]] = ("", [])
+_last_cut = _NOTHING_CUT
+
+
+def words_of(text: str) -> list[str]:
+    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+    global _last_cut
+    last = _last_cut
+    if last[0] is text:
+        _last_cut = _NOTHING_CUT
+        return last[1]
+    words: list[str] = WORD.findall(text)
+    _last_cut = (text, words)
+    return words
+
+
+def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
+    """Each term of ``text`` with its positions (every word counted, as
+    :meth:`TextAnalyzer.placed`), in the order of first appearance."""
+    places: dict[str, list[int]] = {}
+    get = places.get
+    for pos, term in enumerate(word_terms(words_of(text), stem)):
+        found = get(term)
+        if found is None:
+            places[term] = [pos]
+        else:
+            found.append(pos)
+    places.pop("", None)  # the words dropped (stop words, single letters)
+    return places
+
+
+def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, int]:
+    """How often each term of ``analyzer.terms(text)`` occurs, in the order of first
+    appearance."""
+    words = words_of(text)
+    if isinstance(analyzer, ExactAnalyzer):
+        terms = word_other_forms(words)
+    else:
+        terms = word_terms(words, analyzer.stem)
+    counts = Counter(terms)
+    counts.pop("", None)
+    return counts
+
+
+class TermPositions(Positions):  # type: ignore[misc]
+    """Whoosh's Positions format (the same postings), fed by :func:`placed_postings` in
+    one pass instead of a Token per word: the format of schema 5's indexes (searched as
+    they are while their replacement is built); new ones have :class:`LinkedPositions`.
+    """
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        found = self.columns(value, analyzer)
+        if found is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        terms, freqs, weights, values = found
+        yield from zip(terms, freqs, weights, values or (), strict=True)
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        """What :meth:`word_values` yields, as columns (terms, frequencies, weights,
+        values); None for a value or analyzer it does not know."""
+        if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
+            return None
+        placed = placed_postings(value, analyzer.stem)
+        freqs = list(map(len, placed.values()))
+        boost = self.field_boost
+        return list(placed), freqs, [f * boost for f in freqs], _encoded(placed.values())
+
 
 #: The first byte of a :class:`LinkedPositions` value: its flags.
 DELTAS_32 = 1  # the position deltas are 32-bit (else 16-bit: every gap under 65,536 words)
@@ -264,6 +337,31 @@ def linked_postings(placed: list[tuple[int, str]]) -> Iterator[tuple[str, list[i
         yield term, poslist, bytes(marks[term])
 
 
+def _linked_cut(terms: list[str]) -> Iterator[tuple[str, list[int], bytes]]:
+    """:func:`linked_postings` of a text's terms one per word (``""`` for a word dropped),
+    without making the (position, term) pairs first."""
+    places: dict[str, list[int]] = {}
+    marks: dict[str, bytearray] = {}
+    memo = _follow_marks
+    before: bytearray | None = None  # the marks of the term at the position before
+    for pos, term in enumerate(terms):
+        if not term:
+            before = None
+            continue
+        if before is not None:  # the term before is followed by this one
+            before[-1] = memo.get(term) or follow_mark(term)
+        found = places.get(term)
+        if found is None:
+            places[term] = [pos]
+            before = marks[term] = bytearray(1)
+        else:
+            found.append(pos)
+            before = marks[term]
+            before.append(0)
+    for term, poslist in places.items():
+        yield term, poslist, bytes(marks[term])
+
+
 class LinkedPositions(Positions):  # type: ignore[misc]
     """Positions stored as arrays (:func:`encode_positions`), with the mark of the term
     that follows each occurrence: a phrase reads two arrays per paper, and only in the
@@ -290,7 +388,8 @@ class LinkedPositions(Positions):  # type: ignore[misc]
         terms: list[str] = []
         freqs: list[int] = []
         values: list[bytes] = []
-        for term, poslist, following in linked_postings(analyzer.placed(value)):
+        cut = word_terms(words_of(value), analyzer.stem)  # (cut once for the twin field too)
+        for term, poslist, following in _linked_cut(cut):
             terms.append(term)
             freqs.append(len(poslist))
             values.append(encode_positions(poslist, following))
@@ -354,16 +453,22 @@ class TermFrequency(Frequency):  # type: ignore[misc]
         raise NotImplementedError("an exact form's frequency is its posting's weight")
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
+        found = self.columns(value, analyzer)
+        if found is None:
             yield from super().word_values(value, analyzer, **kwargs)
-            return
-        counts: dict[str, int] = {}
-        get = counts.get
-        for term in analyzer.terms(value):
-            counts[term] = get(term, 0) + 1
+        else:
+            terms, freqs, weights, _values = found
+            yield from zip(terms, freqs, weights, itertools.repeat(b""))
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        """What :meth:`word_values` yields, as columns (terms, frequencies, weights, None:
+        no values); None for a value or analyzer it does not know."""
+        if not isinstance(analyzer, ExactAnalyzer | TextAnalyzer) or not isinstance(value, str):
+            return None
+        counts = term_counts(value, analyzer)
+        freqs = list(counts.values())
         boost = self.field_boost
-        for term, freq in counts.items():
-            yield term, freq, freq * boost, b""
+        return list(counts), freqs, [f * boost for f in freqs], None
 
 
 def frequency_field(analyzer: TextAnalyzer | ExactAnalyzer) -> Any:

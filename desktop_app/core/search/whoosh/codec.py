@@ -15,11 +15,11 @@ the Whoosh version :data:`WHOOSH_VERSION`, which pyproject.toml pins, and
 from __future__ import annotations
 
 import itertools
+import operator
 import pickle
 import secrets
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 from whoosh import index as whoosh_index
@@ -31,10 +31,13 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PostingsWriter,
 )
-from whoosh.fields import Schema
+from whoosh.fields import FieldType
+from whoosh.filedb.structfile import StructFile
 from whoosh.util import IDCHARS
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
+
+from desktop_app.core.search.whoosh.pool import GroupedPool, write_grouped
 
 #: The Whoosh version (major, minor) whose internals this module is written for.
 WHOOSH_VERSION = (2, 7)
@@ -65,6 +68,22 @@ class _Lengths:
         self._reader.close()
 
 
+def compress(data: bytes, level: int) -> bytes:
+    """``zlib.compress(data, level)``, in a window no larger than ``data`` needs: the same
+    bytes once decompressed, read by the same ``zlib.decompress``. zlib's default window
+    (32 KB, and its 256 KB of state) costs ~40 µs to set up per call, many times the work
+    of compressing a block of a few hundred bytes; a segment writes tens of thousands."""
+    if len(data) > _SMALL_DATA:
+        return zlib.compress(data, level)
+    squeezer = zlib.compressobj(level, zlib.DEFLATED, _SMALL_WBITS, _SMALL_MEMLEVEL)
+    return squeezer.compress(data) + squeezer.flush()
+
+
+_SMALL_WBITS = 12  # a 4 KB window
+_SMALL_MEMLEVEL = 4
+_SMALL_DATA = 3 * 1024  # bytes up to which the small window finds what the large one does
+
+
 SMALL_BLOCK = 128  # bytes of pickled postings below which a block is not compressed
 _HEAD = struct.Struct("!I")  # the length of a postings block's documents-and-weights part
 #: In the head length: the block's values are stored as they are (not compressed).
@@ -91,6 +110,22 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     #: pickled with protocol 2), which :class:`LeafMatcher` still reads.
     raw_values = True
 
+    def _mini_ids(self) -> tuple[int, ...]:
+        """Whoosh's (the gaps between the document numbers), in C rather than a generator."""
+        ids = self._ids
+        if self._byteids or not ids:
+            return tuple(ids)
+        return (ids[0], *map(operator.sub, ids[1:], ids[:-1]))
+
+    def _mini_weights(self) -> Any:
+        """Whoosh's (None: all 1.0; one weight: all the same; else each), counted in C."""
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            return weights[0]
+        return tuple(weights)
+
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -103,8 +138,8 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         # blocks at each edit (a tag change's commit spent half its time compressing them).
         comp = self._compression if len(head) + (0 if raw else len(tail)) >= SMALL_BLOCK else 0
         if comp:
-            head = zlib.compress(head, comp)
-            tail = tail if raw else zlib.compress(tail, comp)
+            head = compress(head, comp)
+            tail = tail if raw else compress(tail, comp)
         ids = self._ids
         info = pickle.dumps(
             (
@@ -204,65 +239,65 @@ class Codec(W3Codec):  # type: ignore[misc]
         return segment
 
 
-class _GroupedPool(PostingPool):  # type: ignore[misc]
-    """Whoosh's posting pool, keeping the postings grouped by term as they come.
-
-    Whoosh's pool sorts all its postings, as tuples, before they are written (a paper's
-    full text makes ~2,000); a writer adds them in document order, so grouping them by
-    term leaves only the terms to sort. A pool over its limit writes a run to disk as
-    Whoosh's does (the same order, the same size estimate).
-    """
-
-    def __init__(self, tempstore: Any, segment: Any, limitmb: int) -> None:
-        super().__init__(tempstore, segment, limitmb=limitmb)
-        self._terms: dict[str, dict[bytes, list[tuple[Any, ...]]]] = {}
-
-    def add(self, item: tuple[Any, ...]) -> None:
-        # item = (fieldname, tbytes, docnum, weight, vbytes)
-        terms = self._terms.get(item[0])
-        if terms is None:
-            terms = self._terms[item[0]] = {}
-            self.fieldnames.add(item[0])
-        postings = terms.get(item[1])
-        if postings is None:
-            terms[item[1]] = [item]
-        else:
-            postings.append(item)
-        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-
-    def grouped(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list[tuple[Any, ...]]]]]]:
-        """The postings by field and term, in order (and the pool emptied)."""
-        terms_of, self._terms = self._terms, {}
-        for fieldname in sorted(terms_of):
-            terms = terms_of[fieldname]
-            yield fieldname, ((text, terms[text]) for text in sorted(terms))
-
-    def _in_order(self) -> Iterator[tuple[Any, ...]]:
-        for _fieldname, terms in self.grouped():
-            for _text, postings in terms:
-                yield from postings
-
-    def save(self) -> None:
-        self.current = list(self._in_order())
-        super().save()  # its sort finds the list in order (linear)
-
-    def items(self, maxfiles: int = 128) -> Iterator[tuple[Any, ...]]:
-        if not self.runs:
-            return self._in_order()
-        self.current = list(self._in_order())
-        return super().items(maxfiles)  # type: ignore[no-any-return]
-
-
 class Writer(SegmentWriter):  # type: ignore[misc]
-    """Whoosh's segment writer, with postings grouped as they come (:class:`_GroupedPool`)
+    """Whoosh's segment writer, with postings grouped as they come (:class:`.pool.GroupedPool`)
     and written with :class:`_Lengths` (the same files, about a fifth faster)."""
 
     def __init__(self, ix: whoosh_index.FileIndex, **options: Any) -> None:
         super().__init__(ix, **options)
         limitmb = options.get("limitmb", 128)  # Whoosh's default
-        self.pool: _GroupedPool = _GroupedPool(self._tempstorage, self.newsegment, limitmb)
+        self.pool: GroupedPool = GroupedPool(self._tempstorage, self.newsegment, limitmb)
+
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's ``SegmentWriter.add_document`` (the same postings, stored fields,
+        lengths and columns), handing each field's postings to the pool at once."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    terms, freqs, weights, values = _field_postings(field, value)
+                    if fieldboost != 1.0:
+                        weights = [w * fieldboost for w in weights]
+                    if field.scorable:
+                        length = sum(freqs)
+                    pool.add_field(fieldname, docnum, terms, weights, values)
+                if field.separate_spelling():
+                    spellfield = field.spelling_fieldname(fieldname)
+                    for word in field.spellable_words(value):
+                        pool.add((spellfield, word.encode("utf-8"), 0, 1, b""))
+                if field.vector:
+                    vitems = field.vector.word_values(value, field.analyzer, mode="index")
+                    vitems = sorted((text, weight, vb) for text, _, weight, vb in vitems)
+                    perdocwriter.add_vector_items(fieldname, field, vitems)
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(
+                    fieldname, field, customval if field.stored else None, length
+                )
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(
+                        fieldname, column, field.to_column_value(customval)
+                    )
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -271,46 +306,40 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         if self.pool.runs or not isinstance(fieldwriter, W3FieldWriter):
             fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         else:
+            for file in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
+                _direct(file)
             write_grouped(fieldwriter, self.schema, lengths, self.pool.grouped())
         fieldwriter.close()
         if lengths is not None:
             lengths.close()
 
 
-def write_grouped(
-    fieldwriter: W3FieldWriter,
-    schema: Schema,
-    lengths: _Lengths | None,
-    grouped: Iterator[tuple[str, Iterator[tuple[bytes, list[tuple[Any, ...]]]]]],
-) -> None:
-    """Write the postings of a :class:`_GroupedPool` a block at a time: what Whoosh's
-    ``FieldWriter.add_postings`` writes (the same files), without its calls per posting
-    (writing a segment takes ~10% less time)."""
-    for fieldname, terms in grouped:
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        postwriter = fieldwriter._postwriter
-        blocklimit = postwriter._blocklimit
-        length_of = lengths.field_lengths(fieldname) if lengths is not None else []
-        known = len(length_of)
-        for text, postings in terms:
-            fieldwriter.start_term(text)
-            for start in range(0, len(postings), blocklimit):
-                # Each block is written into an empty buffer (a term starts one; writing
-                # a block empties it), so its statistics are those of the block alone.
-                block = postings[start : start + blocklimit]
-                if postwriter._ids:  # a whole block is waiting
-                    postwriter._write_block()
-                ids = [p[2] for p in block]
-                weights = [p[3] for p in block]
-                postwriter._ids.extend(ids)
-                postwriter._weights.extend(weights)
-                postwriter._maxweight = max(weights)
-                postwriter._values.extend(p[4] for p in block if p[4])
-                found = [n for n in (length_of[d] for d in ids if d < known) if n]
-                if found:
-                    postwriter._minlength, postwriter._maxlength = min(found), max(found)
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()
+def _direct(file: Any) -> None:
+    """Let a file being written take writes straight to its buffer: Whoosh's ``StructFile``
+    passes each one on through a method of its own, and a segment makes ~11 per term."""
+    if type(file) is StructFile:
+        file.write, file.tell = file.file.write, file.file.tell
+
+
+def _field_postings(
+    field: Any, value: Any
+) -> tuple[list[bytes], list[int], list[float], list[bytes] | None]:
+    """A field's postings of a value, as Whoosh's ``FieldType.index`` makes them: their
+    terms, frequencies, weights and values (None: the format keeps none)."""
+    columns = getattr(field.format, "columns", None)
+    if columns is not None and isinstance(value, str) and type(field).index is FieldType.index:
+        found = columns(value, field.analyzer)
+        if found is not None:
+            terms, freqs, weights, values = found
+            return list(map(str.encode, terms)), freqs, weights, values
+    items = list(field.index(value))
+    values = [v for _t, _f, _w, v in items]
+    return (
+        [t for t, _f, _w, _v in items],
+        [f for _t, f, _w, _v in items],
+        [w for _t, _f, w, _v in items],
+        values if any(values) else None,
+    )
 
 
 def writer(ix: whoosh_index.FileIndex, **options: Any) -> Writer:

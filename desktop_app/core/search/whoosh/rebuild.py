@@ -49,13 +49,19 @@ from desktop_app.core.storage import atomic_write_json
 log = logging.getLogger(__name__)
 
 REBUILD_LIMIT_MB = 256  # Whoosh's posting pool per writer during a rebuild
-#: A rebuild's writers end a segment once their posting pool (by Whoosh's own estimate)
-#: holds this much (and enough papers not to count as small): a pool over its limit is
-#: sorted and spilled to runs on disk that are merged at the end, which halves the speed
-#: (measured: one process indexed 2,000 papers of 6,000 words at 20 papers/s in one
-#: segment, 36/s in segments of ~550). The full-text index then has a segment per ~550
-#: such papers, the papers index one per ~3,000.
-SEGMENT_MB = 200
+#: A rebuild's writer of the papers index ends a segment once its posting pool (by the
+#: pool's own estimate, ``pool.GroupedPool``) holds this much (and enough papers not to
+#: count as small): a pool over its limit would spill to runs on disk, merged at the end
+#: (twice as slow). The papers index has a segment per ~5,500 papers (a pool of ~18 KB a
+#: paper by the estimate, ~12 KB measured), which keeps the rebuild of 10,000 papers under
+#: 400 MB for all its processes (measured with 200: one segment, the main process 201 MB).
+SEGMENT_MB = 100
+#: The same for each full-text writer (a worker process each): a segment per ~600 papers
+#: of 6,000 words (8 segments at 5,000), whose pool then takes ~65 MB. A segment costs
+#: mostly per term (the vocabulary of ~1,000 papers is about that of 10,000), so larger ones
+#: cost less per paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of
+#: 1,000); this size keeps a rebuild's processes under 400 MB together.
+TEXT_SEGMENT_MB = 64
 
 WORKER_FLAG = "--papershelf-index-worker"
 PARALLEL_MIN = 200  # texts below which one process indexes them all
@@ -149,22 +155,25 @@ def _worker_env() -> dict[str, str]:
 
 class _NewSegments:
     """Documents written into new segments of an index being built (not yet committed):
-    a segment per SEGMENT_MB of postings, by Whoosh's own estimate, of at least ``least``
-    documents."""
+    a segment per ``segment_mb`` (SEGMENT_MB) of postings, by the pool's estimate, of at
+    least ``least`` documents."""
 
-    def __init__(self, ix: whoosh_index.FileIndex, least: int) -> None:
+    def __init__(
+        self, ix: whoosh_index.FileIndex, least: int, segment_mb: int | None = None
+    ) -> None:
         self.ix = ix
         self.least = least
+        self.segment_mb = SEGMENT_MB if segment_mb is None else segment_mb
         self.segments: list[Any] = []
         self.writer = self._writer()
 
     def _writer(self) -> Writer:
-        return writer(self.ix, _lk=False, limitmb=SEGMENT_MB + REBUILD_LIMIT_MB)
+        return writer(self.ix, _lk=False, limitmb=self.segment_mb + REBUILD_LIMIT_MB)
 
     def add(self, **doc: Any) -> None:
         writer = self.writer
         writer.add_document(**doc)
-        if writer.pool.currentsize > SEGMENT_MB << 20 and writer.docnum >= self.least:
+        if writer.pool.currentsize > self.segment_mb << 20 and writer.docnum >= self.least:
             self._close()
             self.writer = self._writer()
 
@@ -190,7 +199,7 @@ def _text_segments(
 ) -> list[Any]:
     """Index the texts of (key, PDF SHA-256) pairs into new segments of ``ix``;
     ``progress`` hears the texts done now and then."""
-    segments = _NewSegments(ix, writing.TEXT_MERGE_BELOW)
+    segments = _NewSegments(ix, writing.TEXT_MERGE_BELOW, TEXT_SEGMENT_MB)
     try:
         for done, (key, sha) in enumerate(texts, 1):
             text = cached_text(sha)

@@ -3,13 +3,19 @@ as Whoosh's own."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.writing import SegmentWriter
 
 from desktop_app.core.library import Library
-from desktop_app.core.search.whoosh import codec, rebuild, store
+from desktop_app.core.pdf.text import PdfText
+from desktop_app.core.search.whoosh import codec, documents, rebuild, store
 from desktop_app.core.search.whoosh.analysis import STEMMED
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.indexing import add_extras, build_fulltext, keys, random_texts
@@ -25,40 +31,60 @@ def test_writers_that_spill_postings_to_disk_write_the_same_index(
     # Posting pools with no room: every posting goes to a run on disk, merged at the end.
     monkeypatch.setattr(rebuild, "REBUILD_LIMIT_MB", 0)
     monkeypatch.setattr(rebuild, "SEGMENT_MB", 0)
+    monkeypatch.setattr(rebuild, "TEXT_SEGMENT_MB", 0)
     ix.rebuild()
     after = {q: [(h.key, round(h.score, 6)) for h in ix.search(q).hits] for q in queries}
     assert after == before
     assert sorted(k for k, _ in after["fulltext:wavelet"]) == [f"2402.0000{i}" for i in range(3)]
 
 
-def test_postings_written_a_block_at_a_time_are_the_files_whoosh_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _segment_files(folder: Path, docs: list[dict[str, Any]], schema: Any, ours: bool) -> dict:
+    """The files of one segment of ``docs``, written by our writer or by Whoosh's own
+    (``SegmentWriter``, with our postings blocks), by what they hold."""
+    folder.mkdir()
+    ix = store.Storage(str(folder)).create_index(schema, indexname="x")
+    writer = (
+        codec.writer(ix, _lk=False)
+        if ours
+        else SegmentWriter(ix, _lk=False, compound=False, codec=codec.Codec())
+    )
+    for doc in docs:
+        writer.add_document(**doc)
+    writer._finalize_segment()
+    # x_<segment id>.<what>: the postings, the terms, each column
+    return {
+        p.name.partition(".")[2]: p.read_bytes() for p in folder.iterdir() if p.name[:2] == "x_"
+    }
+
+
+def test_postings_written_a_block_at_a_time_are_the_files_whoosh_writes(tmp_path: Path) -> None:
     texts = [
         (f"k{i}", " ".join(f"w{(i * j) % 97} common word{j % 13}" for j in range(400)))
         for i in range(300)  # terms of one to three blocks of postings, some in every text
     ]
+    texts += random_texts(40, seed=3)
+    texts.append(("accents", "Gödel's théorème: the cs.IR e.g. 2504.01234 a of ÆØÅ ß x"))
+    docs = [store.text_doc(key, text) for key, text in texts]
+    ours = _segment_files(tmp_path / "ours", docs, store.fulltext_schema(), ours=True)
+    whooshs = _segment_files(tmp_path / "whoosh", docs, store.fulltext_schema(), ours=False)
+    assert {"pst", "trm", "key.col"} <= set(ours)
+    assert ours == whooshs
 
-    def whooshs_own(fieldwriter: Any, schema: Any, lengths: Any, grouped: Any) -> None:
-        items = (p for _field, terms in grouped for _text, postings in terms for p in postings)
-        fieldwriter.add_postings(schema, lengths, items)
 
-    written = []
-    for write in (codec.write_grouped, whooshs_own):
-        monkeypatch.setattr(codec, "write_grouped", write)
-        folder = tmp_path / write.__name__
-        folder.mkdir()
-        storage = store.Storage(str(folder))
-        ix = storage.create_index(store.fulltext_schema(), indexname="fulltext")
-        writer = codec.writer(ix, _lk=False)
-        for key, text in texts:
-            writer.add_document(key=key, fulltext=text)
-        writer._finalize_segment()
-        written.append(
-            {p.suffix: p.read_bytes() for p in folder.iterdir() if p.suffix in (".pst", ".trm")}
-        )
-    assert set(written[0]) == {".pst", ".trm"}
-    assert written[0] == written[1]
+def test_records_are_written_as_whooshs_own_writer_writes_them(
+    lib: Library, tmp_path: Path
+) -> None:
+    """Every field of the papers index (keywords, numbers, columns, stored fields)."""
+    add_extras(lib, 3)
+    docs = []
+    keys = lib.keys()
+    for key in keys:
+        prep = documents.prepare(lib, key, None, lambda pdf, sha, _r: PdfText(sha, ("x",)))
+        assert prep.doc is not None
+        docs.append(prep.doc)
+    ours = _segment_files(tmp_path / "ours", docs, store.papers_schema(), ours=True)
+    whooshs = _segment_files(tmp_path / "whoosh", docs, store.papers_schema(), ours=False)
+    assert ours == whooshs and len(ours) > 3
 
 
 def _postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
@@ -128,6 +154,27 @@ def test_segments_keep_their_own_files_when_random_is_seeded_again(
         assert keys(again, "tag:second") == ["2301.00002"]
         assert again.search("").total == 3
     assert not [r for r in caplog.records if "damaged" in r.getMessage()]  # nor rebuilt
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=128),
+    st.lists(st.sampled_from([1.0, 2.0, 0.5, 3.0, 1e9]), min_size=1, max_size=128),
+)
+def test_a_blocks_ids_and_weights_are_minified_as_whoosh_does(
+    ids: list[int], weights: list[float]
+) -> None:
+    """Our postings writer minifies a block's document numbers and weights in C: the same
+    values (the same bytes once pickled) as Whoosh's own."""
+    ours = codec.PostingsWriter(None, blocklimit=128)
+    whooshs = W3PostingsWriter(None, blocklimit=128)
+    for writer in (ours, whooshs):
+        writer._new_block()
+        writer._ids.extend(sorted(ids))
+        writer._weights.extend(weights)
+    assert ours._mini_ids() == whooshs._mini_ids()
+    assert ours._mini_weights() == whooshs._mini_weights()
+    assert pickle.dumps(ours._mini_weights(), 2) == pickle.dumps(whooshs._mini_weights(), 2)
 
 
 def test_blocks_of_schema_5_indexes_are_still_read(

@@ -49,6 +49,7 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
     before = {q: sorted(keys(ix, q)) for q in queries}
     # A segment as soon as a writer holds two papers (a library of long PDFs, in small).
     monkeypatch.setattr(rebuild, "SEGMENT_MB", 0)
+    monkeypatch.setattr(rebuild, "TEXT_SEGMENT_MB", 0)
     monkeypatch.setattr(writing, "TEXT_MERGE_BELOW", 2)
     ix.rebuild()
     opened = ix._open

@@ -1,0 +1,136 @@
+"""The analyzers' one-pass postings: exactly the postings Whoosh's own formats make from
+the same analyzer's tokens, over varied text."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.formats import Frequency, Positions
+
+from desktop_app.core.search.whoosh import analysis
+from desktop_app.core.search.whoosh.analysis import (
+    EXACT,
+    PLAIN,
+    STEMMED,
+    LinkedPositions,
+    TermFrequency,
+    TermPositions,
+    encode_positions,
+    linked_postings,
+    whoosh_positions,
+)
+
+#: Words as papers hold them: stop words, single letters, accents, digits, dotted words,
+#: case, punctuation and page breaks between them.
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "a",
+        "of",
+        "Hard",
+        "negatives",
+        "negative",
+        "retrieval",
+        "Retrieving",
+        "x",
+        "Gödel",
+        "ÆØÅ",
+        "straße",
+        "cs.IR",
+        "e.g.",
+        "2504.01234",
+        "v2",
+        "tokens",
+        "token",
+        "tokenization",
+        "BM25",
+        "naïve",
+        "co-training",
+        "3",
+        "it's",
+        "Ⅻ",
+        "ﬁne",
+        "İstanbul",
+    ]
+)
+_SEPARATORS = st.sampled_from([" ", "  ", ", ", ".\n", "\f", " - ", "(", ") ", "'", "…"])
+_TEXTS = st.one_of(
+    st.lists(st.tuples(_WORDS, _SEPARATORS), max_size=200).map(
+        lambda parts: "".join(w + s for w, s in parts)
+    ),
+    st.text(max_size=300),
+)
+
+
+def _values(fmt: Any, text: str, analyzer: Any) -> list[tuple[Any, ...]]:
+    return sorted(fmt.word_values(text, analyzer, mode="index"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_one_pass_positions_are_whooshs(text: str) -> None:
+    for analyzer in (STEMMED, PLAIN):
+        ours = _values(TermPositions(), text, analyzer)
+        assert ours == _values(Positions(), text, analyzer)
+        # each term's positions are its places among all words (dropped ones counted)
+        placed = analyzer.placed(text)
+        for term, freq, _weight, _value in ours:
+            assert freq == sum(1 for _pos, t in placed if t == term)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_one_pass_frequencies_are_whooshs(text: str) -> None:
+    for analyzer in (STEMMED, PLAIN, EXACT):
+        ours = _values(TermFrequency(), text, analyzer)
+        whooshs = _values(Frequency(), text, analyzer)
+        assert [(t, f, w) for t, f, w, _v in ours] == [(t, f, w) for t, f, w, _v in whooshs]
+        assert all(v == b"" for *_rest, v in ours)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TEXTS, _TEXTS)
+def test_a_field_and_its_twin_given_the_same_text_cut_it_once_and_right(a: str, b: str) -> None:
+    """The words of the text cut last are kept for its twin field: a different text (even
+    an equal one) is cut anew."""
+    for text in (a, b, a, "".join(a)):
+        assert _values(TermPositions(), text, STEMMED) == _values(Positions(), text, STEMMED)
+        assert _values(TermFrequency(), text, EXACT)[::1] == [
+            (t, f, w, b"") for t, f, w, _v in _values(Frequency(), text, EXACT)
+        ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**31 - 1), min_size=1, max_size=40))
+def test_schema_5_positions_are_encoded_as_whooshs_positions_format(gaps: list[int]) -> None:
+    positions = list(itertools.accumulate(gaps))
+    assert whoosh_positions(positions) == Positions().encode(positions)
+    assert whoosh_positions(positions[:1]) == Positions().encode(positions[:1])  # (kept)
+    assert Positions().decode_positions(whoosh_positions(positions)) == positions
+
+
+def test_the_words_of_a_text_are_forgotten_once_its_twin_has_them() -> None:
+    """A long-lived process (the window) keeps no long text's words after indexing it."""
+    text = "hard negatives " * 1000
+    assert analysis.words_of(text) is analysis.words_of(text)  # cut once for the twin
+    assert analysis._last_cut[0] == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_linked_positions_of_a_text_cut_once_are_those_of_its_placed_terms(text: str) -> None:
+    """The writer's columns (the words cut once for the field and its twin) hold what the
+    analyzer's placed terms make, and read back as those positions."""
+    for analyzer in (STEMMED, PLAIN):
+        found = LinkedPositions().columns(text, analyzer)
+        assert found is not None
+        terms, freqs, weights, values = found
+        expected = list(linked_postings(analyzer.placed(text)))
+        assert terms == [t for t, _p, _f in expected]
+        assert values == [encode_positions(p, f) for _t, p, f in expected]
+        assert freqs == [len(p) for _t, p, _f in expected] and weights == freqs
+        for value, (_t, poslist, _f) in zip(values or [], expected, strict=True):
+            assert LinkedPositions().decode_positions(value) == poslist
