@@ -93,6 +93,11 @@ RAW_VALUES = 0x8000_0000
 VALUES_PROTOCOL = 5
 
 
+#: Postings of a term up to which they are kept in its term info, not in a block of their
+#: own (:meth:`PostingsWriter.finish_postings`).
+INLINE_LIMIT = 2
+
+
 class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """Whoosh 3's postings writer, with each block's values (the positions, most of its
     bytes) stored apart from its document numbers and weights, and not compressed.
@@ -109,6 +114,26 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     #: False: blocks as schema 5's indexes have them (the values compressed with the ids,
     #: pickled with protocol 2), which :class:`LeafMatcher` still reads.
     raw_values = True
+
+    def finish_postings(self) -> Any:
+        """End a term: a term of at most :data:`INLINE_LIMIT` postings keeps them in its
+        term info (Whoosh's inlined postings, read back by its own codec as a list), the
+        others are written as blocks.
+
+        Most terms of a record are its own (a made-up word, an arXiv ID, a date), and a
+        block of one posting cost more than the term's whole entry (~16 µs each; writing
+        them was most of a records-only rebuild). Whoosh 2.7 means to inline these, but
+        its writer calls ``set_inline`` where the term info has ``set_inlined`` (and its
+        default limit of 1 posting never inlines anything).
+        """
+        terminfo = self._terminfo
+        if not self.written() and 0 < len(self._ids) <= INLINE_LIMIT:
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            self._new_block()
+            return terminfo
+        return super().finish_postings()
 
     def _mini_ids(self) -> tuple[int, ...]:
         """Whoosh's (the gaps between the document numbers), in C rather than a generator."""

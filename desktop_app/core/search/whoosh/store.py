@@ -45,19 +45,20 @@ from desktop_app.core.search.whoosh.analysis import (
 from desktop_app.core.storage import atomic_write_json
 
 #: Bump on any change to the schemas or to what goes into them: old indexes are rebuilt.
-SCHEMA_VERSION = 6  # 2: postings blocks keep their positions apart (the own codec); 3: the
+SCHEMA_VERSION = 7  # 2: postings blocks keep their positions apart (the own codec); 3: the
 #                     codec moved: segments name desktop_app.core.search.whoosh.codec.Codec;
 #                     4: stop words keep their positions (exact phrases), and each stemmed
 #                     field has a twin of exact forms (``<field>_exact``)
 #                     5: "annotation" (annotations' text and comments, by page)
 #                     6: positions as arrays, with the mark of the next term (phrases)
+#                     7: numbers (year, rating, added) as one term each, no trie
 #: Schemas whose indexes this code can still search while their replacement is built
 #: (schema 1 differs in its postings layout only, and each segment names its codec: Whoosh's
 #: own; schema 2's segments name the codec by its old module path, which no longer exists;
 #: schemas 1 and 3 lack the exact forms, which then add nothing, and their phrases match
 #: across a stop word, as they did; schema 5 differs in its positions' format only, which
 #: its table of contents names: analysis.TermPositions).
-READABLE_SCHEMAS = frozenset({1, 3, 5, SCHEMA_VERSION})
+READABLE_SCHEMAS = frozenset({1, 3, 5, 6, SCHEMA_VERSION})
 #: The stemmed text fields of the papers index that have a twin of exact forms.
 EXACT_FIELDS = ("title", "tags_text", "abstract", "note")
 #: The two Whoosh indexes: the papers' records, and the PDFs' text (``query.FULLTEXT``, the
@@ -105,9 +106,12 @@ def papers_schema() -> Schema:
         status=KEYWORD(analyzer=kw),
         has=KEYWORD(analyzer=kw),
         pdf=KEYWORD(analyzer=kw),
-        year=NUMERIC(int, bits=32),
-        rating=NUMERIC(int, bits=32),
-        added=NUMERIC(int, bits=64),
+        # One term per value (Whoosh's default writes a trie of 8 or 16 terms per value for
+        # fast ranges): ranges are answered from the records in memory (Views.values), and
+        # the trie made most of a record's terms, each a block written at every rebuild.
+        year=NUMERIC(int, bits=32, shift_step=32),
+        rating=NUMERIC(int, bits=32, shift_step=32),
+        added=NUMERIC(int, bits=64, shift_step=64),
         words=frequency_field(PLAIN),  # the vocabulary for "did you mean"
         record=COLUMN(VarBytesColumn()),
         **{exact_name(f): exact_field() for f in EXACT_FIELDS},

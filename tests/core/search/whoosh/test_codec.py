@@ -94,7 +94,9 @@ def _postings(ix: Any) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]
             m = reader.postings(fieldname, text)
             items = []
             while m.is_active():
-                items.append((m.id(), m.weight(), m.value()))
+                # A field without values (the key) gives None from a block, "" from a term's
+                # inlined postings (Whoosh's ListMatcher; codec.INLINE_LIMIT): no value both.
+                items.append((m.id(), m.weight(), m.value() or None))
                 m.next()
             out[(fieldname, text)] = items
         return out

@@ -38,8 +38,11 @@ def test_truncated_segment_file_is_rebuilt_with_nothing_lost(lib: Library, ix: W
     assert opened is not None
     folder = opened.folder
     ix.close()
+    # The largest file of a segment's postings or terms (a small library's terms keep
+    # their few postings in the terms file: codec.INLINE_LIMIT).
     segment = max(
-        (p for p in folder.iterdir() if p.suffix == ".pst"), key=lambda p: p.stat().st_size
+        (p for p in folder.iterdir() if p.suffix in (".pst", ".trm")),
+        key=lambda p: p.stat().st_size,
     )
     segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
     with WhooshIndex(lib) as again:
