@@ -106,6 +106,13 @@ def _search(ctx: Context, args: argparse.Namespace) -> int:
         for snip in hit.snippets:
             where = f"p. {snip.page}" if snip.page else snip.field
             print(f"    {where}: {output.plain_snippet(snip.text, color)}")
+    if results.texts_pending:
+        # Another program (the app) is indexing a new index's full text: answer now.
+        print(
+            f"papershelf: the full text of {plural(results.texts_pending, 'paper')} is still "
+            "being indexed by another Papershelf; more papers may match",
+            file=sys.stderr,
+        )
     if results.total == 0:
         message = "No paper matches."
         if results.suggestion:

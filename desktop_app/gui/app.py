@@ -149,7 +149,7 @@ def build_window(
     sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
     runner = TaskRunner()
     if index is None:
-        index = WhooshIndex(library, observe=False)
+        index = WhooshIndex(library, observe=False, texts_in_background=True)
     if fetcher is None and fetch:
         fetcher = Fetcher(library, ArxivClient(settings), settings)
     bridge = Bridge(library, index, runner, settings=settings, fetcher=fetcher)

@@ -142,7 +142,6 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
-
         work = jobs.sync_at_start(self.index, self._found_searchable.emit)
 
         def done(report: SyncReport | None) -> None:
@@ -155,7 +154,6 @@ class Bridge(QObject):
             self._report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
-        # Percent: a rebuild counts each paper twice (read, then its PDF text indexed).
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )

@@ -66,7 +66,8 @@ def sync_at_start(
     index: SearchIndex, found_searchable: Callable[[], None]
 ) -> Callable[[TaskControl], SyncReport]:
     """Bring the index in step with the folder; ``found_searchable`` is called (in the worker)
-    as soon as the index can be searched, before the sync is done."""
+    as soon as the index can be searched (an index there, or a new one's records built),
+    before the sync is done. The full text of a new index is left to :func:`index_texts`."""
 
     def work(control: TaskControl) -> SyncReport:
         # Opening the index reads its files: here, not on the UI thread at start-up.
@@ -76,7 +77,16 @@ def sync_at_start(
             searchable = False  # the sync finds out what is wrong
         if searchable:
             found_searchable()
-        return index.sync(progress=control.progress)
+        return index.sync(progress=control.progress, built=found_searchable)
+
+    return work
+
+
+def index_texts(index: SearchIndex) -> Callable[[TaskControl], int]:
+    """A new index's second phase: the full text, in batches searchable as they come."""
+
+    def work(control: TaskControl) -> int:
+        return index.index_texts(control.progress)
 
     return work
 

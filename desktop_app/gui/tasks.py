@@ -9,7 +9,9 @@ The :class:`TaskRunner` keeps three lanes (STYLE.md, rule 4):
 
 - ``WRITE``: one thread, in order, for everything that writes the library or the index;
 - ``READ``: one thread for searches, so typing never waits behind an import;
-- ``NETWORK``: a small pool for downloads and PDF work.
+- ``NETWORK``: a small pool for downloads and PDF work;
+- ``BACKGROUND``: one thread for long index work that writes in short commits (the full
+  text of a first build), so that edits in the write lane never wait for it.
 
 Tasks given a ``title`` are "visible": the status bar lists them with their progress and a
 Cancel button. Cancelling is cooperative: the next progress report raises the core's
@@ -43,6 +45,7 @@ class Lane(Enum):
     WRITE = "write"
     READ = "read"
     NETWORK = "network"
+    BACKGROUND = "background"
 
 
 class TaskControl:
@@ -148,6 +151,7 @@ class TaskRunner(QObject):
         self._pools = {lane: QThreadPool(self) for lane in Lane}
         self._pools[Lane.WRITE].setMaxThreadCount(1)
         self._pools[Lane.READ].setMaxThreadCount(1)
+        self._pools[Lane.BACKGROUND].setMaxThreadCount(1)
         self._pools[Lane.NETWORK].setMaxThreadCount(max(1, network_threads))
         self._ids = itertools.count(1)
         self._running: dict[int, Task] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -279,3 +280,50 @@ def test_list_and_search_sort_titles_alike(
             "Zeta Functions",
         ]
     )
+
+
+def test_search_with_no_index_waits_for_the_full_text(
+    lib: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first build runs in two phases (the records, then the texts); the command line
+    answers once both are done, so a word of a PDF is found at once (issue #18)."""
+    pdf = write_pdf(tmp_path / "g.pdf", ["graphs", "the zeppelin experiment"])
+    assert run(lib, "attach", "2301.00002", str(pdf)) == 0
+    with WhooshIndex(lib) as ix:
+        shutil.rmtree(ix.dir)  # a machine without the index
+    capsys.readouterr()
+    assert run(lib, "search", "zeppelin") == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("2301.00002  Graph Neural Networks")
+    assert "p. 2: the zeppelin experiment" in captured.out
+    assert "still being indexed" not in captured.err
+
+
+def test_search_while_the_app_indexes_the_full_text_says_more_may_match(
+    lib: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from filelock import FileLock
+
+    from desktop_app.core.search.whoosh import store
+
+    pdf = write_pdf(tmp_path / "g.pdf", ["graphs", "the zeppelin experiment"])
+    assert run(lib, "attach", "2301.00002", str(pdf)) == 0
+    with WhooshIndex(lib) as ix:
+        shutil.rmtree(ix.dir)
+        ix.dir.mkdir(parents=True)
+        texts_lock = FileLock(str(ix.dir / store.TEXTS_LOCK))
+    capsys.readouterr()
+    with texts_lock:  # the app, in its second phase
+        assert run(lib, "search", "author:gomez") == 0
+        captured = capsys.readouterr()
+        assert captured.out.startswith("2504.00001  Dense Retrieval")
+        assert "still being indexed" not in captured.err  # it reads no text
+        assert run(lib, "search", "zeppelin") == 0
+        captured = capsys.readouterr()
+        assert "No paper matches." in captured.err
+        assert (
+            "the full text of 2 papers is still being indexed by another Papershelf; "
+            "more papers may match" in captured.err
+        )
+    assert run(lib, "search", "zeppelin") == 0  # the app quit: this one completes it
+    assert capsys.readouterr().out.startswith("2301.00002  Graph Neural Networks")

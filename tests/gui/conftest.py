@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop_app.core.errors import PapershelfError
 from desktop_app.core.library import Library
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
@@ -46,6 +47,8 @@ def make_window(
         qtbot.waitExposed(window)
         window.activateWindow()
         qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+        # A new index's full text comes in the background: there, as a user's index is.
+        qtbot.waitUntil(lambda: not _texts_pending(window), timeout=WAIT_MS)
         windows.append((window, settle_first))
         return window
 
@@ -54,6 +57,13 @@ def make_window(
         if settle_first and window.isVisible():
             settle(qtbot, window)
         window.close()
+
+
+def _texts_pending(window: MainWindow) -> bool:
+    try:
+        return bool(window.bridge.index.texts_pending())
+    except PapershelfError:
+        return False  # (a test of an index that cannot be opened)
 
 
 @pytest.fixture

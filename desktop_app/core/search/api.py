@@ -13,7 +13,7 @@ free text; ``title:`` ``author:`` ``abstract:`` ``tag:`` ``status:`` ``cat:`` ``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -152,6 +152,9 @@ class SearchResults:
     status_counts: dict[str, int] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", set when nothing matched
     terms: tuple[str, ...] = ()  # the words the query matched on, for highlighting
+    #: Papers whose PDF text (and abstract) is not indexed yet, when the query reads them
+    #: (a build's second phase is under way): more hits may come.
+    texts_pending: int = 0
 
     @property
     def summaries(self) -> Sequence[PaperSummary]:
@@ -174,6 +177,9 @@ class SyncReport:
     removed: int = 0
     rebuilt: bool = False
     reason: str | None = None  # why a full rebuild happened (missing, corrupt, old schema)
+    #: Papers whose PDF text (and abstract) is still to be indexed: a build's second phase
+    #: (``SearchIndex.index_texts``) was left to the background or is under way elsewhere.
+    texts_pending: int = 0
 
     @property
     def rebuilt_for_a_reason(self) -> bool:
@@ -231,10 +237,17 @@ class SearchIndex(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+    def sync(
+        self,
+        progress: Progress | None = None,
+        *,
+        quick: bool = False,
+        built: Callable[[], None] | None = None,
+    ) -> SyncReport:
         """Bring the index in step with the library folder (rebuilding it when needed);
         ``quick``: from cheap signals only (the change journal, the papers folder's mtime),
-        not a look at every paper folder."""
+        not a look at every paper folder; ``built``: called once a rebuild's first phase
+        is live (the index can be searched), before the rest."""
         ...
 
     def rebuild(
@@ -243,6 +256,20 @@ class SearchIndex(Protocol):
 
     def stats(self) -> IndexStats:
         """Papers, PDFs, PDFs indexed and the reasons of the failures (``papershelf stats``)."""
+        ...
+
+    def texts_pending(self) -> int:
+        """Papers whose PDF text (and abstract) a build left to its second phase."""
+        ...
+
+    def index_texts(
+        self,
+        progress: Progress | None = None,
+        committed: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """A build's second phase: index the PDF text of the papers a first build left
+        pending, in batches searchable as they come (``committed`` hears each: papers done,
+        of how many); the papers still pending."""
         ...
 
     def close(self) -> None: ...

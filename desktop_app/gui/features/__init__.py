@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from desktop_app.gui.features.annotations import AnnotationsFeature
 from desktop_app.gui.features.feeds import FeedsFeature
 from desktop_app.gui.features.fetching import FetchingFeature
+from desktop_app.gui.features.fulltext import FullTextFeature
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.features.interop import InteropFeature
 from desktop_app.gui.features.kept_exports import KeptExportsFeature
@@ -38,6 +39,7 @@ FEATURES: tuple[type[QObject], ...] = (
     KeptExportsFeature,  # files kept up to date (export --keep-updated)
     FeedsFeature,  # Feeds in the sidebar, Likely to keep, the related-papers panel
     FetchingFeature,  # the offline indicator, failed fetches and Retry
+    FullTextFeature,  # a new index's full text, indexed in the background
 )
 
 F = TypeVar("F", bound=QObject)

@@ -42,6 +42,7 @@ from desktop_app.gui.window.paper_list import PaperList
 log = logging.getLogger(__name__)
 
 REFRESH_DELAY_MS = 60
+TEXTS_REFRESH_MS = 10_000
 #: How long the search index may take to open at start-up before the list says why it is empty.
 INDEX_NOTE_DELAY_MS = 500
 
@@ -99,6 +100,12 @@ class LibraryView(QObject):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self.refresh)
+        #: While a new index's full text is indexed, a query that reads it runs again now
+        #: and then: its hits come as the batches are committed.
+        self.texts_timer = QTimer(self)
+        self.texts_timer.setSingleShot(True)
+        self.texts_timer.setInterval(TEXTS_REFRESH_MS)
+        self.texts_timer.timeout.connect(self.refresh)
 
         b = bridge
         b.results_ready.connect(self._results_ready)
@@ -148,6 +155,8 @@ class LibraryView(QObject):
         self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
     ) -> None:
         self.results = results
+        if results.texts_pending:
+            self.texts_timer.start()
         if not request.query:
             self._library_empty = results.total == 0
         node = self.sidebar_model.find(self.node_id)
@@ -177,7 +186,13 @@ class LibraryView(QObject):
         view = node.label if node is not None else "Library"
         query = self.search.text
         if query:
-            self.count_label.setText(f"{plural(len(rows), 'paper')} in {view} match “{query}”")
+            text = f"{plural(len(rows), 'paper')} in {view} match “{query}”"
+            if results.texts_pending:
+                text += (
+                    f" (the full text of {plural(results.texts_pending, 'paper')} is still "
+                    "being indexed: more may match)"
+                )
+            self.count_label.setText(text)
         else:
             self.count_label.setText(f"{plural(len(rows), 'paper')} in {view}")
         self._show_empty_state(len(rows), node)

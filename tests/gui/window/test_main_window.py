@@ -694,3 +694,73 @@ def test_the_add_dialog_counts_only_papers_not_in_the_library(
     assert [t for t in infos if t.startswith("Added")] == [
         "Added 2 papers: 2504.05216, 2504.05181."
     ]
+
+
+def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_background(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #18: on a machine without the index, the list and the searches of metadata
+    work as soon as the records are indexed; the full text follows in the background,
+    with its progress in the status bar, and a query that reads it says that more may
+    match, then shows the hits as they come, without being typed again."""
+    import threading
+
+    from filelock import FileLock
+
+    from desktop_app.core.search.whoosh import store, texts
+    from desktop_app.core.search.whoosh.index import WhooshIndex
+    from desktop_app.gui.features import find
+    from desktop_app.gui.features.fulltext import FullTextFeature
+    from desktop_app.gui.window import library_view
+    from tests.helpers.pdfgen import make_pdf
+
+    monkeypatch.setattr(texts, "FIRST_BATCH_PER_WORKER", 1)
+    monkeypatch.setattr(texts, "BATCH_PER_WORKER", 1)
+    monkeypatch.setattr(library_view, "TEXTS_REFRESH_MS", 100)
+    keys = add_papers(library, 4)
+    for key in keys:
+        (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(make_pdf([f"zeppelin {key}"]))
+        library.update(key, lambda p, k=key: setattr(p, "pdf_file", f"{k}v1.pdf"))
+        library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    with WhooshIndex(library, observe=False) as probe:
+        index_dir = probe.dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    # Another program (the command line) is indexing the full text when the window opens.
+    other = FileLock(str(index_dir / store.TEXTS_LOCK))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other:
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(5)
+    try:
+        window = build_window(library, Settings(offline=True))
+        qtbot.addWidget(window)
+        window.show()
+        wait_rows(qtbot, window, 4)
+        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+        window.search.set_text("author:lovelace")  # metadata: answered in full
+        qtbot.waitUntil(lambda: "match" in window.count_label.text(), timeout=WAIT_MS)
+        wait_rows(qtbot, window, 4)
+        assert "indexed" not in window.count_label.text()
+        window.search.set_text("zeppelin")
+        qtbot.waitUntil(lambda: "still being indexed" in window.count_label.text())
+        assert window.model.rowCount() == 0
+        assert "the full text of 4 papers is still being indexed" in window.count_label.text()
+    finally:
+        release.set()
+        holder.join()
+
+    titles: list[str] = []
+    window.runner.task_started.connect(lambda info: titles.append(info.title))
+    progress: list[str] = []
+    window.runner.task_progressed.connect(lambda info: progress.append(info.title))
+    find(window.host.features, FullTextFeature).start()  # as the next start does
+    wait_rows(qtbot, window, 4)  # the hits came by themselves
+    qtbot.waitUntil(lambda: "indexed" not in window.count_label.text(), timeout=WAIT_MS)
+    assert titles == ["Indexing full text"] and "Indexing full text" in progress
+    window.close()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import itertools
 import json
 import logging
@@ -51,7 +50,9 @@ class Entry:
     stamp: str  # fingerprint of paper.json, notes.md and the PDFs in the folder
     pdf_stamp: str = ""  # fingerprint of the PDF the text was taken from
     text_sha: str = ""  # SHA-256 of that PDF
-    text_state: str = "none"  # none | ok | failed
+    #: none | ok | failed | pending (written by a first build's first phase: its abstract and
+    #: its PDF's text are indexed by the second, see :func:`prepare`)
+    text_state: str = "none"
     text_error: str | None = None
     text_pages: int = 0
     #: Its place in the digest that brought it (0: none): ties of ``added`` break by it.
@@ -59,7 +60,7 @@ class Entry:
 
     def to_bytes(self) -> bytes:
         data = {
-            "s": dataclasses.asdict(self.summary),
+            "s": dict(vars(self.summary)),  # its fields are flat: asdict's deep copy is slow
             "stamp": self.stamp,
             "pdf": self.pdf_stamp,
             "sha": self.text_sha,
@@ -112,6 +113,7 @@ class Views:
     summary: dict[str, PaperSummary]
     all_tags: Counter[str]  # over every paper
     all_status: Counter[str]
+    pending: int  # papers whose document is not whole yet (their PDF text is indexed next)
     #: range field -> paper -> value (None: none indexed), made when a range asks
     numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
     #: sort order -> every paper in that order, newest first among equals; made when a
@@ -133,6 +135,7 @@ class Views:
             summary={k: e.summary for k, e in entries.items()},
             all_tags=Counter(itertools.chain.from_iterable(tags.values())),
             all_status=Counter(status.values()),
+            pending=sum(1 for e in entries.values() if e.text_state == PENDING),
         )
 
     def replace(self, key: str, old: Entry | None, new: Entry | None) -> bool:
@@ -147,6 +150,7 @@ class Views:
         self.status[key] = after.status
         self.summary[key] = after
         self.numbers.clear()
+        self.pending += (new.text_state == PENDING) - (old.text_state == PENDING)
         for sort, order in self.orders.items():
             if sort in _ORDER_KEYS:  # the paper moves to its new place
                 order.remove(key)
@@ -233,6 +237,8 @@ def fingerprint(folder: Path) -> str:
 
 
 _STAMPED = (PAPER_FILE, NOTES_FILE, ANNOTATIONS_FILE)
+#: The text state of a paper whose PDF's text is still to be indexed (``defer_text``).
+PENDING = "pending"
 
 
 def _annotations(folder: Path) -> list[Annotation]:
@@ -295,7 +301,13 @@ def _summary(paper: Paper, has_notes: bool, text_pages: int, annotations: int) -
     )
 
 
-def _paper_doc(paper: Paper, notes: str, entry: Entry, marks: list[Annotation]) -> dict[str, Any]:
+def _paper_doc(
+    paper: Paper, notes: str, entry: Entry, marks: list[Annotation], slim: bool = False
+) -> dict[str, Any]:
+    """The papers index's document; ``slim`` (a first build's first phase) leaves out the
+    abstract and the vocabulary of "did you mean", most of a record's indexing time, and
+    the numeric fields (ranges are looked up in the records: ``Views.values``); the second
+    phase writes the whole document."""
     ids = {paper.key}
     if paper.arxiv_id:
         ids.add(paper.arxiv_id)
@@ -341,21 +353,33 @@ def _paper_doc(paper: Paper, notes: str, entry: Entry, marks: list[Annotation]) 
         ),
         "record": entry.to_bytes(),
     }
+    if slim:
+        del doc["abstract"], doc["words"], doc["rating"]
     for name in EXACT_FIELDS:
-        doc[exact_name(name)] = doc[name]
-    if paper.year is not None:
+        if name in doc:
+            doc[exact_name(name)] = doc[name]
+    if paper.year is not None and not slim:
         doc["year"] = paper.year
     added = _epoch(paper.added)
-    if added is not None:
+    if added is not None and not slim:
         doc["added"] = added
     return doc
 
 
 def prepare(
-    library: Library, key: str, old: Entry | None, extract: Extract, retry_failed: bool = False
+    library: Library,
+    key: str,
+    old: Entry | None,
+    extract: Extract,
+    retry_failed: bool = False,
+    defer_text: bool = False,
 ) -> Prepared:
     """One paper's documents as its folder holds them now (``old``: what the index holds;
-    its text is taken over while the PDF is the same)."""
+    its text is taken over while the PDF is the same, a text still pending included).
+
+    With ``defer_text`` (the first phase of a build) the PDF is neither hashed nor read and
+    the document is slim (:func:`_paper_doc`): the paper is "pending", its whole document
+    and its text written by the second phase (:meth:`WhooshIndex.index_texts`)."""
     folder = library.paper_dir(key)
     stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
     try:
@@ -376,11 +400,13 @@ def prepare(
     text_from: str | None = None
     pdf = library.pdf_path(paper)
     pdf_stamp = _file_stamp(pdf) if pdf else ""
-    if old is not None and old.pdf_stamp == pdf_stamp:
-        sha, state, error, pages = old.text_sha, old.text_state, old.text_error, old.text_pages
+    if defer_text:
+        sha, state, error, pages = "", PENDING, None, 0
     elif pdf is None:
         sha, state, error, pages = "", "none", None, 0
         text_from = "" if old is not None and old.text_state == "ok" else None
+    elif old is not None and old.pdf_stamp == pdf_stamp:
+        sha, state, error, pages = old.text_sha, old.text_state, old.text_error, old.text_pages
     else:
         sha = file_sha256(pdf)
         if old is not None and old.text_sha == sha:
@@ -400,7 +426,7 @@ def prepare(
         text_pages=pages,
         digest_position=paper.digest_position,
     )
-    return Prepared(key, entry, _paper_doc(paper, notes, entry, marks), text_from)
+    return Prepared(key, entry, _paper_doc(paper, notes, entry, marks, defer_text), text_from)
 
 
 def newest_order(entries: dict[str, Entry]) -> list[str]:

@@ -52,7 +52,8 @@ from desktop_app.core.search.api import (
 )
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
-from desktop_app.core.search.query import FULLTEXT, Node, Range, Term
+from desktop_app.core.search.query import FULLTEXT, And, Node, Not, Or, Range, Term
+from desktop_app.core.search.whoosh import texts
 from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
@@ -104,6 +105,8 @@ REBUILD_WAIT = 900.0  # seconds to wait for another process's rebuild before giv
 BATCH = 250  # papers per commit during a sync (work survives an interruption)
 PAGE_SNIPPETS = 3  # full-text snippets per hit in search results
 SWITCH_RETRIES = 5  # times an index switched while being opened is opened anew
+#: Called once a build's first phase is live (:meth:`WhooshIndex.sync`).
+Built = Callable[[], None] | None
 
 
 class WhooshIndex:
@@ -118,6 +121,8 @@ class WhooshIndex:
         cache_dir: where its files go (default :func:`paths.library_cache_dir`).
         extractor: reads PDF text (default: its own, started when a PDF needs reading).
         observe: update on every change the library reports.
+        texts_in_background: a build's second phase (the PDFs' text) is left to the app's
+            :meth:`index_texts`; else a sync or rebuild does it before it returns (the CLI).
     """
 
     def __init__(
@@ -128,16 +133,19 @@ class WhooshIndex:
         extractor: TextExtractor | None = None,
         observe: bool = True,
         write_timeout: float = WRITE_TIMEOUT,
+        texts_in_background: bool = False,
     ) -> None:
         self.library = library
         self.dir = cache_dir or paths.library_cache_dir(library.root)
         self.write_timeout = write_timeout
+        self.texts_in_background = texts_in_background
         self._extractor = extractor
         self._own_extractor = extractor is None
         self._lock = threading.RLock()
         self._open: Opened | None = None
         self._file_lock: FileLock | None = None
         self._closed = False
+        self._retry_failed = False  # the second phase reads failed PDFs again (reindex)
         if observe:
             library.observers.append(self)
 
@@ -225,14 +233,13 @@ class WhooshIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    # -- building ------------------------------------------------------------------------
-
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
-        """Write a whole new index folder and switch to it (the caller holds the lock)."""
+        """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
+        self._retry_failed = retry_failed
         return build(
             self.dir,
             self.library,
-            lambda key: prepare(self.library, key, None, self._extract, retry_failed),
+            lambda key: prepare(self.library, key, None, self._extract, defer_text=True),
             progress,
         )
 
@@ -251,11 +258,20 @@ class WhooshIndex:
             opened, _ = self._ready()
             # Changes made while it was built (by other processes) are caught up here.
             report = self._sync(opened, None)
-        return SyncReport(added=total + report.added, rebuilt=True, reason="asked for")
+        pending = texts.now(self, progress)
+        return SyncReport(
+            added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
+        )
+
+    # The second phase of a build, the texts (:mod:`.texts`).
+    texts_pending = texts.pending
+    index_texts = texts.index_pending
 
     # -- keeping in step -----------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None, *, quick: bool = False) -> SyncReport:
+    def sync(
+        self, progress: Progress | None = None, *, quick: bool = False, built: Built = None
+    ) -> SyncReport:
         """Rebuild when needed, then apply what changed in the library folder since.
 
         With ``quick``, what changed is found from cheap signals only (:mod:`.stamp`): the
@@ -265,9 +281,11 @@ class WhooshIndex:
         full one for this index does a full one.
 
         A rebuild does not keep this object's searches waiting: they go on, with
-        ``stale_ok`` on an index of an older schema, until the new index is there.
+        ``stale_ok`` on an index of an older schema, until the new index is there; and
+        ``built`` is called as soon as its first phase is live (the list can be shown),
+        before the look at every folder.
         """
-        reason = self._rebuild_if_needed(progress)
+        reason = self._rebuild_if_needed(progress, built)
         with self._lock:
             opened, again = self._ready(progress)
             report = None
@@ -278,9 +296,10 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-            return report
+        report.texts_pending = texts.now(self, progress)
+        return report
 
-    def _rebuild_if_needed(self, progress: Progress | None) -> str | None:
+    def _rebuild_if_needed(self, progress: Progress | None, built: Built = None) -> str | None:
         """Build the index anew if it cannot be used, holding the writers' lock only; the
         reason of the rebuild, or None."""
 
@@ -297,6 +316,9 @@ class WhooshIndex:
                 return None
             log.info("%s: rebuilding the search index (%s)", self.dir, why)
             self._build(progress)
+        if built:
+            built()
+        texts.now(self, progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
@@ -443,6 +465,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
+        texts.now(self, None)
         opened, _ = self._ready()
         return opened
 
@@ -487,6 +510,7 @@ class WhooshIndex:
 
             suggestion = suggest(searchers_of(o), query, tree, finds)
         return SearchResults(
+            texts_pending=views.pending if _reads_texts(tree) else 0,
             query=query,
             hits=hits,
             total=len(keys),
@@ -584,6 +608,18 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reads_texts(node: Node | None) -> bool:
+    """Whether a query reads a field that a build's second phase completes (free words, the
+    full text, the abstract)."""
+    if isinstance(node, Term):
+        return node.field in (None, FULLTEXT, "abstract")
+    if isinstance(node, And | Or):
+        return any(_reads_texts(item) for item in node.items)
+    if isinstance(node, Not):
+        return _reads_texts(node.item)
+    return False
 
 
 def _open_pointed(

@@ -1,43 +1,43 @@
 """Rebuilding the index: a whole new index folder, written while searches go on on the old
-one, with the full text indexed in parallel worker processes.
+one; and the worker processes that index full texts.
 
-A rebuild writes a new ``index-<hex>`` folder and switches CURRENT to it in one atomic
-rename, so a reader never sees half an index. With enough papers and cores, worker
-processes (``python -m desktop_app.core.search.whoosh.rebuild``, or a frozen app's own
-executable, see packaging/entry.py) each write segments of their share of the full texts,
-which are committed together at the end.
+A rebuild writes a new ``index-<hex>`` folder with the papers' records and switches CURRENT
+to it in one atomic rename, so a reader never sees half an index (the first phase of a
+build). The PDFs' texts follow in the second phase (:mod:`.texts`), in batches committed
+into the live index: with enough papers and cores, worker processes
+(``python -m desktop_app.core.search.whoosh.rebuild``, or a frozen app's own executable,
+see packaging/entry.py) each write segments of their share of a batch.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import pickle
 import secrets
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from whoosh import index as whoosh_index
 
-from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.codec import Writer, writer
-from desktop_app.core.search.whoosh.documents import Prepared, cached_text
+from desktop_app.core.search.whoosh.documents import PENDING, Prepared, cached_text
 from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.store import (
     PAPERS,
     POINTER,
     SCHEMA_VERSION,
+    TEXTS_PENDING,
     Storage,
     fulltext_schema,
     papers_schema,
@@ -77,11 +77,14 @@ def build(
     progress: Progress | None,
 ) -> int:
     """Write a whole new index folder of ``library``'s papers (``prepare``: a paper's
-    documents) and switch CURRENT to it; the caller holds the writers' lock. Old index
-    folders are removed, but those searched meanwhile (:mod:`.folders`). The number of
-    papers.
+    documents, slim and with the text pending: see :func:`documents.prepare`) and switch
+    CURRENT to it; the caller holds the writers' lock. Old index folders are removed, but
+    those searched meanwhile (:mod:`.folders`). The number of papers.
 
-    Progress counts each paper twice: once when it is read, once when its text is in.
+    This is a build's first phase, the records only: the list and the searches of
+    metadata, tags and notes work once it is done. The full-text index is left empty, and
+    a marker (:data:`TEXTS_PENDING`) says that the second phase
+    (:mod:`.texts`) has papers to complete.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = f"index-{secrets.token_hex(4)}"
@@ -90,163 +93,53 @@ def build(
     building = hold(folder)  # not removed as dead by a process starting meanwhile
     storage = Storage(str(folder))
     papers = storage.create_index(papers_schema(), indexname=PAPERS)
-    fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+    storage.create_index(fulltext_schema(), indexname=FULLTEXT)
     keys = library.keys()
-    total = 2 * len(keys)
     if progress:
-        progress(0, total)
+        progress(0, len(keys))
     pw = _NewSegments(papers, writing.MERGE_BELOW)
-    texts = _TextIndexer(fulltext, folder, len(keys))
     started = time.perf_counter()
+    pending = 0
     try:
         for done, key in enumerate(keys, 1):
             prep = prepare(key)
             if prep.entry is not None and prep.doc is not None:
                 pw.add(**prep.doc)
-                if prep.text_from:
-                    texts.add(key, prep.text_from)
+                pending += prep.entry.text_state == PENDING
             if progress and (done % 25 == 0 or done == len(keys)):
-                progress(done, total)
-        read = time.perf_counter() - started
-        skipped = len(keys) - len(texts.texts)
-
-        def texts_done(n: int) -> None:
-            if progress:
-                progress(len(keys) + skipped + n, total)
-
-        texts.finish(texts_done, before_wait=lambda: _commit_segments(papers, pw.finish()))
+                progress(done, len(keys))
+        _commit_segments(papers, pw.finish())
     except BaseException:
-        texts.close()
         pw.cancel()
         shutil.rmtree(folder, ignore_errors=True)
         if building is not None:
             building.release()
         raise
     log.info(
-        "%s: %d papers read in %.1f s, %d texts indexed, in %.1f s in all",
+        "%s: %d papers' records indexed in %.1f s (%d to complete)",
         folder,
         len(keys),
-        read,
-        len(texts.texts),
         time.perf_counter() - started,
+        pending,
     )
+    if pending:
+        (folder / TEXTS_PENDING).touch()
     record_files(folder)
     pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
     atomic_write_json(cache_dir / POINTER, pointer, durable=False)
     if building is not None:
         building.release()  # live now: never removed as dead
     remove_dead(cache_dir, name)
-    if progress:
-        progress(total, total)
     return len(keys)
 
 
 def _workers() -> int:
+    """Processes that index full text (one per core, at most MAX_WORKERS)."""
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-class _TextIndexer:
-    """Indexes full texts (key, PDF SHA-256) into a new full-text index while the papers are
-    still being read.
-
-    With enough papers and cores, worker processes each write a segment of their share,
-    fed line by line on their standard input, and the segments are committed together at
-    the end; otherwise this process writes them itself at the end.
-    """
-
-    def __init__(self, fulltext: whoosh_index.FileIndex, folder: Path, expected: int) -> None:
-        self.fulltext = fulltext
-        self.folder = folder
-        self.texts: list[tuple[str, str]] = []
-        self.jobs: list[tuple[subprocess.Popen[str], Path, Path]] = []
-        self.counts: list[int] = []
-        workers = _workers()
-        if workers > 1 and expected >= PARALLEL_MIN:
-            for n in range(workers):
-                outfile = folder / f".segment-{n}.pickle"
-                errfile = folder / f".worker-{n}.log"
-                with errfile.open("w", encoding="utf-8") as err:
-                    proc = subprocess.Popen(
-                        _worker_command(folder, outfile),
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=err,
-                        text=True,
-                        env=_worker_env(),
-                    )
-                self.jobs.append((proc, outfile, errfile))
-                self.counts.append(0)
-                threading.Thread(
-                    target=_count_lines, args=(proc, self.counts, n), daemon=True
-                ).start()
-
-    def add(self, key: str, sha: str) -> None:
-        if not self.jobs:
-            self.texts.append((key, sha))
-            return
-        proc = self.jobs[len(self.texts) % len(self.jobs)][0]
-        self.texts.append((key, sha))
-        assert proc.stdin is not None
-        proc.stdin.write(f"{key}\t{sha}\n")
-
-    def finish(self, progress: Callable[[int], None], before_wait: Callable[[], None]) -> None:
-        """Index what is left, commit, report progress as texts done; ``before_wait`` runs
-        while the workers work."""
-        if not self.jobs:
-            before_wait()
-            self._write_here(progress)
-            return
-        for proc, _outfile, _errfile in self.jobs:
-            assert proc.stdin is not None
-            proc.stdin.close()
-        before_wait()
-        while any(proc.poll() is None for proc, _, _ in self.jobs):
-            progress(sum(self.counts))
-            time.sleep(0.2)
-        segments = []
-        for proc, outfile, errfile in self.jobs:
-            if proc.returncode != 0 or not outfile.exists():
-                last = errfile.read_text(encoding="utf-8", errors="replace").strip()
-                detail = last.splitlines()[-1] if last else ""
-                raise SearchIndexError(
-                    f"{self.folder}: a full-text indexing process failed "
-                    f"(exit status {proc.returncode}{': ' + detail if detail else ''})"
-                )
-            with outfile.open("rb") as f:
-                segments.extend(pickle.load(f))
-        _commit_segments(self.fulltext, segments)
-        progress(len(self.texts))
-        self.close()
-
-    def _write_here(self, progress: Callable[[int], None]) -> None:
-        _commit_segments(self.fulltext, _text_segments(self.fulltext, self.texts, progress))
-        progress(len(self.texts))
-
-    def close(self) -> None:
-        """Stop the workers (if still running) and remove their files."""
-        for proc, outfile, errfile in self.jobs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                if stream:
-                    with contextlib.suppress(OSError, ValueError):
-                        stream.close()
-            outfile.unlink(missing_ok=True)
-            errfile.unlink(missing_ok=True)
-        self.jobs = []
-
-
-def _count_lines(proc: subprocess.Popen[str], counts: list[int], n: int) -> None:
-    if proc.stdout is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        for line in proc.stdout:
-            with contextlib.suppress(ValueError):
-                counts[n] = int(line)
-
-
 def _worker_command(folder: Path, outfile: Path) -> list[str]:
+    """The command line of a worker writing segments into ``folder``'s full-text index."""
     args = [WORKER_FLAG, str(folder), str(outfile)]
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
@@ -333,19 +226,42 @@ def _commit_segments(ix: whoosh_index.FileIndex, segments: list[Any]) -> None:
 
 def _segment_worker(folder: str, outfile: str) -> None:
     """In a worker process: index the texts named on stdin ("key<TAB>sha" lines) into
-    segments of its own, print how many are done now and then, and leave the segments
-    (a pickled list) in ``outfile``."""
+    segments of its own, a batch at a time (an empty line, or the end of the input, ends
+    a batch); print how many texts are done now and then, and, after each batch,
+    ``segments PATH``: the batch's segments, a pickled list, left in PATH."""
     ix = Storage(folder).open_index(FULLTEXT)
-    texts = (line.rstrip("\n").partition("\t")[::2] for line in sys.stdin)
+    done = 0
 
-    def report(done: int) -> None:
-        print(done, flush=True)
+    def report(n: int) -> None:
+        print(done + n, flush=True)
 
-    segments = _text_segments(ix, texts, report)
-    tmp = Path(outfile + ".tmp")
-    with tmp.open("wb") as f:
-        pickle.dump(segments, f)
-    os.replace(tmp, outfile)
+    for number in itertools.count():
+        batch = _batch(sys.stdin)
+        if batch is None:
+            return
+        segments = _text_segments(ix, batch, report)
+        done += len(batch)
+        path = Path(f"{outfile}.{number}")
+        tmp = Path(f"{path}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(segments, f)
+        os.replace(tmp, path)
+        print(f"{SEGMENTS} {path}", flush=True)
+
+
+#: What a worker prints before the path of a batch's segments.
+SEGMENTS = "segments"
+
+
+def _batch(lines: TextIO) -> list[tuple[str, str]] | None:
+    """The (key, sha) pairs up to an empty line or the end (None: nothing left)."""
+    batch: list[tuple[str, str]] = []
+    for line in lines:
+        if line == "\n":
+            return batch
+        key, _, sha = line.rstrip("\n").partition("\t")
+        batch.append((key, sha))
+    return batch or None
 
 
 def run_worker_if_requested(argv: list[str] | None = None) -> None:

@@ -65,6 +65,12 @@ EXACT_FIELDS = ("title", "tags_text", "abstract", "note")
 #: name of its one field too, as of the query field it serves).
 PAPERS = "papers"
 POINTER = "CURRENT"
+#: In an index folder: the first phase of its build left papers to complete (their PDF
+#: text, their abstract); removed once the second phase is done. (A name starting with a
+#: dot: not an index file, see :func:`record_files`.)
+TEXTS_PENDING = ".texts-pending"
+#: In the cache folder: held by the one program doing a build's second phase.
+TEXTS_LOCK = "texts.lock"
 FILES = "files.json"
 #: Errors that mean the stored index is damaged (Whoosh reads files with struct/pickle/zlib).
 DAMAGE = (
