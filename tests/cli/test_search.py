@@ -322,7 +322,7 @@ def test_search_while_the_app_indexes_the_full_text_says_more_may_match(
         captured = capsys.readouterr()
         assert "No paper matches." in captured.err
         assert (
-            "the full text of 2 papers is still being indexed by another Papershelf; "
+            "the full text of 1 paper is still being indexed by another Papershelf; "
             "more papers may match" in captured.err
         )
     assert run(lib, "search", "zeppelin") == 0  # the app quit: this one completes it

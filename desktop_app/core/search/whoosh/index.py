@@ -29,6 +29,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -239,7 +240,7 @@ class WhooshIndex:
         return build(
             self.dir,
             self.library,
-            lambda key: prepare(self.library, key, None, self._extract, defer_text=True),
+            _first_phase(self.library, self._extract, self.texts_in_background),
             progress,
         )
 
@@ -620,6 +621,17 @@ def _reads_texts(node: Node | None) -> bool:
     if isinstance(node, Not):
         return _reads_texts(node.item)
     return False
+
+
+def _first_phase(
+    library: Library, extract: Callable[..., PdfText], all_slim: bool
+) -> Callable[[str], Prepared]:
+    """A paper's documents for a build's first phase: the app lists the records first (all
+    slim: the quickest); a build that does the texts before it returns writes a paper
+    without a PDF whole at once."""
+    return partial(
+        prepare, library, old=None, extract=extract, defer_text=True, defer_without_pdf=all_slim
+    )
 
 
 def _open_pointed(

@@ -37,8 +37,9 @@ def _opened(index: WhooshIndex) -> Opened:
 def test_a_new_process_reads_the_records_of_the_latest_commit(
     lib: Library, extractor: TextExtractor
 ) -> None:
+    with WhooshIndex(lib, extractor=extractor, observe=False) as builder:
+        builder.sync()
     with WhooshIndex(lib, extractor=extractor, observe=False) as first:
-        first.sync()
         opened = _opened(first)
         gen, decoded = _decoded(opened)
         assert records.load(opened.folder, gen) == decoded  # written when first read
