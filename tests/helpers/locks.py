@@ -9,12 +9,12 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def index_lock_held(index_dir: Path) -> Iterator[None]:
-    """The search index's writers' lock held, as by another program, until the block ends."""
+def lock_held(path: Path) -> Iterator[None]:
+    """The lock file ``path`` held, as by another program, until the block ends."""
     from filelock import FileLock
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / "index.lock"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -30,3 +30,8 @@ def index_lock_held(index_dir: Path) -> Iterator[None]:
     finally:
         release.set()
         thread.join()
+
+
+def index_lock_held(index_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The search index's writers' lock held, as by another program, until the block ends."""
+    return lock_held(index_dir / "index.lock")

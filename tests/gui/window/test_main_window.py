@@ -20,7 +20,7 @@ from desktop_app.gui.widgets.sidebar_model import ALL_ID, INBOX_ID
 from desktop_app.gui.window import main_window as main_window_module
 from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.files import SAMPLE_DIGEST
-from tests.helpers.locks import index_lock_held
+from tests.helpers.locks import index_lock_held, lock_held
 from tests.helpers.window import WAIT_MS, Factory
 
 SAMPLE_PAPERS = 33
@@ -703,10 +703,6 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
     work as soon as the records are indexed; the full text follows in the background,
     with its progress in the status bar, and a query that reads it says that more may
     match, then shows the hits as they come, without being typed again."""
-    import threading
-
-    from filelock import FileLock
-
     from desktop_app.core.search.whoosh import store, texts
     from desktop_app.core.search.whoosh.index import WhooshIndex
     from desktop_app.gui.features import find
@@ -724,20 +720,8 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
         library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
     with WhooshIndex(library, observe=False) as probe:
         index_dir = probe.dir
-    index_dir.mkdir(parents=True, exist_ok=True)
     # Another program (the command line) is indexing the full text when the window opens.
-    other = FileLock(str(index_dir / store.TEXTS_LOCK))
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with other:
-            held.set()
-            release.wait(60)
-
-    holder = threading.Thread(target=hold, daemon=True)
-    holder.start()
-    assert held.wait(5)
-    try:
+    with lock_held(index_dir / store.TEXTS_LOCK):
         window = build_window(library, Settings(offline=True))
         qtbot.addWidget(window)
         window.show()
@@ -751,9 +735,6 @@ def test_a_new_index_lists_the_papers_first_and_its_full_text_comes_in_the_backg
         qtbot.waitUntil(lambda: "still being indexed" in window.count_label.text())
         assert window.model.rowCount() == 0
         assert "the full text of 4 papers is still being indexed" in window.count_label.text()
-    finally:
-        release.set()
-        holder.join()
 
     titles: list[str] = []
     window.runner.task_started.connect(lambda info: titles.append(info.title))

@@ -220,19 +220,27 @@ def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, 
     return counts
 
 
-class TermPositions(Positions):  # type: ignore[misc]
-    """Whoosh's Positions format (the same postings), fed by :func:`placed_postings` in
-    one pass instead of a Token per word: the format of schema 5's indexes (searched as
-    they are while their replacement is built); new ones have :class:`LinkedPositions`.
-    """
+class _ByColumns:
+    """A format whose postings come from its ``columns`` (the write path takes them so),
+    given to Whoosh one by one as its ``word_values``."""
+
+    def columns(self, value: Any, analyzer: Any) -> Columns | None:
+        raise NotImplementedError
 
     def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
         found = self.columns(value, analyzer)
         if found is None:
-            yield from super().word_values(value, analyzer, **kwargs)
+            yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
             return
         terms, freqs, weights, values = found
         yield from zip(terms, freqs, weights, values or (), strict=True)
+
+
+class TermPositions(_ByColumns, Positions):  # type: ignore[misc]
+    """Whoosh's Positions format (the same postings), fed by :func:`placed_postings` in
+    one pass instead of a Token per word: the format of schema 5's indexes (searched as
+    they are while their replacement is built); new ones have :class:`LinkedPositions`.
+    """
 
     def columns(self, value: Any, analyzer: Any) -> Columns | None:
         """What :meth:`word_values` yields, as columns (terms, frequencies, weights,
@@ -362,7 +370,7 @@ def _linked_cut(terms: list[str]) -> Iterator[tuple[str, list[int], bytes]]:
         yield term, poslist, bytes(marks[term])
 
 
-class LinkedPositions(Positions):  # type: ignore[misc]
+class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
     """Positions stored as arrays (:func:`encode_positions`), with the mark of the term
     that follows each occurrence: a phrase reads two arrays per paper, and only in the
     papers where its first word is followed by a term marked as its second (for two words
@@ -371,14 +379,6 @@ class LinkedPositions(Positions):  # type: ignore[misc]
     The postings stay Whoosh's (its own phrase matcher reads them through
     :meth:`decode_positions`); fed by :meth:`TextAnalyzer.placed` in one pass.
     """
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        found = self.columns(value, analyzer)
-        if found is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        terms, freqs, weights, values = found
-        yield from zip(terms, freqs, weights, values or (), strict=True)
 
     def columns(self, value: Any, analyzer: Any) -> Columns | None:
         """What :meth:`word_values` yields, as columns (terms, frequencies, weights,
