@@ -325,24 +325,12 @@ def follow_marks(value: bytes) -> bytes:
 def linked_postings(placed: list[tuple[int, str]]) -> Iterator[tuple[str, list[int], bytes]]:
     """Each term of a field's placed terms (:func:`.terms.placed_terms`), with its
     positions and the :func:`follow_mark` of the term at each next position."""
-    places: dict[str, list[int]] = {}
-    marks: dict[str, bytearray] = {}
-    memo = _follow_marks
-    last_pos, last_marks = -2, bytearray(1)
+    if not placed:
+        return iter(())
+    terms = [""] * (placed[-1][0] + 1)  # one per word, "" for a word dropped
     for pos, term in placed:
-        if pos == last_pos + 1:  # the term before is followed by this one
-            last_marks[-1] = memo.get(term) or follow_mark(term)
-        found = places.get(term)
-        if found is None:
-            places[term] = [pos]
-            last_marks = marks[term] = bytearray(1)
-        else:
-            found.append(pos)
-            last_marks = marks[term]
-            last_marks.append(0)
-        last_pos = pos
-    for term, poslist in places.items():
-        yield term, poslist, bytes(marks[term])
+        terms[pos] = term
+    return _linked_cut(terms)
 
 
 def _linked_cut(terms: list[str]) -> Iterator[tuple[str, list[int], bytes]]:
