@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterable, Set
 from pathlib import Path
+from typing import NamedTuple
 
 from desktop_app.core import paths
 
@@ -75,3 +77,43 @@ def restart_if_long(path: Path) -> None:
             os.truncate(path, 0)
         except OSError as e:
             log.warning("%s: cannot start the journal anew: %s", path, e)
+
+
+def papers_mtime(papers_dir: Path) -> int:
+    """The papers folder's modification time (ns; 0 when it is not there): it moves when a
+    paper folder comes or goes, by Papershelf or a sync tool."""
+    try:
+        return papers_dir.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+class Since(NamedTuple):
+    """What changed since a look that saw the signals (papers folder's mtime, journal end)."""
+
+    mtime: int  # the signals now, to save with what is brought in step
+    end: int
+    named: list[str]  # papers the journal names since
+    added: set[str]  # paper folders that came (looked at only when the mtime moved)
+    removed: set[str]  # paper folders that went
+
+
+def changed_since(
+    papers_dir: Path,
+    journal_file: Path,
+    seen: tuple[int, int],
+    known: Set[str],
+    on_disk: Callable[[], Iterable[str]],
+) -> Since:
+    """What changed since the look that saw ``seen`` (mtime, journal end) and ``known``
+    papers: the journal read on from where that look stopped, and the folders listed
+    (``on_disk``) only when the papers folder's mtime moved. The mtime is taken first: a
+    change made meanwhile shows next time."""
+    mtime = papers_mtime(papers_dir)
+    named, end = read_since(journal_file, seen[1])
+    added: set[str] = set()
+    removed: set[str] = set()
+    if mtime != seen[0]:
+        disk = set(on_disk())
+        added, removed = disk - known, set(known - disk)
+    return Since(mtime, end, named, added, removed)

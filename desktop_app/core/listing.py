@@ -79,13 +79,6 @@ def snapshot_path(library_root: Path) -> Path:
     return journal.journal_path(library_root).parent / SNAPSHOT
 
 
-def _mtime(folder: Path) -> int:
-    try:
-        return folder.stat().st_mtime_ns
-    except FileNotFoundError:
-        return 0
-
-
 def _load(path: Path) -> tuple[int, int, dict[str, Row], list[str]] | None:
     """The snapshot's signals, rows and damaged keys; None when missing or unusable."""
     try:
@@ -120,31 +113,30 @@ def rows(library: Library) -> Listing:
     paper.json when there is none), and the damaged files met; the snapshot is saved."""
     path = snapshot_path(library.root)
     journal_file = journal.journal_path(library.root)
-    # The signals before anything is read: a change made meanwhile shows next time.
-    mtime = _mtime(library.papers_dir)
     loaded = _load(path)
     if loaded is None or loaded[1] > journal.size(journal_file):  # none, or journal restarted
+        # The signals before anything is read: a change made meanwhile shows next time.
+        mtime = journal.papers_mtime(library.papers_dir)
         _, end = journal.read_since(journal_file, 0)
         found, scan = _read(library, None)
         listing = Listing(found, scan.errors)
         _save(path, (mtime, end), listing)
         return listing
     old_mtime, old_end, found, damaged = loaded
-    named, end = journal.read_since(journal_file, old_end)
-    again = set(named) | set(damaged)
-    if mtime != old_mtime:
-        on_disk = set(library.keys())
-        again |= on_disk - found.keys()
-        for gone in found.keys() - on_disk:
-            del found[gone]
-    if (mtime, end) == (old_mtime, old_end) and not again:
+    since = journal.changed_since(
+        library.papers_dir, journal_file, (old_mtime, old_end), found.keys(), library.keys
+    )
+    again = set(since.named) | set(damaged) | since.added
+    for gone in since.removed:
+        del found[gone]
+    if (since.mtime, since.end) == (old_mtime, old_end) and not again:
         return Listing(found, [])
     fresh, scan = _read(library, sorted(again))
     for key in again:
         found.pop(key, None)
     found.update(fresh)
     listing = Listing(found, scan.errors)
-    _save(path, (mtime, end), listing)
+    _save(path, (since.mtime, since.end), listing)
     return listing
 
 

@@ -14,7 +14,6 @@ on notes.md, a sync tool bringing a change): the next full sync finds it.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +30,6 @@ from desktop_app.core.storage import atomic_write_json
 STAMP = "synced.json"
 
 
-def _mtime(folder: Path) -> int:
-    try:
-        return folder.stat().st_mtime_ns
-    except FileNotFoundError:
-        return 0
-
-
 @dataclass(frozen=True)
 class Signals:
     """The papers folder's mtime and the journal's length, at one moment."""
@@ -49,7 +41,7 @@ class Signals:
     @classmethod
     def now(cls, library: Library) -> Signals:
         path = journal.journal_path(library.root)
-        return cls(_mtime(library.papers_dir), journal.size(path), path)
+        return cls(journal.papers_mtime(library.papers_dir), journal.size(path), path)
 
     def save(self, cache_dir: Path, index_name: str, full: bool = False) -> None:
         """Keep these as the signals the index is in step with; after a ``full`` sync a
@@ -76,15 +68,6 @@ def _load(cache_dir: Path, index_name: str, journal_file: Path) -> Signals | Non
         return None
 
 
-def _folders(papers_dir: Path) -> set[str]:
-    """The paper folders' names (scandir's entry types: no stat per folder)."""
-    try:
-        with os.scandir(papers_dir) as entries:
-            return {e.name for e in entries if not e.name.startswith(".") and e.is_dir()}
-    except FileNotFoundError:
-        return set()
-
-
 def quick_sync(
     cache_dir: Path,
     opened: Opened,
@@ -98,18 +81,18 @@ def quick_sync(
     if stamp is None:
         return None
     entries = entries_of(opened)
-    mtime = _mtime(library.papers_dir)  # before listing: a change meanwhile shows next time
-    named, end = journal.read_since(stamp.journal, stamp.journal_end)
-    added: list[str] = []
-    removed: list[str] = []
-    if mtime != stamp.papers_mtime:
-        on_disk = _folders(library.papers_dir)
-        added = sorted(k for k in on_disk if k not in entries)
-        removed = sorted(k for k in entries if k not in on_disk)
-    moved = set(added) | set(removed)
+    since = journal.changed_since(
+        library.papers_dir,
+        stamp.journal,
+        (stamp.papers_mtime, stamp.journal_end),
+        entries.keys(),
+        library.keys,
+    )
+    added, removed = sorted(since.added), sorted(since.removed)
+    moved = since.added | since.removed
     updated = [
         k
-        for k in named
+        for k in since.named
         if k not in moved
         and (k not in entries or entries[k].stamp != fingerprint(library.paper_dir(k)))
     ]
@@ -118,5 +101,5 @@ def quick_sync(
         apply(changed, progress)
         if opened.entries is not None:  # kept in step in memory: saved for the next process
             records.save(opened.folder, opened.entries_gen, opened.entries)
-    Signals(mtime, end, stamp.journal).save(cache_dir, opened.name)
+    Signals(since.mtime, since.end, stamp.journal).save(cache_dir, opened.name)
     return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
