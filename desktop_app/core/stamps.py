@@ -16,21 +16,26 @@ watches per user, shared by every program).
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
-#: One paper folder's stamp: (folder mtime, paper.json (mtime, size), notes.md (mtime, size)).
-Stamp = tuple[int, tuple[int, int] | None, tuple[int, int] | None]
+#: One paper folder's stamp: its mtime, then paper.json's and notes.md's mtime and size
+#: (-1 for a file that is not there), packed: a window keeps the stamps of every folder,
+#: and as tuples of ints they took ~1.5 KB a paper (15 MB at 10,000) rather than ~120 bytes.
+Stamp = bytes
 Stamps = dict[str, Stamp]
 
 PAPER_FILE = "paper.json"
 NOTES_FILE = "notes.md"
+_PACK = struct.Struct("<5q").pack
+_MISSING = (-1, -1)
 
 
-def _file(path: str) -> tuple[int, int] | None:
+def _file(path: str) -> tuple[int, int]:
     try:
         st = os.stat(path)
     except OSError:
-        return None
+        return _MISSING
     return st.st_mtime_ns, st.st_size
 
 
@@ -52,7 +57,7 @@ def take(papers_dir: Path) -> Stamps:
             except OSError:
                 continue  # gone meanwhile
             base = entry.path + os.sep
-            stamps[entry.name] = (folder, _file(base + PAPER_FILE), _file(base + NOTES_FILE))
+            stamps[entry.name] = _PACK(folder, *_file(base + PAPER_FILE), *_file(base + NOTES_FILE))
     return stamps
 
 

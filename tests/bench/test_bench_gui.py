@@ -19,9 +19,13 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -49,7 +53,10 @@ WAIT_MS = 600_000
 class StallProbe(QObject):
     """Ticks every few ms in the UI thread and records the gaps between ticks."""
 
-    def __init__(self, interval_ms: int = PROBE_MS) -> None:
+    def __init__(self, interval_ms: int = PROBE_MS, *, sample_ms: float = 0) -> None:
+        """With ``sample_ms``, a watcher thread takes the UI thread's stack (and the other
+        threads') when it has not ticked for that long, every ``sample_ms`` while it lasts:
+        :meth:`report` says where each stall was spent."""
         super().__init__()
         self.interval = interval_ms / 1000
         self.timer = QTimer(self)
@@ -58,6 +65,10 @@ class StallProbe(QObject):
         self.timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
         self._last = 0.0
+        self.sample_s = sample_ms / 1000
+        #: gap number -> stacks taken during it (the UI thread's first)
+        self.samples: dict[int, list[list[str]]] = {}
+        self._watching = threading.Event()
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -66,11 +77,39 @@ class StallProbe(QObject):
 
     def start(self) -> None:
         self.gaps = []
+        self.samples = {}
         self._last = time.perf_counter()
         self.timer.start()
+        if self.sample_s and not self._watching.is_set():
+            self._watching.set()
+            ui = threading.get_ident()
+            threading.Thread(target=self._watch, args=(ui,), daemon=True).start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self._watching.clear()
+
+    def _watch(self, ui: int) -> None:
+        while self._watching.is_set():
+            time.sleep(self.sample_s / 2)
+            if time.perf_counter() - self._last < self.sample_s:
+                continue
+            gap = len(self.gaps)  # the gap under way ends as tick number ``gap``
+            frames = sys._current_frames()
+            stacks = [_stack(frames.pop(ui, None), "UI")]
+            stacks += [_stack(f, str(t)) for t, f in frames.items() if t != threading.get_ident()]
+            self.samples.setdefault(gap, []).append([line for s in stacks for line in s])
+
+    def report(self, limit_ms: float = LIMIT_MS, top: int = 12) -> str:
+        """The longest stalls over ``limit_ms`` with where the UI thread was meanwhile."""
+        over = [(g, i) for i, g in enumerate(self.gaps) if (g - self.interval) * 1000 > limit_ms]
+        lines = []
+        for g, i in sorted(over, reverse=True)[:top]:
+            lines.append(f"stall of {(g - self.interval) * 1000:.0f} ms (tick {i}):")
+            for n, sample in enumerate(self.samples.get(i, [])[:4]):
+                lines.append(f"  sample {n}:")
+                lines.extend(f"    {line}" for line in sample)
+        return "\n".join(lines)
 
     @property
     def longest_ms(self) -> float:
@@ -104,6 +143,18 @@ def open_window(qtbot: QtBot) -> Iterator[Callable[[Library], MainWindow]]:
         window.close()
 
 
+def _stack(frame: FrameType | None, name: str, depth: int = 8) -> list[str]:
+    """The innermost ``depth`` frames of a thread, innermost first, on one line."""
+    if frame is None:
+        return [f"{name}: (no Python frame)"]
+    summary = traceback.StackSummary.extract(
+        traceback.walk_stack(frame), limit=depth, lookup_lines=False
+    )
+    return [
+        f"{name}: " + " < ".join(f"{Path(f.filename).stem}:{f.lineno} {f.name}" for f in summary)
+    ]
+
+
 def _row(what: str, probe: StallProbe, seconds: float) -> str:
     return (
         f"| {what} | {probe.longest_ms:.0f} ms | {probe.p99_ms:.0f} ms | "
@@ -116,7 +167,7 @@ def test_bench_gui_stalls(
     qtbot: QtBot, tmp_path: Path, open_window: Callable[[Library], MainWindow]
 ) -> None:
     rows: list[str] = []
-    probe = StallProbe()
+    probe = StallProbe(sample_ms=LIMIT_MS * 0.8)  # where each long stall was: printed
 
     # 1. A 1,000-paper digest imported and indexed while the window runs.
     digest = tmp_path / "digest-1000.md"
@@ -154,7 +205,7 @@ def test_bench_gui_stalls(
         qtbot.wait(100)
         probe.stop()
         rows.append(_row(what, probe, time.perf_counter() - begin))
-        print(rows[-1], flush=True)
+        print(rows[-1], probe.report(), sep="\n", flush=True)
 
     measured(
         f"open the window: sync the index, list all {n:,} papers",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +33,30 @@ def test_a_result_arrives_in_the_ui_thread(qtbot: QtBot, runner: TaskRunner) -> 
 
     runner.submit(work, on_done=lambda r: got.append((r, threading.get_ident() == ui)))
     qtbot.waitUntil(lambda: got == [(42, True)])
+
+
+class _Held:
+    """Something a task's function holds (what it compares, what it read)."""
+
+
+@pytest.mark.parametrize("lane", list(Lane))
+def test_a_task_that_ran_holds_no_memory(qtbot: QtBot, runner: TaskRunner, lane: Lane) -> None:
+    # A window runs a check for changes every second or two, each holding the stamps of
+    # every paper folder: kept after they ran, they grew its memory without end.
+    held: weakref.WeakSet[_Held] = weakref.WeakSet()
+    done: list[object] = []
+
+    def submit() -> None:
+        data, result = _Held(), _Held()
+        held.update((data, result))
+        runner.submit(lambda control: (data, result)[1], lane=lane, on_done=done.append)
+
+    for _ in range(5):
+        submit()
+    qtbot.waitUntil(lambda: len(done) == 5 and not runner.busy)
+    done.clear()
+    gc.collect()
+    assert len(held) == 0
 
 
 def test_a_failure_is_reported_never_raised(qtbot: QtBot, runner: TaskRunner) -> None:

@@ -10,7 +10,7 @@ ranks where it does, where it was published, the papers of the library most like
   drain the fetch queue: the feeds run in the network lane after the papers' own fetches,
   offline they wait, and nothing else of the window waits on them.
 - **Likely to keep** (View → Sort Inbox by Likely to Keep): the Inbox in the order of a model
-  of the reader's decisions (core/feeds/ranking.py), retrained in the read lane a moment after
+  of the reader's decisions (core/feeds/ranking.py), retrained in the background a moment after
   each triage. It is the Inbox's order by default once there are
   :data:`~desktop_app.core.feeds.ranking.MIN_DECISIONS` decisions; unticking it keeps arrival
   order (remembered).
@@ -56,6 +56,9 @@ PUBLISHED_ID = "view:published"
 SCAN_DELAY_MS = 600
 #: How often the schedule is looked at (a feed is due once ``feeds_every_h`` passed).
 SCHEDULE_CHECK_MS = 10 * 60 * 1000
+#: The first scan waits for the list's first search after the start-up sync of the index
+#: (it would slow that search down), or this long when none comes (the sync cancelled).
+FIRST_SCAN_LATEST_MS = 30_000
 #: Papers explained per scan (the most likely first; the rest are explained on demand).
 EXPLAINED = 300
 STATE_KEY = "inbox/likely"  # "auto" (by the number of decisions), "on" or "off"
@@ -147,11 +150,25 @@ class FeedsFeature(QObject):
         b.papers_removed.connect(self._changed)
         b.fetches.feeds_fetched.connect(self._feeds_fetched)
         b.index_ready.connect(self.show_current)
-        QTimer.singleShot(0, self._start)
+        # Reading every paper.json takes ~2 s at 10,000 papers: not before the first list.
+        self._started = False
+        b.results_ready.connect(self._listed)
+        b.search_failed.connect(self._listed)
+        QTimer.singleShot(FIRST_SCAN_LATEST_MS, self._start)
 
     # -- scanning ----------------------------------------------------------------------------
 
+    def _listed(self, *_: object) -> None:
+        if self.host.bridge.index_is_ready:
+            self._start()
+
     def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        b = self.host.bridge
+        for signal in (b.results_ready, b.search_failed):
+            signal.disconnect(self._listed)
         self.rescan()
         QTimer.singleShot(2000, self.fetch_due)
 
@@ -159,7 +176,9 @@ class FeedsFeature(QObject):
         self._scan_timer.start()
 
     def rescan(self) -> None:
-        """Read the feeds and the papers again and retrain, in the read lane."""
+        """Read the feeds and the papers again and retrain, beside the downloads: in the
+        read lane, every search (the list after a triage, a query typed) would wait for it,
+        ~2 s at 10,000 papers."""
         if self._scanning:
             self._again = True
             return
@@ -170,7 +189,7 @@ class FeedsFeature(QObject):
             return scan_library(library, cache)
 
         self.host.bridge.run_task(
-            work, lane=Lane.READ, on_done=self._scanned, on_error=self._scan_failed
+            work, lane=Lane.NETWORK, on_done=self._scanned, on_error=self._scan_failed
         )
 
     def _scan_failed(self, error: BaseException, tb: str) -> None:

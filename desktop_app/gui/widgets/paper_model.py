@@ -103,6 +103,8 @@ _COLUMN_WIDTHS = {
 }
 #: Shown when the user asks (the header's menu): the window stays readable at 1280 px.
 HIDDEN_BY_DEFAULT = (Column.TAGS, Column.ADDED)
+#: More rows changed in one refresh than this: one dataChanged over their span.
+CHANGED_ROWS_ONE_SIGNAL = 50
 
 
 def abbreviate_authors(authors: Sequence[str]) -> str:
@@ -285,10 +287,20 @@ class PaperTableModel(QAbstractTableModel):
         old_keys = [s.key for s in self._rows]
         new_keys = [s.key for s in rows]
         if old_keys == new_keys:
-            changed = [i for i, (a, b) in enumerate(zip(self._rows, rows, strict=True)) if a != b]
+            # A row not changed is the same object (the index's record): no field compared.
+            changed = [
+                i
+                for i, (a, b) in enumerate(zip(self._rows, rows, strict=True))
+                if a is not b and a != b
+            ]
             self._rows = rows
-            for i in changed:
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+            # A batch of the full text indexed changes a thousand records: one signal over
+            # their span, not one each (the view repaints the rows it shows either way).
+            spans = [(i, i) for i in changed]
+            if len(changed) > CHANGED_ROWS_ONE_SIGNAL:
+                spans = [(changed[0], changed[-1])]
+            for first, last in spans:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
             return
         self.layoutAboutToBeChanged.emit()
         old_rows = self._rows
