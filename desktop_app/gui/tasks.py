@@ -21,6 +21,8 @@ there (each paper they wrote is complete).
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import itertools
 import logging
 import threading
@@ -39,6 +41,28 @@ log = logging.getLogger(__name__)
 
 #: Progress reports closer together than this are merged (the UI needs no more).
 PROGRESS_INTERVAL = 0.05
+#: After a task that ran this long, the memory the C allocator keeps free is given back.
+RELEASE_AFTER_S = 0.5
+
+
+def release_free_memory() -> None:
+    """Give the memory glibc's allocator keeps free back to the system (elsewhere, nothing).
+
+    Big reads in worker threads (every paper.json by the feeds scan, every record by a
+    reload, a first build's batches) leave tens of MB free in the allocator's per-thread
+    heaps, which it keeps: at 10,000 papers a window held ~40 MB more after its start-up
+    work than after this (``malloc_trim``: ~0.2 ms)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, Windows, musl)
+        return None
 
 
 class Lane(Enum):
@@ -106,8 +130,10 @@ class Task(QRunnable):
         self.func = func
         self.signals = TaskSignals()
         self.control = TaskControl(self.signals)
+        self.seconds = 0.0  # how long it ran
 
     def run(self) -> None:
+        started = time.monotonic()
         try:
             self.control.check()
             result = self.func(self.control)
@@ -117,6 +143,7 @@ class Task(QRunnable):
             self.signals.failed.emit(e, traceback.format_exc())
         else:
             self.signals.finished.emit(result)
+        self.seconds = time.monotonic() - started
         self.signals.done.emit()
 
 
@@ -217,10 +244,12 @@ class TaskRunner(QObject):
         self.task_progressed.emit(info)
 
     def _ended(self, task_id: int) -> None:
-        self._running.pop(task_id, None)
+        task = self._running.pop(task_id, None)
         info = self.visible.pop(task_id, None)
         if info is not None:
             self.task_ended.emit(info)
+        if task is not None and task.seconds >= RELEASE_AFTER_S:
+            release_free_memory()
 
     def cancel_all(self) -> None:
         """Ask every visible task to stop (the status bar's Cancel button)."""
