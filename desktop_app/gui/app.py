@@ -10,6 +10,7 @@ wired together here and nowhere else (no globals).
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import os
@@ -160,8 +161,25 @@ def build_window(
     window.closed.connect(bridge.close)
     window.closed.connect(index.close)
     bridge.index_ready.connect(bridge.start_fetching)  # what waited in the queue
+    _freeze_what_lives_as_long(window)
     bridge.sync_index()
     return window
+
+
+def _freeze_what_lives_as_long(window: MainWindow) -> None:
+    """Leave the objects made so far (modules, widgets, actions, features: ~100,000 of them,
+    there as long as the window) out of the garbage collector's full passes, until the
+    window closes.
+
+    A full pass walks every object it tracks, whichever thread starts it: with 10,000
+    papers listed one took 270-720 ms of the UI thread on the shared 2-core machine (the
+    window's longest stalls: switching views, the full text indexed at a first open); with
+    these left out, 50-150 ms. Once per window, not at each reload of the records as
+    before: what is frozen is never collected, and a searcher frozen at each reload stayed
+    for good (``opened.entries_of``)."""
+    gc.collect()
+    gc.freeze()
+    window.closed.connect(gc.unfreeze)
 
 
 def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHook) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.gui import app as app_module
 from desktop_app.gui.app import ExceptHook
+from tests.helpers.window import Factory
 
 
 def test_papershelf_without_a_command_opens_the_window_and_logs(tmp_path: Path) -> None:
@@ -94,3 +97,27 @@ def test_the_first_start_of_the_app_creates_the_default_library(tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr
     assert (home / "Documents" / "Papershelf" / "library.json").is_file()
+
+
+class _Cycle:
+    """An object in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_the_collector_passes_over_the_window_s_own_objects_until_it_closes(
+    make_window: Factory,
+) -> None:
+    # A full pass over every object took the UI thread 270-720 ms at 10,000 papers: the
+    # ~100,000 the window made at start-up and keeps (modules, widgets, actions) are left
+    # out of it while the window is open; what is made later is collected as usual.
+    window = make_window()
+    assert gc.get_freeze_count() > 10_000
+    later = _Cycle()
+    gone = weakref.ref(later)
+    del later
+    gc.collect()
+    assert gone() is None
+    window.close()
+    assert gc.get_freeze_count() == 0  # a closed window leaves nothing frozen
