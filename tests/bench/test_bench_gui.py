@@ -80,17 +80,19 @@ class StallProbe(QObject):
         self.samples = {}
         self._last = time.perf_counter()
         self.timer.start()
-        if self.sample_s and not self._watching.is_set():
-            self._watching.set()
+        if self.sample_s:
+            self._watching.clear()  # (the watcher of a start before stops)
+            self._watching = watching = threading.Event()
+            watching.set()
             ui = threading.get_ident()
-            threading.Thread(target=self._watch, args=(ui,), daemon=True).start()
+            threading.Thread(target=self._watch, args=(ui, watching), daemon=True).start()
 
     def stop(self) -> None:
         self.timer.stop()
         self._watching.clear()
 
-    def _watch(self, ui: int) -> None:
-        while self._watching.is_set():
+    def _watch(self, ui: int, watching: threading.Event) -> None:
+        while watching.is_set():
             time.sleep(self.sample_s / 2)
             if time.perf_counter() - self._last < self.sample_s:
                 continue
