@@ -48,6 +48,8 @@ COMMAND = "make bench BENCH_ARGS=tests/bench/test_bench_gui.py"
 PROBE_MS = 5
 LIMIT_MS = 50
 WAIT_MS = 600_000
+STALLS_SAMPLED = 12  # the longest stalls whose stacks a StallProbe keeps ...
+SAMPLES_PER_STALL = 4  # ... and how many of each
 
 
 class StallProbe(QObject):
@@ -97,18 +99,24 @@ class StallProbe(QObject):
             if time.perf_counter() - self._last < self.sample_s:
                 continue
             gap = len(self.gaps)  # the gap under way ends as tick number ``gap``
+            if len(self.samples.get(gap, ())) >= SAMPLES_PER_STALL:
+                continue
             frames = sys._current_frames()
             stacks = [_stack(frames.pop(ui, None), "UI")]
             stacks += [_stack(f, str(t)) for t, f in frames.items() if t != threading.get_ident()]
             self.samples.setdefault(gap, []).append([line for s in stacks for line in s])
+            if len(self.samples) > 2 * STALLS_SAMPLED:  # only the longest stalls' are kept
+                ended = sorted((k for k in self.samples if k < gap), key=self.gaps.__getitem__)
+                for k in ended[: len(self.samples) - STALLS_SAMPLED]:
+                    del self.samples[k]
 
-    def report(self, limit_ms: float = LIMIT_MS, top: int = 12) -> str:
+    def report(self, limit_ms: float = LIMIT_MS, top: int = STALLS_SAMPLED) -> str:
         """The longest stalls over ``limit_ms`` with where the UI thread was meanwhile."""
         over = [(g, i) for i, g in enumerate(self.gaps) if (g - self.interval) * 1000 > limit_ms]
         lines = []
         for g, i in sorted(over, reverse=True)[:top]:
             lines.append(f"stall of {(g - self.interval) * 1000:.0f} ms (tick {i}):")
-            for n, sample in enumerate(self.samples.get(i, [])[:4]):
+            for n, sample in enumerate(self.samples.get(i, [])):
                 lines.append(f"  sample {n}:")
                 lines.extend(f"    {line}" for line in sample)
         return "\n".join(lines)
