@@ -11,6 +11,7 @@ wired together here and nowhere else (no globals).
 from __future__ import annotations
 
 import gc
+import linecache
 import logging
 import logging.handlers
 import os
@@ -161,22 +162,27 @@ def build_window(
     window.closed.connect(bridge.close)
     window.closed.connect(index.close)
     bridge.index_ready.connect(bridge.start_fetching)  # what waited in the queue
-    _freeze_what_lives_as_long(window)
+    _settle_memory(window)
     bridge.sync_index()
     return window
 
 
-def _freeze_what_lives_as_long(window: MainWindow) -> None:
-    """Leave the objects made so far (modules, widgets, actions, features: ~100,000 of them,
-    there as long as the window) out of the garbage collector's full passes, until the
-    window closes.
+def _settle_memory(window: MainWindow) -> None:
+    """Once the window is built: drop the module sources PySide6 read, and leave the objects
+    made so far (modules, widgets, actions, features: ~100,000, there as long as the window)
+    out of the garbage collector's full passes, until the window closes.
 
-    A full pass walks every object it tracks, whichever thread starts it: with 10,000
-    papers listed one took 270-720 ms of the UI thread on the shared 2-core machine (the
-    window's longest stalls: switching views, the full text indexed at a first open); with
-    these left out, 50-150 ms. Once per window, not at each reload of the records as
-    before: what is frozen is never collected, and a searcher frozen at each reload stayed
-    for good (``opened.entries_of``)."""
+    - PySide6 reads the source of every module imported after it into ``linecache`` (to see
+      whether it uses PySide, ``shibokensupport.feature``): ~175,000 lines, 19 MB, kept only
+      for tracebacks, which read again what they need.
+    - A full pass of the collector walks every object it tracks, in whichever thread starts
+      it: with 10,000 papers one took 270-720 ms of the UI thread on the shared 2-core
+      machine (the window's longest stalls: switching views, a first build's full text);
+      with these left out, ~25 ms. Frozen once per window, not at each reload of the records
+      as before: what is frozen is never collected (a searcher frozen at each reload stayed
+      for good, ``opened.entries_of``), and a closed window unfreezes it all.
+    """
+    linecache.clearcache()
     gc.collect()
     gc.freeze()
     window.closed.connect(gc.unfreeze)
