@@ -154,7 +154,9 @@ class FeedsFeature(QObject):
         self._started = False
         b.results_ready.connect(self._listed)
         b.search_failed.connect(self._listed)
-        QTimer.singleShot(FIRST_SCAN_LATEST_MS, self._start)
+        self._first_scan = QTimer(self, singleShot=True, interval=FIRST_SCAN_LATEST_MS)
+        self._first_scan.timeout.connect(self._start)  # (stops with the feature)
+        self._first_scan.start()
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class FeedsFeature(QObject):
         if self._started:
             return
         self._started = True
+        self._first_scan.stop()
         b = self.host.bridge
         for signal in (b.results_ready, b.search_failed):
             signal.disconnect(self._listed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from desktop_app.core.feeds import specs
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.search.api import Hit, PaperSummary
+from desktop_app.gui.features import feeds as feeds_module
 from desktop_app.gui.features.feeds import FEEDS_SECTION, PUBLISHED_ID, FeedsFeature
 from desktop_app.gui.features.feeds_widgets import (
     FeedsDialog,
@@ -272,3 +274,30 @@ def test_the_dialog_edits_the_schedule() -> None:
     assert dialog.schedule() == (24, 7)
     dialog.every.setValue(6)
     assert dialog.schedule() == (6, 7)
+
+
+def test_a_slow_scan_of_the_library_never_holds_the_list_back(
+    qtbot: QtBot, make_window: Factory, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading every paper.json takes seconds at 10,000 papers: it once ran in the read lane
+    # ahead of the list's first search, and after each triage ahead of the next one.
+    rng = random.Random(5)
+    for n in range(3):
+        library.add(paper(n, RETRIEVAL, Status.UNREAD, rng))
+    release = threading.Event()
+    scanned: list[str] = []
+
+    def slow_scan(lib: Library, cache: Any) -> Any:
+        release.wait(timeout=WAIT_MS / 1000)  # as long as the list takes to come
+        scanned.append("done")
+        return real_scan(lib, cache)
+
+    real_scan = feeds_module.scan_library
+    monkeypatch.setattr(feeds_module, "scan_library", slow_scan)
+    window = make_window()  # (waits for the index)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    window.search.set_text("dense")
+    qtbot.waitUntil(lambda: "match" in window.count_label.text(), timeout=WAIT_MS)
+    assert not scanned  # the scan waits still: the list and the query did not wait for it
+    release.set()
+    qtbot.waitUntil(lambda: bool(scanned), timeout=WAIT_MS)
