@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from filelock import FileLock, Timeout
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
@@ -381,6 +380,8 @@ def index_pending(
     rest). Returns at once when another program is doing it. The papers still pending."""
     if not pending(index):
         return 0  # (the marker's absence: a command line's every call looks no further)
+    from filelock import FileLock, Timeout  # a search with nothing pending never loads it
+
     lock = FileLock(str(index.dir / TEXTS_LOCK))
     try:
         lock.acquire(timeout=0)

@@ -34,3 +34,25 @@ def test_whoosh_loads_without_urllib_request_and_asyncio() -> None:
         "True True",
         "desktop_app.core.search.whoosh",
     ]
+
+
+def test_whoosh_loads_without_morph_en_whose_variations_still_work() -> None:
+    # whoosh.lang.morph_en compiles 55 regular expressions at import for the Variations
+    # query, which Papershelf never makes; a process that does make one still gets them.
+    code = (
+        "import sys\n"
+        "from desktop_app.core.search.whoosh.index import WhooshIndex\n"
+        "print('whoosh.lang.morph_en' in sys.modules)\n"
+        "from whoosh.query import terms\n"  # what the Variations query calls
+        "print('rendered' in terms.variations('render'))\n"
+        "print('whoosh.lang.morph_en' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["False", "True", "True"]
