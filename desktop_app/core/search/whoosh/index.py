@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -521,7 +521,7 @@ class WhooshIndex:
             terms=tuple(querysyntax.words(tree)),
         )
 
-    def _eval(self, o: Opened, node: Node, entries: dict[str, Entry]) -> Scores | None:
+    def _eval(self, o: Opened, node: Node, entries: Mapping[str, Entry]) -> Scores | None:
         """Scores of the papers ``node`` matches; None when it has nothing to match on
         (only stop words). The boolean algebra is :func:`evaluate`'s; the words and ranges
         are scored here."""

@@ -25,6 +25,7 @@ from desktop_app.core.search.query import Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.folders import Hold
+from desktop_app.core.search.whoosh.records import Records
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Opened:
     hold: Hold | None = None  # the folder held against removal while it is open (folders.py)
     psearcher: Searcher | None = None
     tsearcher: Searcher | None = None
-    entries: dict[str, Entry] | None = None
+    entries: Records | None = None
     entries_gen: int = -1
     views: Views | None = None  # derived from entries; None when entries changed
     #: A query word's scores over every field (shared: never changed), as of the searchers
@@ -103,19 +104,20 @@ def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
     return o.psearcher, o.tsearcher
 
 
-def entries_of(o: Opened) -> dict[str, Entry]:
-    """Every indexed paper's record, read again when the papers index changed."""
+def entries_of(o: Opened) -> Records:
+    """Every indexed paper's record, read again when the papers index changed (from the
+    records file when it holds them: :mod:`.records`)."""
     psearcher, _ = searchers_of(o)
     gen = psearcher.reader().generation()
     if o.entries is None or o.entries_gen != gen:
         reader = psearcher.reader()
         if reader.doc_count_all() == 0:  # an empty index has no columns
-            o.entries, o.entries_gen, o.views = {}, gen, None
+            o.entries, o.entries_gen, o.views = Records({}), gen, None
             return o.entries
         with gc_paused():
-            loaded = records_file.load(o.folder, gen)  # ~5x faster, when there
+            loaded = records_file.load(o.folder, gen)  # ~50x faster, when there
             if loaded is None:
-                loaded = _decoded(reader)
+                loaded = Records(_decoded(reader))
                 records_file.save(o.folder, gen, loaded)
         # Not gc.freeze(): it froze whatever else was alive or awaiting collection at that
         # moment too (searchers, their readers' caches, cyclic garbage), never to be
@@ -141,5 +143,5 @@ def views_of(o: Opened) -> Views:
     """The per-paper views of the records (:class:`Views`)."""
     records = entries_of(o)
     if o.views is None:
-        o.views = Views.of(records)
+        o.views = Views.of(records, records.columns)
     return o.views
