@@ -4,6 +4,7 @@ another process, a damaged file, a quick sync that indexed a change)."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
@@ -11,8 +12,9 @@ import sys
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
 from desktop_app.core.pdf.text import TextExtractor
+from desktop_app.core.search.api import SortOrder
 from desktop_app.core.search.whoosh import records
-from desktop_app.core.search.whoosh.documents import Entry
+from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
 from tests.helpers.files import ROOT
@@ -94,3 +96,89 @@ def test_search_in_a_new_process_after_a_change_by_another(lib: Library) -> None
         assert records.load(opened.folder, gen) == decoded
         assert decoded["2301.00002"].summary.tags == ("later",)
     assert "2301.00002" in search("tag:later")
+
+
+def test_a_damaged_record_inside_the_file_is_not_used(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """A record is decoded when first asked for, long after the file was read: a byte
+    changed inside one (its title here) makes the whole file unused, found by its
+    checksum, rather than a wrong title shown or an error in the middle of a search."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    data = (folder / records.RECORDS).read_bytes()
+    at = data.index(b"Graph Neural Networks")
+    (folder / records.RECORDS).write_bytes(data[:at] + b"X" + data[at + 1 :])
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+        assert records.load(folder, gen) == decoded  # read from the index, written anew
+        hit = index.search("graph").hits[0].summary
+        assert hit.title == "Graph Neural Networks at Scale"
+
+
+def test_a_records_file_of_another_format_is_not_used(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """The format before this one (every record's fields in one list, no columns), as an
+    older Papershelf left it for the same commit: not used, and written anew."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+    folder = opened.folder
+    identity = records._identity(folder, gen)
+    rows = [(k, records._summary_of(e.summary), *records._rest_of(e)) for k, e in decoded.items()]
+    rows[0] = (rows[0][0], (*rows[0][1][:2], "An older title", *rows[0][1][3:]), *rows[0][2:])
+    (folder / records.RECORDS).write_bytes(marshal.dumps((identity, records.FIELDS, rows)))
+    assert records.load(folder, gen) is None
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        assert "An older title" not in {h.summary.title for h in index.search("").hits}
+    assert records.load(folder, gen) == decoded
+
+
+def test_the_views_from_the_files_columns_are_those_of_the_records(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """A new process derives its views (orders, years, tags, status, counts) from the
+    columns kept beside the records: the same as derived from every record."""
+    lib.set_status("1907.00003", Status.NEW)
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+        loaded = records.load(folder, gen)
+        assert loaded is not None and loaded.columns is not None
+        from_columns = Views.of(loaded, loaded.columns)
+        from_records = Views.of(decoded)
+        for name in ("newest", "by_newest", "year", "tags", "status", "all_tags", "all_status"):
+            assert getattr(from_columns, name) == getattr(from_records, name), name
+        assert from_columns.pending == from_records.pending
+        assert dict(from_columns.summary) == dict(from_records.summary)
+        assert from_columns.title == from_records.title
+        for sort in SortOrder:
+            assert from_columns.in_order(sort) == from_records.in_order(sort)
+
+
+def test_a_sort_by_title_after_an_edit_of_this_process(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """Titles' sort keys are made when a sort by title first asks; a title changed before
+    that, or after, sorts where it now belongs."""
+    with WhooshIndex(lib, extractor=extractor) as index:
+        index.sync()
+        index.search("")  # the views, without the titles' keys
+        paper = lib.get("2301.00002")
+        paper.title = "A Zebra's Graph"  # (the article does not count)
+        lib.save(paper)
+
+        def by_title() -> list[str]:
+            return [h.summary.key for h in index.search("", sort=SortOrder.TITLE).hits]
+
+        assert by_title() == ["2504.00001", "1907.00003", "2301.00002"]
+        paper.title = "Abstract Graphs"
+        lib.save(paper)
+        assert by_title() == ["2301.00002", "2504.00001", "1907.00003"]
