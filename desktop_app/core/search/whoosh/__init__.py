@@ -67,8 +67,8 @@ def _import_whoosh() -> None:
         import whoosh.query
         import whoosh.reading  # noqa: F401
     finally:
-        for name, module in stand_ins.items():
-            if sys.modules.get(name) is module:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
 
 
