@@ -103,5 +103,7 @@ def quick_sync(
         apply(changed, progress)
         if opened.entries is not None:  # kept in step in memory: saved for the next process
             records.save(opened.folder, opened.entries_gen, opened.entries)
-    Signals(since.mtime, since.end, stamp.journal).save(cache_dir, opened.name)
+    if (since.mtime, since.end) != (stamp.papers_mtime, stamp.journal_end):
+        Signals(since.mtime, since.end, stamp.journal).save(cache_dir, opened.name)
+    # (else nothing changed: no file written by every search)
     return SyncReport(added=len(added), updated=len(updated), removed=len(removed))
