@@ -87,21 +87,34 @@ class Records(MutableMapping[str, Entry]):
         self._all: dict[str, Entry | int] = dict(records)
         self.columns = columns
         self._stored = stored
+        #: Records not decoded yet: at none, the file's bytes are let go (a window's
+        #: list decodes every record over time).
+        self._left = sum(1 for v in self._all.values() if isinstance(v, int))
 
     def __getitem__(self, key: str) -> Entry:
         value = self._all[key]
         if isinstance(value, int):
             assert self._stored is not None
             value = self._all[key] = self._stored.entry(key, value)
+            self._one_less()
         return value
 
     def __setitem__(self, key: str, value: Entry) -> None:
+        if isinstance(self._all.get(key), int):
+            self._one_less()
         self._all[key] = value
         self.columns = None
 
     def __delitem__(self, key: str) -> None:
+        if isinstance(self._all[key], int):
+            self._one_less()
         del self._all[key]
         self.columns = None
+
+    def _one_less(self) -> None:
+        self._left -= 1
+        if not self._left:
+            self._stored = None
 
     def __contains__(self, key: object) -> bool:
         return key in self._all

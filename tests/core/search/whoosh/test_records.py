@@ -174,7 +174,9 @@ def test_the_views_from_the_files_columns_are_those_of_the_records(
         for name in ("newest", "by_newest", "year", "tags", "status", "all_tags", "all_status"):
             assert getattr(from_columns, name) == getattr(from_records, name), name
         assert from_columns.pending == from_records.pending
+        assert loaded._stored is not None  # (the file's bytes, while records are left)
         assert dict(from_columns.summary) == dict(from_records.summary)
+        assert loaded._stored is None  # every record decoded: the bytes let go
         assert from_columns.title == from_records.title
         for sort in SortOrder:
             assert from_columns.in_order(sort) == from_records.in_order(sort)
