@@ -4,11 +4,14 @@ another process, a damaged file, a quick sync that indexed a change)."""
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Status
@@ -185,11 +188,12 @@ def test_the_views_from_the_files_columns_are_those_of_the_records(
 def test_a_sort_by_title_after_an_edit_of_this_process(
     lib: Library, extractor: TextExtractor
 ) -> None:
-    """Titles' sort keys are made when a sort by title first asks; a title changed before
-    that, or after, sorts where it now belongs."""
+    """Titles' sort keys are read from the records file (or made) when a sort by title
+    first asks; a title changed before that, or after, sorts where it now belongs."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()  # (the records file written)
     with WhooshIndex(lib, extractor=extractor) as index:
-        index.sync()
-        index.search("")  # the views, without the titles' keys
+        index.search("")  # the views from the file's columns, without the titles' keys
         paper = lib.get("2301.00002")
         paper.title = "A Zebra's Graph"  # (the article does not count)
         lib.save(paper)
@@ -201,3 +205,53 @@ def test_a_sort_by_title_after_an_edit_of_this_process(
         paper.title = "Abstract Graphs"
         lib.save(paper)
         assert by_title() == ["2301.00002", "2504.00001", "1907.00003"]
+
+
+def test_titles_sort_keys_are_kept_for_the_collation_they_were_made_under(
+    lib: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sort by title in a new process reads the titles' sort keys from the records file,
+    only when they were made under the collation in use (another locale sorts otherwise:
+    Danish puts Ø after Z)."""
+    from desktop_app.core.search.whoosh import documents
+
+    def by_title() -> list[str]:
+        with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+            return [h.summary.key for h in index.search("", sort=SortOrder.TITLE).hits]
+
+    alphabetical = ["2504.00001", "2301.00002", "1907.00003"]  # Dense, Graph, Kurt
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    assert by_title() == alphabetical
+    # A collation of its own, under which the file keeps keys sorting Z to A ("backwards"
+    # stands in for a locale whose order differs): written by the next process that
+    # decodes the records from the index.
+    (folder / records.RECORDS).unlink()
+    with monkeypatch.context() as m:
+        m.setattr(records, "collation", lambda: "backwards")
+        m.setattr(documents, "collation", lambda: "backwards")
+        m.setattr(records, "title_sort_key", lambda t: "".join(chr(0xFFFF - ord(c)) for c in t))
+        by_title()  # (the file written)
+        assert by_title() == alphabetical[::-1]  # its keys read
+    assert by_title() == alphabetical  # under another collation: made from the titles
+
+
+def test_a_title_changed_before_the_stored_keys_are_read_sorts_by_its_new_title(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """The views of a window take in one changed record at a time (``Views.replace``):
+    the titles' keys kept in the file are then of the records before, not to be read."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)  # (the records file written)
+        gen, _ = _decoded(opened)
+    loaded = _load(opened.folder, gen)
+    assert loaded is not None
+    views = Views.of(loaded, loaded.columns)
+    old = loaded["2301.00002"]
+    new = dataclasses.replace(old, summary=dataclasses.replace(old.summary, title="Zebras"))
+    loaded["2301.00002"] = new
+    assert views.replace("2301.00002", old, new)
+    assert views.in_order(SortOrder.TITLE) == ["2504.00001", "1907.00003", "2301.00002"]
