@@ -94,11 +94,16 @@ class Records(MutableMapping[str, Entry]):
         #: Records not decoded yet: at none, the file's bytes are let go (a window's
         #: list decodes every record over time).
         self._left = sum(1 for v in self._all.values() if isinstance(v, int))
+        self._singles = 0  # records decoded one by one
 
     def __getitem__(self, key: str) -> Entry:
         value = self._all[key]
         if isinstance(value, int):
             assert self._stored is not None
+            self._singles += 1
+            if self._singles > _SINGLES:  # many asked for (a list of every paper): all at once
+                self._decode_all()
+                return self[key]
             value = self._all[key] = self._stored.entry(key, value)
             self._one_less()
         return value
@@ -150,9 +155,19 @@ class Records(MutableMapping[str, Entry]):
         return _encoded(self[key])
 
     def _decode_all(self) -> None:
+        stored = self._stored
+        if stored is None:
+            return
+        entry = stored.entry
         for key, value in self._all.items():
             if isinstance(value, int):
-                self[key]  # (a value replaced: not a resize)
+                self._all[key] = entry(key, value)  # (a value replaced: not a resize)
+        self._left, self._stored = 0, None
+
+
+#: Records decoded one by one, after which the rest are decoded at once (a search decodes
+#: its hits, a quick sync a few more; a list of every paper, all).
+_SINGLES = 256
 
 
 class _Stored:

@@ -255,3 +255,22 @@ def test_a_title_changed_before_the_stored_keys_are_read_sorts_by_its_new_title(
     loaded["2301.00002"] = new
     assert views.replace("2301.00002", old, new)
     assert views.in_order(SortOrder.TITLE) == ["2504.00001", "1907.00003", "2301.00002"]
+
+
+def test_many_records_asked_for_are_decoded_at_once(
+    lib: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search decodes its hits one by one; past a few hundred (a list of every paper),
+    the rest are decoded in one go, and the file's bytes let go."""
+    monkeypatch.setattr(records, "_SINGLES", 1)
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+    loaded = _load(opened.folder, gen)
+    assert loaded is not None
+    first, second, _third = decoded
+    assert loaded[first] == decoded[first] and loaded._stored is not None  # one by one
+    assert loaded[second] == decoded[second] and loaded._stored is None  # the rest at once
+    assert dict(loaded) == decoded
