@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh.reading import SegmentReader
+from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from desktop_app.core.search.whoosh.codec import writer
+from desktop_app.core.search.whoosh.codec import Writer, writer
 from desktop_app.core.search.whoosh.documents import Prepared, cached_text
-from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from desktop_app.core.search.whoosh.opened import Opened, fresh, searchers_of
 from desktop_app.core.search.whoosh.store import record_files, text_doc
 
 MERGE_AFTER = 64  # small segments of the papers index (one per edit) before an edit merges
@@ -63,26 +64,24 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
     # The full text first: the papers index, whose records carry the fingerprints,
     # is committed last, so an interrupted write is redone by the next sync.
     if text_changes:
+        opened.tsearcher = fresh(opened.tsearcher, opened.fulltext, opened.treaders)
         tw = writer(opened.fulltext, timeout=timeout)
         try:
+            found = _same_commit(opened.tsearcher, tw)
             for p in text_changes:
                 text = cached_text(p.text_from) if p.entry and p.text_from else None
-                if text:
-                    tw.update_document(**text_doc(p.key, text))
-                else:
-                    tw.delete_by_term("key", p.key)
+                _put(tw, found, p.key, text_doc(p.key, text) if text else None)
         except BaseException:
             tw.cancel()
             raise
         tw.commit(mergetype=merging(MERGE_AT_SYNC, TEXT_MERGE_BELOW))
+    opened.psearcher = fresh(opened.psearcher, opened.papers, opened.preaders)
     pw = writer(opened.papers, timeout=timeout)
     base_gen = pw.generation - 1
     try:
+        found = _same_commit(opened.psearcher, pw)
         for p in prepared:
-            if p.entry is not None and p.doc is not None:
-                pw.update_document(**p.doc)
-            else:
-                pw.delete_by_term("key", p.key)
+            _put(pw, found, p.key, p.doc if p.entry is not None else None)
     except BaseException:
         pw.cancel()
         raise
@@ -104,6 +103,24 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
         opened.views = views  # None: derived anew on the next search
     opened.checked = False
     searchers_of(opened)
+
+
+def _same_commit(searcher: Searcher, w: Writer) -> Searcher | None:
+    """The searcher, if it reads the commit the writer starts from (then it finds the
+    documents to delete: Whoosh's writer would open a reader of every segment for that)."""
+    generation = searcher.reader().generation()
+    return searcher if generation is not None and generation == w.generation - 1 else None
+
+
+def _put(w: Writer, found: Searcher | None, key: str, doc: dict[str, Any] | None) -> None:
+    """Replace the paper's document with ``doc`` (None: delete it), its old one found by
+    ``found`` (:func:`_same_commit`), else by the writer."""
+    if found is None and doc is not None:
+        w.update_document(**doc)
+        return
+    w.delete_by_term("key", key, searcher=found)
+    if doc is not None:
+        w.add_document(**doc)
 
 
 def merge_small(opened: Opened, timeout: float) -> None:
