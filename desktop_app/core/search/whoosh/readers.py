@@ -55,10 +55,9 @@ class Readers:
                 kept[segment.segid] = (deleted, reader)
                 readers.append(reader)
         except BaseException:
-            _close(r for segid, (_, r) in kept.items() if self._open.get(segid, (0, None))[1] is not r)
+            _close(_but(readers, self._open))  # those opened here
             raise
-        reused = {id(r) for r in readers}
-        _close(r for _, r in self._open.values() if id(r) not in reused)
+        _close(_but(self._open, kept))  # those of segments merged away or changed
         self._open = kept
         whole: IndexReader
         if not readers:
@@ -72,6 +71,16 @@ class Readers:
     def close(self) -> None:
         _close(r for _, r in self._open.values())
         self._open = {}
+
+
+def _but(
+    these: dict[str, tuple[frozenset[int], SegmentReader]] | list[SegmentReader],
+    kept: dict[str, tuple[frozenset[int], SegmentReader]],
+) -> list[SegmentReader]:
+    """The readers of ``these`` that ``kept`` does not hold."""
+    held = {id(reader) for _, reader in kept.values()}
+    listed = [r for _, r in these.values()] if isinstance(these, dict) else these
+    return [r for r in listed if id(r) not in held]
 
 
 def _close(readers: Any) -> None:
