@@ -20,11 +20,12 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from desktop_app.core.search.query import Term
+from desktop_app.core.search.query import FULLTEXT, Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.folders import Hold
-from desktop_app.core.search.whoosh.readers import Readers
+from desktop_app.core.search.whoosh.readers import Readers, generations
+from desktop_app.core.search.whoosh.store import PAPERS
 
 
 @dataclass
@@ -84,16 +85,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex, readers: Readers) -> Searcher:
+def fresh(
+    searcher: Searcher | None,
+    ix: whoosh_index.FileIndex,
+    readers: Readers,
+    latest: int | None = None,
+) -> Searcher:
     """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md), on
     the readers of its unchanged segments (:class:`Readers`; not ``Searcher.refresh()``,
     which reuses the reader of a segment whose deletions changed, so documents deleted or
-    replaced by the commit would still be found)."""
+    replaced by the commit would still be found). ``latest``: the index's latest commit,
+    when known (else looked up)."""
+    if latest is None:
+        latest = ix.latest_generation()
     if searcher is not None:
-        if searcher.up_to_date():
+        if searcher.reader().generation() == latest:
             return searcher
         searcher.close()
-    return readers.searcher(ix)
+    return readers.searcher(ix, latest)
 
 
 def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
@@ -101,8 +110,9 @@ def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
     (looked at once per call of the index: see ``Opened.checked``)."""
     if o.checked and o.psearcher is not None and o.tsearcher is not None:
         return o.psearcher, o.tsearcher
-    o.psearcher = fresh(o.psearcher, o.papers, o.preaders)
-    o.tsearcher = fresh(o.tsearcher, o.fulltext, o.treaders)
+    latest = generations(o.folder)  # both indexes' from one listing of their folder
+    o.psearcher = fresh(o.psearcher, o.papers, o.preaders, latest.get(PAPERS, -1))
+    o.tsearcher = fresh(o.tsearcher, o.fulltext, o.treaders, latest.get(FULLTEXT, -1))
     o.checked = True
     return o.psearcher, o.tsearcher
 

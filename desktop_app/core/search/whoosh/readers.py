@@ -16,6 +16,8 @@ deleted paper would still be found.
 from __future__ import annotations
 
 import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
@@ -31,10 +33,11 @@ class Readers:
     def __init__(self) -> None:
         self._open: dict[str, tuple[frozenset[int], SegmentReader]] = {}
 
-    def searcher(self, ix: whoosh_index.FileIndex) -> Searcher:
-        """A searcher of the index's latest commit, on the readers of its segments that are
-        unchanged since the last call; the readers no longer needed are closed."""
-        toc = ix._read_toc()
+    def searcher(self, ix: whoosh_index.FileIndex, generation: int | None = None) -> Searcher:
+        """A searcher of the index's commit ``generation`` (None: the latest), on the
+        readers of its segments that are unchanged since the last call; the readers no
+        longer needed are closed."""
+        toc = _toc(ix, generation)
         if ix._schema is None:
             # A folder's schema never changes (another schema is another folder, store.py):
             # later reads of the table of contents, here and by writers, skip unpickling it.
@@ -71,6 +74,32 @@ class Readers:
     def close(self) -> None:
         _close(r for _, r in self._open.values())
         self._open = {}
+
+
+def generations(folder: Path) -> dict[str, int]:
+    """The latest commit of each index in the folder, by index name, from one listing of
+    it (Whoosh's ``latest_generation`` lists the folder and matches a pattern against each
+    of its hundreds of files, per index and per call)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    for name in names:
+        if name.startswith("_") and name.endswith(".toc"):
+            indexname, _, generation = name[1:-4].rpartition("_")
+            if generation.isdigit():
+                found[indexname] = max(found.get(indexname, -1), int(generation))
+    return found
+
+
+def _toc(ix: whoosh_index.FileIndex, generation: int | None) -> Any:
+    """The index's table of contents of commit ``generation``, or of the latest one (also
+    when that commit's was removed meanwhile by another program's next one)."""
+    if generation is not None:
+        with contextlib.suppress(FileNotFoundError):
+            return whoosh_index.TOC.read(ix.storage, ix.indexname, generation, ix._schema)
+    return ix._read_toc()
 
 
 def _but(

@@ -19,7 +19,7 @@ from whoosh.writing import SegmentWriter
 from desktop_app.core.search.whoosh.codec import Writer, writer
 from desktop_app.core.search.whoosh.documents import Prepared, cached_text
 from desktop_app.core.search.whoosh.opened import Opened, fresh, searchers_of
-from desktop_app.core.search.whoosh.store import record_files, text_doc
+from desktop_app.core.search.whoosh.store import PAPERS, record_files, text_doc
 
 MERGE_AFTER = 64  # small segments of the papers index (one per edit) before an edit merges
 MERGE_AT_SYNC = 4  # ... before a sync merges them
@@ -64,10 +64,9 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
     # The full text first: the papers index, whose records carry the fingerprints,
     # is committed last, so an interrupted write is redone by the next sync.
     if text_changes:
-        opened.tsearcher = fresh(opened.tsearcher, opened.fulltext, opened.treaders)
         tw = writer(opened.fulltext, timeout=timeout)
         try:
-            found = _same_commit(opened.tsearcher, tw)
+            found = _same_commit(opened, tw)
             for p in text_changes:
                 text = cached_text(p.text_from) if p.entry and p.text_from else None
                 _put(tw, found, p.key, text_doc(p.key, text) if text else None)
@@ -75,11 +74,10 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
             tw.cancel()
             raise
         tw.commit(mergetype=merging(MERGE_AT_SYNC, TEXT_MERGE_BELOW))
-    opened.psearcher = fresh(opened.psearcher, opened.papers, opened.preaders)
     pw = writer(opened.papers, timeout=timeout)
     base_gen = pw.generation - 1
     try:
-        found = _same_commit(opened.psearcher, pw)
+        found = _same_commit(opened, pw)
         for p in prepared:
             _put(pw, found, p.key, p.doc if p.entry is not None else None)
     except BaseException:
@@ -105,11 +103,17 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
     searchers_of(opened)
 
 
-def _same_commit(searcher: Searcher, w: Writer) -> Searcher | None:
-    """The searcher, if it reads the commit the writer starts from (then it finds the
-    documents to delete: Whoosh's writer would open a reader of every segment for that)."""
-    generation = searcher.reader().generation()
-    return searcher if generation is not None and generation == w.generation - 1 else None
+def _same_commit(opened: Opened, w: Writer) -> Searcher | None:
+    """The searcher of the writer's index, brought to the commit the writer starts from
+    (the writers' lock is held: no other commit meanwhile), to find the documents to delete
+    (Whoosh's writer would open a reader of every segment for that); None if it reads
+    another commit all the same."""
+    base = w.generation - 1
+    if w.indexname == PAPERS:
+        opened.psearcher = found = fresh(opened.psearcher, opened.papers, opened.preaders, base)
+    else:
+        opened.tsearcher = found = fresh(opened.tsearcher, opened.fulltext, opened.treaders, base)
+    return found if found.reader().generation() == base else None
 
 
 def _put(w: Writer, found: Searcher | None, key: str, doc: dict[str, Any] | None) -> None:
