@@ -79,6 +79,20 @@ def test_commits_of_another_program_meanwhile(lib: Library, ix: WhooshIndex) -> 
         assert keys(other, "godel") == []
 
 
+def test_a_delete_right_after_a_commit_of_another_index(lib: Library, ix: WhooshIndex) -> None:
+    """This index's searcher is a commit behind when it deletes a paper that the other
+    commit replaced: the document deleted is the current one (found at the commit the
+    writer starts from), not the one its searcher last saw."""
+    assert keys(ix, "tag:logic") == ["1907.00003"]
+    with WhooshIndex(Library(lib.root)) as other:  # observes its own library object
+        other.library.add_tags("1907.00003", ["elsewhere"])
+        assert keys(other, "tag:elsewhere") == ["1907.00003"]
+    ix.delete("1907.00003")
+    assert keys(ix, "tag:elsewhere") == []
+    assert keys(ix, "tag:logic") == []
+    assert sorted(h.key for h in ix.search("").hits) == ["2301.00002", "2504.00001"]
+
+
 def test_a_merge_of_the_small_segments_keeps_every_paper_once(
     lib: Library, ix: WhooshIndex
 ) -> None:
