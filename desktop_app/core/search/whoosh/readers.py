@@ -58,10 +58,11 @@ class Readers:
                 kept[segment.segid] = (deleted, reader)
                 readers.append(reader)
         except BaseException:
-            _close(_but(readers, self._open))  # those opened here
+            _close(_but(readers, self._readers()))  # those opened here
             raise
-        _close(_but(self._open, kept))  # those of segments merged away or changed
+        before = self._readers()
         self._open = kept
+        _close(_but(before, readers))  # those of segments merged away or changed
         whole: IndexReader
         if not readers:
             whole = EmptyReader(toc.schema)
@@ -71,8 +72,11 @@ class Readers:
             whole = MultiReader(readers, generation=toc.generation)
         return Searcher(whole, weighting=BM25F(), fromindex=ix, closereader=False)
 
+    def _readers(self) -> list[SegmentReader]:
+        return [reader for _, reader in self._open.values()]
+
     def close(self) -> None:
-        _close(r for _, r in self._open.values())
+        _close(self._readers())
         self._open = {}
 
 
@@ -102,17 +106,13 @@ def _toc(ix: whoosh_index.FileIndex, generation: int | None) -> Any:
     return ix._read_toc()
 
 
-def _but(
-    these: dict[str, tuple[frozenset[int], SegmentReader]] | list[SegmentReader],
-    kept: dict[str, tuple[frozenset[int], SegmentReader]],
-) -> list[SegmentReader]:
-    """The readers of ``these`` that ``kept`` does not hold."""
-    held = {id(reader) for _, reader in kept.values()}
-    listed = [r for _, r in these.values()] if isinstance(these, dict) else these
-    return [r for r in listed if id(r) not in held]
+def _but(these: list[SegmentReader], kept: list[SegmentReader]) -> list[SegmentReader]:
+    """The readers of ``these`` that are not in ``kept``."""
+    held = {id(reader) for reader in kept}
+    return [reader for reader in these if id(reader) not in held]
 
 
-def _close(readers: Any) -> None:
+def _close(readers: list[SegmentReader]) -> None:
     for reader in readers:
         with contextlib.suppress(Exception):
             reader.close()
