@@ -38,10 +38,11 @@ def merging(at: int, below: int = MERGE_BELOW) -> Callable[[SegmentWriter, list[
     ``at`` of them are there.
 
     Whoosh's own policy merges the small segments at nearly every commit, and merging
-    costs ~0.1 ms per term and segment (a paper has ~400 terms): 50-500 ms added to a tag
-    change. So an edit commits a segment of its own (a tag change stays at ~30 ms; each
-    segment adds ~0.5 ms to the next one), and the small segments are merged by a sync
-    (at start-up), by a batch of changes, or once MERGE_AFTER have piled up.
+    costs ~0.1 ms per term and segment (a paper has ~300 terms): 50-500 ms added to a tag
+    change. So an edit commits a segment of its own, and the small segments are merged by
+    a sync (at start-up), by a batch of changes, or once MERGE_AFTER have piled up. A
+    segment more costs an edit little: the searcher reopened after it reuses the readers of
+    the segments it did not change (readers.py).
     """
 
     def merge(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
