@@ -206,12 +206,15 @@ def record_files(folder: Path) -> None:
             sizes[name] = size
     path = folder / FILES
     atomic_write_bytes(path, json.dumps(sizes).encode("utf-8"), durable=False)
+    _last_noted.clear()  # (one folder's: the one written to now)
     with contextlib.suppress(OSError):
         _last_noted[folder] = (_signature(path), sizes)
 
 
 #: The sizes this process noted last, by index folder, with the signature of the file they
 #: were written to (:func:`_signature`): read again only when another process wrote it.
+#: (A stale one would do no harm either: a name noted keeps its size, index files never
+#: change; names gone are left out, and new ones are looked at.)
 _last_noted: dict[Path, tuple[tuple[int, int, int], dict[str, int]]] = {}
 
 
