@@ -38,16 +38,8 @@ def small_segments(segments: list[Any], below: int = MERGE_BELOW) -> list[Any]:
 
 
 def merging(at: int, below: int = MERGE_BELOW) -> MergePolicy:
-    """The merge policy of a sync and of a batch of changes: merge the small segments into
-    the new one once ``at`` of them are there.
-
-    Whoosh's own policy merges the small segments at nearly every commit, and merging
-    costs ~0.1 ms per term and segment (a paper has ~300 terms): 50-500 ms added to a tag
-    change. So an edit commits a segment of its own (:func:`by_size`), and the small
-    segments are merged by a sync (at start-up) or a batch of changes. A segment more costs
-    an edit little: the searcher reopened after it reuses the readers of the segments it
-    did not change (readers.py).
-    """
+    """The full-text index's merge policy: merge the small segments into the new one once
+    ``at`` of them are there."""
 
     def merge(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
         small = small_segments(segments, below)
@@ -56,18 +48,22 @@ def merging(at: int, below: int = MERGE_BELOW) -> MergePolicy:
     return merge
 
 
-def by_size(below: int = MERGE_BELOW) -> MergePolicy:
-    """The merge policy of an edit: once MERGE_FANOUT small segments of one size class are
-    there (1 to MERGE_FANOUT-1 papers, then up to MERGE_FANOUT² - 1, ...), merge them into
-    the new one.
+def by_size(at: int | None = None, below: int = MERGE_BELOW) -> MergePolicy:
+    """The papers index's merge policy: the small segments of each size class (1 to
+    MERGE_FANOUT-1 papers, then up to MERGE_FANOUT² - 1, ...) of which ``at`` are there
+    (None: MERGE_FANOUT, an edit's; a sync and a batch of changes merge at 2) are merged
+    into the new one.
 
-    A merge costs in proportion to the papers merged (~10 ms each: every term's postings
-    read back). Merging every small segment once 64 edits had piled up merged the segment
-    a sync had left (~450 papers at 10,000) again each time: one tag change in 64 took
-    2.1 s of CPU on a loaded machine; merging the 64 one-paper segments alone, 0.8 s.
-    A sync merges the rest.
+    Whoosh's own policy merges the small segments at nearly every commit, and a merge
+    costs in proportion to the papers merged (~10 ms each here: every term's postings read
+    back). So an edit commits a segment of its own: a segment more costs the next edit
+    little, its searcher reuses the readers of the segments it did not change (readers.py).
+    Merging every small segment also merged the one a sync had left (~450 papers at
+    10,000) again, each time: the edit that merged, once 64 had piled up, took 2.3 s of CPU
+    on a loaded machine (0.8 s by size), and a sync seconds more.
     """
     fanout = MERGE_FANOUT
+    least = fanout if at is None else at
 
     def merge(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
         classes: dict[int, list[Any]] = {}
@@ -77,8 +73,8 @@ def by_size(below: int = MERGE_BELOW) -> MergePolicy:
                 size //= fanout
                 group += 1
             classes.setdefault(group, []).append(seg)
-        full = [group for group, segs in classes.items() if len(segs) >= fanout]
-        return _merged(writer, segments, classes[min(full)]) if full else segments
+        chosen = [seg for segs in classes.values() if len(segs) >= least for seg in segs]
+        return _merged(writer, segments, chosen) if chosen else segments
 
     return merge
 
@@ -119,7 +115,7 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
     except BaseException:
         pw.cancel()
         raise
-    pw.commit(mergetype=merging(2) if len(prepared) > 2 else by_size())
+    pw.commit(mergetype=by_size(2 if len(prepared) > 2 else None))
     record_files(opened.folder)
     # Keep the in-memory records in step without reading them all again, unless
     # another process committed in between.
@@ -167,7 +163,7 @@ def merge_small(opened: Opened, timeout: float) -> None:
     """Merge the papers index's small segments (one per edit) into one."""
     pw = writer(opened.papers, timeout=timeout)
     try:
-        pw.commit(mergetype=merging(2))
+        pw.commit(mergetype=by_size(2))
     except BaseException:
         with contextlib.suppress(Exception):
             pw.cancel()
