@@ -160,7 +160,8 @@ def _put(w: Writer, found: Searcher | None, key: str, doc: dict[str, Any] | None
 
 
 def merge_small(opened: Opened, timeout: float) -> None:
-    """Merge the papers index's small segments (one per edit) into one."""
+    """Merge the papers index's small segments (one per edit), those of each size class
+    into one (:func:`by_size`)."""
     pw = writer(opened.papers, timeout=timeout)
     try:
         pw.commit(mergetype=by_size(2))
