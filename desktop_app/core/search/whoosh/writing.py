@@ -22,8 +22,12 @@ from desktop_app.core.search.whoosh.opened import Opened, fresh, searchers_of
 from desktop_app.core.search.whoosh.store import PAPERS, record_files, text_doc
 
 #: An edit merges the small segments of one size class (1-63 papers, 64-4095, ...) once
-#: there are this many of them (writing.by_size).
+#: there are this many of them (writing.by_size) ...
 MERGE_FANOUT = 64
+#: ... and those of a bigger class (each made by such a merge, ~64 papers) once there are
+#: this many: the command line's edits, without the app's syncs, keep at most ~70 small
+#: segments (each costs a search process a reader).
+MERGE_BIGGER = 8
 MERGE_AT_SYNC = 4  # small segments of the papers index (one per edit) before a sync merges
 MERGE_BELOW = 500  # papers in a segment that counts as small
 #: ... in the full-text index, where merging costs ~15 ms per paper: its segments are those
@@ -51,8 +55,8 @@ def merging(at: int, below: int = MERGE_BELOW) -> MergePolicy:
 def by_size(at: int | None = None, below: int = MERGE_BELOW) -> MergePolicy:
     """The papers index's merge policy: the small segments of each size class (1 to
     MERGE_FANOUT-1 papers, then up to MERGE_FANOUT² - 1, ...) of which ``at`` are there
-    (None: MERGE_FANOUT, an edit's; a sync and a batch of changes merge at 2) are merged
-    into the new one.
+    (None: an edit's, MERGE_FANOUT, MERGE_BIGGER for the bigger classes; a sync and a
+    batch of changes merge at 2) are merged into the new one.
 
     Whoosh's own policy merges the small segments at nearly every commit, and a merge
     costs in proportion to the papers merged (~10 ms each here: every term's postings read
@@ -73,7 +77,12 @@ def by_size(at: int | None = None, below: int = MERGE_BELOW) -> MergePolicy:
                 size //= fanout
                 group += 1
             classes.setdefault(group, []).append(seg)
-        chosen = [seg for segs in classes.values() if len(segs) >= least for seg in segs]
+        chosen = [
+            seg
+            for group, segs in classes.items()
+            if len(segs) >= (least if group == 0 else min(least, MERGE_BIGGER))
+            for seg in segs
+        ]
         return _merged(writer, segments, chosen) if chosen else segments
 
     return merge
