@@ -29,7 +29,6 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,12 +236,7 @@ class WhooshIndex:
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
         """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
         self._retry_failed = retry_failed
-        return build(
-            self.dir,
-            self.library,
-            _first_phase(self.library, self._extract, self.texts_in_background),
-            progress,
-        )
+        return build(self.dir, self.library, self.texts_in_background, progress)
 
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False
@@ -621,17 +615,6 @@ def _reads_texts(node: Node | None) -> bool:
     if isinstance(node, Not):
         return _reads_texts(node.item)
     return False
-
-
-def _first_phase(
-    library: Library, extract: Callable[..., PdfText], all_slim: bool
-) -> Callable[[str], Prepared]:
-    """A paper's documents for a build's first phase: the app lists the records first (all
-    slim: the quickest); a build that does the texts before it returns writes a paper
-    without a PDF whole at once."""
-    return partial(
-        prepare, library, old=None, extract=extract, defer_text=True, defer_without_pdf=all_slim
-    )
 
 
 def _open_pointed(
