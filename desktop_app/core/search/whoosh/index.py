@@ -251,8 +251,10 @@ class WhooshIndex:
             total = self._build(progress, retry_failed)
         with self._lock:
             opened, _ = self._ready()
-            # Changes made while it was built (by other processes) are caught up here.
-            report = self._sync(opened, None)
+            # Changes made while it was built (by other processes) are caught up here: those
+            # the journal and the papers folder show (the build read every folder after).
+            report = quick_sync(self.dir, opened, self.library, self._apply, None)
+            report = report or self._sync(opened, None)
         pending = texts.now(self, progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending

@@ -38,6 +38,7 @@ from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.codec import Writer, writer
 from desktop_app.core.search.whoosh.documents import PENDING, Prepared, cached_text, prepare
 from desktop_app.core.search.whoosh.folders import hold, remove_dead
+from desktop_app.core.search.whoosh.stamp import Signals
 from desktop_app.core.search.whoosh.store import (
     PAPERS,
     POINTER,
@@ -120,6 +121,9 @@ def build(
     storage = Storage(str(folder))
     papers = storage.create_index(papers_schema(), indexname=PAPERS)
     storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+    # Every folder is read after these: the new index is in step with the library as of
+    # them, as after a full sync (what changes meanwhile, a quick sync finds: the caller's).
+    signals = Signals.now(library)
     keys = library.keys()
     if progress:
         progress(0, len(keys))
@@ -152,6 +156,7 @@ def build(
     record_files(folder)
     pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
     atomic_write_json(cache_dir / POINTER, pointer, durable=False)
+    signals.save(cache_dir, name, full=True)
     if building is not None:
         building.release()  # live now: never removed as dead
     remove_dead(cache_dir, name)
@@ -398,8 +403,9 @@ class _RecordWorkers:
                     break
                 self.changed.wait(POLL_S)
                 self.changed.clear()
-                if progress:
-                    progress(sum(self.counts), self.total)
+                if progress:  # (called on: it may stop the build)
+                    # All done once the segments are written (their papers all indexed).
+                    progress(min(sum(self.counts), self.total - 1), self.total)
             segments: list[Any] = []
             pending = 0
             for n, path in enumerate(self.found):

@@ -11,6 +11,7 @@ import pytest
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
+from desktop_app.core.paper import Paper
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.whoosh import rebuild, records, writing
 from desktop_app.core.search.whoosh.index import WhooshIndex
@@ -205,3 +206,22 @@ def test_a_killed_first_phase_worker_fails_the_rebuild_and_loses_nothing(
     assert _hits(ix) == before  # the index there before, still searched
     ix.rebuild()  # and built again
     assert _hits(ix) == before
+
+
+def test_changes_made_by_another_program_during_a_rebuild_are_in_the_new_index(
+    lib: Library, ix: WhooshIndex
+) -> None:
+    """A rebuild reads every folder once; what another program changes after its paper was
+    read is caught up at the end (from the change journal and the papers folder)."""
+    other = Library(lib.root)  # another process's library: it does not tell this index
+
+    def progress(done: int, total: int) -> None:
+        if done == total and not other.paper_dir("2502.00009").exists():  # all read
+            other.add_tags("2301.00002", ["meanwhile"])
+            other.add(Paper(key="2502.00009", arxiv_id="2502.00009", title="Added meanwhile"))
+
+    report = ix.rebuild(progress)
+    assert report.added == 4
+    assert keys(ix, "tag:meanwhile") == ["2301.00002"]
+    assert keys(ix, "title:meanwhile") == ["2502.00009"]
+    assert ix.sync() == type(report)()  # a full look finds nothing more
