@@ -3,6 +3,7 @@ changes keep."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -172,16 +173,24 @@ def test_first_phase_in_workers_finds_the_same(
         assert keys(ix, "tag:after") == ["2201.00004"]
 
 
-def _kill_record_workers() -> int:
-    """Kill this process's first-phase workers (found by their command line); how many."""
-    killed = 0
+def _record_workers() -> list[int]:
+    """This process's first-phase workers (found by their command line)."""
+    found = []
     for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
         for pid in children.read_text().split():
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if rebuild.WORKER_FLAG.encode() in cmdline and rebuild.RECORDS.encode() in cmdline:
-                os.kill(int(pid), signal.SIGKILL)
-                killed += 1
-    return killed
+            with contextlib.suppress(OSError):
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if rebuild.WORKER_FLAG.encode() in cmdline and rebuild.RECORDS.encode() in cmdline:
+                    found.append(int(pid))
+    return found
+
+
+def _kill_record_workers() -> int:
+    """Kill this process's first-phase workers; how many."""
+    found = _record_workers()
+    for pid in found:
+        os.kill(pid, signal.SIGKILL)
+    return len(found)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
@@ -225,3 +234,31 @@ def test_changes_made_by_another_program_during_a_rebuild_are_in_the_new_index(
     assert keys(ix, "tag:meanwhile") == ["2301.00002"]
     assert keys(ix, "title:meanwhile") == ["2502.00009"]
     assert ix.sync() == type(report)()  # a full look finds nothing more
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
+def test_a_first_phase_in_workers_stops_when_asked(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Cancel (progress raising) while the workers index the records: they are ended,
+    nothing is left of the build, the index there before is searched."""
+    _add_records(lib, 8)
+    ix.sync()
+    before = _hits(ix)
+    folders = sorted(p.name for p in ix.dir.iterdir() if p.is_dir())
+    _in_workers(monkeypatch)
+    calls: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:  # the first call waiting for the workers
+            raise Stop
+
+    with pytest.raises(Stop):
+        ix.rebuild(progress)
+    assert _record_workers() == []
+    assert sorted(p.name for p in ix.dir.iterdir() if p.is_dir()) == folders
+    assert _hits(ix) == before
