@@ -34,9 +34,16 @@ from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
+from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh import writing
 from desktop_app.core.search.whoosh.codec import Writer, writer
-from desktop_app.core.search.whoosh.documents import PENDING, Prepared, cached_text, prepare
+from desktop_app.core.search.whoosh.documents import (
+    PENDING,
+    Entry,
+    Prepared,
+    cached_text,
+    prepare,
+)
 from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.stamp import Signals
 from desktop_app.core.search.whoosh.store import (
@@ -131,19 +138,23 @@ def build(
     try:
         count = _workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
         if count > 1:
-            segments, pending = _RecordWorkers(folder, library, all_slim, keys, count).wait(
+            segments, entries = _RecordWorkers(folder, library, all_slim, keys, count).wait(
                 progress
             )
         else:
-            segments, pending = _record_segments(
+            segments, entries = _record_segments(
                 papers, first_phase(library, all_slim), keys, progress
             )
         _commit_segments(papers, segments)
+        # The records as the index holds them, for the first process that reads them (the
+        # app showing the list, the command line's catch-up): not decoded from the index.
+        records_file.save(folder, papers.latest_generation(), entries)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         if building is not None:
             building.release()
         raise
+    pending = sum(e.text_state == PENDING for e in entries.values())
     log.info(
         "%s: %d papers' records indexed in %.1f s (%d to complete)",
         folder,
@@ -168,21 +179,21 @@ def _record_segments(
     prepare: Callable[[str], Prepared],
     keys: list[str],
     progress: Progress | None,
-) -> tuple[list[Any], int]:
+) -> tuple[list[Any], dict[str, Entry]]:
     """Index the records of the papers ``keys`` into new segments of ``papers``: the
-    segments, and how many papers the second phase has to complete. ``progress`` hears
-    the papers done now and then (and may raise to stop)."""
+    segments, and the records written (those of the papers that could be read).
+    ``progress`` hears the papers done now and then (and may raise to stop)."""
     pw = _NewSegments(papers, writing.MERGE_BELOW)
-    pending = 0
+    entries: dict[str, Entry] = {}
     try:
         for done, key in enumerate(keys, 1):
             prep = prepare(key)
             if prep.entry is not None and prep.doc is not None:
                 pw.add(**prep.doc)
-                pending += prep.entry.text_state == PENDING
+                entries[key] = prep.entry
             if progress and (done % 25 == 0 or done == len(keys)):
                 progress(done, len(keys))
-        return pw.finish(), pending
+        return pw.finish(), entries
     except BaseException:
         pw.cancel()
         raise
@@ -387,9 +398,9 @@ class _RecordWorkers:
                         self.counts[n] = int(line)
         self.changed.set()
 
-    def wait(self, progress: Progress | None) -> tuple[list[Any], int]:
-        """The segments written by all the workers, in order, and how many papers the
-        second phase has to complete (the workers ended). ``progress`` hears the papers
+    def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry]]:
+        """The segments written by all the workers, in order, and the records they wrote
+        (the workers ended). ``progress`` hears the papers
         done now and then, and may raise to stop (the workers are killed)."""
         try:
             while True:
@@ -407,21 +418,21 @@ class _RecordWorkers:
                     # All done once the segments are written (their papers all indexed).
                     progress(min(sum(self.counts), self.total - 1), self.total)
             segments: list[Any] = []
-            pending = 0
+            entries: dict[str, Entry] = {}
             for n, path in enumerate(self.found):
                 assert path is not None
                 if self.procs[n].wait() != 0:
                     self._failed(n)
                 with path.open("rb") as f:
-                    written, waiting = pickle.load(f)
+                    written, records = pickle.load(f)
                 segments.extend(written)
-                pending += waiting
+                entries.update(records)
             for errfile in self.logs:  # what the workers said (papers not indexed)
                 for line in errfile.read_text(encoding="utf-8", errors="replace").splitlines():
                     log.warning("%s", line)
             if progress:
                 progress(self.total, self.total)
-            return segments, pending
+            return segments, entries
         finally:
             self.close()
 
@@ -457,7 +468,7 @@ def _records_worker(folder: str, outfile: str, root: str, slim: bool) -> None:
     """In a worker process: index the records of the papers named on stdin (a key a line)
     into segments of its own in ``folder``'s papers index (:func:`_record_segments`); print
     how many are done now and then, and at the end ``segments PATH``: the segments and
-    how many papers are pending, pickled, left in PATH."""
+    the records written, pickled, left in PATH."""
     library = Library.open(Path(root), create=False)
     papers = Storage(folder).open_index(PAPERS)
     keys = [line.rstrip("\n") for line in sys.stdin if line.strip()]

@@ -16,6 +16,7 @@ from desktop_app.core.paper import Paper
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.whoosh import rebuild, records, writing
 from desktop_app.core.search.whoosh.index import WhooshIndex
+from desktop_app.core.search.whoosh.opened import _decoded
 from tests.helpers.indexing import add_extras, add_paper, keys
 
 
@@ -163,6 +164,9 @@ def test_first_phase_in_workers_finds_the_same(
         said = [r.name for r in caplog.records if "2201.00001" in r.getMessage()]
         assert rebuild.__name__ in said
         if in_background:  # the records are searchable before the second phase
+            with opened.papers.reader() as reader:  # from the records file the build left
+                saved = records.load(opened.folder, reader.generation())
+                assert saved == _decoded(reader) and len(saved) == 3 + 3 + 11
             assert sorted(keys(ix, "author:writer3")) == before["author:writer3"]
             assert ix.texts_pending() == 3 + 3 + 11  # the app's papers all slim
             ix.index_texts()
