@@ -279,14 +279,15 @@ class WhooshIndex:
 
         A rebuild does not keep this object's searches waiting: they go on, with
         ``stale_ok`` on an index of an older schema, until the new index is there; and
-        ``built`` is called as soon as its first phase is live (the list can be shown),
-        before the look at every folder.
+        ``built`` is called as soon as its first phase is live (the list can be shown).
+        A sync that rebuilt catches up from the cheap signals too: the build read every
+        folder after taking them.
         """
         reason = self._rebuild_if_needed(progress, built)
         with self._lock:
             opened, again = self._ready(progress)
             report = None
-            if quick:
+            if quick or reason:  # (just built: every folder read, as by a full sync)
                 report = quick_sync(self.dir, opened, self.library, self._apply, progress)
             if report is None:
                 report = self._sync(opened, progress)
