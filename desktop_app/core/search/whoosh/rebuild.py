@@ -334,6 +334,24 @@ WHOLE = "whole"
 RECORDS_FILES = ".records-"
 
 
+def worker_failure(proc: subprocess.Popen[str], errfile: Path) -> str:
+    """How a worker process ended: its exit status and the last line it wrote to
+    ``errfile`` (its stderr)."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    last = errfile.read_text(encoding="utf-8", errors="replace").strip()
+    detail = last.splitlines()[-1] if last else ""
+    return f"exit status {proc.returncode}{': ' + detail if detail else ''}"
+
+
+def close_pipes(proc: subprocess.Popen[str]) -> None:
+    """Close a worker's stdin and stdout (it may be gone)."""
+    for stream in (proc.stdin, proc.stdout):
+        if stream:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+
+
 class _RecordWorkers:
     """Worker processes indexing the records of a build's first phase, a share of the
     papers each, in order (the index holds them in the order one process writes them):
@@ -437,15 +455,9 @@ class _RecordWorkers:
             self.close()
 
     def _failed(self, n: int) -> NoReturn:
-        proc = self.procs[n]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        last = self.logs[n].read_text(encoding="utf-8", errors="replace").strip()
-        detail = last.splitlines()[-1] if last else ""
-        status = proc.returncode
         raise SearchIndexError(
             f"{self.folder}: a process indexing the papers' records failed "
-            f"(exit status {status}{': ' + detail if detail else ''}); "
+            f"({worker_failure(self.procs[n], self.logs[n])}); "
             "the search index was not replaced"
         )
 
@@ -455,10 +467,7 @@ class _RecordWorkers:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                if stream:
-                    with contextlib.suppress(OSError, ValueError):
-                        stream.close()
+            close_pipes(proc)
         for path in self.folder.glob(RECORDS_FILES + "*"):
             path.unlink(missing_ok=True)
         self.procs = []

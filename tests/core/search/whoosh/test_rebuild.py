@@ -189,6 +189,21 @@ def _record_workers() -> list[int]:
     return found
 
 
+def _index_folders(ix: WhooshIndex) -> list[str]:
+    return sorted(p.name for p in ix.dir.iterdir() if p.is_dir())
+
+
+def _indexed_then_in_workers(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Records added and indexed; their hits and the index folders, before a build whose
+    first phase runs in workers."""
+    _add_records(lib, 8)
+    ix.sync()
+    _in_workers(monkeypatch)
+    return _hits(ix), _index_folders(ix)
+
+
 def _kill_record_workers() -> int:
     """Kill this process's first-phase workers; how many."""
     found = _record_workers()
@@ -201,11 +216,7 @@ def _kill_record_workers() -> int:
 def test_a_killed_first_phase_worker_fails_the_rebuild_and_loses_nothing(
     lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _add_records(lib, 8)
-    ix.sync()
-    before = _hits(ix)
-    folders = sorted(p.name for p in ix.dir.iterdir() if p.is_dir())
-    _in_workers(monkeypatch)
+    before, folders = _indexed_then_in_workers(lib, ix, monkeypatch)
     killed: list[int] = []
 
     def progress(done: int, total: int) -> None:
@@ -215,7 +226,7 @@ def test_a_killed_first_phase_worker_fails_the_rebuild_and_loses_nothing(
     with pytest.raises(SearchIndexError, match="indexing the papers' records failed"):
         ix.rebuild(progress)
     assert killed
-    assert sorted(p.name for p in ix.dir.iterdir() if p.is_dir()) == folders  # none left
+    assert _index_folders(ix) == folders  # none left
     assert _hits(ix) == before  # the index there before, still searched
     ix.rebuild()  # and built again
     assert _hits(ix) == before
@@ -246,11 +257,7 @@ def test_a_first_phase_in_workers_stops_when_asked(
 ) -> None:
     """A Cancel (progress raising) while the workers index the records: they are ended,
     nothing is left of the build, the index there before is searched."""
-    _add_records(lib, 8)
-    ix.sync()
-    before = _hits(ix)
-    folders = sorted(p.name for p in ix.dir.iterdir() if p.is_dir())
-    _in_workers(monkeypatch)
+    before, folders = _indexed_then_in_workers(lib, ix, monkeypatch)
     calls: list[int] = []
 
     class Stop(Exception):
@@ -264,5 +271,5 @@ def test_a_first_phase_in_workers_stops_when_asked(
     with pytest.raises(Stop):
         ix.rebuild(progress)
     assert _record_workers() == []
-    assert sorted(p.name for p in ix.dir.iterdir() if p.is_dir()) == folders
+    assert _index_folders(ix) == folders
     assert _hits(ix) == before
