@@ -323,8 +323,10 @@ SEGMENTS = "segments"
 # -- the first phase in worker processes ---------------------------------------------------
 
 #: Papers from which a build's first phase is shared out over worker processes: a worker
-#: takes ~0.3 s to start, a paper's record ~0.5-1 ms to index.
-RECORDS_PARALLEL_MIN = 2000
+#: takes ~0.3 s to start (more on a busy machine), a paper's record ~0.5-2 ms to index.
+#: (At 2,000 papers on a loaded 2-core machine the app's list came later with workers
+#: than without: test_bench_firstopen.py at 2,000, 6.9 s against 3.3 s.)
+RECORDS_PARALLEL_MIN = 5000
 #: The worker's mode argument (and whether its records are slim, :func:`first_phase`).
 RECORDS = "records"
 SLIM = "slim"
