@@ -288,7 +288,13 @@ def cached_text(sha: str) -> str | None:
 
 def fingerprint(folder: Path) -> str:
     """Name, size and mtime of a paper folder's paper.json, notes.md and PDFs; "" if gone."""
+    return _stamped(folder)[0]
+
+
+def _stamped(folder: Path) -> tuple[str, set[str]]:
+    """The folder's :func:`fingerprint`, and the names of the files it stamps."""
     parts: list[str] = []
+    names: set[str] = set()
     try:
         with os.scandir(folder) as entries:
             for e in entries:
@@ -297,10 +303,11 @@ def fingerprint(folder: Path) -> str:
                     with contextlib.suppress(FileNotFoundError):
                         st = e.stat()
                         parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+                        names.add(name)
     except (FileNotFoundError, NotADirectoryError):
-        return ""
+        return "", names
     parts.sort()
-    return "|".join(parts)
+    return "|".join(parts), names
 
 
 _STAMPED = (PAPER_FILE, NOTES_FILE, ANNOTATIONS_FILE)
@@ -453,7 +460,9 @@ def prepare(
     phase writing every record of a bibliography again made a records-only rebuild of
     10,000 papers take twice as long)."""
     folder = library.paper_dir(key)
-    stamp = fingerprint(folder)  # before reading: a change made meanwhile shows next time
+    # Before reading: a change made meanwhile shows next time (and a notes.md or
+    # annotations.json not there then is not looked for: its coming changes the stamp).
+    stamp, there = _stamped(folder)
     try:
         paper = library.read(key)
     except PaperNotFound:
@@ -461,14 +470,15 @@ def prepare(
     except DamagedFile as e:
         log.warning("not indexed: %s", e)
         return Prepared(key)
-    try:
-        notes = textfiles.read_text(folder / NOTES_FILE)
-    except FileNotFoundError:
-        notes = ""
-    except OSError as e:
-        log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
-        notes = ""
-    marks = _annotations(folder)
+    notes = ""
+    if NOTES_FILE in there:
+        try:
+            notes = textfiles.read_text(folder / NOTES_FILE)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            log.warning("%s: notes not indexed: %s", folder / NOTES_FILE, e)
+    marks = _annotations(folder) if ANNOTATIONS_FILE in there else []
     text_from: str | None = None
     pdf = library.pdf_path(paper)
     pdf_stamp = _file_stamp(pdf) if pdf else ""

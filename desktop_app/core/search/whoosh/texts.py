@@ -243,14 +243,9 @@ class _Workers:
         return found
 
     def _failed(self, n: int) -> NoReturn:
-        proc = self.procs[n]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        last = self.errfiles[n].read_text(encoding="utf-8", errors="replace").strip()
-        detail = last.splitlines()[-1] if last else ""
         raise SearchIndexError(
             f"{self.scratch}: a full-text indexing process failed "
-            f"(exit status {proc.returncode}{': ' + detail if detail else ''})"
+            f"({rebuild.worker_failure(self.procs[n], self.errfiles[n])})"
         )
 
     def close(self) -> None:
@@ -265,10 +260,7 @@ class _Workers:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                if stream:
-                    with contextlib.suppress(OSError, ValueError):
-                        stream.close()
+            rebuild.close_pipes(proc)
         self.procs = []
 
 
