@@ -165,7 +165,9 @@ def test_first_phase_in_workers_finds_the_same(
         assert rebuild.__name__ in said
         if in_background:  # the records are searchable before the second phase
             with opened.papers.reader() as reader:  # from the records file the build left
-                saved = records.load(opened.folder, reader.generation())
+                saved = records.load(
+                    opened.folder, reader.generation(), lambda key: pytest.fail(f"{key} reread")
+                )
                 assert saved == _decoded(reader) and len(saved) == 3 + 3 + 11
             assert sorted(keys(ix, "author:writer3")) == before["author:writer3"]
             assert ix.texts_pending() == 3 + 3 + 11  # the app's papers all slim
