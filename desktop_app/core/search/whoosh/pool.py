@@ -1,5 +1,5 @@
-"""A segment writer's postings in memory, grouped by term in arrays, and their writing a block
-at a time (the files Whoosh writes, see ``tests/core/search/whoosh/test_codec.py``).
+"""A segment writer's postings in memory, grouped by term in arrays (written a term at a time by
+``codec.write_grouped``: the files Whoosh writes, see ``tests/core/search/whoosh/test_codec.py``).
 
 Whoosh's pool keeps a tuple per posting (~140 bytes; a paper's full text makes ~2,800) and
 sorts them all before they are written, then writes them one call per posting. Here a
