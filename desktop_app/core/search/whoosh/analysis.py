@@ -173,23 +173,40 @@ def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
 #: the format keeps none).
 Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
 
-#: The words of the text cut last (the text, its words): a stemmed field and its twin of
-#: exact forms are given the same text one after the other, which is then cut once (and
-#: forgotten then: a long-lived process does not keep a long text's words).
-_NOTHING_CUT: tuple[str, list[str]] = ("", [])
+#: The words of the text cut last (the text, its words, how often each occurs): a stemmed
+#: field and its twin of exact forms are given the same text one after the other, which is
+#: then cut once (and forgotten then: a long-lived process does not keep a long text's
+#: words).
+_NOTHING_CUT: tuple[str, list[str], Counter[str]] = ("", [], Counter())
 _last_cut = _NOTHING_CUT
 
 
-def words_of(text: str) -> list[str]:
-    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+def _cut(text: str) -> tuple[list[str], Counter[str]]:
+    """``WORD.findall(text)`` and how often each word occurs, in the order of first
+    appearance (shared: do not change them)."""
     global _last_cut
     last = _last_cut
     if last[0] is text:
         _last_cut = _NOTHING_CUT
-        return last[1]
+        return last[1], last[2]
     words: list[str] = WORD.findall(text)
-    _last_cut = (text, words)
-    return words
+    counts = Counter(words)
+    _last_cut = (text, words, counts)
+    return words, counts
+
+
+def words_of(text: str) -> list[str]:
+    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+    return _cut(text)[0]
+
+
+def _terms_by_word(words: list[str], counts: Counter[str], stem: bool) -> list[str]:
+    """``word_terms(words, stem)``, each distinct word looked up once: a text's 6,000
+    words hold ~2,300 distinct ones, and a lookup in the memo of every word seen (tens of
+    thousands) costs more than one in a text's own."""
+    distinct = list(counts)
+    term_of = dict(zip(distinct, word_terms(distinct, stem)))
+    return list(map(term_of.__getitem__, words))
 
 
 def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
@@ -210,13 +227,17 @@ def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
 def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, int]:
     """How often each term of ``analyzer.terms(text)`` occurs, in the order of first
     appearance."""
-    words = words_of(text)
+    _words, word_counts = _cut(text)
+    distinct = list(word_counts)
     if isinstance(analyzer, ExactAnalyzer):
-        terms = word_other_forms(words)
+        terms = word_other_forms(distinct)
     else:
-        terms = word_terms(words, analyzer.stem)
-    counts = Counter(terms)
-    counts.pop("", None)
+        terms = word_terms(distinct, analyzer.stem)
+    counts: dict[str, int] = {}
+    get = counts.get
+    for term, n in zip(terms, word_counts.values(), strict=True):  # each distinct word's
+        if term:
+            counts[term] = get(term, 0) + n
     return counts
 
 
@@ -415,7 +436,7 @@ class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
         values); None for a value or analyzer it does not know."""
         if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
             return None
-        cut = word_terms(words_of(value), analyzer.stem)  # (cut once for the twin field too)
+        cut = _terms_by_word(*_cut(value), analyzer.stem)  # (cut once for the twin field too)
         if len(cut) < 65536:
             terms, freqs, values = _linked_columns(cut)
         else:
