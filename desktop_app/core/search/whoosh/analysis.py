@@ -205,7 +205,7 @@ def _terms_by_word(words: list[str], counts: Counter[str], stem: bool) -> list[s
     words hold ~2,300 distinct ones, and a lookup in the memo of every word seen (tens of
     thousands) costs more than one in a text's own."""
     distinct = list(counts)
-    term_of = dict(zip(distinct, word_terms(distinct, stem)))
+    term_of = dict(zip(distinct, word_terms(distinct, stem), strict=True))
     return list(map(term_of.__getitem__, words))
 
 
@@ -387,7 +387,7 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
     places: defaultdict[str, list[int]] = defaultdict(list)
     deque(map(list.append, map(places.__getitem__, terms), itertools.count()), maxlen=0)
     places.pop("", None)  # the words dropped (stop words, single letters)
-    mark_of = dict(zip(places, map(_follow_marks.get, places)))
+    mark_of = dict(zip(places, map(_follow_marks.get, places), strict=True))
     for term in [t for t, mark in mark_of.items() if mark is None]:
         mark_of[term] = follow_mark(term)
     mark_of[""] = 0
@@ -406,7 +406,7 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
     if sys.byteorder == "big":
         deltas.byteswap()
     gaps = deltas.tobytes()
-    marks = bytes(map(following.__getitem__, order))
+    marks = bytes(map(following.__getitem__, order))  # type: ignore[arg-type]  # (int keys)
     twice = itertools.repeat(2)
     values = list(
         map(

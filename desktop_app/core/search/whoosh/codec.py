@@ -36,8 +36,8 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.fields import FieldType
 from whoosh.filedb.structfile import StructFile
-from whoosh.util import IDCHARS
 from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util import IDCHARS
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -309,7 +309,10 @@ def _write_terms(
                 blockmaxweight = max(block_weights)
                 blockmin, blockmax = _block_lengths(ids, length_of)
                 weight += sum(weights)
-                minlength = blockmin if minlength is None else min(minlength, blockmin)
+                if minlength is None or blockmin is None:
+                    minlength = minlength if blockmin is None else blockmin
+                else:
+                    minlength = min(minlength, blockmin)
                 maxlength = max(maxlength, blockmax)
                 maxweight = max(maxweight, blockmaxweight)
                 values = postings.value_list(start, end)
