@@ -42,7 +42,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
-from desktop_app.core.search.whoosh import rebuild
+from desktop_app.core.search.whoosh import rebuild, writing
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import PENDING, Entry, Prepared, prepare
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, views_of
@@ -62,7 +62,11 @@ BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
 SCRATCH_PREFIX = ".scratch-"
-RECORDS = 250  # papers' records per commit (as a sync's, index.BATCH)
+#: Papers' records per commit: a segment of this many is not small (writing.MERGE_BELOW), so
+#: the next commit does not merge it again (at 250 a commit, every record of a batch was
+#: written twice, the second time by Whoosh's merge, a posting at a time). A writer holds
+#: their postings in memory until then (~6 MB).
+RECORDS = writing.MERGE_BELOW
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
 WORKER_NICENESS = 10  # the workers' scheduling priority (Unix nice: 19 is the lowest)
 
