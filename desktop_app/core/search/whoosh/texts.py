@@ -108,14 +108,16 @@ def complete(
     progress: Callable[[int, int], None],
     workers: int,
     committed: Callable[[int, int], None] | None = None,
+    background: bool = True,
 ) -> None:
     """Complete the papers ``keys`` (pending) in batches: each read again (``prepare``),
     its text written into segments of the ``scratch`` index, committed by ``commit``.
     While the workers write one batch the next one is read. ``progress`` hears the papers
     done (and may raise to stop: the batch in flight is dropped), ``committed`` the papers
-    searchable after each batch."""
+    searchable after each batch. ``background``: the workers yield to the rest of the
+    machine (WORKER_NICENESS), as the app's do; a command's own run as it does."""
     total = len(keys)
-    pool = _Workers(scratch, workers if total >= rebuild.PARALLEL_MIN else 0)
+    pool = _Workers(scratch, workers if total >= rebuild.PARALLEL_MIN else 0, background)
     done = 0  # papers committed
     texts_committed = 0
     in_flight: deque[list[Prepared]] = deque()
@@ -157,7 +159,7 @@ class _Workers:
     """Worker processes writing batches of texts into segments of a scratch index, each
     its share (or, with ``count`` 0, this process)."""
 
-    def __init__(self, scratch: Path, count: int) -> None:
+    def __init__(self, scratch: Path, count: int, background: bool = True) -> None:
         self.scratch = scratch
         self.count = count
         self.procs: list[subprocess.Popen[str]] = []
@@ -177,9 +179,10 @@ class _Workers:
                     text=True,
                     env=rebuild._worker_env(),
                 )
-            with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
-                # Background work: the app (and the rest of the machine) come first.
-                os.setpriority(os.PRIO_PROCESS, proc.pid, WORKER_NICENESS)
+            if background:
+                with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
+                    # Background work: the app (and the rest of the machine) come first.
+                    os.setpriority(os.PRIO_PROCESS, proc.pid, WORKER_NICENESS)
             self.procs.append(proc)
             self.errfiles.append(errfile)
             self.found.append(queue.Queue())
@@ -426,7 +429,19 @@ def _complete_pending(
 
     try:
         if keys:
-            complete(keys, scratch, read, commit, progress or _no_progress, workers(), committed)
+            complete(
+                keys,
+                scratch,
+                read,
+                commit,
+                progress or _no_progress,
+                workers(),
+                committed,
+                # The app's second phase is background work; a command's (`papershelf
+                # reindex`) is what its user waits for: its workers run as it does (at a
+                # lower priority, a busy machine's other processes starved them).
+                background=index.texts_in_background,
+            )
     except _Replaced:
         log.info("%s: the index was replaced while its texts were indexed", index.dir)
         return
