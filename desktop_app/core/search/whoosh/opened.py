@@ -18,13 +18,14 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from desktop_app.core.search.query import Term
+from desktop_app.core.search.query import FULLTEXT, Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.folders import Hold
+from desktop_app.core.search.whoosh.readers import Readers, generations
+from desktop_app.core.search.whoosh.store import PAPERS
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Opened:
     hold: Hold | None = None  # the folder held against removal while it is open (folders.py)
     psearcher: Searcher | None = None
     tsearcher: Searcher | None = None
+    #: The searchers' segment readers, reused by the next searchers (readers.py).
+    preaders: Readers = field(default_factory=Readers)
+    treaders: Readers = field(default_factory=Readers)
     entries: dict[str, Entry] | None = None
     entries_gen: int = -1
     views: Views | None = None  # derived from entries; None when entries changed
@@ -57,6 +61,8 @@ class Opened:
                 with contextlib.suppress(Exception):
                     s.close()
         self.psearcher = self.tsearcher = None
+        self.preaders.close()
+        self.treaders.close()
         for ix in (self.papers, self.fulltext):
             with contextlib.suppress(Exception):
                 ix.storage.close()
@@ -79,17 +85,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
-    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md).
-
-    Not ``Searcher.refresh()``: it reuses the reader of a segment whose deletions changed,
-    so documents deleted or replaced by the commit would still be found.
-    """
+def fresh(
+    searcher: Searcher | None,
+    ix: whoosh_index.FileIndex,
+    readers: Readers,
+    latest: int | None = None,
+) -> Searcher:
+    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md), on
+    the readers of its unchanged segments (:class:`Readers`; not ``Searcher.refresh()``,
+    which reuses the reader of a segment whose deletions changed, so documents deleted or
+    replaced by the commit would still be found). ``latest``: the index's latest commit,
+    when known (else looked up)."""
+    if latest is None:
+        latest = ix.latest_generation()
     if searcher is not None:
-        if searcher.up_to_date():
+        if searcher.reader().generation() == latest:
             return searcher
         searcher.close()
-    return ix.searcher(weighting=BM25F())
+    return readers.searcher(ix, latest)
 
 
 def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
@@ -97,8 +110,9 @@ def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
     (looked at once per call of the index: see ``Opened.checked``)."""
     if o.checked and o.psearcher is not None and o.tsearcher is not None:
         return o.psearcher, o.tsearcher
-    o.psearcher = fresh(o.psearcher, o.papers)
-    o.tsearcher = fresh(o.tsearcher, o.fulltext)
+    latest = generations(o.folder)  # both indexes' from one listing of their folder
+    o.psearcher = fresh(o.psearcher, o.papers, o.preaders, latest.get(PAPERS, -1))
+    o.tsearcher = fresh(o.tsearcher, o.fulltext, o.treaders, latest.get(FULLTEXT, -1))
     o.checked = True
     return o.psearcher, o.tsearcher
 
