@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -135,8 +136,23 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+    """Run the command line ``argv`` (else ``sys.argv``'s); the exit status.
+
+    Run as the program (no ``argv``: the ``papershelf`` script, ``python -m desktop_app``,
+    the frozen app), it leaves what the command made to the end of the process: objects
+    are frozen out of the garbage collector (:func:`gc.freeze`) when it returns, which
+    spares the interpreter's last collections at exit a walk over every object (every
+    module, the records of 10,000 papers: ~15 ms of a ``papershelf search``). The process
+    ends right after; nothing is left uncollected for long."""
+    if argv is not None:
+        return _main(argv)
+    try:
+        return _main(sys.argv[1:])
+    finally:
+        gc.freeze()
+
+
+def _main(argv: Sequence[str]) -> int:
     # A shell asking for completions needs every command; a run, only its own.
     parser = build_parser(None if completion.asked() else argv)
     completion.complete_if_asked(parser)  # a shell asking for completions: answers, exits

@@ -9,6 +9,7 @@ and the window's title column order "The …" titles the same way, and Ångströ
 from __future__ import annotations
 
 import locale
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -132,6 +133,19 @@ def collate_by_user_locale() -> str | None:
         return None
     _strxfrm = locale.strxfrm
     return name
+
+
+def collation() -> str:
+    """What :func:`collation_key` orders by now: the user's locale (with the C library's
+    version, whose rules may change) or the Unicode order. Keys made under another are not
+    to be compared with these."""
+    if _strxfrm is None:
+        return "unicode"
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (AttributeError, ValueError, OSError):  # not glibc, not POSIX
+        libc = ""
+    return f"{locale.setlocale(locale.LC_COLLATE)} {libc}"
 
 
 def ascii_fold(text: str) -> str:

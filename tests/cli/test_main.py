@@ -132,6 +132,32 @@ def test_python_m_desktop_app_cli_runs_the_command_line(shelf: Shelf) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "No papers.\n", "")
 
 
+def test_as_the_program_it_leaves_its_objects_to_the_end_of_the_process(shelf: Shelf) -> None:
+    """Run as the program (no argv: ``papershelf``, ``python -m desktop_app``), ``main``
+    freezes its objects out of the garbage collector as it returns (the interpreter's last
+    collections at exit need not walk them); called with an argv (these tests, any caller
+    in a process that goes on), it leaves the collector alone."""
+    code = (
+        "import gc, sys\n"
+        "from desktop_app.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print(status, gc.get_freeze_count() > 0)\n"
+        "sys.argv[0] = 'papershelf'\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *shelf.argv("list")],
+        capture_output=True,
+        text=True,
+        env=shelf.env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "No papers.\n0 False\nNo papers.\n0 True\n"
+
+
 def _home_env(home: Path) -> dict[str, str]:
     """The environment of a user whose home is ``home``: no library chosen anywhere."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), HOME=str(home))

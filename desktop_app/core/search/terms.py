@@ -48,7 +48,9 @@ import re
 from desktop_app.core.search.porter import stem as porter_stem
 
 #: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
-WORD = re.compile(r"\w+(?:\.?\w+)*")
+#: (The words of ``\w+(?:\.?\w+)*``, the pattern before, found in half the time: without an
+#: optional dot the regex engine has no other split of a run of letters to try.)
+WORD = re.compile(r"\w+(?:\.\w+)*")
 
 #: Whoosh's English stop words (``whoosh.analysis.STOP_WORDS``).
 STOP_WORDS = frozenset(

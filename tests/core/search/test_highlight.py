@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desktop_app.core.search import highlight
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START
@@ -127,3 +131,15 @@ def test_a_fuzzy_word_marks_the_words_the_index_reaches() -> None:
     assert marks("fulltext:retreival~1").for_field("fulltext").spans(text) == []
     alone = marks("fulltext:retrieval~1").for_field("fulltext")
     assert [text[s:e] for s, e in alone.spans(text)] == ["retrieval", "retrievers"]
+
+
+@given(
+    st.lists(st.text("ab_.é- 1\n", min_size=1, max_size=3), min_size=1, max_size=3),
+    st.text("ab_.é- 1\n", max_size=40),
+)
+def test_word_starts_are_where_a_lookbehind_regex_matches(starts: list[str], text: str) -> None:
+    """The probe's matches at a word's start are those of ``(?<!\\w)(?:...)``, which finds
+    them many times slower (alternatives holding non-word characters too)."""
+    alternatives = "|".join(re.escape(p) for p in sorted(set(starts), key=len, reverse=True))
+    expected = [m.start() for m in re.finditer(rf"(?<!\w)(?:{alternatives})", text)]
+    assert list(highlight.word_starts(re.compile(alternatives), text)) == expected

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem as whoosh_stem
 from whoosh.support.charset import accent_map
@@ -29,3 +31,19 @@ def test_the_stemmer_stems_as_whooshs_does() -> None:
     assert terms.stem_term("Retrieving") == terms.stem_term("retrieval") == "retriev"
     assert terms.stem_term("the") == terms.stem_term("x") == ""  # a stop word, a letter
     assert terms.stemmed_terms("The Gödel retrieval of a paper") == ["godel", "retriev", "paper"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.sampled_from("ab1_.é. \n-'İß"), max_size=60),
+        st.text(max_size=60),
+    )
+)
+def test_words_are_cut_as_before(text: str) -> None:
+    """The word pattern finds the words the pattern of older indexes found, where each
+    match starts and ends (the index's positions and the marks of snippets)."""
+    before = re.compile(r"\w+(?:\.?\w+)*")
+    assert [m.span() for m in terms.WORD.finditer(text)] == [
+        m.span() for m in before.finditer(text)
+    ]

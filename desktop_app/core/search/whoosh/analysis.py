@@ -17,9 +17,9 @@ import itertools
 import sys
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
-from operator import sub
+from operator import mul, sub
 from pickle import dumps
 from typing import Any
 
@@ -173,23 +173,40 @@ def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
 #: the format keeps none).
 Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
 
-#: The words of the text cut last (the text, its words): a stemmed field and its twin of
-#: exact forms are given the same text one after the other, which is then cut once (and
-#: forgotten then: a long-lived process does not keep a long text's words).
-_NOTHING_CUT: tuple[str, list[str]] = ("", [])
+#: The words of the text cut last (the text, its words, how often each occurs): a stemmed
+#: field and its twin of exact forms are given the same text one after the other, which is
+#: then cut once (and forgotten then: a long-lived process does not keep a long text's
+#: words).
+_NOTHING_CUT: tuple[str, list[str], Counter[str]] = ("", [], Counter())
 _last_cut = _NOTHING_CUT
 
 
-def words_of(text: str) -> list[str]:
-    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+def _cut(text: str) -> tuple[list[str], Counter[str]]:
+    """``WORD.findall(text)`` and how often each word occurs, in the order of first
+    appearance (shared: do not change them)."""
     global _last_cut
     last = _last_cut
     if last[0] is text:
         _last_cut = _NOTHING_CUT
-        return last[1]
+        return last[1], last[2]
     words: list[str] = WORD.findall(text)
-    _last_cut = (text, words)
-    return words
+    counts = Counter(words)
+    _last_cut = (text, words, counts)
+    return words, counts
+
+
+def words_of(text: str) -> list[str]:
+    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+    return _cut(text)[0]
+
+
+def _terms_by_word(words: list[str], counts: Counter[str], stem: bool) -> list[str]:
+    """``word_terms(words, stem)``, each distinct word looked up once: a text's 6,000
+    words hold ~2,300 distinct ones, and a lookup in the memo of every word seen (tens of
+    thousands) costs more than one in a text's own."""
+    distinct = list(counts)
+    term_of = dict(zip(distinct, word_terms(distinct, stem), strict=True))
+    return list(map(term_of.__getitem__, words))
 
 
 def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
@@ -210,13 +227,17 @@ def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
 def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, int]:
     """How often each term of ``analyzer.terms(text)`` occurs, in the order of first
     appearance."""
-    words = words_of(text)
+    _words, word_counts = _cut(text)
+    distinct = list(word_counts)
     if isinstance(analyzer, ExactAnalyzer):
-        terms = word_other_forms(words)
+        terms = word_other_forms(distinct)
     else:
-        terms = word_terms(words, analyzer.stem)
-    counts = Counter(terms)
-    counts.pop("", None)
+        terms = word_terms(distinct, analyzer.stem)
+    counts: dict[str, int] = {}
+    get = counts.get
+    for term, n in zip(terms, word_counts.values(), strict=True):  # each distinct word's
+        if term:
+            counts[term] = get(term, 0) + n
     return counts
 
 
@@ -358,6 +379,48 @@ def _linked_cut(terms: list[str]) -> Iterator[tuple[str, list[int], bytes]]:
         yield term, poslist, bytes(marks[term])
 
 
+def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]]:
+    """What :func:`_linked_cut` makes of a text's terms, one per word, as columns (terms,
+    frequencies, :func:`encode_positions` values), each step over all the words or terms at
+    once in C rather than a loop per word. For a text of fewer than 65,536 words: every gap
+    between positions is then 16-bit."""
+    places: defaultdict[str, list[int]] = defaultdict(list)
+    deque(map(list.append, map(places.__getitem__, terms), itertools.count()), maxlen=0)
+    places.pop("", None)  # the words dropped (stop words, single letters)
+    mark_of = dict(zip(places, map(_follow_marks.get, places), strict=True))
+    for term in [t for t, mark in mark_of.items() if mark is None]:
+        mark_of[term] = follow_mark(term)
+    mark_of[""] = 0
+    following = list(map(mark_of.__getitem__, terms))  # each word's mark...
+    following.append(0)
+    del following[0]  # ... now that of the word after each
+    lists = places.values()
+    order = list(itertools.chain.from_iterable(lists))  # the positions, a term's together
+    freqs = list(map(len, lists))
+    ends = list(itertools.accumulate(freqs))
+    starts = [0, *ends[:-1]]
+    before = [0, *order[:-1]]
+    for start in starts:
+        before[start] = 0  # (a term's first position is its first delta)
+    deltas = array("H", map(sub, order, before))
+    if sys.byteorder == "big":
+        deltas.byteswap()
+    gaps = deltas.tobytes()
+    marks = bytes(map(following.__getitem__, order))  # type: ignore[arg-type]  # (int keys)
+    twice = itertools.repeat(2)
+    values = list(
+        map(
+            b"".join,
+            zip(
+                itertools.repeat(_LINKED_FLAGS),
+                map(marks.__getitem__, map(slice, starts, ends)),
+                map(gaps.__getitem__, map(slice, map(mul, starts, twice), map(mul, ends, twice))),
+            ),
+        )
+    )
+    return list(places), freqs, values
+
+
 class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
     """Positions stored as arrays (:func:`encode_positions`), with the mark of the term
     that follows each occurrence: a phrase reads two arrays per paper, and only in the
@@ -373,14 +436,15 @@ class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
         values); None for a value or analyzer it does not know."""
         if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
             return None
-        terms: list[str] = []
-        freqs: list[int] = []
-        values: list[bytes] = []
-        cut = word_terms(words_of(value), analyzer.stem)  # (cut once for the twin field too)
-        for term, poslist, following in _linked_cut(cut):
-            terms.append(term)
-            freqs.append(len(poslist))
-            values.append(encode_positions(poslist, following))
+        cut = _terms_by_word(*_cut(value), analyzer.stem)  # (cut once for the twin field too)
+        if len(cut) < 65536:
+            terms, freqs, values = _linked_columns(cut)
+        else:
+            terms, freqs, values = [], [], []
+            for term, poslist, following in _linked_cut(cut):
+                terms.append(term)
+                freqs.append(len(poslist))
+                values.append(encode_positions(poslist, following))
         boost = self.field_boost
         return terms, freqs, [f * boost for f in freqs], values
 

@@ -14,15 +14,20 @@ the Whoosh version :data:`WHOOSH_VERSION`, which pyproject.toml pins, and
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import operator
 import pickle
 import secrets
 import struct
 import zlib
+from array import array
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
@@ -33,11 +38,14 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.fields import FieldType
 from whoosh.filedb.structfile import StructFile
+from whoosh.formats import Existence, Frequency
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util import IDCHARS
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from desktop_app.core.search.whoosh.pool import GroupedPool, write_grouped
+from desktop_app.core.search.whoosh.analysis import KEYWORD_SEPARATOR, KeywordAnalyzer, keyword_term
+from desktop_app.core.search.whoosh.pool import GroupedPool, Postings
 
 #: The Whoosh version (major, minor) whose internals this module is written for.
 WHOOSH_VERSION = (2, 7)
@@ -141,52 +149,241 @@ class PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         ids = self._ids
         if self._byteids or not ids:
             return tuple(ids)
-        return (ids[0], *map(operator.sub, ids[1:], ids[:-1]))
+        return _mini_ids(ids)
 
     def _mini_weights(self) -> Any:
         """Whoosh's (None: all 1.0; one weight: all the same; else each), counted in C."""
-        weights = self._weights
-        if weights.count(1.0) == len(weights):
-            return None
-        if weights.count(weights[0]) == len(weights):
-            return weights[0]
-        return tuple(weights)
+        return _mini_weights(self._weights)
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        head = pickle.dumps((self._mini_ids(), self._mini_weights()), 2)
-        raw = self.raw_values
-        tail = pickle.dumps(self._mini_values(), VALUES_PROTOCOL if raw else 2)
-        # A small block is left uncompressed (its header says so): zlib makes a few dozen
-        # bytes longer, not shorter, and a paper's record alone writes hundreds of one-posting
-        # blocks at each edit (a tag change's commit spent half its time compressing them).
-        comp = self._compression if len(head) + (0 if raw else len(tail)) >= SMALL_BLOCK else 0
-        if comp:
-            head = compress(head, comp)
-            tail = tail if raw else compress(tail, comp)
-        ids = self._ids
-        info = pickle.dumps(
-            (
-                len(ids),
-                ids[-1],
-                self._maxweight,
-                comp,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,
+        self._postfile.write(
+            _block(
+                self._mini_ids(),
+                self._mini_weights(),
+                self._mini_values(),
+                (len(self._ids), self._ids[-1], self._maxweight),
+                self._minlength,
+                self._maxlength,
+                self._compression,
+                self.raw_values,
+                last,
+            )
         )
-        length = len(info) + _HEAD.size + len(head) + len(tail)
-        postfile = self._postfile
-        postfile.write_int(-length if last else length)
-        postfile.write(info)
-        postfile.write(_HEAD.pack(len(head) | (RAW_VALUES if raw else 0)))
-        postfile.write(head)
-        postfile.write(tail)
         self._blockcount += 1
         self._new_block()
+
+
+def _mini_ids(ids: Any) -> tuple[int, ...]:
+    """A block's document numbers as Whoosh minifies them: the first, then the gaps."""
+    return (ids[0], *map(operator.sub, ids[1:], ids[:-1]))
+
+
+def _mini_weights(weights: Any) -> Any:
+    """A block's weights (an array of floats) as Whoosh minifies them: None if all 1.0,
+    the one weight if all the same, else each."""
+    if weights.count(1.0) == len(weights):
+        return None
+    if weights.count(weights[0]) == len(weights):
+        return weights[0]
+    return tuple(weights)
+
+
+def _block(
+    ids: tuple[int, ...],
+    weights: Any,
+    values: Any,
+    stats: tuple[int, int, float],
+    minlength: int | None,
+    maxlength: int,
+    compression: int,
+    raw: bool,
+    last: bool,
+) -> bytes:
+    """One block of :class:`PostingsWriter` (its minified ids, weights and values; ``stats``:
+    its postings, last document and largest weight), its length first."""
+    head = pickle.dumps((ids, weights), 2)
+    tail = pickle.dumps(values, VALUES_PROTOCOL if raw else 2)
+    # A small block is left uncompressed (its header says so): zlib makes a few dozen
+    # bytes longer, not shorter, and a paper's record alone writes hundreds of one-posting
+    # blocks at each edit (a tag change's commit spent half its time compressing them).
+    comp = compression if len(head) + (0 if raw else len(tail)) >= SMALL_BLOCK else 0
+    if comp:
+        head = compress(head, comp)
+        tail = tail if raw else compress(tail, comp)
+    count, lastid, maxweight = stats
+    info = pickle.dumps(
+        (
+            count,
+            lastid,
+            maxweight,
+            comp,
+            length_to_byte(minlength),
+            length_to_byte(maxlength),
+        ),
+        2,
+    )
+    length = len(info) + _HEAD.size + len(head) + len(tail)
+    return b"".join(
+        (
+            pack_int(-length if last else length),
+            info,
+            _HEAD.pack(len(head) | (RAW_VALUES if raw else 0)),
+            head,
+            tail,
+        )
+    )
+
+
+#: Whoosh 3's term info (``W3TermInfo._struct``) and the lengths before a key and its value in
+#: its terms table (``filetables._lengths``).
+_TERM_INFO = struct.Struct("!BfIBBfII")
+_KEY_VALUE = struct.Struct("!ii")
+
+
+def write_grouped(
+    fieldwriter: W3FieldWriter,
+    schema: Any,
+    lengths: _Lengths | None,
+    grouped: Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]],
+) -> None:
+    """Write the postings of a :class:`.pool.GroupedPool`: what Whoosh's
+    ``FieldWriter.add_postings`` writes with :class:`PostingsWriter` (the same files),
+    without its calls and objects per posting and per term (:func:`_write_terms`)."""
+    for fieldname, terms in grouped:
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        length_of = lengths.field_lengths(fieldname) if lengths is not None else []
+        _write_terms(fieldwriter, terms, length_of)
+        fieldwriter.finish_field()
+
+
+def _write_terms(
+    fieldwriter: W3FieldWriter, terms: Iterator[tuple[bytes, Postings]], length_of: list[int]
+) -> None:
+    """Write one field's terms, each in one go: its blocks (or, up to :data:`INLINE_LIMIT`
+    postings, none), its term info and its entry in the terms table, as Whoosh's
+    ``start_term``, a ``_write_block`` per block, ``finish_term`` and its
+    ``OrderedHashWriter.add`` write them (the term info's sums made in the same order).
+
+    A segment of full texts has ~50,000 terms (the vocabulary of 500 papers is nearly that
+    of 10,000) and a batch of records about 30,000: Whoosh's objects and calls per term
+    were most of the time spent writing a segment.
+    """
+    postwriter = fieldwriter._postwriter
+    blocklimit = postwriter._blocklimit
+    compression = postwriter._compression
+    raw = postwriter.raw_values
+    fixedsize = fieldwriter._format.fixed_value_size()
+    postfile = fieldwriter._postfile
+    tindex = fieldwriter._tindex
+    termfile = tindex.dbfile
+    buckets = tindex.buckets
+    hashfn = None if tindex.hashtype == 0 else tindex.hashfn  # 0: MD5's last 4 bytes
+    places = tindex.index  # where each term's entry starts (a GrowableArray)
+    prefix = pack_ushort(fieldwriter._fieldid)
+    lastkey = tindex.lastkey
+    offset = postfile.tell()
+    termpos = termfile.tell()
+    pack_info = _TERM_INFO.pack
+    for text, postings in terms:
+        all_ids, all_weights = postings.ids, postings.weights
+        count = len(all_ids)
+        # The term info's sums, as W3TermInfo.add_block makes them block by block.
+        weight: float = 0
+        minlength: int | None = None
+        maxlength = 0
+        maxweight: float = 0
+        if count <= INLINE_LIMIT:
+            weights = array("f", all_weights)
+            minlength, blockmax = _block_lengths(all_ids, length_of)
+            weight += sum(weights)
+            maxlength = max(maxlength, blockmax)
+            maxweight = max(maxweight, max(all_weights))
+            inlined = (tuple(all_ids), tuple(weights), tuple(postings.value_list()))
+            tail = pickle.dumps(inlined, 2)
+        else:
+            parts = [WHOOSH3_HEADER_MAGIC]
+            for start in range(0, count, blocklimit):
+                end = start + blocklimit
+                ids = all_ids[start:end]
+                block_weights = all_weights[start:end]
+                weights = array("f", block_weights)
+                blockmaxweight = max(block_weights)
+                blockmin, blockmax = _block_lengths(ids, length_of)
+                weight += sum(weights)
+                if minlength is None or blockmin is None:
+                    minlength = minlength if blockmin is None else blockmin
+                else:
+                    minlength = min(minlength, blockmin)
+                maxlength = max(maxlength, blockmax)
+                maxweight = max(maxweight, blockmaxweight)
+                values = postings.value_list(start, end)
+                if fixedsize is None or fixedsize < 0:
+                    mini_values: Any = tuple(values)
+                else:
+                    mini_values = b"".join(values) if fixedsize else None
+                parts.append(
+                    _block(
+                        _mini_ids(ids),
+                        _mini_weights(weights),
+                        mini_values,
+                        (len(ids), ids[-1], blockmaxweight),
+                        blockmin,
+                        blockmax,
+                        compression,
+                        raw,
+                        end >= count,
+                    )
+                )
+            data = b"".join(parts)
+            postfile.write(data)
+            tail = pack_long(offset) + pack_int(len(data))
+            offset += len(data)
+        value = (
+            pack_info(
+                count <= INLINE_LIMIT,
+                weight,
+                count,
+                0 if minlength is None else length_to_byte(minlength),
+                length_to_byte(maxlength),
+                maxweight,
+                all_ids[0],
+                all_ids[-1],
+            )
+            + tail
+        )
+        key = prefix + text
+        if key <= lastkey:
+            raise ValueError(f"terms out of order: {lastkey!r}..{key!r}")
+        places.append(termpos)
+        termfile.write(_KEY_VALUE.pack(len(key), len(value)) + key + value)
+        if hashfn is None:
+            h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")
+        else:
+            h = hashfn(key)
+        buckets[h & 255].append((h, termpos))
+        termpos += _KEY_VALUE.size + len(key) + len(value)
+        lastkey = key
+    tindex.lastkey = lastkey
+
+
+def _block_lengths(ids: Any, length_of: list[int]) -> tuple[int | None, int]:
+    """The shortest and longest field length (but 0) of a block's documents (None, 0: none
+    known), as Whoosh's writer gathers them posting by posting."""
+    known = len(length_of)
+    if not known:
+        return None, 0
+    if ids[-1] < known:
+        found = list(map(length_of.__getitem__, ids))
+    else:
+        found = [length_of[d] for d in ids if d < known]
+    if 0 in found:
+        found = [n for n in found if n]
+    if not found:
+        return None, 0
+    return min(found), max(found)
 
 
 class LeafMatcher(W3LeafMatcher):  # type: ignore[misc]
@@ -329,7 +526,11 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
         fieldwriter = self.fieldwriter
-        if self.pool.runs or not isinstance(fieldwriter, W3FieldWriter):
+        if (
+            self.pool.runs
+            or not isinstance(fieldwriter, W3FieldWriter)
+            or not isinstance(self.codec, Codec)
+        ):
             fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         else:
             for file in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
@@ -352,12 +553,18 @@ def _field_postings(
 ) -> tuple[list[bytes], list[int], list[float], list[bytes] | None]:
     """A field's postings of a value, as Whoosh's ``FieldType.index`` makes them: their
     terms, frequencies, weights and values (None: the format keeps none)."""
-    columns = getattr(field.format, "columns", None)
-    if columns is not None and isinstance(value, str) and type(field).index is FieldType.index:
-        found = columns(value, field.analyzer)
+    if isinstance(value, str) and type(field).index is FieldType.index:
+        columns = getattr(field.format, "columns", None)
+        if columns is not None:
+            if not value:  # (a record's empty notes, annotations, tags: nothing to cut)
+                return [], [], [], None
+            found = columns(value, field.analyzer)
+            if found is not None:
+                terms, freqs, weights, values = found
+                return list(map(str.encode, terms)), freqs, weights, values
+        found = _record_postings(field, value)
         if found is not None:
-            terms, freqs, weights, values = found
-            return list(map(str.encode, terms)), freqs, weights, values
+            return found
     items = list(field.index(value))
     values = [v for _t, _f, _w, v in items]
     return (
@@ -366,6 +573,31 @@ def _field_postings(
         [w for _t, _f, w, _v in items],
         values if any(values) else None,
     )
+
+
+def _record_postings(
+    field: Any, value: str
+) -> tuple[list[bytes], list[int], list[float], list[bytes] | None] | None:
+    """The postings of a record's keyword and ID fields (tags, categories, status, the
+    paper's key ...) as Whoosh's ``Frequency`` and ``Existence`` formats make them from
+    :class:`.analysis.KeywordAnalyzer`'s and ``IDTokenizer``'s tokens, without a Token
+    per value (a record has ~15 such values, and Whoosh's way cost ~0.2 ms of its ~1 ms);
+    None for another field."""
+    form = type(field.format)
+    analyzer = type(field.analyzer)
+    boost = field.format.field_boost
+    if analyzer is IDTokenizer and form is Existence:  # the value whole, even empty
+        return [value.encode()], [1], [boost], None
+    if analyzer is not KeywordAnalyzer or form not in (Frequency, Existence):
+        return None
+    words = [t for t in map(keyword_term, value.split(KEYWORD_SEPARATOR)) if t]
+    # (a record's values are most often all different: Counter costs ~20 µs a field)
+    counts = dict.fromkeys(words, 1) if len(set(words)) == len(words) else Counter(words)
+    terms = [t.encode() for t in counts]
+    if form is Existence:
+        return terms, [1] * len(terms), [boost] * len(terms), None
+    freqs = list(counts.values())
+    return terms, freqs, [f * boost for f in freqs], list(map(pack_uint, freqs))
 
 
 def writer(ix: whoosh_index.FileIndex, **options: Any) -> Writer:

@@ -28,8 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,12 +236,7 @@ class WhooshIndex:
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
         """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
         self._retry_failed = retry_failed
-        return build(
-            self.dir,
-            self.library,
-            _first_phase(self.library, self._extract, self.texts_in_background),
-            progress,
-        )
+        return build(self.dir, self.library, self.texts_in_background, progress)
 
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False
@@ -257,8 +251,10 @@ class WhooshIndex:
             total = self._build(progress, retry_failed)
         with self._lock:
             opened, _ = self._ready()
-            # Changes made while it was built (by other processes) are caught up here.
-            report = self._sync(opened, None)
+            # Changes made while it was built (by other processes) are caught up here: those
+            # the journal and the papers folder show (the build read every folder after).
+            report = quick_sync(self.dir, opened, self.library, self._apply, None)
+            report = report or self._sync(opened, None)
         pending = texts.now(self, progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
@@ -283,14 +279,15 @@ class WhooshIndex:
 
         A rebuild does not keep this object's searches waiting: they go on, with
         ``stale_ok`` on an index of an older schema, until the new index is there; and
-        ``built`` is called as soon as its first phase is live (the list can be shown),
-        before the look at every folder.
+        ``built`` is called as soon as its first phase is live (the list can be shown).
+        A sync that rebuilt catches up from the cheap signals too: the build read every
+        folder after taking them.
         """
         reason = self._rebuild_if_needed(progress, built)
         with self._lock:
             opened, again = self._ready(progress)
             report = None
-            if quick:
+            if quick or reason:  # (just built: every folder read, as by a full sync)
                 report = quick_sync(self.dir, opened, self.library, self._apply, progress)
             if report is None:
                 report = self._sync(opened, progress)
@@ -521,7 +518,7 @@ class WhooshIndex:
             terms=tuple(querysyntax.words(tree)),
         )
 
-    def _eval(self, o: Opened, node: Node, entries: dict[str, Entry]) -> Scores | None:
+    def _eval(self, o: Opened, node: Node, entries: Mapping[str, Entry]) -> Scores | None:
         """Scores of the papers ``node`` matches; None when it has nothing to match on
         (only stop words). The boolean algebra is :func:`evaluate`'s; the words and ranges
         are scored here."""
@@ -621,17 +618,6 @@ def _reads_texts(node: Node | None) -> bool:
     if isinstance(node, Not):
         return _reads_texts(node.item)
     return False
-
-
-def _first_phase(
-    library: Library, extract: Callable[..., PdfText], all_slim: bool
-) -> Callable[[str], Prepared]:
-    """A paper's documents for a build's first phase: the app lists the records first (all
-    slim: the quickest); a build that does the texts before it returns writes a paper
-    without a PDF whole at once."""
-    return partial(
-        prepare, library, old=None, extract=extract, defer_text=True, defer_without_pdf=all_slim
-    )
 
 
 def _open_pointed(

@@ -14,17 +14,20 @@ import gc
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from desktop_app.core.search.query import Term
+from desktop_app.core.search.query import FULLTEXT, Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.folders import Hold
+from desktop_app.core.search.whoosh.readers import Readers, generations
+from desktop_app.core.search.whoosh.records import Records
+from desktop_app.core.search.whoosh.store import PAPERS
 
 
 @dataclass
@@ -38,7 +41,10 @@ class Opened:
     hold: Hold | None = None  # the folder held against removal while it is open (folders.py)
     psearcher: Searcher | None = None
     tsearcher: Searcher | None = None
-    entries: dict[str, Entry] | None = None
+    #: The searchers' segment readers, reused by the next searchers (readers.py).
+    preaders: Readers = field(default_factory=Readers)
+    treaders: Readers = field(default_factory=Readers)
+    entries: Records | None = None
     entries_gen: int = -1
     views: Views | None = None  # derived from entries; None when entries changed
     #: A query word's scores over every field (shared: never changed), as of the searchers
@@ -57,6 +63,8 @@ class Opened:
                 with contextlib.suppress(Exception):
                     s.close()
         self.psearcher = self.tsearcher = None
+        self.preaders.close()
+        self.treaders.close()
         for ix in (self.papers, self.fulltext):
             with contextlib.suppress(Exception):
                 ix.storage.close()
@@ -79,17 +87,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def fresh(searcher: Searcher | None, ix: whoosh_index.FileIndex) -> Searcher:
-    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md).
-
-    Not ``Searcher.refresh()``: it reuses the reader of a segment whose deletions changed,
-    so documents deleted or replaced by the commit would still be found.
-    """
+def fresh(
+    searcher: Searcher | None,
+    ix: whoosh_index.FileIndex,
+    readers: Readers,
+    latest: int | None = None,
+) -> Searcher:
+    """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md), on
+    the readers of its unchanged segments (:class:`Readers`; not ``Searcher.refresh()``,
+    which reuses the reader of a segment whose deletions changed, so documents deleted or
+    replaced by the commit would still be found). ``latest``: the index's latest commit,
+    when known (else looked up)."""
+    if latest is None:
+        latest = ix.latest_generation()
     if searcher is not None:
-        if searcher.up_to_date():
+        if searcher.reader().generation() == latest:
             return searcher
         searcher.close()
-    return ix.searcher(weighting=BM25F())
+    return readers.searcher(ix, latest)
 
 
 def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
@@ -97,25 +112,27 @@ def searchers_of(o: Opened) -> tuple[Searcher, Searcher]:
     (looked at once per call of the index: see ``Opened.checked``)."""
     if o.checked and o.psearcher is not None and o.tsearcher is not None:
         return o.psearcher, o.tsearcher
-    o.psearcher = fresh(o.psearcher, o.papers)
-    o.tsearcher = fresh(o.tsearcher, o.fulltext)
+    latest = generations(o.folder)  # both indexes' from one listing of their folder
+    o.psearcher = fresh(o.psearcher, o.papers, o.preaders, latest.get(PAPERS, -1))
+    o.tsearcher = fresh(o.tsearcher, o.fulltext, o.treaders, latest.get(FULLTEXT, -1))
     o.checked = True
     return o.psearcher, o.tsearcher
 
 
-def entries_of(o: Opened) -> dict[str, Entry]:
-    """Every indexed paper's record, read again when the papers index changed."""
+def entries_of(o: Opened) -> Records:
+    """Every indexed paper's record, read again when the papers index changed (from the
+    records file when it holds them: :mod:`.records`)."""
     psearcher, _ = searchers_of(o)
     gen = psearcher.reader().generation()
     if o.entries is None or o.entries_gen != gen:
         reader = psearcher.reader()
         if reader.doc_count_all() == 0:  # an empty index has no columns
-            o.entries, o.entries_gen, o.views = {}, gen, None
+            o.entries, o.entries_gen, o.views = Records({}), gen, None
             return o.entries
         with gc_paused():
-            loaded = records_file.load(o.folder, gen)  # ~5x faster, when there
+            loaded = records_file.load(o.folder, gen, partial(_one_decoded, o))  # 50x faster
             if loaded is None:
-                loaded = _decoded(reader)
+                loaded = Records(_decoded(reader))
                 records_file.save(o.folder, gen, loaded)
         # Not gc.freeze(): it froze whatever else was alive or awaiting collection at that
         # moment too (searchers, their readers' caches, cyclic garbage), never to be
@@ -125,6 +142,16 @@ def entries_of(o: Opened) -> dict[str, Entry]:
         # Searches run with the collector paused (gc_paused) instead.
         o.entries, o.entries_gen, o.views = loaded, gen, None
     return o.entries
+
+
+def _one_decoded(o: Opened, key: str) -> Entry:
+    """One paper's record, decoded from the papers index's column (one found damaged in
+    the records file)."""
+    psearcher, _ = searchers_of(o)
+    docnum = psearcher.document_number(key=key)
+    if docnum is None:
+        raise KeyError(key)
+    return Entry.from_bytes(psearcher.reader().column_reader("record")[docnum])
 
 
 def _decoded(reader: IndexReader) -> dict[str, Entry]:
@@ -141,5 +168,5 @@ def views_of(o: Opened) -> Views:
     """The per-paper views of the records (:class:`Views`)."""
     records = entries_of(o)
     if o.views is None:
-        o.views = Views.of(records)
+        o.views = Views.of(records, records.columns)
     return o.views

@@ -1,5 +1,5 @@
-"""A segment writer's postings in memory, grouped by term in arrays, and their writing a block
-at a time (the files Whoosh writes, see ``tests/core/search/whoosh/test_codec.py``).
+"""A segment writer's postings in memory, grouped by term in arrays (written a term at a time by
+``codec.write_grouped``: the files Whoosh writes, see ``tests/core/search/whoosh/test_codec.py``).
 
 Whoosh's pool keeps a tuple per posting (~140 bytes; a paper's full text makes ~2,800) and
 sorts them all before they are written, then writes them one call per posting. Here a
@@ -16,8 +16,6 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3FieldWriter
-from whoosh.fields import Schema
 from whoosh.writing import PostingPool
 
 #: What a pool counts (bytes), as measured: a posting's items in the arrays (and its
@@ -160,47 +158,3 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
             return self._in_order()
         self.current = list(self._in_order())
         return super().items(maxfiles)  # type: ignore[no-any-return]
-
-
-def write_grouped(
-    fieldwriter: W3FieldWriter,
-    schema: Schema,
-    lengths: Any,
-    grouped: Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]],
-) -> None:
-    """Write the postings of a :class:`GroupedPool` a block at a time (``lengths``: the
-    segment's field lengths, ``codec._Lengths``): what Whoosh's
-    ``FieldWriter.add_postings`` writes (the same files), without its calls per posting."""
-    for fieldname, terms in grouped:
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        postwriter = fieldwriter._postwriter
-        blocklimit = postwriter._blocklimit
-        length_of = lengths.field_lengths(fieldname) if lengths is not None else []
-        known = len(length_of)
-        get_length = length_of.__getitem__
-        for text, postings in terms:
-            fieldwriter.start_term(text)
-            all_ids, all_weights = postings.ids, postings.weights
-            for start in range(0, len(all_ids), blocklimit):
-                # Each block is written into an empty buffer (a term starts one; writing
-                # a block empties it), so its statistics are those of the block alone.
-                end = start + blocklimit
-                if postwriter._ids:  # a whole block is waiting
-                    postwriter._write_block()
-                ids = all_ids[start:end]
-                weights = all_weights[start:end]
-                postwriter._ids = ids
-                postwriter._weights = array("f", weights)
-                postwriter._maxweight = max(weights)
-                postwriter._values = postings.value_list(start, end)
-                if known:
-                    if ids[-1] < known:
-                        found = list(map(get_length, ids))
-                    else:
-                        found = [length_of[d] for d in ids if d < known]
-                    if 0 in found:
-                        found = [n for n in found if n]
-                    if found:
-                        postwriter._minlength, postwriter._maxlength = min(found), max(found)
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.core import journal, listing
+from desktop_app.core import journal
 from desktop_app.core.library import Library
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.api import SyncReport
@@ -50,6 +50,8 @@ class Signals:
         snapshot's signals cannot see: :mod:`desktop_app.core.listing`)."""
         end = self.journal_end
         if full:
+            from desktop_app.core import listing  # (a quick sync, a search's, never needs it)
+
             listing.forget(self.journal.parent)
         if full and journal.size(self.journal) == end and end > journal.RESTART_BYTES:
             journal.restart_if_long(self.journal)
@@ -101,5 +103,7 @@ def quick_sync(
         apply(changed, progress)
         if opened.entries is not None:  # kept in step in memory: saved for the next process
             records.save(opened.folder, opened.entries_gen, opened.entries)
-    Signals(since.mtime, since.end, stamp.journal).save(cache_dir, opened.name)
+    if (since.mtime, since.end) != (stamp.papers_mtime, stamp.journal_end):
+        Signals(since.mtime, since.end, stamp.journal).save(cache_dir, opened.name)
+    # (else nothing changed: no file written by every search)
     return SyncReport(added=len(added), updated=len(updated), removed=len(removed))

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from filelock import FileLock, Timeout
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
@@ -42,7 +41,7 @@ from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
-from desktop_app.core.search.whoosh import rebuild
+from desktop_app.core.search.whoosh import rebuild, writing
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import PENDING, Entry, Prepared, prepare
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, views_of
@@ -62,7 +61,11 @@ BATCH_PER_WORKER = 500
 #: ... in the first batch, so that the first full-text hits come within seconds.
 FIRST_BATCH_PER_WORKER = 50
 SCRATCH_PREFIX = ".scratch-"
-RECORDS = 250  # papers' records per commit (as a sync's, index.BATCH)
+#: Papers' records per commit: a segment of this many is not small (writing.MERGE_BELOW), so
+#: the next commit does not merge it again (at 250 a commit, every record of a batch was
+#: written twice, the second time by Whoosh's merge, a posting at a time). A writer holds
+#: their postings in memory until then (~6 MB).
+RECORDS = writing.MERGE_BELOW
 POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
 WORKER_NICENESS = 10  # the workers' scheduling priority (Unix nice: 19 is the lowest)
 
@@ -104,14 +107,16 @@ def complete(
     progress: Callable[[int, int], None],
     workers: int,
     committed: Callable[[int, int], None] | None = None,
+    background: bool = True,
 ) -> None:
     """Complete the papers ``keys`` (pending) in batches: each read again (``prepare``),
     its text written into segments of the ``scratch`` index, committed by ``commit``.
     While the workers write one batch the next one is read. ``progress`` hears the papers
     done (and may raise to stop: the batch in flight is dropped), ``committed`` the papers
-    searchable after each batch."""
+    searchable after each batch. ``background``: the workers yield to the rest of the
+    machine (WORKER_NICENESS), as the app's do; a command's own run as it does."""
     total = len(keys)
-    pool = _Workers(scratch, workers if total >= rebuild.PARALLEL_MIN else 0)
+    pool = _Workers(scratch, workers if total >= rebuild.PARALLEL_MIN else 0, background)
     done = 0  # papers committed
     texts_committed = 0
     in_flight: deque[list[Prepared]] = deque()
@@ -153,7 +158,7 @@ class _Workers:
     """Worker processes writing batches of texts into segments of a scratch index, each
     its share (or, with ``count`` 0, this process)."""
 
-    def __init__(self, scratch: Path, count: int) -> None:
+    def __init__(self, scratch: Path, count: int, background: bool = True) -> None:
         self.scratch = scratch
         self.count = count
         self.procs: list[subprocess.Popen[str]] = []
@@ -173,9 +178,10 @@ class _Workers:
                     text=True,
                     env=rebuild._worker_env(),
                 )
-            with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
-                # Background work: the app (and the rest of the machine) come first.
-                os.setpriority(os.PRIO_PROCESS, proc.pid, WORKER_NICENESS)
+            if background:
+                with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
+                    # Background work: the app (and the rest of the machine) come first.
+                    os.setpriority(os.PRIO_PROCESS, proc.pid, WORKER_NICENESS)
             self.procs.append(proc)
             self.errfiles.append(errfile)
             self.found.append(queue.Queue())
@@ -244,14 +250,9 @@ class _Workers:
         return found
 
     def _failed(self, n: int) -> NoReturn:
-        proc = self.procs[n]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        last = self.errfiles[n].read_text(encoding="utf-8", errors="replace").strip()
-        detail = last.splitlines()[-1] if last else ""
         raise SearchIndexError(
             f"{self.scratch}: a full-text indexing process failed "
-            f"(exit status {proc.returncode}{': ' + detail if detail else ''})"
+            f"({rebuild.worker_failure(self.procs[n], self.errfiles[n])})"
         )
 
     def close(self) -> None:
@@ -266,10 +267,7 @@ class _Workers:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                if stream:
-                    with contextlib.suppress(OSError, ValueError):
-                        stream.close()
+            rebuild.close_pipes(proc)
         self.procs = []
 
 
@@ -381,6 +379,8 @@ def index_pending(
     rest). Returns at once when another program is doing it. The papers still pending."""
     if not pending(index):
         return 0  # (the marker's absence: a command line's every call looks no further)
+    from filelock import FileLock, Timeout  # a search with nothing pending never loads it
+
     lock = FileLock(str(index.dir / TEXTS_LOCK))
     try:
         lock.acquire(timeout=0)
@@ -422,7 +422,19 @@ def _complete_pending(
 
     try:
         if keys:
-            complete(keys, scratch, read, commit, progress or _no_progress, workers(), committed)
+            complete(
+                keys,
+                scratch,
+                read,
+                commit,
+                progress or _no_progress,
+                workers(),
+                committed,
+                # The app's second phase is background work; a command's (`papershelf
+                # reindex`) is what its user waits for: its workers run as it does (at a
+                # lower priority, a busy machine's other processes starved them).
+                background=index.texts_in_background,
+            )
     except _Replaced:
         log.info("%s: the index was replaced while its texts were indexed", index.dir)
         return

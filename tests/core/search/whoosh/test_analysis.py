@@ -134,3 +134,23 @@ def test_linked_positions_of_a_text_cut_once_are_those_of_its_placed_terms(text:
         assert freqs == [len(p) for _t, p, _f in expected] and weights == freqs
         for value, (_t, poslist, _f) in zip(values or [], expected, strict=True):
             assert LinkedPositions().decode_positions(value) == poslist
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["", "hard", "negat", "x1", "retriev"]), max_size=300))
+def test_linked_columns_are_those_of_the_loop_per_word(terms: list[str]) -> None:
+    """A text's terms one per word ("" for a word dropped) make the same columns either
+    way: the steps over all words at once, and the loop per word (long texts)."""
+    expected = list(analysis._linked_cut(terms))
+    assert analysis._linked_columns(terms) == (
+        [t for t, _p, _f in expected],
+        [len(p) for _t, p, _f in expected],
+        [encode_positions(p, f) for _t, p, f in expected],
+    )
+
+
+def test_a_text_of_more_than_65536_words_keeps_its_far_positions() -> None:
+    text = "hard " + "the " * 70_000 + "hard negatives"
+    terms, freqs, _weights, values = LinkedPositions().columns(text, STEMMED)
+    assert terms == STEMMED.terms("hard negatives")[:2] and freqs == [2, 1]
+    assert [LinkedPositions().decode_positions(v) for v in values] == [[0, 70_001], [70_002]]

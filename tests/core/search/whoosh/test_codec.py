@@ -16,7 +16,7 @@ from whoosh.writing import SegmentWriter
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.search.whoosh import codec, documents, rebuild, store
-from desktop_app.core.search.whoosh.analysis import STEMMED
+from desktop_app.core.search.whoosh.analysis import KEYWORD_SEPARATOR, STEMMED
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.indexing import add_extras, build_fulltext, keys, random_texts
 
@@ -191,3 +191,17 @@ def test_blocks_of_schema_5_indexes_are_still_read(
     monkeypatch.undo()
     assert _postings(older) == _postings(ours)
     assert max(len(p) for p in _postings(older).values()) > 128  # blocks of 128
+
+
+def test_keyword_fields_are_written_as_whooshs_own_writer_writes_them(tmp_path: Path) -> None:
+    """Keyword values repeated, empty, spaced or accented, and an empty ID: the postings
+    made without Whoosh's tokens are its own."""
+    sep = KEYWORD_SEPARATOR
+    docs = [
+        {"key": "a", "tag": sep.join(["rag", "rag", "Été", " to  read ", ""]), "status": "read"},
+        {"key": "", "cat": sep.join(["cs.IR", "cs", "cs"]), "id": "x", "has": ""},
+        {"key": "b", "tag": "", "pdf": "none", "id": sep.join(["2504.00001", "2504.00001v2"])},
+    ]
+    ours = _segment_files(tmp_path / "ours", docs, store.papers_schema(), ours=True)
+    whooshs = _segment_files(tmp_path / "whoosh", docs, store.papers_schema(), ours=False)
+    assert ours == whooshs and "trm" in ours

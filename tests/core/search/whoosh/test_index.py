@@ -4,6 +4,7 @@ keeping in step with the library."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -367,6 +368,20 @@ def test_a_quick_sync_reads_the_journal_and_the_papers_folder_only(
     report = ix.sync()  # the full scan (the app's, or reindex --check) finds it
     assert (report.added, report.updated, report.removed) == (0, 1, 0)
     assert keys(ix, "transformers") == ["1907.00003"]
+
+
+def test_a_quick_sync_that_finds_nothing_writes_nothing(lib: Library, ix: WhooshIndex) -> None:
+    """Every search's quick sync: with nothing changed, the stamp of the signals is left as
+    it is (no file written by each search); after a change it moves on past the change."""
+    ix.sync(quick=True)
+    stamp = ix.dir / "synced.json"
+    os.utime(stamp, ns=(1, 1))  # (a rewrite would show in its mtime)
+    assert ix.sync(quick=True) == type(ix.sync(quick=True))()
+    assert stamp.stat().st_mtime_ns == 1
+    Library(lib.root).add_tags("2301.00002", ["again"])  # another process's change
+    assert ix.sync(quick=True).updated == 1
+    assert stamp.stat().st_mtime_ns != 1
+    assert ix.sync(quick=True).updated == 0
 
 
 def test_a_quick_sync_without_a_full_one_before_is_a_full_one(lib: Library) -> None:

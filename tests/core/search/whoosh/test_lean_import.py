@@ -1,5 +1,5 @@
-"""Whoosh loads without ``urllib.request`` and ``asyncio`` (half its import time), and the
-rest of the process still gets those modules whole."""
+"""Whoosh loads without ``urllib.request``, ``asyncio`` and its language modules (half its
+import time), and the rest of the process still gets those modules whole."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ import subprocess
 import sys
 
 from tests.helpers.files import ROOT
+
+
+def _printed(code: str) -> list[str]:
+    """What a new Python process running ``code`` prints, line by line."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
 
 
 def test_whoosh_loads_without_urllib_request_and_asyncio() -> None:
@@ -21,16 +34,33 @@ def test_whoosh_loads_without_urllib_request_and_asyncio() -> None:
         " hasattr(cached_property, 'threaded_cached_property'))\n"
         "print(whoosh.compat.urlretrieve.__module__)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    assert _printed(code) == [
         "[]",
         "True True",
         "desktop_app.core.search.whoosh",
+    ]
+
+
+def test_whoosh_loads_without_its_language_modules_whose_functions_still_work() -> None:
+    # whoosh.lang.morph_en, porter and dmetaphone compile regular expressions at import for
+    # Whoosh's Variations query and its stemming and sound-alike filters, which Papershelf
+    # never uses; a process that does use them still gets them.
+    code = (
+        "import sys\n"
+        "from desktop_app.core.search.whoosh.index import WhooshIndex\n"
+        "lang = ('whoosh.lang.morph_en', 'whoosh.lang.porter', 'whoosh.lang.dmetaphone')\n"
+        "print([m for m in lang if m in sys.modules])\n"
+        "from whoosh.query import terms\n"  # what the Variations query calls
+        "print('rendered' in terms.variations('render'))\n"
+        "from whoosh.analysis import DoubleMetaphoneFilter, StemmingAnalyzer\n"
+        "print([t.text for t in StemmingAnalyzer()('Rendering papers')])\n"
+        "print([t.text for t in DoubleMetaphoneFilter()(StemmingAnalyzer()('Smith'))])\n"
+        "print([m for m in lang if m in sys.modules])\n"
+    )
+    assert _printed(code) == [
+        "[]",
+        "True",
+        "['render', 'paper']",
+        "['SM0', 'XMT']",
+        "['whoosh.lang.morph_en', 'whoosh.lang.porter', 'whoosh.lang.dmetaphone']",
     ]

@@ -87,6 +87,34 @@ def test_phrases_find_every_occurrence(
         assert scores[a] > scores[b], (a, b)
 
 
+def test_a_phrase_in_few_papers_scores_them_as_from_the_segments_whole_lists(
+    tmp_path: Path,
+) -> None:
+    """A phrase found in few papers of a segment reads their keys and field lengths one by
+    one (a new process need not read every segment's whole lists): the same scores as a
+    process that holds those lists already."""
+    written = random_texts(300, seed=5)
+    texts = [
+        (k, t + " sparse fusion" * (i % 3 + 1) if i % 40 == 7 else t)
+        for i, (k, t) in enumerate(written)
+    ]
+    ix = build_fulltext(tmp_path / "ix", texts, ours=True)
+    placed = phrase_offsets("sparse fusion")  # (words the others do not hold)
+    words, offsets = [t for _pos, t in placed], tuple(pos for pos, _t in placed)
+    scoring._segment_cache.clear()
+    with ix.searcher() as searcher:
+        one_by_one: dict[str, float] = {}
+        scoring._score_phrase(searcher, "fulltext", words, offsets, 1, 1.0, one_by_one)
+        assert not scoring._segment_cache  # (read one by one)
+        for sub, _offset in searcher.leaf_searchers():
+            for what in ("key", "fulltext"):
+                scoring._segment_list(sub.reader(), what)
+        whole: dict[str, float] = {}
+        scoring._score_phrase(searcher, "fulltext", words, offsets, 1, 1.0, whole)
+    assert one_by_one == whole
+    assert {f"k{i}" for i in range(7, 300, 40)} <= set(whole)
+
+
 def _phrase_keys(tmp_path: Path, texts: list[tuple[str, str]], phrase: str) -> dict[str, float]:
     ix = build_fulltext(tmp_path / "ix", texts, ours=True, batches=1)
     placed = phrase_offsets(phrase)

@@ -52,6 +52,42 @@ def test_truncated_segment_file_is_rebuilt_with_nothing_lost(lib: Library, ix: W
         assert {q: keys(again, q) for q in before} == before
 
 
+def test_the_files_of_edits_and_merges_are_noted_and_checked(lib: Library, ix: WhooshIndex) -> None:
+    """files.json is kept up to date by each commit noting the files new since the last
+    (store.record_files): after edits and the merge of their segments it notes exactly the
+    index files there, with their sizes, and a file an edit wrote that is cut short later
+    is found on the next open."""
+    opened = ix._open
+    assert opened is not None
+    folder = opened.folder
+
+    def on_disk() -> dict[str, int]:
+        return {
+            p.name: p.stat().st_size
+            for p in folder.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")  # (the records file: not an index file)
+            and not p.name.endswith("WRITELOCK")
+            and p.name != store.FILES
+        }
+
+    for n in range(5):
+        lib.add_tags("2301.00002", [f"t{n}"])
+    ix.sync()  # merges the edits' segments: their files are gone
+    lib.add_tags("2301.00002", ["last"])
+    noted = json.loads((folder / store.FILES).read_text(encoding="utf-8"))
+    assert noted == on_disk()
+    assert store.check_files(folder) is None
+    newest = max(
+        (p for p in folder.iterdir() if p.suffix == ".trm"), key=lambda p: p.stat().st_mtime_ns
+    )
+    newest.write_bytes(newest.read_bytes()[:-1])
+    assert (
+        store.check_files(folder)
+        == f"{newest.name} is {noted[newest.name] - 1} bytes, {noted[newest.name]} expected"
+    )
+
+
 def test_old_schema_is_rebuilt(lib: Library, ix: WhooshIndex) -> None:
     pointer = ix.dir / store.POINTER
     ix.close()

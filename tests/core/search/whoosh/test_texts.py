@@ -216,3 +216,20 @@ def test_texts_committed_without_their_records_are_not_indexed_twice(
         assert ix.index_texts() == 0
         assert texts_indexed(ix) == EXTRAS + 1
         assert keys(ix, "fulltext:number0") == ["2402.00000"]
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="Unix scheduling priorities")
+def test_the_apps_workers_yield_and_a_commands_run_as_it_does(tmp_path: Path) -> None:
+    """The app's second phase is background work: its worker processes run at a lower
+    priority. A command's (`papershelf reindex`), which its user waits for, run at the
+    command's own: at a lower one, a busy machine's other processes starved them."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    if own >= texts.WORKER_NICENESS:
+        pytest.skip("the tests run at a priority as low as the workers'")
+    for background, expected in ((True, texts.WORKER_NICENESS), (False, own)):
+        scratch = texts.scratch_index(tmp_path)
+        pool = texts._Workers(scratch, 1, background)
+        try:
+            assert os.getpriority(os.PRIO_PROCESS, pool.procs[0].pid) == expected
+        finally:
+            pool.close()
