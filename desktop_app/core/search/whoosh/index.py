@@ -497,9 +497,7 @@ class WhooshIndex:
                 for k in shown
             ]
         else:  # made when looked at (the GUI takes the summaries only)
-            hits = HitList(
-                list(map(views.summary.__getitem__, shown)), list(map(scores.__getitem__, shown))
-            )
+            hits = HitList(views.summary.of(shown), list(map(scores.__getitem__, shown)))
         suggestion = None
         if not keys and tree is not None:
 
