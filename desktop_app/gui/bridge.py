@@ -151,7 +151,7 @@ class Bridge(QObject):
             self.index_ready.emit()
 
         def failed(error: BaseException, tb: str) -> None:
-            self._report("Updating the search index", error, tb)
+            self.report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
         self.runner.submit(
@@ -188,7 +188,7 @@ class Bridge(QObject):
 
     def _index_update_failed(self, error: BaseException, tb: str) -> None:
         self._follower.update_ended()
-        self._report("Updating the search index", error, tb)
+        self.report("Updating the search index", error, tb)
         self._schedule_index_update()
 
     def flush(self) -> None:
@@ -230,7 +230,7 @@ class Bridge(QObject):
             if isinstance(error, PapershelfError):
                 self.search_failed.emit(request, str(error))
             else:
-                self._report(f"Searching for {query!r}", error, tb)
+                self.report(f"Searching for {query!r}", error, tb)
 
         self.runner.submit(work, lane=Lane.READ, on_done=done, on_error=failed)
         return request
@@ -267,7 +267,7 @@ class Bridge(QObject):
             jobs.apply_change(self.library, keys, change, description, self._written),
             title=description if len(keys) > 20 else None,
             on_done=lambda result: self._bulk_done(result, after),
-            on_error=lambda e, tb: self._report(description, e, tb),
+            on_error=lambda e, tb: self.report(description, e, tb),
         )
 
     def _bulk_done(
@@ -324,7 +324,7 @@ class Bridge(QObject):
             work,
             title=description if len(keys) > 20 else None,
             on_done=self._bulk_done,
-            on_error=lambda e, tb: self._report(description, e, tb),
+            on_error=lambda e, tb: self.report(description, e, tb),
         )
 
     @property
@@ -349,7 +349,7 @@ class Bridge(QObject):
             if message := undo_message(record.description, result):
                 self.info.emit(message)
 
-        self.runner.submit(work, on_done=done, on_error=lambda e, tb: self._report("Undo", e, tb))
+        self.runner.submit(work, on_done=done, on_error=lambda e, tb: self.report("Undo", e, tb))
 
     def forget_restored(self, keys: Sequence[str]) -> None:
         """Papers restored from the trash by hand: Undo no longer offers to restore them."""
@@ -361,7 +361,7 @@ class Bridge(QObject):
     def write_notes(self, key: str, text: str) -> None:
         self.runner.submit(
             lambda c: self.library.write_notes(key, text),
-            on_error=lambda e, tb: self._report(f"Saving the notes of {key}", e, tb),
+            on_error=lambda e, tb: self.report(f"Saving the notes of {key}", e, tb),
         )
 
     def add_ids(self, ids: Sequence[ArxivId]) -> None:
@@ -377,7 +377,7 @@ class Bridge(QObject):
             work,
             title="Adding papers" if len(ids) > 20 else None,
             on_done=done,
-            on_error=lambda e, tb: self._report("Adding papers", e, tb),
+            on_error=lambda e, tb: self.report("Adding papers", e, tb),
         )
 
     def import_pdfs(self, paths: Sequence[Path]) -> None:
@@ -405,7 +405,7 @@ class Bridge(QObject):
             lane=Lane.NETWORK,  # PDF work: reading pages takes a while, writes stay small
             title=f"Adding {plural(n, 'PDF')}",
             on_done=done,
-            on_error=lambda e, tb: self._report("Adding PDFs", e, tb),
+            on_error=lambda e, tb: self.report("Adding PDFs", e, tb),
         )
 
     def import_digest(self, path: Path | str, *, source: str | None = None) -> None:
@@ -415,7 +415,7 @@ class Bridge(QObject):
             jobs.import_digest(self.library, path, source, name),
             title=f"Importing {name}",
             on_done=self.digest_imported.emit,
-            on_error=lambda e, tb: self._report(f"Importing {name}", e, tb),
+            on_error=lambda e, tb: self.report(f"Importing {name}", e, tb),
             on_cancel=lambda: self.info.emit(
                 f"Import of {name} cancelled; the papers imported so far stay."
             ),
@@ -427,7 +427,7 @@ class Bridge(QObject):
         self.runner.submit(
             lambda c: fetch.queue_pdfs(self.library, keys),
             on_done=lambda r: self.start_fetching(),
-            on_error=lambda e, tb: self._report("Queueing the download", e, tb),
+            on_error=lambda e, tb: self.report("Queueing the download", e, tb),
         )
 
     def run(
@@ -443,7 +443,7 @@ class Bridge(QObject):
             lambda c: func(),
             lane=lane,
             on_done=on_done,
-            on_error=lambda e, tb: self._report(what, e, tb),
+            on_error=lambda e, tb: self.report(what, e, tb),
         )
 
     def run_task(
@@ -550,7 +550,7 @@ class Bridge(QObject):
 
     # -- errors --------------------------------------------------------------------------------
 
-    def _report(self, what: str, error: BaseException, tb: str) -> None:
+    def report(self, what: str, error: BaseException, tb: str) -> None:
         """Turn a failure into a notice: a user error as it is, anything else with details."""
         if isinstance(error, PapershelfError):
             self.error.emit(str(error), "")

@@ -16,7 +16,6 @@ import logging
 
 from PySide6.QtCore import QObject
 
-from desktop_app.core.errors import PapershelfError
 from desktop_app.gui import jobs
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.tasks import Lane
@@ -53,12 +52,5 @@ class FullTextFeature(QObject):
             jobs.index_texts(self.bridge.index),
             lane=Lane.BACKGROUND,
             title=TITLE,
-            on_error=self._failed,
+            on_error=lambda e, tb: self.bridge.report("Indexing the full text", e, tb),
         )
-
-    def _failed(self, error: BaseException, tb: str) -> None:
-        if isinstance(error, PapershelfError):
-            self.host.show_error(str(error))
-        else:
-            log.error("indexing the full text failed: %s\n%s", error, tb)
-            self.host.show_error(f"Indexing the full text failed unexpectedly: {error}", tb)
