@@ -220,6 +220,21 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def start_worker(command: list[str], errfile: Path, **popen: Any) -> subprocess.Popen[str]:
+    """A worker process running ``command`` (:func:`_worker_command`), its stdin and stdout
+    piped as text, its stderr written to ``errfile`` (``popen``: more of Popen's options)."""
+    with errfile.open("w", encoding="utf-8") as err:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=_worker_env(),
+            **popen,
+        )
+
+
 class _NewSegments:
     """Documents written into new segments of an index being built (not yet committed):
     a segment per ``segment_mb`` (SEGMENT_MB) of postings, by the pool's estimate, of at
@@ -379,16 +394,11 @@ class _RecordWorkers:
                 errfile = folder / f"{RECORDS_FILES}{n}.log"
                 outfile = folder / f"{RECORDS_FILES}{n}.segments"
                 mode = SLIM if all_slim else WHOLE
-                with errfile.open("w", encoding="utf-8") as err:
-                    proc = subprocess.Popen(
-                        _worker_command(folder, outfile, RECORDS, str(library.root), mode),
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=err,
-                        text=True,
-                        encoding="utf-8",
-                        env=_worker_env(),
-                    )
+                proc = start_worker(
+                    _worker_command(folder, outfile, RECORDS, str(library.root), mode),
+                    errfile,
+                    encoding="utf-8",
+                )
                 self.procs.append(proc)
                 self.logs.append(errfile)
                 self.counts.append(0)

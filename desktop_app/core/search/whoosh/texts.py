@@ -169,15 +169,9 @@ class _Workers:
         self._here_done = 0
         for n in range(count):
             errfile = scratch / f"worker-{n}.log"
-            with errfile.open("w", encoding="utf-8") as err:
-                proc = subprocess.Popen(
-                    rebuild._worker_command(scratch, scratch / f"segments-{n}"),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=err,
-                    text=True,
-                    env=rebuild._worker_env(),
-                )
+            proc = rebuild.start_worker(
+                rebuild._worker_command(scratch, scratch / f"segments-{n}"), errfile
+            )
             if background:
                 with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
                     # Background work: the app (and the rest of the machine) come first.
