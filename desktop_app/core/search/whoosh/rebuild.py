@@ -335,6 +335,22 @@ def _segment_worker(folder: str, outfile: str) -> None:
 SEGMENTS = "segments"
 
 
+def read_output(
+    proc: subprocess.Popen[str], counts: list[int], n: int, segments: Callable[[Path], None]
+) -> None:
+    """Read worker ``n``'s output until it ends: its progress into ``counts[n]``, the path
+    of each batch's segments (``SEGMENTS PATH``) to ``segments``."""
+    stdout = proc.stdout
+    assert stdout is not None
+    with contextlib.suppress(OSError, ValueError):
+        for line in stdout:
+            if line.startswith(SEGMENTS + " "):
+                segments(Path(line[len(SEGMENTS) + 1 :].rstrip("\n")))
+            else:
+                with contextlib.suppress(ValueError):
+                    counts[n] = int(line)
+
+
 # -- the first phase in worker processes ---------------------------------------------------
 
 #: Papers from which a build's first phase is shared out over worker processes: a worker
@@ -417,15 +433,7 @@ class _RecordWorkers:
 
     def _read(self, n: int) -> None:
         """(A thread per worker) its progress counts and the path of its segments."""
-        stdout = self.procs[n].stdout
-        assert stdout is not None
-        with contextlib.suppress(OSError, ValueError):
-            for line in stdout:
-                if line.startswith(SEGMENTS + " "):
-                    self.found[n] = Path(line[len(SEGMENTS) + 1 :].rstrip("\n"))
-                else:
-                    with contextlib.suppress(ValueError):
-                        self.counts[n] = int(line)
+        read_output(self.procs[n], self.counts, n, partial(self.found.__setitem__, n))
         self.changed.set()
 
     def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry]]:

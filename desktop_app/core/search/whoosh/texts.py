@@ -184,15 +184,7 @@ class _Workers:
 
     def _read(self, n: int) -> None:
         """(A thread per worker) its progress counts and the paths of its segments."""
-        stdout = self.procs[n].stdout
-        assert stdout is not None
-        with contextlib.suppress(OSError, ValueError):
-            for line in stdout:
-                if line.startswith(rebuild.SEGMENTS + " "):
-                    self.found[n].put(Path(line[len(rebuild.SEGMENTS) + 1 :].rstrip("\n")))
-                else:
-                    with contextlib.suppress(ValueError):
-                        self.counts[n] = int(line)
+        rebuild.read_output(self.procs[n], self.counts, n, self.found[n].put)
         self.found[n].put(None)  # ended
 
     def done(self) -> int:
