@@ -254,7 +254,10 @@ class _ByColumns:
             yield from super().word_values(value, analyzer, **kwargs)  # type: ignore[misc]
             return
         terms, freqs, weights, values = found
-        yield from zip(terms, freqs, weights, values or (), strict=True)
+        if values is None:  # (the format keeps none: each posting's value is empty)
+            yield from zip(terms, freqs, weights, itertools.repeat(b""))
+        else:
+            yield from zip(terms, freqs, weights, values, strict=True)
 
 
 class TermPositions(_ByColumns, Positions):  # type: ignore[misc]
@@ -494,7 +497,7 @@ class ExactAnalyzer(Analyzer):  # type: ignore[misc]
             yield t
 
 
-class TermFrequency(Frequency):  # type: ignore[misc]
+class TermFrequency(_ByColumns, Frequency):  # type: ignore[misc]
     """Whoosh's Frequency format with each posting's frequency kept in its weight alone
     (Whoosh's repeats it in a value per posting), fed by the analyzer's ``terms`` in one
     pass."""
@@ -503,14 +506,6 @@ class TermFrequency(Frequency):  # type: ignore[misc]
 
     def decode_frequency(self, valuestring: bytes) -> int:
         raise NotImplementedError("an exact form's frequency is its posting's weight")
-
-    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        found = self.columns(value, analyzer)
-        if found is None:
-            yield from super().word_values(value, analyzer, **kwargs)
-        else:
-            terms, freqs, weights, _values = found
-            yield from zip(terms, freqs, weights, itertools.repeat(b""))
 
     def columns(self, value: Any, analyzer: Any) -> Columns | None:
         """What :meth:`word_values` yields, as columns (terms, frequencies, weights, None:

@@ -220,6 +220,21 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def start_worker(command: list[str], errfile: Path, **popen: Any) -> subprocess.Popen[str]:
+    """A worker process running ``command`` (:func:`_worker_command`), its stdin and stdout
+    piped as text, its stderr written to ``errfile`` (``popen``: more of Popen's options)."""
+    with errfile.open("w", encoding="utf-8") as err:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=_worker_env(),
+            **popen,
+        )
+
+
 class _NewSegments:
     """Documents written into new segments of an index being built (not yet committed):
     a segment per ``segment_mb`` (SEGMENT_MB) of postings, by the pool's estimate, of at
@@ -320,6 +335,22 @@ def _segment_worker(folder: str, outfile: str) -> None:
 SEGMENTS = "segments"
 
 
+def read_output(
+    proc: subprocess.Popen[str], counts: list[int], n: int, segments: Callable[[Path], None]
+) -> None:
+    """Read worker ``n``'s output until it ends: its progress into ``counts[n]``, the path
+    of each batch's segments (``SEGMENTS PATH``) to ``segments``."""
+    stdout = proc.stdout
+    assert stdout is not None
+    with contextlib.suppress(OSError, ValueError):
+        for line in stdout:
+            if line.startswith(SEGMENTS + " "):
+                segments(Path(line[len(SEGMENTS) + 1 :].rstrip("\n")))
+            else:
+                with contextlib.suppress(ValueError):
+                    counts[n] = int(line)
+
+
 # -- the first phase in worker processes ---------------------------------------------------
 
 #: Papers from which a build's first phase is shared out over worker processes: a worker
@@ -379,16 +410,11 @@ class _RecordWorkers:
                 errfile = folder / f"{RECORDS_FILES}{n}.log"
                 outfile = folder / f"{RECORDS_FILES}{n}.segments"
                 mode = SLIM if all_slim else WHOLE
-                with errfile.open("w", encoding="utf-8") as err:
-                    proc = subprocess.Popen(
-                        _worker_command(folder, outfile, RECORDS, str(library.root), mode),
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=err,
-                        text=True,
-                        encoding="utf-8",
-                        env=_worker_env(),
-                    )
+                proc = start_worker(
+                    _worker_command(folder, outfile, RECORDS, str(library.root), mode),
+                    errfile,
+                    encoding="utf-8",
+                )
                 self.procs.append(proc)
                 self.logs.append(errfile)
                 self.counts.append(0)
@@ -407,15 +433,7 @@ class _RecordWorkers:
 
     def _read(self, n: int) -> None:
         """(A thread per worker) its progress counts and the path of its segments."""
-        stdout = self.procs[n].stdout
-        assert stdout is not None
-        with contextlib.suppress(OSError, ValueError):
-            for line in stdout:
-                if line.startswith(SEGMENTS + " "):
-                    self.found[n] = Path(line[len(SEGMENTS) + 1 :].rstrip("\n"))
-                else:
-                    with contextlib.suppress(ValueError):
-                        self.counts[n] = int(line)
+        read_output(self.procs[n], self.counts, n, partial(self.found.__setitem__, n))
         self.changed.set()
 
     def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry]]:

@@ -169,15 +169,9 @@ class _Workers:
         self._here_done = 0
         for n in range(count):
             errfile = scratch / f"worker-{n}.log"
-            with errfile.open("w", encoding="utf-8") as err:
-                proc = subprocess.Popen(
-                    rebuild._worker_command(scratch, scratch / f"segments-{n}"),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=err,
-                    text=True,
-                    env=rebuild._worker_env(),
-                )
+            proc = rebuild.start_worker(
+                rebuild._worker_command(scratch, scratch / f"segments-{n}"), errfile
+            )
             if background:
                 with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
                     # Background work: the app (and the rest of the machine) come first.
@@ -190,15 +184,7 @@ class _Workers:
 
     def _read(self, n: int) -> None:
         """(A thread per worker) its progress counts and the paths of its segments."""
-        stdout = self.procs[n].stdout
-        assert stdout is not None
-        with contextlib.suppress(OSError, ValueError):
-            for line in stdout:
-                if line.startswith(rebuild.SEGMENTS + " "):
-                    self.found[n].put(Path(line[len(rebuild.SEGMENTS) + 1 :].rstrip("\n")))
-                else:
-                    with contextlib.suppress(ValueError):
-                        self.counts[n] = int(line)
+        rebuild.read_output(self.procs[n], self.counts, n, self.found[n].put)
         self.found[n].put(None)  # ended
 
     def done(self) -> int:
