@@ -136,7 +136,7 @@ def build(
         progress(0, len(keys))
     started = time.perf_counter()
     try:
-        count = _workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
+        count = workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
         if count > 1:
             segments, entries = _RecordWorkers(folder, library, all_slim, keys, count).wait(
                 progress
@@ -199,12 +199,12 @@ def _record_segments(
         raise
 
 
-def _workers() -> int:
+def workers() -> int:
     """Processes that index full text (one per core, at most MAX_WORKERS)."""
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _worker_command(folder: Path, outfile: Path, *more: str) -> list[str]:
+def worker_command(folder: Path, outfile: Path, *more: str) -> list[str]:
     """The command line of a worker writing segments into ``folder``'s full-text index (or,
     ``more`` being ``RECORDS, library, SLIM | WHOLE``, into its papers index)."""
     args = [WORKER_FLAG, str(folder), str(outfile), *more]
@@ -221,7 +221,7 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker(command: list[str], errfile: Path, **popen: Any) -> subprocess.Popen[str]:
-    """A worker process running ``command`` (:func:`_worker_command`), its stdin and stdout
+    """A worker process running ``command`` (:func:`worker_command`), its stdin and stdout
     piped as text, its stderr written to ``errfile`` (``popen``: more of Popen's options)."""
     with errfile.open("w", encoding="utf-8") as err:
         return subprocess.Popen(
@@ -276,7 +276,7 @@ class _NewSegments:
             self.writer.cancel()
 
 
-def _text_segments(
+def text_segments(
     ix: whoosh_index.FileIndex, texts: Iterable[tuple[str, str]], progress: Callable[[int], None]
 ) -> list[Any]:
     """Index the texts of (key, PDF SHA-256) pairs into new segments of ``ix``;
@@ -321,7 +321,7 @@ def _segment_worker(folder: str, outfile: str) -> None:
         batch = _batch(sys.stdin)
         if batch is None:
             return
-        segments = _text_segments(ix, batch, report)
+        segments = text_segments(ix, batch, report)
         done += len(batch)
         path = Path(f"{outfile}.{number}")
         tmp = Path(f"{path}.tmp")
@@ -411,7 +411,7 @@ class _RecordWorkers:
                 outfile = folder / f"{RECORDS_FILES}{n}.segments"
                 mode = SLIM if all_slim else WHOLE
                 proc = start_worker(
-                    _worker_command(folder, outfile, RECORDS, str(library.root), mode),
+                    worker_command(folder, outfile, RECORDS, str(library.root), mode),
                     errfile,
                     encoding="utf-8",
                 )

@@ -83,7 +83,7 @@ def scratch_index(folder: Path) -> Path:
 
 def workers() -> int:
     """Worker processes of the second phase (one per core, at most MAX_WORKERS)."""
-    return rebuild._workers()
+    return rebuild.workers()
 
 
 def batches(keys: list[str], workers: int) -> Iterator[list[str]]:
@@ -170,7 +170,7 @@ class _Workers:
         for n in range(count):
             errfile = scratch / f"worker-{n}.log"
             proc = rebuild.start_worker(
-                rebuild._worker_command(scratch, scratch / f"segments-{n}"), errfile
+                rebuild.worker_command(scratch, scratch / f"segments-{n}"), errfile
             )
             if background:
                 with contextlib.suppress(OSError, AttributeError):  # (not on Windows)
@@ -216,7 +216,7 @@ class _Workers:
             texts = self.waiting.popleft()
             ix = Storage(str(self.scratch)).open_index(FULLTEXT)
             base = self._here_done
-            written = rebuild._text_segments(ix, texts, lambda n: tick(base + n))
+            written = rebuild.text_segments(ix, texts, lambda n: tick(base + n))
             self._here_done += len(texts)
             return written
         found: list[Any] = []

@@ -33,7 +33,7 @@ def test_parallel_rebuild_finds_the_same(
     queries = ("retrieval", "fulltext:wavelet", "fulltext:number2", "graphs", "tag:rag", "")
     before = {q: sorted(keys(ix, q)) for q in queries}
     monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(rebuild, "_workers", lambda: 2)
+    monkeypatch.setattr(rebuild, "workers", lambda: 2)
     ix.rebuild()
     assert {q: sorted(keys(ix, q)) for q in queries} == before
     assert before["fulltext:wavelet"] == [f"2402.0000{i}" for i in range(4)]
@@ -81,7 +81,7 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
 def test_workers_start_as_the_rebuild_module_wherever_the_app_was_started() -> None:
     """A worker runs ``python -m`` this module, with the folder holding the package first
     on its path (the app may run from a checkout, started from another folder)."""
-    command = rebuild._worker_command(Path("folder"), Path("out"))
+    command = rebuild.worker_command(Path("folder"), Path("out"))
     assert command[1:4] == ["-m", "desktop_app.core.search.whoosh.rebuild", rebuild.WORKER_FLAG]
     root = Path(rebuild._worker_env()["PYTHONPATH"].split(os.pathsep)[0])
     assert (root / "desktop_app" / "core" / "search" / "whoosh" / "rebuild.py").is_file()
@@ -132,7 +132,7 @@ def _hits(ix: WhooshIndex) -> dict[str, list[str]]:
 
 def _in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rebuild, "RECORDS_PARALLEL_MIN", 2)
-    monkeypatch.setattr(rebuild, "_workers", lambda: 2)
+    monkeypatch.setattr(rebuild, "workers", lambda: 2)
 
 
 @pytest.mark.parametrize("in_background", [False, True])
