@@ -279,10 +279,8 @@ class Views:
         found = self.orders.get(sort)
         if found is None:
             # Stable sorts of the newest-first list (the order of _ORDER_KEYS, twice faster).
-            if sort == SortOrder.YEAR:
-                found = sorted(self.by_newest, key=self.year.__getitem__, reverse=True)
-            elif sort == SortOrder.TITLE:
-                found = sorted(self.by_newest, key=self.title.__getitem__)
+            if sort in _ORDER_KEYS:
+                found = _sort_newest_first(list(self.by_newest), self, sort)
             else:
                 found = self.by_newest
             self.orders[sort] = found
@@ -571,7 +569,14 @@ def sorted_keys(scores: dict[str, float], views: Views, sort: SortOrder) -> list
     keys = newest_first(scores, views)
     if sort == SortOrder.RELEVANCE:
         keys.sort(key=scores.__getitem__, reverse=True)
-    elif sort == SortOrder.YEAR:
+        return keys
+    return _sort_newest_first(keys, views, sort)
+
+
+def _sort_newest_first(keys: list[str], views: Views, sort: SortOrder) -> list[str]:
+    """``keys``, newest first, sorted in place into the order ``sort`` asks for (stable:
+    newest first among equals); by year or by title, else left as they are."""
+    if sort == SortOrder.YEAR:
         keys.sort(key=views.year.__getitem__, reverse=True)
     elif sort == SortOrder.TITLE:
         keys.sort(key=views.title.__getitem__)
