@@ -132,6 +132,13 @@ class Columns:
             pending=sum(1 for e in entries.values() if e.text_state == PENDING),
         )
 
+    def titles_under(self, now: str) -> bytes | None:
+        """The stored titles' sort keys (:attr:`titles`) when made under the collation
+        ``now`` and readable; else None."""
+        if self.titles is None or self.collation != now:
+            return None
+        return self.titles()
+
 
 #: Past this many papers read at once, the records are read as a plain dict.
 MANY = 256
@@ -216,10 +223,9 @@ class Views:
         10,000 papers), else from every title (15-20 ms, which a search in a new process
         would pay for nothing)."""
         c, self.stored_titles = self.stored_titles, None
-        if c is not None and c.titles is not None and c.collation == collation():
-            titles = c.titles()
-            if titles is not None:
-                return dict(zip(c.keys, marshal.loads(titles), strict=True))
+        titles = c.titles_under(collation()) if c is not None else None
+        if c is not None and titles is not None:
+            return dict(zip(c.keys, marshal.loads(titles), strict=True))
         return {k: title_sort_key(s.title) for k, s in self.summary.pairs()}
 
     def replace(self, key: str, old: Entry | None, new: Entry | None) -> bool:
@@ -273,10 +279,8 @@ class Views:
         found = self.orders.get(sort)
         if found is None:
             # Stable sorts of the newest-first list (the order of _ORDER_KEYS, twice faster).
-            if sort == SortOrder.YEAR:
-                found = sorted(self.by_newest, key=self.year.__getitem__, reverse=True)
-            elif sort == SortOrder.TITLE:
-                found = sorted(self.by_newest, key=self.title.__getitem__)
+            if sort in _ORDER_KEYS:
+                found = _sort_newest_first(list(self.by_newest), self, sort)
             else:
                 found = self.by_newest
             self.orders[sort] = found
@@ -565,7 +569,14 @@ def sorted_keys(scores: dict[str, float], views: Views, sort: SortOrder) -> list
     keys = newest_first(scores, views)
     if sort == SortOrder.RELEVANCE:
         keys.sort(key=scores.__getitem__, reverse=True)
-    elif sort == SortOrder.YEAR:
+        return keys
+    return _sort_newest_first(keys, views, sort)
+
+
+def _sort_newest_first(keys: list[str], views: Views, sort: SortOrder) -> list[str]:
+    """``keys``, newest first, sorted in place into the order ``sort`` asks for (stable:
+    newest first among equals); by year or by title, else left as they are."""
+    if sort == SortOrder.YEAR:
         keys.sort(key=views.year.__getitem__, reverse=True)
     elif sort == SortOrder.TITLE:
         keys.sort(key=views.title.__getitem__)

@@ -91,15 +91,13 @@ def fresh(
     searcher: Searcher | None,
     ix: whoosh_index.FileIndex,
     readers: Readers,
-    latest: int | None = None,
+    latest: int,
 ) -> Searcher:
     """The searcher, reopened if the index changed (one searcher is reused, DESIGN.md), on
     the readers of its unchanged segments (:class:`Readers`; not ``Searcher.refresh()``,
     which reuses the reader of a segment whose deletions changed, so documents deleted or
-    replaced by the commit would still be found). ``latest``: the index's latest commit,
-    when known (else looked up)."""
-    if latest is None:
-        latest = ix.latest_generation()
+    replaced by the commit would still be found). ``latest``: the commit to read (the
+    index's latest, as :func:`.readers.generations` found it, or a writer's base)."""
     if searcher is not None:
         if searcher.reader().generation() == latest:
             return searcher

@@ -616,15 +616,18 @@ def _phrase_postings(
 def _marked(values: list[bytes], mark: bytes) -> Iterator[bool]:
     """Whether each :class:`LinkedPositions` value has a position followed by ``mark``
     (or has no marks to tell)."""
-    if all(map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))):
-        # Every value [flags][n marks][n 16-bit deltas]: its marks end at len // 3 + 1;
-        # maps of C functions, no Python code per document.
-        ends = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+    ends = _linked_16_splits(values)
+    if ends is not None:  # maps of C functions, no Python code per document
         return map((-1).__lt__, map(bytes.find, values, repeat(mark), repeat(1), ends))
     return (not (marks := follow_marks(v)) or mark in marks for v in values)
 
 
-_LINKED_16 = LINKED  # the flags of a linked value with 16-bit deltas
+def _linked_16_splits(values: list[bytes]) -> Iterator[int] | None:
+    """Where each value's marks end and its deltas start, when every value is a linked one
+    with 16-bit deltas ([flags][n marks][n 16-bit deltas]: at len // 3 + 1); else None."""
+    if not all(map(LINKED.__eq__, map(operator.itemgetter(0), values))):
+        return None
+    return map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
 
 
 #: How Whoosh's Positions format pickles a value's position deltas (after the count), up
@@ -645,11 +648,8 @@ def _delta_lists(values: list[bytes]) -> list[list[int]]:
 
 def _linked_deltas(values: list[bytes]) -> Iterable[Iterable[int]]:
     """The position deltas of many :class:`LinkedPositions` values."""
-    if sys.byteorder == "little" and all(
-        map(_LINKED_16.__eq__, map(operator.itemgetter(0), values))
-    ):
-        # [flags][n marks][n 16-bit deltas]: the deltas start at len // 3 + 1.
-        starts = map(operator.add, map(operator.floordiv, map(len, values), repeat(3)), repeat(1))
+    starts = _linked_16_splits(values) if sys.byteorder == "little" else None
+    if starts is not None:
         tails = map(bytes.__getitem__, values, map(slice, starts, repeat(None)))
         return map(array, repeat("H"), tails)
     return map(position_deltas, values)
