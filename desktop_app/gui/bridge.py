@@ -38,7 +38,13 @@ from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.importer import import_pdfs
-from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder, SyncReport
+from desktop_app.core.search.api import (
+    PaperSummary,
+    SearchIndex,
+    SearchResults,
+    SortOrder,
+    SyncReport,
+)
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import jobs
@@ -118,9 +124,12 @@ class Bridge(QObject):
         self._found_searchable.connect(self._index_found_searchable)
         self._indexed.connect(self._tell_views)
         self._search_serial = 0
+        self._syncing = False
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
-        self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
+        self.fetches = FetchQueue(
+            self.run_task, library, fetcher, settings, self, rows=self._all_rows
+        )
         self.fetches.error.connect(self.error)
         self.fetches.info.connect(self.info)
 
@@ -140,11 +149,19 @@ class Bridge(QObject):
 
     # -- the index ---------------------------------------------------------------------------
 
+    @property
+    def index_is_syncing(self) -> bool:
+        """The start-up sync was started and is not done yet (it compares every paper
+        folder with the index: a full scan asked for meanwhile has nothing more to find)."""
+        return self._syncing
+
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
         work = jobs.sync_at_start(self.index, self._found_searchable.emit)
+        self._syncing = True
 
         def done(report: SyncReport | None) -> None:
+            self._syncing = False
             self._follower.ready = True
             if note := rebuild_note(report):
                 self.info.emit(note)
@@ -157,6 +174,10 @@ class Bridge(QObject):
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )
+
+    def _all_rows(self) -> Sequence[PaperSummary]:
+        """(In a worker) the index's row of every paper."""
+        return self.index.search("", stale_ok=not self.index_is_ready).summaries
 
     def _index_found_searchable(self) -> None:
         self._follower.searchable = True

@@ -16,7 +16,7 @@ a feed fetch waits behind nothing but the fetches asked for before it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from threading import Event
 
@@ -26,6 +26,7 @@ from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
 from desktop_app.core.feeds.fetching import FeedReport, fetch_feeds
 from desktop_app.core.library import Library
+from desktop_app.core.search.api import PaperSummary
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane, Task, TaskControl
@@ -144,10 +145,14 @@ class FetchQueue(QObject):
         fetcher: Fetcher | None,
         settings: Settings,
         parent: QObject | None = None,
+        *,
+        rows: Callable[[], Sequence[PaperSummary]] | None = None,
     ) -> None:
-        """``run_task`` is the bridge's (the only door to background work)."""
+        """``run_task`` is the bridge's (the only door to background work); ``rows`` gives
+        the search index's row of every paper, from which Work offline counts what waits."""
         super().__init__(parent)
         self._run_task = run_task
+        self._rows = rows
         self.library = library
         self.fetcher = fetcher
         self.settings = settings
@@ -163,7 +168,7 @@ class FetchQueue(QObject):
     def start(self) -> None:
         """Drain the queue in the network lane. With Work offline on, the drain only counts
         what waits (for the status bar), once the requests pause (:data:`OFFLINE_COUNT_MS`:
-        triage presses K many times, and counting reads every paper)."""
+        triage presses K many times), from the index's rows when it has them."""
         if self.fetcher is None:
             return
         if self.settings.offline:
@@ -173,6 +178,18 @@ class FetchQueue(QObject):
 
     def _drain(self) -> None:
         if self.fetcher is None or not self.state.request():
+            return
+        if self.settings.offline and self._rows is not None:
+            # Counted from the index's rows in the write lane, behind the writes (a paper
+            # kept just now, and its index update) that the count must see.
+            rows = self._rows
+            task = self._run_task(
+                lambda control: fetch.offline_report(rows()),
+                on_done=self._done,
+                on_error=self._failed,
+                on_cancel=self._cancelled,
+            )
+            self.state.started(task)
             return
         task = self._run_task(
             drain_work(self.fetcher),

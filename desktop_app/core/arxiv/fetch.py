@@ -48,12 +48,14 @@ from desktop_app.core.errors import (
 )
 from desktop_app.core.library import Library
 from desktop_app.core.paper import FetchState, Paper, Status, now_iso
+from desktop_app.core.search.api import PaperSummary
 from desktop_app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 FETCH_LOCK = "fetch.lock"
 ANOTHER_FETCHER = "another Papershelf program is fetching; try again when it is done"
+OFFLINE = "offline mode is on: nothing was fetched"
 #: Papers written under one hold of the library's lock (see ``Library.batch``).
 WRITE_BATCH = 50
 
@@ -197,6 +199,19 @@ def pending(library: Library, keys: Iterable[str] | None = None) -> tuple[list[P
     return meta, pdfs
 
 
+def offline_report(rows: Iterable[PaperSummary]) -> FetchReport:
+    """What a run reports with offline mode on, counted from the search index's rows of
+    every paper rather than by reading them all (``Fetcher.run``: ~1.5 s of processor time
+    at 10,000 papers, to say how many wait); the same papers as :func:`pending`'s."""
+    waiting = pending_fetches = 0
+    wanted = FetchState.PENDING.value
+    for row in rows:
+        if row.arxiv_id and wanted in (row.metadata_state, row.pdf_state):
+            waiting += 1
+            pending_fetches += (row.metadata_state == wanted) + (row.pdf_state == wanted)
+    return FetchReport(pending=pending_fetches, stopped=OFFLINE, offline=True, waiting=waiting)
+
+
 def apply_entry(paper: Paper, entry: ArxivEntry) -> None:
     """Fill ``paper`` from arXiv's entry (a change function for ``Library.update``).
 
@@ -279,7 +294,7 @@ class Fetcher:
         wanted = list(keys) if keys is not None else None
         report = FetchReport()
         if self.settings.offline:
-            report.stopped, report.offline = "offline mode is on: nothing was fetched", True
+            report.stopped, report.offline = OFFLINE, True
         else:
             with only_fetcher() as alone:
                 if alone:
