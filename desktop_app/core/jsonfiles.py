@@ -81,5 +81,6 @@ def depth(value: Any) -> int:
         deepest = max(deepest, level)
         if deepest > MAX_DEPTH:
             return deepest
-        stack.extend((child, level) for child in item)
+        # Only what can nest goes on the stack (most values of a record are plain).
+        stack.extend((child, level) for child in item if isinstance(child, (dict, list)))
     return deepest
