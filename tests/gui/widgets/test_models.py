@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView
 
 from desktop_app.core import words
 from desktop_app.core.search.api import PaperSummary
@@ -230,3 +231,22 @@ def test_the_title_orders_agree_under_a_users_locale(
         words.collate_by_user_locale()
         QLocale.setDefault(before)
         paper_model._collator.cache_clear()
+
+
+def test_a_list_sorted_by_title_follows_edited_titles(qapp: Any) -> None:
+    """The list keeps each title's sort key (a refresh sorts 10,000 rows again): an edited
+    title sorts by what it says now; asking again for the order it has changes nothing."""
+    model = PaperTableModel()
+    model.set_rows([summary(f"2504.0000{i}", title=t) for i, t in enumerate("cab")])
+    view = QTableView()
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.sortByColumn(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    titles = lambda: [model.data(model.index(r, Column.TITLE)) for r in range(3)]  # noqa: E731
+    assert titles() == ["a", "b", "c"]
+    model.set_rows([summary(f"2504.0000{i}", title=t) for i, t in enumerate(["c", "z", "b"])])
+    assert titles() == ["b", "c", "z"]
+    view.sortByColumn(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    assert titles() == ["b", "c", "z"]
+    view.sortByColumn(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    assert titles() == ["z", "c", "b"]
