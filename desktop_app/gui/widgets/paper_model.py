@@ -145,6 +145,7 @@ class PaperTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[PaperSummary] = []
+        self._keys: list[str] = []  # the rows' keys, in order
         self._row_of: dict[str, int] = {}
         self._sort_column = -1  # -1: the order the index gave (relevance)
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -288,9 +289,8 @@ class PaperTableModel(QAbstractTableModel):
 
     def _apply(self, rows: list[PaperSummary]) -> None:
         rows = self._sorted(rows)
-        old_keys = [s.key for s in self._rows]
         new_keys = [s.key for s in rows]
-        if old_keys == new_keys:
+        if self._keys == new_keys:
             # A row not changed is the same object (the index's record): no field compared.
             changed = [
                 i
@@ -309,7 +309,10 @@ class PaperTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_rows = self._rows
         self._rows = rows
-        self._row_of = {s.key: i for i, s in enumerate(rows)}
+        self._keys = new_keys
+        # (Built in C: the UI thread's Python work per 10,000 rows listed is what a busy
+        # worker's hold of the GIL stretches into a stall.)
+        self._row_of = dict(zip(new_keys, range(len(new_keys)), strict=True))
         persistent = self.persistentIndexList()
         moved: list[QModelIndex] = []
         for p in persistent:
@@ -328,7 +331,7 @@ class PaperTableModel(QAbstractTableModel):
         return self._row_of.get(key, -1)
 
     def keys(self) -> list[str]:
-        return [s.key for s in self._rows]
+        return list(self._keys)
 
 
 _STAR_COLOUR = QColor("#d4940a")  # the stars' gold, readable on light and dark
