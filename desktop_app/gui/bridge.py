@@ -118,6 +118,10 @@ class Bridge(QObject):
         self._found_searchable.connect(self._index_found_searchable)
         self._indexed.connect(self._tell_views)
         self._search_serial = 0
+        #: Whether the start-up sync changed the index after it became searchable (set
+        #: when :attr:`index_ready` is emitted): if not, what was listed then is current.
+        self.sync_changed_index = True
+        self._syncing_at_start = False
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
@@ -128,6 +132,11 @@ class Bridge(QObject):
     def index_is_ready(self) -> bool:
         """The start-up sync is done."""
         return self._follower.ready
+
+    @property
+    def syncing_at_start(self) -> bool:
+        """The start-up sync (a look at every paper folder) is under way."""
+        return self._syncing_at_start
 
     @property
     def index_is_searchable(self) -> bool:
@@ -145,7 +154,11 @@ class Bridge(QObject):
         work = jobs.sync_at_start(self.index, self._found_searchable.emit)
 
         def done(report: SyncReport | None) -> None:
+            self._syncing_at_start = False
             self._follower.ready = True
+            # A new index's records, or the index that was there, became searchable first:
+            # only papers the sync then wrote (or a sync that failed) change what it lists.
+            self.sync_changed_index = not self._follower.searchable or _changed(report)
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()
@@ -154,6 +167,7 @@ class Bridge(QObject):
             self.report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
+        self._syncing_at_start = True
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )
@@ -557,3 +571,8 @@ class Bridge(QObject):
         else:
             log.error("%s failed: %s\n%s", what, error, tb)
             self.error.emit(f"{what} failed unexpectedly: {error}", tb)
+
+
+def _changed(report: SyncReport | None) -> bool:
+    """Whether a sync wrote papers (None: it failed, so who knows)."""
+    return report is None or bool(report.added or report.updated or report.removed)

@@ -117,7 +117,7 @@ class LibraryView(QObject):
         b.papers_added.connect(self._papers_added)
         b.saved_searches_changed.connect(self._saved_searches_changed)
         b.index_searchable.connect(self.refresh)
-        b.index_ready.connect(self.refresh)
+        b.index_ready.connect(self._index_ready)
         search.query_changed.connect(lambda _: self.refresh())
         sidebar.node_selected.connect(self._node_selected)
         paper_list.current_changed.connect(self._current_changed)
@@ -141,6 +141,13 @@ class LibraryView(QObject):
         query = self.search.text
         sort = SortOrder.RELEVANCE if query else self._default_sort()
         self.bridge.search(query, sort, annotate=_count_results)
+
+    def _index_ready(self) -> None:
+        """The start-up sync is done: the list searches again if the sync changed the index
+        it searched before (at 10,000 papers a search that a first open ran twice, right
+        when the list is first shown and the first query typed)."""
+        if self.bridge.sync_changed_index:
+            self.refresh()
 
     def schedule_refresh(self) -> None:
         self.refresh_timer.start()
