@@ -145,7 +145,7 @@ class LiveUpdates(QObject):
         self._again = False
         self._checking = False
         self._check_again = False
-        self._after_start_up = False  # a scan waits for the start-up sync's end
+        self._waiting: list[Callable[[], None]] = []  # until the start-up sync's end
         self._known_conflicts: frozenset[str] = frozenset()
         self._watched_papers: set[str] = set()
         self.scans = 0  # how many full scans ran (for tests and the log)
@@ -248,6 +248,12 @@ class LiveUpdates(QObject):
         if self._checking:
             self._check_again = True
             return
+        if self._stamps is not None and self.bridge.syncing_at_start:
+            # The first stamps are taken: the next look waits for the start-up sync, which
+            # looks at every folder itself (at 10,000 papers each check took 0.1-0.4 s of
+            # the app's processor while the first build's workers had both cores).
+            self._after_start_up(self.check_now)
+            return
         self._checking = True
         self.checks += 1
         offset, before = self._offset, self._stamps
@@ -311,19 +317,29 @@ class LiveUpdates(QObject):
         at 10,000 papers a second sync took ~2 s of the app's processor right when the first
         list was shown)."""
         if self.bridge.syncing_at_start:
-            if not self._after_start_up:
-                self._after_start_up = True
-                self.bridge.index_ready.connect(self._start_up_synced)
+            self._after_start_up(self._look_for_conflicts)
             return
         self._start_scan(sync=True)
 
-    def _start_up_synced(self) -> None:
-        self.bridge.index_ready.disconnect(self._start_up_synced)
-        self._after_start_up = False
+    def _look_for_conflicts(self) -> None:
         if self._running:
             self._again = True
         else:
             self._start_scan(sync=False)
+
+    def _after_start_up(self, call: Callable[[], None]) -> None:
+        """Run ``call`` when the start-up sync is done (once, however often asked)."""
+        if call in self._waiting:
+            return
+        self._waiting.append(call)
+        if len(self._waiting) == 1:
+            self.bridge.index_ready.connect(self._start_up_synced)
+
+    def _start_up_synced(self) -> None:
+        self.bridge.index_ready.disconnect(self._start_up_synced)
+        waiting, self._waiting = self._waiting, []
+        for call in waiting:
+            call()
 
     def _start_scan(self, *, sync: bool) -> None:
         if self._running:

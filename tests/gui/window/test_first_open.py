@@ -18,6 +18,7 @@ from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
 from desktop_app.gui.app import build_window
 from desktop_app.gui.bridge import Bridge
+from desktop_app.gui.features import live as live_module
 from desktop_app.gui.features.live import LiveFeature
 from desktop_app.gui.window.main_window import MainWindow
 from tests.helpers.window import WAIT_MS, feature, settle
@@ -171,4 +172,33 @@ def test_the_feeds_scan_starts_once_the_list_is_shown_and_the_sync_done(
     qtbot.waitUntil(lambda: bool(scanned), timeout=WAIT_MS)
     idle(qtbot, window)
     assert asked == [""]
+    window.close()
+
+
+def test_the_stamps_are_not_checked_again_while_the_start_up_sync_runs(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first stamps are taken at once; the next check (every second or so) waits for
+    the start-up sync, and a paper edited by hand meanwhile is found after it."""
+    import json
+
+    keys = add_papers(library, 3)
+    window, index, _ = open_window(qtbot, library, monkeypatch, slow_sync=True)
+    live = feature(window, LiveFeature).live
+    qtbot.waitUntil(lambda: live._stamps is not None, timeout=WAIT_MS)  # the first check
+    path = library.paper_dir(keys[1]) / "paper.json"
+    data = json.loads(path.read_text())
+    data["title"] = "Edited by hand"
+    path.write_text(json.dumps(data))
+    qtbot.wait(2 * live_module.MIN_CHECK_MS)  # (a check every second or so, before)
+    assert live.checks == 1
+    index.go.set()
+    qtbot.waitUntil(lambda: live.checks > 1, timeout=WAIT_MS)
+
+    def shown_title() -> str:
+        summary = window.model.summary(window.model.row_of(keys[1]))
+        return summary.title if summary is not None else ""
+
+    qtbot.waitUntil(lambda: shown_title() == "Edited by hand", timeout=WAIT_MS)
+    idle(qtbot, window)
     window.close()
