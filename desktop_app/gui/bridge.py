@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.core import bulk, saved_searches
 from desktop_app.core.arxiv import fetch
@@ -48,6 +48,11 @@ from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 from desktop_app.gui.undo import UndoStack, undo_message
 
 log = logging.getLogger(__name__)
+
+#: How long after the first list the window counts as settled (:attr:`Bridge.settled`).
+SETTLE_MS = 1_000
+#: ... at the latest after the start-up sync, even if no list was shown (a failed search).
+SETTLE_LATEST_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,12 @@ class Bridge(QObject):
     index_searchable = Signal()
     #: The start-up sync is done: ().
     index_ready = Signal()
+    #: The window has settled (once): the start-up sync is done and the first list was
+    #: shown :data:`SETTLE_MS` ago. The start-up's looks at every paper (the feeds' scan,
+    #: conflict copies, stamps) wait for it: at 10,000 papers, run at once with the first
+    #: list, they held the list and the first query back (the UI thread waiting for the
+    #: GIL behind four threads reading the library).
+    settled = Signal()
 
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()
@@ -122,6 +133,10 @@ class Bridge(QObject):
         #: when :attr:`index_ready` is emitted): if not, what was listed then is current.
         self.sync_changed_index = True
         self._syncing_at_start = False
+        self._listed = False  # a list was answered (or its search failed)
+        self._settle = QTimer(self, singleShot=True)
+        self._settle.timeout.connect(self._settled)
+        self._starting = False  # from the start-up sync to settled
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
@@ -132,6 +147,23 @@ class Bridge(QObject):
     def index_is_ready(self) -> bool:
         """The start-up sync is done."""
         return self._follower.ready
+
+    @property
+    def starting(self) -> bool:
+        """The window's start-up is under way: from the start-up sync until :attr:`settled`."""
+        return self._starting
+
+    def _answered(self) -> None:
+        """A list was answered: the window settles soon if the start-up sync is done."""
+        first, self._listed = not self._listed, True
+        ready = self._starting and self._follower.ready
+        if ready and (first or self._settle.remainingTime() > SETTLE_MS):  # (not each query)
+            self._settle.start(SETTLE_MS)
+
+    def _settled(self) -> None:
+        if self._starting:
+            self._starting = False
+            self.settled.emit()
 
     @property
     def syncing_at_start(self) -> bool:
@@ -162,12 +194,13 @@ class Bridge(QObject):
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()
+            self._settle.start(SETTLE_MS if self._listed else SETTLE_LATEST_MS)
 
         def failed(error: BaseException, tb: str) -> None:
             self.report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
-        self._syncing_at_start = True
+        self._syncing_at_start = self._starting = True
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )
@@ -237,10 +270,12 @@ class Bridge(QObject):
         def done(answer: tuple[SearchResults, Any]) -> None:
             if request.serial == self._search_serial:
                 self.results_ready.emit(request, *answer)
+                self._answered()
 
         def failed(error: BaseException, tb: str) -> None:
             if request.serial != self._search_serial:
                 return
+            self._answered()
             if isinstance(error, PapershelfError):
                 self.search_failed.emit(request, str(error))
             else:

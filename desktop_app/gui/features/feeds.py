@@ -152,36 +152,19 @@ class FeedsFeature(QObject):
         b.index_ready.connect(self.show_current)
         # Reading every paper.json takes ~2 s at 10,000 papers: not before the first list.
         self._started = False
-        self._list_shown = False
-        b.results_ready.connect(self._listed)
-        b.search_failed.connect(self._listed)
-        b.index_ready.connect(self._index_ready)
+        b.settled.connect(self._start)  # the start-up sync done and the first list shown
         self._first_scan = QTimer(self, singleShot=True, interval=FIRST_SCAN_LATEST_MS)
         self._first_scan.timeout.connect(self._start)  # (stops with the feature)
         self._first_scan.start()
 
     # -- scanning ----------------------------------------------------------------------------
 
-    def _listed(self, *_: object) -> None:
-        self._list_shown = True
-        if self.host.bridge.index_is_ready:
-            self._start()
-
-    def _index_ready(self) -> None:
-        # The list shown before the start-up sync ended is not searched again after it
-        # when the sync changed nothing (LibraryView): the list is there, scan now.
-        if self._list_shown:
-            self._start()
-
     def _start(self) -> None:
         if self._started:
             return
         self._started = True
         self._first_scan.stop()
-        b = self.host.bridge
-        for signal in (b.results_ready, b.search_failed):
-            signal.disconnect(self._listed)
-        b.index_ready.disconnect(self._index_ready)
+        self.host.bridge.settled.disconnect(self._start)
         self.rescan()
         QTimer.singleShot(2000, self.fetch_due)
 

@@ -248,10 +248,11 @@ class LiveUpdates(QObject):
         if self._checking:
             self._check_again = True
             return
-        if self._stamps is not None and self.bridge.syncing_at_start:
+        if self._stamps is not None and self.bridge.starting:
             # The first stamps are taken: the next look waits for the start-up sync, which
-            # looks at every folder itself (at 10,000 papers each check took 0.1-0.4 s of
-            # the app's processor while the first build's workers had both cores).
+            # looks at every folder itself, and the first list (at 10,000 papers each check
+            # took 0.1-0.4 s of the app's processor while the first build's workers had
+            # both cores).
             self._after_start_up(self.check_now)
             return
         self._checking = True
@@ -312,11 +313,11 @@ class LiveUpdates(QObject):
     def scan_now(self) -> None:
         """Re-sync the index with the folder now (or right after the scan running now).
 
-        While the window's start-up sync runs, that sync is the look at every folder: only
-        the conflict copies are looked for, after it (the window becomes active at start-up;
+        While the window starts, its start-up sync is the look at every folder: only the
+        conflict copies are looked for, once it has settled (it becomes active at start-up;
         at 10,000 papers a second sync took ~2 s of the app's processor right when the first
         list was shown)."""
-        if self.bridge.syncing_at_start:
+        if self.bridge.starting:
             self._after_start_up(self._look_for_conflicts)
             return
         self._start_scan(sync=True)
@@ -328,15 +329,16 @@ class LiveUpdates(QObject):
             self._start_scan(sync=False)
 
     def _after_start_up(self, call: Callable[[], None]) -> None:
-        """Run ``call`` when the start-up sync is done (once, however often asked)."""
+        """Run ``call`` when the window has settled after its start-up (the start-up sync
+        done, the first list shown: :attr:`Bridge.settled`), once, however often asked."""
         if call in self._waiting:
             return
         self._waiting.append(call)
         if len(self._waiting) == 1:
-            self.bridge.index_ready.connect(self._start_up_synced)
+            self.bridge.settled.connect(self._start_up_synced)
 
     def _start_up_synced(self) -> None:
-        self.bridge.index_ready.disconnect(self._start_up_synced)
+        self.bridge.settled.disconnect(self._start_up_synced)
         waiting, self._waiting = self._waiting, []
         for call in waiting:
             call()

@@ -202,3 +202,34 @@ def test_the_stamps_are_not_checked_again_while_the_start_up_sync_runs(
     qtbot.waitUntil(lambda: shown_title() == "Edited by hand", timeout=WAIT_MS)
     idle(qtbot, window)
     window.close()
+
+
+def test_the_start_up_looks_at_the_library_wait_until_the_first_list_is_shown(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feeds' scan, the look for conflict copies and the next stamp check each read
+    every paper: they start once the start-up sync is done and the list was shown, a
+    moment later (Bridge.settled), not with the first list and query."""
+    from desktop_app.gui.features import feeds
+
+    add_papers(library, 3)
+    scanned: list[Library] = []
+    scan = feeds.scan_library
+
+    def counted(lib: Library, cache: Any) -> Any:
+        scanned.append(lib)
+        return scan(lib, cache)
+
+    monkeypatch.setattr(feeds, "scan_library", counted)
+    window, index, _ = open_window(qtbot, library, monkeypatch, slow_sync=True)
+    live = feature(window, LiveFeature).live
+    qtbot.waitUntil(lambda: live._stamps is not None, timeout=WAIT_MS)  # the first check
+    live.scan_soon()  # as the window becoming active asks
+    with qtbot.waitSignal(window.bridge.results_ready, timeout=WAIT_MS):
+        index.go.set()  # the first build's records: the list is shown
+    qtbot.wait(200)
+    assert (scanned, live.scans, live.checks) == ([], 0, 1)
+    qtbot.waitUntil(lambda: bool(scanned) and live.scans == 1 and live.checks > 1)
+    idle(qtbot, window)
+    assert index.full_syncs == 1
+    window.close()
