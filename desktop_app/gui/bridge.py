@@ -101,6 +101,10 @@ class Bridge(QObject):
     #: GIL behind four threads reading the library).
     settled = Signal()
 
+    #: A batch of a new index's full text is searchable, or the indexing ended: (papers
+    #: done, of how many; 0, 0 at the end).
+    texts_committed = Signal(int, int)
+
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()
     # Emitted by the start-up sync's worker; queued into the UI thread.
@@ -137,6 +141,7 @@ class Bridge(QObject):
         self._settle = QTimer(self, singleShot=True)
         self._settle.timeout.connect(self._settled)
         self._starting = False  # from the start-up sync to settled
+        self._indexing_texts = False
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
@@ -203,6 +208,34 @@ class Bridge(QObject):
         self._syncing_at_start = self._starting = True
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
+        )
+
+    @property
+    def indexing_texts(self) -> bool:
+        """This window is indexing a new index's full text (:meth:`index_texts`)."""
+        return self._indexing_texts
+
+    def index_texts(self, title: str) -> None:
+        """A new index's second phase, the full text, in the background lane (edits in the
+        write lane never wait for it); :attr:`texts_committed` says when each batch is
+        searchable, and when it ends."""
+        self._indexing_texts = True
+
+        def ended(*_: object) -> None:
+            self._indexing_texts = False
+            self.texts_committed.emit(0, 0)
+
+        def failed(error: BaseException, tb: str) -> None:
+            ended()
+            self.report("Indexing the full text", error, tb)
+
+        self.runner.submit(
+            jobs.index_texts(self.index, self.texts_committed.emit),
+            lane=Lane.BACKGROUND,
+            title=title,
+            on_done=ended,
+            on_error=failed,
+            on_cancel=ended,
         )
 
     def _index_found_searchable(self) -> None:

@@ -6,7 +6,7 @@ sync writes the papers' records, and the list and the searches of metadata work 
 on. Once it is done, this feature runs the second phase, the abstracts and the PDFs' text,
 in the background lane (edits in the write lane never wait for it), shown in the status bar
 as "Indexing full text — 1,234 of 10,000"; the list runs a query that reads the text again
-now and then meanwhile (``LibraryView``). Cancel or closing the window stops it, keeping
+when a batch is committed (``LibraryView``). Cancel or closing the window stops it, keeping
 what was committed; the next start goes on.
 """
 
@@ -16,7 +16,6 @@ import logging
 
 from PySide6.QtCore import QObject
 
-from desktop_app.gui import jobs
 from desktop_app.gui.features.host import Host
 from desktop_app.gui.tasks import Lane
 
@@ -48,9 +47,4 @@ class FullTextFeature(QObject):
     def _pending(self, count: int) -> None:
         if not count:
             return
-        self.bridge.run_task(
-            jobs.index_texts(self.bridge.index),
-            lane=Lane.BACKGROUND,
-            title=TITLE,
-            on_error=lambda e, tb: self.bridge.report("Indexing the full text", e, tb),
-        )
+        self.bridge.index_texts(TITLE)

@@ -233,3 +233,43 @@ def test_the_start_up_looks_at_the_library_wait_until_the_first_list_is_shown(
     idle(qtbot, window)
     assert index.full_syncs == 1
     window.close()
+
+
+def test_a_query_on_the_full_text_shows_each_batch_as_it_is_committed(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While this window indexes a new index's full text, the query that said more may
+    match runs again as each batch is committed (not every few seconds: at 10,000 papers
+    each run searched and listed up to 10,000 papers), and once more at the end."""
+    from desktop_app.core.paper import FetchState
+    from desktop_app.core.search.whoosh import store, texts
+    from desktop_app.gui.features.fulltext import FullTextFeature
+    from desktop_app.gui.window import library_view
+    from tests.helpers.locks import lock_held
+    from tests.helpers.pdfgen import make_pdf
+
+    monkeypatch.setattr(texts, "FIRST_BATCH_PER_WORKER", 1)
+    monkeypatch.setattr(texts, "BATCH_PER_WORKER", 1)
+    monkeypatch.setattr(library_view, "TEXTS_REFRESH_MS", 10 * WAIT_MS)  # (not the timer)
+    keys = add_papers(library, 3)
+    for key in keys:
+        (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(make_pdf([f"zeppelin {key}"]))
+        library.update(key, lambda p, k=key: setattr(p, "pdf_file", f"{k}v1.pdf"))
+        library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    with WhooshIndex(library, observe=False) as probe:
+        index_dir = probe.dir
+    # Another program is indexing the full text when the window opens: the list says that
+    # more may match.
+    with lock_held(index_dir / store.TEXTS_LOCK):
+        window, _, _ = open_window(qtbot, library, monkeypatch)
+        qtbot.waitUntil(lambda: window.bridge.index_is_ready, timeout=WAIT_MS)
+        window.search.set_text("fulltext:zeppelin")
+        qtbot.waitUntil(lambda: "still being indexed" in window.count_label.text())
+        assert window.model.rowCount() == 0
+        qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)  # (it gave way)
+    feature(window, FullTextFeature).start()  # as the next start does: this window indexes
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "indexed" not in window.count_label.text(), timeout=WAIT_MS)
+    assert window.count_label.text() == "3 papers in All match “fulltext:zeppelin”"
+    idle(qtbot, window)
+    window.close()
