@@ -273,3 +273,32 @@ def test_a_query_on_the_full_text_shows_each_batch_as_it_is_committed(
     assert window.count_label.text() == "3 papers in All match “fulltext:zeppelin”"
     idle(qtbot, window)
     window.close()
+
+
+def test_the_full_text_is_indexed_from_a_moment_after_the_first_list(
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second phase of a new index (reading its first batch, starting its worker
+    processes) starts once the first list is shown and the window has settled, not with
+    the first list and the first query."""
+    from desktop_app.core.paper import FetchState
+    from desktop_app.gui.features.fulltext import TITLE
+    from tests.helpers.pdfgen import make_pdf
+
+    keys = add_papers(library, 3)
+    for key in keys:
+        (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(make_pdf([f"zeppelin {key}"]))
+        library.update(key, lambda p, k=key: setattr(p, "pdf_file", f"{k}v1.pdf"))
+        library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    window, _, _ = open_window(qtbot, library, monkeypatch)
+    started: list[str] = []
+    window.runner.task_started.connect(lambda info: started.append(info.title))
+    with qtbot.waitSignal(window.bridge.results_ready, timeout=WAIT_MS):
+        pass  # the first list
+    qtbot.wait(200)
+    assert TITLE not in started
+    qtbot.waitUntil(lambda: TITLE in started, timeout=WAIT_MS)
+    window.search.set_text("fulltext:zeppelin")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    idle(qtbot, window)
+    window.close()
