@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core import bulk, saved_searches
 from desktop_app.core.arxiv import fetch
@@ -44,15 +44,11 @@ from desktop_app.core.words import plural
 from desktop_app.gui import jobs
 from desktop_app.gui.fetch_queue import FetchQueue
 from desktop_app.gui.index_follower import IndexFollower, rebuild_note
+from desktop_app.gui.start_up import StartUp
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 from desktop_app.gui.undo import UndoStack, undo_message
 
 log = logging.getLogger(__name__)
-
-#: How long after the first list the window counts as settled (:attr:`Bridge.settled`).
-SETTLE_MS = 1_000
-#: ... at the latest after the start-up sync, even if no list was shown (a failed search).
-SETTLE_LATEST_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,16 +90,6 @@ class Bridge(QObject):
     index_searchable = Signal()
     #: The start-up sync is done: ().
     index_ready = Signal()
-    #: The window has settled (once): the start-up sync is done and the first list was
-    #: shown :data:`SETTLE_MS` ago. The start-up's looks at every paper (the feeds' scan,
-    #: conflict copies, stamps) wait for it: at 10,000 papers, run at once with the first
-    #: list, they held the list and the first query back (the UI thread waiting for the
-    #: GIL behind four threads reading the library).
-    settled = Signal()
-
-    #: A batch of a new index's full text is searchable, or the indexing ended: (papers
-    #: done, of how many; 0, 0 at the end).
-    texts_committed = Signal(int, int)
 
     # Emitted from any thread by the observer; queued into the UI thread.
     _library_touched = Signal()
@@ -133,15 +119,7 @@ class Bridge(QObject):
         self._found_searchable.connect(self._index_found_searchable)
         self._indexed.connect(self._tell_views)
         self._search_serial = 0
-        #: Whether the start-up sync changed the index after it became searchable (set
-        #: when :attr:`index_ready` is emitted): if not, what was listed then is current.
-        self.sync_changed_index = True
-        self._syncing_at_start = False
-        self._listed = False  # a list was answered (or its search failed)
-        self._settle = QTimer(self, singleShot=True)
-        self._settle.timeout.connect(self._settled)
-        self._starting = False  # from the start-up sync to settled
-        self._indexing_texts = False
+        self.start_up = StartUp((self.results_ready, self.search_failed), self)
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
@@ -152,28 +130,6 @@ class Bridge(QObject):
     def index_is_ready(self) -> bool:
         """The start-up sync is done."""
         return self._follower.ready
-
-    @property
-    def starting(self) -> bool:
-        """The window's start-up is under way: from the start-up sync until :attr:`settled`."""
-        return self._starting
-
-    def _answered(self) -> None:
-        """A list was answered: the window settles soon if the start-up sync is done."""
-        first, self._listed = not self._listed, True
-        ready = self._starting and self._follower.ready
-        if ready and (first or self._settle.remainingTime() > SETTLE_MS):  # (not each query)
-            self._settle.start(SETTLE_MS)
-
-    def _settled(self) -> None:
-        if self._starting:
-            self._starting = False
-            self.settled.emit()
-
-    @property
-    def syncing_at_start(self) -> bool:
-        """The start-up sync (a look at every paper folder) is under way."""
-        return self._syncing_at_start
 
     @property
     def index_is_searchable(self) -> bool:
@@ -188,54 +144,21 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
-        work = jobs.sync_at_start(self.index, self._found_searchable.emit)
+        work = self.start_up.begin(jobs.sync_at_start(self.index, self._found_searchable.emit))
 
         def done(report: SyncReport | None) -> None:
-            self._syncing_at_start = False
             self._follower.ready = True
-            # A new index's records, or the index that was there, became searchable first:
-            # only papers the sync then wrote (or a sync that failed) change what it lists.
-            self.sync_changed_index = not self._follower.searchable or _changed(report)
+            self.start_up.sync_done(report, searchable_before=self._follower.searchable)
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()
-            self._settle.start(SETTLE_MS if self._listed else SETTLE_LATEST_MS)
 
         def failed(error: BaseException, tb: str) -> None:
             self.report("Updating the search index", error, tb)
             done(None)  # searching still works on what the index holds
 
-        self._syncing_at_start = self._starting = True
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
-        )
-
-    @property
-    def indexing_texts(self) -> bool:
-        """This window is indexing a new index's full text (:meth:`index_texts`)."""
-        return self._indexing_texts
-
-    def index_texts(self, title: str) -> None:
-        """A new index's second phase, the full text, in the background lane (edits in the
-        write lane never wait for it); :attr:`texts_committed` says when each batch is
-        searchable, and when it ends."""
-        self._indexing_texts = True
-
-        def ended(*_: object) -> None:
-            self._indexing_texts = False
-            self.texts_committed.emit(0, 0)
-
-        def failed(error: BaseException, tb: str) -> None:
-            ended()
-            self.report("Indexing the full text", error, tb)
-
-        self.runner.submit(
-            jobs.index_texts(self.index, self.texts_committed.emit),
-            lane=Lane.BACKGROUND,
-            title=title,
-            on_done=ended,
-            on_error=failed,
-            on_cancel=ended,
         )
 
     def _index_found_searchable(self) -> None:
@@ -303,12 +226,10 @@ class Bridge(QObject):
         def done(answer: tuple[SearchResults, Any]) -> None:
             if request.serial == self._search_serial:
                 self.results_ready.emit(request, *answer)
-                self._answered()
 
         def failed(error: BaseException, tb: str) -> None:
             if request.serial != self._search_serial:
                 return
-            self._answered()
             if isinstance(error, PapershelfError):
                 self.search_failed.emit(request, str(error))
             else:
@@ -639,8 +560,3 @@ class Bridge(QObject):
         else:
             log.error("%s failed: %s\n%s", what, error, tb)
             self.error.emit(f"{what} failed unexpectedly: {error}", tb)
-
-
-def _changed(report: SyncReport | None) -> bool:
-    """Whether a sync wrote papers (None: it failed, so who knows)."""
-    return report is None or bool(report.added or report.updated or report.removed)

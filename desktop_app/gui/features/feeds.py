@@ -152,7 +152,7 @@ class FeedsFeature(QObject):
         b.index_ready.connect(self.show_current)
         # Reading every paper.json takes ~2 s at 10,000 papers: not before the first list.
         self._started = False
-        b.settled.connect(self._start)  # the start-up sync done and the first list shown
+        b.start_up.settled.connect(self._start)  # the start-up sync done and the first list shown
         self._first_scan = QTimer(self, singleShot=True, interval=FIRST_SCAN_LATEST_MS)
         self._first_scan.timeout.connect(self._start)  # (stops with the feature)
         self._first_scan.start()
@@ -164,7 +164,7 @@ class FeedsFeature(QObject):
             return
         self._started = True
         self._first_scan.stop()
-        self.host.bridge.settled.disconnect(self._start)
+        self.host.bridge.start_up.settled.disconnect(self._start)
         self.rescan()
         QTimer.singleShot(2000, self.fetch_due)
 

@@ -248,7 +248,7 @@ class LiveUpdates(QObject):
         if self._checking:
             self._check_again = True
             return
-        if self._stamps is not None and self.bridge.starting:
+        if self._stamps is not None and self.bridge.start_up.starting:
             # The first stamps are taken: the next look waits for the start-up sync, which
             # looks at every folder itself, and the first list (at 10,000 papers each check
             # took 0.1-0.4 s of the app's processor while the first build's workers had
@@ -317,7 +317,7 @@ class LiveUpdates(QObject):
         conflict copies are looked for, once it has settled (it becomes active at start-up;
         at 10,000 papers a second sync took ~2 s of the app's processor right when the first
         list was shown)."""
-        if self.bridge.starting:
+        if self.bridge.start_up.starting:
             self._after_start_up(self._look_for_conflicts)
             return
         self._start_scan(sync=True)
@@ -330,15 +330,15 @@ class LiveUpdates(QObject):
 
     def _after_start_up(self, call: Callable[[], None]) -> None:
         """Run ``call`` when the window has settled after its start-up (the start-up sync
-        done, the first list shown: :attr:`Bridge.settled`), once, however often asked."""
+        done, the first list shown: :attr:`StartUp.settled`), once, however often asked."""
         if call in self._waiting:
             return
         self._waiting.append(call)
         if len(self._waiting) == 1:
-            self.bridge.settled.connect(self._start_up_synced)
+            self.bridge.start_up.settled.connect(self._start_up_synced)
 
     def _start_up_synced(self) -> None:
-        self.bridge.settled.disconnect(self._start_up_synced)
+        self.bridge.start_up.settled.disconnect(self._start_up_synced)
         waiting, self._waiting = self._waiting, []
         for call in waiting:
             call()

@@ -119,7 +119,7 @@ class LibraryView(QObject):
         b.saved_searches_changed.connect(self._saved_searches_changed)
         b.index_searchable.connect(self.refresh)
         b.index_ready.connect(self._index_ready)
-        b.texts_committed.connect(self._texts_committed)
+        b.start_up.texts_committed.connect(self._texts_committed)
         search.query_changed.connect(lambda _: self.refresh())
         sidebar.node_selected.connect(self._node_selected)
         paper_list.current_changed.connect(self._current_changed)
@@ -148,7 +148,7 @@ class LibraryView(QObject):
         """The start-up sync is done: the list searches again if the sync changed the index
         it searched before (at 10,000 papers a search that a first open ran twice, right
         when the list is first shown and the first query typed)."""
-        if self.bridge.sync_changed_index:
+        if self.bridge.start_up.changed_index:
             self.refresh()
 
     def _texts_committed(self, done: int, total: int) -> None:
@@ -171,7 +171,7 @@ class LibraryView(QObject):
         self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
     ) -> None:
         self.results = results
-        if results.texts_pending and not self.bridge.indexing_texts:
+        if results.texts_pending and not self.bridge.start_up.indexing_texts:
             self.texts_timer.start()
         if not request.query:
             self._library_empty = results.total == 0

@@ -209,7 +209,7 @@ def test_the_start_up_looks_at_the_library_wait_until_the_first_list_is_shown(
 ) -> None:
     """The feeds' scan, the look for conflict copies and the next stamp check each read
     every paper: they start once the start-up sync is done and the list was shown, a
-    moment later (Bridge.settled), not with the first list and query."""
+    moment later (StartUp.settled), not with the first list and query."""
     from desktop_app.gui.features import feeds
 
     add_papers(library, 3)
