@@ -145,7 +145,7 @@ class LiveUpdates(QObject):
         self._again = False
         self._checking = False
         self._check_again = False
-        self._waiting: list[Callable[[], None]] = []  # until the start-up sync's end
+        self._waiting: list[Callable[[], None]] = []  # until the window has settled
         self._known_conflicts: frozenset[str] = frozenset()
         self._watched_papers: set[str] = set()
         self.scans = 0  # how many full scans ran (for tests and the log)
@@ -335,10 +335,10 @@ class LiveUpdates(QObject):
             return
         self._waiting.append(call)
         if len(self._waiting) == 1:
-            self.bridge.start_up.settled.connect(self._start_up_synced)
+            self.bridge.start_up.settled.connect(self._settled)
 
-    def _start_up_synced(self) -> None:
-        self.bridge.start_up.settled.disconnect(self._start_up_synced)
+    def _settled(self) -> None:
+        self.bridge.start_up.settled.disconnect(self._settled)
         waiting, self._waiting = self._waiting, []
         for call in waiting:
             call()
