@@ -12,7 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_app.core.library import Library
-from desktop_app.core.paper import Paper, Status
+from desktop_app.core.paper import FetchState, Paper, Status
 from desktop_app.core.search.api import SyncReport
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from desktop_app.core.settings import Settings
@@ -21,6 +21,7 @@ from desktop_app.gui.bridge import Bridge
 from desktop_app.gui.features import live as live_module
 from desktop_app.gui.features.live import LiveFeature
 from desktop_app.gui.window.main_window import MainWindow
+from tests.helpers.pdfgen import make_pdf
 from tests.helpers.window import WAIT_MS, feature, settle
 
 
@@ -41,13 +42,35 @@ class CountedIndex(WhooshIndex):
         return super().sync(*args, **kwargs)
 
 
-def add_papers(library: Library, n: int) -> list[str]:
+def add_papers(library: Library, n: int, *, pdf_words: str = "") -> list[str]:
+    """``n`` papers (with ``pdf_words``, each with a PDF of them and its key)."""
     keys = [f"2504.{i:05d}" for i in range(1, n + 1)]
     for i, key in enumerate(keys, 1):
-        library.add(
-            Paper(key=key, arxiv_id=key, title=f"Paper {i}", authors=["Ada"], status=Status.UNREAD)
-        )
+        paper = Paper(key=key, arxiv_id=key, title=f"Paper {i}", authors=["Ada"])
+        paper.status = Status.UNREAD
+        if pdf_words:
+            library.paper_dir(key).mkdir(parents=True, exist_ok=True)
+            pdf = library.paper_dir(key) / f"{key}v1.pdf"
+            pdf.write_bytes(make_pdf([f"{pdf_words} {key}"]))
+            paper.pdf_file, paper.pdf_state = pdf.name, FetchState.DONE
+        library.add(paper)
     return keys
+
+
+@pytest.fixture
+def scanned(monkeypatch: pytest.MonkeyPatch) -> list[Library]:
+    """The libraries the feeds' scan read, in order (the real scan runs)."""
+    from desktop_app.gui.features import feeds
+
+    found: list[Library] = []
+    scan = feeds.scan_library
+
+    def counted(lib: Library, cache: Any) -> Any:
+        found.append(lib)
+        return scan(lib, cache)
+
+    monkeypatch.setattr(feeds, "scan_library", counted)
+    return found
 
 
 def open_window(
@@ -147,7 +170,7 @@ def test_the_start_up_looks_at_every_paper_folder_once(
 
 
 def test_the_feeds_scan_starts_once_the_list_is_shown_and_the_sync_done(
-    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch, scanned: list[Library]
 ) -> None:
     """The list shown from the index before the start-up sync ended (and not searched
     again after it, nothing having changed) still starts the feeds' scan of the library."""
@@ -156,14 +179,6 @@ def test_the_feeds_scan_starts_once_the_list_is_shown_and_the_sync_done(
     add_papers(library, 3)
     with WhooshIndex(library, observe=False) as index:
         index.sync()
-    scanned: list[Library] = []
-    scan = feeds.scan_library
-
-    def counted(lib: Library, cache: Any) -> Any:
-        scanned.append(lib)
-        return scan(lib, cache)
-
-    monkeypatch.setattr(feeds, "scan_library", counted)
     monkeypatch.setattr(feeds, "FIRST_SCAN_LATEST_MS", 10 * WAIT_MS)  # (not its fallback)
     window, index, asked = open_window(qtbot, library, monkeypatch, slow_sync=True)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
@@ -205,22 +220,13 @@ def test_the_stamps_are_not_checked_again_while_the_start_up_sync_runs(
 
 
 def test_the_start_up_looks_at_the_library_wait_until_the_first_list_is_shown(
-    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, library: Library, monkeypatch: pytest.MonkeyPatch, scanned: list[Library]
 ) -> None:
     """The feeds' scan, the look for conflict copies and the next stamp check each read
     every paper: they start once the start-up sync is done and the list was shown, a
     moment later (StartUp.settled), not with the first list and query."""
-    from desktop_app.gui.features import feeds
 
     add_papers(library, 3)
-    scanned: list[Library] = []
-    scan = feeds.scan_library
-
-    def counted(lib: Library, cache: Any) -> Any:
-        scanned.append(lib)
-        return scan(lib, cache)
-
-    monkeypatch.setattr(feeds, "scan_library", counted)
     window, index, _ = open_window(qtbot, library, monkeypatch, slow_sync=True)
     live = feature(window, LiveFeature).live
     qtbot.waitUntil(lambda: live._stamps is not None, timeout=WAIT_MS)  # the first check
@@ -241,21 +247,15 @@ def test_a_query_on_the_full_text_shows_each_batch_as_it_is_committed(
     """While this window indexes a new index's full text, the query that said more may
     match runs again as each batch is committed (not every few seconds: at 10,000 papers
     each run searched and listed up to 10,000 papers), and once more at the end."""
-    from desktop_app.core.paper import FetchState
     from desktop_app.core.search.whoosh import store, texts
     from desktop_app.gui.features.fulltext import FullTextFeature
     from desktop_app.gui.window import library_view
     from tests.helpers.locks import lock_held
-    from tests.helpers.pdfgen import make_pdf
 
     monkeypatch.setattr(texts, "FIRST_BATCH_PER_WORKER", 1)
     monkeypatch.setattr(texts, "BATCH_PER_WORKER", 1)
     monkeypatch.setattr(library_view, "TEXTS_REFRESH_MS", 10 * WAIT_MS)  # (not the timer)
-    keys = add_papers(library, 3)
-    for key in keys:
-        (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(make_pdf([f"zeppelin {key}"]))
-        library.update(key, lambda p, k=key: setattr(p, "pdf_file", f"{k}v1.pdf"))
-        library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    add_papers(library, 3, pdf_words="zeppelin")
     with WhooshIndex(library, observe=False) as probe:
         index_dir = probe.dir
     # Another program is indexing the full text when the window opens: the list says that
@@ -281,15 +281,9 @@ def test_the_full_text_is_indexed_from_a_moment_after_the_first_list(
     """The second phase of a new index (reading its first batch, starting its worker
     processes) starts once the first list is shown and the window has settled, not with
     the first list and the first query."""
-    from desktop_app.core.paper import FetchState
     from desktop_app.gui.features.fulltext import TITLE
-    from tests.helpers.pdfgen import make_pdf
 
-    keys = add_papers(library, 3)
-    for key in keys:
-        (library.paper_dir(key) / f"{key}v1.pdf").write_bytes(make_pdf([f"zeppelin {key}"]))
-        library.update(key, lambda p, k=key: setattr(p, "pdf_file", f"{k}v1.pdf"))
-        library.update(key, lambda p: setattr(p, "pdf_state", FetchState.DONE))
+    add_papers(library, 3, pdf_words="zeppelin")
     window, _, _ = open_window(qtbot, library, monkeypatch)
     started: list[str] = []
     window.runner.task_started.connect(lambda info: started.append(info.title))
