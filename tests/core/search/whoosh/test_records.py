@@ -281,8 +281,9 @@ def test_records_decoded_at_once_leave_the_young_generations(
     lib: Library, extractor: TextExtractor
 ) -> None:
     """Decoded during a search (the collector paused), every record was left to the next
-    young collections, which walked them all wherever they came (an edit: 17 ms at 10,000
-    papers); they are moved to the oldest generation by the call that decodes them."""
+    collections, which walked them all wherever they came (the first edit after: a full
+    collection of 44-67 ms at 10,000 papers); the call that decodes them collects once, and
+    leaves them in the oldest generation."""
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
         index.sync()
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
