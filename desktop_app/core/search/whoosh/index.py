@@ -124,10 +124,7 @@ class WhooshIndex:
         texts_in_background: a build's second phase (the PDFs' text) is left to the app's
             :meth:`index_texts`; else a sync or rebuild does it before it returns (the CLI).
 
-    An index that lasts (the app's, with ``texts_in_background``, or one that follows the
-    library's changes, ``observe``) loads what a first write needs at the end of a sync,
-    which the app runs in the background: its user's first edit is then as fast as the
-    next ones. The command line's, which mostly reads, does not.
+    With either, the index lasts: a sync loads what a first write needs (:func:`_load_writes`).
     """
 
     def __init__(
@@ -160,25 +157,19 @@ class WhooshIndex:
     @contextlib.contextmanager
     def _writing(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the writers' lock (re-entrant in this process, shared with other processes)."""
-        from filelock import Timeout  # a search that writes nothing never loads it
+        from filelock import FileLock, Timeout  # a search that writes nothing never loads it
 
+        if self._file_lock is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._file_lock = FileLock(str(self.dir / "index.lock"))
         try:
-            with self._lock_file().acquire(timeout=timeout or self.write_timeout):
+            with self._file_lock.acquire(timeout=timeout or self.write_timeout):
                 yield
         except Timeout:
             raise SearchIndexError(
                 f"{self.dir}: the search index is being written by another program; "
                 "try again in a moment"
             ) from None
-
-    def _lock_file(self) -> FileLock:
-        """The writers' lock file (made, and filelock loaded, when first needed)."""
-        from filelock import FileLock
-
-        if self._file_lock is None:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            self._file_lock = FileLock(str(self.dir / "index.lock"))
-        return self._file_lock
 
     def _problem(
         self, schemas: frozenset[int] = frozenset({SCHEMA_VERSION})
@@ -308,8 +299,7 @@ class WhooshIndex:
                 report.rebuilt, report.reason = True, reason
         report.texts_pending = texts.now(self, progress)
         if self._lasting:
-            # The first write of a process loaded filelock: 17 ms of the first edit's ~30.
-            self._lock_file()
+            _load_writes()
         return report
 
     def _rebuild_if_needed(self, progress: Progress | None, built: Built = None) -> str | None:
@@ -619,6 +609,14 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _load_writes() -> None:
+    """Load what the first write of a process loads: filelock, 17 ms of the first edit's ~30
+    at 10,000 papers. An index that lasts (the app's, which syncs in the background, or one
+    that follows the library's changes) does it when it syncs, so that its user's first edit
+    is as fast as the next ones; the command line's, which mostly reads, does not."""
+    import filelock  # noqa: F401
 
 
 def _reads_texts(node: Node | None) -> bool:
