@@ -278,12 +278,13 @@ def test_many_records_asked_for_are_decoded_at_once(
 
 
 def test_records_decoded_at_once_leave_the_young_generations(
-    lib: Library, extractor: TextExtractor
+    lib: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Decoded during a search (the collector paused), every record was left to the next
     collections, which walked them all wherever they came (the first edit after: a full
     collection of 44-67 ms at 10,000 papers); the call that decodes them collects once, and
-    leaves them in the oldest generation."""
+    leaves them in the oldest generation (from SETTLE_FROM records: 1,000)."""
+    monkeypatch.setattr(records, "SETTLE_FROM", 3)
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
         index.sync()
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
