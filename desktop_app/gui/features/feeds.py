@@ -59,11 +59,6 @@ SCHEDULE_CHECK_MS = 10 * 60 * 1000
 #: The first scan waits for the list's first search after the start-up sync of the index
 #: (it would slow that search down), or this long when none comes (the sync cancelled).
 FIRST_SCAN_LATEST_MS = 30_000
-#: ... and then this long: the current paper's related papers and the look for conflict
-#: copies (~0.3 s at 10,000 papers) come right after the list, and the three at once
-#: (Python, in three threads) held the UI thread back for ~100 ms (it waits for the GIL at
-#: each call into Python, hundreds per repaint).
-FIRST_SCAN_AFTER_LIST_MS = 500
 #: Papers explained per scan (the most likely first; the rest are explained on demand).
 EXPLAINED = 300
 STATE_KEY = "inbox/likely"  # "auto" (by the number of decisions), "on" or "off"
@@ -158,33 +153,19 @@ class FeedsFeature(QObject):
         b.index_ready.connect(self.show_current)
         # Reading every paper.json takes ~2 s at 10,000 papers: not before the first list.
         self._started = False
-        b.results_ready.connect(self._listed)
-        b.search_failed.connect(self._listed)
-        self._listening = True
+        b.start_up.settled.connect(self._start)  # the start-up sync done and the first list shown
         self._first_scan = QTimer(self, singleShot=True, interval=FIRST_SCAN_LATEST_MS)
         self._first_scan.timeout.connect(self._start)  # (stops with the feature)
         self._first_scan.start()
 
     # -- scanning ----------------------------------------------------------------------------
 
-    def _listed(self, *_: object) -> None:
-        if self.host.bridge.index_is_ready:
-            self._stop_listening()
-            self._first_scan.start(FIRST_SCAN_AFTER_LIST_MS)
-
-    def _stop_listening(self) -> None:
-        if self._listening:
-            self._listening = False
-            b = self.host.bridge
-            for signal in (b.results_ready, b.search_failed):
-                signal.disconnect(self._listed)
-
     def _start(self) -> None:
         if self._started:
             return
         self._started = True
         self._first_scan.stop()
-        self._stop_listening()
+        self.host.bridge.start_up.settled.disconnect(self._start)
         self.rescan()
         QTimer.singleShot(2000, self.fetch_due)
 
@@ -285,13 +266,18 @@ class FeedsFeature(QObject):
         sidebar = self.host.sidebar
         inbox = sidebar.find(INBOX_ID) if sidebar is not None else None
         if inbox is not None:
+            was_ranked = inbox.row_order is not None
             inbox.row_order = self._order if active else None
             inbox.tooltip = (
                 f"Sorted by likely to keep, learned from {plural(self.scan.decisions, 'decision')}"
                 if active
                 else ""
             )
-        self.host.refresh()
+            # The Inbox's order changes only where it is (or was) ranked: a library without
+            # enough decisions is not searched again after every scan (at 10,000 papers a
+            # search and a list of them in the window, at the end of the first scan).
+            if active or was_ranked:
+                self.host.refresh()
 
     def _order(self, rows: list[PaperSummary]) -> list[PaperSummary]:
         if not self.ranking_active:

@@ -113,25 +113,3 @@ def test_papers_of_one_second_keep_their_digest_order_and_the_selection_stays(
     assert listed(window) == keys
     assert window.detail.key == keys[4]
     assert window.selected_keys() == [keys[4]]
-
-
-def test_opening_the_window_reads_the_folder_once_and_still_finds_conflict_copies(
-    qtbot: QtBot, make_window: Factory, library: Library
-) -> None:
-    # The window's first activation asked for a full scan while its start-up sync ran: a
-    # second sync of every folder right behind the first, which held the first list back
-    # (~0.5 s at 10,000 papers). The start-up sync is the scan; conflicts are looked for.
-    library.add(Paper(key="2301.00001", arxiv_id="2301.00001", title="Mine"))
-    theirs = Paper(key="2301.00001", arxiv_id="2301.00001", title="Mine", tags=["laptop"])
-    name = "paper.sync-conflict-20250407-093000-LAPTOP1.json"
-    (library.paper_dir("2301.00001") / name).write_text(json.dumps(theirs.to_dict()))
-    window = make_window()
-    live = feature(window, LiveFeature)
-    qtbot.waitUntil(
-        lambda: any("conflict copies" in m for m in window.notices.messages()), timeout=WAIT_MS
-    )
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)
-    assert [c.name for c in live.conflicts] == [name]
-    assert live.live.scans == 0  # no full scan beside the start-up sync
-    live.live.scan_now()  # asked for later, a scan syncs as before
-    qtbot.waitUntil(lambda: live.live.scans == 1 and not live.live._running, timeout=WAIT_MS)
