@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import hashlib
 import re
 import unicodedata
@@ -270,7 +269,7 @@ class Paper:
         """Build a paper from paper.json's object; raises ValueError/TypeError on bad shape."""
         if not isinstance(data, dict):
             raise TypeError("paper.json must hold a JSON object")
-        known, checked = _fields_of(cls)
+        known, checked = _FIELDS.get(cls) or _FIELDS.setdefault(cls, _fields_of(cls))
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for k, v in data.items():
@@ -314,10 +313,14 @@ class Paper:
         return cls(**values, extra=extra)
 
 
-@functools.cache
-def _fields_of(cls: type[Paper]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+_Fields = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+#: Per class (Paper), what _fields_of found: worked out once, not for each paper read.
+_FIELDS: dict[type[Paper], _Fields] = {}
+
+
+def _fields_of(cls: type[Paper]) -> _Fields:
     """The field names paper.json is read into, and those whose type ``from_dict`` checks,
-    with their declared types: worked out once, not for each of 10,000 papers read."""
+    with their declared types."""
     names = frozenset(f.name for f in fields(cls)) - {"extra"}
     skipped = ("status", "pdf_state", "metadata_state", "extra")
     return names, tuple((f.name, str(f.type)) for f in fields(cls) if f.name not in skipped)
