@@ -38,13 +38,7 @@ from desktop_app.core.interop.importing import ImportReport
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.pdf.importer import import_pdfs
-from desktop_app.core.search.api import (
-    PaperSummary,
-    SearchIndex,
-    SearchResults,
-    SortOrder,
-    SyncReport,
-)
+from desktop_app.core.search.api import SearchIndex, SearchResults, SortOrder, SyncReport
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui import jobs
@@ -128,9 +122,7 @@ class Bridge(QObject):
         self.start_up = StartUp((self.results_ready, self.search_failed), self)
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
-        self.fetches = FetchQueue(
-            self.run_task, library, fetcher, settings, self, rows=self._all_rows
-        )
+        self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self, index=index)
         self.fetches.error.connect(self.error)
         self.fetches.info.connect(self.info)
 
@@ -168,10 +160,6 @@ class Bridge(QObject):
         self.runner.submit(
             work, title="Updating the search index", on_done=done, on_error=failed, percent=True
         )
-
-    def _all_rows(self) -> Sequence[PaperSummary]:
-        """(In a worker) the index's row of every paper."""
-        return self.index.search("", stale_ok=not self.index_is_ready).summaries
 
     def _index_found_searchable(self) -> None:
         self._follower.searchable = True

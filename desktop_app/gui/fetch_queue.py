@@ -16,7 +16,7 @@ a feed fetch waits behind nothing but the fetches asked for before it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from threading import Event
 
@@ -26,7 +26,7 @@ from desktop_app.core.arxiv import fetch
 from desktop_app.core.arxiv.fetch import Fetcher, FetchProgress, FetchReport, Stage
 from desktop_app.core.feeds.fetching import FeedReport, fetch_feeds
 from desktop_app.core.library import Library
-from desktop_app.core.search.api import PaperSummary
+from desktop_app.core.search.api import SearchIndex
 from desktop_app.core.settings import Settings
 from desktop_app.core.words import plural
 from desktop_app.gui.tasks import Lane, Task, TaskControl
@@ -146,13 +146,13 @@ class FetchQueue(QObject):
         settings: Settings,
         parent: QObject | None = None,
         *,
-        rows: Callable[[], Sequence[PaperSummary]] | None = None,
+        index: SearchIndex | None = None,
     ) -> None:
-        """``run_task`` is the bridge's (the only door to background work); ``rows`` gives
-        the search index's row of every paper, from which Work offline counts what waits."""
+        """``run_task`` is the bridge's (the only door to background work); from the rows of
+        ``index`` Work offline counts what waits."""
         super().__init__(parent)
         self._run_task = run_task
-        self._rows = rows
+        self._index = index
         self.library = library
         self.fetcher = fetcher
         self.settings = settings
@@ -179,12 +179,12 @@ class FetchQueue(QObject):
     def _drain(self) -> None:
         if self.fetcher is None or not self.state.request():
             return
-        if self.settings.offline and self._rows is not None:
+        if self.settings.offline and self._index is not None:
             # Counted from the index's rows in the write lane, behind the writes (a paper
             # kept just now, and its index update) that the count must see.
-            rows = self._rows
+            index = self._index
             task = self._run_task(
-                lambda control: fetch.offline_report(rows()),
+                lambda control: fetch.offline_report(index.search("").summaries),
                 on_done=self._done,
                 on_error=self._failed,
                 on_cancel=self._cancelled,
