@@ -236,7 +236,7 @@ class WhooshIndex:
     def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
         """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
         self._retry_failed = retry_failed
-        return build(self.dir, self.library, self.texts_in_background, progress)
+        return build(self.dir, self.library, self.texts_in_background, progress, retry_failed)
 
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False

@@ -31,7 +31,7 @@ from whoosh import index as whoosh_index
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
-from desktop_app.core.pdf.text import PdfText
+from desktop_app.core.pdf.text import PdfText, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import records as records_file
@@ -42,6 +42,7 @@ from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
     cached_text,
+    newest_order,
     prepare,
 )
 from desktop_app.core.search.whoosh.folders import hold, remove_dead
@@ -57,7 +58,7 @@ from desktop_app.core.search.whoosh.store import (
     record_files,
     text_doc,
 )
-from desktop_app.core.storage import atomic_write_json
+from desktop_app.core.storage import atomic_write_bytes, atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -84,23 +85,74 @@ MAX_WORKERS = 4
 POLL_S = 0.2  # how often waiting for the first phase's workers reports progress
 
 
-def first_phase(library: Library, all_slim: bool) -> Callable[[str], Prepared]:
-    """A paper's documents for a build's first phase (:func:`documents.prepare`, its text
-    pending): the app lists the records first (``all_slim``: the quickest); a build that
-    does the texts before it returns writes a paper without a PDF whole at once. (No PDF
-    is read: a paper with one is pending, a paper without has no text.)"""
-    return partial(
-        prepare,
-        library,
-        old=None,
-        extract=_no_extract,
-        defer_text=True,
-        defer_without_pdf=all_slim,
-    )
+def first_phase(
+    library: Library, all_slim: bool, retry_failed: bool = False
+) -> Callable[[str], Prepared]:
+    """A paper's documents for a build's first phase (:func:`documents.prepare`): the app
+    lists the records first (``all_slim``: the quickest, every text pending). A build that
+    does the texts before it returns (``papershelf reindex``) writes each record whole at
+    once, its text state taken from the text cache (the text itself is indexed by the
+    second phase, from :data:`TEXTS_QUEUE`): the second phase then writes no record again
+    (writing every record twice was a fifth of a full rebuild's CPU). A paper whose text
+    is not cached (or failed, and ``retry_failed``) is left pending, its PDF read by the
+    second phase. (No PDF is read here.)"""
+    if all_slim:
+        return partial(prepare, library, old=None, extract=_no_extract, defer_text=True)
+    return partial(_prepared_whole, library, retry_failed)
+
+
+def _prepared_whole(library: Library, retry_failed: bool, key: str) -> Prepared:
+    """A paper's whole documents, its text state from the text cache (pending if not
+    there: :func:`first_phase`)."""
+    try:
+        return prepare(library, key, None, partial(_cached_only, retry_failed))
+    except _NotCached:
+        return prepare(library, key, None, _no_extract, defer_text=True, defer_without_pdf=False)
+
+
+class _NotCached(Exception):
+    """A PDF's text is not in the text cache (or is to be read again)."""
+
+
+def _cached_only(retry_failed: bool, pdf: Path, sha: str, _retry: bool = False) -> PdfText:
+    cached = load_cached(sha)
+    if cached is None or (retry_failed and not cached.ok):
+        raise _NotCached(pdf)
+    return cached
 
 
 def _no_extract(pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
     raise SearchIndexError(f"{pdf}: a build's first phase reads no PDF")  # (never happens)
+
+
+#: In a new index folder: the texts its first phase left to the second, whose records are
+#: whole ("key<TAB>PDF SHA-256" lines, newest first); the second phase drops each batch's
+#: lines once its texts are committed (:mod:`.texts`). A dot name: not an index file.
+TEXTS_QUEUE = ".texts-queue"
+
+
+def queued_texts(folder: Path) -> dict[str, str]:
+    """The texts left to a build's second phase with their records whole (key: PDF
+    SHA-256; none if there is no :data:`TEXTS_QUEUE`)."""
+    try:
+        lines = (folder / TEXTS_QUEUE).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        key, tab, sha = line.partition("\t")
+        if tab and sha:
+            found[key] = sha
+    return found
+
+
+def queue_texts(folder: Path, texts: dict[str, str]) -> None:
+    """Write (or, with none left, remove) :data:`TEXTS_QUEUE`."""
+    if not texts:
+        (folder / TEXTS_QUEUE).unlink(missing_ok=True)
+        return
+    data = "".join(f"{key}\t{sha}\n" for key, sha in texts.items()).encode("utf-8")
+    atomic_write_bytes(folder / TEXTS_QUEUE, data, durable=False)
 
 
 def build(
@@ -108,6 +160,7 @@ def build(
     library: Library,
     all_slim: bool,
     progress: Progress | None,
+    retry_failed: bool = False,
 ) -> int:
     """Write a whole new index folder of ``library``'s papers (their documents by
     :func:`first_phase`, slim with ``all_slim``) and switch CURRENT to it; the caller holds
@@ -117,7 +170,8 @@ def build(
     This is a build's first phase, the records only: the list and the searches of
     metadata, tags and notes work once it is done. The full-text index is left empty, and
     a marker (:data:`TEXTS_PENDING`) says that the second phase (:mod:`.texts`) has
-    papers to complete. With enough papers and cores, worker processes each index a
+    papers to complete (and :data:`TEXTS_QUEUE` the texts of whole records, see
+    :func:`first_phase`; ``retry_failed``: PDFs whose text failed are read again). With enough papers and cores, worker processes each index a
     share of the papers into segments of their own (:func:`_record_segments`).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -138,12 +192,12 @@ def build(
     try:
         count = workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
         if count > 1:
-            segments, entries = _RecordWorkers(folder, library, all_slim, keys, count).wait(
-                progress
-            )
+            segments, entries, texts = _RecordWorkers(
+                folder, library, _mode(all_slim, retry_failed), keys, count
+            ).wait(progress)
         else:
-            segments, entries = _record_segments(
-                papers, first_phase(library, all_slim), keys, progress
+            segments, entries, texts = _record_segments(
+                papers, first_phase(library, all_slim, retry_failed), keys, progress
             )
         _commit_segments(papers, segments)
         # The records as the index holds them, for the first process that reads them (the
@@ -156,13 +210,17 @@ def build(
         raise
     pending = sum(e.text_state == PENDING for e in entries.values())
     log.info(
-        "%s: %d papers' records indexed in %.1f s (%d to complete)",
+        "%s: %d papers' records indexed in %.1f s (%d to complete, %d texts to index)",
         folder,
         len(keys),
         time.perf_counter() - started,
         pending,
+        len(texts),
     )
-    if pending:
+    if texts:
+        # Newest first, as the second phase does them (the papers looked at first).
+        queue_texts(folder, {k: texts[k] for k in newest_order(entries) if k in texts})
+    if pending or texts:
         (folder / TEXTS_PENDING).touch()
     record_files(folder)
     pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
@@ -179,21 +237,25 @@ def _record_segments(
     prepare: Callable[[str], Prepared],
     keys: list[str],
     progress: Progress | None,
-) -> tuple[list[Any], dict[str, Entry]]:
+) -> tuple[list[Any], dict[str, Entry], dict[str, str]]:
     """Index the records of the papers ``keys`` into new segments of ``papers``: the
-    segments, and the records written (those of the papers that could be read).
-    ``progress`` hears the papers done now and then (and may raise to stop)."""
+    segments, the records written (those of the papers that could be read), and the texts
+    left to index (key: PDF SHA-256) of those written whole. ``progress`` hears the papers
+    done now and then (and may raise to stop)."""
     pw = _NewSegments(papers, writing.MERGE_BELOW)
     entries: dict[str, Entry] = {}
+    texts: dict[str, str] = {}
     try:
         for done, key in enumerate(keys, 1):
             prep = prepare(key)
             if prep.entry is not None and prep.doc is not None:
                 pw.add(**prep.doc)
                 entries[key] = prep.entry
+                if prep.text_from:
+                    texts[key] = prep.text_from
             if progress and (done % 25 == 0 or done == len(keys)):
                 progress(done, len(keys))
-        return pw.finish(), entries
+        return pw.finish(), entries, texts
     except BaseException:
         pw.cancel()
         raise
@@ -358,10 +420,16 @@ def read_output(
 #: (At 2,000 papers on a loaded 2-core machine the app's list came later with workers
 #: than without: test_bench_firstopen.py at 2,000, 6.9 s against 3.3 s.)
 RECORDS_PARALLEL_MIN = 5000
-#: The worker's mode argument (and whether its records are slim, :func:`first_phase`).
+#: The worker's mode argument (and whether its records are slim, :func:`first_phase`; or
+#: whole, with failed texts read again).
 RECORDS = "records"
 SLIM = "slim"
 WHOLE = "whole"
+RETRY = "retry"
+
+
+def _mode(all_slim: bool, retry_failed: bool) -> str:
+    return SLIM if all_slim else RETRY if retry_failed else WHOLE
 #: The files of a first phase's workers in the new index folder (their log, their
 #: segments' list): dot names, not the index's (:func:`store.record_files`).
 RECORDS_FILES = ".records-"
@@ -394,7 +462,7 @@ class _RecordWorkers:
     lost, the index being built is removed and the old one stays."""
 
     def __init__(
-        self, folder: Path, library: Library, all_slim: bool, keys: list[str], count: int
+        self, folder: Path, library: Library, mode: str, keys: list[str], count: int
     ) -> None:
         self.folder = folder
         self.total = len(keys)
@@ -409,7 +477,6 @@ class _RecordWorkers:
             for n in range(count):
                 errfile = folder / f"{RECORDS_FILES}{n}.log"
                 outfile = folder / f"{RECORDS_FILES}{n}.segments"
-                mode = SLIM if all_slim else WHOLE
                 proc = start_worker(
                     worker_command(folder, outfile, RECORDS, str(library.root), mode),
                     errfile,
@@ -436,9 +503,11 @@ class _RecordWorkers:
         read_output(self.procs[n], self.counts, n, partial(self.found.__setitem__, n))
         self.changed.set()
 
-    def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry]]:
-        """The segments written by all the workers, in order, and the records they wrote
-        (the workers ended). ``progress`` hears the papers
+    def wait(
+        self, progress: Progress | None
+    ) -> tuple[list[Any], dict[str, Entry], dict[str, str]]:
+        """The segments written by all the workers, in order, the records they wrote and
+        the texts they left to index (the workers ended). ``progress`` hears the papers
         done now and then, and may raise to stop (the workers are killed)."""
         try:
             while True:
@@ -457,20 +526,22 @@ class _RecordWorkers:
                     progress(min(sum(self.counts), self.total - 1), self.total)
             segments: list[Any] = []
             entries: dict[str, Entry] = {}
+            texts: dict[str, str] = {}
             for n, path in enumerate(self.found):
                 assert path is not None
                 if self.procs[n].wait() != 0:
                     self._failed(n)
                 with path.open("rb") as f:
-                    written, records = pickle.load(f)
+                    written, records, queued = pickle.load(f)
                 segments.extend(written)
                 entries.update(records)
+                texts.update(queued)
             for errfile in self.logs:  # what the workers said (papers not indexed)
                 for line in errfile.read_text(encoding="utf-8", errors="replace").splitlines():
                     log.warning("%s", line)
             if progress:
                 progress(self.total, self.total)
-            return segments, entries
+            return segments, entries, texts
         finally:
             self.close()
 
@@ -493,7 +564,7 @@ class _RecordWorkers:
         self.procs = []
 
 
-def _records_worker(folder: str, outfile: str, root: str, slim: bool) -> None:
+def _records_worker(folder: str, outfile: str, root: str, mode: str) -> None:
     """In a worker process: index the records of the papers named on stdin (a key a line)
     into segments of its own in ``folder``'s papers index (:func:`_record_segments`); print
     how many are done now and then, and at the end ``segments PATH``: the segments and
@@ -505,7 +576,7 @@ def _records_worker(folder: str, outfile: str, root: str, slim: bool) -> None:
     def report(done: int, total: int) -> None:
         print(done, flush=True)
 
-    found = _record_segments(papers, first_phase(library, slim), keys, report)
+    found = _record_segments(papers, first_phase(library, mode == SLIM, mode == RETRY), keys, report)
     path = Path(outfile)
     tmp = Path(f"{path}.tmp")
     with tmp.open("wb") as f:
@@ -533,7 +604,7 @@ def run_worker_if_requested(argv: list[str] | None = None) -> None:
     """
     argv = sys.argv if argv is None else argv
     if len(argv) >= 7 and argv[1] == WORKER_FLAG and argv[4] == RECORDS:
-        _records_worker(argv[2], argv[3], argv[5], argv[6] == SLIM)
+        _records_worker(argv[2], argv[3], argv[5], argv[6])
         sys.exit(0)
     if len(argv) >= 4 and argv[1] == WORKER_FLAG:
         _segment_worker(argv[2], argv[3])
