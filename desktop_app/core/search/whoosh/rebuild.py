@@ -42,7 +42,6 @@ from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
     cached_text,
-    newest_order,
     prepare,
 )
 from desktop_app.core.search.whoosh.folders import hold, remove_dead
@@ -58,7 +57,7 @@ from desktop_app.core.search.whoosh.store import (
     record_files,
     text_doc,
 )
-from desktop_app.core.storage import atomic_write_bytes, atomic_write_json
+from desktop_app.core.storage import atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +75,9 @@ SEGMENT_MB = 100
 #: cost less per paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of
 #: 1,000); this size keeps a rebuild's processes under 400 MB together.
 TEXT_SEGMENT_MB = 64
+#: SEGMENT_MB for a build that writes each paper's record and text in one pass (each of its
+#: workers holds a writer of each): a segment per ~2,500 whole records.
+WITH_TEXTS_SEGMENT_MB = 40
 
 WORKER_FLAG = "--papershelf-index-worker"
 PARALLEL_MIN = 200  # texts below which one process indexes them all
@@ -89,70 +91,53 @@ def first_phase(
     library: Library, all_slim: bool, retry_failed: bool = False
 ) -> Callable[[str], Prepared]:
     """A paper's documents for a build's first phase (:func:`documents.prepare`): the app
-    lists the records first (``all_slim``: the quickest, every text pending). A build that
-    does the texts before it returns (``papershelf reindex``) writes each record whole at
-    once, its text state taken from the text cache (the text itself is indexed by the
-    second phase, from :data:`TEXTS_QUEUE`): the second phase then writes no record again
-    (writing every record twice was a fifth of a full rebuild's CPU). A paper whose text
-    is not cached (or failed, and ``retry_failed``) is left pending, its PDF read by the
-    second phase. (No PDF is read here.)"""
+    lists the records first (``all_slim``: the quickest, every text pending, written by the
+    second phase). A build that does the texts before it returns (``papershelf reindex``)
+    writes each record whole at once, its text state and text taken from the text cache
+    (:class:`_Whole`: the text written in the same pass, :func:`_record_segments`). A paper
+    whose text is not cached (or failed, and ``retry_failed``) is left pending, its PDF
+    read by the second phase. (No PDF is read here.)"""
     if all_slim:
         return partial(prepare, library, old=None, extract=_no_extract, defer_text=True)
-    return partial(_prepared_whole, library, retry_failed)
+    return _Whole(library, retry_failed)
 
 
-def _prepared_whole(library: Library, retry_failed: bool, key: str) -> Prepared:
-    """A paper's whole documents, its text state from the text cache (pending if not
-    there: :func:`first_phase`)."""
-    try:
-        return prepare(library, key, None, partial(_cached_only, retry_failed))
-    except _NotCached:
-        return prepare(library, key, None, _no_extract, defer_text=True, defer_without_pdf=False)
+class _Whole:
+    """A paper's whole documents, its text state from the text cache, and the text itself
+    (:attr:`text`, the PDF's pages as the full-text index takes them; None if the paper
+    has none to index): the papers whose text is not cached are left pending."""
+
+    def __init__(self, library: Library, retry_failed: bool) -> None:
+        self.library = library
+        self.retry_failed = retry_failed
+        self.text: str | None = None
+
+    def __call__(self, key: str) -> Prepared:
+        self.text = None
+        try:
+            prep = prepare(self.library, key, None, self._cached)
+        except _NotCached:
+            return prepare(
+                self.library, key, None, _no_extract, defer_text=True, defer_without_pdf=False
+            )
+        if not prep.text_from:
+            self.text = None
+        return prep
+
+    def _cached(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
+        cached = load_cached(sha)
+        if cached is None or (self.retry_failed and not cached.ok):
+            raise _NotCached(pdf)
+        self.text = "\f".join(cached.pages) if cached.ok else None  # (as cached_text)
+        return cached
 
 
 class _NotCached(Exception):
     """A PDF's text is not in the text cache (or is to be read again)."""
 
 
-def _cached_only(retry_failed: bool, pdf: Path, sha: str, _retry: bool = False) -> PdfText:
-    cached = load_cached(sha)
-    if cached is None or (retry_failed and not cached.ok):
-        raise _NotCached(pdf)
-    return cached
-
-
 def _no_extract(pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
     raise SearchIndexError(f"{pdf}: a build's first phase reads no PDF")  # (never happens)
-
-
-#: In a new index folder: the texts its first phase left to the second, whose records are
-#: whole ("key<TAB>PDF SHA-256" lines, newest first); the second phase drops each batch's
-#: lines once its texts are committed (:mod:`.texts`). A dot name: not an index file.
-TEXTS_QUEUE = ".texts-queue"
-
-
-def queued_texts(folder: Path) -> dict[str, str]:
-    """The texts left to a build's second phase with their records whole (key: PDF
-    SHA-256; none if there is no :data:`TEXTS_QUEUE`)."""
-    try:
-        lines = (folder / TEXTS_QUEUE).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
-    found = {}
-    for line in lines:
-        key, tab, sha = line.partition("\t")
-        if tab and sha:
-            found[key] = sha
-    return found
-
-
-def queue_texts(folder: Path, texts: dict[str, str]) -> None:
-    """Write (or, with none left, remove) :data:`TEXTS_QUEUE`."""
-    if not texts:
-        (folder / TEXTS_QUEUE).unlink(missing_ok=True)
-        return
-    data = "".join(f"{key}\t{sha}\n" for key, sha in texts.items()).encode("utf-8")
-    atomic_write_bytes(folder / TEXTS_QUEUE, data, durable=False)
 
 
 def build(
@@ -170,8 +155,10 @@ def build(
     This is a build's first phase, the records only: the list and the searches of
     metadata, tags and notes work once it is done. The full-text index is left empty, and
     a marker (:data:`TEXTS_PENDING`) says that the second phase (:mod:`.texts`) has
-    papers to complete (and :data:`TEXTS_QUEUE` the texts of whole records, see
-    :func:`first_phase`; ``retry_failed``: PDFs whose text failed are read again). With enough papers and cores, worker processes each index a
+    papers to complete. A build that does the texts before it returns (not ``all_slim``)
+    writes the papers' records whole and their cached texts at once (:func:`first_phase`),
+    and leaves the second phase only the texts not cached (``retry_failed``: and those
+    that failed). With enough papers and cores, worker processes each index a
     share of the papers into segments of their own (:func:`_record_segments`).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +168,7 @@ def build(
     building = hold(folder)  # not removed as dead by a process starting meanwhile
     storage = Storage(str(folder))
     papers = storage.create_index(papers_schema(), indexname=PAPERS)
-    storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+    fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
     # Every folder is read after these: the new index is in step with the library as of
     # them, as after a full sync (what changes meanwhile, a quick sync finds: the caller's).
     signals = Signals.now(library)
@@ -190,16 +177,24 @@ def build(
         progress(0, len(keys))
     started = time.perf_counter()
     try:
-        count = workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
+        # (A build with the texts: from as many papers as the texts' workers.)
+        least = RECORDS_PARALLEL_MIN if all_slim else PARALLEL_MIN
+        count = workers() if len(keys) >= least else 1
         if count > 1:
             segments, entries, texts = _RecordWorkers(
                 folder, library, _mode(all_slim, retry_failed), keys, count
             ).wait(progress)
         else:
             segments, entries, texts = _record_segments(
-                papers, first_phase(library, all_slim, retry_failed), keys, progress
+                papers,
+                first_phase(library, all_slim, retry_failed),
+                keys,
+                progress,
+                None if all_slim else fulltext,
             )
         _commit_segments(papers, segments)
+        if texts:
+            _commit_segments(fulltext, texts)
         # The records as the index holds them, for the first process that reads them (the
         # app showing the list, the command line's catch-up): not decoded from the index.
         records_file.save(folder, papers.latest_generation(), entries)
@@ -210,17 +205,13 @@ def build(
         raise
     pending = sum(e.text_state == PENDING for e in entries.values())
     log.info(
-        "%s: %d papers' records indexed in %.1f s (%d to complete, %d texts to index)",
+        "%s: %d papers indexed in %.1f s (%d to complete)",
         folder,
         len(keys),
         time.perf_counter() - started,
         pending,
-        len(texts),
     )
-    if texts:
-        # Newest first, as the second phase does them (the papers looked at first).
-        queue_texts(folder, {k: texts[k] for k in newest_order(entries) if k in texts})
-    if pending or texts:
+    if pending:
         (folder / TEXTS_PENDING).touch()
     record_files(folder)
     pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
@@ -237,27 +228,37 @@ def _record_segments(
     prepare: Callable[[str], Prepared],
     keys: list[str],
     progress: Progress | None,
-) -> tuple[list[Any], dict[str, Entry], dict[str, str]]:
-    """Index the records of the papers ``keys`` into new segments of ``papers``: the
-    segments, the records written (those of the papers that could be read), and the texts
-    left to index (key: PDF SHA-256) of those written whole. ``progress`` hears the papers
-    done now and then (and may raise to stop)."""
-    pw = _NewSegments(papers, writing.MERGE_BELOW)
+    fulltext: whoosh_index.FileIndex | None = None,
+) -> tuple[list[Any], dict[str, Entry], list[Any]]:
+    """Index the records of the papers ``keys`` into new segments of ``papers`` (and, with
+    ``fulltext`` and a :class:`_Whole` ``prepare``, their texts into new segments of
+    ``fulltext``): the segments, the records written (those of the papers that could be
+    read), and the texts' segments. ``progress`` hears the papers done now and then (and
+    may raise to stop)."""
+    whole = prepare if isinstance(prepare, _Whole) and fulltext is not None else None
+    # Two writers at once: each holds less before it ends a segment (the processes of a
+    # rebuild stay under 400 MB together).
+    pw = _NewSegments(papers, writing.MERGE_BELOW, WITH_TEXTS_SEGMENT_MB if whole else None)
+    tw = None
+    if whole is not None:
+        tw = _NewSegments(fulltext, writing.TEXT_MERGE_BELOW, TEXT_SEGMENT_MB)
     entries: dict[str, Entry] = {}
-    texts: dict[str, str] = {}
     try:
         for done, key in enumerate(keys, 1):
             prep = prepare(key)
             if prep.entry is not None and prep.doc is not None:
                 pw.add(**prep.doc)
                 entries[key] = prep.entry
-                if prep.text_from:
-                    texts[key] = prep.text_from
+                if tw is not None and whole is not None and whole.text:
+                    tw.add(**text_doc(key, whole.text))
+                    whole.text = None
             if progress and (done % 25 == 0 or done == len(keys)):
                 progress(done, len(keys))
-        return pw.finish(), entries, texts
+        return pw.finish(), entries, tw.finish() if tw is not None else []
     except BaseException:
         pw.cancel()
+        if tw is not None:
+            tw.cancel()
         raise
 
 
@@ -430,6 +431,8 @@ RETRY = "retry"
 
 def _mode(all_slim: bool, retry_failed: bool) -> str:
     return SLIM if all_slim else RETRY if retry_failed else WHOLE
+
+
 #: The files of a first phase's workers in the new index folder (their log, their
 #: segments' list): dot names, not the index's (:func:`store.record_files`).
 RECORDS_FILES = ".records-"
@@ -503,11 +506,9 @@ class _RecordWorkers:
         read_output(self.procs[n], self.counts, n, partial(self.found.__setitem__, n))
         self.changed.set()
 
-    def wait(
-        self, progress: Progress | None
-    ) -> tuple[list[Any], dict[str, Entry], dict[str, str]]:
+    def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry], list[Any]]:
         """The segments written by all the workers, in order, the records they wrote and
-        the texts they left to index (the workers ended). ``progress`` hears the papers
+        the segments of the texts they wrote (the workers ended). ``progress`` hears the papers
         done now and then, and may raise to stop (the workers are killed)."""
         try:
             while True:
@@ -526,16 +527,16 @@ class _RecordWorkers:
                     progress(min(sum(self.counts), self.total - 1), self.total)
             segments: list[Any] = []
             entries: dict[str, Entry] = {}
-            texts: dict[str, str] = {}
+            texts: list[Any] = []
             for n, path in enumerate(self.found):
                 assert path is not None
                 if self.procs[n].wait() != 0:
                     self._failed(n)
                 with path.open("rb") as f:
-                    written, records, queued = pickle.load(f)
+                    written, records, texts_written = pickle.load(f)
                 segments.extend(written)
                 entries.update(records)
-                texts.update(queued)
+                texts.extend(texts_written)
             for errfile in self.logs:  # what the workers said (papers not indexed)
                 for line in errfile.read_text(encoding="utf-8", errors="replace").splitlines():
                     log.warning("%s", line)
@@ -570,13 +571,16 @@ def _records_worker(folder: str, outfile: str, root: str, mode: str) -> None:
     how many are done now and then, and at the end ``segments PATH``: the segments and
     the records written, pickled, left in PATH."""
     library = Library.open(Path(root), create=False)
-    papers = Storage(folder).open_index(PAPERS)
+    storage = Storage(folder)
+    papers = storage.open_index(PAPERS)
+    fulltext = None if mode == SLIM else storage.open_index(FULLTEXT)
     keys = [line.rstrip("\n") for line in sys.stdin if line.strip()]
 
     def report(done: int, total: int) -> None:
         print(done, flush=True)
 
-    found = _record_segments(papers, first_phase(library, mode == SLIM, mode == RETRY), keys, report)
+    prepare = first_phase(library, mode == SLIM, mode == RETRY)
+    found = _record_segments(papers, prepare, keys, report, fulltext)
     path = Path(outfile)
     tmp = Path(f"{path}.tmp")
     with tmp.open("wb") as f:

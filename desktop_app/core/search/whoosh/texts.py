@@ -12,9 +12,6 @@ first, the documents' text after, in the background, searchable as it comes. Her
   moved in and added to its table of contents, then the papers' whole documents written;
 - the papers' records say which are still pending (``text_state``), so a crash, a quit or
   a Cancel loses at most the batch in flight: the next run does the papers still pending;
-  a build that writes whole records at once (``papershelf reindex``: :func:`.rebuild.
-  first_phase`) leaves their texts in a queue file instead (:data:`.rebuild.TEXTS_QUEUE`),
-  which each batch's commit shortens, and its records are not written again;
 - a paper changed meanwhile (an edit, another program's) is read and written again at its
   batch's commit, so nothing a batch holds overwrites a newer change;
 - a scratch index lives in the live index folder (``.scratch-<pid>``: Whoosh lists neither
@@ -353,19 +350,7 @@ def pending(index: Index) -> int:
         opened, _ = index._ready()
         if not (opened.folder / TEXTS_PENDING).exists():
             return 0
-        return views_of(opened).pending + len(_queued(opened))
-
-
-def _queued(opened: Opened) -> dict[str, str]:
-    """The texts of whole records still to index (:data:`.rebuild.TEXTS_QUEUE`): those
-    whose record still names the PDF (a paper removed, or whose PDF changed, since the
-    build is indexed as it is now by the sync that saw it)."""
-    entries = entries_of(opened)
-    return {
-        key: sha
-        for key, sha in rebuild.queued_texts(opened.folder).items()
-        if (e := entries.get(key)) is not None and e.text_state == "ok" and e.text_sha == sha
-    }
+        return views_of(opened).pending
 
 
 def index_pending(
@@ -407,12 +392,7 @@ def _complete_pending(
         if not (opened.folder / TEXTS_PENDING).exists():
             return
         entries = entries_of(opened)
-        queued = _queued(opened)
-        keys = [
-            k
-            for k in views_of(opened).by_newest
-            if entries[k].text_state == PENDING or k in queued
-        ]
+        keys = [k for k in views_of(opened).by_newest if entries[k].text_state == PENDING]
         before = {k: entries[k] for k in keys}
         name = opened.name
         with index._writing():
@@ -421,13 +401,10 @@ def _complete_pending(
     retry = index._retry_failed
 
     def read(key: str) -> Prepared:
-        sha = queued.get(key)
-        if sha is not None:  # its record whole: its text only (doc None: no record written)
-            return Prepared(key, before[key], None, sha)
         return prepare(index.library, key, None, index._extract, retry)
 
     def commit(batch: list[Prepared], segments: list[Any]) -> None:
-        _commit_batch(index, name, scratch, before, batch, segments, queued)
+        _commit_batch(index, name, scratch, before, batch, segments)
 
     try:
         if keys:
@@ -452,7 +429,7 @@ def _complete_pending(
     # The index's lock before the writers' (the order of every write), held throughout.
     with index._lock, index._writing():
         opened, _ = index._ready()
-        if opened.name != name or views_of(opened).pending or _queued(opened):
+        if opened.name != name or views_of(opened).pending:
             return
         if reclaim(opened, index.write_timeout):
             opened.checked = False  # (the records are read again, and saved: records.py)
@@ -467,13 +444,10 @@ def _commit_batch(
     before: dict[str, Entry],
     batch: list[Prepared],
     segments: list[Any],
-    queued: dict[str, str],
 ) -> None:
     """Commit one batch of the second phase: its texts' segments, then its papers'
-    records (but those written whole by the build: ``doc`` None). A paper whose record
-    changed since the phase began is read again and written as it is now (its text
-    replacing the batch's). The batch's papers leave ``queued`` (:data:`.rebuild.
-    TEXTS_QUEUE`), written after the commit: a crash in between indexes them again."""
+    records. A paper whose record changed since the phase began is read again and
+    written as it is now (its text replacing the batch's)."""
     with index._lock, index._writing():
         opened, _ = index._ready()
         if opened.name != name:
@@ -485,14 +459,10 @@ def _commit_batch(
             p.text_from = None  # in the segments
         add_segments(opened, scratch, segments, index.write_timeout)
         redo = [prepare(index.library, k, None, index._extract) for k in sorted(again)]
-        records = [p for p in fresh if p.doc is not None] + redo
+        records = fresh + redo
         # A commit per RECORDS papers: a writer holds their postings in memory until then.
         for start in range(0, len(records), RECORDS):
             index._write(records[start : start + RECORDS])
-        if queued:
-            for p in batch:
-                queued.pop(p.key, None)
-            rebuild.queue_texts(opened.folder, queued)
 
 
 def _drop_texts(opened: Opened, keys: list[str], timeout: float) -> None:

@@ -131,7 +131,8 @@ def _hits(ix: WhooshIndex) -> dict[str, list[str]]:
 
 
 def _in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rebuild, "RECORDS_PARALLEL_MIN", 2)
+    monkeypatch.setattr(rebuild, "RECORDS_PARALLEL_MIN", 2)  # the app's build
+    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)  # the command line's, with the texts
     monkeypatch.setattr(rebuild, "workers", lambda: 2)
 
 
