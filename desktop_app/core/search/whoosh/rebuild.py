@@ -75,9 +75,12 @@ SEGMENT_MB = 100
 #: cost less per paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of
 #: 1,000); this size keeps a rebuild's processes under 400 MB together.
 TEXT_SEGMENT_MB = 64
-#: SEGMENT_MB for a build that writes each paper's record and text in one pass (each of its
-#: workers holds a writer of each): a segment per ~2,500 whole records.
-WITH_TEXTS_SEGMENT_MB = 40
+#: SEGMENT_MB and TEXT_SEGMENT_MB for a build that writes each paper's record and text in
+#: one pass (each of its workers holds a writer of each, :func:`_record_segments`): a
+#: segment per ~1,500 whole records, and per ~450 texts (measured at 10,000 papers with 40
+#: and 64: two workers of 166 MB each, and the main process's 70 MB).
+WITH_TEXTS_SEGMENT_MB = 24
+WITH_RECORDS_TEXT_SEGMENT_MB = 48
 
 WORKER_FLAG = "--papershelf-index-worker"
 PARALLEL_MIN = 200  # texts below which one process indexes them all
@@ -236,12 +239,11 @@ def _record_segments(
     read), and the texts' segments. ``progress`` hears the papers done now and then (and
     may raise to stop)."""
     whole = prepare if isinstance(prepare, _Whole) and fulltext is not None else None
-    # Two writers at once: each holds less before it ends a segment (the processes of a
-    # rebuild stay under 400 MB together).
-    pw = _NewSegments(papers, writing.MERGE_BELOW, WITH_TEXTS_SEGMENT_MB if whole else None)
+    pw = _NewSegments(papers, writing.MERGE_BELOW)
     tw = None
     if whole is not None:
-        tw = _NewSegments(fulltext, writing.TEXT_MERGE_BELOW, TEXT_SEGMENT_MB)
+        text_mb = min(TEXT_SEGMENT_MB, WITH_RECORDS_TEXT_SEGMENT_MB)
+        tw = _NewSegments(fulltext, writing.TEXT_MERGE_BELOW, text_mb)
     entries: dict[str, Entry] = {}
     try:
         for done, key in enumerate(keys, 1):
@@ -250,6 +252,9 @@ def _record_segments(
                 pw.add(**prep.doc)
                 entries[key] = prep.entry
                 if tw is not None and whole is not None and whole.text:
+                    # Two writers at once: each holds less before it ends a segment (the
+                    # processes of a rebuild stay under 400 MB together).
+                    pw.segment_mb = min(SEGMENT_MB, WITH_TEXTS_SEGMENT_MB)
                     tw.add(**text_doc(key, whole.text))
                     whole.text = None
             if progress and (done % 25 == 0 or done == len(keys)):
