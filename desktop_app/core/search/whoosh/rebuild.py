@@ -3,10 +3,12 @@ one; and the worker processes that index full texts.
 
 A rebuild writes a new ``index-<hex>`` folder with the papers' records and switches CURRENT
 to it in one atomic rename, so a reader never sees half an index (the first phase of a
-build). The PDFs' texts follow in the second phase (:mod:`.texts`), in batches committed
-into the live index: with enough papers and cores, worker processes
+build). The app's build leaves the PDFs' texts to the second phase (:mod:`.texts`), in
+batches committed into the live index: with enough papers and cores, worker processes
 (``python -m desktop_app.core.search.whoosh.rebuild``, or a frozen app's own executable,
-see packaging/entry.py) each write segments of their share of a batch.
+see packaging/entry.py) each write segments of their share of a batch. The command line's
+build writes each paper's whole record and cached text at once, in the first phase's
+workers (:func:`first_phase`): every core busy to the end, each record written once.
 """
 
 from __future__ import annotations
@@ -156,14 +158,14 @@ def build(
     the writers' lock. Old index folders are removed, but those searched meanwhile
     (:mod:`.folders`). The number of papers.
 
-    This is a build's first phase, the records only: the list and the searches of
-    metadata, tags and notes work once it is done. The full-text index is left empty, and
-    a marker (:data:`TEXTS_PENDING`) says that the second phase (:mod:`.texts`) has
-    papers to complete. A build that does the texts before it returns (not ``all_slim``)
+    This is a build's first phase. The app's (``all_slim``) writes the records only: the
+    list and the searches of metadata, tags and notes work once it is done, the full-text
+    index is left empty, and a marker (:data:`TEXTS_PENDING`) says that the second phase
+    (:mod:`.texts`) has papers to complete. A build that does the texts before it returns
     writes the papers' records whole and their cached texts at once (:func:`first_phase`),
     and leaves the second phase only the texts not cached (``retry_failed``: and those
-    that failed). With enough papers and cores, worker processes each index a
-    share of the papers into segments of their own (:func:`_record_segments`).
+    that failed). With enough papers and cores, worker processes each index a share of
+    the papers into segments of their own (:func:`_record_segments`).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = f"index-{secrets.token_hex(4)}"
