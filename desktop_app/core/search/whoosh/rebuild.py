@@ -152,11 +152,14 @@ def build(
     all_slim: bool,
     progress: Progress | None,
     retry_failed: bool = False,
+    switch: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> int:
     """Write a whole new index folder of ``library``'s papers (their documents by
     :func:`first_phase`, slim with ``all_slim``) and switch CURRENT to it; the caller holds
-    the writers' lock. Old index folders are removed, but those searched meanwhile
-    (:mod:`.folders`). The number of papers.
+    the writers' lock, or gives ``switch``, which holds it for the switch only (other
+    programs' changes meanwhile go to the index being replaced, and the caller catches
+    them up from the change journal). Old index folders are removed, but those searched
+    meanwhile (:mod:`.folders`). The number of papers.
 
     This is a build's first phase. The app's (``all_slim``) writes the records only: the
     list and the searches of metadata, tags and notes work once it is done, the full-text
@@ -220,12 +223,13 @@ def build(
     if pending:
         (folder / TEXTS_PENDING).touch()
     record_files(folder)
-    pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
-    atomic_write_json(cache_dir / POINTER, pointer, durable=False)
-    signals.save(cache_dir, name, full=True)
-    if building is not None:
-        building.release()  # live now: never removed as dead
-    remove_dead(cache_dir, name)
+    with switch() if switch is not None else contextlib.nullcontext():
+        pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
+        atomic_write_json(cache_dir / POINTER, pointer, durable=False)
+        signals.save(cache_dir, name, full=True)
+        if building is not None:
+            building.release()  # live now: never removed as dead
+        remove_dead(cache_dir, name)
     return len(keys)
 
 

@@ -99,6 +99,27 @@ def test_searches_during_a_command_line_rebuild_find_the_full_text(
     assert ix.texts_pending() == 0 and sorted(keys(ix, "wavelet")) == before
 
 
+def test_another_programs_change_during_a_command_line_rebuild_is_indexed_at_once(
+    lib: Library, ix: WhooshIndex, tmp_path: Path
+) -> None:
+    """The writers' lock is held for a rebuild's switch only: another program's change
+    made while it runs is indexed at once (it waited for the whole build, then gave up
+    until the next sync), and the new index catches it up from the change journal."""
+    add_extras(lib, 2)
+    other_lib = Library.open(lib.root)
+    seen: list[list[str]] = []
+    with WhooshIndex(other_lib, write_timeout=0.5) as other:  # another program's
+
+        def progress(done: int, total: int) -> None:
+            if not seen:
+                other_lib.add_tags("2402.00001", ["during"])
+            seen.append(keys(other, "tag:during"))
+
+        ix.rebuild(progress)
+    assert seen[0] == ["2402.00001"]
+    assert keys(ix, "tag:during") == ["2402.00001"]
+
+
 def test_workers_start_as_the_rebuild_module_wherever_the_app_was_started() -> None:
     """A worker runs ``python -m`` this module, with the folder holding the package first
     on its path (the app may run from a checkout, started from another folder)."""
