@@ -233,16 +233,12 @@ class WhooshIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    def _build(
-        self, progress: Progress | None, retry_failed: bool = False, locked: bool = True
-    ) -> int:
-        """Write a new index folder (texts pending) and switch to it (the caller holds the
-        writers' lock; or, not ``locked``, it is held for the switch only)."""
-        self._retry_failed = retry_failed
+    def _build(self, progress: Progress | None, retry: bool = False, locked: bool = True) -> int:
+        """Write a new index folder and switch to it (the caller holds the writers' lock;
+        or, not ``locked``, it is held for the switch only)."""
+        self._retry_failed = retry
         switch = None if locked else (lambda: self._writing(REBUILD_WAIT))
-        return build(
-            self.dir, self.library, self.texts_in_background, progress, retry_failed, switch
-        )
+        return build(self.dir, self.library, self.texts_in_background, progress, retry, switch)
 
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False
@@ -252,8 +248,7 @@ class WhooshIndex:
 
         Searches go on meanwhile, on the index being replaced (the new one is written to a
         folder of its own), and so do other programs' changes (the writers' lock is held
-        for the switch only: a command line's build, which writes the texts too, takes a
-        minute or two at 10,000 papers); changes made meanwhile are caught up at the end.
+        for the switch only), which are caught up at the end.
         """
         total = self._build(progress, retry_failed, locked=False)
         with self._lock:
