@@ -161,7 +161,7 @@ def build_window(
     bridge.setParent(window)
     window.closed.connect(bridge.close)
     window.closed.connect(index.close)
-    bridge.index_ready.connect(bridge.start_fetching)  # what waited in the queue
+    bridge.start_up.settled.connect(bridge.start_fetching)  # what waited in the queue
     _settle_memory(window)
     bridge.sync_index()
     return window

@@ -44,6 +44,7 @@ from desktop_app.core.words import plural
 from desktop_app.gui import jobs
 from desktop_app.gui.fetch_queue import FetchQueue
 from desktop_app.gui.index_follower import IndexFollower, rebuild_note
+from desktop_app.gui.start_up import StartUp
 from desktop_app.gui.tasks import Lane, Task, TaskControl, TaskRunner
 from desktop_app.gui.undo import UndoStack, undo_message
 
@@ -118,6 +119,7 @@ class Bridge(QObject):
         self._found_searchable.connect(self._index_found_searchable)
         self._indexed.connect(self._tell_views)
         self._search_serial = 0
+        self.start_up = StartUp((self.results_ready, self.search_failed), self)
         self._undo = UndoStack()
         #: The drain of the fetch queue: its status (offline, papers waiting), failures.
         self.fetches = FetchQueue(self.run_task, library, fetcher, settings, self)
@@ -142,10 +144,11 @@ class Bridge(QObject):
 
     def sync_index(self) -> None:
         """Bring the index in step with the folder (at start-up), with progress."""
-        work = jobs.sync_at_start(self.index, self._found_searchable.emit)
+        work = self.start_up.begin(jobs.sync_at_start(self.index, self._found_searchable.emit))
 
         def done(report: SyncReport | None) -> None:
             self._follower.ready = True
+            self.start_up.sync_done(report, searchable_before=self._follower.searchable)
             if note := rebuild_note(report):
                 self.info.emit(note)
             self.index_ready.emit()

@@ -82,11 +82,14 @@ def sync_at_start(
     return work
 
 
-def index_texts(index: SearchIndex) -> Callable[[TaskControl], int]:
-    """A new index's second phase: the full text, in batches searchable as they come."""
+def index_texts(
+    index: SearchIndex, committed: Callable[[int, int], None] | None = None
+) -> Callable[[TaskControl], int]:
+    """A new index's second phase: the full text, in batches searchable as they come
+    (``committed`` hears each: papers done, of how many)."""
 
     def work(control: TaskControl) -> int:
-        return index.index_texts(control.progress)
+        return index.index_texts(control.progress, committed)
 
     return work
 

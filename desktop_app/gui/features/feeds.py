@@ -152,26 +152,19 @@ class FeedsFeature(QObject):
         b.index_ready.connect(self.show_current)
         # Reading every paper.json takes ~2 s at 10,000 papers: not before the first list.
         self._started = False
-        b.results_ready.connect(self._listed)
-        b.search_failed.connect(self._listed)
+        b.start_up.settled.connect(self._start)  # the start-up sync done and the first list shown
         self._first_scan = QTimer(self, singleShot=True, interval=FIRST_SCAN_LATEST_MS)
         self._first_scan.timeout.connect(self._start)  # (stops with the feature)
         self._first_scan.start()
 
     # -- scanning ----------------------------------------------------------------------------
 
-    def _listed(self, *_: object) -> None:
-        if self.host.bridge.index_is_ready:
-            self._start()
-
     def _start(self) -> None:
         if self._started:
             return
         self._started = True
         self._first_scan.stop()
-        b = self.host.bridge
-        for signal in (b.results_ready, b.search_failed):
-            signal.disconnect(self._listed)
+        self.host.bridge.start_up.settled.disconnect(self._start)
         self.rescan()
         QTimer.singleShot(2000, self.fetch_due)
 
@@ -271,13 +264,18 @@ class FeedsFeature(QObject):
         sidebar = self.host.sidebar
         inbox = sidebar.find(INBOX_ID) if sidebar is not None else None
         if inbox is not None:
+            was_ranked = inbox.row_order is not None
             inbox.row_order = self._order if active else None
             inbox.tooltip = (
                 f"Sorted by likely to keep, learned from {plural(self.scan.decisions, 'decision')}"
                 if active
                 else ""
             )
-        self.host.refresh()
+            # The Inbox's order changes only where it is (or was) ranked: a library without
+            # enough decisions is not searched again after every scan (at 10,000 papers a
+            # search and a list of them in the window, at the end of the first scan).
+            if active or was_ranked:
+                self.host.refresh()
 
     def _order(self, rows: list[PaperSummary]) -> list[PaperSummary]:
         if not self.ranking_active:

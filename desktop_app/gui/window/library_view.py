@@ -100,8 +100,9 @@ class LibraryView(QObject):
         self.refresh_timer.setSingleShot(True)
         self.refresh_timer.setInterval(REFRESH_DELAY_MS)
         self.refresh_timer.timeout.connect(self.refresh)
-        #: While a new index's full text is indexed, a query that reads it runs again now
-        #: and then: its hits come as the batches are committed.
+        #: While another program indexes a new index's full text, a query that reads it
+        #: runs again now and then: its hits come as the batches are committed. (When this
+        #: window indexes it, the query runs again as each batch is committed.)
         self.texts_timer = QTimer(self)
         self.texts_timer.setSingleShot(True)
         self.texts_timer.setInterval(TEXTS_REFRESH_MS)
@@ -117,7 +118,8 @@ class LibraryView(QObject):
         b.papers_added.connect(self._papers_added)
         b.saved_searches_changed.connect(self._saved_searches_changed)
         b.index_searchable.connect(self.refresh)
-        b.index_ready.connect(self.refresh)
+        b.index_ready.connect(self._index_ready)
+        b.start_up.texts_committed.connect(self._texts_committed)
         search.query_changed.connect(lambda _: self.refresh())
         sidebar.node_selected.connect(self._node_selected)
         paper_list.current_changed.connect(self._current_changed)
@@ -142,6 +144,20 @@ class LibraryView(QObject):
         sort = SortOrder.RELEVANCE if query else self._default_sort()
         self.bridge.search(query, sort, annotate=_count_results)
 
+    def _index_ready(self) -> None:
+        """The start-up sync is done: the list searches again if the sync changed the index
+        it searched before (at 10,000 papers a search that a first open ran twice, right
+        when the list is first shown and the first query typed)."""
+        if self.bridge.start_up.changed_index:
+            self.refresh()
+
+    def _texts_committed(self, done: int, total: int) -> None:
+        """A batch of the full text is searchable (or the indexing ended): the query that
+        said more may match runs again (at 10,000 papers, ~11 batches; a query run every
+        second instead searched and listed up to 10,000 papers ~130 times meanwhile)."""
+        if self.results is not None and self.results.texts_pending:
+            self.schedule_refresh()
+
     def schedule_refresh(self) -> None:
         self.refresh_timer.start()
 
@@ -155,7 +171,7 @@ class LibraryView(QObject):
         self, request: SearchRequest, results: SearchResults, counts: ViewCounts | None = None
     ) -> None:
         self.results = results
-        if results.texts_pending:
+        if results.texts_pending and not self.bridge.start_up.indexing_texts:
             self.texts_timer.start()
         if not request.query:
             self._library_empty = results.total == 0

@@ -131,6 +131,7 @@ def entries_of(o: Opened) -> Records:
             loaded = records_file.load(o.folder, gen, partial(_one_decoded, o))  # 50x faster
             if loaded is None:
                 loaded = Records(_decoded(reader))
+                records_file.settle(len(loaded))
                 records_file.save(o.folder, gen, loaded)
         # Not gc.freeze(): it froze whatever else was alive or awaiting collection at that
         # moment too (searchers, their readers' caches, cyclic garbage), never to be
