@@ -15,6 +15,7 @@ import tests.helpers.files as shared
 from desktop_app.cli import main
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper
+from desktop_app.core.pdf.text import cache_path, file_sha256
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.pdfgen import write_pdf
 
@@ -308,6 +309,9 @@ def test_search_while_the_app_indexes_the_full_text_says_more_may_match(
 
     pdf = write_pdf(tmp_path / "g.pdf", ["graphs", "the zeppelin experiment"])
     assert run(lib, "attach", "2301.00002", str(pdf)) == 0
+    # Its text not cached: the command line's build leaves it to the second phase (a text
+    # in the cache it writes at once, with the paper's record).
+    cache_path(file_sha256(pdf)).unlink()  # (the attached copy has the same bytes)
     with WhooshIndex(lib) as ix:
         shutil.rmtree(ix.dir)
         ix.dir.mkdir(parents=True)

@@ -236,10 +236,11 @@ class WhooshIndex:
 
     # -- building ------------------------------------------------------------------------
 
-    def _build(self, progress: Progress | None, retry_failed: bool = False) -> int:
-        """Write a new index folder (texts pending) and switch to it (the caller holds the lock)."""
-        self._retry_failed = retry_failed
-        return build(self.dir, self.library, self.texts_in_background, progress)
+    def _build(self, progress: Progress | None, retry: bool = False, locked: bool = True) -> int:
+        """Write a new index folder and switch to it (``locked``: the caller holds the lock)."""
+        self._retry_failed = retry
+        switch = None if locked else (lambda: self._writing(REBUILD_WAIT))
+        return build(self.dir, self.library, self.texts_in_background, progress, retry, switch)
 
     def rebuild(
         self, progress: Progress | None = None, *, retry_failed: bool = False
@@ -247,11 +248,10 @@ class WhooshIndex:
         """Build the index anew from the library folder (``papershelf reindex``); with
         ``retry_failed``, PDFs whose text could not be read are read again.
 
-        Searches go on meanwhile, on the index being replaced (the new one is written to a
-        folder of its own); changes made meanwhile are caught up at the end.
+        Searches and other programs' changes go on meanwhile, in the index being replaced
+        (the writers' lock is held for the switch only); changes are caught up at the end.
         """
-        with self._writing(REBUILD_WAIT):
-            total = self._build(progress, retry_failed)
+        total = self._build(progress, retry_failed, locked=False)
         with self._lock:
             opened, _ = self._ready()
             # Changes made while it was built (by other processes) are caught up here: those

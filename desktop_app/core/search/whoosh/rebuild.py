@@ -3,15 +3,18 @@ one; and the worker processes that index full texts.
 
 A rebuild writes a new ``index-<hex>`` folder with the papers' records and switches CURRENT
 to it in one atomic rename, so a reader never sees half an index (the first phase of a
-build). The PDFs' texts follow in the second phase (:mod:`.texts`), in batches committed
-into the live index: with enough papers and cores, worker processes
+build). The app's build leaves the PDFs' texts to the second phase (:mod:`.texts`), in
+batches committed into the live index: with enough papers and cores, worker processes
 (``python -m desktop_app.core.search.whoosh.rebuild``, or a frozen app's own executable,
-see packaging/entry.py) each write segments of their share of a batch.
+see packaging/entry.py) each write segments of their share of a batch. The command line's
+build writes each paper's whole record and cached text at once, in the first phase's
+workers (:func:`first_phase`): every core busy to the end, each record written once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import logging
 import os
@@ -31,7 +34,7 @@ from whoosh import index as whoosh_index
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
-from desktop_app.core.pdf.text import PdfText
+from desktop_app.core.pdf.text import PdfText, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import records as records_file
@@ -75,6 +78,12 @@ SEGMENT_MB = 100
 #: cost less per paper (measured: 9.8 ms of CPU a paper to write segments of 300, 6.2 of
 #: 1,000); this size keeps a rebuild's processes under 400 MB together.
 TEXT_SEGMENT_MB = 64
+#: SEGMENT_MB and TEXT_SEGMENT_MB for a build that writes each paper's record and text in
+#: one pass (each of its workers holds a writer of each, :func:`_record_segments`): a
+#: segment per ~1,500 whole records, and per ~450 texts (measured at 10,000 papers with 40
+#: and 64: two workers of 166 MB each, and the main process's 70 MB).
+WITH_TEXTS_SEGMENT_MB = 24
+WITH_RECORDS_TEXT_SEGMENT_MB = 48
 
 WORKER_FLAG = "--papershelf-index-worker"
 PARALLEL_MIN = 200  # texts below which one process indexes them all
@@ -84,19 +93,53 @@ MAX_WORKERS = 4
 POLL_S = 0.2  # how often waiting for the first phase's workers reports progress
 
 
-def first_phase(library: Library, all_slim: bool) -> Callable[[str], Prepared]:
-    """A paper's documents for a build's first phase (:func:`documents.prepare`, its text
-    pending): the app lists the records first (``all_slim``: the quickest); a build that
-    does the texts before it returns writes a paper without a PDF whole at once. (No PDF
-    is read: a paper with one is pending, a paper without has no text.)"""
-    return partial(
-        prepare,
-        library,
-        old=None,
-        extract=_no_extract,
-        defer_text=True,
-        defer_without_pdf=all_slim,
-    )
+def first_phase(
+    library: Library, all_slim: bool, retry_failed: bool = False
+) -> Callable[[str], Prepared]:
+    """A paper's documents for a build's first phase (:func:`documents.prepare`): the app
+    lists the records first (``all_slim``: the quickest, every text pending, written by the
+    second phase). A build that does the texts before it returns (``papershelf reindex``)
+    writes each record whole at once, its text state and text taken from the text cache
+    (:class:`_Whole`: the text written in the same pass, :func:`_record_segments`). A paper
+    whose text is not cached (or failed, and ``retry_failed``) is left pending, its PDF
+    read by the second phase. (No PDF is read here.)"""
+    if all_slim:
+        return partial(prepare, library, old=None, extract=_no_extract, defer_text=True)
+    return _Whole(library, retry_failed)
+
+
+class _Whole:
+    """A paper's whole documents, its text state from the text cache, and the text itself
+    (:attr:`text`, the PDF's pages as the full-text index takes them; None if the paper
+    has none to index): the papers whose text is not cached are left pending."""
+
+    def __init__(self, library: Library, retry_failed: bool) -> None:
+        self.library = library
+        self.retry_failed = retry_failed
+        self.text: str | None = None
+
+    def __call__(self, key: str) -> Prepared:
+        self.text = None
+        try:
+            prep = prepare(self.library, key, None, self._cached)
+        except _NotCached:
+            return prepare(
+                self.library, key, None, _no_extract, defer_text=True, defer_without_pdf=False
+            )
+        if not prep.text_from:
+            self.text = None
+        return prep
+
+    def _cached(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
+        cached = load_cached(sha)
+        if cached is None or (self.retry_failed and not cached.ok):
+            raise _NotCached(pdf)
+        self.text = "\f".join(cached.pages) if cached.ok else None  # (as cached_text)
+        return cached
+
+
+class _NotCached(Exception):
+    """A PDF's text is not in the text cache (or is to be read again)."""
 
 
 def _no_extract(pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
@@ -108,17 +151,24 @@ def build(
     library: Library,
     all_slim: bool,
     progress: Progress | None,
+    retry_failed: bool = False,
+    switch: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> int:
     """Write a whole new index folder of ``library``'s papers (their documents by
     :func:`first_phase`, slim with ``all_slim``) and switch CURRENT to it; the caller holds
-    the writers' lock. Old index folders are removed, but those searched meanwhile
-    (:mod:`.folders`). The number of papers.
+    the writers' lock, or gives ``switch``, which holds it for the switch only (other
+    programs' changes meanwhile go to the index being replaced, and the caller catches
+    them up from the change journal). Old index folders are removed, but those searched
+    meanwhile (:mod:`.folders`). The number of papers.
 
-    This is a build's first phase, the records only: the list and the searches of
-    metadata, tags and notes work once it is done. The full-text index is left empty, and
-    a marker (:data:`TEXTS_PENDING`) says that the second phase (:mod:`.texts`) has
-    papers to complete. With enough papers and cores, worker processes each index a
-    share of the papers into segments of their own (:func:`_record_segments`).
+    This is a build's first phase. The app's (``all_slim``) writes the records only: the
+    list and the searches of metadata, tags and notes work once it is done, the full-text
+    index is left empty, and a marker (:data:`TEXTS_PENDING`) says that the second phase
+    (:mod:`.texts`) has papers to complete. A build that does the texts before it returns
+    writes the papers' records whole and their cached texts at once (:func:`first_phase`),
+    and leaves the second phase only the texts not cached (``retry_failed``: and those
+    that failed). With enough papers and cores, worker processes each index a share of
+    the papers into segments of their own (:func:`_record_segments`).
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = f"index-{secrets.token_hex(4)}"
@@ -127,7 +177,7 @@ def build(
     building = hold(folder)  # not removed as dead by a process starting meanwhile
     storage = Storage(str(folder))
     papers = storage.create_index(papers_schema(), indexname=PAPERS)
-    storage.create_index(fulltext_schema(), indexname=FULLTEXT)
+    fulltext = storage.create_index(fulltext_schema(), indexname=FULLTEXT)
     # Every folder is read after these: the new index is in step with the library as of
     # them, as after a full sync (what changes meanwhile, a quick sync finds: the caller's).
     signals = Signals.now(library)
@@ -136,16 +186,24 @@ def build(
         progress(0, len(keys))
     started = time.perf_counter()
     try:
-        count = workers() if len(keys) >= RECORDS_PARALLEL_MIN else 1
+        # (A build with the texts: from as many papers as the texts' workers.)
+        least = RECORDS_PARALLEL_MIN if all_slim else PARALLEL_MIN
+        count = workers() if len(keys) >= least else 1
         if count > 1:
-            segments, entries = _RecordWorkers(folder, library, all_slim, keys, count).wait(
-                progress
-            )
+            segments, entries, texts = _RecordWorkers(
+                folder, library, _mode(all_slim, retry_failed), keys, count
+            ).wait(progress)
         else:
-            segments, entries = _record_segments(
-                papers, first_phase(library, all_slim), keys, progress
+            segments, entries, texts = _record_segments(
+                papers,
+                first_phase(library, all_slim, retry_failed),
+                keys,
+                progress,
+                None if all_slim else fulltext,
             )
         _commit_segments(papers, segments)
+        if texts:
+            _commit_segments(fulltext, texts)
         # The records as the index holds them, for the first process that reads them (the
         # app showing the list, the command line's catch-up): not decoded from the index.
         records_file.save(folder, papers.latest_generation(), entries)
@@ -156,7 +214,7 @@ def build(
         raise
     pending = sum(e.text_state == PENDING for e in entries.values())
     log.info(
-        "%s: %d papers' records indexed in %.1f s (%d to complete)",
+        "%s: %d papers indexed in %.1f s (%d to complete)",
         folder,
         len(keys),
         time.perf_counter() - started,
@@ -165,12 +223,13 @@ def build(
     if pending:
         (folder / TEXTS_PENDING).touch()
     record_files(folder)
-    pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
-    atomic_write_json(cache_dir / POINTER, pointer, durable=False)
-    signals.save(cache_dir, name, full=True)
-    if building is not None:
-        building.release()  # live now: never removed as dead
-    remove_dead(cache_dir, name)
+    with switch() if switch is not None else contextlib.nullcontext():
+        pointer = {"schema": SCHEMA_VERSION, "dir": name, "library": str(library.root)}
+        atomic_write_json(cache_dir / POINTER, pointer, durable=False)
+        signals.save(cache_dir, name, full=True)
+        if building is not None:
+            building.release()  # live now: never removed as dead
+        remove_dead(cache_dir, name)
     return len(keys)
 
 
@@ -179,11 +238,19 @@ def _record_segments(
     prepare: Callable[[str], Prepared],
     keys: list[str],
     progress: Progress | None,
-) -> tuple[list[Any], dict[str, Entry]]:
-    """Index the records of the papers ``keys`` into new segments of ``papers``: the
-    segments, and the records written (those of the papers that could be read).
-    ``progress`` hears the papers done now and then (and may raise to stop)."""
+    fulltext: whoosh_index.FileIndex | None = None,
+) -> tuple[list[Any], dict[str, Entry], list[Any]]:
+    """Index the records of the papers ``keys`` into new segments of ``papers`` (and, with
+    ``fulltext`` and a :class:`_Whole` ``prepare``, their texts into new segments of
+    ``fulltext``): the segments, the records written (those of the papers that could be
+    read), and the texts' segments. ``progress`` hears the papers done now and then (and
+    may raise to stop)."""
+    whole = prepare if isinstance(prepare, _Whole) and fulltext is not None else None
     pw = _NewSegments(papers, writing.MERGE_BELOW)
+    tw = None
+    if whole is not None:
+        text_mb = min(TEXT_SEGMENT_MB, WITH_RECORDS_TEXT_SEGMENT_MB)
+        tw = _NewSegments(fulltext, writing.TEXT_MERGE_BELOW, text_mb)
     entries: dict[str, Entry] = {}
     try:
         for done, key in enumerate(keys, 1):
@@ -191,11 +258,19 @@ def _record_segments(
             if prep.entry is not None and prep.doc is not None:
                 pw.add(**prep.doc)
                 entries[key] = prep.entry
+                if tw is not None and whole is not None and whole.text:
+                    # Two writers at once: each holds less before it ends a segment (the
+                    # processes of a rebuild stay under 400 MB together).
+                    pw.segment_mb = min(SEGMENT_MB, WITH_TEXTS_SEGMENT_MB)
+                    tw.add(**text_doc(key, whole.text))
+                    whole.text = None
             if progress and (done % 25 == 0 or done == len(keys)):
                 progress(done, len(keys))
-        return pw.finish(), entries
+        return pw.finish(), entries, tw.finish() if tw is not None else []
     except BaseException:
         pw.cancel()
+        if tw is not None:
+            tw.cancel()
         raise
 
 
@@ -250,6 +325,8 @@ class _NewSegments:
         self.writer = self._writer()
 
     def _writer(self) -> Writer:
+        if not gc.isenabled():  # (a worker process: the garbage of the segment before)
+            gc.collect()
         return writer(self.ix, _lk=False, limitmb=self.segment_mb + REBUILD_LIMIT_MB)
 
     def add(self, **doc: Any) -> None:
@@ -358,10 +435,18 @@ def read_output(
 #: (At 2,000 papers on a loaded 2-core machine the app's list came later with workers
 #: than without: test_bench_firstopen.py at 2,000, 6.9 s against 3.3 s.)
 RECORDS_PARALLEL_MIN = 5000
-#: The worker's mode argument (and whether its records are slim, :func:`first_phase`).
+#: The worker's mode argument (and whether its records are slim, :func:`first_phase`; or
+#: whole, with failed texts read again).
 RECORDS = "records"
 SLIM = "slim"
 WHOLE = "whole"
+RETRY = "retry"
+
+
+def _mode(all_slim: bool, retry_failed: bool) -> str:
+    return SLIM if all_slim else RETRY if retry_failed else WHOLE
+
+
 #: The files of a first phase's workers in the new index folder (their log, their
 #: segments' list): dot names, not the index's (:func:`store.record_files`).
 RECORDS_FILES = ".records-"
@@ -394,7 +479,7 @@ class _RecordWorkers:
     lost, the index being built is removed and the old one stays."""
 
     def __init__(
-        self, folder: Path, library: Library, all_slim: bool, keys: list[str], count: int
+        self, folder: Path, library: Library, mode: str, keys: list[str], count: int
     ) -> None:
         self.folder = folder
         self.total = len(keys)
@@ -409,7 +494,6 @@ class _RecordWorkers:
             for n in range(count):
                 errfile = folder / f"{RECORDS_FILES}{n}.log"
                 outfile = folder / f"{RECORDS_FILES}{n}.segments"
-                mode = SLIM if all_slim else WHOLE
                 proc = start_worker(
                     worker_command(folder, outfile, RECORDS, str(library.root), mode),
                     errfile,
@@ -436,9 +520,9 @@ class _RecordWorkers:
         read_output(self.procs[n], self.counts, n, partial(self.found.__setitem__, n))
         self.changed.set()
 
-    def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry]]:
-        """The segments written by all the workers, in order, and the records they wrote
-        (the workers ended). ``progress`` hears the papers
+    def wait(self, progress: Progress | None) -> tuple[list[Any], dict[str, Entry], list[Any]]:
+        """The segments written by all the workers, in order, the records they wrote and
+        the segments of the texts they wrote (the workers ended). ``progress`` hears the papers
         done now and then, and may raise to stop (the workers are killed)."""
         try:
             while True:
@@ -457,20 +541,22 @@ class _RecordWorkers:
                     progress(min(sum(self.counts), self.total - 1), self.total)
             segments: list[Any] = []
             entries: dict[str, Entry] = {}
+            texts: list[Any] = []
             for n, path in enumerate(self.found):
                 assert path is not None
                 if self.procs[n].wait() != 0:
                     self._failed(n)
                 with path.open("rb") as f:
-                    written, records = pickle.load(f)
+                    written, records, texts_written = pickle.load(f)
                 segments.extend(written)
                 entries.update(records)
+                texts.extend(texts_written)
             for errfile in self.logs:  # what the workers said (papers not indexed)
                 for line in errfile.read_text(encoding="utf-8", errors="replace").splitlines():
                     log.warning("%s", line)
             if progress:
                 progress(self.total, self.total)
-            return segments, entries
+            return segments, entries, texts
         finally:
             self.close()
 
@@ -493,19 +579,22 @@ class _RecordWorkers:
         self.procs = []
 
 
-def _records_worker(folder: str, outfile: str, root: str, slim: bool) -> None:
+def _records_worker(folder: str, outfile: str, root: str, mode: str) -> None:
     """In a worker process: index the records of the papers named on stdin (a key a line)
     into segments of its own in ``folder``'s papers index (:func:`_record_segments`); print
     how many are done now and then, and at the end ``segments PATH``: the segments and
     the records written, pickled, left in PATH."""
     library = Library.open(Path(root), create=False)
-    papers = Storage(folder).open_index(PAPERS)
+    storage = Storage(folder)
+    papers = storage.open_index(PAPERS)
+    fulltext = None if mode == SLIM else storage.open_index(FULLTEXT)
     keys = [line.rstrip("\n") for line in sys.stdin if line.strip()]
 
     def report(done: int, total: int) -> None:
         print(done, flush=True)
 
-    found = _record_segments(papers, first_phase(library, slim), keys, report)
+    prepare = first_phase(library, mode == SLIM, mode == RETRY)
+    found = _record_segments(papers, prepare, keys, report, fulltext)
     path = Path(outfile)
     tmp = Path(f"{path}.tmp")
     with tmp.open("wb") as f:
@@ -532,8 +621,12 @@ def run_worker_if_requested(argv: list[str] | None = None) -> None:
     A frozen app's entry point calls this first thing: its own executable is the worker.
     """
     argv = sys.argv if argv is None else argv
+    if len(argv) >= 4 and argv[1] == WORKER_FLAG:
+        # The collector's passes over a worker's growing heap (its writers' postings) cost
+        # ~5% of its time: a worker collects once a segment instead (:class:`_NewSegments`).
+        gc.disable()
     if len(argv) >= 7 and argv[1] == WORKER_FLAG and argv[4] == RECORDS:
-        _records_worker(argv[2], argv[3], argv[5], argv[6] == SLIM)
+        _records_worker(argv[2], argv[3], argv[5], argv[6])
         sys.exit(0)
     if len(argv) >= 4 and argv[1] == WORKER_FLAG:
         _segment_worker(argv[2], argv[3])

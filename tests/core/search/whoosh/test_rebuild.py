@@ -78,6 +78,48 @@ def test_rebuild_writes_the_full_text_in_segments_that_later_changes_keep(
     assert keys(ix, "fulltext:late2") == ["2403.00002"]
 
 
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_searches_during_a_command_line_rebuild_find_the_full_text(
+    lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+) -> None:
+    """`papershelf reindex` writes each paper's record and cached text in one pass: until
+    it is done, another program searches the index it replaces, full text included (the
+    new one had no text until its second phase: such a search found nothing)."""
+    add_extras(lib, 4)
+    before = sorted(keys(ix, "fulltext:wavelet"))
+    assert len(before) == 4
+    if in_workers:
+        monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)
+        monkeypatch.setattr(rebuild, "workers", lambda: 2)
+    seen: list[list[str]] = []
+    with WhooshIndex(lib) as other:  # another program's
+        ix.rebuild(lambda done, total: seen.append(sorted(keys(other, "fulltext:wavelet"))))
+        assert sorted(keys(other, "fulltext:wavelet")) == before
+    assert seen and all(found == before for found in seen)
+    assert ix.texts_pending() == 0 and sorted(keys(ix, "wavelet")) == before
+
+
+def test_another_programs_change_during_a_command_line_rebuild_is_indexed_at_once(
+    lib: Library, ix: WhooshIndex, tmp_path: Path
+) -> None:
+    """The writers' lock is held for a rebuild's switch only: another program's change
+    made while it runs is indexed at once (it waited for the whole build, then gave up
+    until the next sync), and the new index catches it up from the change journal."""
+    add_extras(lib, 2)
+    other_lib = Library.open(lib.root)
+    seen: list[list[str]] = []
+    with WhooshIndex(other_lib, write_timeout=0.5) as other:  # another program's
+
+        def progress(done: int, total: int) -> None:
+            if not seen:
+                other_lib.add_tags("2402.00001", ["during"])
+            seen.append(keys(other, "tag:during"))
+
+        ix.rebuild(progress)
+    assert seen[0] == ["2402.00001"]
+    assert keys(ix, "tag:during") == ["2402.00001"]
+
+
 def test_workers_start_as_the_rebuild_module_wherever_the_app_was_started() -> None:
     """A worker runs ``python -m`` this module, with the folder holding the package first
     on its path (the app may run from a checkout, started from another folder)."""
@@ -131,7 +173,8 @@ def _hits(ix: WhooshIndex) -> dict[str, list[str]]:
 
 
 def _in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rebuild, "RECORDS_PARALLEL_MIN", 2)
+    monkeypatch.setattr(rebuild, "RECORDS_PARALLEL_MIN", 2)  # the app's build
+    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)  # the command line's, with the texts
     monkeypatch.setattr(rebuild, "workers", lambda: 2)
 
 
