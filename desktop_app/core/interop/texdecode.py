@@ -67,8 +67,11 @@ def latex_to_text(text: str) -> str:
 #: Prose pylatexenc need not walk character by character (it reads ~100,000 characters a
 #: second: 15 ms for an abstract): within a run of plain characters, what lies between its
 #: second and its last space (a command's unbraced argument, the first word, stays) is
-#: stood in for by one private-use character and put back after.
+#: stood in for by one private-use character and put back after. Only runs outside every
+#: group are: a group may be a command's argument, which pylatexenc may change letter by
+#: letter (``\\'{...}`` accents each one).
 _PLAIN_RUN = re.compile(r"[^\\{}~$%&#^_\n\ue000-\uf8ff]{40,}")
+_BRACES = re.compile(r"\\.|[{}]", re.DOTALL)
 _STAND_INS = re.compile(r"[\ue000-\uf8ff]")
 _TWO_WORDS = re.compile(r"\s*\S+\s+\S+")
 
@@ -78,9 +81,19 @@ def _shortened(text: str) -> tuple[str, dict[int, str]]:
     if _STAND_INS.search(text):
         return text, {}  # the text uses private-use characters itself: read it whole
     runs: dict[int, str] = {}
+    read_to, depth = 0, 0  # how far the braces are counted, and their depth there
 
     def stand_in(m: re.Match[str]) -> str:
+        nonlocal read_to, depth
+        for brace in _BRACES.finditer(text, read_to, m.start()):
+            if brace.group() == "{":
+                depth += 1
+            elif brace.group() == "}":
+                depth = max(depth - 1, 0)  # (a stray one closes nothing)
+        read_to = m.end()  # (a run holds no brace)
         run = m.group()
+        if depth > 0:
+            return run
         # The first two words stay, whatever whitespace leads: a command before the run
         # (``\\'`` then spaces) takes the next word as its argument, spaces skipped.
         kept = _TWO_WORDS.match(run)

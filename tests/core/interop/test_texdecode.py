@@ -71,6 +71,15 @@ def test_shortcuts_read_the_same_as_pylatexenc_on_the_whole_text(text: str) -> N
     assert latex_to_text(text) == whole
 
 
+def test_an_accent_on_a_long_group_reads_as_pylatexenc_reads_it() -> None:
+    """Prose inside a group is read whole: the group may be an accent's argument (found by
+    the test above)."""
+    from desktop_app.core.interop.texdecode import _convert, _converter
+
+    for text in ("\\'{00000000000000000 0 0000000000000000000 ", "\\'{" + "ab " * 20 + "} and"):
+        assert latex_to_text(text) == _convert(text, _converter(math=False))
+
+
 def test_a_long_abstract_reads_whole() -> None:
     prose = "Retrieval models rely on costly human labels for training. " * 20
     text = prose + r"\c c and \' e then " + prose + r"\emph{utility} \$5 $\alpha$ 50% done"
