@@ -258,18 +258,25 @@ def test_a_title_changed_before_the_stored_keys_are_read_sorts_by_its_new_title(
     assert views.in_order(SortOrder.TITLE) == ["2504.00001", "1907.00003", "2301.00002"]
 
 
+def _written_and_loaded(
+    lib: Library, extractor: TextExtractor
+) -> tuple[records.Records | None, dict[str, Entry]]:
+    """The records file an index writes (loaded anew), and the records it decoded."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+    return _load(opened.folder, gen), decoded
+
+
 def test_many_records_asked_for_are_decoded_at_once(
     lib: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A search decodes its hits one by one; past a few hundred (a list of every paper),
     the rest are decoded in one go, and the file's bytes let go."""
     monkeypatch.setattr(records, "_SINGLES", 1)
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        opened = _opened(index)
-        gen, decoded = _decoded(opened)
-    loaded = _load(opened.folder, gen)
+    loaded, decoded = _written_and_loaded(lib, extractor)
     assert loaded is not None
     first, second, _third = decoded
     assert loaded[first] == decoded[first] and loaded._stored is not None  # one by one
@@ -285,12 +292,7 @@ def test_records_decoded_at_once_leave_the_young_generations(
     collection of 44-67 ms at 10,000 papers); the call that decodes them collects once, and
     leaves them in the oldest generation (from SETTLE_FROM records: 1,000)."""
     monkeypatch.setattr(records, "SETTLE_FROM", 3)
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        opened = _opened(index)
-        gen, decoded = _decoded(opened)
-    loaded = _load(opened.folder, gen)
+    loaded, decoded = _written_and_loaded(lib, extractor)
     assert loaded is not None and loaded._stored is not None
     with gc_paused():
         summaries = [entry.summary for entry in loaded.plain().values()]
