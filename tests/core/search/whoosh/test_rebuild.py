@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -249,28 +250,28 @@ def _indexed_then_in_workers(
     return _hits(ix), _index_folders(ix)
 
 
-def _kill_record_workers() -> int:
-    """Kill this process's first-phase workers; how many."""
-    found = _record_workers()
-    for pid in found:
-        os.kill(pid, signal.SIGKILL)
-    return len(found)
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the workers in /proc")
 def test_a_killed_first_phase_worker_fails_the_rebuild_and_loses_nothing(
     lib: Library, ix: WhooshIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before, folders = _indexed_then_in_workers(lib, ix, monkeypatch)
     killed: list[int] = []
+    start_worker = rebuild.start_worker
 
-    def progress(done: int, total: int) -> None:
-        if not killed:  # (the first call comes before the workers start: none killed)
-            killed.extend(range(_kill_record_workers()))
+    def start_then_kill(command: list[str], errfile: Path, **popen: Any) -> Any:
+        # Killed as soon as it is started: killed from the build's progress instead, a
+        # worker could be done with its 4 papers first (on a fast or a loaded machine).
+        proc = start_worker(command, errfile, **popen)
+        if rebuild.RECORDS in command and not killed:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed.append(proc.pid)
+        return proc
 
+    monkeypatch.setattr(rebuild, "start_worker", start_then_kill)
     with pytest.raises(SearchIndexError, match="indexing the papers' records failed"):
-        ix.rebuild(progress)
+        ix.rebuild()
     assert killed
+    monkeypatch.setattr(rebuild, "start_worker", start_worker)
     assert _index_folders(ix) == folders  # none left
     assert _hits(ix) == before  # the index there before, still searched
     ix.rebuild()  # and built again
