@@ -305,6 +305,16 @@ def test_a_first_phase_in_workers_stops_when_asked(
     nothing is left of the build, the index there before is searched."""
     before, folders = _indexed_then_in_workers(lib, ix, monkeypatch)
     calls: list[int] = []
+    start_worker = rebuild.start_worker
+
+    def start_paused(command: list[str], errfile: Path, **popen: Any) -> Any:
+        # Paused as it starts: a worker could be done with its 4 papers before the Cancel.
+        proc = start_worker(command, errfile, **popen)
+        if rebuild.RECORDS in command:
+            os.kill(proc.pid, signal.SIGSTOP)
+        return proc
+
+    monkeypatch.setattr(rebuild, "start_worker", start_paused)
 
     class Stop(Exception):
         pass
