@@ -160,6 +160,7 @@ def build_window(
     runner.setParent(window)
     bridge.setParent(window)
     window.closed.connect(bridge.close)
+    window.closed.connect(bridge.start_up.stop)  # what waits for it to settle never starts
     window.closed.connect(index.close)
     bridge.start_up.settled.connect(bridge.start_fetching)  # what waited in the queue
     _settle_memory(window, bridge)
@@ -190,18 +191,8 @@ def _settle_memory(window: MainWindow, bridge: Bridge) -> None:
     linecache.clearcache()
     gc.collect()
     gc.freeze()
-    is_open = [True]
-
-    def closed() -> None:
-        is_open[0] = False
-        gc.unfreeze()
-
-    def settled() -> None:
-        if is_open[0]:
-            gc.freeze()
-
-    window.closed.connect(closed)
-    bridge.start_up.settled.connect(settled)
+    window.closed.connect(gc.unfreeze)
+    bridge.start_up.settled.connect(gc.freeze)  # (never once closed: StartUp.stop)
 
 
 def _offer_library_switch(window: MainWindow, settings: Settings, hook: ExceptHook) -> None:

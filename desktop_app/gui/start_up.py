@@ -75,6 +75,11 @@ class StartUp(QObject):
         if waiting and (first or self._timer.remainingTime() > SETTLE_MS):  # (not each query)
             self._timer.start(SETTLE_MS)
 
+    def stop(self) -> None:
+        """The window closed: it never settles now (nothing waiting for it starts)."""
+        self._timer.stop()
+        self._timer.timeout.disconnect(self._settle)
+
     def _settle(self) -> None:
         if self.starting:
             self.starting = False
