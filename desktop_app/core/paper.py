@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from desktop_app.core.arxiv import ids as arxiv_ids
@@ -269,7 +270,7 @@ class Paper:
         """Build a paper from paper.json's object; raises ValueError/TypeError on bad shape."""
         if not isinstance(data, dict):
             raise TypeError("paper.json must hold a JSON object")
-        known, checked = _FIELDS.get(cls) or _FIELDS.setdefault(cls, _fields_of(cls))
+        known, checked = _paper_fields()
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for k, v in data.items():
@@ -313,17 +314,13 @@ class Paper:
         return cls(**values, extra=extra)
 
 
-_Fields = tuple[frozenset[str], tuple[tuple[str, str], ...]]
-#: Per class (Paper), what _fields_of found: worked out once, not for each paper read.
-_FIELDS: dict[type[Paper], _Fields] = {}
-
-
-def _fields_of(cls: type[Paper]) -> _Fields:
+@cache
+def _paper_fields() -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
     """The field names paper.json is read into, and those whose type ``from_dict`` checks,
-    with their declared types."""
-    names = frozenset(f.name for f in fields(cls)) - {"extra"}
+    with their declared types (worked out once, not for each paper read)."""
+    names = frozenset(f.name for f in fields(Paper)) - {"extra"}
     skipped = ("status", "pdf_state", "metadata_state", "extra")
-    return names, tuple((f.name, str(f.type)) for f in fields(cls) if f.name not in skipped)
+    return names, tuple((f.name, str(f.type)) for f in fields(Paper) if f.name not in skipped)
 
 
 MAX_TEXT = 1_000_000
