@@ -306,7 +306,7 @@ def cached_text(sha: str) -> str | None:
     if cached is None or not cached.ok:
         log.warning("the cached text of PDF %s is gone; its text is not indexed", sha[:12])
         return None
-    return "\f".join(cached.pages)
+    return cached.text
 
 
 def fingerprint(folder: Path) -> str:

@@ -134,7 +134,7 @@ class _Whole:
         cached = load_cached(sha)
         if cached is None or (self.retry_failed and not cached.ok):
             raise _NotCached(pdf)
-        self.text = "\f".join(cached.pages) if cached.ok else None  # (as cached_text)
+        self.text = cached.text if cached.ok else None
         return cached
 
 
