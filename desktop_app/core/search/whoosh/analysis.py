@@ -31,6 +31,7 @@ from whoosh.system import pack_uint
 from desktop_app.core.search.terms import (
     WORD,
     exact_term,
+    find_words,
     fold,
     other_form,
     placed_terms,
@@ -60,7 +61,7 @@ class TextAnalyzer(Analyzer):  # type: ignore[misc]
     def terms(self, text: str) -> list[str]:
         """The terms of ``text``, in order."""
         term_of = stem_term if self.stem else plain_term
-        return [t for t in map(term_of, WORD.findall(text)) if t]
+        return [t for t in map(term_of, find_words(text)) if t]
 
     def placed(self, text: str) -> list[tuple[int, str]]:
         """The terms of ``text`` with their positions (every word counted)."""
@@ -181,13 +182,14 @@ _last_cut = _NOTHING_CUT
 
 
 def words_of(text: str) -> list[str]:
-    """``WORD.findall(text)`` (the list may be shared: do not change it)."""
+    """``WORD.findall(text)`` (:func:`.terms.find_words`; the list may be shared: do not
+    change it)."""
     global _last_cut
     last = _last_cut
     if last[0] is text:
         _last_cut = _NOTHING_CUT
         return last[1]
-    words: list[str] = WORD.findall(text)
+    words = find_words(text)
     _last_cut = (text, words)
     return words
 
@@ -488,7 +490,7 @@ class ExactAnalyzer(Analyzer):  # type: ignore[misc]
         return "ExactAnalyzer()"
 
     def terms(self, text: str) -> list[str]:
-        return [t for t in map(other_form, WORD.findall(text)) if t]
+        return [t for t in map(other_form, find_words(text)) if t]
 
     def __call__(
         self,
