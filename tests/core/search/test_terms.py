@@ -5,6 +5,7 @@ to mark what was found: they must agree)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,3 +48,32 @@ def test_words_are_cut_as_before(text: str) -> None:
     assert [m.span() for m in terms.WORD.finditer(text)] == [
         m.span() for m in before.finditer(text)
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.sampled_from("ab1_.Z \n-'\f"), max_size=80),
+        st.text(alphabet=st.sampled_from("ab1_.é. \n-'İßⅫ٣"), max_size=80),
+        st.text(max_size=80),
+    )
+)
+def test_the_words_of_an_ascii_text_or_any_other_are_the_word_patterns(text: str) -> None:
+    """A text of ASCII characters alone is cut with a pattern of its own: the same words."""
+    assert terms.find_words(text) == terms.WORD.findall(text)
+    assert terms.find_words(text) == re.findall(r"\w+(?:\.\w+)*", text)
+
+
+def test_a_memo_that_starts_over_meanwhile_gives_each_word_its_term(monkeypatch: Any) -> None:
+    """The words not remembered are worked out first; when the memo fills up meanwhile and
+    starts over, the terms are still every word's own."""
+    words = [f"retrieving{i}s" for i in range(50)] + ["The", "Gödel", "tokens", "x"]
+    expected = [terms.stem_term(w) for w in words]
+    forms = [terms.other_form(w) for w in words]
+    plain = [terms.plain_term(w) for w in words]
+    monkeypatch.setattr(terms, "_MEMO_LIMIT", 7)
+    for memo in (terms._stem_memo, terms._other_memo, terms._fold_memo):
+        memo.clear()
+    assert terms.word_terms(words) == expected
+    assert terms.word_other_forms(words * 2) == forms * 2
+    assert terms.word_terms(words, stem=False) == plain

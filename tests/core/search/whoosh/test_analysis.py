@@ -154,3 +154,56 @@ def test_a_text_of_more_than_65536_words_keeps_its_far_positions() -> None:
     terms, freqs, _weights, values = LinkedPositions().columns(text, STEMMED)
     assert terms == STEMMED.terms("hard negatives")[:2] and freqs == [2, 1]
     assert [LinkedPositions().decode_positions(v) for v in values] == [[0, 70_001], [70_002]]
+
+
+#: Texts as long as a paper's page or more, over a vocabulary of thousands of words: most
+#: of their terms occur once, some hundreds of times, and places reach past 255 and 4096.
+_LONG_TEXTS = st.tuples(
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=1, max_value=9000),
+    st.integers(min_value=2, max_value=5000),
+).map(
+    lambda args: " ".join(
+        (
+            f"{'Word' if n % 7 == 0 else 'tokens'}{n}"
+            if n > 30
+            else ["the", "of", "x", "Retrieval", "negatives", "cs.IR", "Gödel"][n % 7]
+        )
+        for n in (
+            (args[0] * (i + 1) * 2654435761 >> 7) % args[2] ** (1 + (i % 3 == 0))
+            for i in range(args[1])
+        )
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_LONG_TEXTS)
+def test_linked_positions_of_a_long_text_are_those_of_its_placed_terms(text: str) -> None:
+    """A long text's columns (the terms of one place made apart from the others) hold what
+    its placed terms make, read back as its positions, and its twin's counts are its exact
+    forms' (the field and its twin given the text one after the other, as a writer does)."""
+    placed = STEMMED.placed(text)
+    found = LinkedPositions().columns(text, STEMMED)
+    twin = TermFrequency().columns(text, EXACT)
+    assert found is not None and twin is not None
+    terms, freqs, _weights, values = found
+    expected = list(linked_postings(placed))
+    assert terms == [t for t, _p, _f in expected]
+    assert freqs == [len(p) for _t, p, _f in expected]
+    assert values == [encode_positions(p, f) for _t, p, f in expected]
+    assert [LinkedPositions().decode_positions(v) for v in values] == [p for _t, p, _f in expected]
+    exact = _values(Frequency(), text, EXACT)
+    assert sorted(zip(twin[0], twin[1], strict=True)) == [(t, f) for t, f, _w, _v in exact]
+
+
+def test_marks_remembered_that_start_over_meanwhile_are_each_terms_own(monkeypatch: Any) -> None:
+    """The marks of a text's new terms are worked out first; if their memo fills up and
+    starts over meanwhile, each place still holds the mark of the term after it."""
+    text = " ".join(f"word{i % 40} filler{i}" for i in range(300))
+    expected = list(linked_postings(STEMMED.placed(text)))
+    monkeypatch.setattr(analysis, "_MARKS_LIMIT", 5)  # (the next new term starts it over)
+    found = LinkedPositions().columns(text, STEMMED)
+    assert found is not None
+    assert found[3] == [encode_positions(p, f) for _t, p, f in expected]
+    assert analysis.follow_mark("") == 0  # (a word dropped: no term after)
