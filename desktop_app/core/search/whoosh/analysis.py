@@ -382,13 +382,13 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
     lists = places.values()
     freqs = list(map(len, lists))
     firsts = list(map(_first, lists))
-    if len(_places) < len(terms):
-        _places.extend(p.to_bytes(2, "little") for p in range(len(_places), len(terms)))
+    if len(_place_bytes) < len(terms):
+        _place_bytes.extend(p.to_bytes(2, "little") for p in range(len(_place_bytes), len(terms)))
     values = list(
         map(
             add,
             map(_FLAGS_AND_MARK.__getitem__, map(following.__getitem__, firsts)),
-            map(_places.__getitem__, firsts),
+            map(_place_bytes.__getitem__, firsts),
         )
     )
     more = list(itertools.compress(itertools.count(), map((1).__lt__, freqs)))  # (indexes)
@@ -423,7 +423,7 @@ _first = itemgetter(0)
 _FLAGS_AND_MARK = [bytes((LINKED, mark)) for mark in range(256)]
 #: The last bytes of a value of one place: the place (16-bit, little-endian), as far as
 #: the longest text cut yet.
-_places: list[bytes] = []
+_place_bytes: list[bytes] = []
 
 
 def _marks_of(terms: list[str], distinct: Iterable[str]) -> list[int]:
