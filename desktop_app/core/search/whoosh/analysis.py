@@ -222,6 +222,14 @@ def term_counts(text: str, analyzer: TextAnalyzer | ExactAnalyzer) -> dict[str, 
     return counts
 
 
+def _weights(freqs: list[int], boost: float) -> list[float]:
+    """Each posting's weight: its frequency times the field's boost (in C: a third quicker
+    than a comprehension over a text's ~2,000 terms)."""
+    if boost == 1.0:
+        return list(map(float, freqs))
+    return list(map(mul, freqs, itertools.repeat(boost)))
+
+
 class _ByColumns:
     """A format whose postings come from its ``columns`` (the write path takes them so),
     given to Whoosh one by one as its ``word_values``."""
@@ -254,8 +262,7 @@ class TermPositions(_ByColumns, Positions):  # type: ignore[misc]
             return None
         placed = placed_postings(value, analyzer.stem)
         freqs = list(map(len, placed.values()))
-        boost = self.field_boost
-        return list(placed), freqs, [f * boost for f in freqs], _encoded(placed.values())
+        return list(placed), freqs, _weights(freqs, self.field_boost), _encoded(placed.values())
 
 
 #: The first byte of a :class:`LinkedPositions` value: its flags.
@@ -466,8 +473,7 @@ class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
                 terms.append(term)
                 freqs.append(len(poslist))
                 values.append(encode_positions(poslist, following))
-        boost = self.field_boost
-        return terms, freqs, [f * boost for f in freqs], values
+        return terms, freqs, _weights(freqs, self.field_boost), values
 
     def encode(self, poslist: list[int]) -> bytes:
         return encode_positions(poslist)
@@ -532,8 +538,7 @@ class TermFrequency(_ByColumns, Frequency):  # type: ignore[misc]
             return None
         counts = term_counts(value, analyzer)
         freqs = list(counts.values())
-        boost = self.field_boost
-        return list(counts), freqs, [f * boost for f in freqs], None
+        return list(counts), freqs, _weights(freqs, self.field_boost), None
 
 
 def frequency_field(analyzer: TextAnalyzer | ExactAnalyzer) -> Any:

@@ -207,3 +207,13 @@ def test_marks_remembered_that_start_over_meanwhile_are_each_terms_own(monkeypat
     assert found is not None
     assert found[3] == [encode_positions(p, f) for _t, p, f in expected]
     assert analysis.follow_mark("") == 0  # (a word dropped: no term after)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_TEXTS, st.sampled_from([0.5, 2.5, 3.0]))
+def test_a_boosted_fields_weights_are_whooshs(text: str, boost: float) -> None:
+    ours = _values(TermFrequency(field_boost=boost), text, STEMMED)
+    whooshs = _values(Frequency(field_boost=boost), text, STEMMED)
+    assert [(t, f, w) for t, f, w, _v in ours] == [(t, f, w) for t, f, w, _v in whooshs]
+    positions = _values(TermPositions(field_boost=boost), text, STEMMED)
+    assert positions == _values(Positions(field_boost=boost), text, STEMMED)
