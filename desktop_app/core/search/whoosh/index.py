@@ -37,7 +37,6 @@ from whoosh import index as whoosh_index
 from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError, SearchIndexError
 from desktop_app.core.library import Library
-from desktop_app.core.pdf.text import PdfText, TextExtractor, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import (
@@ -53,7 +52,6 @@ from desktop_app.core.search.api import (
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
 from desktop_app.core.search.query import FULLTEXT, And, Node, Not, Or, Range, Term
-from desktop_app.core.search.whoosh import texts
 from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
@@ -70,7 +68,6 @@ from desktop_app.core.search.whoosh.opened import (
     views_of,
 )
 from desktop_app.core.search.whoosh.queries import suggest
-from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
 from desktop_app.core.search.whoosh.snippets import (
     annotation_hits,
@@ -84,19 +81,16 @@ from desktop_app.core.search.whoosh.store import (
     POINTER,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
+    TEXTS_PENDING,
     Storage,
     check_files,
     read_pointer,
 )
-from desktop_app.core.search.whoosh.writing import (
-    MERGE_AT_SYNC,
-    merge_small,
-    small_segments,
-    write_prepared,
-)
 
 if TYPE_CHECKING:
     from filelock import FileLock
+
+    from desktop_app.core.pdf.text import PdfText, TextExtractor
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +232,8 @@ class WhooshIndex:
 
     def _build(self, progress: Progress | None, retry: bool = False, locked: bool = True) -> int:
         """Write a new index folder and switch to it (``locked``: the caller holds the lock)."""
+        from desktop_app.core.search.whoosh.rebuild import build  # (a search never builds)
+
         self._retry_failed = retry
         switch = None if locked else (lambda: self._writing(REBUILD_WAIT))
         return build(self.dir, self.library, self.texts_in_background, progress, retry, switch)
@@ -258,14 +254,48 @@ class WhooshIndex:
             # the journal and the papers folder show (the build read every folder after).
             report = quick_sync(self.dir, opened, self.library, self._apply, None)
             report = report or self._sync(opened, None)
-        pending = texts.now(self, progress)
+        pending = self._texts_now(progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
         )
 
-    # The second phase of a build, the texts (:mod:`.texts`).
-    texts_pending = texts.pending
-    index_texts = texts.index_pending
+    # The second phase of a build, the texts (:mod:`.texts`: loaded only when a build left
+    # papers to it, which a search at the command line never finds).
+
+    def texts_pending(self) -> int:
+        """Papers whose PDF text (and abstract) a build left to its second phase."""
+        if not self._texts_left():
+            return 0
+        from desktop_app.core.search.whoosh import texts
+
+        return texts.pending(self)
+
+    def index_texts(
+        self,
+        progress: Progress | None = None,
+        committed: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """The second phase of a build (:func:`.texts.index_pending`); the papers left."""
+        if not self._texts_left():
+            return 0
+        from desktop_app.core.search.whoosh import texts
+
+        return texts.index_pending(self, progress, committed)
+
+    def _texts_now(self, progress: Progress | None) -> int:
+        """The second phase now, unless the app does it in the background (:func:`.texts.now`)."""
+        if not self._texts_left():
+            return 0
+        from desktop_app.core.search.whoosh import texts
+
+        return texts.now(self, progress)
+
+    def _texts_left(self) -> bool:
+        """The index searched now has papers a build left to its second phase (its marker
+        file, which :func:`.texts.pending` looks at first, is there)."""
+        with self._lock:
+            opened, _ = self._ready()
+            return (opened.folder / TEXTS_PENDING).exists()
 
     # -- keeping in step -----------------------------------------------------------------
 
@@ -297,7 +327,7 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-        report.texts_pending = texts.now(self, progress)
+        report.texts_pending = self._texts_now(progress)
         if self._lasting:
             _load_writes()
         return report
@@ -321,10 +351,12 @@ class WhooshIndex:
             self._build(progress)
         if built:
             built()
-        texts.now(self, progress)
+        self._texts_now(progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
+        from desktop_app.core.search.whoosh.writing import MERGE_AT_SYNC, small_segments
+
         entries = entries_of(opened)
         signals = Signals.now(self.library)  # before the scan: what changes meanwhile shows next
         on_disk = {key: fingerprint(self.library.paper_dir(key)) for key in self.library.keys()}  # noqa: SIM118
@@ -340,6 +372,8 @@ class WhooshIndex:
 
     def _merge_small(self, opened: Opened) -> None:
         """Merge the papers index's small segments (one per edit) into one."""
+        from desktop_app.core.search.whoosh.writing import merge_small
+
         with self._writing():
             merge_small(opened, self.write_timeout)
 
@@ -401,6 +435,8 @@ class WhooshIndex:
                 progress(min(start + BATCH, total), total)
 
     def _write(self, prepared: list[Prepared]) -> None:
+        from desktop_app.core.search.whoosh.writing import write_prepared
+
         with self._writing():
             opened, _ = self._ready()
             try:
@@ -413,6 +449,8 @@ class WhooshIndex:
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
         """The PDF's text, from the text cache if there (a failure kept there is tried
         again with ``retry_failed``)."""
+        from desktop_app.core.pdf.text import TextExtractor, load_cached
+
         cached = load_cached(sha)
         if cached is not None and (cached.ok or not retry_failed):
             return cached
@@ -468,7 +506,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
-        texts.now(self, None)
+        self._texts_now(None)
         opened, _ = self._ready()
         return opened
 
