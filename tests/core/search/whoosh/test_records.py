@@ -300,3 +300,28 @@ def test_records_decoded_at_once_leave_the_young_generations(
     assert [s.key for s in summaries] == list(decoded)
     assert not [s.key for s in summaries if id(s) in young]
     assert not [k for k, e in loaded.plain().items() if id(e) in young]
+
+
+def test_records_not_yet_decoded_are_those_of_their_commit_after_the_file_is_replaced(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """A process decodes a record long after it loaded the file (mapped, on POSIX): another
+    process's commit meanwhile writes a new records file in its place, and the record
+    decoded after is still the one of the commit this process reads, whole."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+    loaded = _load(folder, gen)
+    assert loaded is not None and loaded._stored is not None  # (none decoded yet)
+    before = (folder / records.RECORDS).stat().st_ino
+    lib.update("2301.00002", lambda p: setattr(p, "title", "A Title of the Next Commit"))
+    with WhooshIndex(lib, extractor=extractor, observe=False) as other:
+        other.update("2301.00002")
+    with WhooshIndex(lib, extractor=extractor, observe=False) as other:
+        other.search("")  # (the records file of the new commit written)
+    assert (folder / records.RECORDS).stat().st_ino != before  # replaced
+    assert dict(loaded) == decoded
+    assert loaded["2301.00002"].summary.title != "A Title of the Next Commit"
