@@ -68,7 +68,12 @@ from desktop_app.core.search.whoosh.opened import (
     views_of,
 )
 from desktop_app.core.search.whoosh.queries import suggest
-from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
+from desktop_app.core.search.whoosh.scoring import (
+    more_like_this,
+    range_scores,
+    term_scores,
+    text_holders,
+)
 from desktop_app.core.search.whoosh.snippets import (
     annotation_hits,
     expander,
@@ -531,11 +536,13 @@ class WhooshIndex:
         marks = Marks.of(tree, expander(o)) if snippets and tree is not None else None
         hits: Sequence[Hit]
         if marks:
+            assert tree is not None
+            holds = text_holders(o, tree) if marks.covers(FULLTEXT) else None
             hits = [
                 Hit(
                     entries[k].summary,
                     scores[k],
-                    hit_snippets(o, entries[k], marks, PAGE_SNIPPETS),
+                    hit_snippets(o, entries[k], marks, PAGE_SNIPPETS, holds is None or holds(k)),
                 )
                 for k in shown
             ]

@@ -40,9 +40,12 @@ def expander(o: Opened) -> Expand:
     return expand
 
 
-def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Snippet, ...]:
+def hit_snippets(
+    o: Opened, entry: Entry, marks: Marks, pages: int, text: bool = True
+) -> tuple[Snippet, ...]:
     """A hit's snippets: its title, abstract, notes and annotations, and the first
-    ``pages`` pages of its PDF's text with a match, where the marks cover them."""
+    ``pages`` pages of its PDF's text with a match, where the marks cover them (the text
+    is not read when ``text`` is False: the index knows it holds no match)."""
     s = entry.summary
     stored: dict[str, Any] = {}
     if marks.covers("abstract") or marks.covers("note") or marks.covers("annotation"):
@@ -51,7 +54,7 @@ def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Sni
         if docnum is not None:
             stored = psearcher.stored_fields(docnum)
     out = field_snippets(marks, s.title, stored)
-    if marks.covers(FULLTEXT) and entry.text_state == "ok":
+    if text and marks.covers(FULLTEXT) and entry.text_state == "ok":
         out.extend(text_snippets(entry, marks, pages))
     return tuple(out)
 
