@@ -252,9 +252,10 @@ def check_files(folder: Path) -> str | None:
         return f"{FILES} unreadable: {e}"
     if not isinstance(sizes, dict):
         return f"{FILES} unreadable"
+    base = os.fspath(folder)  # (a stat by a joined string: half the time of a Path's)
     for name, size in sizes.items():
         try:
-            actual = (folder / name).stat().st_size
+            actual = os.stat(os.path.join(base, name)).st_size
         except FileNotFoundError:
             return f"{name} missing"
         if actual != size:
