@@ -68,16 +68,11 @@ from desktop_app.core.search.whoosh.opened import (
     views_of,
 )
 from desktop_app.core.search.whoosh.queries import suggest
-from desktop_app.core.search.whoosh.scoring import (
-    more_like_this,
-    range_scores,
-    term_scores,
-    text_holders,
-)
+from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
 from desktop_app.core.search.whoosh.snippets import (
     annotation_hits,
     expander,
-    hit_snippets,
+    snippet_hits,
     text_snippets,
 )
 from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
@@ -259,21 +254,16 @@ class WhooshIndex:
             # the journal and the papers folder show (the build read every folder after).
             report = quick_sync(self.dir, opened, self.library, self._apply, None)
             report = report or self._sync(opened, None)
-        pending = self._texts_now(progress)
+        pending = _second_phase(self, "now", progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
         )
 
-    # The second phase of a build, the texts (:mod:`.texts`: loaded only when a build left
-    # papers to it, which a search at the command line never finds).
+    # The second phase of a build, the texts (:func:`_second_phase`).
 
     def texts_pending(self) -> int:
         """Papers whose PDF text (and abstract) a build left to its second phase."""
-        if not self._texts_left():
-            return 0
-        from desktop_app.core.search.whoosh import texts
-
-        return texts.pending(self)
+        return _second_phase(self, "pending")
 
     def index_texts(
         self,
@@ -281,26 +271,7 @@ class WhooshIndex:
         committed: Callable[[int, int], None] | None = None,
     ) -> int:
         """The second phase of a build (:func:`.texts.index_pending`); the papers left."""
-        if not self._texts_left():
-            return 0
-        from desktop_app.core.search.whoosh import texts
-
-        return texts.index_pending(self, progress, committed)
-
-    def _texts_now(self, progress: Progress | None) -> int:
-        """The second phase now, unless the app does it in the background (:func:`.texts.now`)."""
-        if not self._texts_left():
-            return 0
-        from desktop_app.core.search.whoosh import texts
-
-        return texts.now(self, progress)
-
-    def _texts_left(self) -> bool:
-        """The index searched now has papers a build left to its second phase (its marker
-        file, which :func:`.texts.pending` looks at first, is there)."""
-        with self._lock:
-            opened, _ = self._ready()
-            return (opened.folder / TEXTS_PENDING).exists()
+        return _second_phase(self, "index_pending", progress, committed)
 
     # -- keeping in step -----------------------------------------------------------------
 
@@ -332,7 +303,7 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-        report.texts_pending = self._texts_now(progress)
+        report.texts_pending = _second_phase(self, "now", progress)
         if self._lasting:
             _load_writes()
         return report
@@ -356,7 +327,7 @@ class WhooshIndex:
             self._build(progress)
         if built:
             built()
-        self._texts_now(progress)
+        _second_phase(self, "now", progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
@@ -511,7 +482,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
-        self._texts_now(None)
+        _second_phase(self, "now", None)
         opened, _ = self._ready()
         return opened
 
@@ -535,17 +506,8 @@ class WhooshIndex:
         shown = keys if limit is None else keys[: max(limit, 0)]
         marks = Marks.of(tree, expander(o)) if snippets and tree is not None else None
         hits: Sequence[Hit]
-        if marks:
-            assert tree is not None
-            holds = text_holders(o, tree) if marks.covers(FULLTEXT) else None
-            hits = [
-                Hit(
-                    entries[k].summary,
-                    scores[k],
-                    hit_snippets(o, entries[k], marks, PAGE_SNIPPETS, holds is None or holds(k)),
-                )
-                for k in shown
-            ]
+        if marks and tree is not None:
+            hits = snippet_hits(o, [entries[k] for k in shown], scores, tree, marks, PAGE_SNIPPETS)
         else:  # made when looked at (the GUI takes the summaries only)
             hits = HitList(views.summary.of(shown), list(map(scores.__getitem__, shown)))
         suggestion = None
@@ -608,27 +570,7 @@ class WhooshIndex:
     def stats(self) -> IndexStats:
         """Papers, PDFs, PDFs indexed and the reasons of the failures."""
         with self._lock:
-
-            def run(o: Opened) -> IndexStats:
-                entries = entries_of(o)
-                pdfs = [e for e in entries.values() if e.pdf_stamp]
-                failures = sorted(
-                    (e.summary.key, e.text_error or "unknown")
-                    for e in pdfs
-                    if e.text_state == "failed"
-                )
-                size = sum(p.stat().st_size for p in o.folder.iterdir() if p.is_file())
-                return IndexStats(
-                    papers=len(entries),
-                    pdfs=len(pdfs),
-                    pdfs_indexed=sum(1 for e in pdfs if e.text_state == "ok"),
-                    failures=failures,
-                    pending=sum(1 for e in entries.values() if e.summary.pdf_state == "pending"),
-                    index_bytes=size,
-                    index_dir=o.folder,
-                )
-
-            result: IndexStats = self._guarded(run)
+            result: IndexStats = self._guarded(_stats)
             return result
 
     def entry(self, key: str) -> Entry | None:
@@ -654,6 +596,39 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _second_phase(index: WhooshIndex, name: str, *args: Any) -> int:
+    """:mod:`.texts`'s ``name`` (``pending``, ``index_pending``, ``now``) for ``index``:
+    0 when the index searched now has no papers a build left to its second phase (its
+    marker file, which those look at first, is not there), without loading that module
+    and the build's (a search at the command line never finds any)."""
+    with index._lock:
+        opened, _ = index._ready()
+        if not (opened.folder / TEXTS_PENDING).exists():
+            return 0
+    from desktop_app.core.search.whoosh import texts
+
+    found: int = getattr(texts, name)(index, *args)
+    return found
+
+
+def _stats(o: Opened) -> IndexStats:
+    entries = entries_of(o)
+    pdfs = [e for e in entries.values() if e.pdf_stamp]
+    failures = sorted(
+        (e.summary.key, e.text_error or "unknown") for e in pdfs if e.text_state == "failed"
+    )
+    size = sum(p.stat().st_size for p in o.folder.iterdir() if p.is_file())
+    return IndexStats(
+        papers=len(entries),
+        pdfs=len(pdfs),
+        pdfs_indexed=sum(1 for e in pdfs if e.text_state == "ok"),
+        failures=failures,
+        pending=sum(1 for e in entries.values() if e.summary.pdf_state == "pending"),
+        index_bytes=size,
+        index_dir=o.folder,
+    )
 
 
 def _load_writes() -> None:

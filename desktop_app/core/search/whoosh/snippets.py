@@ -8,11 +8,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from desktop_app.core.pdf.text import load_cached
-from desktop_app.core.search.api import Snippet
+from desktop_app.core.search.api import Hit, Snippet
 from desktop_app.core.search.highlight import (
     Expand,
     Marks,
@@ -20,9 +20,10 @@ from desktop_app.core.search.highlight import (
     field_snippets,
     page_snippets,
 )
-from desktop_app.core.search.query import FULLTEXT
+from desktop_app.core.search.query import FULLTEXT, Node
 from desktop_app.core.search.whoosh.documents import Entry
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from desktop_app.core.search.whoosh.scoring import text_holders
 from desktop_app.core.search.whoosh.store import DAMAGE
 
 
@@ -38,6 +39,28 @@ def expander(o: Opened) -> Expand:
                 yield from reader.terms_within(fieldname, word, distance, prefix=1)
 
     return expand
+
+
+def snippet_hits(
+    o: Opened,
+    entries: list[Entry],
+    scores: Mapping[str, float],
+    tree: Node,
+    marks: Marks,
+    pages: int,
+) -> list[Hit]:
+    """The hits of ``entries`` with their snippets (:func:`hit_snippets`); the text of a
+    hit that the index shows holds none of the words or phrases marked there is not read
+    (:func:`.scoring.text_holders`)."""
+    holds = text_holders(o, tree) if marks.covers(FULLTEXT) else None
+    return [
+        Hit(
+            e.summary,
+            scores[e.summary.key],
+            hit_snippets(o, e, marks, pages, not holds or holds(e.summary.key)),
+        )
+        for e in entries
+    ]
 
 
 def hit_snippets(
