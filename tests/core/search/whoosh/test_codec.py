@@ -205,3 +205,25 @@ def test_keyword_fields_are_written_as_whooshs_own_writer_writes_them(tmp_path: 
     ours = _segment_files(tmp_path / "ours", docs, store.papers_schema(), ours=True)
     whooshs = _segment_files(tmp_path / "whoosh", docs, store.papers_schema(), ours=False)
     assert ours == whooshs and "trm" in ours
+
+
+def test_a_writer_whose_postings_spill_to_disk_keeps_those_still_in_memory(
+    tmp_path: Path,
+) -> None:
+    """A pool over its limit writes runs to disk and merges them at the end, with what it
+    still holds in memory: those postings were lost (the last papers' words unfound)."""
+    texts = random_texts(60, seed=5)
+    texts.append(("last", "zyzzyva quokka"))
+    found = {}
+    for limitmb in (128, 0.02):  # (none spilled; runs of ~20 KB, and some left over)
+        folder = tmp_path / str(limitmb)
+        folder.mkdir()
+        ix = store.Storage(str(folder)).create_index(store.fulltext_schema(), indexname="x")
+        writer = codec.writer(ix, limitmb=limitmb)
+        for key, text in texts:
+            writer.add_document(**store.text_doc(key, text))
+        assert bool(writer.pool.runs) == (limitmb < 1)
+        writer.commit(merge=False)
+        found[limitmb] = _postings(ix)
+    assert found[0.02] == found[128]
+    assert [p[0] for p in found[128][("fulltext", b"quokka")]] == [len(texts) - 1]
