@@ -290,9 +290,10 @@ def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: li
     places = field.places
     docs = field.docs
     all_weights = field.weights
-    weights32 = array("f", all_weights)  # (Whoosh's writer keeps a block's weights so)
+    # (Whoosh's writer keeps a block's weights as 32-bit floats: the pool too, most often)
+    weights32 = all_weights if all_weights.typecode == "f" else array("f", all_weights)
     ends = field.ends
-    data = bytes(field.values) if field.values is not None else None
+    data = field.values.getvalue() if field.values is not None else None
     ends_after = memoryview(ends)[1:] if ends is not None else memoryview(b"")
     field.values = None
     known = len(length_of)

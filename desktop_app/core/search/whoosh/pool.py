@@ -14,6 +14,7 @@ more papers a rebuild's segment holds in the same memory, and the less each pape
 
 from __future__ import annotations
 
+import io
 import itertools
 from array import array
 from collections import defaultdict, deque
@@ -25,7 +26,7 @@ from whoosh.writing import PostingPool
 
 #: What a pool counts (bytes), as measured: a posting's items in the columns (and its
 #: value's bytes on top), a term's own entry (its key, its array of postings).
-POSTING_BYTES = 17
+POSTING_BYTES = 13
 VALUED_BYTES = 4
 TERM_BYTES = 200
 
@@ -36,16 +37,21 @@ _append = array.append
 class FieldPostings:
     """One field's postings as they came, in columns: posting ``n``'s document
     ``docs[n]``, weight ``weights[n]`` and (a format with values) value
-    ``values[ends[n]:ends[n + 1]]``; each term's postings' numbers in ``places``, in the
-    order they came (the documents' order)."""
+    ``values.getvalue()[ends[n]:ends[n + 1]]``; each term's postings' numbers in
+    ``places``, in the order they came (the documents' order).
+
+    The weights are kept as 32-bit floats, as Whoosh's writer keeps a block's, while each
+    is one exactly (the frequencies that all the schemas' fields weigh postings by), else
+    as they came."""
 
     __slots__ = ("docs", "ends", "places", "values", "weights")
 
     def __init__(self, valued: bool) -> None:
         self.places: defaultdict[bytes, array[int]] = defaultdict(_numbers)
         self.docs = array("I")
-        self.weights = array("d")
-        self.values = bytearray() if valued else None
+        self.weights = array("f")
+        # (getvalue() hands over its bytes without a copy: a segment's values are ~10 MB)
+        self.values = io.BytesIO() if valued else None
         self.ends = array("I", (0,)) if valued else None
 
     def add(
@@ -66,18 +72,42 @@ class FieldPostings:
         # places[term].append(n) for each posting, in C.
         deque(map(_append, map(places.__getitem__, terms), range(first, first + count)), 0)
         self.docs.extend(itertools.repeat(docnum, count))
-        self.weights.extend(weights)
+        self._add_weights(weights)
         if values is None:
             return len(places) - known, 0
         kept, ends = self.values, self.ends
         if kept is None or ends is None:
             raise ValueError("postings with and without values")
-        start = len(kept)
-        kept += b"".join(values)
+        start = kept.tell()
+        kept.writelines(values)
         ends.extend(
             itertools.islice(itertools.accumulate(map(len, values), initial=start), 1, None)
         )
-        return len(places) - known, len(kept) - start
+        return len(places) - known, kept.tell() - start
+
+    def add_one(self, docnum: int, term: bytes, weight: float, value: bytes) -> bool:
+        """Add a posting (``value`` empty for a format without values): whether its term
+        is new to the field."""
+        places = self.places
+        new = term not in places
+        places[term].append(len(self.docs))
+        self.docs.append(docnum)
+        self._add_weights((weight,))
+        kept, ends = self.values, self.ends
+        if kept is not None and ends is not None:
+            kept.write(value)
+            ends.append(kept.tell())
+        return new
+
+    def _add_weights(self, weights: Sequence[float]) -> None:
+        kept = self.weights
+        if kept.typecode == "f":
+            single = array("f", weights)
+            if single.tolist() == list(weights):
+                kept.extend(single)
+                return
+            kept = self.weights = array("d", kept)  # (from now on as they come)
+        kept.extend(weights)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -110,16 +140,9 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
         field = self._fields.get(fieldname)
         if field is None or (field.values is not None) != valued:
             field = self._field(fieldname, valued)
-        places = field.places
-        size = POSTING_BYTES if tbytes in places else POSTING_BYTES + TERM_BYTES
-        places[tbytes].append(len(field.docs))
-        field.docs.append(docnum)
-        field.weights.append(weight)
-        kept, ends = field.values, field.ends
-        if kept is not None and ends is not None:  # (valued)
-            kept += vbytes
-            ends.append(len(kept))
-            size += VALUED_BYTES + len(vbytes)
+        size = POSTING_BYTES + (VALUED_BYTES + len(vbytes) if valued else 0)
+        if field.add_one(docnum, tbytes, weight, vbytes):
+            size += TERM_BYTES
         self.currentsize += size
         if self.currentsize > self.limit:
             self.save()
@@ -159,7 +182,7 @@ class GroupedPool(PostingPool):  # type: ignore[misc]
         """The postings as Whoosh's pool holds them: (field, term, docnum, weight, value)."""
         for fieldname, field in self.grouped():
             docs, weights, ends = field.docs, field.weights, field.ends
-            data = bytes(field.values) if field.values is not None else b""
+            data = field.values.getvalue() if field.values is not None else b""
             for text in sorted(field.places):
                 for n in field.places[text]:
                     vbytes = data[ends[n] : ends[n + 1]] if ends is not None else b""
