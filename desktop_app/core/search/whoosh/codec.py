@@ -291,7 +291,8 @@ def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: li
     docs = field.docs
     all_weights = field.weights
     # (Whoosh's writer keeps a block's weights as 32-bit floats: the pool too, most often)
-    weights32 = all_weights if all_weights.typecode == "f" else array("f", all_weights)
+    exact = all_weights.typecode == "f"  # (then a term's weights are a block's as they are)
+    weights32 = all_weights if exact else array("f", all_weights)
     ends = field.ends
     data = field.values.getvalue() if field.values is not None else None
     ends_after = memoryview(ends)[1:] if ends is not None else memoryview(b"")
@@ -337,7 +338,7 @@ def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: li
         maxlength = 0
         maxweight = 0
         if count <= INLINE_LIMIT:
-            weights = array("f", term_weights)
+            weights = term_weights if exact else array("f", term_weights)
             minlength, blockmax = _block_lengths(all_ids, length_of)
             weight += sum(weights)
             maxlength = max(maxlength, blockmax)
@@ -349,7 +350,7 @@ def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: li
                 end = start + blocklimit
                 ids = all_ids[start:end]
                 block_weights = term_weights[start:end]
-                weights = array("f", block_weights)
+                weights = block_weights if exact else array("f", block_weights)
                 blockmaxweight = max(block_weights)
                 blockmin, blockmax = _block_lengths(ids, length_of)
                 weight += sum(weights)
