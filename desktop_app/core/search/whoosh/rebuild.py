@@ -80,8 +80,8 @@ SEGMENT_MB = 100
 TEXT_SEGMENT_MB = 64
 #: SEGMENT_MB and TEXT_SEGMENT_MB for a build that writes each paper's record and text in
 #: one pass (each of its workers holds a writer of each, :func:`_record_segments`): a
-#: segment per ~1,500 whole records, and per ~450 texts (measured at 10,000 papers with 40
-#: and 64: two workers of 166 MB each, and the main process's 70 MB).
+#: segment per ~1,600 whole records, and per ~700 texts (measured at 10,000 papers: two
+#: workers of ~150 MB each, and the main process's 70 MB; 331 MB together at the most).
 WITH_TEXTS_SEGMENT_MB = 24
 WITH_RECORDS_TEXT_SEGMENT_MB = 48
 
