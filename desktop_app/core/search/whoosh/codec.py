@@ -38,6 +38,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
 )
 from whoosh.fields import FieldType
+from whoosh.filedb.filetables import OrderedHashWriter, _pointer
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -604,10 +605,31 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         else:
             for file in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
                 _direct(file)
+            tindex = fieldwriter._tindex
+            if type(tindex) is OrderedHashWriter:
+                tindex._write_hashes = partial(_write_hashes, tindex)
             write_grouped(fieldwriter, self.schema, lengths, self.pool.grouped())
         fieldwriter.close()
         if lengths is not None:
             lengths.close()
+
+
+def _write_hashes(tindex: OrderedHashWriter) -> None:
+    """Whoosh's ``HashWriter._write_hashes`` (the terms table's 256 hash tables, the same
+    bytes), each table written in one call rather than one per slot (two per term)."""
+    dbfile = tindex.dbfile
+    pack = _pointer.pack  # (Whoosh's: a slot's hash and position)
+    null = (0, 0)
+    for entries in tindex.buckets:
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        hashtable = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while hashtable[slot] is not null:
+                slot = (slot + 1) % numslots
+            hashtable[slot] = (hashval, position)
+        dbfile.write(b"".join(itertools.starmap(pack, hashtable)))
 
 
 def _direct(file: Any) -> None:
