@@ -262,7 +262,7 @@ def write_grouped(
 
 
 _from_big = partial(int.from_bytes, byteorder="big")
-_BUCKETS = itertools.repeat(255)
+_BUCKET_MASK = itertools.repeat(255)  # (a key's bucket: its hash's low byte)
 _md5 = partial(hashlib.md5, usedforsecurity=False)
 _digest = operator.methodcaller("digest")
 _last4 = operator.itemgetter(slice(-4, None))
@@ -305,7 +305,7 @@ def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: li
     for text in texts:
         nums = places.pop(text)
         count = len(nums)
-        if count == 1:  # (most terms of a record: its own)
+        if count == 1:  # (most terms of a record: its own; the sums below, of one)
             n = nums[0]
             docnum = docs[n]
             weight = weights32[n]
@@ -431,7 +431,7 @@ def _write_table(fieldwriter: W3FieldWriter, texts: list[bytes], infos: list[byt
     deque(
         map(
             list.append,
-            map(buckets.__getitem__, map(operator.and_, hashes, _BUCKETS)),
+            map(buckets.__getitem__, map(operator.and_, hashes, _BUCKET_MASK)),
             zip(hashes, places, strict=True),
         ),
         0,
