@@ -142,7 +142,17 @@ class Storage(FileStorage):  # type: ignore[misc]
     """
 
     def temp_storage(self, name: str | None = None) -> FileStorage:
-        return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")
+        """The folder made here, not by Whoosh's ``FileStorage.create``: the second writer
+        to ask for it (the per-document writer of every writer) found it there, and
+        ``create`` kept the error in a local variable. The error's traceback held that
+        frame, which held the frames of its callers, with their locals, up to the code
+        that wrote (``writing.write_prepared``): the writer, its postings and its terms'
+        hash tables (~80,000 objects for 1,000 records) stayed in memory as cyclic garbage
+        after every commit, until the collector walked them all (up to ~140 ms, in
+        whichever thread it ran: the UI thread waits for the GIL meanwhile)."""
+        path = os.path.join(self.folder, f"{name or 'temp'}-{os.getpid()}")
+        os.makedirs(path, exist_ok=True)
+        return FileStorage(path)
 
     def open_file(self, name: str, **kwargs: Any) -> StructFile:
         """An index file to read, mapped into memory (:class:`MappedFile`); an empty

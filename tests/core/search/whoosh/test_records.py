@@ -300,3 +300,17 @@ def test_records_decoded_at_once_leave_the_young_generations(
     assert [s.key for s in summaries] == list(decoded)
     assert not [s.key for s in summaries if id(s) in young]
     assert not [k for k, e in loaded.plain().items() if id(e) in young]
+
+
+def test_the_collector_stays_paused_until_the_last_call_that_paused_it_ends() -> None:
+    """A search (the read lane) and a full-text batch's commit (the background lane) pause
+    the collector at once: the first to end left the other's work to the collector, and
+    one that began with the collector paused never let it run again."""
+    assert gc.isenabled()
+    search, commit = gc_paused(), gc_paused()
+    search.__enter__()
+    commit.__enter__()
+    search.__exit__(None, None, None)
+    paused_meanwhile = not gc.isenabled()
+    commit.__exit__(None, None, None)
+    assert paused_meanwhile and gc.isenabled()

@@ -4,6 +4,7 @@ are committed, resumed after a crash or a quit with the papers still missing onl
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -233,3 +234,38 @@ def test_the_apps_workers_yield_and_a_commands_run_as_it_does(tmp_path: Path) ->
             assert os.getpriority(os.PRIO_PROCESS, pool.procs[0].pid) == expected
         finally:
             pool.close()
+
+
+def test_a_batch_is_committed_with_the_collector_paused(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """A writer's postings of a batch's records (~100,000 objects at 1,000 papers) set off
+    full passes of the collector over themselves every few hundred records, each holding
+    the GIL for up to ~100 ms (the window's longest stalls of a first open). No collection
+    runs while a batch is committed now (collections made likely here: a low threshold,
+    the test process's own objects left out)."""
+    ran_in: list[str] = []  # the functions that set off a collection while records were written
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        caller = frame.f_code.co_name
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name == "write_prepared":
+                ran_in.append(caller)
+            frame = frame.f_back  # type: ignore[assignment]
+
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        threshold = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50, 1, 1)
+        gc.callbacks.append(collection)
+        try:
+            assert ix.index_texts() == 0
+        finally:
+            gc.callbacks.remove(collection)
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+        assert len(keys(ix, "wavelet")) == EXTRAS
+    assert not ran_in
