@@ -400,11 +400,12 @@ class WhooshIndex:
             if progress:
                 progress(min(start + BATCH, total), total)
 
-    def _write(self, prepared: list[Prepared]) -> None:
+    def _write(self, prepared: list[Prepared], check: Callable[[], None] | None = None) -> None:
+        """Write these papers' documents (``check``: see :func:`write_prepared`)."""
         with self._writing():
             opened, _ = self._ready()
             try:
-                write_prepared(opened, prepared, self.write_timeout)
+                write_prepared(opened, prepared, self.write_timeout, check)
             except (PapershelfError, OSError, whoosh_index.LockError):
                 raise  # a full disk, a busy index: not damage
             except Exception as e:  # Whoosh reading a damaged file

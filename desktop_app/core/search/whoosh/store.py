@@ -149,9 +149,12 @@ class Storage(FileStorage):  # type: ignore[misc]
         that wrote (``writing.write_prepared``): the writer, its postings and its terms'
         hash tables (~80,000 objects for 1,000 records) stayed in memory as cyclic garbage
         after every commit, until the collector walked them all (up to ~140 ms, in
-        whichever thread it ran: the UI thread waits for the GIL meanwhile)."""
+        whichever thread it ran: the UI thread waits for the GIL meanwhile). Nor are
+        the folders above it made again: a worker left at work by a killed app does not
+        bring back the scratch index the next run removed (:mod:`.texts`)."""
         path = os.path.join(self.folder, f"{name or 'temp'}-{os.getpid()}")
-        os.makedirs(path, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
         return FileStorage(path)
 
     def open_file(self, name: str, **kwargs: Any) -> StructFile:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -269,3 +271,67 @@ def test_a_batch_is_committed_with_the_collector_paused(
             gc.unfreeze()
         assert len(keys(ix, "wavelet")) == EXTRAS
     assert not ran_in
+
+
+def test_a_cancel_while_a_batch_is_written_stops_it_and_loses_nothing(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """Closing the window while a batch's records were written (1,000 papers: seconds)
+    waited for the whole batch, the window frozen meanwhile. The write stops now; its
+    papers stay pending, and the next run indexes them, each text once."""
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        total = ix.texts_pending()
+
+        def cancel_while_writing(done: int, of: int) -> None:
+            frame: Any = sys._getframe(1)
+            while frame is not None and frame.f_code.co_name != "write_prepared":
+                frame = frame.f_back
+            if frame is not None:
+                raise Cancelled  # the window closing
+
+        with pytest.raises(Cancelled):
+            ix.index_texts(cancel_while_writing)
+        assert ix.texts_pending() == total  # the first batch's records: not written
+        assert keys(ix, "author:gomez") == ["2504.00001"]
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as again:
+        report = again.sync()
+        assert report.texts_pending == total
+        assert not report.rebuilt  # (its texts' commit was noted: not found damaged)
+        assert again.index_texts() == 0
+        assert len(keys(again, "wavelet")) == EXTRAS
+        assert texts_indexed(again) == EXTRAS + 1  # each text once
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix signals")
+def test_a_stopped_second_phase_ends_its_workers_at_once(
+    big: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Cancel (or the window closing) ended the workers' input and waited up to half a
+    second for each to end its batch before killing it: closing the window during the
+    text phase froze it for over a second. They are stopped (SIGTERM) at once now."""
+    monkeypatch.setattr(texts, "workers", lambda: 2)
+    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)
+    started: list[subprocess.Popen[str]] = []
+    start_worker = rebuild.start_worker
+
+    def worker(*args: Any, **kwargs: Any) -> subprocess.Popen[str]:
+        started.append(start_worker(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(rebuild, "start_worker", worker)
+
+    def cancel_once_sent(done: int, total: int) -> None:
+        frame: Any = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "commit_oldest":
+            frame = frame.f_back
+        if frame is not None:
+            raise Cancelled  # the window closes as a batch sent is waited for or committed
+
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        with pytest.raises(Cancelled):
+            ix.index_texts(cancel_once_sent)
+        assert ix.texts_pending() == EXTRAS + 3
+    assert len(started) == 2
+    assert [proc.returncode for proc in started] == [-signal.SIGTERM] * 2
