@@ -19,7 +19,8 @@ from desktop_app.core.errors import Cancelled
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.api import SortOrder
-from desktop_app.core.search.whoosh import codec, rebuild, store, texts
+from desktop_app.core.search.whoosh import codec, rebuild, records, store, texts
+from desktop_app.core.search.whoosh.documents import PENDING, Entry
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.indexing import add_extras, keys
 
@@ -335,3 +336,30 @@ def test_a_stopped_second_phase_ends_its_workers_at_once(
         assert ix.texts_pending() == EXTRAS + 3
     assert len(started) == 2
     assert [proc.returncode for proc in started] == [-signal.SIGTERM] * 2
+
+
+def test_the_records_in_memory_are_kept_when_the_phase_ends(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """The end of the second phase drops the first phase's emptied segments: the same
+    papers, the same records. They were decoded again from the index by the next search
+    (with the collection after, ~90 ms of the UI thread at 10,000 papers); they are kept
+    now, and saved for the next process."""
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        ix.search("")
+        opened = ix._open
+        assert opened is not None and opened.entries is not None
+        in_memory = opened.entries
+        generation = opened.entries_gen
+        assert ix.index_texts() == 0
+        assert len(keys(ix, "wavelet")) == EXTRAS
+        assert ix._open is opened and opened.entries is in_memory  # not decoded again
+        assert opened.entries_gen > generation
+
+        def reread(key: str) -> Entry:
+            raise AssertionError(f"{key}: read again from the index")
+
+        saved = records.load(opened.folder, opened.entries_gen, reread)
+        assert saved is not None and dict(saved) == dict(in_memory)
+        assert all(e.text_state != PENDING for e in saved.values())
