@@ -401,7 +401,6 @@ class WhooshIndex:
                 progress(min(start + BATCH, total), total)
 
     def _write(self, prepared: list[Prepared], check: Callable[[], None] | None = None) -> None:
-        """Write these papers' documents (``check``: see :func:`write_prepared`)."""
         with self._writing():
             opened, _ = self._ready()
             try:
