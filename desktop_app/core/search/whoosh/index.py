@@ -37,6 +37,7 @@ from whoosh import index as whoosh_index
 from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError, SearchIndexError
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.pdf.text import PdfText, TextExtractor, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
@@ -65,7 +66,6 @@ from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.opened import (
     Opened,
     entries_of,
-    gc_paused,
     searchers_of,
     views_of,
 )

@@ -10,10 +10,7 @@ pair of searchers.
 from __future__ import annotations
 
 import contextlib
-import gc
-import threading
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.search.query import FULLTEXT, Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
@@ -71,36 +69,6 @@ class Opened:
                 ix.storage.close()
         if self.hold is not None:
             self.hold.release()
-
-
-#: The calls under way that paused the collector (:func:`gc_paused`), and whether it ran
-#: before the first of them.
-_pausing = 0
-_resume = False
-_pausing_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No garbage collection meanwhile: a search makes thousands of small objects (a hit
-    per paper), each few hundred of which start a collection, and now and then a full one
-    over every record in memory (tens of ms with 10,000 papers). Nothing made here is
-    cyclic garbage, and the collector runs as usual afterwards: when the last of the calls
-    that paused it at once ends (a search in one thread, a full-text batch's commit in
-    another), as it ran before the first began."""
-    global _pausing, _resume
-    with _pausing_lock:
-        if not _pausing:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pausing += 1
-    try:
-        yield
-    finally:
-        with _pausing_lock:
-            _pausing -= 1
-            if not _pausing and _resume:
-                gc.enable()
 
 
 def fresh(

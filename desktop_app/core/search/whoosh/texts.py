@@ -38,6 +38,7 @@ from whoosh.writing import SegmentWriter
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
@@ -45,7 +46,7 @@ from desktop_app.core.search.whoosh import rebuild, writing
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import PENDING, Entry, Prepared, prepare
-from desktop_app.core.search.whoosh.opened import Opened, entries_of, gc_paused, views_of
+from desktop_app.core.search.whoosh.opened import Opened, entries_of, views_of
 from desktop_app.core.search.whoosh.store import (
     TEXTS_LOCK,
     TEXTS_PENDING,
@@ -478,12 +479,12 @@ def _commit_batch(
     (a Cancel): the batch's papers stay pending (its texts, if committed, are dropped
     again by the next run, :func:`_drop_texts`).
 
-    With the collector paused (:func:`.opened.gc_paused`): a writer's postings of 1,000
-    whole records (~30,000 terms, ~100,000 tracked objects) outnumbered the objects left
-    out of the full passes once the window had settled, so the allocations of the write
-    set off a full pass every few hundred records, each walking them all (20-100 ms of
-    the GIL, the UI thread's longest stalls of the text phase). Freed as the writer ends,
-    they are never walked now."""
+    With the collector paused (:func:`~desktop_app.core.memory.gc_paused`): a writer's
+    postings of 1,000 whole records (~30,000 terms, ~100,000 tracked objects) outnumbered
+    the objects left out of the full passes once the window had settled, so the write's
+    allocations set off a full pass every few hundred records, each walking them all
+    (20-100 ms of the GIL, the UI thread's longest stalls of the text phase). Freed as the
+    writer ends, they are never walked now."""
     with index._lock, index._writing(), gc_paused():
         opened, _ = index._ready()
         if opened.name != name:

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.paper import Status
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.api import SortOrder
 from desktop_app.core.search.whoosh import records
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from desktop_app.core.search.whoosh.opened import Opened, gc_paused, searchers_of
+from desktop_app.core.search.whoosh.opened import Opened, searchers_of
 from tests.helpers.files import ROOT
 
 
