@@ -17,12 +17,14 @@ client, the BibTeX parser) load only in the commands that use them.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import gc
 import importlib
 import logging
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +137,12 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+#: Commands that only read (the library, the index and their caches, written whole before
+#: the command returns): run as the program, the process ends without the interpreter's
+#: teardown (:func:`_end_now`).
+QUICK_EXIT = frozenset({"search", "list", "show", "stats"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (else ``sys.argv``'s); the exit status.
 
@@ -143,13 +151,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     are frozen out of the garbage collector (:func:`gc.freeze`) when it returns, which
     spares the interpreter's last collections at exit a walk over every object (every
     module, the records of 10,000 papers: ~15 ms of a ``papershelf search``). The process
-    ends right after; nothing is left uncollected for long."""
+    ends right after; nothing is left uncollected for long. After a command of
+    :data:`QUICK_EXIT`, it ends at once (:func:`_end_now`)."""
     if argv is not None:
         return _main(argv)
     try:
-        return _main(sys.argv[1:])
+        status = _main(sys.argv[1:])
     finally:
         gc.freeze()
+    if _command_of(sys.argv[1:]) in QUICK_EXIT:
+        _end_now(status)
+    return status
+
+
+def _end_now(status: int) -> None:
+    """End the process with ``status`` as the interpreter would, less its teardown: the
+    exit handlers run (the log's included), the standard streams flushed, then
+    :func:`os._exit`, without freeing every module and object one by one (~4 ms of a
+    ``papershelf search`` at 10,000 papers; the system frees the process's memory at
+    once). Not while another thread that the interpreter would wait for still runs: then
+    the usual exit."""
+    main_thread = threading.main_thread()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not main_thread):
+        return
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `papershelf list | head`: the reader left (as _main says)
+        pass
+    except (OSError, ValueError):
+        return  # a flush that fails: the usual exit says so
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def _main(argv: Sequence[str]) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_app.core.errors import ImportFileError
-from desktop_app.core.interop.textfile import decode_text
 
 #: Below this many bytes detection is a guess (cp1250 or cp1252 for "naïve"): such a short
 #: note that is not UTF-8 is read as cp1252, what Windows editors write in the West.
@@ -22,6 +21,9 @@ SHORT = 200
 
 def decode(raw: bytes, *, where: object = "text") -> str:
     """The text of ``raw``, whatever its encoding (see the module's docstring)."""
+    # Imported here: a command that reads no note (a search, a list) never loads it.
+    from desktop_app.core.interop.textfile import decode_text
+
     try:
         decoded = decode_text(raw, str(where), "text file")
     except ImportFileError:

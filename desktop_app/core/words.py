@@ -14,8 +14,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from anyascii import anyascii
-
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
 _ARTICLE = re.compile(r"^[^\w]+|^(?:the|a|an)\s+")
 
@@ -84,7 +82,7 @@ def collation_key(text: str) -> str:
     """
     if _strxfrm is not None:
         return _locale_key(text, _strxfrm)
-    ascii_text = text if text.isascii() else anyascii(text)
+    ascii_text = text if text.isascii() else _anyascii(text)
     letters = ascii_text.encode("ascii").translate(_PRIMARY).decode("ascii")
     return f"{letters}\x00{text.casefold()}\x00{text.swapcase()}"
 
@@ -153,7 +151,15 @@ def ascii_fold(text: str) -> str:
     (``"Balázs"`` -> ``"balazs"``, ``"Łukasiewicz"`` -> ``"lukasiewicz"``, ``"Đorđević"``
     -> ``"dordevic"``, ``"张伟"`` -> ``"zhangwei"``); symbols (emoji) are dropped."""
     letters = "".join(c for c in text if not unicodedata.category(c).startswith("S"))
-    return re.sub(r"[^a-z0-9]+", "", anyascii(letters).lower())
+    return re.sub(r"[^a-z0-9]+", "", _anyascii(letters).lower())
+
+
+def _anyascii(text: str) -> str:
+    # Imported when a text needs it: anyascii loads importlib.resources (~1 ms of every
+    # command, which mostly never transliterates).
+    from anyascii import anyascii
+
+    return anyascii(text)
 
 
 def family_name(author: str) -> str:

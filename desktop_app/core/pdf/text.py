@@ -30,7 +30,6 @@ import logging
 import os
 import queue
 import re
-import subprocess
 import sys
 import threading
 import unicodedata
@@ -310,6 +309,10 @@ class _Worker:
     Windows, a queue with a timeout can)."""
 
     def __init__(self, memory_mb: int) -> None:
+        # Imported here: a search that reads cached texts only never starts a worker, and
+        # subprocess (with selectors and signal) is ~2 ms of a `papershelf search`.
+        import subprocess
+
         env = worker_env()
         self.process = subprocess.Popen(
             worker_command(memory_mb),
@@ -356,6 +359,8 @@ class _Worker:
         return str(answer["status"]), answer["value"]
 
     def stop(self, *, kill: bool) -> None:
+        import subprocess
+
         with contextlib.suppress(OSError, ValueError):
             if not kill and self.process.stdin:
                 self.process.stdin.write("\n")

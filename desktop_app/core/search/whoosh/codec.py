@@ -46,6 +46,7 @@ from whoosh.writing import SegmentWriter
 
 from desktop_app.core.search.whoosh.analysis import KEYWORD_SEPARATOR, KeywordAnalyzer, keyword_term
 from desktop_app.core.search.whoosh.pool import GroupedPool, Postings
+from desktop_app.core.search.whoosh.store import terms_reader
 
 #: The Whoosh version (major, minor) whose internals this module is written for.
 WHOOSH_VERSION = (2, 7)
@@ -452,6 +453,9 @@ class Codec(W3Codec):  # type: ignore[misc]
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def terms_reader(self, storage: Any, segment: Any) -> Any:
+        return terms_reader(self, storage, segment)  # (:class:`.store.TermsReader`)
 
     def new_segment(self, storage: Any, indexname: str) -> Any:
         """A segment named from the system's randomness: Whoosh names it with ``random``,

@@ -182,13 +182,13 @@ class Views:
 
     newest: dict[str, int]  # 0 for the paper added last
     by_newest: list[str]  # the papers, the one added last first
-    year: dict[str, int]
     tags: dict[str, tuple[str, ...]]
     status: dict[str, str]
     summary: _Summaries  # through the entries, which stay in step
-    all_tags: Counter[str]  # over every paper
-    all_status: Counter[str]
     pending: int  # papers whose document is not whole yet (their PDF text is indexed next)
+    #: What the years and the counts over every paper (made when first asked: a search
+    #: with few hits sorted by relevance never does) are made from.
+    columns: Columns = field(repr=False)
     #: range field -> paper -> value (None: none indexed), made when a range asks
     numbers: dict[str, dict[str, int | None]] = field(default_factory=dict)
     #: sort order -> every paper in that order, newest first among equals; made when a
@@ -206,15 +206,27 @@ class Views:
         return cls(
             newest={k: i for i, k in enumerate(c.by_newest)},
             by_newest=list(c.by_newest),
-            year=dict(zip(c.keys, c.year, strict=True)),
             tags=dict(zip(c.keys, c.tags, strict=True)),
             status=dict(zip(c.keys, c.status, strict=True)),
             summary=_Summaries(entries),
-            all_tags=Counter(itertools.chain.from_iterable(c.tags)),
-            all_status=Counter(c.status),
             pending=c.pending,
+            columns=c,
             stored_titles=c if c.titles is not None else None,
         )
+
+    # Made from the columns, before any record is replaced (:meth:`replace` takes each in).
+
+    @functools.cached_property
+    def year(self) -> dict[str, int]:
+        return dict(zip(self.columns.keys, self.columns.year, strict=True))
+
+    @functools.cached_property
+    def all_tags(self) -> Counter[str]:  # over every paper
+        return Counter(itertools.chain.from_iterable(self.columns.tags))
+
+    @functools.cached_property
+    def all_status(self) -> Counter[str]:
+        return Counter(self.columns.status)
 
     @functools.cached_property
     def title(self) -> dict[str, str]:

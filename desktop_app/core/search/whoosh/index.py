@@ -38,7 +38,6 @@ from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError, SearchIndexError
 from desktop_app.core.library import Library
 from desktop_app.core.memory import gc_paused
-from desktop_app.core.pdf.text import PdfText, TextExtractor, load_cached
 from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import (
@@ -54,7 +53,6 @@ from desktop_app.core.search.api import (
 from desktop_app.core.search.evaluate import Scores, evaluate
 from desktop_app.core.search.highlight import Marks
 from desktop_app.core.search.query import FULLTEXT, And, Node, Not, Or, Range, Term
-from desktop_app.core.search.whoosh import texts
 from desktop_app.core.search.whoosh.documents import (
     Entry,
     Prepared,
@@ -70,12 +68,11 @@ from desktop_app.core.search.whoosh.opened import (
     views_of,
 )
 from desktop_app.core.search.whoosh.queries import suggest
-from desktop_app.core.search.whoosh.rebuild import build
 from desktop_app.core.search.whoosh.scoring import more_like_this, range_scores, term_scores
 from desktop_app.core.search.whoosh.snippets import (
     annotation_hits,
     expander,
-    hit_snippets,
+    snippet_hits,
     text_snippets,
 )
 from desktop_app.core.search.whoosh.stamp import Signals, quick_sync
@@ -84,19 +81,16 @@ from desktop_app.core.search.whoosh.store import (
     POINTER,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
+    TEXTS_PENDING,
     Storage,
     check_files,
     read_pointer,
 )
-from desktop_app.core.search.whoosh.writing import (
-    MERGE_AT_SYNC,
-    merge_small,
-    small_segments,
-    write_prepared,
-)
 
 if TYPE_CHECKING:
     from filelock import FileLock
+
+    from desktop_app.core.pdf.text import PdfText, TextExtractor
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +232,8 @@ class WhooshIndex:
 
     def _build(self, progress: Progress | None, retry: bool = False, locked: bool = True) -> int:
         """Write a new index folder and switch to it (``locked``: the caller holds the lock)."""
+        from desktop_app.core.search.whoosh.rebuild import build  # (a search never builds)
+
         self._retry_failed = retry
         switch = None if locked else (lambda: self._writing(REBUILD_WAIT))
         return build(self.dir, self.library, self.texts_in_background, progress, retry, switch)
@@ -258,14 +254,24 @@ class WhooshIndex:
             # the journal and the papers folder show (the build read every folder after).
             report = quick_sync(self.dir, opened, self.library, self._apply, None)
             report = report or self._sync(opened, None)
-        pending = texts.now(self, progress)
+        pending = _second_phase(self, "now", progress)
         return SyncReport(
             added=total + report.added, rebuilt=True, reason="asked for", texts_pending=pending
         )
 
-    # The second phase of a build, the texts (:mod:`.texts`).
-    texts_pending = texts.pending
-    index_texts = texts.index_pending
+    # The second phase of a build, the texts (:func:`_second_phase`).
+
+    def texts_pending(self) -> int:
+        """Papers whose PDF text (and abstract) a build left to its second phase."""
+        return _second_phase(self, "pending")
+
+    def index_texts(
+        self,
+        progress: Progress | None = None,
+        committed: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """The second phase of a build (:func:`.texts.index_pending`); the papers left."""
+        return _second_phase(self, "index_pending", progress, committed)
 
     # -- keeping in step -----------------------------------------------------------------
 
@@ -297,7 +303,7 @@ class WhooshIndex:
             reason = reason or again
             if reason:
                 report.rebuilt, report.reason = True, reason
-        report.texts_pending = texts.now(self, progress)
+        report.texts_pending = _second_phase(self, "now", progress)
         if self._lasting:
             _load_writes()
         return report
@@ -321,10 +327,12 @@ class WhooshIndex:
             self._build(progress)
         if built:
             built()
-        texts.now(self, progress)
+        _second_phase(self, "now", progress)
         return why
 
     def _sync(self, opened: Opened, progress: Progress | None) -> SyncReport:
+        from desktop_app.core.search.whoosh.writing import MERGE_AT_SYNC, small_segments
+
         entries = entries_of(opened)
         signals = Signals.now(self.library)  # before the scan: what changes meanwhile shows next
         on_disk = {key: fingerprint(self.library.paper_dir(key)) for key in self.library.keys()}  # noqa: SIM118
@@ -340,6 +348,8 @@ class WhooshIndex:
 
     def _merge_small(self, opened: Opened) -> None:
         """Merge the papers index's small segments (one per edit) into one."""
+        from desktop_app.core.search.whoosh.writing import merge_small
+
         with self._writing():
             merge_small(opened, self.write_timeout)
 
@@ -401,6 +411,8 @@ class WhooshIndex:
                 progress(min(start + BATCH, total), total)
 
     def _write(self, prepared: list[Prepared], check: Callable[[], None] | None = None) -> None:
+        from desktop_app.core.search.whoosh.writing import write_prepared
+
         with self._writing():
             opened, _ = self._ready()
             try:
@@ -413,6 +425,8 @@ class WhooshIndex:
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText:
         """The PDF's text, from the text cache if there (a failure kept there is tried
         again with ``retry_failed``)."""
+        from desktop_app.core.pdf.text import TextExtractor, load_cached
+
         cached = load_cached(sha)
         if cached is not None and (cached.ok or not retry_failed):
             return cached
@@ -468,7 +482,7 @@ class WhooshIndex:
         log.debug("the damage", exc_info=error)
         with self._writing(REBUILD_WAIT):
             self._build(None)
-        texts.now(self, None)
+        _second_phase(self, "now", None)
         opened, _ = self._ready()
         return opened
 
@@ -492,15 +506,8 @@ class WhooshIndex:
         shown = keys if limit is None else keys[: max(limit, 0)]
         marks = Marks.of(tree, expander(o)) if snippets and tree is not None else None
         hits: Sequence[Hit]
-        if marks:
-            hits = [
-                Hit(
-                    entries[k].summary,
-                    scores[k],
-                    hit_snippets(o, entries[k], marks, PAGE_SNIPPETS),
-                )
-                for k in shown
-            ]
+        if marks and tree is not None:
+            hits = snippet_hits(o, [entries[k] for k in shown], scores, tree, marks, PAGE_SNIPPETS)
         else:  # made when looked at (the GUI takes the summaries only)
             hits = HitList(views.summary.of(shown), list(map(scores.__getitem__, shown)))
         suggestion = None
@@ -563,27 +570,7 @@ class WhooshIndex:
     def stats(self) -> IndexStats:
         """Papers, PDFs, PDFs indexed and the reasons of the failures."""
         with self._lock:
-
-            def run(o: Opened) -> IndexStats:
-                entries = entries_of(o)
-                pdfs = [e for e in entries.values() if e.pdf_stamp]
-                failures = sorted(
-                    (e.summary.key, e.text_error or "unknown")
-                    for e in pdfs
-                    if e.text_state == "failed"
-                )
-                size = sum(p.stat().st_size for p in o.folder.iterdir() if p.is_file())
-                return IndexStats(
-                    papers=len(entries),
-                    pdfs=len(pdfs),
-                    pdfs_indexed=sum(1 for e in pdfs if e.text_state == "ok"),
-                    failures=failures,
-                    pending=sum(1 for e in entries.values() if e.summary.pdf_state == "pending"),
-                    index_bytes=size,
-                    index_dir=o.folder,
-                )
-
-            result: IndexStats = self._guarded(run)
+            result: IndexStats = self._guarded(_stats)
             return result
 
     def entry(self, key: str) -> Entry | None:
@@ -609,6 +596,39 @@ class WhooshIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _second_phase(index: WhooshIndex, name: str, *args: Any) -> int:
+    """:mod:`.texts`'s ``name`` (``pending``, ``index_pending``, ``now``) for ``index``:
+    0 when the index searched now has no papers a build left to its second phase (its
+    marker file, which those look at first, is not there), without loading that module
+    and the build's (a search at the command line never finds any)."""
+    with index._lock:
+        opened, _ = index._ready()
+        if not (opened.folder / TEXTS_PENDING).exists():
+            return 0
+    from desktop_app.core.search.whoosh import texts
+
+    found: int = getattr(texts, name)(index, *args)
+    return found
+
+
+def _stats(o: Opened) -> IndexStats:
+    entries = entries_of(o)
+    pdfs = [e for e in entries.values() if e.pdf_stamp]
+    failures = sorted(
+        (e.summary.key, e.text_error or "unknown") for e in pdfs if e.text_state == "failed"
+    )
+    size = sum(p.stat().st_size for p in o.folder.iterdir() if p.is_file())
+    return IndexStats(
+        papers=len(entries),
+        pdfs=len(pdfs),
+        pdfs_indexed=sum(1 for e in pdfs if e.text_state == "ok"),
+        failures=failures,
+        pending=sum(1 for e in entries.values() if e.summary.pdf_state == "pending"),
+        index_bytes=size,
+        index_dir=o.folder,
+    )
 
 
 def _load_writes() -> None:

@@ -13,8 +13,8 @@ records follow, each marshal data of its own, decoded when first asked for
 (:class:`Records`); one found damaged then is read from the index instead. Last come the
 titles' sort keys, with the collation they were made under, read only for a sort by
 title (and only under that collation). At 10,000
-papers a new process loads the file in ~4 ms, against ~45 ms when every record was
-decoded (and ~200 ms from the index's column).
+papers a new process loads the file in ~2.5 ms (its head: the rest is mapped, on POSIX),
+against ~45 ms when every record was decoded (and ~200 ms from the index's column).
 
 It is used only when that is the commit a searcher reads, so it can never give the records
 of another commit; written by the first process that decodes them from the index after a
@@ -29,7 +29,9 @@ import gc
 import itertools
 import logging
 import marshal
+import mmap
 import operator
+import os
 import struct
 import sys
 import zlib
@@ -204,7 +206,12 @@ class _Stored:
     """The records as the file holds them: one after the other, each with its CRC-32."""
 
     def __init__(
-        self, data: bytes, start: int, offsets: array[int], crcs: array[int], reread: Reread
+        self,
+        data: bytes | mmap.mmap,
+        start: int,
+        offsets: array[int],
+        crcs: array[int],
+        reread: Reread,
     ) -> None:
         self.data, self.start, self.offsets, self.crcs = data, start, offsets, crcs
         self.reread = reread
@@ -256,10 +263,10 @@ def load(folder: Path, generation: int, reread: Reread) -> Records | None:
     if identity is None:
         return None
     try:
-        data = (folder / RECORDS).read_bytes()
+        data = _contents(folder / RECORDS)
     except FileNotFoundError:
         return None
-    except OSError as e:
+    except (OSError, ValueError) as e:  # (mmap: ValueError for an empty file)
         log.info("%s: not used: %s", folder / RECORDS, e)
         return None
     try:
@@ -283,6 +290,18 @@ def load(folder: Path, generation: int, reread: Reread) -> Records | None:
     except Exception as e:  # any damage: marshal raises EOFError, ValueError, TypeError …
         log.info("%s: not used: %s", folder / RECORDS, e)
         return None
+
+
+def _contents(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes; on POSIX, a read-only map of them: a search reads the head (~7% of
+    the file at 10,000 papers) and its hits' records, not the ~7 MB that reading the whole
+    file copied (~3.5 ms of every ``papershelf search``). The file is only ever replaced
+    whole (:func:`save` writes a new one and renames it), so a map stays the file it was.
+    Elsewhere (Windows), a mapped file cannot be replaced: read whole."""
+    if os.name != "posix":
+        return path.read_bytes()
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def save(folder: Path, generation: int, entries: Mapping[str, Entry]) -> None:

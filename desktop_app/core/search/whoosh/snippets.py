@@ -8,11 +8,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from desktop_app.core.pdf.text import load_cached
-from desktop_app.core.search.api import Snippet
+from desktop_app.core.search.api import Hit, Snippet
 from desktop_app.core.search.highlight import (
     Expand,
     Marks,
@@ -20,9 +20,10 @@ from desktop_app.core.search.highlight import (
     field_snippets,
     page_snippets,
 )
-from desktop_app.core.search.query import FULLTEXT
+from desktop_app.core.search.query import FULLTEXT, Node
 from desktop_app.core.search.whoosh.documents import Entry
 from desktop_app.core.search.whoosh.opened import Opened, searchers_of
+from desktop_app.core.search.whoosh.scoring import text_holders
 from desktop_app.core.search.whoosh.store import DAMAGE
 
 
@@ -40,9 +41,34 @@ def expander(o: Opened) -> Expand:
     return expand
 
 
-def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Snippet, ...]:
+def snippet_hits(
+    o: Opened,
+    entries: list[Entry],
+    scores: Mapping[str, float],
+    tree: Node,
+    marks: Marks,
+    pages: int,
+) -> list[Hit]:
+    """The hits of ``entries`` with their snippets (:func:`hit_snippets`); the text of a
+    hit that the index shows holds none of the words or phrases marked there is not read
+    (:func:`.scoring.text_holders`)."""
+    holds = text_holders(o, tree) if marks.covers(FULLTEXT) else None
+    return [
+        Hit(
+            e.summary,
+            scores[e.summary.key],
+            hit_snippets(o, e, marks, pages, not holds or holds(e.summary.key)),
+        )
+        for e in entries
+    ]
+
+
+def hit_snippets(
+    o: Opened, entry: Entry, marks: Marks, pages: int, text: bool = True
+) -> tuple[Snippet, ...]:
     """A hit's snippets: its title, abstract, notes and annotations, and the first
-    ``pages`` pages of its PDF's text with a match, where the marks cover them."""
+    ``pages`` pages of its PDF's text with a match, where the marks cover them (the text
+    is not read when ``text`` is False: the index knows it holds no match)."""
     s = entry.summary
     stored: dict[str, Any] = {}
     if marks.covers("abstract") or marks.covers("note") or marks.covers("annotation"):
@@ -51,7 +77,7 @@ def hit_snippets(o: Opened, entry: Entry, marks: Marks, pages: int) -> tuple[Sni
         if docnum is not None:
             stored = psearcher.stored_fields(docnum)
     out = field_snippets(marks, s.title, stored)
-    if marks.covers(FULLTEXT) and entry.text_state == "ok":
+    if text and marks.covers(FULLTEXT) and entry.text_state == "ok":
         out.extend(text_snippets(entry, marks, pages))
     return tuple(out)
 

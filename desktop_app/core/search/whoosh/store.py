@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3TermsReader
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb import filetables
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
+from whoosh.system import _INT_SIZE
 
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh.analysis import (
@@ -192,6 +195,52 @@ class MappedFile(StructFile):  # type: ignore[misc]
         return self.file[position : position + length]  # type: ignore[no-any-return]
 
 
+class _TermsTable(filetables.OrderedHashReader):  # type: ignore[misc]
+    """A segment's table of terms (Whoosh's ordered hash file), its directory of 256 hash
+    tables read in one slice: Whoosh reads it 12 bytes at a time, 256 reads a segment
+    (~2 ms of a search in a new process, which opens ~40 segments at 10,000 papers)."""
+
+    def __init__(self, dbfile: Any, length: int) -> None:
+        self.dbfile, self.startoffset, self.is_closed = dbfile, 0, False
+        dbfile.seek(0)
+        if dbfile.read(4) != b"HSH3":
+            raise filetables.FileFormatError(f"{dbfile}: not a Whoosh hash file")
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = filetables._hash_functions[self.hashtype]
+        dbfile.read_int()  # (two ints Whoosh keeps for later versions)
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        end = length - _INT_SIZE  # (the extras' length is the last int)
+        extras = end - dbfile.get_int(end)
+        dbfile.seek(extras)
+        self._read_extras()
+        size = filetables._directory_size
+        entries = dbfile.get(extras - size, size)
+        self.tables = list(filetables._dir_entry.iter_unpack(entries))
+        self.endofdata = self.tables[0][0]
+
+
+class TermsReader(W3TermsReader):  # type: ignore[misc]
+    """Whoosh 3's terms reader over a :class:`_TermsTable`."""
+
+    def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
+        self._codec, self._dbfile, self._postfile = codec, dbfile, postfile
+        self._tindex = _TermsTable(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+
+
+def terms_reader(codec: Any, storage: Any, segment: Any) -> TermsReader:
+    """A segment's terms, as ``W3Codec.terms_reader`` opens them (:class:`TermsReader`)."""
+    name = segment.make_filename(codec.TERMS_EXT)
+    length = storage.file_length(name)
+    return TermsReader(
+        codec, storage.open_file(name), length, segment.open_file(storage, codec.POSTS_EXT)
+    )
+
+
 def read_pointer(cache_dir: Path) -> dict[str, Any] | None:
     """What CURRENT says (None when it is missing or unreadable)."""
     try:
@@ -265,9 +314,10 @@ def check_files(folder: Path) -> str | None:
         return f"{FILES} unreadable: {e}"
     if not isinstance(sizes, dict):
         return f"{FILES} unreadable"
+    base = os.fspath(folder)  # (a stat by a joined string: half the time of a Path's)
     for name, size in sizes.items():
         try:
-            actual = (folder / name).stat().st_size
+            actual = os.stat(os.path.join(base, name)).st_size
         except FileNotFoundError:
             return f"{name} missing"
         if actual != size:

@@ -229,6 +229,44 @@ def test_phrase_snippets_mark_the_phrase_not_its_words_alone(ix: WhooshIndex) ->
     assert (page.page, page.html) == (1, "<b>Graph neural</b> networks introduction")
 
 
+def test_a_hit_whose_text_holds_no_match_shows_no_page_and_its_text_is_not_read(
+    library: Library, extractor: TextExtractor
+) -> None:
+    """A phrase in two papers' titles and in one's PDF text only: that one shows the page,
+    the other its title alone, its text not read (the index knows it holds no match: a
+    text is ~0.5 ms to read and cut at every search). A query marking a prefix in the
+    text reads every hit's text, as the highlighter alone knows what a prefix marks."""
+    from desktop_app.core.search.whoosh import snippets
+
+    add_paper(library, "2401.00001", title="Hard negatives", pages=["Mining hard negatives"])
+    add_paper(library, "2401.00002", title="Hard negatives", pages=["Negatives that are hard"])
+    with WhooshIndex(library, extractor=extractor, observe=False) as index:
+        index.sync()
+        shas = {k: index.entry(k).text_sha for k in ("2401.00001", "2401.00002")}  # type: ignore[union-attr]
+        queries = ('"hard negatives"', '"hard negatives" OR title:mining', 'hard "hard negatives"')
+        for query in queries:
+            snippets._page_memo.clear()
+            hits = {h.key: h.snippets for h in index.search(query, snippets=True).hits}
+            assert [(s.field, s.page) for s in hits["2401.00001"]] == [
+                ("title", None),
+                ("fulltext", 1),
+            ], query
+            page = hits["2401.00001"][1].html
+            assert page == "Mining <b>hard negatives</b>", query
+            shown = [(s.field, s.page) for s in hits["2401.00002"]]
+            if query.startswith("hard"):  # (the word alone is on the page)
+                assert shown == [("title", None), ("fulltext", 1)], query
+                assert set(snippets._page_memo) == set(shas.values()), query
+            else:
+                assert shown == [("title", None)], query
+                assert set(snippets._page_memo) == {shas["2401.00001"]}, query
+        snippets._page_memo.clear()
+        found = index.search('"hard negatives" neg*', snippets=True)
+        hits = {h.key: h.snippets for h in found.hits}
+        assert set(snippets._page_memo) == set(shas.values())
+        assert [(s.field, s.page) for s in hits["2401.00002"]] == [("title", None), ("fulltext", 1)]
+
+
 def test_snippets_escape_html(lib: Library, ix: WhooshIndex) -> None:
     lib.write_notes("1907.00003", "a <script> tag & graph notes")
     (snip,) = ix.search("note:graph", snippets=True).hits[0].snippets

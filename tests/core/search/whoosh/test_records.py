@@ -315,3 +315,56 @@ def test_the_collector_stays_paused_until_the_last_call_that_paused_it_ends() ->
     paused_meanwhile = not gc.isenabled()
     commit.__exit__(None, None, None)
     assert paused_meanwhile and gc.isenabled()
+
+
+def test_records_not_yet_decoded_are_those_of_their_commit_after_the_file_is_replaced(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """A process decodes a record long after it loaded the file (mapped, on POSIX): another
+    process's commit meanwhile writes a new records file in its place, and the record
+    decoded after is still the one of the commit this process reads, whole."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        folder = _opened(index).folder
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        opened = _opened(index)
+        gen, decoded = _decoded(opened)
+    loaded = _load(folder, gen)
+    assert loaded is not None and loaded._stored is not None  # (none decoded yet)
+    before = (folder / records.RECORDS).stat().st_ino
+    lib.update("2301.00002", lambda p: setattr(p, "title", "A Title of the Next Commit"))
+    with WhooshIndex(lib, extractor=extractor, observe=False) as other:
+        other.update("2301.00002")
+    with WhooshIndex(lib, extractor=extractor, observe=False) as other:
+        other.search("")  # (the records file of the new commit written)
+    assert (folder / records.RECORDS).stat().st_ino != before  # replaced
+    assert dict(loaded) == decoded
+    assert loaded["2301.00002"].summary.title != "A Title of the Next Commit"
+
+
+def test_years_and_counts_made_after_a_record_was_replaced_are_of_the_new_record(
+    lib: Library, extractor: TextExtractor
+) -> None:
+    """The years and the counts over every paper are made from the columns when first
+    asked for (a search sorted by relevance never asks); one record replaced before that
+    counts as it is now, as when they were made with the views."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        gen, decoded = _decoded(_opened(index))
+        folder = _opened(index).folder
+    for ask_first in (False, True):
+        loaded = _load(folder, gen)
+        assert loaded is not None
+        views = Views.of(loaded, loaded.columns)
+        if ask_first:
+            assert views.year["2301.00002"] == 2023 and views.all_status["read"] == 1
+        old = loaded["2301.00002"]
+        summary = dataclasses.replace(old.summary, year=1999, tags=("new",), status="read")
+        new = dataclasses.replace(old, summary=summary)
+        loaded["2301.00002"] = new
+        assert views.replace("2301.00002", old, new)
+        assert views.year["2301.00002"] == 1999
+        assert views.all_tags["new"] == 1 and views.all_status["read"] == 2
+        assert views.counts(list(decoded)) == (views.all_tags, views.all_status)
+        assert views.in_order(SortOrder.YEAR)[-1] == "2301.00002"

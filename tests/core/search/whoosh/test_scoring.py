@@ -172,3 +172,29 @@ def test_positions_read_back_as_written(positions: list[int]) -> None:
         assert fmt.decode_frequency(value) == len(positions)
     assert follow_marks(encode_positions(positions, marks)) == marks
     assert follow_marks(encode_positions(positions)) == b""
+
+
+@pytest.mark.parametrize("offsets_written", [False, True])
+def test_the_key_column_reads_as_whooshs_own_reader(offsets_written: bool) -> None:
+    """The key column read with its offsets summed in C (:func:`scoring.key_column`) gives
+    Whoosh's values, document by document and whole: a column of Whoosh's usual size, and
+    one of over 32,768 documents (here: 2), whose offsets are written too."""
+    from whoosh.columns import VarBytesColumn
+    from whoosh.filedb.filestore import RamStorage
+
+    values = [f"2401.{i:05d}".encode() for i in range(40)] + [b"", b"x", b"longer key"]
+    column = VarBytesColumn(write_offsets_cutoff=2 if offsets_written else 2**15)
+    storage = RamStorage()
+    out = storage.create_file("key.col")
+    writer = column.writer(out)
+    for docnum, value in enumerate(values):
+        if value:  # (a document without a value is filled in as empty)
+            writer.add(docnum, value)
+    writer.finish(len(values))
+    length = out.tell()
+    out.close()
+    ours = scoring._KeyColumn().reader(storage.open_file("key.col"), 0, length, len(values))
+    whooshs = VarBytesColumn().reader(storage.open_file("key.col"), 0, length, len(values))
+    assert ours.had_stored_offsets == whooshs.had_stored_offsets == offsets_written
+    assert [ours[d] for d in range(len(values))] == values
+    assert list(ours) == list(whooshs) == values

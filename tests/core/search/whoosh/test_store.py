@@ -3,6 +3,7 @@ another schema is rebuilt, one still readable is searched meanwhile."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -158,3 +159,33 @@ def test_an_index_whose_segments_name_a_moved_codec_is_rebuilt_not_searched(
         assert not again.searchable() and not again.exists()
         assert keys(again, "retrieval", stale_ok=True) == before  # rebuilt first
         assert again.exists()
+
+
+def test_a_segments_terms_read_as_whooshs_own_reader_reads_them(shared_ix: WhooshIndex) -> None:
+    """The terms' table with its directory read in one slice (:class:`store.TermsReader`,
+    what the codec opens) holds what Whoosh's own reader of the file finds: the same hash
+    tables, the same terms and the same postings' places."""
+    from whoosh.codec.whoosh3 import W3TermsReader
+
+    opened = shared_ix._open
+    assert opened is not None
+    for ix in (opened.papers, opened.fulltext):
+        for segment in ix._segments():
+            name = segment.make_filename(segment.codec().TERMS_EXT)
+            length = ix.storage.file_length(name)
+            ours = store.terms_reader(segment.codec(), ix.storage, segment)
+            whooshs = W3TermsReader(segment.codec(), ix.storage.open_file(name), length, None)
+            assert ours._tindex.tables == whooshs._tindex.tables
+            assert ours._tindex.endofdata == whooshs._tindex.endofdata
+            assert ours._fieldmap == whooshs._fieldmap
+            assert list(ours.terms()) == list(whooshs.terms())
+            for term in itertools.islice(whooshs.terms(), 0, None, 7):
+                assert ours.term_info(*term).extent() == whooshs.term_info(*term).extent()
+        searcher = ix.searcher()
+        try:
+            assert all(
+                isinstance(sub.reader()._terms, store.TermsReader)
+                for sub, _offset in searcher.leaf_searchers()
+            )
+        finally:
+            searcher.close()
