@@ -22,8 +22,9 @@ import secrets
 import struct
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from whoosh import index as whoosh_index
@@ -37,6 +38,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
 )
 from whoosh.fields import FieldType
+from whoosh.filedb.filetables import OrderedHashWriter, _pointer
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -45,7 +47,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from desktop_app.core.search.whoosh.analysis import KEYWORD_SEPARATOR, KeywordAnalyzer, keyword_term
-from desktop_app.core.search.whoosh.pool import GroupedPool, Postings
+from desktop_app.core.search.whoosh.pool import FieldPostings, GroupedPool
 from desktop_app.core.search.whoosh.store import terms_reader
 
 #: The Whoosh version (major, minor) whose internals this module is written for.
@@ -248,21 +250,26 @@ def write_grouped(
     fieldwriter: W3FieldWriter,
     schema: Any,
     lengths: _Lengths | None,
-    grouped: Iterator[tuple[str, Iterator[tuple[bytes, Postings]]]],
+    grouped: Iterator[tuple[str, FieldPostings]],
 ) -> None:
     """Write the postings of a :class:`.pool.GroupedPool`: what Whoosh's
     ``FieldWriter.add_postings`` writes with :class:`PostingsWriter` (the same files),
     without its calls and objects per posting and per term (:func:`_write_terms`)."""
-    for fieldname, terms in grouped:
+    for fieldname, field in grouped:
         fieldwriter.start_field(fieldname, schema[fieldname])
         length_of = lengths.field_lengths(fieldname) if lengths is not None else []
-        _write_terms(fieldwriter, terms, length_of)
+        _write_terms(fieldwriter, field, length_of)
         fieldwriter.finish_field()
 
 
-def _write_terms(
-    fieldwriter: W3FieldWriter, terms: Iterator[tuple[bytes, Postings]], length_of: list[int]
-) -> None:
+_from_big = partial(int.from_bytes, byteorder="big")
+_BUCKET_MASK = itertools.repeat(255)  # (a key's bucket: its hash's low byte)
+_md5 = partial(hashlib.md5, usedforsecurity=False)
+_digest = operator.methodcaller("digest")
+_last4 = operator.itemgetter(slice(-4, None))
+
+
+def _write_terms(fieldwriter: W3FieldWriter, field: FieldPostings, length_of: list[int]) -> None:
     """Write one field's terms, each in one go: its blocks (or, up to :data:`INLINE_LIMIT`
     postings, none), its term info and its entry in the terms table, as Whoosh's
     ``start_term``, a ``_write_block`` per block, ``finish_term`` and its
@@ -270,7 +277,8 @@ def _write_terms(
 
     A segment of full texts has ~50,000 terms (the vocabulary of 500 papers is nearly that
     of 10,000) and a batch of records about 30,000: Whoosh's objects and calls per term
-    were most of the time spent writing a segment.
+    were most of the time spent writing a segment. A term's postings are gathered from the
+    field's columns by calls in C, and the terms table is written a field at a time.
     """
     postwriter = fieldwriter._postwriter
     blocklimit = postwriter._blocklimit
@@ -278,39 +286,73 @@ def _write_terms(
     raw = postwriter.raw_values
     fixedsize = fieldwriter._format.fixed_value_size()
     postfile = fieldwriter._postfile
-    tindex = fieldwriter._tindex
-    termfile = tindex.dbfile
-    buckets = tindex.buckets
-    hashfn = None if tindex.hashtype == 0 else tindex.hashfn  # 0: MD5's last 4 bytes
-    places = tindex.index  # where each term's entry starts (a GrowableArray)
-    prefix = pack_ushort(fieldwriter._fieldid)
-    lastkey = tindex.lastkey
     offset = postfile.tell()
-    termpos = termfile.tell()
     pack_info = _TERM_INFO.pack
-    for text, postings in terms:
-        all_ids, all_weights = postings.ids, postings.weights
-        count = len(all_ids)
+    dumps = pickle.dumps
+    places = field.places
+    docs = field.docs
+    all_weights = field.weights
+    # (Whoosh's writer keeps a block's weights as 32-bit floats: the pool too, most often)
+    exact = all_weights.typecode == "f"  # (then a term's weights are a block's as they are)
+    weights32 = all_weights if exact else array("f", all_weights)
+    ends = field.ends
+    data = field.values.getvalue() if field.values is not None else None
+    ends_after = memoryview(ends)[1:] if ends is not None else memoryview(b"")
+    field.values = None
+    known = len(length_of)
+    length_bytes = list(map(length_to_byte, length_of))
+    texts = sorted(places)
+    infos = []
+    for text in texts:
+        nums = places.pop(text)
+        count = len(nums)
+        if count == 1:  # (most terms of a record: its own; the sums below, of one)
+            n = nums[0]
+            docnum = docs[n]
+            weight = weights32[n]
+            maxweight = all_weights[n]
+            lengthbyte = length_bytes[docnum] if docnum < known else 0
+            values = (data[ends[n] : ends[n + 1]],) if data is not None and ends else ()
+            infos.append(
+                pack_info(
+                    True,
+                    0 + weight,
+                    1,
+                    lengthbyte,
+                    lengthbyte,
+                    max(0, maxweight),
+                    docnum,
+                    docnum,
+                )
+                + dumps(((docnum,), (weight,), values), 2)
+            )
+            continue
+        get = operator.itemgetter(*nums)  # (of two or more: a tuple)
+        all_ids = get(docs)
+        term_weights = get(all_weights)
+        if data is not None and ends is not None:
+            term_values = list(map(data.__getitem__, map(slice, get(ends), get(ends_after))))
+        else:
+            term_values = []
         # The term info's sums, as W3TermInfo.add_block makes them block by block.
-        weight: float = 0
+        weight = 0
         minlength: int | None = None
         maxlength = 0
-        maxweight: float = 0
+        maxweight = 0
         if count <= INLINE_LIMIT:
-            weights = array("f", all_weights)
+            weights = term_weights if exact else array("f", term_weights)
             minlength, blockmax = _block_lengths(all_ids, length_of)
             weight += sum(weights)
             maxlength = max(maxlength, blockmax)
-            maxweight = max(maxweight, max(all_weights))
-            inlined = (tuple(all_ids), tuple(weights), tuple(postings.value_list()))
-            tail = pickle.dumps(inlined, 2)
+            maxweight = max(maxweight, max(term_weights))
+            tail = dumps((tuple(all_ids), tuple(weights), tuple(term_values)), 2)
         else:
             parts = [WHOOSH3_HEADER_MAGIC]
             for start in range(0, count, blocklimit):
                 end = start + blocklimit
                 ids = all_ids[start:end]
-                block_weights = all_weights[start:end]
-                weights = array("f", block_weights)
+                block_weights = term_weights[start:end]
+                weights = block_weights if exact else array("f", block_weights)
                 blockmaxweight = max(block_weights)
                 blockmin, blockmax = _block_lengths(ids, length_of)
                 weight += sum(weights)
@@ -320,11 +362,11 @@ def _write_terms(
                     minlength = min(minlength, blockmin)
                 maxlength = max(maxlength, blockmax)
                 maxweight = max(maxweight, blockmaxweight)
-                values = postings.value_list(start, end)
+                block_values = term_values[start:end]
                 if fixedsize is None or fixedsize < 0:
-                    mini_values: Any = tuple(values)
+                    mini_values: Any = tuple(block_values)
                 else:
-                    mini_values = b"".join(values) if fixedsize else None
+                    mini_values = b"".join(block_values) if fixedsize else None
                 parts.append(
                     _block(
                         _mini_ids(ids),
@@ -338,11 +380,11 @@ def _write_terms(
                         end >= count,
                     )
                 )
-            data = b"".join(parts)
-            postfile.write(data)
-            tail = pack_long(offset) + pack_int(len(data))
-            offset += len(data)
-        value = (
+            block_data = b"".join(parts)
+            postfile.write(block_data)
+            tail = pack_long(offset) + pack_int(len(block_data))
+            offset += len(block_data)
+        infos.append(
             pack_info(
                 count <= INLINE_LIMIT,
                 weight,
@@ -355,19 +397,47 @@ def _write_terms(
             )
             + tail
         )
-        key = prefix + text
-        if key <= lastkey:
-            raise ValueError(f"terms out of order: {lastkey!r}..{key!r}")
-        places.append(termpos)
-        termfile.write(_KEY_VALUE.pack(len(key), len(value)) + key + value)
-        if hashfn is None:
-            h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[-4:], "big")
-        else:
-            h = hashfn(key)
-        buckets[h & 255].append((h, termpos))
-        termpos += _KEY_VALUE.size + len(key) + len(value)
-        lastkey = key
-    tindex.lastkey = lastkey
+    _write_table(fieldwriter, texts, infos)
+
+
+def _write_table(fieldwriter: W3FieldWriter, texts: list[bytes], infos: list[bytes]) -> None:
+    """Add a field's terms (in order) and their term infos to the terms table, as Whoosh's
+    ``OrderedHashWriter.add`` adds them one by one (the same bytes, hashes and index), each
+    step over all the terms at once."""
+    tindex = fieldwriter._tindex
+    prefix = pack_ushort(fieldwriter._fieldid)
+    keys = list(map(prefix.__add__, texts))
+    if not keys:
+        return
+    if keys[0] <= tindex.lastkey:
+        raise ValueError(f"terms out of order: {tindex.lastkey!r}..{keys[0]!r}")
+    termfile = tindex.dbfile
+    heads = map(_KEY_VALUE.pack, map(len, keys), map(len, infos))
+    entries = list(map(b"".join, zip(heads, keys, infos, strict=True)))
+    places = list(itertools.accumulate(map(len, entries), initial=termfile.tell()))
+    del places[-1]
+    termfile.write(b"".join(entries))
+    index = tindex.index  # where each entry starts (a GrowableArray, its type as they need)
+    if isinstance(index.array, array):
+        try:
+            array(index.array.typecode, places[-1:])
+        except OverflowError:
+            index._retype(places[-1])
+    index.array.extend(places)
+    if tindex.hashtype == 0:  # MD5's last 4 bytes
+        hashes = list(map(_from_big, map(_last4, map(_digest, map(_md5, keys)))))
+    else:
+        hashes = list(map(tindex.hashfn, keys))
+    buckets = tindex.buckets
+    deque(
+        map(
+            list.append,
+            map(buckets.__getitem__, map(operator.and_, hashes, _BUCKET_MASK)),
+            zip(hashes, places, strict=True),
+        ),
+        0,
+    )
+    tindex.lastkey = keys[-1]
 
 
 def _block_lengths(ids: Any, length_of: list[int]) -> tuple[int | None, int]:
@@ -539,10 +609,31 @@ class Writer(SegmentWriter):  # type: ignore[misc]
         else:
             for file in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
                 _direct(file)
+            tindex = fieldwriter._tindex
+            if type(tindex) is OrderedHashWriter:
+                tindex._write_hashes = partial(_write_hashes, tindex)
             write_grouped(fieldwriter, self.schema, lengths, self.pool.grouped())
         fieldwriter.close()
         if lengths is not None:
             lengths.close()
+
+
+def _write_hashes(tindex: OrderedHashWriter) -> None:
+    """Whoosh's ``HashWriter._write_hashes`` (the terms table's 256 hash tables, the same
+    bytes), each table written in one call rather than one per slot (two per term)."""
+    dbfile = tindex.dbfile
+    pack = _pointer.pack  # (Whoosh's: a slot's hash and position)
+    null = (0, 0)
+    for entries in tindex.buckets:
+        numslots = 2 * len(entries)
+        tindex.directory.append((dbfile.tell(), numslots))
+        hashtable = [null] * numslots
+        for hashval, position in entries:
+            slot = (hashval >> 8) % numslots
+            while hashtable[slot] is not null:
+                slot = (slot + 1) % numslots
+            hashtable[slot] = (hashval, position)
+        dbfile.write(b"".join(itertools.starmap(pack, hashtable)))
 
 
 def _direct(file: Any) -> None:

@@ -80,12 +80,13 @@ SEGMENT_MB = 100
 TEXT_SEGMENT_MB = 64
 #: SEGMENT_MB and TEXT_SEGMENT_MB for a build that writes each paper's record and text in
 #: one pass (each of its workers holds a writer of each, :func:`_record_segments`): a
-#: segment per ~1,500 whole records, and per ~450 texts (measured at 10,000 papers with 40
-#: and 64: two workers of 166 MB each, and the main process's 70 MB).
+#: segment per ~1,600 whole records, and per ~700 texts (measured at 10,000 papers: two
+#: workers of ~150 MB each, and the main process's 70 MB; 331 MB together at the most).
 WITH_TEXTS_SEGMENT_MB = 24
 WITH_RECORDS_TEXT_SEGMENT_MB = 48
 
 WORKER_FLAG = "--papershelf-index-worker"
+WORKER_MMAP_THRESHOLD = 1 << 20  # bytes (:func:`_worker_env`)
 PARALLEL_MIN = 200  # texts below which one process indexes them all
 #: Processes that index full text during a rebuild (Whoosh spends its time in Python, so
 #: only processes, one per core, make it faster).
@@ -292,6 +293,12 @@ def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[4])  # the folder holding desktop_app/
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    # glibc's malloc serves a block of 1 MB or more by mmap, always: a segment's postings
+    # are a few columns of several MB (pool.FieldPostings), and once such a block is freed,
+    # glibc by default raises that threshold to its size and serves the next segment's
+    # columns from its heap, which fragments and holds ~25 MB more per worker. (Other C
+    # libraries ignore the variable.)
+    env.setdefault("MALLOC_MMAP_THRESHOLD_", str(WORKER_MMAP_THRESHOLD))
     return env
 
 

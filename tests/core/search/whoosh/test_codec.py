@@ -205,3 +205,53 @@ def test_keyword_fields_are_written_as_whooshs_own_writer_writes_them(tmp_path: 
     ours = _segment_files(tmp_path / "ours", docs, store.papers_schema(), ours=True)
     whooshs = _segment_files(tmp_path / "whoosh", docs, store.papers_schema(), ours=False)
     assert ours == whooshs and "trm" in ours
+
+
+def test_a_writer_whose_postings_spill_to_disk_keeps_those_still_in_memory(
+    tmp_path: Path,
+) -> None:
+    """A pool over its limit writes runs to disk and merges them at the end, with what it
+    still holds in memory: those postings were lost (the last papers' words unfound)."""
+    texts = random_texts(60, seed=5)
+    texts.append(("last", "zyzzyva quokka"))
+    found = {}
+    for limitmb in (128, 0.02):  # (none spilled; runs of ~20 KB, and some left over)
+        folder = tmp_path / str(limitmb)
+        folder.mkdir()
+        ix = store.Storage(str(folder)).create_index(store.fulltext_schema(), indexname="x")
+        writer = codec.writer(ix, limitmb=limitmb)
+        for key, text in texts:
+            writer.add_document(**store.text_doc(key, text))
+        assert bool(writer.pool.runs) == (limitmb < 1)
+        writer.commit(merge=False)
+        found[limitmb] = _postings(ix)
+    assert found[0.02] == found[128]
+    assert [p[0] for p in found[128][("fulltext", b"quokka")]] == [len(texts) - 1]
+
+
+def test_weights_that_are_not_32_bit_floats_are_written_as_whoosh_writes_them(
+    tmp_path: Path,
+) -> None:
+    """The pool keeps weights as 32-bit floats while each is one (a frequency): a boosted
+    document's weights (x 1.1) are kept as they come from then on, the largest written
+    whole in each block's info as Whoosh writes it."""
+    texts = random_texts(30, seed=6)
+    docs: list[dict[str, Any]] = [store.text_doc(key, text) for key, text in texts]
+    for doc in docs[10:]:
+        doc["_boost"] = 1.1
+    ours = _segment_files(tmp_path / "ours", docs, store.fulltext_schema(), ours=True)
+    whooshs = _segment_files(tmp_path / "whoosh", docs, store.fulltext_schema(), ours=False)
+    assert ours == whooshs
+
+
+def test_segments_merged_by_our_writer_are_those_whoosh_merges(tmp_path: Path) -> None:
+    """A merge hands the pool one posting at a time (``GroupedPool.add``), the deleted
+    documents left out and the others numbered again."""
+    texts = random_texts(200, seed=7)
+    ours = build_fulltext(tmp_path / "ours", texts, ours=True)
+    whooshs = build_fulltext(tmp_path / "whooshs", texts, ours=False)
+    assert len(ours._segments()) > 1
+    codec.writer(ours).commit(optimize=True)
+    SegmentWriter(whooshs).commit(optimize=True)
+    assert len(ours._segments()) == len(whooshs._segments()) == 1
+    assert _postings(ours) == _postings(whooshs)
