@@ -4,7 +4,9 @@ Likely to keep with its why-line, published versions and related papers."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
+import sys
 import threading
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop_app.core.feeds import specs
+from desktop_app.core.feeds import ranking, specs
 from desktop_app.core.library import Library
 from desktop_app.core.paper import Paper, Status
 from desktop_app.core.search.api import Hit, PaperSummary
@@ -301,3 +303,35 @@ def test_a_slow_scan_of_the_library_never_holds_the_list_back(
     assert not scanned  # the scan waits still: the list and the query did not wait for it
     release.set()
     qtbot.waitUntil(lambda: bool(scanned), timeout=WAIT_MS)
+
+
+def test_the_scan_runs_with_the_collector_paused(library: Library) -> None:
+    """The scan reads every paper (10,000 ``Paper``s at 10,000 papers, made after the
+    window's objects were frozen): their allocations set off collections over themselves,
+    a full pass of ~50 ms of the GIL when the window had settled. None runs meanwhile now,
+    only once it ends (collections made likely here: a low threshold, the test process's
+    objects left out)."""
+    decided_library(library)
+    ran_in: list[str] = []
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        frame: Any = sys._getframe(1)
+        caller = frame.f_code.co_name
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name == "scan_library":
+                ran_in.append(caller)
+            frame = frame.f_back
+
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50, 1, 1)
+    gc.callbacks.append(collection)
+    try:
+        scan = feeds_module.scan_library(library, ranking.TermCache())
+    finally:
+        gc.callbacks.remove(collection)
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+    assert scan.decisions >= 10 and scan.scores  # (a scan that trained the ranking)
+    assert set(ran_in) <= {"__exit__"}  # (once, as the pause ends)

@@ -37,6 +37,7 @@ from whoosh import index as whoosh_index
 from desktop_app.core import paths
 from desktop_app.core.errors import PapershelfError, SearchIndexError
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.progress import Progress
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import (
@@ -63,7 +64,6 @@ from desktop_app.core.search.whoosh.folders import hold, remove_dead
 from desktop_app.core.search.whoosh.opened import (
     Opened,
     entries_of,
-    gc_paused,
     searchers_of,
     views_of,
 )
@@ -410,13 +410,13 @@ class WhooshIndex:
             if progress:
                 progress(min(start + BATCH, total), total)
 
-    def _write(self, prepared: list[Prepared]) -> None:
+    def _write(self, prepared: list[Prepared], check: Callable[[], None] | None = None) -> None:
         from desktop_app.core.search.whoosh.writing import write_prepared
 
         with self._writing():
             opened, _ = self._ready()
             try:
-                write_prepared(opened, prepared, self.write_timeout)
+                write_prepared(opened, prepared, self.write_timeout, check)
             except (PapershelfError, OSError, whoosh_index.LockError):
                 raise  # a full disk, a busy index: not damage
             except Exception as e:  # Whoosh reading a damaged file

@@ -10,9 +10,7 @@ pair of searchers.
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -21,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.search.query import FULLTEXT, Term
 from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.documents import Entry, Views
@@ -70,21 +69,6 @@ class Opened:
                 ix.storage.close()
         if self.hold is not None:
             self.hold.release()
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No garbage collection meanwhile: a search makes thousands of small objects (a hit
-    per paper), each few hundred of which start a collection, and now and then a full one
-    over every record in memory (tens of ms with 10,000 papers). Nothing made here is
-    cyclic garbage, and the collector runs as usual afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def fresh(

@@ -145,7 +145,20 @@ class Storage(FileStorage):  # type: ignore[misc]
     """
 
     def temp_storage(self, name: str | None = None) -> FileStorage:
-        return super().temp_storage(f"{name or 'temp'}-{os.getpid()}")
+        """The folder made here, not by Whoosh's ``FileStorage.create``: the second writer
+        to ask for it (the per-document writer of every writer) found it there, and
+        ``create`` kept the error in a local variable. The error's traceback held that
+        frame, which held the frames of its callers, with their locals, up to the code
+        that wrote (``writing.write_prepared``): the writer, its postings and its terms'
+        hash tables (~80,000 objects for 1,000 records) stayed in memory as cyclic garbage
+        after every commit, until the collector walked them all (up to ~140 ms, in
+        whichever thread it ran: the UI thread waits for the GIL meanwhile). Nor are
+        the folders above it made again: a worker left at work by a killed app does not
+        bring back the scratch index the next run removed (:mod:`.texts`)."""
+        path = os.path.join(self.folder, f"{name or 'temp'}-{os.getpid()}")
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
+        return FileStorage(path)
 
     def open_file(self, name: str, **kwargs: Any) -> StructFile:
         """An index file to read, mapped into memory (:class:`MappedFile`); an empty

@@ -38,10 +38,12 @@ from whoosh.writing import SegmentWriter
 
 from desktop_app.core.errors import SearchIndexError
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.pdf.text import PdfText
 from desktop_app.core.progress import Progress
 from desktop_app.core.search.query import FULLTEXT
 from desktop_app.core.search.whoosh import rebuild, writing
+from desktop_app.core.search.whoosh import records as records_file
 from desktop_app.core.search.whoosh.codec import writer
 from desktop_app.core.search.whoosh.documents import PENDING, Entry, Prepared, prepare
 from desktop_app.core.search.whoosh.opened import Opened, entries_of, views_of
@@ -66,8 +68,9 @@ SCRATCH_PREFIX = ".scratch-"
 #: written twice, the second time by Whoosh's merge, a posting at a time). A writer holds
 #: their postings in memory until then (~6 MB).
 RECORDS = writing.MERGE_BELOW
-POLL_S = 0.2  # how often waiting for the workers reports progress (and sees a Cancel)
+POLL_S = 0.05  # how often waiting for the workers reports progress (and sees a Cancel)
 WORKER_NICENESS = 10  # the workers' scheduling priority (Unix nice: 19 is the lowest)
+END_WAIT_S = 0.5  # how long a worker may take to end once its input has ended
 
 
 def scratch_index(folder: Path) -> Path:
@@ -95,8 +98,9 @@ def batches(keys: list[str], workers: int) -> Iterator[list[str]]:
         start, size = start + size, BATCH_PER_WORKER * per
 
 
-#: Commits one batch: (the papers read again, the segments of their texts).
-Commit = Callable[[list[Prepared], list[Any]], None]
+#: Commits one batch: (the papers read again, the segments of their texts, a call that
+#: raises to stop it: a Cancel, the window closing).
+Commit = Callable[[list[Prepared], list[Any], Callable[[], None]], None]
 
 
 def complete(
@@ -128,7 +132,7 @@ def complete(
         nonlocal done, texts_committed
         batch = in_flight.popleft()
         texts = sum(1 for p in batch if p.text_from)
-        commit(batch, pool.segments(tick))
+        commit(batch, pool.segments(tick), lambda: tick(pool.done()))
         done += len(batch)
         texts_committed += texts
         if committed is not None:
@@ -150,8 +154,10 @@ def complete(
                 commit_oldest()
         while in_flight:
             commit_oldest()
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close(stop=True)  # (a Cancel, the window closing: the batch in flight dropped)
+        raise
+    pool.close()
 
 
 class _Workers:
@@ -241,18 +247,27 @@ class _Workers:
             f"({rebuild.worker_failure(self.procs[n], self.errfiles[n])})"
         )
 
-    def close(self) -> None:
-        """End the workers (killed if still at work)."""
+    def close(self, stop: bool = False) -> None:
+        """End the workers: at the end of their input (killed if still at work after
+        :data:`END_WAIT_S`), or, with ``stop``, at once (a Cancel, the window closing: the
+        segments they write go with the scratch folder). Closing the window during the
+        text phase waited END_WAIT_S for each worker in the middle of its batch: the UI
+        froze for over a second."""
         for proc in self.procs:
             if proc.poll() is None:
-                with contextlib.suppress(OSError, ValueError):
-                    assert proc.stdin is not None
-                    proc.stdin.close()
-                try:
-                    proc.wait(timeout=0.5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                if stop:
+                    with contextlib.suppress(OSError):
+                        proc.terminate()
+                else:
+                    with contextlib.suppress(OSError, ValueError):
+                        assert proc.stdin is not None
+                        proc.stdin.close()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=END_WAIT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             rebuild.close_pipes(proc)
         self.procs = []
 
@@ -273,6 +288,10 @@ def add_segments(opened: Opened, scratch: Path, segments: list[Any], timeout: fl
         tw._commit_toc([*tw.segments, *segments])
     finally:
         tw._finish()
+    # Noted now, not with the records' commit after: the files noted before list the
+    # table of contents this commit replaced, and a stop in between (a Cancel during the
+    # records' write, a crash) left an index the next start found damaged and rebuilt.
+    record_files(opened.folder)
     opened.checked = False
 
 
@@ -281,7 +300,12 @@ def reclaim(opened: Opened, timeout: float) -> bool:
     merge those it left mostly deleted (the first phase's, holding the records of papers
     without a PDF): queries no longer read past their deleted records. Whether it
     committed. (Its batch segments, of BATCH_PER_WORKER records per worker, are kept:
-    merging 10,000 records would keep edits waiting for the writers' lock.)"""
+    merging 10,000 records would keep edits waiting for the writers' lock.)
+
+    The same papers, the same records: those in memory are kept (and saved for the next
+    process), not decoded again from the index by the next search (at 10,000 papers, with
+    the collection that follows a decoding of them all, ~90 ms of the UI thread's time,
+    the longest stall at the end of a first open's text phase)."""
     if not any(_emptied(seg) for seg in opened.papers._segments()):
         return False
     pw = writer(opened.papers, timeout=timeout)
@@ -292,6 +316,10 @@ def reclaim(opened: Opened, timeout: float) -> bool:
             pw.cancel()
         raise
     record_files(opened.folder)
+    if opened.entries is not None and opened.entries_gen == pw.generation - 1:
+        opened.entries_gen = pw.generation
+        records_file.save(opened.folder, pw.generation, opened.entries)
+    opened.checked = False
     return True
 
 
@@ -332,7 +360,7 @@ class Index(Protocol):
 
     def _writing(self, timeout: float | None = None) -> contextlib.AbstractContextManager[None]: ...
 
-    def _write(self, prepared: list[Prepared]) -> None: ...
+    def _write(self, prepared: list[Prepared], check: Callable[[], None] | None = None) -> None: ...
 
     def _extract(self, pdf: Path, sha: str, retry_failed: bool = False) -> PdfText: ...
 
@@ -403,8 +431,8 @@ def _complete_pending(
     def read(key: str) -> Prepared:
         return prepare(index.library, key, None, index._extract, retry)
 
-    def commit(batch: list[Prepared], segments: list[Any]) -> None:
-        _commit_batch(index, name, scratch, before, batch, segments)
+    def commit(batch: list[Prepared], segments: list[Any], check: Callable[[], None]) -> None:
+        _commit_batch(index, name, scratch, before, batch, segments, check)
 
     try:
         if keys:
@@ -431,8 +459,7 @@ def _complete_pending(
         opened, _ = index._ready()
         if opened.name != name or views_of(opened).pending:
             return
-        if reclaim(opened, index.write_timeout):
-            opened.checked = False  # (the records are read again, and saved: records.py)
+        reclaim(opened, index.write_timeout)
         (opened.folder / TEXTS_PENDING).unlink(missing_ok=True)
     index._retry_failed = False
 
@@ -444,11 +471,21 @@ def _commit_batch(
     before: dict[str, Entry],
     batch: list[Prepared],
     segments: list[Any],
+    check: Callable[[], None] | None = None,
 ) -> None:
     """Commit one batch of the second phase: its texts' segments, then its papers'
     records. A paper whose record changed since the phase began is read again and
-    written as it is now (its text replacing the batch's)."""
-    with index._lock, index._writing():
+    written as it is now (its text replacing the batch's). ``check`` may raise to stop
+    (a Cancel): the batch's papers stay pending (its texts, if committed, are dropped
+    again by the next run, :func:`_drop_texts`).
+
+    With the collector paused (:func:`~desktop_app.core.memory.gc_paused`): a writer's
+    postings of 1,000 whole records (~30,000 terms, ~100,000 tracked objects) outnumbered
+    the objects left out of the full passes once the window had settled, so the write's
+    allocations set off a full pass every few hundred records, each walking them all
+    (20-100 ms of the GIL, the UI thread's longest stalls of the text phase). Freed as the
+    writer ends, they are never walked now."""
+    with index._lock, index._writing(), gc_paused():
         opened, _ = index._ready()
         if opened.name != name:
             raise _Replaced
@@ -462,7 +499,7 @@ def _commit_batch(
         records = fresh + redo
         # A commit per RECORDS papers: a writer holds their postings in memory until then.
         for start in range(0, len(records), RECORDS):
-            index._write(records[start : start + RECORDS])
+            index._write(records[start : start + RECORDS], check)
 
 
 def _drop_texts(opened: Opened, keys: list[str], timeout: float) -> None:

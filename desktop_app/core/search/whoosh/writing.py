@@ -98,9 +98,20 @@ def _merged(writer: SegmentWriter, segments: list[Any], chosen: list[Any]) -> li
     return [seg for seg in segments if seg.segid not in ids]
 
 
-def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> None:
+#: Papers written between two calls of a write's ``check`` (:func:`write_prepared`).
+CHECK_EVERY = 20
+
+
+def write_prepared(
+    opened: Opened,
+    prepared: list[Prepared],
+    timeout: float,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Write these papers' documents (removing those without an entry), the full text
-    first, and keep the records in memory in step."""
+    first, and keep the records in memory in step. ``check`` is called every CHECK_EVERY
+    papers, and may raise to stop: nothing of the write is committed (a full-text batch's
+    1,000 records take seconds to write, and the window closing waited for them)."""
     text_changes = [p for p in prepared if p.text_from is not None or p.entry is None]
     # The full text first: the papers index, whose records carry the fingerprints,
     # is committed last, so an interrupted write is redone by the next sync.
@@ -119,7 +130,9 @@ def write_prepared(opened: Opened, prepared: list[Prepared], timeout: float) -> 
     base_gen = pw.generation - 1
     try:
         found = _same_commit(opened, pw)
-        for p in prepared:
+        for n, p in enumerate(prepared):
+            if check is not None and n % CHECK_EVERY == 0:
+                check()
             _put(pw, found, p.key, p.doc if p.entry is not None else None)
     except BaseException:
         pw.cancel()

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from desktop_app.core.library import Library
+from desktop_app.core.memory import gc_paused
 from desktop_app.core.paper import Status
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.api import SortOrder
 from desktop_app.core.search.whoosh import records
 from desktop_app.core.search.whoosh.documents import Entry, Views
 from desktop_app.core.search.whoosh.index import WhooshIndex
-from desktop_app.core.search.whoosh.opened import Opened, gc_paused, searchers_of
+from desktop_app.core.search.whoosh.opened import Opened, searchers_of
 from tests.helpers.files import ROOT
 
 
@@ -300,6 +301,20 @@ def test_records_decoded_at_once_leave_the_young_generations(
     assert [s.key for s in summaries] == list(decoded)
     assert not [s.key for s in summaries if id(s) in young]
     assert not [k for k, e in loaded.plain().items() if id(e) in young]
+
+
+def test_the_collector_stays_paused_until_the_last_call_that_paused_it_ends() -> None:
+    """A search (the read lane) and a full-text batch's commit (the background lane) pause
+    the collector at once: the first to end left the other's work to the collector, and
+    one that began with the collector paused never let it run again."""
+    assert gc.isenabled()
+    search, commit = gc_paused(), gc_paused()
+    search.__enter__()
+    commit.__enter__()
+    search.__exit__(None, None, None)
+    paused_meanwhile = not gc.isenabled()
+    commit.__exit__(None, None, None)
+    assert paused_meanwhile and gc.isenabled()
 
 
 def test_records_not_yet_decoded_are_those_of_their_commit_after_the_file_is_replaced(

@@ -4,11 +4,14 @@ are committed, resumed after a crash or a quit with the papers still missing onl
 
 from __future__ import annotations
 
+import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +19,8 @@ from desktop_app.core.errors import Cancelled
 from desktop_app.core.library import Library
 from desktop_app.core.pdf.text import TextExtractor
 from desktop_app.core.search.api import SortOrder
-from desktop_app.core.search.whoosh import codec, rebuild, store, texts
+from desktop_app.core.search.whoosh import codec, rebuild, records, store, texts
+from desktop_app.core.search.whoosh.documents import PENDING, Entry
 from desktop_app.core.search.whoosh.index import WhooshIndex
 from tests.helpers.indexing import add_extras, keys
 
@@ -233,3 +237,129 @@ def test_the_apps_workers_yield_and_a_commands_run_as_it_does(tmp_path: Path) ->
             assert os.getpriority(os.PRIO_PROCESS, pool.procs[0].pid) == expected
         finally:
             pool.close()
+
+
+def test_a_batch_is_committed_with_the_collector_paused(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """A writer's postings of a batch's records (~100,000 objects at 1,000 papers) set off
+    full passes of the collector over themselves every few hundred records, each holding
+    the GIL for up to ~100 ms (the window's longest stalls of a first open). No collection
+    runs while a batch is committed now (collections made likely here: a low threshold,
+    the test process's own objects left out)."""
+    ran_in: list[str] = []  # the functions that set off a collection while records were written
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        caller = frame.f_code.co_name
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name == "write_prepared":
+                ran_in.append(caller)
+            frame = frame.f_back  # type: ignore[assignment]
+
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        threshold = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50, 1, 1)
+        gc.callbacks.append(collection)
+        try:
+            assert ix.index_texts() == 0
+        finally:
+            gc.callbacks.remove(collection)
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+        assert len(keys(ix, "wavelet")) == EXTRAS
+    assert not ran_in
+
+
+def test_a_cancel_while_a_batch_is_written_stops_it_and_loses_nothing(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """Closing the window while a batch's records were written (1,000 papers: seconds)
+    waited for the whole batch, the window frozen meanwhile. The write stops now; its
+    papers stay pending, and the next run indexes them, each text once."""
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        total = ix.texts_pending()
+
+        def cancel_while_writing(done: int, of: int) -> None:
+            frame: Any = sys._getframe(1)
+            while frame is not None and frame.f_code.co_name != "write_prepared":
+                frame = frame.f_back
+            if frame is not None:
+                raise Cancelled  # the window closing
+
+        with pytest.raises(Cancelled):
+            ix.index_texts(cancel_while_writing)
+        assert ix.texts_pending() == total  # the first batch's records: not written
+        assert keys(ix, "author:gomez") == ["2504.00001"]
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as again:
+        report = again.sync()
+        assert report.texts_pending == total
+        assert not report.rebuilt  # (its texts' commit was noted: not found damaged)
+        assert again.index_texts() == 0
+        assert len(keys(again, "wavelet")) == EXTRAS
+        assert texts_indexed(again) == EXTRAS + 1  # each text once
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix signals")
+def test_a_stopped_second_phase_ends_its_workers_at_once(
+    big: Library, extractor: TextExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Cancel (or the window closing) ended the workers' input and waited up to half a
+    second for each to end its batch before killing it: closing the window during the
+    text phase froze it for over a second. They are stopped (SIGTERM) at once now."""
+    monkeypatch.setattr(texts, "workers", lambda: 2)
+    monkeypatch.setattr(rebuild, "PARALLEL_MIN", 2)
+    started: list[subprocess.Popen[str]] = []
+    start_worker = rebuild.start_worker
+
+    def worker(*args: Any, **kwargs: Any) -> subprocess.Popen[str]:
+        started.append(start_worker(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(rebuild, "start_worker", worker)
+
+    def cancel_once_sent(done: int, total: int) -> None:
+        frame: Any = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "commit_oldest":
+            frame = frame.f_back
+        if frame is not None:
+            raise Cancelled  # the window closes as a batch sent is waited for or committed
+
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        with pytest.raises(Cancelled):
+            ix.index_texts(cancel_once_sent)
+        assert ix.texts_pending() == EXTRAS + 3
+    assert len(started) == 2
+    assert [proc.returncode for proc in started] == [-signal.SIGTERM] * 2
+
+
+def test_the_records_in_memory_are_kept_when_the_phase_ends(
+    big: Library, extractor: TextExtractor
+) -> None:
+    """The end of the second phase drops the first phase's emptied segments: the same
+    papers, the same records. They were decoded again from the index by the next search
+    (with the collection after, ~90 ms of the UI thread at 10,000 papers); they are kept
+    now, and saved for the next process."""
+    with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
+        ix.sync()
+        ix.search("")
+        opened = ix._open
+        assert opened is not None and opened.entries is not None
+        in_memory = opened.entries
+        generation = opened.entries_gen
+        assert ix.index_texts() == 0
+        assert len(keys(ix, "wavelet")) == EXTRAS
+        assert ix._open is opened and opened.entries is in_memory  # not decoded again
+        assert opened.entries_gen > generation
+
+        def reread(key: str) -> Entry:
+            raise AssertionError(f"{key}: read again from the index")
+
+        saved = records.load(opened.folder, opened.entries_gen, reread)
+        assert saved is not None and dict(saved) == dict(in_memory)
+        assert all(e.text_state != PENDING for e in saved.values())
