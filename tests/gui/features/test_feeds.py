@@ -4,9 +4,7 @@ Likely to keep with its why-line, published versions and related papers."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import random
-import sys
 import threading
 from typing import Any
 
@@ -28,6 +26,7 @@ from desktop_app.gui.features.feeds_widgets import (
 )
 from desktop_app.gui.widgets.sidebar_model import INBOX_ID
 from desktop_app.gui.window.main_window import MainWindow
+from tests.helpers.collector import collections_within
 from tests.helpers.window import WAIT_MS, Factory, feature
 
 RETRIEVAL = ["retrieval", "dense", "passages", "query", "ranking", "index", "reranking"]
@@ -312,26 +311,7 @@ def test_the_scan_runs_with_the_collector_paused(library: Library) -> None:
     only once it ends (collections made likely here: a low threshold, the test process's
     objects left out)."""
     decided_library(library)
-    ran_in: list[str] = []
-
-    def collection(phase: str, info: dict[str, int]) -> None:
-        frame: Any = sys._getframe(1)
-        caller = frame.f_code.co_name
-        while phase == "start" and frame is not None:
-            if frame.f_code.co_name == "scan_library":
-                ran_in.append(caller)
-            frame = frame.f_back
-
-    threshold = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50, 1, 1)
-    gc.callbacks.append(collection)
-    try:
+    with collections_within("scan_library") as ran_in:
         scan = feeds_module.scan_library(library, ranking.TermCache())
-    finally:
-        gc.callbacks.remove(collection)
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
     assert scan.decisions >= 10 and scan.scores  # (a scan that trained the ranking)
     assert set(ran_in) <= {"__exit__"}  # (once, as the pause ends)

@@ -46,6 +46,13 @@ def _load(folder: Path, generation: int) -> records.Records | None:
     return records.load(folder, generation, reread)
 
 
+def _synced_folder(lib: Library, extractor: TextExtractor) -> Path:
+    """The folder of ``lib``'s index, synced by a process that has since closed it."""
+    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
+        index.sync()
+        return _opened(index).folder
+
+
 def _opened(index: WhooshIndex) -> Opened:
     index.search("")
     assert index._open is not None
@@ -74,9 +81,7 @@ def test_a_new_process_reads_the_records_of_the_latest_commit(
 
 
 def test_a_damaged_records_file_is_not_used(lib: Library, extractor: TextExtractor) -> None:
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-        folder = _opened(index).folder
+    folder = _synced_folder(lib, extractor)
     for damage in (b"", b"\x00garbage", (folder / records.RECORDS).read_bytes()[:-100]):
         (folder / records.RECORDS).write_bytes(damage)
         with WhooshIndex(lib, extractor=extractor, observe=False) as index:
@@ -121,9 +126,7 @@ def test_a_damaged_record_inside_the_file_is_read_from_the_index(
     changed inside one (its title here) is found by the record's checksum, and that record
     is read from the index instead (not a wrong title shown, nor an error in the middle of
     a search)."""
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-        folder = _opened(index).folder
+    folder = _synced_folder(lib, extractor)
     data = (folder / records.RECORDS).read_bytes()
     at = data.index(b"Graph Neural Networks")
     (folder / records.RECORDS).write_bytes(data[:at] + b"X" + data[at + 1 :])
@@ -166,9 +169,7 @@ def test_the_views_from_the_files_columns_are_those_of_the_records(
     """A new process derives its views (orders, years, tags, status, counts) from the
     columns kept beside the records: the same as derived from every record."""
     lib.set_status("1907.00003", Status.NEW)
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-        folder = _opened(index).folder
+    folder = _synced_folder(lib, extractor)
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
         opened = _opened(index)
         gen, decoded = _decoded(opened)
@@ -222,9 +223,7 @@ def test_titles_sort_keys_are_kept_for_the_collation_they_were_made_under(
             return [h.summary.key for h in index.search("", sort=SortOrder.TITLE).hits]
 
     alphabetical = ["2504.00001", "2301.00002", "1907.00003"]  # Dense, Graph, Kurt
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-        folder = _opened(index).folder
+    folder = _synced_folder(lib, extractor)
     assert by_title() == alphabetical
     # A collation of its own, under which the file keeps keys sorting Z to A ("backwards"
     # stands in for a locale whose order differs): written by the next process that
@@ -323,9 +322,7 @@ def test_records_not_yet_decoded_are_those_of_their_commit_after_the_file_is_rep
     """A process decodes a record long after it loaded the file (mapped, on POSIX): another
     process's commit meanwhile writes a new records file in its place, and the record
     decoded after is still the one of the commit this process reads, whole."""
-    with WhooshIndex(lib, extractor=extractor, observe=False) as index:
-        index.sync()
-        folder = _opened(index).folder
+    folder = _synced_folder(lib, extractor)
     with WhooshIndex(lib, extractor=extractor, observe=False) as index:
         opened = _opened(index)
         gen, decoded = _decoded(opened)

@@ -4,7 +4,6 @@ are committed, resumed after a crash or a quit with the papers still missing onl
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from desktop_app.core.search.api import SortOrder
 from desktop_app.core.search.whoosh import codec, rebuild, records, store, texts
 from desktop_app.core.search.whoosh.documents import PENDING, Entry
 from desktop_app.core.search.whoosh.index import WhooshIndex
+from tests.helpers.collector import collections_within
 from tests.helpers.indexing import add_extras, keys
 
 EXTRAS = 8  # papers 2402.0000<i>, a PDF each: "wavelet number<i>", "end"
@@ -247,31 +247,12 @@ def test_a_batch_is_committed_with_the_collector_paused(
     the GIL for up to ~100 ms (the window's longest stalls of a first open). No collection
     runs while a batch is committed now (collections made likely here: a low threshold,
     the test process's own objects left out)."""
-    ran_in: list[str] = []  # the functions that set off a collection while records were written
-
-    def collection(phase: str, info: dict[str, int]) -> None:
-        frame = sys._getframe(1)
-        caller = frame.f_code.co_name
-        while phase == "start" and frame is not None:
-            if frame.f_code.co_name == "write_prepared":
-                ran_in.append(caller)
-            frame = frame.f_back  # type: ignore[assignment]
-
     with WhooshIndex(big, extractor=extractor, texts_in_background=True) as ix:
         ix.sync()
-        threshold = gc.get_threshold()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50, 1, 1)
-        gc.callbacks.append(collection)
-        try:
+        with collections_within("write_prepared") as ran_in:
             assert ix.index_texts() == 0
-        finally:
-            gc.callbacks.remove(collection)
-            gc.set_threshold(*threshold)
-            gc.unfreeze()
         assert len(keys(ix, "wavelet")) == EXTRAS
-    assert not ran_in
+    assert not ran_in  # (no function set off a collection while records were written)
 
 
 def test_a_cancel_while_a_batch_is_written_stops_it_and_loses_nothing(
