@@ -22,7 +22,7 @@ from typing import Any
 from desktop_app.core.errors import QueryError
 from desktop_app.core.search import query as querysyntax
 from desktop_app.core.search.api import HIGHLIGHT_END, HIGHLIGHT_START, Snippet
-from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
+from desktop_app.core.search.query import FULLTEXT, Node, Term
 from desktop_app.core.search.terms import (
     WORD,
     exact_term,
@@ -193,19 +193,10 @@ class Marks:
         """The marks of ``tree``'s terms; without an index (``expand`` None) a fuzzy word
         marks its own stem only (the words it reaches are the index's)."""
         marks = cls({})
-
-        def walk(n: Node) -> None:
-            if isinstance(n, Term):
-                targets = SNIPPET_FIELDS if n.field is None else (n.field,)
-                for name in targets:
-                    if name not in SNIPPET_FIELDS:
-                        continue
+        for n in querysyntax.searched_terms(tree):
+            for name in SNIPPET_FIELDS if n.field is None else (n.field,):
+                if name in SNIPPET_FIELDS:
                     marks.fields.setdefault(name, Match()).add(_term_match(n, name, expand))
-            elif isinstance(n, And | Or):
-                for item in n.items:
-                    walk(item)
-
-        walk(tree)
         marks.fields = {k: v for k, v in marks.fields.items() if v}
         return marks
 

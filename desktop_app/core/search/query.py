@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -360,19 +361,22 @@ def parse(query: str, now: dt.datetime | None = None) -> Node | None:
     return _Parser(query, now or dt.datetime.now(dt.UTC)).parse()
 
 
+def searched_terms(node: Node | None) -> Iterator[Term]:
+    """The terms a query searches for, in order: not the negated ones nor the ranges and
+    filters (what its snippets mark)."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, And | Or):
+        for item in node.items:
+            yield from searched_terms(item)
+
+
 def words(node: Node | None) -> list[str]:
     """The words a query searches for (not the negated ones nor the filters), for highlighting."""
     found: list[str] = []
-
-    def walk(n: Node | None) -> None:
-        if isinstance(n, Term):
-            if n.field in (None, *TEXT_FIELDS) and n.field not in ("tag", "cat", "id"):
-                for w in re.findall(r"\w+", n.text.replace("*", "").replace("?", "")):
-                    if w.lower() not in found:
-                        found.append(w.lower())
-        elif isinstance(n, And | Or):
-            for item in n.items:
-                walk(item)
-
-    walk(node)
+    for n in searched_terms(node):
+        if n.field in (None, *TEXT_FIELDS) and n.field not in ("tag", "cat", "id"):
+            for w in re.findall(r"\w+", n.text.replace("*", "").replace("?", "")):
+                if w.lower() not in found:
+                    found.append(w.lower())
     return found

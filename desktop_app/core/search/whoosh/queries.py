@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 
 from desktop_app.core.errors import PapershelfError
 from desktop_app.core.search import query as querysyntax
-from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Term
+from desktop_app.core.search.query import FULLTEXT, Node, Term, searched_terms
 from desktop_app.core.search.terms import exact_term, fold, phrase_offsets, stem_term
 from desktop_app.core.search.whoosh.analysis import (
     PLAIN,
@@ -168,16 +168,9 @@ def text_query(term: Term) -> wq.Query | None:
 def plain_words(tree: Node) -> list[str]:
     """The plain words of free-text, title, abstract or note terms (for "did you mean")."""
     found: list[str] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Term):
-            if n.kind == "word" and n.field in (None, "title", "abstract", "note", "author"):
-                found.extend(w for w in re.findall(r"\w+", n.text) if len(w) > 2)
-        elif isinstance(n, And | Or):
-            for item in n.items:
-                walk(item)
-
-    walk(tree)
+    for n in searched_terms(tree):
+        if n.kind == "word" and n.field in (None, "title", "abstract", "note", "author"):
+            found.extend(w for w in re.findall(r"\w+", n.text) if len(w) > 2)
     return found
 
 

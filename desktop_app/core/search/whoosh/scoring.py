@@ -39,7 +39,7 @@ from whoosh.util.numeric import byte_to_length
 
 from desktop_app.core.search.api import Hit
 from desktop_app.core.search.evaluate import Scores, within
-from desktop_app.core.search.query import FULLTEXT, And, Node, Or, Range, Term
+from desktop_app.core.search.query import FULLTEXT, Node, Range, Term, searched_terms
 from desktop_app.core.search.terms import stem_term
 from desktop_app.core.search.whoosh.analysis import (
     LINKED,
@@ -114,19 +114,8 @@ def text_holders(o: Opened, tree: Node) -> Callable[[str], bool] | None:
 
     A hit whose text holds none has no page snippet: its text is not read (a phrase found
     in titles and abstracts: ~0.5 ms a hit, half the hits of ``"hard negatives"``)."""
-    terms: list[Term] = []
-
-    def walk(n: Node) -> bool:
-        if isinstance(n, Term):
-            if n.field not in (None, FULLTEXT):
-                return True
-            terms.append(n)
-            return n.kind in ("word", "phrase")
-        if isinstance(n, And | Or):
-            return all(walk(item) for item in n.items)
-        return True  # (a negated term marks nothing)
-
-    if not walk(tree) or not terms:
+    terms = [t for t in searched_terms(tree) if t.field in (None, FULLTEXT)]
+    if not terms or any(t.kind not in ("word", "phrase") for t in terms):
         return None
     _psearcher, tsearcher = searchers_of(o)
     found: list[dict[str, float]] = []
