@@ -45,8 +45,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from desktop_app.core.search.porter import stem as porter_stem
+
+T = TypeVar("T")
 
 #: A word: letters and digits, with inner dots kept (``cs.IR``, ``2504.01234``, ``e.g``).
 #: (The words of ``\w+(?:\.?\w+)*``, the pattern before, found in half the time: without an
@@ -218,7 +221,7 @@ def word_other_forms(words: list[str]) -> list[str]:
     return looked_up(words, _other_memo, other_form)
 
 
-def looked_up(words: list[str], memo: dict[str, str], term_of: Callable[[str], str]) -> list[str]:
+def looked_up(words: list[str], memo: dict[str, T], term_of: Callable[[str], T]) -> list[T]:
     """``map(term_of, words)`` where ``term_of`` remembers each word's term in ``memo``: one
     lookup per word in C, the words not remembered yet worked out first (once each); if
     the memo starts over meanwhile, one word at a time."""

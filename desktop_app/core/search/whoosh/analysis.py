@@ -33,6 +33,7 @@ from desktop_app.core.search.terms import (
     exact_term,
     find_words,
     fold,
+    looked_up,
     other_form,
     placed_terms,
     plain_term,
@@ -383,7 +384,7 @@ def _linked_columns(terms: list[str]) -> tuple[list[str], list[int], list[bytes]
     places: defaultdict[str, list[int]] = defaultdict(list)
     deque(map(list.append, map(places.__getitem__, terms), itertools.count()), maxlen=0)
     places.pop("", None)  # the words dropped (stop words, single letters)
-    following = _marks_of(terms, places)  # each word's mark...
+    following = looked_up(terms, _follow_marks, follow_mark)  # each word's mark...
     following.append(0)
     del following[0]  # ... now that of the word after each
     lists = places.values()
@@ -431,22 +432,6 @@ _FLAGS_AND_MARK = [bytes((LINKED, mark)) for mark in range(256)]
 #: The last bytes of a value of one place: the place (16-bit, little-endian), as far as
 #: the longest text cut yet.
 _place_bytes: list[bytes] = []
-
-
-def _marks_of(terms: list[str], distinct: Iterable[str]) -> list[int]:
-    """The :func:`follow_mark` of each of ``terms`` (0 for ``""``, a word dropped), looked up
-    in one pass in C; ``distinct``: the terms' distinct ones but ``""``."""
-    memo = _follow_marks
-    try:
-        return list(map(memo.__getitem__, terms))
-    except KeyError:
-        for term in distinct:
-            if term not in memo:
-                follow_mark(term)
-    try:
-        return list(map(memo.__getitem__, terms))
-    except KeyError:  # (the memo started over meanwhile)
-        return [follow_mark(t) if t else 0 for t in terms]
 
 
 class LinkedPositions(_ByColumns, Positions):  # type: ignore[misc]
